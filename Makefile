@@ -1,0 +1,92 @@
+# ringscan build.  `make` builds build/ringscan; `make test` builds and runs
+# every unit and integration test; `make SANITIZE=1 test` does the same under
+# ASan+UBSan in build/san/.  `make WERROR=1` turns warnings into errors (CI).
+# Quiet by default; V=1 shows full commands.
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+override CFLAGS += -std=gnu11 -D_GNU_SOURCE -iquote include -MMD -MP \
+	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wvla
+LDLIBS_RS := -luring -lm
+LDLIBS_TEST := -lcmocka
+
+ifeq ($(WERROR),1)
+override CFLAGS += -Werror
+endif
+
+ifeq ($(SANITIZE),1)
+BUILD := build/san
+override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+override LDFLAGS += -fsanitize=address,undefined
+else
+BUILD := build
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+SRCS := $(wildcard src/*.c)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ := $(BUILD)/obj/main.o
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+TEST_HELPERS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(TEST_HELPERS:tests/helpers/%.c=$(BUILD)/helpers/%)
+
+.PHONY: all test unit integration clean format format-check bench bench-quick
+
+all: $(UNIT_BINS) $(HELPER_BINS)
+
+$(BUILD)/ringscan: $(MAIN_OBJ) $(LIB_OBJS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_RS)
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_RS) $(LDLIBS_TEST)
+
+$(BUILD)/helpers/%: tests/helpers/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+# Unit tests then integration tests; tests/run.sh prints the closing
+# "N passed, N failed" line and fails if anything failed.
+test: all
+	$(Q)BUILD=$(BUILD) tests/run.sh
+
+unit: all
+	$(Q)BUILD=$(BUILD) tests/run.sh unit
+
+integration: all
+	$(Q)BUILD=$(BUILD) tests/run.sh integration
+
+bench: all
+	$(Q)BUILD=$(BUILD) bench/run.sh full
+
+bench-quick: all
+	$(Q)BUILD=$(BUILD) bench/run.sh quick
+
+format:
+	$(Q)clang-format -i src/*.c include/*.h tests/unit/*.c tests/helpers/*.c bench/*.c 2>/dev/null || true
+
+format-check:
+	$(Q)clang-format --dry-run --Werror src/*.c include/*.h tests/unit/*.c
+
+clean:
+	rm -rf build
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d $(BUILD)/helpers/*.d)

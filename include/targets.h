@@ -1,0 +1,77 @@
+/*
+ * targets.h - the set of hosts to scan.
+ *
+ * A target set is built from nmap-style specifications, then frozen: the
+ * specs become a sorted list of disjoint address ranges (IPv4 ranges before
+ * IPv6), with duplicates and overlaps merged and excluded addresses cut out.
+ * After targets_finalize() every host has a dense index 0..count-1 in
+ * ascending (family, address) order, and targets_get() maps an index back to
+ * its address by binary search over the ranges: O(log ranges), no allocation,
+ * so the scan's hot path may call it.
+ *
+ * Accepted forms (one token each; targets_add_list splits on whitespace and
+ * commas are NOT separators for targets, as in nmap):
+ *   192.0.2.1  2001:db8::1           single address
+ *   192.0.2.0/24  2001:db8::/120     CIDR (host bits ignored, as nmap)
+ *   127.0.0.1-127.0.0.40  127.0.0.1-40  ::1-::ff   dash ranges
+ *   127.0-1.0.1-9  10.0.0,2.1        nmap octet ranges/lists (IPv4 only)
+ *   localhost                        hostnames (getaddrinfo, first address,
+ *                                    IPv4 preferred)
+ * Excludes (--exclude) take a comma-separated list of the same forms.
+ *
+ * Limits: at most TARGETS_MAX_HOSTS hosts after excludes; larger sets fail
+ * with -E2BIG.  Parsers never print; bad input fills an rs_error and returns
+ * -EINVAL.  Not thread-safe; one owner (the CLI) builds it.
+ */
+#ifndef RINGSCAN_TARGETS_H
+#define RINGSCAN_TARGETS_H
+
+#include <stdint.h>
+
+#include "addr.h"
+#include "error.h"
+
+#define TARGETS_MAX_HOSTS (1ULL << 32)
+
+struct targets;
+
+int targets_new(struct targets **out);
+void targets_free(struct targets *t);
+
+/* Add one target token. */
+int targets_add(struct targets *t, const char *spec, struct rs_error *err);
+
+/*
+ * Add every target in a file (-iL): tokens separated by whitespace, '#'
+ * starts a comment to end of line; "-" reads stdin.  A bad token fails the
+ * whole call with err->line set.  -errno if the file cannot be read
+ * (err->token holds the path).
+ */
+int targets_add_file(struct targets *t, const char *path,
+		     struct rs_error *err);
+
+/* Exclude a comma-separated list (--exclude). */
+int targets_exclude(struct targets *t, const char *list, struct rs_error *err);
+
+/* Exclude every target in a file (--excludefile), same format as -iL. */
+int targets_exclude_file(struct targets *t, const char *path,
+			 struct rs_error *err);
+
+/*
+ * Sort, merge duplicates/overlaps, subtract excludes, index.  No add or
+ * exclude after this.  -E2BIG if more than TARGETS_MAX_HOSTS remain.
+ * An empty result is not an error: targets_count() is then 0.
+ */
+int targets_finalize(struct targets *t);
+
+/* Number of distinct hosts (after finalize). */
+uint64_t targets_count(const struct targets *t);
+
+/* Address of host idx (0 <= idx < count), after finalize.  Hot path. */
+void targets_get(const struct targets *t, uint64_t idx, struct rs_addr *out);
+
+/* Index of addr, or -ENOENT if it is not a target.  After finalize. */
+int targets_index(const struct targets *t, const struct rs_addr *addr,
+		  uint64_t *idx);
+
+#endif

@@ -1,0 +1,300 @@
+/*
+ * ports.c - nmap's -p syntax to a sorted list of TCP ports.
+ *
+ * Every item, whatever its form, only sets bits in a 65536-bit map on the
+ * stack; the list is read out of the map at the end, which sorts and
+ * deduplicates for free and bounds the work by the size of the port space
+ * rather than by the input ("1-65535,1-65535,..." costs the same as once).
+ * The spec is walked item by item with explicit lengths and never copied
+ * whole, so arbitrarily long input is fine; only a service name is copied
+ * (bounded) to hand a C string to services.c.
+ *
+ * Refusals are deliberate: port 0 is not a probe, an empty item (",,") is a
+ * typo that nmap would silently skip, and "U:"/"S:" would otherwise scan
+ * TCP where the user asked for UDP or SCTP.  Each names the item and why.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "ports.h"
+
+/* Longer than any name in /etc/services by far; longer is a typo. */
+#define PORT_NAME_MAX 64
+
+/*
+ * Common TCP services above 1024 scanned by default along with 1-1024:
+ * the ones most often exposed by mistake or asked about in audits.
+ * Keep sorted; the README lists them.
+ */
+static const uint16_t default_extra[] = {
+	1080, /* SOCKS proxy */
+	1194, /* OpenVPN */
+	1433, /* Microsoft SQL Server */
+	1521, /* Oracle listener */
+	1723, /* PPTP */
+	1883, /* MQTT */
+	2049, /* NFS */
+	2181, /* ZooKeeper */
+	2375, /* Docker API, plain */
+	2376, /* Docker API, TLS */
+	2379, /* etcd client */
+	3000, /* development web servers, Grafana */
+	3128, /* Squid proxy */
+	3306, /* MySQL / MariaDB */
+	3389, /* RDP */
+	5000, /* development web servers, registries */
+	5060, /* SIP */
+	5432, /* PostgreSQL */
+	5601, /* Kibana */
+	5672, /* AMQP (RabbitMQ) */
+	5900, /* VNC */
+	5984, /* CouchDB */
+	5985, /* WinRM, HTTP */
+	5986, /* WinRM, HTTPS */
+	6000, /* X11 */
+	6379, /* Redis */
+	6443, /* Kubernetes API */
+	7001, /* WebLogic */
+	8000, /* alternate HTTP */
+	8008, /* alternate HTTP */
+	8009, /* AJP (Tomcat) */
+	8080, /* HTTP proxy / alternate HTTP */
+	8081, /* alternate HTTP */
+	8443, /* alternate HTTPS */
+	8888, /* alternate HTTP, notebooks */
+	9000, /* PHP-FPM, various admin UIs */
+	9090, /* Prometheus, admin UIs */
+	9092, /* Kafka */
+	9200, /* Elasticsearch HTTP */
+	9300, /* Elasticsearch transport */
+	9418, /* git daemon */
+	10000, /* Webmin */
+	11211, /* memcached */
+	15672, /* RabbitMQ management */
+	27017, /* MongoDB */
+};
+
+struct portmap {
+	uint64_t bit[65536 / 64];
+};
+
+static void map_set(struct portmap *m, unsigned lo, unsigned hi)
+{
+	unsigned p;
+
+	for (p = lo; p <= hi; p++)
+		m->bit[p / 64] |= 1ULL << (p % 64);
+}
+
+static void map_to_list(const struct portmap *m, struct portlist *pl)
+{
+	unsigned p;
+
+	pl->count = 0;
+	for (p = 1; p < 65536; p++)
+		if (m->bit[p / 64] & (1ULL << (p % 64)))
+			pl->port[pl->count++] = (uint16_t)p;
+}
+
+/*
+ * Decimal port from s[0..len); returns a reason on failure.  Digits past
+ * the sixth are consumed without accumulating so nothing overflows.
+ */
+static const char *parse_num(const char *s, size_t len, unsigned *out)
+{
+	unsigned v = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (v <= 65535)
+			v = v * 10 + (unsigned)(s[i] - '0');
+	if (v > 65535)
+		return "port out of range (1-65535)";
+	if (v == 0)
+		return "port 0 cannot be scanned (ports start at 1)";
+	*out = v;
+	return NULL;
+}
+
+/* An item of digits and at most one dash. */
+static int parse_range(const char *s, size_t len, struct portmap *m,
+		       struct rs_error *err)
+{
+	const char *dash = memchr(s, '-', len), *why;
+	unsigned lo, hi;
+
+	if (!dash) {
+		why = parse_num(s, len, &lo);
+		if (why)
+			return rs_error_set(err, s, len, why);
+		map_set(m, lo, lo);
+		return 0;
+	}
+	if (memchr(dash + 1, '-', len - (size_t)(dash - s) - 1))
+		return rs_error_set(err, s, len, "invalid port range");
+	lo = 1;
+	hi = 65535;
+	if (dash > s) {
+		why = parse_num(s, (size_t)(dash - s), &lo);
+		if (why)
+			return rs_error_set(err, s, len, why);
+	}
+	if (dash + 1 < s + len) {
+		why = parse_num(dash + 1, len - (size_t)(dash - s) - 1, &hi);
+		if (why)
+			return rs_error_set(err, s, len, why);
+	}
+	if (lo > hi)
+		return rs_error_set(err, s, len,
+				    "port range is reversed (start > end)");
+	map_set(m, lo, hi);
+	return 0;
+}
+
+struct match_ctx {
+	struct portmap *m;
+	unsigned added;
+};
+
+static void match_port(uint16_t port, void *ctx)
+{
+	struct match_ctx *mc = ctx;
+
+	/* A services file may list port 0; it is never scanned. */
+	if (!port)
+		return;
+	map_set(mc->m, port, port);
+	mc->added++;
+}
+
+static int parse_name(const char *s, size_t len, const struct services *svc,
+		      struct portmap *m, struct rs_error *err)
+{
+	char name[PORT_NAME_MAX + 1];
+	uint16_t port;
+
+	if (!svc)
+		return rs_error_set(err, s, len,
+				    "service names need a services table; "
+				    "use port numbers");
+	if (len > PORT_NAME_MAX)
+		return rs_error_set(err, s, len, "service name too long");
+	memcpy(name, s, len);
+	name[len] = '\0';
+	if (strpbrk(name, "*?[")) {
+		struct match_ctx mc = { .m = m, .added = 0 };
+
+		services_match(svc, RS_TCP, name, match_port, &mc);
+		if (!mc.added)
+			return rs_error_set(err, s, len,
+					    "no TCP service name matches the "
+					    "pattern");
+		return 0;
+	}
+	if (services_port(svc, RS_TCP, name, &port) || !port)
+		return rs_error_set(err, s, len, "unknown TCP service name");
+	map_set(m, port, port);
+	return 0;
+}
+
+static int parse_item(const char *s, size_t len, const struct services *svc,
+		      struct portmap *m, struct rs_error *err)
+{
+	const char *item = s;
+	size_t item_len = len, i;
+	bool numeric = true;
+
+	/*
+	 * nmap's protocol prefixes switch the protocol for the items that
+	 * follow; with TCP the only one, "T:" changes nothing.
+	 */
+	if (len >= 2 && s[1] == ':') {
+		if (s[0] == 'U')
+			return rs_error_set(err, s, len,
+					    "UDP scans are not supported yet "
+					    "(use T: or no prefix)");
+		if (s[0] == 'S')
+			return rs_error_set(err, s, len,
+					    "SCTP scans are not supported yet "
+					    "(use T: or no prefix)");
+		if (s[0] == 'T') {
+			s += 2;
+			len -= 2;
+		}
+	}
+	if (!len)
+		return rs_error_set(err, item, item_len,
+				    "empty port list after T:");
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+			return rs_error_set(err, s, len,
+					    "unexpected whitespace in port "
+					    "list");
+		if ((c < '0' || c > '9') && c != '-')
+			numeric = false;
+	}
+	if (numeric)
+		return parse_range(s, len, m, err);
+	return parse_name(s, len, svc, m, err);
+}
+
+int ports_parse(const char *spec, const struct services *svc,
+		struct portlist *pl, struct rs_error *err)
+{
+	struct portmap m;
+	const char *p = spec;
+
+	pl->count = 0;
+	if (!spec || !*spec)
+		return rs_error_set(err, "", 0, "empty port list");
+	memset(&m, 0, sizeof(m));
+	for (;;) {
+		const char *end = strchrnul(p, ',');
+		int ret;
+
+		if (end == p)
+			return rs_error_set(err, spec, strlen(spec),
+					    "empty item in port list");
+		ret = parse_item(p, (size_t)(end - p), svc, &m, err);
+		if (ret)
+			return ret;
+		if (!*end)
+			break;
+		p = end + 1;
+	}
+	map_to_list(&m, pl);
+	return 0;
+}
+
+void ports_default(struct portlist *pl)
+{
+	struct portmap m;
+	size_t i;
+
+	memset(&m, 0, sizeof(m));
+	map_set(&m, 1, 1024);
+	for (i = 0; i < sizeof(default_extra) / sizeof(default_extra[0]); i++)
+		map_set(&m, default_extra[i], default_extra[i]);
+	map_to_list(&m, pl);
+}
+
+int ports_index(const struct portlist *pl, uint16_t port, uint32_t *idx)
+{
+	uint32_t lo = 0, hi = pl->count;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (pl->port[mid] < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == pl->count || pl->port[lo] != port)
+		return -ENOENT;
+	*idx = lo;
+	return 0;
+}

@@ -1,0 +1,972 @@
+/*
+ * targets.c - nmap target specifications to an indexed set of hosts.
+ *
+ * Every spec, however written, becomes one or more inclusive ranges
+ * [lo, hi] of 128-bit integers tagged with a family, appended to one of two
+ * growable arrays: includes and excludes.  Nothing is sorted while parsing;
+ * finalize sorts both, merges overlapping and adjacent ranges, subtracts the
+ * excludes in one linear sweep (an exclude in the middle of a range splits
+ * it in two), and then records for each surviving range the index of its
+ * first host.  targets_get() is a binary search over that prefix array, so
+ * the hot path never allocates and never walks a list.
+ *
+ * Classification happens before any parsing so that each token takes
+ * exactly one path, and so that something shaped like an address but wrong
+ * ("256.1.1.1", "1.2.3", "1.2.3.4/33") is reported as a bad address instead
+ * of being handed to the resolver, which would either fail with a confusing
+ * "cannot resolve" or, worse, accept inet_aton shorthand and scan the wrong
+ * host.  Anything with a slash is CIDR; then anything with a colon is
+ * IPv6; tokens made only of digits, dots, dashes, commas and stars are
+ * IPv4; the rest must look like a DNS name before it is resolved.  Octet
+ * numbers are decimal (leading zeros allowed, as nmap), never octal.  As in
+ * nmap, an octet range may be open ("10.0.0.200-" is .200-.255, "10.-.0.1"
+ * is 10.0-255.0.1).
+ *
+ * nmap octet specs ("10.0-255.0-255.1") describe sets that are not
+ * contiguous, so they expand to many ranges: the trailing octets that are
+ * full (0-255) fold into the ranges of the last partial octet, and only the
+ * octets before it are enumerated.  The number of ranges is computed before
+ * expanding and capped (TARGETS_MAX_RANGES), since a spec like
+ * "1-254.1-254.1-254.1" would otherwise need gigabytes (targets_add then
+ * fails with -E2BIG and says why); when the cap is hit the array is first
+ * compacted in place, so long lists full of duplicates still fit.  Lists
+ * (files, --exclude) are all or nothing: they are parsed into a scratch
+ * array that joins the set only once every token parsed.
+ *
+ * Sizes: an IPv6 range can hold 2^128 addresses, which no integer type here
+ * can count, so sizes are measured as hi - lo (always representable) and
+ * compared against TARGETS_MAX_HOSTS before anything is added up.
+ */
+#include <arpa/inet.h>
+#include <assert.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "targets.h"
+
+/* A 253-byte DNS name plus "/128", with slack; longer is surely garbage. */
+#define TOKEN_MAX 300
+
+/*
+ * Ranges held at once in each of the include and exclude arrays, before
+ * merging: 4 Mi ranges of 48 bytes is 192 MiB, as much as a target list
+ * should ever cost.
+ */
+#define TARGETS_MAX_RANGES (1UL << 22)
+
+#define V4_CHARS "0123456789.-,*"
+#define WHITESPACE " \t\n\r\v\f"
+
+struct range {
+	rs_u128 lo;
+	rs_u128 hi;
+	int family;
+};
+
+struct rvec {
+	struct range *v;
+	size_t n;
+	size_t cap;
+	size_t limit; /* most ranges this vector may hold */
+};
+
+struct targets {
+	struct rvec inc; /* after finalize: the disjoint sorted result */
+	struct rvec exc;
+	uint64_t *first; /* first[i]: index of host inc.v[i].lo */
+	uint64_t count;
+	bool final;
+};
+
+/* The token being parsed, for error reports. */
+struct tok {
+	const char *s;
+	size_t len;
+	struct rs_error *err;
+};
+
+static int tok_fail(const struct tok *tk, const char *reason)
+{
+	return rs_error_set(tk->err, tk->s, tk->len, reason);
+}
+
+static int range_cmp(const void *pa, const void *pb)
+{
+	const struct range *a = pa, *b = pb;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
+	if (a->hi != b->hi)
+		return a->hi < b->hi ? -1 : 1;
+	return 0;
+}
+
+/* Sort and merge overlapping or touching ranges, in place. */
+static void rvec_compact(struct rvec *vec)
+{
+	size_t i, out = 0;
+
+	if (vec->n < 2)
+		return;
+	qsort(vec->v, vec->n, sizeof(*vec->v), range_cmp);
+	for (i = 1; i < vec->n; i++) {
+		struct range *cur = &vec->v[out];
+		const struct range *nx = &vec->v[i];
+
+		/* nx->lo - 1 cannot wrap: it is only taken when lo > 0. */
+		if (nx->family == cur->family &&
+		    (nx->lo <= cur->hi || nx->lo - 1 == cur->hi)) {
+			if (nx->hi > cur->hi)
+				cur->hi = nx->hi;
+		} else {
+			vec->v[++out] = *nx;
+		}
+	}
+	vec->n = out + 1;
+}
+
+/* Make room for need more ranges; -E2BIG past the cap, -ENOMEM. */
+static int rvec_reserve(struct rvec *vec, uint64_t need)
+{
+	struct range *nv;
+	size_t cap;
+
+	if (vec->n + need > vec->limit) {
+		rvec_compact(vec);
+		if (vec->n + need > vec->limit)
+			return -E2BIG;
+	}
+	if (vec->n + need <= vec->cap)
+		return 0;
+	cap = vec->cap ? vec->cap : 16;
+	while (cap < vec->n + need)
+		cap *= 2;
+	nv = realloc(vec->v, cap * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	vec->v = nv;
+	vec->cap = cap;
+	return 0;
+}
+
+/*
+ * A list (a file, an exclude list) is parsed into a scratch vector and only
+ * appended to the set when all of it parsed, so a bad token on line 900
+ * leaves the set as it was.  The scratch vector's limit is what the set has
+ * left; compacting the set first keeps duplicate-heavy inputs from eating
+ * that budget.
+ */
+static void scratch_init(struct rvec *tmp, struct rvec *dst)
+{
+	if (dst->n > dst->limit / 2)
+		rvec_compact(dst);
+	*tmp = (struct rvec){ .limit = dst->limit - dst->n };
+}
+
+static int scratch_commit(struct rvec *dst, struct rvec *tmp)
+{
+	int ret = rvec_reserve(dst, tmp->n);
+
+	if (!ret && tmp->n) {
+		memcpy(dst->v + dst->n, tmp->v, tmp->n * sizeof(*tmp->v));
+		dst->n += tmp->n;
+	}
+	free(tmp->v);
+	*tmp = (struct rvec){ 0 };
+	return ret;
+}
+
+static void rvec_append(struct rvec *vec, int family, rs_u128 lo, rs_u128 hi)
+{
+	struct range *r = &vec->v[vec->n++];
+
+	assert(vec->n <= vec->cap);
+	r->family = family;
+	r->lo = lo;
+	r->hi = hi;
+}
+
+static int push_range(const struct tok *tk, struct rvec *vec, int family,
+		      rs_u128 lo, rs_u128 hi)
+{
+	int ret = rvec_reserve(vec, 1);
+
+	if (ret == -E2BIG) {
+		tok_fail(tk, "too many separate target ranges");
+		return ret;
+	}
+	if (ret)
+		return ret;
+	rvec_append(vec, family, lo, hi);
+	return 0;
+}
+
+static bool is_space(char c)
+{
+	return c && strchr(WHITESPACE, c);
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * One decimal octet at *p: 1-3 digits, at most 255.  Longer digit runs are
+ * consumed whole so the error names the right problem.
+ */
+static const char *parse_octet_num(const char **p, unsigned *out)
+{
+	unsigned v = 0, digits = 0;
+
+	while (is_digit(**p)) {
+		if (digits < 4)
+			v = v * 10 + (unsigned)(**p - '0');
+		digits++;
+		(*p)++;
+	}
+	if (!digits)
+		return "invalid IPv4 octet";
+	if (digits > 3 || v > 255)
+		return "IPv4 octet out of range (0-255)";
+	*out = v;
+	return NULL;
+}
+
+/* A plain dotted quad, the whole string; reason or NULL. */
+static const char *parse_v4_plain(const char *s, uint32_t *out)
+{
+	const char *p = s, *why;
+	uint32_t v = 0;
+	unsigned o;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i) {
+			if (*p != '.')
+				return "IPv4 address needs four dotted octets";
+			p++;
+		}
+		why = parse_octet_num(&p, &o);
+		if (why)
+			return why;
+		v = v << 8 | o;
+	}
+	if (*p)
+		return "IPv4 address needs four dotted octets";
+	*out = v;
+	return NULL;
+}
+
+/* Octet sets of an nmap spec, one 256-bit map per octet. */
+struct octets {
+	uint8_t map[4][32];
+};
+
+static void octet_set(uint8_t *map, unsigned lo, unsigned hi)
+{
+	unsigned i;
+
+	for (i = lo; i <= hi; i++)
+		map[i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
+static bool octet_has(const uint8_t *map, unsigned i)
+{
+	return map[i / 8] & (1u << (i % 8));
+}
+
+static bool octet_full(const uint8_t *map)
+{
+	unsigned i;
+
+	for (i = 0; i < 32; i++)
+		if (map[i] != 0xff)
+			return false;
+	return true;
+}
+
+/*
+ * One octet of an nmap spec: a comma list of "n", "n-m", "-m" (0-m), "n-"
+ * (n-255), "-" or "*" (0-255).  Stops at '.' or the end.
+ */
+static const char *parse_octet_spec(const char **pp, uint8_t *map)
+{
+	const char *p = *pp, *why;
+	unsigned lo, hi;
+
+	if (*p == '.' || !*p)
+		return "empty IPv4 octet";
+	if (*p == ',')
+		return "empty item in octet list";
+	for (;;) {
+		if (*p == '*') {
+			p++;
+			lo = 0;
+			hi = 255;
+		} else {
+			bool has_lo = is_digit(*p);
+
+			lo = 0;
+			if (has_lo) {
+				why = parse_octet_num(&p, &lo);
+				if (why)
+					return why;
+			}
+			hi = lo;
+			if (*p == '-') {
+				p++;
+				hi = 255;
+				if (is_digit(*p)) {
+					why = parse_octet_num(&p, &hi);
+					if (why)
+						return why;
+				}
+			} else if (!has_lo) {
+				return "invalid IPv4 octet";
+			}
+			if (lo > hi)
+				return "range is reversed (start > end)";
+		}
+		octet_set(map, lo, hi);
+		if (*p == ',') {
+			p++;
+			if (*p == ',' || *p == '.' || !*p)
+				return "empty item in octet list";
+			continue;
+		}
+		if (*p == '.' || !*p)
+			break;
+		return *p == '-' ? "invalid octet range" : "invalid IPv4 octet";
+	}
+	*pp = p;
+	return NULL;
+}
+
+static const char *parse_octets(const char *s, struct octets *o)
+{
+	const char *p = s, *why;
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 0; i < 4; i++) {
+		if (i) {
+			if (*p != '.')
+				return "IPv4 address needs four dotted octets";
+			p++;
+		}
+		why = parse_octet_spec(&p, o->map[i]);
+		if (why)
+			return why;
+	}
+	if (*p)
+		return "IPv4 address needs four dotted octets";
+	return NULL;
+}
+
+/*
+ * Expand octet sets to ranges.  k is the last octet that is not 0-255: each
+ * maximal run in octet k, with everything after it, is one contiguous
+ * range; the octets before k are enumerated.
+ */
+static int add_octets(const struct tok *tk, struct rvec *vec,
+		      const struct octets *o)
+{
+	uint8_t vals[3][256], runs_lo[128], runs_hi[128];
+	unsigned nvals[3] = { 0 }, nruns = 0, idx[3] = { 0 };
+	unsigned shift, i, v;
+	uint64_t need = 1, tail;
+	int k, j, ret;
+
+	for (k = 3; k >= 0 && octet_full(o->map[k]); k--)
+		;
+	if (k < 0)
+		return push_range(tk, vec, AF_INET, 0, 0xffffffffu);
+
+	for (j = 0; j < k; j++) {
+		for (v = 0; v < 256; v++)
+			if (octet_has(o->map[j], v))
+				vals[j][nvals[j]++] = (uint8_t)v;
+		need *= nvals[j];
+	}
+	for (v = 0; v < 256; v++) {
+		if (!octet_has(o->map[k], v))
+			continue;
+		if (nruns && runs_hi[nruns - 1] + 1u == v) {
+			runs_hi[nruns - 1] = (uint8_t)v;
+		} else {
+			runs_lo[nruns] = runs_hi[nruns] = (uint8_t)v;
+			nruns++;
+		}
+	}
+	need *= nruns;
+
+	ret = rvec_reserve(vec, need);
+	if (ret == -E2BIG) {
+		tok_fail(tk, "octet ranges expand to too many separate ranges; "
+			     "use CIDR or split the scan");
+		return ret;
+	}
+	if (ret)
+		return ret;
+
+	shift = 8 * (3 - (unsigned)k);
+	tail = (1ULL << shift) - 1;
+	for (;;) {
+		uint64_t base = 0;
+
+		for (j = 0; j < k; j++)
+			base |= (uint64_t)vals[j][idx[j]] << (24 - 8 * j);
+		for (i = 0; i < nruns; i++)
+			rvec_append(vec, AF_INET,
+				    base | (uint64_t)runs_lo[i] << shift,
+				    base | (uint64_t)runs_hi[i] << shift |
+					    tail);
+		for (j = k - 1; j >= 0; j--) {
+			if (++idx[j] < nvals[j])
+				break;
+			idx[j] = 0;
+		}
+		if (j < 0)
+			break;
+	}
+	return 0;
+}
+
+/* A token of V4_CHARS only: dotted quad, full dash range or octet spec. */
+static int parse_v4_spec(const struct tok *tk, struct rvec *vec, char *s)
+{
+	char *dash = strchr(s, '-');
+	struct octets o;
+	const char *why;
+
+	/*
+	 * "a.b.c.d-e.f.g.h" has one dash with a full address on each side;
+	 * "10.-.1.1" and "1.2.3.1-40" are octet specs.
+	 */
+	if (dash && !strchr(dash + 1, '-') && !strpbrk(s, ",*") &&
+	    strchr(dash + 1, '.')) {
+		uint32_t lo, hi;
+
+		*dash = '\0';
+		why = parse_v4_plain(s, &lo);
+		if (!why) {
+			why = parse_v4_plain(dash + 1, &hi);
+			if (why)
+				return tok_fail(tk, "range end must be a full "
+						    "IPv4 address");
+			if (lo > hi)
+				return tok_fail(tk, "range is reversed "
+						    "(start > end)");
+			return push_range(tk, vec, AF_INET, lo, hi);
+		}
+		*dash = '-';
+	}
+	why = parse_octets(s, &o);
+	if (why)
+		return tok_fail(tk, why);
+	return add_octets(tk, vec, &o);
+}
+
+static int parse_v6_literal(const char *s, rs_u128 *out)
+{
+	struct rs_addr a;
+
+	if (inet_pton(AF_INET6, s, a.bytes) != 1)
+		return -EINVAL;
+	a.family = AF_INET6;
+	*out = addr_to_u128(&a);
+	return 0;
+}
+
+static int parse_v6_spec(const struct tok *tk, struct rvec *vec, char *s)
+{
+	char *dash = strchr(s, '-');
+	rs_u128 lo, hi;
+
+	if (!dash) {
+		if (parse_v6_literal(s, &lo))
+			return tok_fail(tk, "invalid IPv6 address");
+		return push_range(tk, vec, AF_INET6, lo, lo);
+	}
+	*dash = '\0';
+	if (strchr(dash + 1, '-'))
+		return tok_fail(tk, "invalid IPv6 range (one '-' between two "
+				    "full addresses)");
+	if (parse_v6_literal(s, &lo) || parse_v6_literal(dash + 1, &hi))
+		return tok_fail(tk, "invalid IPv6 range (one '-' between two "
+				    "full addresses)");
+	if (lo > hi)
+		return tok_fail(tk, "range is reversed (start > end)");
+	return push_range(tk, vec, AF_INET6, lo, hi);
+}
+
+static bool is_host_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       is_digit(c) || c == '-' || c == '_';
+}
+
+/* DNS shape: dot-separated labels of 1-63 characters, 253 in all. */
+static const char *check_host_name(const char *s)
+{
+	size_t len = strlen(s), label = 0, i;
+
+	if (len && s[len - 1] == '.')
+		len--;
+	if (!len || len > 253)
+		return "invalid host name";
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c == '.') {
+			if (!label || s[i - 1] == '-')
+				return "invalid host name";
+			label = 0;
+			continue;
+		}
+		if (!is_host_char(c))
+			return "invalid character in host name";
+		if (c == '-' && !label)
+			return "invalid host name";
+		if (++label > 63)
+			return "invalid host name (label over 63 characters)";
+	}
+	if (s[len - 1] == '-')
+		return "invalid host name";
+	/* No top-level domain is numeric: this is a mangled address. */
+	for (i = len; i > 0 && s[i - 1] != '.'; i--)
+		if (!is_digit(s[i - 1]))
+			return NULL;
+	return "invalid IPv4 address or host name";
+}
+
+/* First address of a name, IPv4 preferred. */
+static int resolve_host(const struct tok *tk, const char *name, int *family,
+			rs_u128 *v)
+{
+	struct addrinfo hints, *res, *ai, *pick = NULL;
+	const char *why = check_host_name(name);
+	struct rs_addr a;
+	int rc;
+
+	if (why)
+		return tok_fail(tk, why);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	rc = getaddrinfo(name, NULL, &hints, &res);
+	if (rc == EAI_MEMORY)
+		return -ENOMEM;
+	if (rc)
+		return tok_fail(tk, "cannot resolve host name");
+	for (ai = res; ai; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET) {
+			pick = ai;
+			break;
+		}
+		if (ai->ai_family == AF_INET6 && !pick)
+			pick = ai;
+	}
+	if (!pick) {
+		freeaddrinfo(res);
+		return tok_fail(tk, "cannot resolve host name");
+	}
+	memset(&a, 0, sizeof(a));
+	a.family = (uint8_t)pick->ai_family;
+	if (pick->ai_family == AF_INET) {
+		struct sockaddr_in sin;
+
+		memcpy(&sin, pick->ai_addr, sizeof(sin));
+		memcpy(a.bytes, &sin.sin_addr, 4);
+	} else {
+		struct sockaddr_in6 sin6;
+
+		memcpy(&sin6, pick->ai_addr, sizeof(sin6));
+		memcpy(a.bytes, &sin6.sin6_addr, 16);
+	}
+	freeaddrinfo(res);
+	*family = a.family;
+	*v = addr_to_u128(&a);
+	return 0;
+}
+
+static int parse_cidr(const struct tok *tk, struct rvec *vec, char *s,
+		      char *slash)
+{
+	const char *pfx = slash + 1, *p;
+	unsigned bits, prefix = 0, digits = 0, host;
+	rs_u128 v, mask;
+	int family, ret;
+
+	*slash = '\0';
+	if (!*s)
+		return tok_fail(tk, "missing address before '/'");
+	if (!*pfx)
+		return tok_fail(tk, "missing prefix length after '/'");
+	for (p = pfx; *p; p++) {
+		if (!is_digit(*p) || ++digits > 3)
+			return tok_fail(tk, "invalid prefix length after '/'");
+		prefix = prefix * 10 + (unsigned)(*p - '0');
+	}
+
+	if (strchr(s, ':')) {
+		family = AF_INET6;
+		if (parse_v6_literal(s, &v))
+			return tok_fail(tk, "invalid IPv6 address before '/'");
+	} else if (strspn(s, V4_CHARS) == strlen(s)) {
+		uint32_t v4;
+		const char *why;
+
+		if (strpbrk(s, "-,*"))
+			return tok_fail(tk, "a /prefix needs a single address, "
+					    "not a range");
+		why = parse_v4_plain(s, &v4);
+		if (why)
+			return tok_fail(tk, why);
+		family = AF_INET;
+		v = v4;
+	} else {
+		ret = resolve_host(tk, s, &family, &v);
+		if (ret)
+			return ret;
+	}
+
+	bits = family == AF_INET ? 32 : 128;
+	if (prefix > bits)
+		return tok_fail(tk, family == AF_INET ?
+					    "prefix length must be 0-32" :
+					    "prefix length must be 0-128");
+	host = bits - prefix;
+	/* A shift by the full width of the type is undefined. */
+	mask = host >= 128 ? ~(rs_u128)0 : ((rs_u128)1 << host) - 1;
+	return push_range(tk, vec, family, v & ~mask, (v & ~mask) | mask);
+}
+
+/* One token, not NUL-terminated (it may sit inside a line or a list). */
+static int parse_token(struct rvec *vec, const char *s, size_t len,
+		       struct rs_error *err)
+{
+	struct tok tk = { .s = s, .len = len, .err = err };
+	char buf[TOKEN_MAX + 1];
+	char *slash;
+	size_t i;
+	int family, ret;
+	rs_u128 v;
+
+	if (!len)
+		return tok_fail(&tk, "empty target");
+	if (len > TOKEN_MAX)
+		return tok_fail(&tk, "target too long");
+	for (i = 0; i < len; i++) {
+		if (is_space(s[i]))
+			return tok_fail(&tk, "unexpected whitespace in target");
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+			return tok_fail(&tk, "invalid character in target");
+	}
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+
+	slash = strchr(buf, '/');
+	if (slash)
+		return parse_cidr(&tk, vec, buf, slash);
+	if (strchr(buf, ':'))
+		return parse_v6_spec(&tk, vec, buf);
+	if (strspn(buf, V4_CHARS) == len)
+		return parse_v4_spec(&tk, vec, buf);
+	ret = resolve_host(&tk, buf, &family, &v);
+	if (ret)
+		return ret;
+	return push_range(&tk, vec, family, v, v);
+}
+
+int targets_new(struct targets **out)
+{
+	struct targets *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	t->inc.limit = TARGETS_MAX_RANGES;
+	t->exc.limit = TARGETS_MAX_RANGES;
+	*out = t;
+	return 0;
+}
+
+void targets_free(struct targets *t)
+{
+	if (!t)
+		return;
+	free(t->inc.v);
+	free(t->exc.v);
+	free(t->first);
+	free(t);
+}
+
+int targets_add(struct targets *t, const char *spec, struct rs_error *err)
+{
+	assert(!t->final);
+	if (!spec)
+		return rs_error_set(err, "", 0, "empty target");
+	return parse_token(&t->inc, spec, strnlen(spec, TOKEN_MAX + 1), err);
+}
+
+/* Tokens of a list file into dst, all or nothing; see targets_add_file. */
+static int read_list(struct rvec *dst, const char *path, struct rs_error *err)
+{
+	bool use_stdin = !strcmp(path, "-");
+	unsigned long lineno = 0;
+	struct rvec tmp;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f;
+	int ret = 0;
+
+	f = use_stdin ? stdin : fopen(path, "re");
+	if (!f) {
+		ret = -errno;
+		rs_error_set(err, path, strlen(path), "cannot open file");
+		return ret;
+	}
+	scratch_init(&tmp, dst);
+	for (;;) {
+		const char *hash;
+		size_t i = 0, len, start;
+
+		errno = 0;
+		n = getline(&line, &cap, f);
+		if (n < 0)
+			break;
+		lineno++;
+		len = (size_t)n;
+		hash = memchr(line, '#', len);
+		if (hash)
+			len = (size_t)(hash - line);
+		while (i < len) {
+			while (i < len && is_space(line[i]))
+				i++;
+			start = i;
+			while (i < len && !is_space(line[i]))
+				i++;
+			if (i == start)
+				break;
+			ret = parse_token(&tmp, line + start, i - start, err);
+			if (ret) {
+				if (err)
+					err->line = lineno;
+				goto out_free_tmp;
+			}
+		}
+	}
+	if (ferror(f) || errno == ENOMEM) {
+		ret = errno ? -errno : -EIO;
+		rs_error_set(err, path, strlen(path), "cannot read file");
+		goto out_free_tmp;
+	}
+	ret = scratch_commit(dst, &tmp);
+out_free_tmp:
+	free(tmp.v);
+	free(line);
+	if (!use_stdin)
+		fclose(f);
+	return ret;
+}
+
+int targets_add_file(struct targets *t, const char *path, struct rs_error *err)
+{
+	assert(!t->final);
+	return read_list(&t->inc, path, err);
+}
+
+int targets_exclude(struct targets *t, const char *list, struct rs_error *err)
+{
+	const char *p = list;
+	struct rvec tmp;
+	int ret;
+
+	assert(!t->final);
+	if (!list || !*list)
+		return rs_error_set(err, "", 0, "empty exclude list");
+	scratch_init(&tmp, &t->exc);
+	for (;;) {
+		const char *end = strchrnul(p, ',');
+		const char *a = p, *b = end;
+
+		while (a < b && is_space(*a))
+			a++;
+		while (b > a && is_space(b[-1]))
+			b--;
+		if (a == b) {
+			ret = rs_error_set(err, list, strlen(list),
+					   "empty item in exclude list");
+			goto out_free_tmp;
+		}
+		ret = parse_token(&tmp, a, (size_t)(b - a), err);
+		if (ret)
+			goto out_free_tmp;
+		if (!*end)
+			break;
+		p = end + 1;
+	}
+	return scratch_commit(&t->exc, &tmp);
+
+out_free_tmp:
+	free(tmp.v);
+	return ret;
+}
+
+int targets_exclude_file(struct targets *t, const char *path,
+			 struct rs_error *err)
+{
+	assert(!t->final);
+	return read_list(&t->exc, path, err);
+}
+
+/*
+ * inc minus exc, both sorted and merged, into out (room for inc->n +
+ * exc->n: each exclude splits at most one range).  An exclude may cover
+ * several includes, so the cursor into excludes only skips those entirely
+ * behind the current include.
+ */
+static size_t subtract(const struct rvec *inc, const struct rvec *exc,
+		       struct range *out)
+{
+	size_t i, j = 0, n = 0;
+
+	for (i = 0; i < inc->n; i++) {
+		const struct range *r = &inc->v[i];
+		rs_u128 lo = r->lo;
+		bool alive = true;
+		size_t k;
+
+		while (j < exc->n && (exc->v[j].family < r->family ||
+				      (exc->v[j].family == r->family &&
+				       exc->v[j].hi < r->lo)))
+			j++;
+		for (k = j; alive && k < exc->n; k++) {
+			const struct range *e = &exc->v[k];
+
+			if (e->family != r->family || e->lo > r->hi)
+				break;
+			if (e->lo > lo)
+				out[n++] =
+					(struct range){ .lo = lo,
+							.hi = e->lo - 1,
+							.family = r->family };
+			if (e->hi >= r->hi)
+				alive = false;
+			else
+				lo = e->hi + 1;
+		}
+		if (alive)
+			out[n++] = (struct range){ .lo = lo,
+						   .hi = r->hi,
+						   .family = r->family };
+	}
+	return n;
+}
+
+int targets_finalize(struct targets *t)
+{
+	struct range *out;
+	uint64_t *first, total = 0;
+	size_t i, n;
+
+	if (t->final)
+		return 0;
+	rvec_compact(&t->inc);
+	rvec_compact(&t->exc);
+
+	out = malloc((t->inc.n + t->exc.n + 1) * sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	n = subtract(&t->inc, &t->exc, out);
+
+	first = malloc((n + 1) * sizeof(*first));
+	if (!first)
+		goto out_free_out;
+	for (i = 0; i < n; i++) {
+		rs_u128 span = out[i].hi - out[i].lo;
+
+		/* span + 1 would wrap for the whole IPv6 space. */
+		if (span >= TARGETS_MAX_HOSTS ||
+		    total + (uint64_t)span + 1 > TARGETS_MAX_HOSTS) {
+			free(first);
+			free(out);
+			return -E2BIG;
+		}
+		first[i] = total;
+		total += (uint64_t)span + 1;
+	}
+	first[n] = total;
+
+	free(t->inc.v);
+	free(t->exc.v);
+	t->inc = (struct rvec){ .v = out, .n = n, .cap = n + 1 };
+	t->exc = (struct rvec){ 0 };
+	t->first = first;
+	t->count = total;
+	t->final = true;
+	return 0;
+
+out_free_out:
+	free(out);
+	return -ENOMEM;
+}
+
+uint64_t targets_count(const struct targets *t)
+{
+	assert(t->final);
+	return t->count;
+}
+
+void targets_get(const struct targets *t, uint64_t idx, struct rs_addr *out)
+{
+	size_t lo = 0, hi = t->inc.n;
+
+	assert(t->final && idx < t->count);
+	/* Invariant: first[lo] <= idx < first[hi]. */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->first[mid] <= idx)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	addr_from_u128(out, t->inc.v[lo].family,
+		       t->inc.v[lo].lo + (idx - t->first[lo]));
+}
+
+int targets_index(const struct targets *t, const struct rs_addr *addr,
+		  uint64_t *idx)
+{
+	rs_u128 v = addr_to_u128(addr);
+	size_t lo = 0, hi = t->inc.n;
+
+	assert(t->final);
+	/* Find the first range that starts after addr. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct range *r = &t->inc.v[mid];
+
+		if (r->family < addr->family ||
+		    (r->family == addr->family && r->lo <= v))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return -ENOENT;
+	lo--;
+	if (t->inc.v[lo].family != addr->family || v > t->inc.v[lo].hi)
+		return -ENOENT;
+	*idx = t->first[lo] + (uint64_t)(v - t->inc.v[lo].lo);
+	return 0;
+}

@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+#
+# run.sh - ringscan's test runner.
+#
+#   BUILD=build tests/run.sh [unit|integration]     (default: both)
+#
+# Unit tests are the cmocka binaries $BUILD/tests/test_*; each test case in
+# them counts once, from cmocka's closing "[  PASSED  ] N test(s)." /
+# "[  FAILED  ] N test(s)" / "[  SKIPPED ] N test(s)" lines.  A binary that
+# exits non-zero without reporting a failed case (a crash, a sanitizer
+# report, a timeout) counts as one more failure.  Integration tests are the
+# scripts tests/integration/t_*.sh, one test each: exit 0 passes, 77 skips
+# (the script prints why), anything else fails.  They get RINGSCAN and
+# HELPERS in the environment and run one at a time, each bounded by a
+# timeout so a hang fails that test instead of the suite.
+#
+# Every test's name and result is printed, with the whole output of the
+# failing ones; the last line is "N passed, N failed, N skipped".  The exit
+# status is non-zero if anything failed or if no test ran at all.
+
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 2
+BUILD=${BUILD:-build}
+case $BUILD in
+/*) ;;
+*) BUILD="$ROOT/$BUILD" ;;
+esac
+MODE=${1:-all}
+UNIT_TIMEOUT=${UNIT_TIMEOUT:-300}
+INTEGRATION_TIMEOUT=${INTEGRATION_TIMEOUT:-150}
+
+case $MODE in
+all | unit | integration) ;;
+*)
+	echo "usage: BUILD=build tests/run.sh [unit|integration]" >&2
+	exit 2
+	;;
+esac
+
+passed=0
+failed=0
+skipped=0
+failed_names=
+
+LOG=$(mktemp "/tmp/ringscan-test.XXXXXX")
+child=
+trap 'rm -f "$LOG"' EXIT
+
+# Interrupted: stop the running test (timeout passes the signal on to the
+# script, whose trap deletes its namespaces) and say so.
+# shellcheck disable=SC2317 # reached through the trap
+on_signal()
+{
+	if [ -n "$child" ]; then
+		kill -TERM "$child" 2>/dev/null
+		wait "$child" 2>/dev/null
+	fi
+	echo "interrupted"
+	exit 130
+}
+trap on_signal INT TERM
+
+show_log()
+{
+	sed 's/^/    | /' "$LOG"
+}
+
+# Sum cmocka's "[  TAG  ] N test(s)" lines over every group in the log.
+cmocka_count()
+{
+	awk -v tag="$1" '
+	{
+		line = $0
+		if (index(line, "[  " tag) != 1) next
+		sub(/^\[[^]]*\][ \t]*/, "", line)
+		if (line ~ /^[0-9]+ test\(s\)/) { split(line, w, " "); n += w[1] }
+	}
+	END { print n + 0 }' "$LOG"
+}
+
+run_unit()
+{
+	local bin name rc p f s crash any=0
+
+	echo "== unit tests ($BUILD/tests)"
+	for bin in "$BUILD"/tests/test_*; do
+		if [ ! -f "$bin" ] || [ ! -x "$bin" ]; then
+			continue
+		fi
+		case $bin in *.d | *.o) continue ;; esac
+		any=1
+		name=$(basename "$bin")
+		rc=0
+		timeout -k 5 "$UNIT_TIMEOUT" "$bin" >"$LOG" 2>&1 </dev/null || rc=$?
+		p=$(cmocka_count PASSED)
+		f=$(cmocka_count FAILED)
+		s=$(cmocka_count SKIPPED)
+		crash=
+		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+			# Crashed, hung or failed outside any test case.
+			f=1
+			crash=" (exit $rc with no failed case: crash, timeout or sanitizer)"
+		fi
+		passed=$((passed + p))
+		failed=$((failed + f))
+		skipped=$((skipped + s))
+		if [ "$f" != 0 ]; then
+			echo "  FAIL   $name: $p passed, $f failed, $s skipped$crash"
+			show_log
+			failed_names="$failed_names $name"
+		elif [ "$p" = 0 ] && [ "$s" = 0 ]; then
+			echo "  FAIL   $name: no test case ran"
+			show_log
+			failed=$((failed + 1))
+			failed_names="$failed_names $name"
+		else
+			if [ "$s" != 0 ]; then
+				echo "  PASS   $name: $p passed, $s skipped"
+			else
+				echo "  PASS   $name: $p passed"
+			fi
+		fi
+	done
+	[ "$any" = 1 ] || echo "  (no unit test binaries in $BUILD/tests)"
+}
+
+# Delete namespaces left by a test that was killed before its trap ran:
+# lib.sh names them rstest-PID-*, and a dead PID means nobody owns them.
+sweep_namespaces()
+{
+	local ns pid p
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+		case $ns in rstest-[0-9]*-*) ;; *) continue ;; esac
+		pid=${ns#rstest-}
+		pid=${pid%%-*}
+		kill -0 "$pid" 2>/dev/null && continue
+		for p in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$p" 2>/dev/null
+		done
+		ip netns delete "$ns" 2>/dev/null &&
+			echo "         (removed stale namespace $ns)"
+	done
+}
+
+run_integration()
+{
+	local t name rc start secs any=0
+
+	echo "== integration tests (tests/integration)"
+	export RINGSCAN="$BUILD/ringscan"
+	export HELPERS="$BUILD/helpers"
+	sweep_namespaces
+	for t in "$ROOT"/tests/integration/t_*.sh; do
+		[ -f "$t" ] || continue
+		any=1
+		name=$(basename "$t" .sh)
+		rc=0
+		start=$(date +%s)
+		# In the background so that an INT/TERM to the runner is
+		# handled now (see on_signal), not after the test ends.
+		timeout -k 10 "$INTEGRATION_TIMEOUT" bash "$t" >"$LOG" 2>&1 \
+			</dev/null &
+		child=$!
+		wait "$child" || rc=$?
+		child=
+		secs=$(($(date +%s) - start))
+		case $rc in
+		0)
+			echo "  PASS   $name (${secs}s)"
+			passed=$((passed + 1))
+			;;
+		77)
+			echo "  SKIP   $name: $(grep -m1 '^SKIP' "$LOG" || tail -n1 "$LOG")"
+			skipped=$((skipped + 1))
+			;;
+		*)
+			if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+				echo "  FAIL   $name: timed out after ${secs}s"
+			else
+				echo "  FAIL   $name (exit $rc, ${secs}s)"
+			fi
+			show_log
+			failed=$((failed + 1))
+			failed_names="$failed_names $name"
+			;;
+		esac
+		sweep_namespaces
+	done
+	[ "$any" = 1 ] || echo "  (no integration tests)"
+}
+
+case $MODE in
+all)
+	run_unit
+	run_integration
+	;;
+unit) run_unit ;;
+integration) run_integration ;;
+esac
+
+if [ -n "$failed_names" ]; then
+	echo "failed:$failed_names"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+if [ "$failed" != 0 ]; then
+	exit 1
+fi
+if [ $((passed + failed)) = 0 ]; then
+	echo "no test ran" >&2
+	exit 1
+fi
+exit 0
