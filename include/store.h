@@ -1,0 +1,67 @@
+/*
+ * store.h - the state of every (host, port) probe, 2 bits each.
+ *
+ * One flat array of 2-bit cells indexed by probe number (host * nports +
+ * port_index).  It lives in an anonymous MAP_NORESERVE mapping: the kernel
+ * backs a 4 KiB page (16384 probes) only once a non-zero state is written
+ * there, and STORE_NONE is zero and is never written.  A host that never
+ * answers - the bulk of most subnet scans - therefore costs no memory at all;
+ * a host that answers costs nports/4 bytes at most (16 KiB for 1-65535).  A
+ * one-bit-per-page summary lets iteration skip untouched regions without
+ * faulting them in.  Counters per state are kept as cells change.
+ *
+ * A probe with no answer is never stored: once the scan is complete, NONE
+ * reads as "filtered (no response)".  The scanner knows which probes are
+ * complete (the permutation cursor and the retry queue), so the store needs
+ * no "done" bit - which also makes a checkpoint just the cells plus a cursor.
+ *
+ * store_set is on the hot path: no allocation (page faults aside), no
+ * syscalls.  Single-threaded.
+ */
+#ifndef RINGSCAN_STORE_H
+#define RINGSCAN_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum store_state {
+	STORE_NONE = 0, /* no answer (yet) */
+	STORE_OPEN = 1,
+	STORE_CLOSED = 2,
+	STORE_UNREACH = 3, /* ICMP unreachable: filtered, with a reason */
+};
+
+struct store;
+
+/*
+ * nprobes = hosts * ports.  -ENOMEM if the mapping cannot be made (the CLI
+ * reports the space as too large).
+ */
+int store_new(struct store **out, uint64_t nprobes);
+void store_free(struct store *s);
+
+/*
+ * Set a probe's state.  A probe already OPEN/CLOSED/UNREACH keeps its first
+ * final state (duplicate or late answers are counted once): returns 1 if the
+ * cell changed, 0 if it already held a final state.
+ */
+int store_set(struct store *s, uint64_t probe, enum store_state st);
+
+enum store_state store_get(const struct store *s, uint64_t probe);
+
+/* How many cells hold st (st != STORE_NONE). */
+uint64_t store_count(const struct store *s, enum store_state st);
+
+/*
+ * First probe >= from (and < to) whose state is not NONE, skipping untouched
+ * pages; returns to if there is none.  For output iteration.
+ */
+uint64_t store_next_set(const struct store *s, uint64_t from, uint64_t to);
+
+uint64_t store_nprobes(const struct store *s);
+
+/* Bytes of cells, and the backing bytes actually touched (pages * 4096). */
+size_t store_bytes_virtual(const struct store *s);
+size_t store_bytes_touched(const struct store *s);
+
+#endif

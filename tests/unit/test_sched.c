@@ -1,0 +1,769 @@
+/*
+ * test_sched.c - the scheduler against simulated time and a simulated
+ * engine.
+ *
+ * The small tests pin single rules with hand-computed numbers: backoff
+ * times, window arithmetic, the RTO formula, what sched_wake_ns promises.
+ * The simulation then runs whole scans with random answers, timeouts and
+ * deferrals, event by event, and checks the invariants on every step: each
+ * probe's first attempt exactly once, attempts in order, every probe final
+ * exactly once, in-flight within bounds, and that a finite wake time is
+ * honest (sched_next really hands something out then) while an infinite one
+ * only happens with something in flight.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sched.h"
+
+#define MS 1000000ULL
+#define T0 (1000 * MS)
+
+static struct sched_config config(uint64_t nprobes, uint32_t max_inflight)
+{
+	struct sched_config c = {
+		.nprobes = nprobes,
+		.seed = 12345,
+		.rate = 0,
+		.max_inflight = max_inflight,
+		.retries = 0,
+		.timeout_ns = 0,
+		.shard_index = 0,
+		.shard_count = 1,
+	};
+
+	return c;
+}
+
+static struct sched *new_sched(const struct sched_config *c)
+{
+	struct sched *s = NULL;
+
+	assert_int_equal(sched_new(&s, c), 0);
+	assert_non_null(s);
+	return s;
+}
+
+static struct sched_stats stats(const struct sched *s)
+{
+	struct sched_stats st;
+
+	sched_get_stats(s, &st);
+	return st;
+}
+
+static uint64_t rnd(uint64_t *x)
+{
+	*x ^= *x >> 12;
+	*x ^= *x << 25;
+	*x ^= *x >> 27;
+	return *x * 0x2545f4914f6cdd1dULL;
+}
+
+static void test_bad_config(void **state)
+{
+	struct sched_config c = config(100, 10);
+	struct sched *s = NULL;
+
+	(void)state;
+	sched_free(NULL);
+	c.max_inflight = 0;
+	assert_int_equal(sched_new(&s, &c), -EINVAL);
+	c = config(100, 10);
+	c.shard_count = 0;
+	assert_int_equal(sched_new(&s, &c), -EINVAL);
+	c = config(100, 10);
+	c.shard_count = 4;
+	c.shard_index = 4;
+	assert_int_equal(sched_new(&s, &c), -EINVAL);
+	c = config((1ULL << 62) + 1, 10);
+	assert_int_equal(sched_new(&s, &c), -EINVAL);
+	assert_null(s);
+	c = config(1ULL << 62, 10);
+	assert_int_equal(sched_new(&s, &c), 0);
+	assert_int_equal(stats(s).total, 1ULL << 62);
+	sched_free(s);
+}
+
+/* Empty shards (and an empty space) are finished from the start. */
+static void test_empty(void **state)
+{
+	struct sched_config c = config(0, 4);
+	struct sched_probe out[4];
+	struct sched *s;
+
+	(void)state;
+	s = new_sched(&c);
+	assert_true(sched_finished(s));
+	assert_int_equal(sched_next(s, T0, out, 4), 0);
+	assert_int_equal(sched_wake_ns(s, T0), UINT64_MAX);
+	sched_free(s);
+
+	c = config(3, 4);
+	c.shard_count = 5;
+	c.shard_index = 3;
+	s = new_sched(&c);
+	assert_int_equal(stats(s).total, 0);
+	assert_true(sched_finished(s));
+	assert_int_equal(sched_next(s, T0, out, 4), 0);
+	sched_free(s);
+}
+
+/* Shards partition the space; each first attempt is handed out once. */
+static void test_shards_cover_space(void **state)
+{
+	static const struct {
+		uint64_t n;
+		uint32_t shards;
+	} cases[] = { { 1, 1 },	   { 1, 3 },	 { 5, 8 },
+		      { 7, 7 },	   { 100, 1 },	 { 100, 7 },
+		      { 1000, 3 }, { 4097, 16 }, { 65537, 2 } };
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		uint64_t n = cases[k].n, seen_total = 0;
+		uint8_t *seen = calloc(n, 1);
+		uint32_t sh;
+
+		assert_non_null(seen);
+		for (sh = 0; sh < cases[k].shards; sh++) {
+			struct sched_config c = config(n, 32);
+			struct sched_probe out[16];
+			struct sched *s;
+			uint64_t expect_total;
+			uint32_t got, i;
+
+			c.shard_index = sh;
+			c.shard_count = cases[k].shards;
+			expect_total =
+				n > sh ? (n - 1 - sh) / c.shard_count + 1 : 0;
+			s = new_sched(&c);
+			assert_int_equal(stats(s).total, expect_total);
+			while ((got = sched_next(s, T0, out, 16)) > 0) {
+				for (i = 0; i < got; i++) {
+					assert_int_equal(out[i].attempt, 0);
+					assert_true(out[i].probe < n);
+					assert_int_equal(seen[out[i].probe], 0);
+					seen[out[i].probe] = 1;
+					seen_total++;
+					sched_answered(s, &out[i], 0);
+				}
+			}
+			assert_true(sched_finished(s));
+			assert_int_equal(stats(s).issued, expect_total);
+			assert_int_equal(stats(s).finished, expect_total);
+			sched_free(s);
+		}
+		assert_int_equal(seen_total, n);
+		free(seen);
+	}
+}
+
+/* A different seed is a different order, the same seed the same. */
+static void test_seed_sets_order(void **state)
+{
+	struct sched_config c = config(1000, 64);
+	struct sched_probe a[64], b[64];
+	struct sched *s1, *s2;
+	int i, same;
+
+	(void)state;
+	s1 = new_sched(&c);
+	s2 = new_sched(&c);
+	assert_int_equal(sched_next(s1, T0, a, 64), 64);
+	assert_int_equal(sched_next(s2, T0, b, 64), 64);
+	for (i = 0; i < 64; i++)
+		assert_int_equal(a[i].probe, b[i].probe);
+	sched_free(s2);
+	c.seed++;
+	s2 = new_sched(&c);
+	assert_int_equal(sched_next(s2, T0, b, 64), 64);
+	for (i = 0, same = 0; i < 64; i++)
+		same += a[i].probe == b[i].probe;
+	assert_true(same < 4);
+	sched_free(s1);
+	sched_free(s2);
+}
+
+static void test_retry_backoff(void **state)
+{
+	struct sched_config c = config(1, 4);
+	struct sched_probe p, out[4];
+	uint64_t t = T0, wait;
+	struct sched *s;
+	uint32_t a;
+
+	(void)state;
+	c.retries = 3;
+	c.timeout_ns = 1000 * MS;
+	s = new_sched(&c);
+	assert_int_equal(sched_next(s, t, &p, 1), 1);
+	assert_int_equal(p.probe, 0);
+	assert_int_equal(p.attempt, 0);
+	for (a = 1; a <= 3; a++) {
+		t += sched_timeout_ns(s);
+		assert_true(sched_timed_out(s, &p, t));
+		assert_false(sched_finished(s));
+		assert_int_equal(stats(s).queued, 1);
+		/* Backoff: 20, 40, 80 ms. */
+		wait = SCHED_BACKOFF_BASE_NS << a;
+		assert_int_equal(sched_wake_ns(s, t), wait);
+		assert_int_equal(sched_next(s, t + wait - 1, out, 4), 0);
+		assert_int_equal(sched_next(s, t + wait, out, 4), 1);
+		assert_int_equal(out[0].probe, 0);
+		assert_int_equal(out[0].attempt, a);
+		p = out[0];
+		t += wait;
+	}
+	assert_false(sched_timed_out(s, &p, t + 1000 * MS));
+	assert_true(sched_finished(s));
+	assert_int_equal(stats(s).attempts, 4);
+	assert_int_equal(stats(s).retries, 3);
+	assert_int_equal(stats(s).finished, 1);
+	assert_int_equal(stats(s).queued, 0);
+	sched_free(s);
+}
+
+static void test_backoff_is_capped(void **state)
+{
+	struct sched_config c = config(1, 4);
+	struct sched_probe p;
+	struct sched *s;
+	uint32_t a;
+
+	(void)state;
+	c.retries = 100;
+	s = new_sched(&c);
+	assert_int_equal(sched_next(s, T0, &p, 1), 1);
+	for (a = 1; a <= 100; a++) {
+		uint64_t want = a < 6 ? SCHED_BACKOFF_BASE_NS << a :
+					SCHED_BACKOFF_MAX_NS;
+
+		assert_true(sched_timed_out(s, &p, T0));
+		assert_int_equal(sched_wake_ns(s, T0), want);
+		assert_int_equal(sched_next(s, T0 + want, &p, 1), 1);
+		assert_int_equal(p.attempt, a);
+	}
+	assert_false(sched_timed_out(s, &p, T0));
+	sched_free(s);
+}
+
+/* A retry that is due goes out before any new probe. */
+static void test_retry_before_new(void **state)
+{
+	struct sched_config c = config(100, 8);
+	struct sched_probe first, out[3];
+	struct sched *s;
+
+	(void)state;
+	c.retries = 1;
+	s = new_sched(&c);
+	assert_int_equal(sched_next(s, T0, &first, 1), 1);
+	assert_true(sched_timed_out(s, &first, T0 + 500 * MS));
+	/* Before the backoff: new probes only. */
+	assert_int_equal(sched_next(s, T0 + 510 * MS, out, 1), 1);
+	assert_int_equal(out[0].attempt, 0);
+	sched_answered(s, &out[0], 0);
+	/* After it: the retry first, then new ones. */
+	assert_int_equal(sched_next(s, T0 + 520 * MS, out, 3), 3);
+	assert_int_equal(out[0].probe, first.probe);
+	assert_int_equal(out[0].attempt, 1);
+	assert_int_equal(out[1].attempt, 0);
+	assert_int_equal(out[2].attempt, 0);
+	assert_true(out[1].probe != first.probe);
+	sched_free(s);
+}
+
+/* Due retries come out in due order, whatever order they went in. */
+static void test_retries_in_due_order(void **state)
+{
+	struct sched_config c = config(1000, 64);
+	struct sched_probe out[64];
+	uint64_t x = 7, last_due = 0;
+	struct sched *s;
+	uint32_t i, got;
+	uint64_t due[1000];
+
+	(void)state;
+	c.retries = 5;
+	s = new_sched(&c);
+	assert_int_equal(sched_next(s, T0, out, 64), 64);
+	for (i = 0; i < 64; i++) {
+		/* Time out at random times, some with higher attempts. */
+		uint64_t t = T0 + rnd(&x) % (100 * MS);
+
+		due[out[i].probe] = t + (SCHED_BACKOFF_BASE_NS << 1);
+		assert_true(sched_timed_out(s, &out[i], t));
+	}
+	got = sched_next(s, T0 + 1000 * MS, out, 64);
+	assert_int_equal(got, 64);
+	for (i = 0; i < got; i++) {
+		assert_int_equal(out[i].attempt, 1);
+		assert_true(due[out[i].probe] >= last_due);
+		last_due = due[out[i].probe];
+	}
+	sched_free(s);
+}
+
+static void test_inflight_bound(void **state)
+{
+	struct sched_config c = config(1000, 8);
+	struct sched_probe out[100];
+	struct sched *s;
+
+	(void)state;
+	s = new_sched(&c);
+	assert_int_equal(sched_next(s, T0, out, 100), 8);
+	assert_int_equal(stats(s).inflight, 8);
+	assert_int_equal(sched_next(s, T0 + 1000 * MS, out + 8, 92), 0);
+	/* Full: only a completion can make progress. */
+	assert_int_equal(sched_wake_ns(s, T0), UINT64_MAX);
+	sched_answered(s, &out[3], 0);
+	assert_int_equal(sched_wake_ns(s, T0), 0);
+	assert_int_equal(sched_next(s, T0, out + 8, 92), 1);
+	sched_free(s);
+}
+
+/* The retry heap never holds more than 2 * max_inflight - inflight. */
+static void test_heap_capacity_bound(void **state)
+{
+	struct sched_config c = config(1000, 4);
+	struct sched_probe out[8];
+	struct sched *s;
+	uint32_t i;
+
+	(void)state;
+	c.retries = 3;
+	s = new_sched(&c);
+	/* Two windows time out: the heap is at capacity (8). */
+	assert_int_equal(sched_next(s, T0, out, 8), 4);
+	for (i = 0; i < 4; i++)
+		assert_true(sched_timed_out(s, &out[i], T0));
+	assert_int_equal(sched_next(s, T0, out, 8), 4);
+	for (i = 0; i < 4; i++)
+		assert_true(sched_timed_out(s, &out[i], T0 + MS));
+	assert_int_equal(stats(s).queued, 8);
+	/* No room for new probes until a retry is due. */
+	assert_int_equal(sched_next(s, T0 + MS, out, 8), 0);
+	assert_int_equal(sched_wake_ns(s, T0 + MS), 19 * MS);
+	/* Then only retries go: inflight + queued stays at 8. */
+	assert_int_equal(sched_next(s, T0 + 20 * MS, out, 8), 4);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(out[i].attempt, 1);
+	assert_int_equal(stats(s).inflight + stats(s).queued, 8);
+	assert_int_equal(stats(s).issued, 8);
+	sched_free(s);
+}
+
+static void test_deferral(void **state)
+{
+	struct sched_config c = config(10000, 100);
+	struct sched_probe out[100], more[100];
+	uint64_t t = T0;
+	struct sched *s;
+	uint32_t i;
+
+	(void)state;
+	c.retries = 2;
+	s = new_sched(&c);
+	assert_int_equal(stats(s).window, 100);
+	assert_int_equal(sched_next(s, t, out, 100), 100);
+	/* 99 left in flight: the window drops to 99 * 3 / 4 = 74. */
+	sched_deferred(s, &out[0], t);
+	assert_int_equal(stats(s).window, 74);
+	assert_int_equal(stats(s).deferred, 1);
+	assert_int_equal(stats(s).queued, 1);
+	assert_int_equal(sched_wake_ns(s, t), UINT64_MAX);
+	assert_int_equal(sched_next(s, t + SCHED_DEFER_NS, more, 100), 0);
+
+	/* Timeouts free slots but do not grow the window. */
+	for (i = 1; i <= 30; i++)
+		assert_true(sched_timed_out(s, &out[i], t + MS));
+	assert_int_equal(stats(s).window, 74);
+	/* Answers grow it by one each, up to max_inflight. */
+	for (i = 31; i <= 35; i++)
+		sched_answered(s, &out[i], 0);
+	assert_int_equal(stats(s).window, 79);
+	assert_int_equal(stats(s).inflight, 64);
+
+	/* Not due before SCHED_DEFER_NS; the new probes go out meanwhile. */
+	assert_int_equal(sched_next(s, t + 1, more, 1), 1);
+	assert_int_equal(more[0].attempt, 0);
+	assert_true(more[0].probe != out[0].probe);
+	/* Then, before the retries (due later), with the same attempt. */
+	assert_int_equal(sched_next(s, t + SCHED_DEFER_NS, more, 1), 1);
+	assert_int_equal(more[0].probe, out[0].probe);
+	assert_int_equal(more[0].attempt, 0);
+	assert_int_equal(stats(s).retries, 0);
+	sched_free(s);
+}
+
+/* Repeated deferrals shrink towards SCHED_MIN_WINDOW, never below. */
+static void test_deferral_floor(void **state)
+{
+	struct sched_config c = config(10000, 200);
+	struct sched_probe out[200];
+	struct sched *s;
+	uint32_t i;
+
+	(void)state;
+	s = new_sched(&c);
+	assert_int_equal(sched_next(s, T0, out, 200), 200);
+	/* A burst of deferrals tracks 3/4 of what is left in flight. */
+	for (i = 0; i < 100; i++)
+		sched_deferred(s, &out[i], T0);
+	assert_int_equal(stats(s).window, 75);
+	for (i = 100; i < 200; i++)
+		sched_deferred(s, &out[i], T0);
+	assert_int_equal(stats(s).window, SCHED_MIN_WINDOW);
+	assert_int_equal(stats(s).queued, 200);
+	/* All 200 come back (16 at a time) with attempt 0. */
+	assert_int_equal(sched_next(s, T0 + SCHED_DEFER_NS, out, 200), 16);
+	for (i = 0; i < 16; i++)
+		assert_int_equal(out[i].attempt, 0);
+	sched_free(s);
+
+	/* With fewer slots than the floor, the window is the slots. */
+	c = config(100, 4);
+	s = new_sched(&c);
+	assert_int_equal(sched_next(s, T0, out, 10), 4);
+	sched_deferred(s, &out[0], T0);
+	assert_int_equal(stats(s).window, 4);
+	sched_free(s);
+}
+
+static void test_rate_limit(void **state)
+{
+	struct sched_config c = config(1000000, 100000);
+	struct sched_probe out[64];
+	uint64_t t, attempts = 0;
+	struct sched *s;
+	uint32_t got, i;
+
+	(void)state;
+	c.rate = 1000;
+	s = new_sched(&c);
+	for (t = T0; t <= T0 + 1000 * MS; t += MS / 10) {
+		got = sched_next(s, t, out, 64);
+		for (i = 0; i < got; i++)
+			sched_answered(s, &out[i], 0);
+		attempts += got;
+	}
+	/* 1000 per second plus the initial burst of 10. */
+	assert_true(attempts >= 1000 && attempts <= 1011);
+	assert_int_equal(stats(s).attempts, attempts);
+	/* Out of tokens: the wake time is the token wait. */
+	assert_int_equal(sched_next(s, t, out, 64), 0);
+	assert_true(sched_wake_ns(s, t) > 0 && sched_wake_ns(s, t) <= MS);
+	assert_int_equal(sched_next(s, t + sched_wake_ns(s, t), out, 64), 1);
+	sched_free(s);
+}
+
+/* Retries take tokens too, and a due retry still goes first. */
+static void test_rate_limit_counts_retries(void **state)
+{
+	struct sched_config c = config(100, 10);
+	struct sched_probe p, out[10];
+	struct sched *s;
+
+	(void)state;
+	c.rate = 100; /* burst 1, a token every 10 ms */
+	c.retries = 1;
+	s = new_sched(&c);
+	assert_int_equal(sched_next(s, T0, &p, 1), 1);
+	assert_int_equal(sched_next(s, T0, out, 10), 0);
+	assert_int_equal(sched_wake_ns(s, T0), 10 * MS);
+	assert_true(sched_timed_out(s, &p, T0));
+	/* At +20 ms one token (the bucket holds one): the retry. */
+	assert_int_equal(sched_next(s, T0 + 20 * MS, out, 10), 1);
+	assert_int_equal(out[0].probe, p.probe);
+	assert_int_equal(out[0].attempt, 1);
+	assert_int_equal(sched_next(s, T0 + 20 * MS, out, 10), 0);
+	sched_free(s);
+}
+
+static void test_adaptive_timeout(void **state)
+{
+	struct sched_config c = config(100000, 100000);
+	struct sched_probe out[64];
+	struct sched *s;
+	int i;
+
+	(void)state;
+	s = new_sched(&c);
+	assert_int_equal(sched_next(s, T0, out, 64), 64);
+	assert_int_equal(sched_timeout_ns(s), SCHED_INIT_TIMEOUT_NS);
+	/* rtt 0 means unknown: no sample. */
+	sched_answered(s, &out[0], 0);
+	assert_int_equal(sched_timeout_ns(s), SCHED_INIT_TIMEOUT_NS);
+	/* First sample R: srtt = R, rttvar = R / 2, RTO = 3R. */
+	sched_answered(s, &out[1], 200 * MS);
+	assert_int_equal(sched_timeout_ns(s), 600 * MS);
+	/* Second, R' = 100 ms: rttvar = 75 + 25, srtt = 175 + 12.5. */
+	sched_answered(s, &out[2], 100 * MS);
+	assert_int_equal(sched_timeout_ns(s), 187500000 + 4 * 100 * MS);
+	/* Constant samples: rttvar decays, RTO converges to the sample. */
+	for (i = 3; i < 64; i++)
+		sched_answered(s, &out[i], 300 * MS);
+	for (i = 0; i < 500; i++) {
+		assert_int_equal(sched_next(s, T0, out, 1), 1);
+		sched_answered(s, &out[0], 300 * MS);
+	}
+	assert_true(sched_timeout_ns(s) >= 299 * MS);
+	assert_true(sched_timeout_ns(s) <= 301 * MS);
+	sched_free(s);
+
+	/* Fast answers: floored at the minimum. */
+	s = new_sched(&c);
+	assert_int_equal(sched_next(s, T0, out, 64), 64);
+	sched_answered(s, &out[0], 10 * MS);
+	assert_int_equal(sched_timeout_ns(s), SCHED_MIN_TIMEOUT_NS);
+	/* Slow ones (and absurd ones): capped at the maximum. */
+	sched_answered(s, &out[1], 5000 * MS);
+	assert_int_equal(sched_timeout_ns(s), SCHED_MAX_TIMEOUT_NS);
+	sched_answered(s, &out[2], UINT64_MAX);
+	assert_int_equal(sched_timeout_ns(s), SCHED_MAX_TIMEOUT_NS);
+	sched_free(s);
+
+	/* A fixed timeout ignores samples. */
+	c.timeout_ns = 250 * MS;
+	s = new_sched(&c);
+	assert_int_equal(sched_timeout_ns(s), 250 * MS);
+	assert_int_equal(sched_next(s, T0, out, 2), 2);
+	sched_answered(s, &out[0], 900 * MS);
+	assert_int_equal(sched_timeout_ns(s), 250 * MS);
+	sched_free(s);
+}
+
+static void test_finished_only_at_end(void **state)
+{
+	struct sched_config c = config(5, 2);
+	struct sched_probe out[4];
+	struct sched *s;
+
+	(void)state;
+	c.retries = 1;
+	s = new_sched(&c);
+	assert_false(sched_finished(s));
+	assert_int_equal(sched_next(s, T0, out, 4), 2);
+	sched_answered(s, &out[0], 0);
+	sched_answered(s, &out[1], 0);
+	assert_false(sched_finished(s));
+	assert_int_equal(sched_next(s, T0, out, 4), 2);
+	sched_answered(s, &out[0], 0);
+	sched_answered(s, &out[1], 0);
+	assert_int_equal(sched_next(s, T0, out, 4), 1);
+	/* All issued, one in flight. */
+	assert_int_equal(stats(s).issued, 5);
+	assert_false(sched_finished(s));
+	assert_true(sched_timed_out(s, &out[0], T0));
+	/* All issued, none in flight, one queued. */
+	assert_false(sched_finished(s));
+	assert_int_equal(sched_next(s, T0 + SCHED_BACKOFF_MAX_NS, out, 4), 1);
+	assert_false(sched_finished(s));
+	assert_false(sched_timed_out(s, &out[0], T0 + SCHED_BACKOFF_MAX_NS));
+	assert_true(sched_finished(s));
+	assert_int_equal(stats(s).finished, 5);
+	sched_free(s);
+}
+
+/* ---- whole-scan simulation ---- */
+
+enum outcome { ANSWER, TIMEOUT, DEFER };
+
+struct flight {
+	struct sched_probe p;
+	uint64_t sent_ns;
+	uint64_t done_ns;
+	enum outcome what;
+};
+
+struct sim_params {
+	uint64_t n;
+	uint32_t max_inflight, retries, shard_index, shard_count;
+	uint64_t rate, timeout_ns;
+	unsigned pct_timeout, pct_defer;
+};
+
+static void simulate(const struct sim_params *sp)
+{
+	struct sched_config c = config(sp->n, sp->max_inflight);
+	struct flight *fl = calloc(sp->max_inflight, sizeof(*fl));
+	uint8_t *first = calloc(sp->n, 1), *final = calloc(sp->n, 1);
+	uint8_t *redo = calloc(sp->n, 1);
+	uint32_t *next_attempt = calloc(sp->n, sizeof(*next_attempt));
+	struct sched_probe out[32];
+	uint64_t t = T0, x = sp->n * 31 + sp->shard_index, nfinal = 0;
+	uint64_t steps = 0, total, nfirst;
+	uint32_t nfl = 0, i;
+	struct sched *s;
+	bool woke = false;
+
+	assert_true(fl && first && final && redo && next_attempt);
+	c.retries = sp->retries;
+	c.rate = sp->rate;
+	c.timeout_ns = sp->timeout_ns;
+	c.shard_index = sp->shard_index;
+	c.shard_count = sp->shard_count;
+	s = new_sched(&c);
+	total = stats(s).total;
+
+	while (!sched_finished(s)) {
+		struct sched_stats st;
+		uint64_t wake, next_done = UINT64_MAX;
+		uint32_t got;
+
+		assert_true(++steps < 10000000);
+		/* Completions due now, in any order. */
+		for (i = 0; i < nfl;) {
+			struct flight *f = &fl[i];
+
+			if (f->done_ns > t) {
+				i++;
+				continue;
+			}
+			if (f->what == ANSWER) {
+				sched_answered(s, &f->p,
+					       f->done_ns - f->sent_ns);
+				assert_int_equal(final[f->p.probe], 0);
+				final[f->p.probe]++;
+				nfinal++;
+			} else if (f->what == DEFER) {
+				sched_deferred(s, &f->p, t);
+				redo[f->p.probe] = 1;
+			} else if (sched_timed_out(s, &f->p, t)) {
+				assert_true(f->p.attempt < sp->retries);
+				next_attempt[f->p.probe] = f->p.attempt + 1;
+			} else {
+				assert_int_equal(f->p.attempt, sp->retries);
+				assert_int_equal(final[f->p.probe], 0);
+				final[f->p.probe]++;
+				nfinal++;
+			}
+			*f = fl[--nfl];
+		}
+
+		got = sched_next(s, t, out, 32);
+		/* A wake time that said "then" must have been honest. */
+		if (woke)
+			assert_true(got > 0);
+		for (i = 0; i < got; i++) {
+			struct flight *f;
+			uint64_t r = rnd(&x) % 100;
+
+			assert_true(out[i].probe < sp->n);
+			assert_int_equal(out[i].attempt,
+					 next_attempt[out[i].probe]);
+			assert_int_equal(final[out[i].probe], 0);
+			if (redo[out[i].probe]) {
+				/* A deferred attempt, back with its number. */
+				redo[out[i].probe] = 0;
+			} else if (out[i].attempt == 0) {
+				assert_int_equal(first[out[i].probe], 0);
+				first[out[i].probe] = 1;
+			}
+			assert_true(nfl < sp->max_inflight);
+			f = &fl[nfl++];
+			f->p = out[i];
+			f->sent_ns = t;
+			if (r < sp->pct_defer) {
+				f->what = DEFER;
+				f->done_ns = t;
+			} else if (r < sp->pct_defer + sp->pct_timeout) {
+				f->what = TIMEOUT;
+				f->done_ns = t + sched_timeout_ns(s);
+			} else {
+				f->what = ANSWER;
+				f->done_ns = t + 1 * MS + rnd(&x) % (30 * MS);
+			}
+		}
+
+		st = stats(s);
+		assert_int_equal(st.inflight, nfl);
+		assert_true(st.inflight <= sp->max_inflight);
+		assert_true(st.inflight + st.queued <= 2 * sp->max_inflight);
+		assert_true(st.window <= sp->max_inflight);
+		assert_int_equal(st.finished, nfinal);
+		if (st.issued < total || nfinal < total)
+			assert_false(sched_finished(s));
+
+		/* Advance to the next event: a completion or the wake. */
+		wake = sched_wake_ns(s, t);
+		/* Stopping short means nothing more could go now. */
+		if (got < 32)
+			assert_true(wake > 0);
+		if (wake == UINT64_MAX)
+			assert_true(nfl > 0 || sched_finished(s));
+		for (i = 0; i < nfl; i++)
+			if (fl[i].done_ns < next_done)
+				next_done = fl[i].done_ns;
+		woke = wake != UINT64_MAX && t + wake < next_done;
+		if (woke)
+			t += wake;
+		else if (next_done != UINT64_MAX)
+			t = next_done > t ? next_done : t;
+	}
+
+	for (i = 0, nfirst = 0; i < sp->n; i++)
+		nfirst += first[i];
+	assert_int_equal(nfirst, total);
+	assert_int_equal(stats(s).issued, total);
+	assert_int_equal(stats(s).finished, total);
+	assert_int_equal(nfinal, total);
+	sched_free(s);
+	free(fl);
+	free(first);
+	free(final);
+	free(redo);
+	free(next_attempt);
+}
+
+static void test_simulated_scans(void **state)
+{
+	static const struct sim_params runs[] = {
+		/* n, slots, retries, shard, shards, rate, timeout, %to, %df */
+		{ 3000, 40, 2, 0, 1, 0, 0, 30, 10 },
+		{ 3000, 40, 2, 1, 3, 20000, 50 * MS, 30, 10 },
+		{ 500, 1, 3, 0, 1, 0, 0, 50, 5 },
+		{ 2000, 64, 0, 0, 1, 5000, 0, 40, 0 },
+		{ 2000, 300, 4, 2, 5, 0, 20 * MS, 80, 20 },
+		{ 10, 100, 1, 0, 1, 0, 0, 50, 50 },
+	};
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(runs) / sizeof(runs[0]); k++)
+		simulate(&runs[k]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_config),
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_shards_cover_space),
+		cmocka_unit_test(test_seed_sets_order),
+		cmocka_unit_test(test_retry_backoff),
+		cmocka_unit_test(test_backoff_is_capped),
+		cmocka_unit_test(test_retry_before_new),
+		cmocka_unit_test(test_retries_in_due_order),
+		cmocka_unit_test(test_inflight_bound),
+		cmocka_unit_test(test_heap_capacity_bound),
+		cmocka_unit_test(test_deferral),
+		cmocka_unit_test(test_deferral_floor),
+		cmocka_unit_test(test_rate_limit),
+		cmocka_unit_test(test_rate_limit_counts_retries),
+		cmocka_unit_test(test_adaptive_timeout),
+		cmocka_unit_test(test_finished_only_at_end),
+		cmocka_unit_test(test_simulated_scans),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
