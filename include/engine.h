@@ -1,0 +1,105 @@
+/*
+ * engine.h - the io_uring connect engine: executes probes, judges nothing.
+ *
+ * One ring, a fixed table of probe slots, and per probe one hard-linked
+ * chain submitted in a single batch:
+ *
+ *   SOCKET (direct, into fixed-file slot i)          CQE only on failure
+ *     -> SETSOCKOPT SO_LINGER{1,0} (uring_cmd)       CQE only on failure
+ *     -> CONNECT (fixed file i)                      always a CQE
+ *     -> LINK_TIMEOUT (the attempt's timeout)        always a CQE
+ *     -> CLOSE (direct, slot i)                      always a CQE: slot free
+ *
+ * Direct descriptors keep sockets out of the process fd table (no EMFILE
+ * from the fd table, no socket() syscall per probe) and let the whole chain
+ * go in one submit.  IOSQE_IO_HARDLINK keeps the chain together when the
+ * connect fails (refused, timed out), so the close always runs and its CQE is
+ * the one signal that slot i - and fixed file i - may be reused.  SO_LINGER
+ * 0 makes the close of an open port a reset, so an all-open sweep leaves no
+ * TIME_WAIT behind; kernels without socket uring_cmd skip that link.
+ *
+ * user_data packs the op (3 bits), a generation (29 bits) and the slot
+ * index (32 bits), so a CQE for a recycled slot can never be mistaken for
+ * the current probe.  The ring is set up with SINGLE_ISSUER|DEFER_TASKRUN
+ * where the kernel accepts it (completions run only when we ask), else
+ * COOP_TASKRUN, else plain; CQ is sized so that every in-flight chain's CQEs
+ * fit.
+ *
+ * Hot path (engine_prep, engine_run): no allocation, no logging, one
+ * io_uring_enter per loop that both submits and waits, CQEs reaped in one
+ * pass with a single io_uring_cq_advance.  Single-threaded.
+ */
+#ifndef RINGSCAN_ENGINE_H
+#define RINGSCAN_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "sched.h"
+
+/* SQEs per probe chain (socket, setsockopt, connect, timeout, close). */
+#define ENGINE_SQES_PER_PROBE 5
+/* Probes prepared per loop: bounds SQ size and the latency of one submit. */
+#define ENGINE_BATCH 512
+
+enum engine_outcome {
+	ENGINE_OPEN, /* connected */
+	ENGINE_CLOSED, /* ECONNREFUSED (a RST) */
+	ENGINE_TIMEOUT, /* the link timeout fired first */
+	ENGINE_UNREACH, /* ICMP unreachable/prohibited: filtered */
+	ENGINE_DEFER, /* local resource failure: try again later */
+	ENGINE_ERROR, /* anything else; err says what */
+};
+
+struct engine_result {
+	struct sched_probe probe;
+	enum engine_outcome outcome;
+	int err; /* -errno behind the outcome (0 if open) */
+	uint64_t rtt_ns; /* submit to connect completion; 0 if none */
+};
+
+struct engine_config {
+	uint32_t slots; /* probes in flight at most */
+};
+
+struct engine_info {
+	uint32_t slots;
+	uint32_t sq_entries;
+	uint32_t cq_entries;
+	const char *setup; /* "SINGLE_ISSUER|DEFER_TASKRUN", ... */
+	bool linger_rst; /* SO_LINGER via uring_cmd available */
+};
+
+struct engine;
+
+/*
+ * -ENOSYS/-EPERM: io_uring unavailable (absent or disabled by sysctl);
+ * -EOPNOTSUPP: the kernel lacks an op the chain needs (socket, direct
+ * descriptors); -EMFILE: RLIMIT_NOFILE below the slot count; -ENOMEM.
+ */
+int engine_new(struct engine **out, const struct engine_config *cfg,
+	       struct engine_info *info);
+void engine_free(struct engine *e);
+
+/* Slots free for engine_prep. */
+uint32_t engine_idle(const struct engine *e);
+uint32_t engine_busy(const struct engine *e);
+
+/*
+ * Prepare one probe's chain (no syscall).  The sockaddr is copied.
+ * -EBUSY if no slot is free.
+ */
+int engine_prep(struct engine *e, const struct sched_probe *p,
+		const struct sockaddr *sa, socklen_t salen, uint64_t timeout_ns);
+
+/*
+ * Submit everything prepared and wait up to wait_ns for at least one
+ * completion (0 = do not wait), then reap: finished probes are written to
+ * res (at most max; the rest stay queued for the next call).  Returns the
+ * number of results, or -errno on a ring failure.
+ */
+int engine_run(struct engine *e, uint64_t wait_ns, struct engine_result *res,
+	       uint32_t max);
+
+#endif

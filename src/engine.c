@@ -1,0 +1,476 @@
+/*
+ * engine.c - io_uring connect engine (see engine.h for the chain).
+ *
+ * A slot is born idle on the free stack.  engine_prep pops one, bumps its
+ * generation, copies the target address and timeout into it (the kernel may
+ * read them after the submit returns) and queues the chain.  CQEs arrive in
+ * any order between probes but in chain order within one: a socket or
+ * setsockopt failure first, then connect and its link timeout (either order),
+ * and always the close last.  Only the close turns the slot's gathered
+ * results into an engine_result and returns the slot, so no fixed file and
+ * no slot is reused while the kernel still refers to it.
+ *
+ * Nothing here allocates after engine_new; engine_run makes one
+ * io_uring_enter per call.
+ */
+#include <errno.h>
+#include <liburing.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "clock.h"
+#include "engine.h"
+
+/* Not in liburing 2.3's headers; stable kernel ABI since 6.7. */
+#define RS_SOCKET_URING_OP_SETSOCKOPT 3
+
+#define ENGINE_SQ_ENTRIES 4096
+/* fds kept back from RLIMIT_NOFILE for output files, stdio and the ring. */
+#define ENGINE_FD_RESERVE 64
+
+enum engine_op {
+	OP_SOCKET = 1,
+	OP_SOCKOPT,
+	OP_CONNECT,
+	OP_TIMEOUT,
+	OP_CLOSE,
+};
+
+#define UD_GEN_BITS 29
+#define UD_GEN_MASK ((1u << UD_GEN_BITS) - 1)
+
+struct slot {
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in4;
+		struct sockaddr_in6 in6;
+	} addr;
+	socklen_t addrlen;
+	struct __kernel_timespec ts;
+	struct sched_probe probe;
+	uint64_t sent_ns;
+	uint64_t rtt_ns;
+	int32_t socket_res;
+	int32_t connect_res;
+	int32_t timeout_res;
+	uint32_t gen;
+};
+
+struct engine {
+	struct io_uring ring;
+	struct slot *slots;
+	uint32_t *free_stack; /* indices of idle slots */
+	uint32_t nfree;
+	uint32_t nslots;
+	uint32_t sqes_per_probe;
+	bool linger_rst;
+	struct linger linger; /* read by the kernel at issue time */
+};
+
+static inline uint64_t ud_pack(enum engine_op op, uint32_t gen, uint32_t idx)
+{
+	return ((uint64_t)op << 61) | ((uint64_t)(gen & UD_GEN_MASK) << 32) |
+	       idx;
+}
+
+static int engine_cap_slots(uint32_t want, uint32_t *got)
+{
+	struct rlimit rl;
+	uint64_t avail;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return -errno;
+	if (rl.rlim_cur < rl.rlim_max) {
+		/* Registered files count against the limit: take all we may. */
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	avail = rl.rlim_cur;
+	if (avail == RLIM_INFINITY || avail > UINT32_MAX)
+		avail = UINT32_MAX;
+	if (avail <= ENGINE_FD_RESERVE + 8)
+		avail = avail > 16 ? avail - 12 : 1;
+	else
+		avail -= ENGINE_FD_RESERVE;
+	*got = want < avail ? want : (uint32_t)avail;
+	return 0;
+}
+
+static void prep_setsockopt(struct io_uring_sqe *sqe, int fixed_idx, int level,
+			    int optname, const void *val, uint32_t len)
+{
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fixed_idx, NULL, 0, 0);
+	sqe->cmd_op = RS_SOCKET_URING_OP_SETSOCKOPT;
+	/* level and optname share the addr field in the kernel's layout */
+	sqe->addr = (uint64_t)(uint32_t)level |
+		    ((uint64_t)(uint32_t)optname << 32);
+	sqe->file_index = len; /* optlen */
+	sqe->addr3 = (uint64_t)(uintptr_t)val; /* optval */
+	sqe->flags |= IOSQE_FIXED_FILE;
+}
+
+static int ring_init(struct engine *e, uint32_t cq_entries, const char **setup)
+{
+	static const struct {
+		unsigned flags;
+		const char *name;
+	} tries[] = {
+		{ IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+		  "SINGLE_ISSUER|DEFER_TASKRUN" },
+		{ IORING_SETUP_COOP_TASKRUN, "COOP_TASKRUN" },
+		{ 0, "default" },
+	};
+	struct io_uring_params p;
+	int ret = -EINVAL;
+
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		memset(&p, 0, sizeof(p));
+		p.flags = tries[i].flags | IORING_SETUP_CQSIZE |
+			  IORING_SETUP_SUBMIT_ALL;
+		p.cq_entries = cq_entries;
+		ret = io_uring_queue_init_params(ENGINE_SQ_ENTRIES, &e->ring,
+						 &p);
+		if (ret == -EINVAL && tries[i].flags == 0) {
+			/* very old kernel: no SUBMIT_ALL either */
+			p.flags &= ~IORING_SETUP_SUBMIT_ALL;
+			ret = io_uring_queue_init_params(ENGINE_SQ_ENTRIES,
+							 &e->ring, &p);
+		}
+		if (ret == 0) {
+			*setup = tries[i].name;
+			return 0;
+		}
+		if (ret != -EINVAL)
+			return ret;
+	}
+	return ret;
+}
+
+static int ring_has_ops(struct io_uring *ring)
+{
+	static const int need[] = { IORING_OP_SOCKET, IORING_OP_CONNECT,
+				    IORING_OP_LINK_TIMEOUT, IORING_OP_CLOSE };
+	struct io_uring_probe *probe = io_uring_get_probe_ring(ring);
+	int ret = 0;
+
+	if (!probe)
+		return -EOPNOTSUPP;
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (!io_uring_opcode_supported(probe, need[i]))
+			ret = -EOPNOTSUPP;
+	io_uring_free_probe(probe);
+	return ret;
+}
+
+/*
+ * One synchronous trial chain at start: a direct socket, SO_LINGER through
+ * uring_cmd, close.  Tells whether the setsockopt link can be used and
+ * whether direct sockets work at all.
+ */
+static int engine_trial(struct engine *e)
+{
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	int sock_res = 0, opt_res = -EOPNOTSUPP, ret;
+
+	sqe = io_uring_get_sqe(&e->ring);
+	io_uring_prep_socket_direct(sqe, AF_INET, SOCK_STREAM, 0, 0, 0);
+	sqe->flags |= IOSQE_IO_HARDLINK;
+	sqe->user_data = OP_SOCKET;
+	sqe = io_uring_get_sqe(&e->ring);
+	prep_setsockopt(sqe, 0, SOL_SOCKET, SO_LINGER, &e->linger,
+			sizeof(e->linger));
+	sqe->flags |= IOSQE_IO_HARDLINK;
+	sqe->user_data = OP_SOCKOPT;
+	sqe = io_uring_get_sqe(&e->ring);
+	io_uring_prep_close_direct(sqe, 0);
+	sqe->user_data = OP_CLOSE;
+
+	ret = io_uring_submit_and_wait(&e->ring, 3);
+	if (ret < 0)
+		return ret;
+	for (int n = 0; n < 3; n++) {
+		ret = io_uring_wait_cqe(&e->ring, &cqe);
+		if (ret < 0)
+			return ret;
+		if (cqe->user_data == OP_SOCKET)
+			sock_res = cqe->res;
+		else if (cqe->user_data == OP_SOCKOPT)
+			opt_res = cqe->res;
+		io_uring_cqe_seen(&e->ring, cqe);
+	}
+	if (sock_res < 0)
+		return sock_res == -EINVAL ? -EOPNOTSUPP : sock_res;
+	e->linger_rst = opt_res == 0;
+	return 0;
+}
+
+int engine_new(struct engine **out, const struct engine_config *cfg,
+	       struct engine_info *info)
+{
+	struct engine *e;
+	uint32_t nslots = 0, cq;
+	const char *setup = "";
+	int ret;
+
+	if (!cfg->slots)
+		return -EINVAL;
+	ret = engine_cap_slots(cfg->slots, &nslots);
+	if (ret)
+		return ret;
+
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->nslots = nslots;
+	e->linger.l_onoff = 1;
+	e->linger.l_linger = 0;
+	e->slots = calloc(nslots, sizeof(*e->slots));
+	e->free_stack = calloc(nslots, sizeof(*e->free_stack));
+	if (!e->slots || !e->free_stack) {
+		ret = -ENOMEM;
+		goto out_free_tables;
+	}
+	for (uint32_t i = 0; i < nslots; i++)
+		e->free_stack[i] = nslots - 1 - i;
+	e->nfree = nslots;
+
+	/* Three CQEs per chain in flight, plus failures of a whole batch. */
+	cq = 1;
+	while (cq < (uint64_t)nslots * 3 + ENGINE_BATCH * ENGINE_SQES_PER_PROBE)
+		cq <<= 1;
+	ret = ring_init(e, cq, &setup);
+	if (ret)
+		goto out_free_tables;
+	ret = ring_has_ops(&e->ring);
+	if (ret)
+		goto out_exit_ring;
+	ret = io_uring_register_files_sparse(&e->ring, nslots);
+	if (ret)
+		goto out_exit_ring;
+	ret = engine_trial(e);
+	if (ret)
+		goto out_exit_ring;
+	e->sqes_per_probe = e->linger_rst ? 5 : 4;
+
+	if (info) {
+		info->slots = nslots;
+		info->sq_entries = e->ring.sq.ring_entries;
+		info->cq_entries = e->ring.cq.ring_entries;
+		info->setup = setup;
+		info->linger_rst = e->linger_rst;
+	}
+	*out = e;
+	return 0;
+
+out_exit_ring:
+	io_uring_queue_exit(&e->ring);
+out_free_tables:
+	free(e->free_stack);
+	free(e->slots);
+	free(e);
+	return ret;
+}
+
+void engine_free(struct engine *e)
+{
+	if (!e)
+		return;
+	/* Exiting the ring cancels whatever is in flight and closes the
+	 * registered sockets. */
+	io_uring_queue_exit(&e->ring);
+	free(e->free_stack);
+	free(e->slots);
+	free(e);
+}
+
+uint32_t engine_idle(const struct engine *e)
+{
+	return e->nfree;
+}
+
+uint32_t engine_busy(const struct engine *e)
+{
+	return e->nslots - e->nfree;
+}
+
+int engine_prep(struct engine *e, const struct sched_probe *p,
+		const struct sockaddr *sa, socklen_t salen, uint64_t timeout_ns)
+{
+	struct io_uring_sqe *sqe;
+	struct slot *s;
+	uint32_t idx;
+
+	if (!e->nfree || io_uring_sq_space_left(&e->ring) < e->sqes_per_probe)
+		return -EBUSY;
+	if (salen > sizeof(s->addr))
+		return -EINVAL;
+	idx = e->free_stack[--e->nfree];
+	s = &e->slots[idx];
+	s->gen = (s->gen + 1) & UD_GEN_MASK;
+	memcpy(&s->addr, sa, salen);
+	s->addrlen = salen;
+	s->ts.tv_sec = (long long)(timeout_ns / 1000000000ULL);
+	s->ts.tv_nsec = (long long)(timeout_ns % 1000000000ULL);
+	s->probe = *p;
+	s->socket_res = 0;
+	s->connect_res = 0;
+	s->timeout_res = 0;
+	s->rtt_ns = 0;
+
+	sqe = io_uring_get_sqe(&e->ring);
+	io_uring_prep_socket_direct(sqe, sa->sa_family, SOCK_STREAM, 0, idx,
+				    0);
+	sqe->flags |= IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS;
+	sqe->user_data = ud_pack(OP_SOCKET, s->gen, idx);
+
+	if (e->linger_rst) {
+		sqe = io_uring_get_sqe(&e->ring);
+		prep_setsockopt(sqe, (int)idx, SOL_SOCKET, SO_LINGER,
+				&e->linger, sizeof(e->linger));
+		sqe->flags |= IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS;
+		sqe->user_data = ud_pack(OP_SOCKOPT, s->gen, idx);
+	}
+
+	sqe = io_uring_get_sqe(&e->ring);
+	io_uring_prep_connect(sqe, (int)idx, &s->addr.sa, s->addrlen);
+	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK;
+	sqe->user_data = ud_pack(OP_CONNECT, s->gen, idx);
+
+	sqe = io_uring_get_sqe(&e->ring);
+	io_uring_prep_link_timeout(sqe, &s->ts, 0);
+	sqe->flags |= IOSQE_IO_HARDLINK;
+	sqe->user_data = ud_pack(OP_TIMEOUT, s->gen, idx);
+
+	sqe = io_uring_get_sqe(&e->ring);
+	io_uring_prep_close_direct(sqe, idx);
+	sqe->user_data = ud_pack(OP_CLOSE, s->gen, idx);
+
+	/* Stamped last: the submit follows within this loop iteration. */
+	s->sent_ns = clock_now_ns();
+	return 0;
+}
+
+static bool err_is_local_shortage(int err)
+{
+	switch (-err) {
+	case EMFILE:
+	case ENFILE:
+	case ENOBUFS:
+	case ENOMEM:
+	case EAGAIN:
+	case EADDRNOTAVAIL:
+	case EADDRINUSE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void slot_judge(const struct slot *s, struct engine_result *r)
+{
+	int c = s->connect_res;
+
+	r->probe = s->probe;
+	r->rtt_ns = s->rtt_ns;
+	r->err = 0;
+	if (s->socket_res < 0) {
+		r->err = s->socket_res;
+		r->outcome = err_is_local_shortage(r->err) ? ENGINE_DEFER :
+							     ENGINE_ERROR;
+		return;
+	}
+	r->err = c;
+	switch (-c) {
+	case 0:
+		r->outcome = ENGINE_OPEN;
+		break;
+	case ECONNREFUSED:
+		r->outcome = ENGINE_CLOSED;
+		break;
+	case ECANCELED:
+	case ETIMEDOUT:
+		r->outcome = ENGINE_TIMEOUT;
+		break;
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case EHOSTDOWN:
+	case ENETDOWN:
+	case ENONET:
+	case EACCES:
+	case EPERM:
+		r->outcome = ENGINE_UNREACH;
+		break;
+	default:
+		r->outcome = err_is_local_shortage(c) ? ENGINE_DEFER :
+							ENGINE_ERROR;
+		break;
+	}
+}
+
+int engine_run(struct engine *e, uint64_t wait_ns, struct engine_result *res,
+	       uint32_t max)
+{
+	struct __kernel_timespec ts;
+	struct io_uring_cqe *cqe;
+	unsigned head, seen = 0;
+	uint32_t nres = 0;
+	uint64_t now;
+	int ret;
+
+	if (wait_ns && engine_busy(e)) {
+		ts.tv_sec = (long long)(wait_ns / 1000000000ULL);
+		ts.tv_nsec = (long long)(wait_ns % 1000000000ULL);
+		ret = io_uring_submit_and_wait_timeout(&e->ring, &cqe, 1, &ts,
+						       NULL);
+	} else {
+		/* With DEFER_TASKRUN completions are posted only when asked. */
+		ret = io_uring_submit_and_get_events(&e->ring);
+	}
+	/* ETIME: nothing completed in time; EINTR: a signal (Ctrl-C);
+	 * EBUSY/EAGAIN: CQ backed up - reaping below makes room. */
+	if (ret < 0 && ret != -ETIME && ret != -EINTR && ret != -EBUSY &&
+	    ret != -EAGAIN)
+		return ret;
+
+	now = clock_now_ns();
+	io_uring_for_each_cqe(&e->ring, head, cqe)
+	{
+		uint64_t ud = cqe->user_data;
+		uint32_t idx = (uint32_t)ud;
+		uint32_t gen = (uint32_t)(ud >> 32) & UD_GEN_MASK;
+		enum engine_op op = (enum engine_op)(ud >> 61);
+		struct slot *s;
+
+		if (nres == max)
+			break;
+		seen++;
+		if (idx >= e->nslots || e->slots[idx].gen != gen)
+			continue; /* cannot happen: slots outlive their CQEs */
+		s = &e->slots[idx];
+		switch (op) {
+		case OP_SOCKET:
+			s->socket_res = cqe->res;
+			break;
+		case OP_SOCKOPT:
+			break; /* only lose the reset-on-close; keep going */
+		case OP_CONNECT:
+			s->connect_res = cqe->res;
+			if (cqe->res != -ECANCELED)
+				s->rtt_ns = now - s->sent_ns;
+			break;
+		case OP_TIMEOUT:
+			s->timeout_res = cqe->res;
+			break;
+		case OP_CLOSE:
+			slot_judge(s, &res[nres++]);
+			e->free_stack[e->nfree++] = idx;
+			break;
+		}
+	}
+	io_uring_cq_advance(&e->ring, seen);
+	return (int)nres;
+}
