@@ -1,0 +1,109 @@
+/*
+ * output.h - every result format a scan writes.
+ *
+ * Two kinds of writers behind one handle:
+ *   - streaming (CSV -oC, JSON lines -oJ): output_result() writes one row per
+ *     final result as it is found, filtered by the --states mask, and flushes
+ *     every OUTPUT_FLUSH_ROWS rows and at the end, so a killed scan still
+ *     leaves usable rows;
+ *   - reports (nmap-style text -oN): written by output_finish() from the
+ *     state store, sorted by host and port.
+ * Paths are opened in output_open() (so an unwritable path fails before any
+ * packet is sent); "-" means stdout.  Writers print to their files only; the
+ * module never prints diagnostics - errors come back as -errno.
+ *
+ * Formats:
+ *   CSV: header "host,port,proto,state,service,reason,rtt_ms", RFC 4180
+ *        quoting (fields with comma, quote, CR or LF are quoted, quotes
+ *        doubled), CRLF-free (LF line ends, as pandas/duckdb/sqlite accept).
+ *   JSON lines: one object per line with the same fields; rtt_ms is a number
+ *        or null; strings escaped per RFC 8259.
+ *   Text: nmap's layout: per host that answered, "ringscan scan report for
+ *        ADDR", "Host is up.", a "Not shown: N closed tcp ports
+ *        (conn-refused)" summary, a PORT STATE SERVICE table (open ports,
+ *        and filtered ports unless more than OUTPUT_MAX_LISTED, then they are
+ *        summarized too), and a closing "ringscan done: N IP addresses (M
+ *        hosts up) scanned in S seconds" line.  --open leaves out hosts with
+ *        no open port and lists only open ports.
+ */
+#ifndef RINGSCAN_OUTPUT_H
+#define RINGSCAN_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "addr.h"
+#include "error.h"
+#include "ports.h"
+#include "services.h"
+#include "store.h"
+#include "targets.h"
+
+#define OUTPUT_FLUSH_ROWS 256
+#define OUTPUT_MAX_LISTED 25 /* filtered ports listed before summarizing */
+
+/* Bits of output_config.states: which final states CSV/JSON carry. */
+#define OUTPUT_ST_OPEN (1u << 0)
+#define OUTPUT_ST_CLOSED (1u << 1)
+#define OUTPUT_ST_FILTERED (1u << 2)
+
+enum output_state {
+	OUT_OPEN,
+	OUT_CLOSED,
+	OUT_FILTERED, /* no response after every attempt */
+	OUT_UNREACH, /* filtered, ICMP unreachable (reason says which) */
+};
+
+struct output_config {
+	const char *normal_path; /* -oN, or NULL */
+	bool text_stdout; /* also print the text report on stdout */
+	const char *csv_path; /* -oC, or NULL */
+	const char *json_path; /* -oJ, or NULL */
+	unsigned states; /* OUTPUT_ST_* mask for CSV/JSON */
+	bool open_only; /* --open */
+	const char *version; /* "0.1.0" */
+	const char *command_line; /* for the report header */
+};
+
+struct output_result {
+	const struct rs_addr *addr;
+	uint16_t port;
+	enum rs_proto proto;
+	enum output_state state;
+	const char *reason; /* "syn-ack", "conn-refused", "no-response",
+			       "host-unreach", "net-unreach", ... */
+	int64_t rtt_us; /* -1 if unknown */
+};
+
+struct output_report {
+	const struct targets *targets;
+	const struct portlist *ports;
+	const struct store *store;
+	double elapsed_s;
+	bool complete; /* false if interrupted: unanswered probes are unknown,
+			  not filtered, and the report says so */
+	time_t start_time; /* wall clock, for the header */
+};
+
+/* name, for state parsing in the CLI: "open,closed,filtered" -> mask. */
+int output_parse_states(const char *list, unsigned *mask,
+			struct rs_error *err);
+
+struct output;
+
+/* On failure, err->token holds the path that could not be opened. */
+int output_open(struct output **out, const struct output_config *cfg,
+		const struct services *svc, struct rs_error *err);
+
+/* Stream one final result to CSV/JSON (if its state is selected). */
+int output_result(struct output *o, const struct output_result *r);
+
+/* Write the reports (text); flush everything. */
+int output_finish(struct output *o, const struct output_report *rep);
+
+/* Flush and close every file (stdout is flushed, not closed). */
+int output_close(struct output *o);
+
+
+#endif

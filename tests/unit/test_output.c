@@ -1,0 +1,1232 @@
+/*
+ * test_output.c - the writers, checked against exact expected bytes.
+ *
+ * Every test writes real files into a private temporary directory and reads
+ * them back, so what is checked is what a user (or pandas, or jq) would see.
+ * Reports are built from the real modules - a finalized target set, a parsed
+ * port list, a store with known cells, a services file written by the test -
+ * and compared whole against golden text; the header's date is pinned with
+ * TZ=UTC and a fixed start_time.  Hostile service names (commas, quotes,
+ * control bytes, invalid UTF-8) come from a services file the test writes,
+ * the way they would reach a real scan.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "output.h"
+
+/* 2024-01-02 03:04:00 UTC */
+#define START_TIME ((time_t)1704164640)
+#define HEADER "Starting ringscan 0.1.0 at 2024-01-02 03:04 UTC\n"
+
+static char tmpdir[64];
+
+static const char services_text[] = "# test services\n"
+				    "ftp\t\t21/tcp\n"
+				    "ssh\t\t22/tcp\n"
+				    "smtp\t\t25/tcp\tmail\n"
+				    "http\t\t80/tcp\twww\n"
+				    "https\t\t443/tcp\n"
+				    "http-alt\t8080/tcp\n"
+				    "evil,name\t1000/tcp\n"
+				    "say\"hi\"\t1001/tcp\n"
+				    "back\\slash\t1002/tcp\n"
+				    "ctl\x01\x1f\x7fx\t1003/tcp\n"
+				    "caf\xc3\xa9\t1004/tcp\n"
+				    "bad\xff\xc3(\t1005/tcp\n";
+
+static char *path_in(const char *name)
+{
+	char *p;
+
+	assert_true(asprintf(&p, "%s/%s", tmpdir, name) > 0);
+	return p;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n >= 0);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static size_t count_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static size_t count_substr(const char *s, const char *needle)
+{
+	size_t n = 0;
+
+	while ((s = strstr(s, needle))) {
+		n++;
+		s += strlen(needle);
+	}
+	return n;
+}
+
+static int setup_dir(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_output.XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return -1;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	return 0;
+}
+
+static int teardown_dir(void **state)
+{
+	DIR *d = opendir(tmpdir);
+	struct dirent *e;
+
+	(void)state;
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		char *p;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (asprintf(&p, "%s/%s", tmpdir, e->d_name) < 0)
+			return -1;
+		unlink(p);
+		free(p);
+	}
+	closedir(d);
+	return rmdir(tmpdir);
+}
+
+/* ---- a scan to report on ---- */
+
+struct scan {
+	struct targets *t;
+	struct portlist *pl;
+	struct store *st;
+	struct services *svc;
+};
+
+static struct services *load_test_services(void)
+{
+	struct services *svc;
+	char *p = path_in("services");
+
+	write_text(p, services_text);
+	assert_int_equal(services_load(&svc, p), 0);
+	free(p);
+	return svc;
+}
+
+/* targets: space-separated target tokens. */
+static void scan_init(struct scan *s, const char *targets, const char *ports)
+{
+	struct rs_error err = { 0 };
+	char *list = strdup(targets), *save = NULL, *tok;
+
+	assert_non_null(list);
+	assert_int_equal(targets_new(&s->t), 0);
+	for (tok = strtok_r(list, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save))
+		assert_int_equal(targets_add(s->t, tok, &err), 0);
+	free(list);
+	assert_int_equal(targets_finalize(s->t), 0);
+	s->svc = load_test_services();
+	s->pl = calloc(1, sizeof(*s->pl));
+	assert_non_null(s->pl);
+	assert_int_equal(ports_parse(ports, s->svc, s->pl, &err), 0);
+	assert_int_equal(store_new(&s->st, targets_count(s->t) * s->pl->count),
+			 0);
+}
+
+static void scan_free(struct scan *s)
+{
+	store_free(s->st);
+	free(s->pl);
+	services_free(s->svc);
+	targets_free(s->t);
+}
+
+/* host given by its address, so the test says which host it means. */
+static void scan_set(struct scan *s, const char *host, uint16_t port,
+		     enum store_state st)
+{
+	struct rs_addr a;
+	uint64_t h;
+	uint32_t pi;
+
+	assert_int_equal(addr_parse(host, &a), 0);
+	assert_int_equal(targets_index(s->t, &a, &h), 0);
+	assert_int_equal(ports_index(s->pl, port, &pi), 0);
+	assert_int_equal(store_set(s->st, h * s->pl->count + pi, st), 1);
+}
+
+/* Set every port of host in [lo, hi] to st. */
+static void scan_set_range(struct scan *s, const char *host, uint16_t lo,
+			   uint16_t hi, enum store_state st)
+{
+	for (unsigned p = lo; p <= hi; p++)
+		scan_set(s, host, (uint16_t)p, st);
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static char *render(const struct scan *s, bool open_only, bool complete,
+		    double elapsed)
+{
+	struct output_config cfg = {
+		.states = OUTPUT_ST_OPEN | OUTPUT_ST_CLOSED |
+			  OUTPUT_ST_FILTERED,
+		.open_only = open_only,
+		.version = "0.1.0",
+	};
+	struct output_report rep = {
+		.targets = s->t,
+		.ports = s->pl,
+		.store = s->st,
+		.elapsed_s = elapsed,
+		.complete = complete,
+		.start_time = START_TIME,
+	};
+	struct rs_error err = { 0 };
+	struct output *o;
+	char *p = path_in("report.txt");
+	int fds = count_fds();
+	char *text;
+
+	cfg.normal_path = p;
+	assert_int_equal(output_open(&o, &cfg, s->svc, &err), 0);
+	assert_int_equal(output_finish(o, &rep), 0);
+	assert_int_equal(output_close(o), 0);
+	assert_int_equal(count_fds(), fds);
+	text = slurp(p);
+	unlink(p);
+	free(p);
+	return text;
+}
+
+/* ---- output_parse_states ---- */
+
+static void test_parse_states_ok(void **state)
+{
+	struct rs_error err = { 0 };
+	unsigned m = 0;
+
+	(void)state;
+	assert_int_equal(output_parse_states("open", &m, &err), 0);
+	assert_int_equal(m, OUTPUT_ST_OPEN);
+	assert_int_equal(output_parse_states("closed,filtered", &m, &err), 0);
+	assert_int_equal(m, OUTPUT_ST_CLOSED | OUTPUT_ST_FILTERED);
+	assert_int_equal(output_parse_states("Open,CLOSED,fIlTeReD", &m, &err),
+			 0);
+	assert_int_equal(m, OUTPUT_ST_OPEN | OUTPUT_ST_CLOSED |
+				    OUTPUT_ST_FILTERED);
+	assert_int_equal(output_parse_states("open,open", &m, &err), 0);
+	assert_int_equal(m, OUTPUT_ST_OPEN);
+}
+
+static void test_parse_states_errors(void **state)
+{
+	static const char *const empties[] = { "", ",", "open,", ",open",
+					       "open,,closed" };
+	struct rs_error err;
+	unsigned m = 12345;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(empties) / sizeof(empties[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(output_parse_states(empties[i], &m, &err),
+				 -EINVAL);
+		assert_non_null(err.reason);
+		assert_int_equal(m, 12345);
+	}
+
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(output_parse_states("open,bogus,closed", &m, &err),
+			 -EINVAL);
+	assert_string_equal(err.token, "bogus");
+	assert_non_null(err.reason);
+
+	/* A prefix or an extension of a word is not the word. */
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(output_parse_states("ope", &m, &err), -EINVAL);
+	assert_string_equal(err.token, "ope");
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(output_parse_states("filtered2", &m, &err), -EINVAL);
+	assert_string_equal(err.token, "filtered2");
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(output_parse_states("open ", &m, &err), -EINVAL);
+	assert_string_equal(err.token, "open ");
+	assert_int_equal(m, 12345);
+}
+
+/* ---- output_open ---- */
+
+static void test_open_unwritable(void **state)
+{
+	struct output_config cfg = { .version = "0.1.0" };
+	struct rs_error err = { 0 };
+	struct output *o = NULL;
+
+	(void)state;
+	cfg.csv_path = "/nonexistent/dir/x.csv";
+	assert_int_equal(output_open(&o, &cfg, NULL, &err), -ENOENT);
+	assert_string_equal(err.token, "/nonexistent/dir/x.csv");
+	assert_non_null(err.reason);
+	assert_null(o);
+}
+
+/*
+ * A later path failing closes the earlier ones (no descriptor is left open:
+ * LeakSanitizer cannot see a FILE still on stdio's list) and names the path
+ * that failed, not the first one.
+ */
+static void test_open_failure_unwinds(void **state)
+{
+	struct output_config cfg = { .version = "0.1.0" };
+	struct rs_error err = { 0 };
+	struct output *o = NULL;
+	char *normal = path_in("unwind.txt");
+	char *csv = path_in("unwind.csv");
+	int fds = count_fds();
+
+	(void)state;
+	cfg.normal_path = normal;
+	cfg.csv_path = csv;
+	cfg.json_path = "/nonexistent/dir/x.json";
+	assert_int_equal(output_open(&o, &cfg, NULL, &err), -ENOENT);
+	assert_string_equal(err.token, "/nonexistent/dir/x.json");
+	assert_null(o);
+	/* Opened before the failure, so they exist: all paths are tried. */
+	assert_int_equal(access(normal, F_OK), 0);
+	assert_int_equal(access(csv, F_OK), 0);
+	assert_int_equal(count_fds(), fds);
+
+	memset(&err, 0, sizeof(err));
+	cfg.normal_path = normal;
+	cfg.csv_path = "/nonexistent/dir/x.csv";
+	cfg.json_path = NULL;
+	assert_int_equal(output_open(&o, &cfg, NULL, &err), -ENOENT);
+	assert_string_equal(err.token, "/nonexistent/dir/x.csv");
+
+	memset(&err, 0, sizeof(err));
+	cfg.normal_path = tmpdir; /* a directory */
+	cfg.csv_path = NULL;
+	assert_int_equal(output_open(&o, &cfg, NULL, &err), -EISDIR);
+	assert_string_equal(err.token, tmpdir);
+	assert_int_equal(count_fds(), fds);
+	free(normal);
+	free(csv);
+}
+
+static void test_close_null(void **state)
+{
+	(void)state;
+	assert_int_equal(output_close(NULL), 0);
+}
+
+/* ---- CSV and JSON streams ---- */
+
+static struct output *open_streams(const struct services *svc, unsigned states,
+				   char **csv, char **json)
+{
+	struct output_config cfg = { .version = "0.1.0", .states = states };
+	struct rs_error err = { 0 };
+	struct output *o;
+
+	*csv = path_in("out.csv");
+	*json = path_in("out.json");
+	cfg.csv_path = *csv;
+	cfg.json_path = *json;
+	assert_int_equal(output_open(&o, &cfg, svc, &err), 0);
+	return o;
+}
+
+static void emit(struct output *o, const char *host, uint16_t port,
+		 enum output_state st, const char *reason, int64_t rtt_us)
+{
+	struct rs_addr a;
+	struct output_result r = {
+		.addr = &a,
+		.port = port,
+		.proto = RS_TCP,
+		.state = st,
+		.reason = reason,
+		.rtt_us = rtt_us,
+	};
+
+	assert_int_equal(addr_parse(host, &a), 0);
+	assert_int_equal(output_result(o, &r), 0);
+}
+
+static void finish_streams(struct output *o, char *csv, char *json,
+			   char **csv_text, char **json_text)
+{
+	assert_int_equal(output_finish(o, NULL), 0);
+	assert_int_equal(output_close(o), 0);
+	*csv_text = slurp(csv);
+	*json_text = slurp(json);
+	unlink(csv);
+	unlink(json);
+	free(csv);
+	free(json);
+}
+
+static void test_streams_basic(void **state)
+{
+	struct services *svc = load_test_services();
+	char *csv, *json, *ct, *jt;
+	int fds = count_fds();
+	struct output *o;
+
+	(void)state;
+	o = open_streams(svc,
+			 OUTPUT_ST_OPEN | OUTPUT_ST_CLOSED | OUTPUT_ST_FILTERED,
+			 &csv, &json);
+	emit(o, "127.0.0.1", 22, OUT_OPEN, "syn-ack", 42);
+	emit(o, "127.0.0.1", 25, OUT_CLOSED, "conn-refused", 12345);
+	emit(o, "127.0.0.2", 80, OUT_FILTERED, "no-response", -1);
+	emit(o, "127.0.0.3", 443, OUT_UNREACH, "host-unreach", 1000000);
+	emit(o, "2001:db8::1", 4242, OUT_OPEN, "syn-ack", 0);
+	finish_streams(o, csv, json, &ct, &jt);
+	assert_int_equal(count_fds(), fds);
+
+	assert_string_equal(
+		ct, "host,port,proto,state,service,reason,rtt_ms\n"
+		    "127.0.0.1,22,tcp,open,ssh,syn-ack,0.042\n"
+		    "127.0.0.1,25,tcp,closed,smtp,conn-refused,12.345\n"
+		    "127.0.0.2,80,tcp,filtered,http,no-response,\n"
+		    "127.0.0.3,443,tcp,filtered,https,host-unreach,"
+		    "1000.000\n"
+		    "2001:db8::1,4242,tcp,open,unknown,syn-ack,0.000\n");
+	assert_string_equal(
+		jt,
+		"{\"host\":\"127.0.0.1\",\"port\":22,\"proto\":\"tcp\","
+		"\"state\":\"open\",\"service\":\"ssh\",\"reason\":\"syn-ack\","
+		"\"rtt_ms\":0.042}\n"
+		"{\"host\":\"127.0.0.1\",\"port\":25,\"proto\":\"tcp\","
+		"\"state\":\"closed\",\"service\":\"smtp\","
+		"\"reason\":\"conn-refused\",\"rtt_ms\":12.345}\n"
+		"{\"host\":\"127.0.0.2\",\"port\":80,\"proto\":\"tcp\","
+		"\"state\":\"filtered\",\"service\":\"http\","
+		"\"reason\":\"no-response\",\"rtt_ms\":null}\n"
+		"{\"host\":\"127.0.0.3\",\"port\":443,\"proto\":\"tcp\","
+		"\"state\":\"filtered\",\"service\":\"https\","
+		"\"reason\":\"host-unreach\",\"rtt_ms\":1000.000}\n"
+		"{\"host\":\"2001:db8::1\",\"port\":4242,\"proto\":\"tcp\","
+		"\"state\":\"open\",\"service\":\"unknown\","
+		"\"reason\":\"syn-ack\",\"rtt_ms\":0.000}\n");
+	free(ct);
+	free(jt);
+	services_free(svc);
+}
+
+static void emit_all_states(struct output *o)
+{
+	emit(o, "127.0.0.1", 22, OUT_OPEN, "syn-ack", 1);
+	emit(o, "127.0.0.1", 25, OUT_CLOSED, "conn-refused", 2);
+	emit(o, "127.0.0.1", 80, OUT_FILTERED, "no-response", -1);
+	emit(o, "127.0.0.1", 443, OUT_UNREACH, "host-unreach", 3);
+}
+
+static void test_streams_state_mask(void **state)
+{
+	struct services *svc = load_test_services();
+	char *csv, *json, *ct, *jt;
+	struct output *o;
+
+	(void)state;
+	o = open_streams(svc, OUTPUT_ST_OPEN, &csv, &json);
+	emit_all_states(o);
+	finish_streams(o, csv, json, &ct, &jt);
+	assert_string_equal(ct, "host,port,proto,state,service,reason,rtt_ms\n"
+				"127.0.0.1,22,tcp,open,ssh,syn-ack,0.001\n");
+	assert_int_equal(count_lines(jt), 1);
+	assert_non_null(strstr(jt, "\"port\":22,"));
+	free(ct);
+	free(jt);
+
+	/* filtered covers both no-response and unreachable. */
+	o = open_streams(svc, OUTPUT_ST_FILTERED, &csv, &json);
+	emit_all_states(o);
+	finish_streams(o, csv, json, &ct, &jt);
+	assert_string_equal(ct, "host,port,proto,state,service,reason,rtt_ms\n"
+				"127.0.0.1,80,tcp,filtered,http,no-response,\n"
+				"127.0.0.1,443,tcp,filtered,https,host-unreach,"
+				"0.003\n");
+	assert_int_equal(count_lines(jt), 2);
+	assert_null(strstr(jt, "\"open\""));
+	assert_null(strstr(jt, "\"closed\""));
+	free(ct);
+	free(jt);
+
+	o = open_streams(svc, OUTPUT_ST_CLOSED | OUTPUT_ST_OPEN, &csv, &json);
+	emit_all_states(o);
+	finish_streams(o, csv, json, &ct, &jt);
+	assert_string_equal(
+		ct, "host,port,proto,state,service,reason,rtt_ms\n"
+		    "127.0.0.1,22,tcp,open,ssh,syn-ack,0.001\n"
+		    "127.0.0.1,25,tcp,closed,smtp,conn-refused,0.002\n");
+	assert_int_equal(count_lines(jt), 2);
+	free(ct);
+	free(jt);
+
+	/* Nothing selected: a header and no rows. */
+	o = open_streams(svc, 0, &csv, &json);
+	emit_all_states(o);
+	finish_streams(o, csv, json, &ct, &jt);
+	assert_string_equal(ct,
+			    "host,port,proto,state,service,reason,rtt_ms\n");
+	assert_string_equal(jt, "");
+	free(ct);
+	free(jt);
+	services_free(svc);
+}
+
+/* Names from a hostile /etc/services must not break the columns. */
+static void test_csv_quoting(void **state)
+{
+	struct services *svc = load_test_services();
+	char *csv, *json, *ct, *jt;
+	struct output *o;
+
+	(void)state;
+	o = open_streams(svc, OUTPUT_ST_OPEN, &csv, &json);
+	emit(o, "127.0.0.1", 1000, OUT_OPEN, "syn-ack", 5);
+	emit(o, "127.0.0.1", 1001, OUT_OPEN, "syn-ack", 5);
+	emit(o, "127.0.0.1", 1002, OUT_OPEN, "syn-ack", 5);
+	emit(o, "127.0.0.1", 1003, OUT_OPEN, "a,b", -1);
+	emit(o, "127.0.0.1", 21, OUT_OPEN, "cr\rhere", -1);
+	emit(o, "127.0.0.1", 22, OUT_OPEN, "line\nbreak", -1);
+	finish_streams(o, csv, json, &ct, &jt);
+	assert_string_equal(
+		ct, "host,port,proto,state,service,reason,rtt_ms\n"
+		    "127.0.0.1,1000,tcp,open,\"evil,name\",syn-ack,"
+		    "0.005\n"
+		    "127.0.0.1,1001,tcp,open,\"say\"\"hi\"\"\",syn-ack,"
+		    "0.005\n"
+		    "127.0.0.1,1002,tcp,open,back\\slash,syn-ack,0.005\n"
+		    "127.0.0.1,1003,tcp,open,ctl\x01\x1f\x7fx,\"a,b\",\n"
+		    "127.0.0.1,21,tcp,open,ftp,\"cr\rhere\",\n"
+		    "127.0.0.1,22,tcp,open,ssh,\"line\nbreak\",\n");
+	free(ct);
+	free(jt);
+	services_free(svc);
+}
+
+static void test_json_escaping(void **state)
+{
+	struct services *svc = load_test_services();
+	char *csv, *json, *ct, *jt;
+	struct output *o;
+
+	(void)state;
+	o = open_streams(svc, OUTPUT_ST_OPEN, &csv, &json);
+	emit(o, "127.0.0.1", 1001, OUT_OPEN, "syn-ack", -1);
+	emit(o, "127.0.0.1", 1002, OUT_OPEN, "syn-ack", -1);
+	emit(o, "127.0.0.1", 1003, OUT_OPEN, "syn-ack", -1);
+	emit(o, "127.0.0.1", 1004, OUT_OPEN, "syn-ack", -1);
+	emit(o, "127.0.0.1", 1005, OUT_OPEN, "syn-ack", -1);
+	emit(o, "127.0.0.1", 22, OUT_OPEN, "\b\f\n\r\t\"\\\x02", -1);
+	finish_streams(o, csv, json, &ct, &jt);
+	assert_string_equal(
+		jt,
+		"{\"host\":\"127.0.0.1\",\"port\":1001,\"proto\":\"tcp\","
+		"\"state\":\"open\",\"service\":\"say\\\"hi\\\"\","
+		"\"reason\":\"syn-ack\",\"rtt_ms\":null}\n"
+		"{\"host\":\"127.0.0.1\",\"port\":1002,\"proto\":\"tcp\","
+		"\"state\":\"open\",\"service\":\"back\\\\slash\","
+		"\"reason\":\"syn-ack\",\"rtt_ms\":null}\n"
+		"{\"host\":\"127.0.0.1\",\"port\":1003,\"proto\":\"tcp\","
+		"\"state\":\"open\",\"service\":\"ctl\\u0001\\u001f\\u007fx\","
+		"\"reason\":\"syn-ack\",\"rtt_ms\":null}\n"
+		"{\"host\":\"127.0.0.1\",\"port\":1004,\"proto\":\"tcp\","
+		"\"state\":\"open\",\"service\":\"caf\xc3\xa9\","
+		"\"reason\":\"syn-ack\",\"rtt_ms\":null}\n"
+		"{\"host\":\"127.0.0.1\",\"port\":1005,\"proto\":\"tcp\","
+		"\"state\":\"open\",\"service\":\"bad\\ufffd\\ufffd(\","
+		"\"reason\":\"syn-ack\",\"rtt_ms\":null}\n"
+		"{\"host\":\"127.0.0.1\",\"port\":22,\"proto\":\"tcp\","
+		"\"state\":\"open\",\"service\":\"ssh\","
+		"\"reason\":\"\\b\\f\\n\\r\\t\\\"\\\\\\u0002\","
+		"\"rtt_ms\":null}\n");
+	free(ct);
+	free(jt);
+	services_free(svc);
+}
+
+/*
+ * Every OUTPUT_FLUSH_ROWS rows the streams are flushed: the file then holds
+ * whole rows only, before output_finish or output_close, so a killed scan
+ * leaves parseable output.
+ */
+static void test_streams_flush(void **state)
+{
+	struct services *svc = load_test_services();
+	char *csv, *json, *ct, *jt;
+	struct output *o;
+	unsigned i;
+
+	(void)state;
+	o = open_streams(svc, OUTPUT_ST_OPEN, &csv, &json);
+	for (i = 0; i < OUTPUT_FLUSH_ROWS; i++)
+		emit(o, "127.0.0.1", (uint16_t)(i + 1), OUT_OPEN, "syn-ack",
+		     1234);
+	ct = slurp(csv);
+	jt = slurp(json);
+	assert_int_equal(count_lines(ct), OUTPUT_FLUSH_ROWS + 1);
+	assert_int_equal(ct[strlen(ct) - 1], '\n');
+	assert_int_equal(count_lines(jt), OUTPUT_FLUSH_ROWS);
+	assert_int_equal(jt[strlen(jt) - 1], '\n');
+	free(ct);
+	free(jt);
+
+	/* A few more rows, then finish: everything is out before close. */
+	for (i = 0; i < 3; i++)
+		emit(o, "127.0.0.1", 22, OUT_OPEN, "syn-ack", 1234);
+	assert_int_equal(output_finish(o, NULL), 0);
+	ct = slurp(csv);
+	jt = slurp(json);
+	assert_int_equal(count_lines(ct), OUTPUT_FLUSH_ROWS + 4);
+	assert_int_equal(count_lines(jt), OUTPUT_FLUSH_ROWS + 3);
+	assert_int_equal(output_close(o), 0);
+	free(ct);
+	free(jt);
+	unlink(csv);
+	unlink(json);
+	free(csv);
+	free(json);
+	services_free(svc);
+}
+
+/* A full disk is reported, not swallowed. */
+static void test_write_error(void **state)
+{
+	struct output_config cfg = { .version = "0.1.0",
+				     .states = OUTPUT_ST_OPEN,
+				     .csv_path = "/dev/full" };
+	struct rs_error err = { 0 };
+	struct rs_addr a;
+	struct output_result r = { .addr = &a,
+				   .port = 22,
+				   .state = OUT_OPEN,
+				   .reason = "syn-ack",
+				   .rtt_us = -1 };
+	struct output *o;
+	int ret = 0;
+	unsigned i;
+
+	(void)state;
+	if (access("/dev/full", W_OK) != 0)
+		skip();
+	assert_int_equal(addr_parse("127.0.0.1", &a), 0);
+	assert_int_equal(output_open(&o, &cfg, NULL, &err), 0);
+	for (i = 0; i < OUTPUT_FLUSH_ROWS && ret == 0; i++)
+		ret = output_result(o, &r);
+	assert_int_equal(ret, -ENOSPC);
+	assert_int_not_equal(output_finish(o, NULL), 0);
+	assert_int_not_equal(output_close(o), 0);
+}
+
+/* ---- text report ---- */
+
+/*
+ * 127.0.0.1: open, closed and one filtered port (listed: few filtered);
+ * 127.0.0.2: never answered (all filtered) - not printed, not up;
+ * 127.0.0.3: all closed - "All N scanned ports ... ignored states".
+ */
+static void test_report_golden(void **state)
+{
+	struct scan s;
+	char *text;
+
+	(void)state;
+	scan_init(&s, "127.0.0.1-3", "22,25,80,443,8080");
+	scan_set(&s, "127.0.0.1", 22, STORE_OPEN);
+	scan_set(&s, "127.0.0.1", 25, STORE_CLOSED);
+	scan_set(&s, "127.0.0.1", 80, STORE_OPEN);
+	scan_set(&s, "127.0.0.1", 8080, STORE_OPEN);
+	scan_set_range(&s, "127.0.0.3", 22, 22, STORE_CLOSED);
+	scan_set(&s, "127.0.0.3", 25, STORE_CLOSED);
+	scan_set(&s, "127.0.0.3", 80, STORE_CLOSED);
+	scan_set(&s, "127.0.0.3", 443, STORE_CLOSED);
+	scan_set(&s, "127.0.0.3", 8080, STORE_CLOSED);
+	text = render(&s, false, true, 1.5);
+	assert_string_equal(
+		text,
+		HEADER "ringscan scan report for 127.0.0.1\n"
+		       "Host is up.\n"
+		       "Not shown: 1 closed tcp port (conn-refused)\n"
+		       "PORT     STATE    SERVICE\n"
+		       "22/tcp   open     ssh\n"
+		       "80/tcp   open     http\n"
+		       "443/tcp  filtered https\n"
+		       "8080/tcp open     http-alt\n"
+		       "\n"
+		       "ringscan scan report for 127.0.0.3\n"
+		       "Host is up.\n"
+		       "All 5 scanned ports on 127.0.0.3 are in ignored "
+		       "states.\n"
+		       "Not shown: 5 closed tcp ports (conn-refused)\n"
+		       "\n"
+		       "ringscan done: 3 IP addresses (2 hosts up) scanned "
+		       "in 1.50 seconds\n");
+	free(text);
+	scan_free(&s);
+}
+
+/* nmap's layout: no "Not shown" line means a blank line before PORT. */
+static void test_report_no_not_shown(void **state)
+{
+	struct scan s;
+	char *text;
+
+	(void)state;
+	scan_init(&s, "127.0.0.1", "22");
+	scan_set(&s, "127.0.0.1", 22, STORE_OPEN);
+	text = render(&s, false, true, 0.004);
+	assert_string_equal(text, HEADER
+			    "ringscan scan report for 127.0.0.1\n"
+			    "Host is up.\n"
+			    "\n"
+			    "PORT   STATE SERVICE\n"
+			    "22/tcp open  ssh\n"
+			    "\n"
+			    "ringscan done: 1 IP address (1 host up) scanned "
+			    "in 0.00 seconds\n");
+	free(text);
+	scan_free(&s);
+}
+
+/* More than OUTPUT_MAX_LISTED filtered ports are summarized, by reason. */
+static void test_report_many_filtered(void **state)
+{
+	struct scan s;
+	char *text;
+
+	(void)state;
+	scan_init(&s, "127.0.0.1-2", "1-40");
+	scan_set(&s, "127.0.0.1", 1, STORE_CLOSED);
+	scan_set(&s, "127.0.0.1", 22, STORE_OPEN);
+	scan_set_range(&s, "127.0.0.1", 30, 34, STORE_UNREACH);
+	/* .2: exactly OUTPUT_MAX_LISTED filtered, so they are listed. */
+	scan_set_range(&s, "127.0.0.2", 1, 40 - OUTPUT_MAX_LISTED - 1,
+		       STORE_CLOSED);
+	scan_set(&s, "127.0.0.2", 40 - OUTPUT_MAX_LISTED, STORE_OPEN);
+	text = render(&s, false, true, 2);
+	assert_string_equal(
+		text,
+		HEADER "ringscan scan report for 127.0.0.1\n"
+		       "Host is up.\n"
+		       "Not shown: 1 closed tcp port (conn-refused), 33 "
+		       "filtered tcp ports (no-response), 5 filtered tcp "
+		       "ports (host-unreach)\n"
+		       "PORT   STATE SERVICE\n"
+		       "22/tcp open  ssh\n"
+		       "\n"
+		       "ringscan scan report for 127.0.0.2\n"
+		       "Host is up.\n"
+		       "Not shown: 14 closed tcp ports (conn-refused)\n"
+		       "PORT   STATE    SERVICE\n"
+		       "15/tcp open     unknown\n"
+		       "16/tcp filtered unknown\n"
+		       "17/tcp filtered unknown\n"
+		       "18/tcp filtered unknown\n"
+		       "19/tcp filtered unknown\n"
+		       "20/tcp filtered unknown\n"
+		       "21/tcp filtered ftp\n"
+		       "22/tcp filtered ssh\n"
+		       "23/tcp filtered unknown\n"
+		       "24/tcp filtered unknown\n"
+		       "25/tcp filtered smtp\n"
+		       "26/tcp filtered unknown\n"
+		       "27/tcp filtered unknown\n"
+		       "28/tcp filtered unknown\n"
+		       "29/tcp filtered unknown\n"
+		       "30/tcp filtered unknown\n"
+		       "31/tcp filtered unknown\n"
+		       "32/tcp filtered unknown\n"
+		       "33/tcp filtered unknown\n"
+		       "34/tcp filtered unknown\n"
+		       "35/tcp filtered unknown\n"
+		       "36/tcp filtered unknown\n"
+		       "37/tcp filtered unknown\n"
+		       "38/tcp filtered unknown\n"
+		       "39/tcp filtered unknown\n"
+		       "40/tcp filtered unknown\n"
+		       "\n"
+		       "ringscan done: 2 IP addresses (2 hosts up) scanned "
+		       "in 2.00 seconds\n");
+	free(text);
+	scan_free(&s);
+}
+
+/*
+ * A host whose only answers are unreachables (from a router, usually) is
+ * not up; one whose few filtered ports are all it has besides closed ones
+ * gets them listed, unreachable and silent alike.
+ */
+static void test_report_unreach(void **state)
+{
+	struct scan s;
+	char *text;
+
+	(void)state;
+	scan_init(&s, "127.0.0.1-2", "21,22,25,1000");
+	scan_set(&s, "127.0.0.1", 21, STORE_UNREACH);
+	scan_set(&s, "127.0.0.1", 22, STORE_UNREACH);
+	scan_set(&s, "127.0.0.2", 21, STORE_CLOSED);
+	scan_set(&s, "127.0.0.2", 22, STORE_UNREACH);
+	text = render(&s, false, true, 0.5);
+	assert_string_equal(text, HEADER
+			    "ringscan scan report for 127.0.0.2\n"
+			    "Host is up.\n"
+			    "Not shown: 1 closed tcp port (conn-refused)\n"
+			    "PORT     STATE    SERVICE\n"
+			    "22/tcp   filtered ssh\n"
+			    "25/tcp   filtered smtp\n"
+			    "1000/tcp filtered evil,name\n"
+			    "\n"
+			    "ringscan done: 2 IP addresses (1 host up) scanned "
+			    "in 0.50 seconds\n");
+	free(text);
+	scan_free(&s);
+}
+
+static void test_report_open_only(void **state)
+{
+	struct scan s;
+	char *text;
+
+	(void)state;
+	scan_init(&s, "127.0.0.1-3", "21,22,25,80");
+	scan_set(&s, "127.0.0.1", 21, STORE_CLOSED);
+	scan_set(&s, "127.0.0.1", 22, STORE_OPEN);
+	scan_set(&s, "127.0.0.1", 25, STORE_UNREACH);
+	/* .2 is up (closed ports) but has nothing open: left out. */
+	scan_set(&s, "127.0.0.2", 21, STORE_CLOSED);
+	scan_set(&s, "127.0.0.3", 80, STORE_OPEN);
+	text = render(&s, true, true, 3.14159);
+	assert_string_equal(
+		text,
+		HEADER "ringscan scan report for 127.0.0.1\n"
+		       "Host is up.\n"
+		       "Not shown: 1 closed tcp port (conn-refused), 1 "
+		       "filtered tcp port (no-response), 1 filtered tcp "
+		       "port (host-unreach)\n"
+		       "PORT   STATE SERVICE\n"
+		       "22/tcp open  ssh\n"
+		       "\n"
+		       "ringscan scan report for 127.0.0.3\n"
+		       "Host is up.\n"
+		       "Not shown: 3 filtered tcp ports (no-response)\n"
+		       "PORT   STATE SERVICE\n"
+		       "80/tcp open  http\n"
+		       "\n"
+		       "ringscan done: 3 IP addresses (3 hosts up) scanned "
+		       "in 3.14 seconds\n");
+	free(text);
+	scan_free(&s);
+
+	/* Nothing open anywhere: only the header and the closing line. */
+	scan_init(&s, "127.0.0.1", "21,22");
+	scan_set(&s, "127.0.0.1", 21, STORE_CLOSED);
+	text = render(&s, true, true, 1);
+	assert_string_equal(text, HEADER "ringscan done: 1 IP address (1 host "
+					 "up) scanned in 1.00 seconds\n");
+	free(text);
+	scan_free(&s);
+}
+
+/*
+ * Interrupted: unanswered ports are unknown, so they are neither listed as
+ * filtered nor counted on the Not shown line, and the report says so.
+ */
+static void test_report_interrupted(void **state)
+{
+	struct scan s;
+	char *text;
+
+	(void)state;
+	scan_init(&s, "127.0.0.1-2", "21,22,25,80");
+	scan_set(&s, "127.0.0.1", 21, STORE_CLOSED);
+	scan_set(&s, "127.0.0.1", 22, STORE_OPEN);
+	scan_set(&s, "127.0.0.1", 25, STORE_UNREACH);
+	scan_set(&s, "127.0.0.2", 21, STORE_CLOSED);
+	scan_set(&s, "127.0.0.2", 22, STORE_CLOSED);
+	text = render(&s, false, false, 0.25);
+	assert_string_equal(
+		text,
+		HEADER "ringscan scan report for 127.0.0.1\n"
+		       "Host is up.\n"
+		       "Not shown: 1 closed tcp port (conn-refused)\n"
+		       "PORT   STATE    SERVICE\n"
+		       "22/tcp open     ssh\n"
+		       "25/tcp filtered smtp\n"
+		       "\n"
+		       "ringscan scan report for 127.0.0.2\n"
+		       "Host is up.\n"
+		       "All 2 scanned ports on 127.0.0.2 are in ignored "
+		       "states.\n"
+		       "Not shown: 2 closed tcp ports (conn-refused)\n"
+		       "\n"
+		       "Scan interrupted: ports that had not answered are "
+		       "unknown, not filtered, and are not reported.\n"
+		       "ringscan done: 2 IP addresses (2 hosts up) scanned "
+		       "in 0.25 seconds\n");
+	free(text);
+	scan_free(&s);
+
+	/* The same store, complete: the silent ports become filtered. */
+	text = NULL;
+	scan_init(&s, "127.0.0.1", "21,22,25,80");
+	scan_set(&s, "127.0.0.1", 22, STORE_OPEN);
+	text = render(&s, false, true, 0.25);
+	assert_non_null(strstr(text, "80/tcp filtered http\n"));
+	assert_null(strstr(text, "interrupted"));
+	free(text);
+	text = render(&s, false, false, 0.25);
+	assert_null(strstr(text, "/tcp filtered"));
+	assert_null(strstr(text, "Not shown"));
+	assert_non_null(strstr(text, "interrupted"));
+	free(text);
+	scan_free(&s);
+}
+
+static void test_report_plurals(void **state)
+{
+	struct scan s;
+	char *text;
+
+	(void)state;
+	scan_init(&s, "127.0.0.1", "22");
+	text = render(&s, false, true, 0);
+	assert_string_equal(text, HEADER "ringscan done: 1 IP address (0 hosts "
+					 "up) scanned in 0.00 seconds\n");
+	free(text);
+	scan_free(&s);
+
+	scan_init(&s, "127.0.0.1-8", "22");
+	scan_set(&s, "127.0.0.2", 22, STORE_OPEN);
+	text = render(&s, false, true, 0);
+	assert_non_null(strstr(text, "ringscan done: 8 IP addresses (1 host "
+				     "up) scanned in 0.00 seconds\n"));
+	free(text);
+	scan_set(&s, "127.0.0.4", 22, STORE_CLOSED);
+	scan_set(&s, "127.0.0.8", 22, STORE_CLOSED);
+	text = render(&s, false, true, 0);
+	assert_non_null(strstr(text, "ringscan done: 8 IP addresses (3 hosts "
+				     "up) scanned in 0.00 seconds\n"));
+	free(text);
+	scan_free(&s);
+}
+
+/*
+ * IPv4 hosts come before IPv6 ones whatever the order given; the PORT
+ * column fits the widest listed port, per host.
+ */
+static void test_report_ipv6_and_width(void **state)
+{
+	struct scan s;
+	char *text;
+
+	(void)state;
+	scan_init(&s, "::1 127.0.0.1", "1,65535");
+	scan_set(&s, "::1", 1, STORE_OPEN);
+	scan_set(&s, "::1", 65535, STORE_OPEN);
+	scan_set(&s, "127.0.0.1", 1, STORE_OPEN);
+	text = render(&s, false, true, 0);
+	assert_string_equal(
+		text,
+		HEADER "ringscan scan report for 127.0.0.1\n"
+		       "Host is up.\n"
+		       "\n"
+		       "PORT      STATE    SERVICE\n"
+		       "1/tcp     open     unknown\n"
+		       "65535/tcp filtered unknown\n"
+		       "\n"
+		       "ringscan scan report for ::1\n"
+		       "Host is up.\n"
+		       "\n"
+		       "PORT      STATE SERVICE\n"
+		       "1/tcp     open  unknown\n"
+		       "65535/tcp open  unknown\n"
+		       "\n"
+		       "ringscan done: 2 IP addresses (2 hosts up) scanned "
+		       "in 0.00 seconds\n");
+	free(text);
+	scan_free(&s);
+}
+
+/* Control bytes in service names and the command line never reach a tty. */
+static void test_report_sanitized(void **state)
+{
+	struct output_config cfg = {
+		.version = "0.1.0",
+		.command_line = "ringscan -p 1003\n127.0.0.1\x1b[2J",
+	};
+	struct rs_error err = { 0 };
+	struct output_report rep = { .elapsed_s = 1,
+				     .complete = true,
+				     .start_time = START_TIME };
+	struct output *o;
+	struct scan s;
+	char *p = path_in("sanitized.txt");
+	char *text;
+
+	(void)state;
+	scan_init(&s, "127.0.0.1", "1003");
+	scan_set(&s, "127.0.0.1", 1003, STORE_OPEN);
+	rep.targets = s.t;
+	rep.ports = s.pl;
+	rep.store = s.st;
+	cfg.normal_path = p;
+	assert_int_equal(output_open(&o, &cfg, s.svc, &err), 0);
+	assert_int_equal(output_finish(o, &rep), 0);
+	assert_int_equal(output_close(o), 0);
+	text = slurp(p);
+	assert_string_equal(text,
+			    "# ringscan 0.1.0 scan initiated 2024-01-02 03:04 "
+			    "UTC as: ringscan -p 1003?127.0.0.1?[2J\n" HEADER
+			    "ringscan scan report for 127.0.0.1\n"
+			    "Host is up.\n"
+			    "\n"
+			    "PORT     STATE SERVICE\n"
+			    "1003/tcp open  ctl???x\n"
+			    "\n"
+			    "ringscan done: 1 IP address (1 host up) scanned "
+			    "in 1.00 seconds\n");
+	free(text);
+	free(p);
+	scan_free(&s);
+}
+
+/* Run fn with stdout sent to a file; return what it printed. */
+static char *capture_stdout(void (*fn)(void *), void *ctx)
+{
+	char *p = path_in("stdout.txt");
+	int fd, saved;
+	char *text;
+
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	assert_true(saved >= 0);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(dup2(fd, STDOUT_FILENO), STDOUT_FILENO);
+	close(fd);
+	fn(ctx);
+	fflush(stdout);
+	assert_int_equal(dup2(saved, STDOUT_FILENO), STDOUT_FILENO);
+	close(saved);
+	text = slurp(p);
+	unlink(p);
+	free(p);
+	return text;
+}
+
+struct stdout_case {
+	struct output_config cfg;
+	const struct output_report *rep;
+	const struct services *svc;
+	int open_ret, finish_ret, close_ret;
+};
+
+static void run_stdout_case(void *ctx)
+{
+	struct stdout_case *c = ctx;
+	struct rs_error err = { 0 };
+	struct output *o = NULL;
+
+	c->open_ret = output_open(&o, &c->cfg, c->svc, &err);
+	if (c->open_ret)
+		return;
+	c->finish_ret = output_finish(o, c->rep);
+	c->close_ret = output_close(o);
+}
+
+static void test_text_stdout(void **state)
+{
+	struct output_report rep = { .elapsed_s = 1,
+				     .complete = true,
+				     .start_time = START_TIME };
+	struct stdout_case c = { .cfg = { .version = "0.1.0",
+					  .command_line = "ringscan x" } };
+	struct scan s;
+	char *file = path_in("both.txt");
+	char *out, *text;
+
+	(void)state;
+	scan_init(&s, "127.0.0.1", "22");
+	scan_set(&s, "127.0.0.1", 22, STORE_OPEN);
+	rep.targets = s.t;
+	rep.ports = s.pl;
+	rep.store = s.st;
+	c.rep = &rep;
+	c.svc = s.svc;
+
+	/* -oN - with text on stdout too: printed once. */
+	c.cfg.normal_path = "-";
+	c.cfg.text_stdout = true;
+	out = capture_stdout(run_stdout_case, &c);
+	assert_int_equal(c.open_ret, 0);
+	assert_int_equal(c.finish_ret, 0);
+	assert_int_equal(c.close_ret, 0);
+	assert_int_equal(count_substr(out, "Starting ringscan"), 1);
+	assert_int_equal(count_substr(out, "22/tcp open  ssh\n"), 1);
+	free(out);
+
+	/* A file and stdout: both get the report; the file names the command
+	 * (like nmap's -oN), the terminal does not need it. */
+	c.cfg.normal_path = file;
+	out = capture_stdout(run_stdout_case, &c);
+	assert_int_equal(c.open_ret, 0);
+	text = slurp(file);
+	assert_string_equal(out, HEADER
+			    "ringscan scan report for 127.0.0.1\n"
+			    "Host is up.\n"
+			    "\n"
+			    "PORT   STATE SERVICE\n"
+			    "22/tcp open  ssh\n"
+			    "\n"
+			    "ringscan done: 1 IP address (1 host up) scanned "
+			    "in 1.00 seconds\n");
+	assert_true(strncmp(text, "# ringscan 0.1.0 scan initiated ", 32) == 0);
+	assert_string_equal(strchr(text, '\n') + 1, out);
+	free(out);
+	free(text);
+
+	/* Only a file: nothing on stdout. */
+	c.cfg.text_stdout = false;
+	out = capture_stdout(run_stdout_case, &c);
+	assert_string_equal(out, "");
+	free(out);
+
+	/* CSV on stdout ("-"). */
+	c.cfg.normal_path = NULL;
+	c.cfg.csv_path = "-";
+	out = capture_stdout(run_stdout_case, &c);
+	assert_string_equal(out,
+			    "host,port,proto,state,service,reason,rtt_ms\n");
+	free(out);
+
+	unlink(file);
+	free(file);
+	scan_free(&s);
+}
+
+/*
+ * A /16 with two live hosts, every port: 2^32 cells, of which only two
+ * hosts' pages were ever written.  The report must still count the silent
+ * hosts' ports right (filtered) and list only the two live hosts.  (How
+ * fast it skips untouched pages is a benchmark matter, not a test's.)
+ */
+static void test_report_sparse(void **state)
+{
+	struct scan s;
+	char *text;
+
+	(void)state;
+	scan_init(&s, "127.1.0.0/16", "1-65535");
+	scan_set(&s, "127.1.0.7", 80, STORE_OPEN);
+	scan_set(&s, "127.1.200.9", 443, STORE_OPEN);
+	scan_set(&s, "127.1.200.9", 22, STORE_CLOSED);
+	text = render(&s, false, true, 9.87);
+	assert_int_equal(count_substr(text, "scan report for"), 2);
+	assert_non_null(strstr(text, "scan report for 127.1.0.7\n"
+				     "Host is up.\n"
+				     "Not shown: 65534 filtered tcp ports "
+				     "(no-response)\n"
+				     "PORT   STATE SERVICE\n"
+				     "80/tcp open  http\n\n"));
+	assert_non_null(strstr(text, "scan report for 127.1.200.9\n"
+				     "Host is up.\n"
+				     "Not shown: 1 closed tcp port "
+				     "(conn-refused), 65533 filtered tcp ports "
+				     "(no-response)\n"
+				     "PORT    STATE SERVICE\n"
+				     "443/tcp open  https\n\n"));
+	assert_non_null(strstr(text, "ringscan done: 65536 IP addresses (2 "
+				     "hosts up) scanned in 9.87 seconds\n"));
+	free(text);
+	scan_free(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_states_ok),
+		cmocka_unit_test(test_parse_states_errors),
+		cmocka_unit_test(test_open_unwritable),
+		cmocka_unit_test(test_open_failure_unwinds),
+		cmocka_unit_test(test_close_null),
+		cmocka_unit_test(test_streams_basic),
+		cmocka_unit_test(test_streams_state_mask),
+		cmocka_unit_test(test_csv_quoting),
+		cmocka_unit_test(test_json_escaping),
+		cmocka_unit_test(test_streams_flush),
+		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_report_golden),
+		cmocka_unit_test(test_report_no_not_shown),
+		cmocka_unit_test(test_report_many_filtered),
+		cmocka_unit_test(test_report_unreach),
+		cmocka_unit_test(test_report_open_only),
+		cmocka_unit_test(test_report_interrupted),
+		cmocka_unit_test(test_report_plurals),
+		cmocka_unit_test(test_report_ipv6_and_width),
+		cmocka_unit_test(test_report_sanitized),
+		cmocka_unit_test(test_text_stdout),
+		cmocka_unit_test(test_report_sparse),
+	};
+
+	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
+}
