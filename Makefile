@@ -41,7 +41,7 @@ HELPER_BINS := $(TEST_HELPERS:tests/helpers/%.c=$(BUILD)/helpers/%)
 
 .PHONY: all test unit integration clean format format-check bench bench-quick
 
-all: $(UNIT_BINS) $(HELPER_BINS)
+all: $(BUILD)/ringscan $(UNIT_BINS) $(HELPER_BINS)
 
 $(BUILD)/ringscan: $(MAIN_OBJ) $(LIB_OBJS)
 	@mkdir -p $(@D)

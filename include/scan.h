@@ -1,0 +1,94 @@
+/*
+ * scan.h - the connect-scan pipeline: targets x ports -> sched -> engine ->
+ * store -> results.
+ *
+ * scan_run() owns the loop.  Each turn it asks the scheduler for as many
+ * probes as there are idle engine slots, maps each probe number to (host,
+ * port) - probe = host_index * nports + port_index - prepares their chains,
+ * makes one submit-and-wait, and turns every finished chain into a state:
+ * open, closed, unreachable, or (after the last retry) filtered.  Final
+ * states go to the store (which keeps the first answer of a probe) and,
+ * through the result hook, to the streaming writers.
+ *
+ * Two things the engine cannot know are settled here: a connect to a local
+ * address in the ephemeral port range may have connected a socket to itself
+ * (verified with one plain socket and getsockname - rare: open local ports in
+ * that range only), and whether a local shortage (EMFILE, ENOBUFS, ...)
+ * should slow the scan down (the scheduler's window).
+ *
+ * The loop allocates nothing after setup and prints nothing: progress and
+ * results leave through hooks that the CLI provides.  It stops early when
+ * *stop becomes non-zero (the CLI's SIGINT flag) and says so in the summary.
+ */
+#ifndef RINGSCAN_SCAN_H
+#define RINGSCAN_SCAN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "engine.h"
+#include "output.h"
+#include "ports.h"
+#include "sched.h"
+#include "store.h"
+#include "targets.h"
+
+/* How often the progress hook is called. */
+#define SCAN_PROGRESS_NS 250000000ULL
+
+struct scan_config {
+	uint32_t concurrency;
+	uint64_t rate; /* 0 = unlimited */
+	uint32_t retries;
+	uint64_t timeout_ns; /* 0 = adaptive */
+	uint64_t seed;
+	uint32_t shard_index; /* 0-based */
+	uint32_t shard_count;
+};
+
+struct scan_progress {
+	struct sched_stats sched;
+	uint64_t open;
+	uint64_t elapsed_ns;
+};
+
+struct scan_hooks {
+	/* A probe's final state; called once per probe. */
+	void (*result)(void *ctx, const struct output_result *r);
+	/* Every SCAN_PROGRESS_NS, and once at the end. */
+	void (*progress)(void *ctx, const struct scan_progress *p);
+	/* The engine that was set up (for -v). */
+	void (*engine_ready)(void *ctx, const struct engine_info *info);
+	void *ctx;
+};
+
+struct scan_summary {
+	bool complete; /* every probe final (not stopped early) */
+	uint64_t elapsed_ns;
+	struct sched_stats sched;
+	uint64_t self_connects; /* opens rejected as self-connections */
+	uint64_t errors; /* probes that ended in ENGINE_ERROR */
+};
+
+/*
+ * Run the scan.  0 when the loop ended normally (finished or stopped);
+ * -errno when the engine or scheduler could not be set up or the ring
+ * failed (see engine_new for the codes).
+ */
+int scan_run(const struct scan_config *cfg, const struct targets *targets,
+	     const struct portlist *ports, struct store *store,
+	     const struct scan_hooks *hooks, volatile sig_atomic_t *stop,
+	     struct scan_summary *sum);
+
+/*
+ * Call fn for every probe in the exact order scan_run would first send
+ * them (this shard), without sending anything (--dry-run).
+ */
+void scan_dry_run(const struct scan_config *cfg, const struct targets *targets,
+		  const struct portlist *ports,
+		  void (*fn)(void *ctx, const struct rs_addr *a, uint16_t port),
+		  void *ctx);
+
+#endif

@@ -1,0 +1,414 @@
+/*
+ * scan.c - the connect-scan loop (see scan.h).
+ *
+ * Order of work in one turn, chosen so that each turn costs one syscall:
+ *   1. ask the scheduler for up to min(idle slots, ENGINE_BATCH) probes and
+ *      prepare their chains (no syscall);
+ *   2. one io_uring_enter that submits them and waits for the first
+ *      completion, bounded by the scheduler's next wake-up (a due retry or
+ *      a rate token) and by the progress tick;
+ *   3. judge every finished chain and feed the answer back to the scheduler
+ *      (RTT samples, retries, window) and to the store and the hooks.
+ * When nothing is in flight and the scheduler is waiting for time (rate
+ * limit, retry backoff) the loop sleeps instead of entering the ring.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "permute.h"
+#include "scan.h"
+
+#define SCAN_MAX_WAIT_NS 100000000ULL /* re-check the stop flag this often */
+#define SCAN_VERIFY_TIMEOUT_MS 1000
+#define SCAN_MAX_LOCAL_ADDRS 256
+
+struct local_addrs {
+	struct rs_addr addr[SCAN_MAX_LOCAL_ADDRS];
+	unsigned n;
+	uint16_t eph_lo, eph_hi; /* ip_local_port_range */
+};
+
+struct scan_ctx {
+	const struct targets *targets;
+	const struct portlist *ports;
+	struct store *store;
+	struct sched *sched;
+	const struct scan_hooks *hooks;
+	struct local_addrs local;
+	struct scan_summary *sum;
+	uint64_t open;
+};
+
+static void local_addrs_load(struct local_addrs *l)
+{
+	struct ifaddrs *ifa, *i;
+	FILE *f;
+	unsigned lo, hi;
+
+	l->n = 0;
+	l->eph_lo = 32768;
+	l->eph_hi = 60999;
+	f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	if (f) {
+		if (fscanf(f, "%u %u", &lo, &hi) == 2 && lo <= hi &&
+		    hi <= 65535) {
+			l->eph_lo = (uint16_t)lo;
+			l->eph_hi = (uint16_t)hi;
+		}
+		fclose(f);
+	}
+	if (getifaddrs(&ifa))
+		return;
+	for (i = ifa; i && l->n < SCAN_MAX_LOCAL_ADDRS; i = i->ifa_next) {
+		struct rs_addr *a = &l->addr[l->n];
+
+		if (!i->ifa_addr)
+			continue;
+		memset(a, 0, sizeof(*a));
+		if (i->ifa_addr->sa_family == AF_INET) {
+			a->family = AF_INET;
+			memcpy(a->bytes,
+			       &((struct sockaddr_in *)i->ifa_addr)->sin_addr,
+			       4);
+			l->n++;
+		} else if (i->ifa_addr->sa_family == AF_INET6) {
+			a->family = AF_INET6;
+			memcpy(a->bytes,
+			       &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr,
+			       16);
+			l->n++;
+		}
+	}
+	freeifaddrs(ifa);
+}
+
+static bool addr_is_local(const struct local_addrs *l, const struct rs_addr *a)
+{
+	static const uint8_t v6_loopback[16] = { [15] = 1 };
+
+	if (a->family == AF_INET && a->bytes[0] == 127)
+		return true;
+	if (a->family == AF_INET6 && !memcmp(a->bytes, v6_loopback, 16))
+		return true;
+	for (unsigned i = 0; i < l->n; i++)
+		if (!addr_cmp(&l->addr[i], a))
+			return true;
+	return false;
+}
+
+/*
+ * A connect to a local address on a port in the ephemeral range can pick
+ * that very port as its source and connect to itself: TCP simultaneous open
+ * with no listener at all.  The ring's direct sockets cannot be asked for
+ * their local name, so connect once more with a plain socket and compare.
+ * Returns 1 open, 0 closed (self-connected or refused), -errno otherwise.
+ */
+static int verify_local_open(const struct sockaddr *sa, socklen_t len)
+{
+	struct sockaddr_storage local;
+	socklen_t llen = sizeof(local);
+	struct linger lg = { 1, 0 };
+	struct pollfd pfd;
+	int fd, ret, soerr = 0;
+	socklen_t elen = sizeof(soerr);
+
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+	if (fd < 0)
+		return -errno;
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	ret = connect(fd, sa, len);
+	if (ret && errno == EINPROGRESS) {
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		ret = poll(&pfd, 1, SCAN_VERIFY_TIMEOUT_MS);
+		if (ret <= 0) {
+			ret = ret ? -errno : -ETIMEDOUT;
+			goto out_close;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &elen)) {
+			ret = -errno;
+			goto out_close;
+		}
+		errno = soerr;
+		ret = soerr ? -1 : 0;
+	}
+	if (ret) {
+		ret = errno == ECONNREFUSED ? 0 : -errno;
+		goto out_close;
+	}
+	if (getsockname(fd, (struct sockaddr *)&local, &llen)) {
+		ret = -errno;
+		goto out_close;
+	}
+	/* Self-connected: our own address and port are the peer's. */
+	ret = !(llen == len && !memcmp(&local, sa, len));
+out_close:
+	close(fd);
+	return ret;
+}
+
+static const char *unreach_reason(int err)
+{
+	switch (-err) {
+	case EHOSTUNREACH:
+		return "host-unreach";
+	case ENETUNREACH:
+		return "net-unreach";
+	case EACCES:
+	case EPERM:
+		return "admin-prohibited";
+	default:
+		return "unreach";
+	}
+}
+
+static void emit(struct scan_ctx *c, const struct rs_addr *a, uint16_t port,
+		 enum output_state st, const char *reason, uint64_t rtt_ns)
+{
+	struct output_result r = {
+		.addr = a,
+		.port = port,
+		.proto = RS_TCP,
+		.state = st,
+		.reason = reason,
+		.rtt_us = rtt_ns ? (int64_t)(rtt_ns / 1000) : -1,
+	};
+
+	if (st == OUT_OPEN)
+		c->open++;
+	if (c->hooks && c->hooks->result)
+		c->hooks->result(c->hooks->ctx, &r);
+}
+
+static void scan_handle(struct scan_ctx *c, const struct engine_result *r,
+			uint64_t now)
+{
+	uint32_t nports = c->ports->count;
+	uint64_t host = r->probe.probe / nports;
+	uint16_t port = c->ports->port[r->probe.probe % nports];
+	enum engine_outcome oc = r->outcome;
+	struct sockaddr_storage ss;
+	struct rs_addr a;
+	socklen_t len;
+	int v;
+
+	targets_get(c->targets, host, &a);
+	if (oc == ENGINE_OPEN && port >= c->local.eph_lo &&
+	    port <= c->local.eph_hi && addr_is_local(&c->local, &a)) {
+		len = addr_to_sockaddr(&a, port, &ss);
+		v = verify_local_open((struct sockaddr *)&ss, len);
+		if (v == 0) {
+			c->sum->self_connects++;
+			oc = ENGINE_CLOSED;
+		} else if (v < 0) {
+			/* Could not check now (e.g. EMFILE): ask again later. */
+			sched_deferred(c->sched, &r->probe, now);
+			return;
+		}
+	}
+
+	switch (oc) {
+	case ENGINE_OPEN:
+		sched_answered(c->sched, &r->probe, r->rtt_ns);
+		if (store_set(c->store, r->probe.probe, STORE_OPEN))
+			emit(c, &a, port, OUT_OPEN, "syn-ack", r->rtt_ns);
+		break;
+	case ENGINE_CLOSED:
+		sched_answered(c->sched, &r->probe, r->rtt_ns);
+		if (store_set(c->store, r->probe.probe, STORE_CLOSED))
+			emit(c, &a, port, OUT_CLOSED, "conn-refused",
+			     r->rtt_ns);
+		break;
+	case ENGINE_UNREACH:
+		sched_answered(c->sched, &r->probe, r->rtt_ns);
+		if (store_set(c->store, r->probe.probe, STORE_UNREACH))
+			emit(c, &a, port, OUT_UNREACH, unreach_reason(r->err),
+			     r->rtt_ns);
+		break;
+	case ENGINE_TIMEOUT:
+		if (!sched_timed_out(c->sched, &r->probe, now))
+			emit(c, &a, port, OUT_FILTERED, "no-response", 0);
+		break;
+	case ENGINE_DEFER:
+		sched_deferred(c->sched, &r->probe, now);
+		break;
+	case ENGINE_ERROR:
+		/* Final, but not an answer from the target: no RTT sample. */
+		sched_answered(c->sched, &r->probe, 0);
+		c->sum->errors++;
+		emit(c, &a, port, OUT_FILTERED, "local-error", 0);
+		break;
+	}
+}
+
+static void scan_progress(struct scan_ctx *c, uint64_t start, uint64_t now)
+{
+	struct scan_progress p;
+
+	if (!c->hooks || !c->hooks->progress)
+		return;
+	sched_get_stats(c->sched, &p.sched);
+	p.open = c->open;
+	p.elapsed_ns = now - start;
+	c->hooks->progress(c->hooks->ctx, &p);
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+int scan_run(const struct scan_config *cfg, const struct targets *targets,
+	     const struct portlist *ports, struct store *store,
+	     const struct scan_hooks *hooks, volatile sig_atomic_t *stop,
+	     struct scan_summary *sum)
+{
+	struct sched_probe probes[ENGINE_BATCH];
+	struct engine_result *results;
+	struct engine_info info;
+	struct engine_config ecfg = { .slots = cfg->concurrency };
+	struct sched_config scfg;
+	struct engine *engine;
+	struct scan_ctx c;
+	uint64_t start, now, next_progress;
+	uint32_t nres_max;
+	int ret;
+
+	memset(sum, 0, sizeof(*sum));
+	memset(&c, 0, sizeof(c));
+	c.targets = targets;
+	c.ports = ports;
+	c.store = store;
+	c.hooks = hooks;
+	c.sum = sum;
+	local_addrs_load(&c.local);
+
+	ret = engine_new(&engine, &ecfg, &info);
+	if (ret)
+		return ret;
+	if (hooks && hooks->engine_ready)
+		hooks->engine_ready(hooks->ctx, &info);
+
+	scfg = (struct sched_config){
+		.nprobes = targets_count(targets) * ports->count,
+		.seed = cfg->seed,
+		.rate = cfg->rate,
+		.max_inflight = info.slots,
+		.retries = cfg->retries,
+		.timeout_ns = cfg->timeout_ns,
+		.shard_index = cfg->shard_index,
+		.shard_count = cfg->shard_count ? cfg->shard_count : 1,
+	};
+	ret = sched_new(&c.sched, &scfg);
+	if (ret)
+		goto out_free_engine;
+	nres_max = info.slots;
+	results = calloc(nres_max, sizeof(*results));
+	if (!results) {
+		ret = -ENOMEM;
+		goto out_free_sched;
+	}
+
+	start = clock_now_ns();
+	next_progress = start + SCAN_PROGRESS_NS;
+	while (!*stop && !sched_finished(c.sched)) {
+		uint32_t want, n, i;
+		uint64_t wait;
+		int nres;
+
+		now = clock_now_ns();
+		want = min_u64(engine_idle(engine), ENGINE_BATCH);
+		n = want ? sched_next(c.sched, now, probes, want) : 0;
+		for (i = 0; i < n; i++) {
+			uint64_t host = probes[i].probe / ports->count;
+			uint16_t port = ports->port[probes[i].probe %
+						    ports->count];
+			struct sockaddr_storage ss;
+			struct rs_addr a;
+			socklen_t len;
+
+			targets_get(targets, host, &a);
+			len = addr_to_sockaddr(&a, port, &ss);
+			if (engine_prep(engine, &probes[i],
+					(struct sockaddr *)&ss, len,
+					sched_timeout_ns(c.sched)))
+				sched_deferred(c.sched, &probes[i], now);
+		}
+
+		wait = engine_idle(engine) ? sched_wake_ns(c.sched, now) :
+					     UINT64_MAX;
+		wait = min_u64(wait, next_progress > now ? next_progress - now :
+							   0);
+		wait = min_u64(wait, SCAN_MAX_WAIT_NS);
+		if (!engine_busy(engine)) {
+			/* Only time can help: a rate token or a retry's due
+			 * time.  Sleep rather than spin. */
+			if (wait) {
+				struct timespec ts = {
+					.tv_sec = (time_t)(wait / 1000000000ULL),
+					.tv_nsec = (long)(wait % 1000000000ULL),
+				};
+				nanosleep(&ts, NULL);
+			}
+		} else {
+			nres = engine_run(engine, wait ? wait : 0, results,
+					  nres_max);
+			if (nres < 0) {
+				ret = nres;
+				goto out_free_results;
+			}
+			now = clock_now_ns();
+			for (i = 0; i < (uint32_t)nres; i++)
+				scan_handle(&c, &results[i], now);
+		}
+		now = clock_now_ns();
+		if (now >= next_progress) {
+			scan_progress(&c, start, now);
+			next_progress = now + SCAN_PROGRESS_NS;
+		}
+	}
+	now = clock_now_ns();
+	scan_progress(&c, start, now);
+	sum->complete = sched_finished(c.sched);
+	sum->elapsed_ns = now - start;
+	sched_get_stats(c.sched, &sum->sched);
+	ret = 0;
+
+out_free_results:
+	free(results);
+out_free_sched:
+	sched_free(c.sched);
+out_free_engine:
+	engine_free(engine);
+	return ret;
+}
+
+void scan_dry_run(const struct scan_config *cfg, const struct targets *targets,
+		  const struct portlist *ports,
+		  void (*fn)(void *ctx, const struct rs_addr *a, uint16_t port),
+		  void *ctx)
+{
+	uint64_t n = targets_count(targets) * ports->count;
+	uint32_t count = cfg->shard_count ? cfg->shard_count : 1;
+	struct permute p;
+	struct rs_addr a;
+
+	if (!n || permute_init(&p, n, cfg->seed))
+		return;
+	for (uint64_t i = cfg->shard_index; i < n; i += count) {
+		uint64_t probe = permute_at(&p, i);
+
+		targets_get(targets, probe / ports->count, &a);
+		fn(ctx, &a, ports->port[probe % ports->count]);
+	}
+}
