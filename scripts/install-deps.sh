@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+#
+# install-deps.sh - install every Debian package that ringscan's build, its
+# tests and its CLI need.  Idempotent and quiet: when everything is already
+# installed it touches nothing (not even the package lists); otherwise it
+# refreshes the lists if they are missing or older than a day, installs
+# what is missing without recommends, and on failure prints apt's output
+# and exits non-zero.  Needs root: re-runs itself with sudo when possible.
+
+set -euo pipefail
+
+PACKAGES=(
+	build-essential make pkg-config	# compiler, make
+	liburing-dev			# io_uring scanner core
+	libmnl-dev			# netlink helpers
+	libcmocka-dev			# unit tests
+	nmap				# t_nmap_agree, benchmarks
+	nftables			# testbed: filtered ports
+	iproute2			# testbed: ip netns, ss
+	procps util-linux coreutils	# ps, kill, timeout, env
+	diffutils gawk			# test comparisons
+	clang-format			# make format / format-check
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null) ||
+		status=
+	[ "$status" = installed ] || missing+=("$pkg")
+done
+[ "${#missing[@]}" = 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		exec sudo -n -- bash "$0" "$@"
+	fi
+	echo "install-deps.sh: missing packages: ${missing[*]}; run as root" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+log=$(mktemp /tmp/install-deps.XXXXXX)
+trap 'rm -f "$log"' EXIT
+
+# Refresh the lists if none are there or the newest is over a day old.
+lists=/var/lib/apt/lists
+if [ -z "$(find "$lists" -maxdepth 1 -name '*_Packages*' -mtime -1 \
+	-print -quit 2>/dev/null)" ]; then
+	if ! apt-get update -qq >"$log" 2>&1; then
+		cat "$log" >&2
+		echo "install-deps.sh: apt-get update failed" >&2
+		exit 1
+	fi
+fi
+
+echo "install-deps.sh: installing ${missing[*]}"
+if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+	>"$log" 2>&1 </dev/null; then
+	cat "$log" >&2
+	echo "install-deps.sh: apt-get install failed" >&2
+	exit 1
+fi
