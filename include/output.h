@@ -6,8 +6,11 @@
  *     final result as it is found, filtered by the --states mask, and flushes
  *     every OUTPUT_FLUSH_ROWS rows and at the end, so a killed scan still
  *     leaves usable rows;
- *   - reports (nmap-style text -oN): written by output_finish() from the
- *     state store, sorted by host and port.
+ *   - reports (nmap-style text -oN, nmap XML -oX, nmap grepable -oG):
+ *     written by output_finish() from the state store, sorted by host and
+ *     port.  The CLI calls output_finish() with complete=false after a
+ *     SIGINT/SIGTERM, so an interrupted scan still gets its reports; a
+ *     SIGKILL leaves only the streamed CSV/JSON rows.
  * Paths are opened in output_open() (so an unwritable path fails before any
  * packet is sent); "-" means stdout.  Writers print to their files only; the
  * module never prints diagnostics - errors come back as -errno.
@@ -25,6 +28,26 @@
  *        summarized too), and a closing "ringscan done: N IP addresses (M
  *        hosts up) scanned in S seconds" line.  --open leaves out hosts with
  *        no open port and lists only open ports.
+ *   XML: nmap's -oX layout (xmloutputversion 1.05), valid against nmap's
+ *        nmap.dtd and read by ndiff.  The DTD allows only scanner="nmap", so
+ *        that is what the root element says; ringscan names itself in the
+ *        leading comment, in args (the command line) and in version (its
+ *        own).  Hosts and ports follow the text report's rules: only hosts
+ *        that answered, closed ports (and filtered ones past
+ *        OUTPUT_MAX_LISTED, or all of them with --open) as <extraports>
+ *        whose <extrareasons> carry the port list, the rest as <port>.
+ *        Hosts have no <times> (no per-host RTT is kept).  runstats counts
+ *        hosts up (answered) and down (the rest); an interrupted scan ends
+ *        with exit="error" errormsg="interrupted".  Every string from
+ *        outside is escaped; bytes XML cannot carry become U+FFFD.
+ *   Grepable: nmap's -oG lines: "# ringscan V scan initiated DATE as: CMD",
+ *        per host "Host: ADDR ()<TAB>Status: Up" then "Host: ADDR ()<TAB>
+ *        Ports: 22/open/tcp//ssh///, ..." with "<TAB>Ignored State: closed
+ *        (N)" when exactly one state was summarized, and "# ringscan done at
+ *        DATE -- N IP addresses (M hosts up) scanned in S seconds".  In
+ *        service names '/' and ',' become '|' and control bytes '?', so
+ *        the fields still split.
+ * Any number of outputs may be open at once (-oA opens four).
  */
 #ifndef RINGSCAN_OUTPUT_H
 #define RINGSCAN_OUTPUT_H
@@ -57,9 +80,12 @@ enum output_state {
 
 struct output_config {
 	const char *normal_path; /* -oN, or NULL */
-	bool text_stdout; /* also print the text report on stdout */
+	bool text_stdout; /* also print the text report on stdout (not if
+			     another output is "-") */
 	const char *csv_path; /* -oC, or NULL */
 	const char *json_path; /* -oJ, or NULL */
+	const char *xml_path; /* -oX, or NULL */
+	const char *grep_path; /* -oG, or NULL */
 	unsigned states; /* OUTPUT_ST_* mask for CSV/JSON */
 	bool open_only; /* --open */
 	const char *version; /* "0.1.0" */
@@ -87,8 +113,7 @@ struct output_report {
 };
 
 /* name, for state parsing in the CLI: "open,closed,filtered" -> mask. */
-int output_parse_states(const char *list, unsigned *mask,
-			struct rs_error *err);
+int output_parse_states(const char *list, unsigned *mask, struct rs_error *err);
 
 struct output;
 
@@ -99,11 +124,10 @@ int output_open(struct output **out, const struct output_config *cfg,
 /* Stream one final result to CSV/JSON (if its state is selected). */
 int output_result(struct output *o, const struct output_result *r);
 
-/* Write the reports (text); flush everything. */
+/* Write the reports (text, XML, grepable); flush everything. */
 int output_finish(struct output *o, const struct output_report *rep);
 
 /* Flush and close every file (stdout is flushed, not closed). */
 int output_close(struct output *o);
-
 
 #endif

@@ -13,8 +13,13 @@ PACKAGES=(
 	build-essential make pkg-config	# compiler, make
 	liburing-dev			# io_uring scanner core
 	libmnl-dev			# netlink helpers
+	libxdp-dev libbpf-dev		# SYN scan: AF_XDP sockets, XDP loading
+	clang llvm linux-libc-dev	# SYN scan: the XDP program (clang -target bpf)
+	zlib1g-dev			# checkpoint checksums (crc32)
 	libcmocka-dev			# unit tests
 	nmap				# t_nmap_agree, benchmarks
+	libxml2-utils			# t_xml: xmllint --dtdvalid
+	ndiff				# t_xml: nmap's XML differ
 	nftables			# testbed: filtered ports
 	iproute2			# testbed: ip netns, ss
 	procps util-linux coreutils	# ps, kill, timeout, env

@@ -1,5 +1,6 @@
 /*
- * output.c - CSV and JSON-lines streams, and the nmap-style text report.
+ * output.c - CSV and JSON-lines streams; nmap-style text, XML and grepable
+ * reports.
  *
  * The streams are written row by row as results become final, through stdio
  * buffers that are flushed every OUTPUT_FLUSH_ROWS rows: a scan killed half
@@ -28,6 +29,19 @@
  * nmap's ignored-states rule, so a firewalled host does not print 65535
  * lines.  A host counts as up when it answered at all (open or closed): an
  * ICMP unreachable usually comes from a router, not from the host.
+ *
+ * The XML (-oX) and grepable (-oG) reports walk the store the same way and
+ * apply the same rules, so the three reports never disagree on a host or a
+ * port.  They are written at the end even though nmap streams grepable
+ * lines: a host's "Ports:" line needs all of its ports, and the CLI calls
+ * output_finish on SIGINT too, so only a SIGKILL loses them.  Both follow
+ * nmap 7.93's bytes (element order, one <port> per line, ctime dates, "Ports:
+ * " with nothing after it for an all-ignored host) because scripts grep
+ * them.  The XML has to validate against nmap.dtd, which admits no scanner
+ * but "nmap": the root says so, and ringscan names itself in the comment,
+ * args and version instead.  Where nmap prints a port list (extrareasons'
+ * ports="1-79,81-65535") the list is emitted run by run while walking the
+ * store, so a host's 65535 ports cost no buffer.
  */
 #include <assert.h>
 #include <errno.h>
@@ -62,6 +76,8 @@ struct output {
 	struct writer normal;
 	struct writer csv;
 	struct writer json;
+	struct writer xml;
+	struct writer grep;
 	bool text_stdout;
 	bool open_only;
 	unsigned states;
@@ -238,6 +254,20 @@ int output_open(struct output **out, const struct output_config *cfg,
 			goto out_close_csv;
 		}
 	}
+	if (cfg->xml_path) {
+		ret = writer_open(&o->xml, cfg->xml_path);
+		if (ret) {
+			open_failed(err, cfg->xml_path);
+			goto out_close_json;
+		}
+	}
+	if (cfg->grep_path) {
+		ret = writer_open(&o->grep, cfg->grep_path);
+		if (ret) {
+			open_failed(err, cfg->grep_path);
+			goto out_close_xml;
+		}
+	}
 
 	/* The header goes out now so that even an empty scan is a valid CSV. */
 	if (o->csv.f)
@@ -246,6 +276,10 @@ int output_open(struct output **out, const struct output_config *cfg,
 	*out = o;
 	return 0;
 
+out_close_xml:
+	writer_close(&o->xml);
+out_close_json:
+	writer_close(&o->json);
 out_close_csv:
 	writer_close(&o->csv);
 out_close_normal:
@@ -644,17 +678,48 @@ static void format_time(char *buf, size_t len, time_t t)
 		snprintf(buf, len, "?");
 }
 
+/* What a report does with one host that answered. */
+typedef void host_fn(struct writer *w, const struct output *o,
+		     const struct output_report *rep, uint64_t host,
+		     const struct host_summary *h);
+
+/*
+ * Hand every host that answered, in order, to fn (with --open, only those
+ * with an open port); return how many answered, i.e. the hosts up.
+ */
+static uint64_t report_hosts(struct writer *w, const struct output *o,
+			     const struct output_report *rep, host_fn *fn)
+{
+	const struct portlist *pl = rep->ports;
+	uint64_t total = targets_count(rep->targets) * pl->count;
+	uint64_t up = 0;
+	uint64_t p;
+
+	assert(store_nprobes(rep->store) >= total);
+	p = total ? store_next_set(rep->store, 0, total) : 0;
+	while (p < total) {
+		uint64_t host = p / pl->count;
+		uint64_t base = host * pl->count;
+		struct host_summary h;
+
+		summarize_host(rep, base, o->open_only, &h);
+		if (h.open + h.closed > 0) {
+			up++;
+			if (!o->open_only || h.open > 0)
+				fn(w, o, rep, host, &h);
+		}
+		p = store_next_set(rep->store, base + pl->count, total);
+	}
+	return up;
+}
+
 static void write_report(struct writer *w, const struct output *o,
 			 const struct output_report *rep, bool with_command)
 {
-	const struct portlist *pl = rep->ports;
 	uint64_t nhosts = targets_count(rep->targets);
-	uint64_t total = nhosts * pl->count;
-	uint64_t up = 0;
-	uint64_t p;
+	uint64_t up;
 	char when[64];
 
-	assert(store_nprobes(rep->store) >= total);
 	format_time(when, sizeof(when), rep->start_time);
 	if (with_command && o->command_line) {
 		w_puts(w, "# ringscan ");
@@ -667,20 +732,7 @@ static void write_report(struct writer *w, const struct output *o,
 	print_clean(w, o->version);
 	w_printf(w, " at %s\n", when);
 
-	p = total ? store_next_set(rep->store, 0, total) : 0;
-	while (p < total) {
-		uint64_t host = p / pl->count;
-		uint64_t base = host * pl->count;
-		struct host_summary h;
-
-		summarize_host(rep, base, o->open_only, &h);
-		if (h.open + h.closed > 0) {
-			up++;
-			if (!o->open_only || h.open > 0)
-				print_host(w, o, rep, host, &h);
-		}
-		p = store_next_set(rep->store, base + pl->count, total);
-	}
+	up = report_hosts(w, o, rep, print_host);
 
 	if (!rep->complete)
 		w_puts(w, "Scan interrupted: ports that had not answered are "
@@ -692,15 +744,486 @@ static void write_report(struct writer *w, const struct output *o,
 		 rep->elapsed_s);
 }
 
+/* ---- per-port walks, shared by the XML and grepable reports ---- */
+
+/* A port's class as the reports see it. */
+enum cell {
+	CELL_OPEN,
+	CELL_CLOSED,
+	CELL_NORESP, /* NONE cell of a complete scan */
+	CELL_UNREACH,
+};
+
+typedef void cell_fn(void *ctx, uint16_t port, enum cell c);
+
+/*
+ * Call fn for every port of the host at probe base, ascending.  NONE cells
+ * are "no response" only once the scan is complete; before that they are
+ * unknown and skipped, as in the text report.
+ */
+static void walk_host(const struct output_report *rep, uint64_t base,
+		      cell_fn *fn, void *ctx)
+{
+	const struct portlist *pl = rep->ports;
+	uint64_t end = base + pl->count;
+	uint64_t p = base;
+
+	while (p < end) {
+		uint64_t q = store_next_set(rep->store, p, end);
+
+		if (rep->complete) {
+			for (; p < q; p++)
+				fn(ctx, pl->port[p - base], CELL_NORESP);
+		}
+		if (q == end)
+			break;
+		switch (store_get(rep->store, q)) {
+		case STORE_OPEN:
+			fn(ctx, pl->port[q - base], CELL_OPEN);
+			break;
+		case STORE_CLOSED:
+			fn(ctx, pl->port[q - base], CELL_CLOSED);
+			break;
+		case STORE_UNREACH:
+			fn(ctx, pl->port[q - base], CELL_UNREACH);
+			break;
+		case STORE_NONE:
+			assert(!"store_next_set returned a NONE cell");
+			break;
+		}
+		p = q + 1;
+	}
+}
+
+/*
+ * nmap's compact port list, "1-100,8099": ascending ports are fed in one at
+ * a time and a run is printed when it breaks, so no list is ever built.
+ */
+struct port_ranges {
+	struct writer *w;
+	bool any;
+	uint16_t lo, hi;
+};
+
+static void ranges_flush(struct port_ranges *r)
+{
+	if (!r->any)
+		return;
+	if (r->lo == r->hi)
+		w_printf(r->w, "%u", (unsigned)r->lo);
+	else
+		w_printf(r->w, "%u-%u", (unsigned)r->lo, (unsigned)r->hi);
+}
+
+static void ranges_add(struct port_ranges *r, uint16_t port)
+{
+	if (r->any && port == r->hi + 1) {
+		r->hi = port;
+		return;
+	}
+	if (r->any) {
+		ranges_flush(r);
+		w_putc(r->w, ',');
+	}
+	r->any = true;
+	r->lo = r->hi = port;
+}
+
+struct class_ranges {
+	struct port_ranges r;
+	enum cell want;
+};
+
+static void class_ranges_cell(void *ctx, uint16_t port, enum cell c)
+{
+	struct class_ranges *cr = ctx;
+
+	if (c == cr->want)
+		ranges_add(&cr->r, port);
+}
+
+static void write_class_ranges(struct writer *w,
+			       const struct output_report *rep, uint64_t base,
+			       enum cell want)
+{
+	struct class_ranges cr = { .r = { .w = w }, .want = want };
+
+	walk_host(rep, base, class_ranges_cell, &cr);
+	ranges_flush(&cr.r);
+}
+
+/* ctime(3)'s layout, as nmap's XML and grepable headers use it. */
+static void format_ctime(char *buf, size_t len, time_t t)
+{
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) ||
+	    strftime(buf, len, "%a %b %e %H:%M:%S %Y", &tm) == 0)
+		snprintf(buf, len, "?");
+}
+
+/* Whole seconds at the end of the scan, for nmap's integer times. */
+static time_t end_time(const struct output_report *rep)
+{
+	if (!(rep->elapsed_s > 0) || rep->elapsed_s > 1e12)
+		return rep->start_time;
+	return rep->start_time + (time_t)(rep->elapsed_s + 0.5);
+}
+
+/* ---- XML report ---- */
+
+/*
+ * Text for an XML attribute or comment.  The five markup characters become
+ * entities; tab, LF and CR become character references, since a literal
+ * one in an attribute would be normalized to a space by the parser; every
+ * '-' after a '-' becomes "&#45;", as nmap does, so that the command line
+ * can sit in a comment, where "--" is not allowed.  Other C0 controls are
+ * not XML 1.0 characters even as references, and bytes that are not UTF-8
+ * (or encode U+FFFE/U+FFFF) would make the whole document unreadable: all
+ * of them become U+FFFD.
+ */
+static void xml_escape(struct writer *w, const char *str)
+{
+	static const char fffd[] = "\xef\xbf\xbd";
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned char prev = 0;
+
+	while (*s) {
+		unsigned char c = *s;
+		size_t n;
+
+		switch (c) {
+		case '&':
+			w_puts(w, "&amp;");
+			break;
+		case '<':
+			w_puts(w, "&lt;");
+			break;
+		case '>':
+			w_puts(w, "&gt;");
+			break;
+		case '"':
+			w_puts(w, "&quot;");
+			break;
+		case '\'':
+			w_puts(w, "&apos;");
+			break;
+		case '\t':
+			w_puts(w, "&#9;");
+			break;
+		case '\n':
+			w_puts(w, "&#10;");
+			break;
+		case '\r':
+			w_puts(w, "&#13;");
+			break;
+		case '-':
+			w_puts(w, prev == '-' ? "&#45;" : "-");
+			break;
+		case 0x7f:
+			w_puts(w, "&#127;");
+			break;
+		default:
+			if (c < 0x20) {
+				w_puts(w, fffd);
+				break;
+			}
+			n = utf8_len(s);
+			if (n == 0) {
+				w_puts(w, fffd); /* this byte only */
+				break;
+			}
+			/* U+FFFE and U+FFFF: one character, not XML's. */
+			if (n == 3 && s[0] == 0xef && s[1] == 0xbf &&
+			    s[2] >= 0xbe)
+				w_puts(w, fffd);
+			else
+				w_put(w, (const char *)s, n);
+			prev = c;
+			s += n;
+			continue;
+		}
+		prev = c;
+		s++;
+	}
+}
+
+static void xml_service(struct writer *w, const struct output *o, uint16_t port)
+{
+	w_puts(w, "<service name=\"");
+	xml_escape(w, services_name(o->svc, RS_TCP, port));
+	w_puts(w, "\" method=\"table\" conf=\"3\"/>");
+}
+
+struct xml_ports_ctx {
+	struct writer *w;
+	const struct output *o;
+	bool list_filtered;
+};
+
+static void xml_port_cell(void *ctx, uint16_t port, enum cell c)
+{
+	struct xml_ports_ctx *x = ctx;
+	const char *state = "filtered", *reason;
+
+	switch (c) {
+	case CELL_OPEN:
+		state = "open";
+		reason = "syn-ack";
+		break;
+	case CELL_NORESP:
+		reason = REASON_NORESP;
+		break;
+	case CELL_UNREACH:
+		reason = REASON_UNREACH;
+		break;
+	case CELL_CLOSED:
+	default:
+		return;
+	}
+	if (c != CELL_OPEN && !x->list_filtered)
+		return;
+	w_printf(x->w,
+		 "<port protocol=\"tcp\" portid=\"%u\"><state state=\"%s\" "
+		 "reason=\"%s\" reason_ttl=\"0\"/>",
+		 (unsigned)port, state, reason);
+	xml_service(x->w, x->o, port);
+	w_puts(x->w, "</port>\n");
+}
+
+static void xml_extrareasons(struct writer *w, const struct output_report *rep,
+			     uint64_t base, enum cell c, const char *reason,
+			     uint64_t count)
+{
+	if (count == 0)
+		return;
+	w_printf(w,
+		 "<extrareasons reason=\"%s\" count=\"%" PRIu64
+		 "\" proto=\"tcp\" ports=\"",
+		 reason, count);
+	write_class_ranges(w, rep, base, c);
+	w_puts(w, "\"/>\n");
+}
+
+/*
+ * One <host>, in nmap's element order and line layout (status on the host
+ * line, each port on one line), which line-oriented tools rely on.  The
+ * host's times are the scan's: no per-host times are kept, and the scan's
+ * bounds are true of every host in it.  Its status reason is the kind of
+ * answer that showed it up, as nmap's TCP connect ping reports it.
+ */
+static void xml_host(struct writer *w, const struct output *o,
+		     const struct output_report *rep, uint64_t host,
+		     const struct host_summary *h)
+{
+	struct xml_ports_ctx x = { .w = w,
+				   .o = o,
+				   .list_filtered = h->list_filtered };
+	uint64_t base = host * rep->ports->count;
+	char addr_buf[RS_ADDR_STRLEN];
+	struct rs_addr addr;
+
+	targets_get(rep->targets, host, &addr);
+	addr_format(&addr, addr_buf, sizeof(addr_buf));
+	w_printf(w,
+		 "<host starttime=\"%lld\" endtime=\"%lld\"><status "
+		 "state=\"up\" reason=\"%s\" reason_ttl=\"0\"/>\n",
+		 (long long)rep->start_time, (long long)end_time(rep),
+		 h->open ? "syn-ack" : REASON_CLOSED);
+	w_printf(w, "<address addr=\"%s\" addrtype=\"%s\"/>\n", addr_buf,
+		 addr.family == AF_INET6 ? "ipv6" : "ipv4");
+	w_puts(w, "<hostnames>\n</hostnames>\n<ports>");
+	if (h->closed) {
+		w_printf(w,
+			 "<extraports state=\"closed\" count=\"%" PRIu64
+			 "\">\n",
+			 h->closed);
+		xml_extrareasons(w, rep, base, CELL_CLOSED, REASON_CLOSED,
+				 h->closed);
+		w_puts(w, "</extraports>\n");
+	}
+	if (!h->list_filtered && h->noresp + h->unreach > 0) {
+		w_printf(w,
+			 "<extraports state=\"filtered\" count=\"%" PRIu64
+			 "\">\n",
+			 h->noresp + h->unreach);
+		xml_extrareasons(w, rep, base, CELL_NORESP, REASON_NORESP,
+				 h->noresp);
+		xml_extrareasons(w, rep, base, CELL_UNREACH, REASON_UNREACH,
+				 h->unreach);
+		w_puts(w, "</extraports>\n");
+	}
+	walk_host(rep, base, xml_port_cell, &x);
+	w_puts(w, "</ports>\n</host>\n");
+}
+
+static void write_xml(struct writer *w, const struct output *o,
+		      const struct output_report *rep)
+{
+	const struct portlist *pl = rep->ports;
+	uint64_t nhosts = targets_count(rep->targets);
+	struct port_ranges all = { .w = w };
+	char start[64], end[64];
+	uint64_t up;
+	uint32_t i;
+
+	format_ctime(start, sizeof(start), rep->start_time);
+	format_ctime(end, sizeof(end), end_time(rep));
+	w_puts(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		  "<!DOCTYPE nmaprun>\n<!-- ringscan ");
+	xml_escape(w, o->version);
+	w_printf(w, " scan initiated %s as: ", start);
+	xml_escape(w, o->command_line ? o->command_line : "ringscan");
+	w_puts(w, " -->\n<nmaprun scanner=\"nmap\" args=\"");
+	xml_escape(w, o->command_line ? o->command_line : "ringscan");
+	w_printf(w, "\" start=\"%lld\" startstr=\"%s\" version=\"",
+		 (long long)rep->start_time, start);
+	xml_escape(w, o->version);
+	w_printf(w,
+		 "\" xmloutputversion=\"1.05\">\n"
+		 "<scaninfo type=\"connect\" protocol=\"tcp\" "
+		 "numservices=\"%u\" services=\"",
+		 (unsigned)pl->count);
+	for (i = 0; i < pl->count; i++)
+		ranges_add(&all, pl->port[i]);
+	ranges_flush(&all);
+	w_puts(w, "\"/>\n<verbose level=\"0\"/>\n<debugging level=\"0\"/>\n");
+
+	up = report_hosts(w, o, rep, xml_host);
+
+	/* One %.2f per call: w_printf's buffer is sized for one. */
+	w_printf(w,
+		 "<runstats><finished time=\"%lld\" timestr=\"%s\" "
+		 "summary=\"ringscan done at %s; %" PRIu64
+		 " IP address%s (%" PRIu64 " host%s up) scanned in ",
+		 (long long)end_time(rep), end, end, nhosts,
+		 nhosts == 1 ? "" : "es", up, up == 1 ? "" : "s");
+	w_printf(w, "%.2f seconds\" elapsed=\"", rep->elapsed_s);
+	w_printf(w, "%.2f\" exit=\"%s\"%s/>", rep->elapsed_s,
+		 rep->complete ? "success" : "error",
+		 rep->complete ? "" : " errormsg=\"interrupted\"");
+	w_printf(w,
+		 "<hosts up=\"%" PRIu64 "\" down=\"%" PRIu64
+		 "\" total=\"%" PRIu64 "\"/>\n</runstats>\n</nmaprun>\n",
+		 up, nhosts - up, nhosts);
+}
+
+/* ---- grepable report ---- */
+
+/*
+ * A field of a grepable port entry: '/' separates the entry's fields and
+ * ", " the entries, so both '/' and ',' become '|' (nmap's own substitute
+ * for '/'); control bytes become '?', since a tab or newline would split
+ * the line.
+ */
+static void grep_field(struct writer *w, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			w_putc(w, '?');
+		else if (c == '/' || c == ',')
+			w_putc(w, '|');
+		else
+			w_putc(w, *s);
+	}
+}
+
+struct grep_ports_ctx {
+	struct writer *w;
+	const struct output *o;
+	bool list_filtered;
+	bool first;
+};
+
+static void grep_port_cell(void *ctx, uint16_t port, enum cell c)
+{
+	struct grep_ports_ctx *g = ctx;
+
+	if (c == CELL_CLOSED || (c != CELL_OPEN && !g->list_filtered))
+		return;
+	w_printf(g->w, "%s%u/%s/tcp//", g->first ? "" : ", ", (unsigned)port,
+		 c == CELL_OPEN ? "open" : "filtered");
+	grep_field(g->w, services_name(g->o->svc, RS_TCP, port));
+	w_puts(g->w, "///");
+	g->first = false;
+}
+
+/*
+ * nmap 7.93's two lines per host.  "Ignored State" can name only one
+ * state, so nmap leaves it out when both closed and filtered ports were
+ * summarized; so does this.
+ */
+static void grep_host(struct writer *w, const struct output *o,
+		      const struct output_report *rep, uint64_t host,
+		      const struct host_summary *h)
+{
+	struct grep_ports_ctx g = {
+		.w = w, .o = o, .list_filtered = h->list_filtered, .first = true
+	};
+	uint64_t filtered = h->list_filtered ? 0 : h->noresp + h->unreach;
+	char addr_buf[RS_ADDR_STRLEN];
+	struct rs_addr addr;
+
+	targets_get(rep->targets, host, &addr);
+	addr_format(&addr, addr_buf, sizeof(addr_buf));
+	w_printf(w, "Host: %s ()\tStatus: Up\nHost: %s ()\tPorts: ", addr_buf,
+		 addr_buf);
+	walk_host(rep, host * rep->ports->count, grep_port_cell, &g);
+	if (h->closed && !filtered)
+		w_printf(w, "\tIgnored State: closed (%" PRIu64 ")", h->closed);
+	else if (filtered && !h->closed)
+		w_printf(w, "\tIgnored State: filtered (%" PRIu64 ")",
+			 filtered);
+	w_putc(w, '\n');
+}
+
+static void write_grep(struct writer *w, const struct output *o,
+		       const struct output_report *rep)
+{
+	uint64_t nhosts = targets_count(rep->targets);
+	char when[64];
+	uint64_t up;
+
+	format_ctime(when, sizeof(when), rep->start_time);
+	w_puts(w, "# ringscan ");
+	print_clean(w, o->version);
+	w_printf(w, " scan initiated %s as: ", when);
+	print_clean(w, o->command_line ? o->command_line : "ringscan");
+	w_putc(w, '\n');
+
+	up = report_hosts(w, o, rep, grep_host);
+
+	if (!rep->complete)
+		w_puts(w, "# Scan interrupted: ports that had not answered are "
+			  "unknown, not filtered, and are not reported.\n");
+	format_ctime(when, sizeof(when), end_time(rep));
+	w_printf(w,
+		 "# ringscan done at %s -- %" PRIu64 " IP address%s (%" PRIu64
+		 " host%s up) scanned in %.2f seconds\n",
+		 when, nhosts, nhosts == 1 ? "" : "es", up, up == 1 ? "" : "s",
+		 rep->elapsed_s);
+}
+
 int output_finish(struct output *o, const struct output_report *rep)
 {
-	struct writer *ws[] = { &o->normal, &o->csv, &o->json };
+	struct writer *ws[] = { &o->normal, &o->csv, &o->json, &o->xml,
+				&o->grep };
+	bool stdout_taken = false;
 	int ret = 0;
 	size_t i;
 
+	/* A format already on stdout must not get the text mixed in. */
+	for (i = 0; i < sizeof(ws) / sizeof(ws[0]); i++)
+		stdout_taken |= ws[i]->f && ws[i]->is_stdout;
 	if (rep && o->normal.f)
 		write_report(&o->normal, o, rep, true);
-	if (rep && o->text_stdout && !(o->normal.f && o->normal.is_stdout)) {
+	if (rep && o->xml.f)
+		write_xml(&o->xml, o, rep);
+	if (rep && o->grep.f)
+		write_grep(&o->grep, o, rep);
+	if (rep && o->text_stdout && !stdout_taken) {
 		struct writer out = { .f = stdout, .is_stdout = true };
 
 		write_report(&out, o, rep, false);
@@ -726,6 +1249,12 @@ int output_close(struct output *o)
 	if (r && !ret)
 		ret = r;
 	r = writer_close(&o->json);
+	if (r && !ret)
+		ret = r;
+	r = writer_close(&o->xml);
+	if (r && !ret)
+		ret = r;
+	r = writer_close(&o->grep);
 	if (r && !ret)
 		ret = r;
 	free(o->command_line);

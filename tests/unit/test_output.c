@@ -45,7 +45,12 @@ static const char services_text[] = "# test services\n"
 				    "back\\slash\t1002/tcp\n"
 				    "ctl\x01\x1f\x7fx\t1003/tcp\n"
 				    "caf\xc3\xa9\t1004/tcp\n"
-				    "bad\xff\xc3(\t1005/tcp\n";
+				    "bad\xff\xc3(\t1005/tcp\n"
+				    "sl/a,sh\t1006/tcp\n"
+				    "a<b>&c'\t1007/tcp\n"
+				    "non\xef\xbf\xbf"
+				    "char\t1008/tcp\n"
+				    "d--x-\t1009/tcp\n";
 
 static char *path_in(const char *name)
 {
@@ -219,14 +224,18 @@ static int count_fds(void)
 	return n;
 }
 
-static char *render(const struct scan *s, bool open_only, bool complete,
-		    double elapsed)
+enum fmt { FMT_TEXT, FMT_XML, FMT_GREP };
+
+/* The report in one format, with the given command line (may be NULL). */
+static char *render_fmt(const struct scan *s, enum fmt fmt, bool open_only,
+			bool complete, double elapsed, const char *command)
 {
 	struct output_config cfg = {
 		.states = OUTPUT_ST_OPEN | OUTPUT_ST_CLOSED |
 			  OUTPUT_ST_FILTERED,
 		.open_only = open_only,
 		.version = "0.1.0",
+		.command_line = command,
 	};
 	struct output_report rep = {
 		.targets = s->t,
@@ -242,7 +251,12 @@ static char *render(const struct scan *s, bool open_only, bool complete,
 	int fds = count_fds();
 	char *text;
 
-	cfg.normal_path = p;
+	if (fmt == FMT_XML)
+		cfg.xml_path = p;
+	else if (fmt == FMT_GREP)
+		cfg.grep_path = p;
+	else
+		cfg.normal_path = p;
 	assert_int_equal(output_open(&o, &cfg, s->svc, &err), 0);
 	assert_int_equal(output_finish(o, &rep), 0);
 	assert_int_equal(output_close(o), 0);
@@ -251,6 +265,12 @@ static char *render(const struct scan *s, bool open_only, bool complete,
 	unlink(p);
 	free(p);
 	return text;
+}
+
+static char *render(const struct scan *s, bool open_only, bool complete,
+		    double elapsed)
+{
+	return render_fmt(s, FMT_TEXT, open_only, complete, elapsed, NULL);
 }
 
 /* ---- output_parse_states ---- */
@@ -1201,6 +1221,768 @@ static void test_report_sparse(void **state)
 	scan_free(&s);
 }
 
+/* ---- XML report ---- */
+
+/* ctime(3) layout of START_TIME, and of START_TIME + 2 s (elapsed 1.5). */
+#define XML_START "Tue Jan  2 03:04:00 2024"
+#define XML_END "Tue Jan  2 03:04:02 2024"
+
+#define XML_HEAD(args, nsvc, svcs)                                            \
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"                        \
+	"<!DOCTYPE nmaprun>\n"                                                \
+	"<!-- ringscan 0.1.0 scan initiated " XML_START " as: " args " -->\n" \
+	"<nmaprun scanner=\"nmap\" args=\"" args "\" start=\"1704164640\" "   \
+	"startstr=\"" XML_START "\" version=\"0.1.0\" "                       \
+	"xmloutputversion=\"1.05\">\n"                                        \
+	"<scaninfo type=\"connect\" protocol=\"tcp\" numservices=\"" nsvc     \
+	"\" services=\"" svcs "\"/>\n"                                        \
+	"<verbose level=\"0\"/>\n"                                            \
+	"<debugging level=\"0\"/>\n"
+
+#define XML_HOST(reason, addr, type)                                     \
+	"<host starttime=\"1704164640\" endtime=\"1704164642\"><status " \
+	"state=\"up\" reason=\"" reason "\" reason_ttl=\"0\"/>\n"        \
+	"<address addr=\"" addr "\" addrtype=\"" type "\"/>\n"           \
+	"<hostnames>\n"                                                  \
+	"</hostnames>\n"                                                 \
+	"<ports>"
+
+#define XML_PORT(id, state, reason, service)                                  \
+	"<port protocol=\"tcp\" portid=\"" id "\"><state state=\"" state      \
+	"\" reason=\"" reason "\" reason_ttl=\"0\"/><service name=\"" service \
+	"\" method=\"table\" conf=\"3\"/></port>\n"
+
+#define XML_CLOSED(count, ports)                               \
+	"<extraports state=\"closed\" count=\"" count "\">\n"  \
+	"<extrareasons reason=\"conn-refused\" count=\"" count \
+	"\" proto=\"tcp\" ports=\"" ports "\"/>\n"             \
+	"</extraports>\n"
+
+#define XML_HOST_END "</ports>\n</host>\n"
+
+#define XML_TAIL(summary, exit, up, down, total)                         \
+	"<runstats><finished time=\"1704164642\" timestr=\"" XML_END     \
+	"\" summary=\"ringscan done at " XML_END "; " summary            \
+	" scanned in 1.50 seconds\" elapsed=\"1.50\" exit=\"" exit "/>"  \
+	"<hosts up=\"" up "\" down=\"" down "\" total=\"" total "\"/>\n" \
+	"</runstats>\n"                                                  \
+	"</nmaprun>\n"
+
+/*
+ * Goldens built from the macros above are arrays of parts, one part a
+ * line of source, joined here: a chain of juxtaposed macro calls is more
+ * than the formatter can lay out.
+ */
+static char *join(const char *const *parts, size_t n)
+{
+	size_t len = 0, i;
+	char *s, *p;
+
+	for (i = 0; i < n; i++)
+		len += strlen(parts[i]);
+	s = malloc(len + 1);
+	assert_non_null(s);
+	p = s;
+	*p = '\0';
+	for (i = 0; i < n; i++)
+		p = stpcpy(p, parts[i]);
+	return s;
+}
+
+#define assert_parts_equal(text, parts)                                      \
+	do {                                                                 \
+		char *want_ = join(parts, sizeof(parts) / sizeof(parts[0])); \
+		assert_string_equal(text, want_);                            \
+		free(want_);                                                 \
+	} while (0)
+
+#define assert_parts_found(text, parts)                                      \
+	do {                                                                 \
+		char *want_ = join(parts, sizeof(parts) / sizeof(parts[0])); \
+		assert_non_null(strstr(text, want_));                        \
+		free(want_);                                                 \
+	} while (0)
+
+/*
+ * The text report's golden scan, as nmap would lay it out: the closed port
+ * summarized with its port list, the one filtered port listed, the silent
+ * host left out but counted down.  Written out in full, without the
+ * macros the other tests use, so the whole layout is pinned once.
+ */
+static void test_xml_golden(void **state)
+{
+	struct scan s;
+	char *text;
+
+	(void)state;
+	scan_init(&s, "127.0.0.1-3", "22,25,80,443,8080");
+	scan_set(&s, "127.0.0.1", 22, STORE_OPEN);
+	scan_set(&s, "127.0.0.1", 25, STORE_CLOSED);
+	scan_set(&s, "127.0.0.1", 80, STORE_OPEN);
+	scan_set(&s, "127.0.0.1", 8080, STORE_OPEN);
+	scan_set_range(&s, "127.0.0.3", 22, 22, STORE_CLOSED);
+	scan_set(&s, "127.0.0.3", 25, STORE_CLOSED);
+	scan_set(&s, "127.0.0.3", 80, STORE_CLOSED);
+	scan_set(&s, "127.0.0.3", 443, STORE_CLOSED);
+	scan_set(&s, "127.0.0.3", 8080, STORE_CLOSED);
+	text = render_fmt(&s, FMT_XML, false, true, 1.5,
+			  "ringscan -oX out.xml 127.0.0.1-3");
+	assert_string_equal(
+		text,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<!DOCTYPE nmaprun>\n"
+		"<!-- ringscan 0.1.0 scan initiated Tue Jan  2 03:04:00 2024 "
+		"as: ringscan -oX out.xml 127.0.0.1-3 -->\n"
+		"<nmaprun scanner=\"nmap\" args=\"ringscan -oX out.xml "
+		"127.0.0.1-3\" start=\"1704164640\" startstr=\"Tue Jan  2 "
+		"03:04:00 2024\" version=\"0.1.0\" xmloutputversion=\"1.05\">\n"
+		"<scaninfo type=\"connect\" protocol=\"tcp\" numservices=\"5\" "
+		"services=\"22,25,80,443,8080\"/>\n"
+		"<verbose level=\"0\"/>\n"
+		"<debugging level=\"0\"/>\n"
+		"<host starttime=\"1704164640\" endtime=\"1704164642\"><status "
+		"state=\"up\" reason=\"syn-ack\" reason_ttl=\"0\"/>\n"
+		"<address addr=\"127.0.0.1\" addrtype=\"ipv4\"/>\n"
+		"<hostnames>\n"
+		"</hostnames>\n"
+		"<ports><extraports state=\"closed\" count=\"1\">\n"
+		"<extrareasons reason=\"conn-refused\" count=\"1\" "
+		"proto=\"tcp\" ports=\"25\"/>\n"
+		"</extraports>\n"
+		"<port protocol=\"tcp\" portid=\"22\"><state state=\"open\" "
+		"reason=\"syn-ack\" reason_ttl=\"0\"/><service name=\"ssh\" "
+		"method=\"table\" conf=\"3\"/></port>\n"
+		"<port protocol=\"tcp\" portid=\"80\"><state state=\"open\" "
+		"reason=\"syn-ack\" reason_ttl=\"0\"/><service name=\"http\" "
+		"method=\"table\" conf=\"3\"/></port>\n"
+		"<port protocol=\"tcp\" portid=\"443\"><state "
+		"state=\"filtered\" reason=\"no-response\" reason_ttl=\"0\"/>"
+		"<service name=\"https\" method=\"table\" conf=\"3\"/></port>\n"
+		"<port protocol=\"tcp\" portid=\"8080\"><state state=\"open\" "
+		"reason=\"syn-ack\" reason_ttl=\"0\"/><service "
+		"name=\"http-alt\" method=\"table\" conf=\"3\"/></port>\n"
+		"</ports>\n"
+		"</host>\n"
+		"<host starttime=\"1704164640\" endtime=\"1704164642\"><status "
+		"state=\"up\" reason=\"conn-refused\" reason_ttl=\"0\"/>\n"
+		"<address addr=\"127.0.0.3\" addrtype=\"ipv4\"/>\n"
+		"<hostnames>\n"
+		"</hostnames>\n"
+		"<ports><extraports state=\"closed\" count=\"5\">\n"
+		"<extrareasons reason=\"conn-refused\" count=\"5\" "
+		"proto=\"tcp\" ports=\"22,25,80,443,8080\"/>\n"
+		"</extraports>\n"
+		"</ports>\n"
+		"</host>\n"
+		"<runstats><finished time=\"1704164642\" timestr=\"Tue Jan  2 "
+		"03:04:02 2024\" summary=\"ringscan done at Tue Jan  2 "
+		"03:04:02 2024; 3 IP addresses (2 hosts up) scanned in 1.50 "
+		"seconds\" elapsed=\"1.50\" exit=\"success\"/><hosts up=\"2\" "
+		"down=\"1\" total=\"3\"/>\n"
+		"</runstats>\n"
+		"</nmaprun>\n");
+	free(text);
+	scan_free(&s);
+}
+
+/*
+ * Past OUTPUT_MAX_LISTED, filtered ports become one <extraports> with a
+ * reason each (nmap's one-element-per-state rule: ndiff warns on two
+ * extraports of one state); at or under it they are listed with their
+ * reason.  IPv6 hosts say so, and the service list is compressed.
+ */
+static void test_xml_summaries(void **state)
+{
+	static const char *const want[] = {
+		XML_HEAD("ringscan", "42", "1-40,1000,65535"),
+		XML_HOST("syn-ack", "127.0.0.1", "ipv4"),
+		XML_CLOSED("1", "1"),
+		"<extraports state=\"filtered\" count=\"40\">\n"
+		"<extrareasons reason=\"no-response\" count=\"35\" "
+		"proto=\"tcp\" ports=\"2-21,23-29,35-40,1000,65535\"/>\n"
+		"<extrareasons reason=\"host-unreach\" count=\"5\" "
+		"proto=\"tcp\" ports=\"30-34\"/>\n"
+		"</extraports>\n",
+		XML_PORT("22", "open", "syn-ack", "ssh"),
+		XML_HOST_END,
+		XML_HOST("syn-ack", "::1", "ipv6"),
+		XML_CLOSED("40", "1-40"),
+		XML_PORT("1000", "filtered", "host-unreach", "evil,name"),
+		XML_PORT("65535", "open", "syn-ack", "unknown"),
+		XML_HOST_END,
+		XML_TAIL("3 IP addresses (2 hosts up)", "success\"", "2", "1",
+			 "3"),
+	};
+	struct scan s;
+	char *text;
+
+	(void)state;
+	scan_init(&s, "::1 127.0.0.1-2", "1-40,1000,65535");
+	scan_set(&s, "127.0.0.1", 1, STORE_CLOSED);
+	scan_set(&s, "127.0.0.1", 22, STORE_OPEN);
+	scan_set_range(&s, "127.0.0.1", 30, 34, STORE_UNREACH);
+	scan_set_range(&s, "::1", 1, 40, STORE_CLOSED);
+	scan_set(&s, "::1", 1000, STORE_UNREACH);
+	scan_set(&s, "::1", 65535, STORE_OPEN);
+	text = render_fmt(&s, FMT_XML, false, true, 1.5, "ringscan");
+	assert_parts_equal(text, want);
+	free(text);
+	scan_free(&s);
+}
+
+/*
+ * --open: hosts without an open port are left out but still counted up,
+ * and every other state is summarized, few or many, as nmap does.
+ */
+static void test_xml_open_only(void **state)
+{
+	static const char *const want[] = {
+		XML_HEAD("ringscan -&#45;open", "4", "21-22,25,80"),
+		XML_HOST("syn-ack", "127.0.0.1", "ipv4"),
+		XML_CLOSED("1", "21"),
+		"<extraports state=\"filtered\" count=\"2\">\n"
+		"<extrareasons reason=\"no-response\" count=\"1\" "
+		"proto=\"tcp\" ports=\"80\"/>\n"
+		"<extrareasons reason=\"host-unreach\" count=\"1\" "
+		"proto=\"tcp\" ports=\"25\"/>\n"
+		"</extraports>\n",
+		XML_PORT("22", "open", "syn-ack", "ssh"),
+		XML_HOST_END,
+		XML_HOST("syn-ack", "127.0.0.3", "ipv4"),
+		"<extraports state=\"filtered\" count=\"3\">\n"
+		"<extrareasons reason=\"no-response\" count=\"3\" "
+		"proto=\"tcp\" ports=\"21-22,25\"/>\n"
+		"</extraports>\n",
+		XML_PORT("80", "open", "syn-ack", "http"),
+		XML_HOST_END,
+		XML_TAIL("3 IP addresses (3 hosts up)", "success\"", "3", "0",
+			 "3"),
+	};
+	struct scan s;
+	char *text;
+
+	(void)state;
+	scan_init(&s, "127.0.0.1-3", "21,22,25,80");
+	scan_set(&s, "127.0.0.1", 21, STORE_CLOSED);
+	scan_set(&s, "127.0.0.1", 22, STORE_OPEN);
+	scan_set(&s, "127.0.0.1", 25, STORE_UNREACH);
+	scan_set(&s, "127.0.0.2", 21, STORE_CLOSED);
+	scan_set(&s, "127.0.0.3", 80, STORE_OPEN);
+	text = render_fmt(&s, FMT_XML, true, true, 1.5, "ringscan --open");
+	assert_parts_equal(text, want);
+	free(text);
+	scan_free(&s);
+}
+
+/*
+ * Interrupted: unanswered ports are unknown - neither listed nor counted -
+ * and runstats says the run failed, as the DTD allows (exit="error" with
+ * an errormsg).
+ */
+static void test_xml_interrupted(void **state)
+{
+	static const char *const want[] = {
+		XML_HEAD("ringscan", "4", "21-22,25,80"),
+		XML_HOST("syn-ack", "127.0.0.1", "ipv4"),
+		XML_CLOSED("1", "21"),
+		XML_PORT("22", "open", "syn-ack", "ssh"),
+		XML_PORT("25", "filtered", "host-unreach", "smtp"),
+		XML_HOST_END,
+		XML_HOST("conn-refused", "127.0.0.2", "ipv4"),
+		XML_CLOSED("2", "21-22"),
+		XML_HOST_END,
+		XML_TAIL("2 IP addresses (2 hosts up)",
+			 "error\" errormsg=\"interrupted\"", "2", "0", "2"),
+	};
+	struct scan s;
+	char *text;
+
+	(void)state;
+	scan_init(&s, "127.0.0.1-2", "21,22,25,80");
+	scan_set(&s, "127.0.0.1", 21, STORE_CLOSED);
+	scan_set(&s, "127.0.0.1", 22, STORE_OPEN);
+	scan_set(&s, "127.0.0.1", 25, STORE_UNREACH);
+	scan_set(&s, "127.0.0.2", 21, STORE_CLOSED);
+	scan_set(&s, "127.0.0.2", 22, STORE_CLOSED);
+	text = render_fmt(&s, FMT_XML, false, false, 1.5, "ringscan");
+	assert_parts_equal(text, want);
+	free(text);
+	scan_free(&s);
+}
+
+/* Nobody answered: no <host> at all, and the counts still add up. */
+static void test_xml_no_host_up(void **state)
+{
+	static const char *const want[] = {
+		XML_HEAD("ringscan", "1", "22"),
+		XML_TAIL("1 IP address (0 hosts up)", "success\"", "0", "1",
+			 "1"),
+	};
+	struct scan s;
+	char *text;
+
+	(void)state;
+	scan_init(&s, "127.0.0.1", "22");
+	text = render_fmt(&s, FMT_XML, false, true, 1.5, "ringscan");
+	assert_parts_equal(text, want);
+	free(text);
+	scan_free(&s);
+}
+
+/* Valid UTF-8 with no character XML 1.0 refuses (controls but LF, FFFE/F). */
+static bool xml_chars_ok(const char *text)
+{
+	const unsigned char *s = (const unsigned char *)text;
+
+	while (*s) {
+		size_t n = 1, i;
+
+		if (*s < 0x80) {
+			if (*s < 0x20 && *s != '\n')
+				return false;
+			s++;
+			continue;
+		}
+		if (*s >= 0xc2 && *s <= 0xdf)
+			n = 2;
+		else if (*s >= 0xe0 && *s <= 0xef)
+			n = 3;
+		else if (*s >= 0xf0 && *s <= 0xf4)
+			n = 4;
+		else
+			return false;
+		for (i = 1; i < n; i++)
+			if ((s[i] & 0xc0) != 0x80)
+				return false;
+		if (n == 3 && s[0] == 0xef && s[1] == 0xbf && s[2] >= 0xbe)
+			return false;
+		s += n;
+	}
+	return true;
+}
+
+/*
+ * A hostile services file and command line: markup characters become
+ * entities, line breaks character references, "--" cannot close or break
+ * the comment, and what XML cannot carry at all (C0 controls, bytes that
+ * are not UTF-8, U+FFFF) becomes U+FFFD, so the document always parses.
+ */
+static void test_xml_escaping(void **state)
+{
+	static const char *const names[] = {
+		"evil,name",
+		"say&quot;hi&quot;",
+		"back\\slash",
+		"ctl\xef\xbf\xbd\xef\xbf\xbd&#127;x",
+		"caf\xc3\xa9",
+		"bad\xef\xbf\xbd\xef\xbf\xbd(",
+		"sl/a,sh",
+		"a&lt;b&gt;&amp;c&apos;",
+		"non\xef\xbf\xbd"
+		"char",
+		"d-&#45;x-",
+	};
+	struct scan s;
+	char *text, *want, *body;
+	const char *c0, *c1;
+	size_t i;
+
+	(void)state;
+	scan_init(&s, "127.0.0.1", "1000-1009");
+	scan_set_range(&s, "127.0.0.1", 1000, 1009, STORE_OPEN);
+	text = render_fmt(&s, FMT_XML, false, true, 1.5,
+			  "ringscan --open -oX 'a&b' \"<c>\"\n\t\x01\x7f "
+			  "caf\xc3\xa9 bad\xff ---x-");
+	assert_true(xml_chars_ok(text));
+	assert_non_null(strstr(
+		text, "<!-- ringscan 0.1.0 scan initiated " XML_START
+		      " as: ringscan -&#45;open -oX &apos;a&amp;b&apos; "
+		      "&quot;&lt;c&gt;&quot;&#10;&#9;\xef\xbf\xbd&#127; "
+		      "caf\xc3\xa9 bad\xef\xbf\xbd -&#45;&#45;x- -->\n"));
+	assert_non_null(strstr(
+		text, " args=\"ringscan -&#45;open -oX &apos;a&amp;b&apos; "
+		      "&quot;&lt;c&gt;&quot;&#10;&#9;\xef\xbf\xbd&#127; "
+		      "caf\xc3\xa9 bad\xef\xbf\xbd -&#45;&#45;x-\" "));
+	/* The comment's body holds no "--" that would end or break it. */
+	c0 = strstr(text, "<!--");
+	assert_non_null(c0);
+	c1 = strstr(c0 + 4, "-->");
+	assert_non_null(c1);
+	body = strndup(c0 + 4, (size_t)(c1 - c0 - 4));
+	assert_non_null(body);
+	assert_null(strstr(body, "--"));
+	free(body);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		assert_true(asprintf(&want,
+				     "<port protocol=\"tcp\" portid=\"%zu\">"
+				     "<state state=\"open\" reason=\"syn-ack\" "
+				     "reason_ttl=\"0\"/><service name=\"%s\" "
+				     "method=\"table\" conf=\"3\"/></port>\n",
+				     1000 + i, names[i]) > 0);
+		assert_non_null(strstr(text, want));
+		free(want);
+	}
+	free(text);
+	scan_free(&s);
+}
+
+/*
+ * A /16 with two live hosts over every port: the silent hosts are counted
+ * down without being visited, and each live host's 65534 silent ports
+ * come out as one compressed range list.
+ */
+static void test_xml_sparse(void **state)
+{
+	static const char *const host7[] = {
+		XML_HOST("syn-ack", "127.1.0.7", "ipv4"),
+		"<extraports state=\"filtered\" count=\"65534\">\n"
+		"<extrareasons reason=\"no-response\" count=\"65534\" "
+		"proto=\"tcp\" ports=\"1-79,81-65535\"/>\n"
+		"</extraports>\n",
+		XML_PORT("80", "open", "syn-ack", "http"),
+		XML_HOST_END,
+	};
+	static const char *const host9[] = {
+		XML_HOST("syn-ack", "127.1.200.9", "ipv4"),
+		XML_CLOSED("1", "22"),
+		"<extraports state=\"filtered\" count=\"65533\">\n"
+		"<extrareasons reason=\"no-response\" count=\"65533\" "
+		"proto=\"tcp\" ports=\"1-21,23-442,444-65535\"/>\n"
+		"</extraports>\n",
+		XML_PORT("443", "open", "syn-ack", "https"),
+		XML_HOST_END,
+	};
+	struct scan s;
+	char *text;
+
+	(void)state;
+	scan_init(&s, "127.1.0.0/16", "1-65535");
+	scan_set(&s, "127.1.0.7", 80, STORE_OPEN);
+	scan_set(&s, "127.1.200.9", 443, STORE_OPEN);
+	scan_set(&s, "127.1.200.9", 22, STORE_CLOSED);
+	text = render_fmt(&s, FMT_XML, false, true, 1.5, "ringscan");
+	assert_true(xml_chars_ok(text));
+	assert_int_equal(count_substr(text, "<host "), 2);
+	assert_non_null(strstr(text, "services=\"1-65535\"/>\n"));
+	assert_parts_found(text, host7);
+	assert_parts_found(text, host9);
+	assert_non_null(strstr(text, "<hosts up=\"2\" down=\"65534\" "
+				     "total=\"65536\"/>\n"));
+
+	free(text);
+	text = render_fmt(&s, FMT_GREP, false, true, 1.5, "ringscan");
+	assert_non_null(strstr(text, "Host: 127.1.0.7 ()\tPorts: "
+				     "80/open/tcp//http///\tIgnored State: "
+				     "filtered (65534)\n"));
+	assert_non_null(strstr(text, "Host: 127.1.200.9 ()\tPorts: "
+				     "443/open/tcp//https///\n"));
+	assert_non_null(strstr(text, "-- 65536 IP addresses (2 hosts up) "));
+	free(text);
+	scan_free(&s);
+}
+
+/* ---- grepable report ---- */
+
+#define GREP_HEAD(cmd) \
+	"# ringscan 0.1.0 scan initiated " XML_START " as: " cmd "\n"
+#define GREP_TAIL(summary)                           \
+	"# ringscan done at " XML_END " -- " summary \
+	" scanned in 1.50 seconds\n"
+
+static void test_grep_golden(void **state)
+{
+	struct scan s;
+	char *text;
+
+	(void)state;
+	scan_init(&s, "127.0.0.1-3", "22,25,80,443,8080");
+	scan_set(&s, "127.0.0.1", 22, STORE_OPEN);
+	scan_set(&s, "127.0.0.1", 25, STORE_CLOSED);
+	scan_set(&s, "127.0.0.1", 80, STORE_OPEN);
+	scan_set(&s, "127.0.0.1", 8080, STORE_OPEN);
+	scan_set_range(&s, "127.0.0.3", 22, 22, STORE_CLOSED);
+	scan_set(&s, "127.0.0.3", 25, STORE_CLOSED);
+	scan_set(&s, "127.0.0.3", 80, STORE_CLOSED);
+	scan_set(&s, "127.0.0.3", 443, STORE_CLOSED);
+	scan_set(&s, "127.0.0.3", 8080, STORE_CLOSED);
+	text = render_fmt(&s, FMT_GREP, false, true, 1.5,
+			  "ringscan -oG - 127.0.0.1-3");
+	assert_string_equal(
+		text,
+		"# ringscan 0.1.0 scan initiated Tue Jan  2 03:04:00 2024 as: "
+		"ringscan -oG - 127.0.0.1-3\n"
+		"Host: 127.0.0.1 ()\tStatus: Up\n"
+		"Host: 127.0.0.1 ()\tPorts: 22/open/tcp//ssh///, "
+		"80/open/tcp//http///, 443/filtered/tcp//https///, "
+		"8080/open/tcp//http-alt///\tIgnored State: closed (1)\n"
+		"Host: 127.0.0.3 ()\tStatus: Up\n"
+		"Host: 127.0.0.3 ()\tPorts: \tIgnored State: closed (5)\n"
+		"# ringscan done at Tue Jan  2 03:04:02 2024 -- 3 IP "
+		"addresses (2 hosts up) scanned in 1.50 seconds\n");
+	free(text);
+	scan_free(&s);
+}
+
+/*
+ * "Ignored State" names one state or none: closed alone, filtered alone,
+ * or nothing when both were summarized (nmap's rule).  IPv6 hosts and the
+ * interrupted note as in the text report.
+ */
+static void test_grep_ignored_states(void **state)
+{
+	static const char *const both[] = {
+		GREP_HEAD("ringscan"),
+		"Host: 127.0.0.1 ()\tStatus: Up\n"
+		"Host: 127.0.0.1 ()\tPorts: 22/open/tcp//ssh///\n"
+		"Host: ::1 ()\tStatus: Up\n"
+		"Host: ::1 ()\tPorts: 1000/filtered/tcp//evil|name///, "
+		"65535/open/tcp//unknown///\tIgnored State: closed (40)\n",
+		GREP_TAIL("3 IP addresses (2 hosts up)"),
+	};
+	static const char *const open_only[] = {
+		GREP_HEAD("ringscan --open"),
+		"Host: 127.0.0.1 ()\tStatus: Up\n"
+		"Host: 127.0.0.1 ()\tPorts: 22/open/tcp//ssh///\n"
+		"Host: 127.0.0.3 ()\tStatus: Up\n"
+		"Host: 127.0.0.3 ()\tPorts: 80/open/tcp//http///\t"
+		"Ignored State: filtered (3)\n",
+		GREP_TAIL("3 IP addresses (3 hosts up)"),
+	};
+	static const char *const interrupted[] = {
+		GREP_HEAD("ringscan"),
+		"Host: 127.0.0.1 ()\tStatus: Up\n"
+		"Host: 127.0.0.1 ()\tPorts: 22/open/tcp//ssh///, "
+		"25/filtered/tcp//smtp///\tIgnored State: closed (1)\n"
+		"Host: 127.0.0.2 ()\tStatus: Up\n"
+		"Host: 127.0.0.2 ()\tPorts: \tIgnored State: closed (1)\n"
+		"Host: 127.0.0.3 ()\tStatus: Up\n"
+		"Host: 127.0.0.3 ()\tPorts: 80/open/tcp//http///\n"
+		"# Scan interrupted: ports that had not answered are unknown, "
+		"not filtered, and are not reported.\n",
+		GREP_TAIL("3 IP addresses (3 hosts up)"),
+	};
+	struct scan s;
+	char *text;
+
+	(void)state;
+	scan_init(&s, "::1 127.0.0.1-2", "1-40,1000,65535");
+	scan_set(&s, "127.0.0.1", 1, STORE_CLOSED);
+	scan_set(&s, "127.0.0.1", 22, STORE_OPEN);
+	scan_set_range(&s, "127.0.0.1", 30, 34, STORE_UNREACH);
+	scan_set_range(&s, "::1", 1, 40, STORE_CLOSED);
+	scan_set(&s, "::1", 1000, STORE_UNREACH);
+	scan_set(&s, "::1", 65535, STORE_OPEN);
+	text = render_fmt(&s, FMT_GREP, false, true, 1.5, "ringscan");
+	assert_parts_equal(text, both);
+	free(text);
+	scan_free(&s);
+
+	scan_init(&s, "127.0.0.1-3", "21,22,25,80");
+	scan_set(&s, "127.0.0.1", 21, STORE_CLOSED);
+	scan_set(&s, "127.0.0.1", 22, STORE_OPEN);
+	scan_set(&s, "127.0.0.1", 25, STORE_UNREACH);
+	scan_set(&s, "127.0.0.2", 21, STORE_CLOSED);
+	scan_set(&s, "127.0.0.3", 80, STORE_OPEN);
+	text = render_fmt(&s, FMT_GREP, true, true, 1.5, "ringscan --open");
+	assert_parts_equal(text, open_only);
+	free(text);
+
+	/* Interrupted: .1's silent 80 is unknown, not filtered. */
+	text = render_fmt(&s, FMT_GREP, false, false, 1.5, "ringscan");
+	assert_parts_equal(text, interrupted);
+	free(text);
+	scan_free(&s);
+}
+
+/*
+ * Fields must still split: '/' and ',' in names become '|', control bytes
+ * '?', and a newline or tab in the command line cannot start a line.
+ */
+static void test_grep_sanitized(void **state)
+{
+	static const char *const want[] = {
+		GREP_HEAD("ringscan?Host: 6.6.6.6 ()?Status: Up"),
+		"Host: 127.0.0.1 ()\tStatus: Up\n"
+		"Host: 127.0.0.1 ()\tPorts: 1000/open/tcp//evil|name///, "
+		"1001/open/tcp//say\"hi\"///, 1002/open/tcp//back\\slash///, "
+		"1003/open/tcp//ctl???x///, 1004/open/tcp//caf\xc3\xa9///, "
+		"1005/open/tcp//bad\xff\xc3(///, 1006/open/tcp//sl|a|sh///, "
+		"1007/open/tcp//a<b>&c'///, 1008/open/tcp//non\xef\xbf\xbf"
+		"char///, 1009/open/tcp//d--x-///\n",
+		GREP_TAIL("1 IP address (1 host up)"),
+	};
+	struct scan s;
+	char *text;
+
+	(void)state;
+	scan_init(&s, "127.0.0.1", "1000-1009");
+	scan_set_range(&s, "127.0.0.1", 1000, 1009, STORE_OPEN);
+	text = render_fmt(&s, FMT_GREP, false, true, 1.5,
+			  "ringscan\nHost: 6.6.6.6 ()\tStatus: Up");
+	assert_parts_equal(text, want);
+	assert_int_equal(count_lines(text), 4);
+	free(text);
+	scan_free(&s);
+}
+
+/* ---- every writer at once ---- */
+
+/*
+ * -oA opens text, XML, grepable and CSV together (JSON may come too): all
+ * are written, each whole, and every descriptor is closed.  A failing
+ * last path unwinds all the others.
+ */
+static void test_all_writers(void **state)
+{
+	struct output_report rep = { .elapsed_s = 1.5,
+				     .complete = true,
+				     .start_time = START_TIME };
+	struct output_config cfg = { .version = "0.1.0",
+				     .command_line = "ringscan -oA all",
+				     .states = OUTPUT_ST_OPEN };
+	struct rs_error err = { 0 };
+	struct output *o = NULL;
+	char *paths[5], *text;
+	int fds = count_fds();
+	struct scan s;
+	size_t i;
+
+	(void)state;
+	scan_init(&s, "127.0.0.1", "22");
+	scan_set(&s, "127.0.0.1", 22, STORE_OPEN);
+	rep.targets = s.t;
+	rep.ports = s.pl;
+	rep.store = s.st;
+	paths[0] = path_in("all.nmap");
+	paths[1] = path_in("all.csv");
+	paths[2] = path_in("all.json");
+	paths[3] = path_in("all.xml");
+	paths[4] = path_in("all.gnmap");
+	cfg.normal_path = paths[0];
+	cfg.csv_path = paths[1];
+	cfg.json_path = paths[2];
+	cfg.xml_path = paths[3];
+	cfg.grep_path = paths[4];
+	assert_int_equal(output_open(&o, &cfg, s.svc, &err), 0);
+	emit(o, "127.0.0.1", 22, OUT_OPEN, "syn-ack", 7);
+	assert_int_equal(output_finish(o, &rep), 0);
+	assert_int_equal(output_close(o), 0);
+	assert_int_equal(count_fds(), fds);
+
+	text = slurp(paths[0]);
+	assert_non_null(strstr(text, "22/tcp open  ssh\n"));
+	free(text);
+	text = slurp(paths[1]);
+	assert_string_equal(text,
+			    "host,port,proto,state,service,reason,rtt_ms\n"
+			    "127.0.0.1,22,tcp,open,ssh,syn-ack,0.007\n");
+	free(text);
+	text = slurp(paths[2]);
+	assert_int_equal(count_lines(text), 1);
+	free(text);
+	text = slurp(paths[3]);
+	assert_non_null(strstr(text, XML_PORT("22", "open", "syn-ack", "ssh")));
+	assert_non_null(strstr(text, "</nmaprun>\n"));
+	free(text);
+	text = slurp(paths[4]);
+	assert_non_null(strstr(text, "Host: 127.0.0.1 ()\tPorts: "
+				     "22/open/tcp//ssh///\n"));
+	free(text);
+
+	/* The grepable path fails last: the four before it are closed. */
+	cfg.grep_path = "/nonexistent/dir/all.gnmap";
+	o = NULL;
+	assert_int_equal(output_open(&o, &cfg, s.svc, &err), -ENOENT);
+	assert_string_equal(err.token, "/nonexistent/dir/all.gnmap");
+	assert_null(o);
+	assert_int_equal(count_fds(), fds);
+	cfg.grep_path = NULL;
+	cfg.xml_path = "/nonexistent/dir/all.xml";
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(output_open(&o, &cfg, s.svc, &err), -ENOENT);
+	assert_string_equal(err.token, "/nonexistent/dir/all.xml");
+	assert_int_equal(count_fds(), fds);
+
+	for (i = 0; i < 5; i++) {
+		unlink(paths[i]);
+		free(paths[i]);
+	}
+	scan_free(&s);
+}
+
+/* -oX - or -oG -: stdout carries that format alone, no text mixed in. */
+static void test_xml_grep_stdout(void **state)
+{
+	static const char *const grep_want[] = {
+		GREP_HEAD("ringscan"),
+		"Host: 127.0.0.1 ()\tStatus: Up\n"
+		"Host: 127.0.0.1 ()\tPorts: 22/open/tcp//ssh///\n",
+		GREP_TAIL("1 IP address (1 host up)"),
+	};
+	struct output_report rep = { .elapsed_s = 1.5,
+				     .complete = true,
+				     .start_time = START_TIME };
+	struct stdout_case c = { .cfg = { .version = "0.1.0",
+					  .command_line = "ringscan",
+					  .text_stdout = true } };
+	struct scan s;
+	char *out;
+
+	(void)state;
+	scan_init(&s, "127.0.0.1", "22");
+	scan_set(&s, "127.0.0.1", 22, STORE_OPEN);
+	rep.targets = s.t;
+	rep.ports = s.pl;
+	rep.store = s.st;
+	c.rep = &rep;
+	c.svc = s.svc;
+
+	c.cfg.xml_path = "-";
+	out = capture_stdout(run_stdout_case, &c);
+	assert_int_equal(c.open_ret, 0);
+	assert_int_equal(c.finish_ret, 0);
+	assert_int_equal(c.close_ret, 0);
+	assert_true(strncmp(out, "<?xml version=\"1.0\"", 19) == 0);
+	assert_int_equal(count_substr(out, "<nmaprun "), 1);
+	assert_null(strstr(out, "Starting ringscan"));
+	assert_string_equal(out + strlen(out) - 11, "</nmaprun>\n");
+	free(out);
+
+	c.cfg.xml_path = NULL;
+	c.cfg.grep_path = "-";
+	out = capture_stdout(run_stdout_case, &c);
+	assert_int_equal(c.finish_ret, 0);
+	assert_parts_equal(out, grep_want);
+	free(out);
+	scan_free(&s);
+}
+
+/* A full disk under the XML report is reported, not swallowed. */
+static void test_xml_write_error(void **state)
+{
+	struct output_report rep = { .elapsed_s = 1,
+				     .complete = true,
+				     .start_time = START_TIME };
+	struct output_config cfg = { .version = "0.1.0",
+				     .xml_path = "/dev/full" };
+	struct rs_error err = { 0 };
+	struct output *o;
+	struct scan s;
+
+	(void)state;
+	if (access("/dev/full", W_OK) != 0)
+		skip();
+	scan_init(&s, "127.0.0.1", "22");
+	scan_set(&s, "127.0.0.1", 22, STORE_OPEN);
+	rep.targets = s.t;
+	rep.ports = s.pl;
+	rep.store = s.st;
+	assert_int_equal(output_open(&o, &cfg, s.svc, &err), 0);
+	assert_int_equal(output_finish(o, &rep), -ENOSPC);
+	assert_int_equal(output_close(o), -ENOSPC);
+	scan_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1226,6 +2008,19 @@ int main(void)
 		cmocka_unit_test(test_report_sanitized),
 		cmocka_unit_test(test_text_stdout),
 		cmocka_unit_test(test_report_sparse),
+		cmocka_unit_test(test_xml_golden),
+		cmocka_unit_test(test_xml_summaries),
+		cmocka_unit_test(test_xml_open_only),
+		cmocka_unit_test(test_xml_interrupted),
+		cmocka_unit_test(test_xml_no_host_up),
+		cmocka_unit_test(test_xml_escaping),
+		cmocka_unit_test(test_xml_sparse),
+		cmocka_unit_test(test_grep_golden),
+		cmocka_unit_test(test_grep_ignored_states),
+		cmocka_unit_test(test_grep_sanitized),
+		cmocka_unit_test(test_all_writers),
+		cmocka_unit_test(test_xml_grep_stdout),
+		cmocka_unit_test(test_xml_write_error),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
