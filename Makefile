@@ -8,8 +8,8 @@ CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -iquote include -MMD -MP \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wvla
-LDLIBS_RS := -luring -lm
-LDLIBS_TEST := -lcmocka
+LDLIBS_RS := -luring -lm -lz
+LDLIBS_TEST := -lcmocka -lz
 
 ifeq ($(WERROR),1)
 override CFLAGS += -Werror

@@ -86,6 +86,10 @@ void engine_free(struct engine *e);
 uint32_t engine_idle(const struct engine *e);
 uint32_t engine_busy(const struct engine *e);
 
+/* Copy the probes now in flight (at most max) for a checkpoint. */
+uint32_t engine_inflight(const struct engine *e, struct sched_probe *out,
+			 uint32_t max);
+
 /*
  * Prepare one probe's chain (no syscall).  The sockaddr is copied.
  * -EBUSY if no slot is free.

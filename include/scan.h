@@ -37,6 +37,17 @@
 
 /* How often the progress hook is called. */
 #define SCAN_PROGRESS_NS 250000000ULL
+/* Default for how often the checkpoint hook is called (and at the end). */
+#define SCAN_CHECKPOINT_NS 5000000000ULL
+
+/* Where an interrupted scan stood (from a checkpoint). */
+struct scan_position {
+	uint64_t issued; /* new probes of this shard handed out */
+	const struct sched_probe *pending; /* in flight or queued: not final */
+	uint32_t npending;
+	uint64_t elapsed_ns; /* scan time so far, all runs together */
+	bool complete;
+};
 
 struct scan_config {
 	uint32_t concurrency;
@@ -46,6 +57,8 @@ struct scan_config {
 	uint64_t seed;
 	uint32_t shard_index; /* 0-based */
 	uint32_t shard_count;
+	const struct scan_position *resume; /* NULL: a fresh scan */
+	uint64_t checkpoint_ns; /* 0 = SCAN_CHECKPOINT_NS */
 };
 
 struct scan_progress {
@@ -59,6 +72,8 @@ struct scan_hooks {
 	void (*result)(void *ctx, const struct output_result *r);
 	/* Every SCAN_PROGRESS_NS, and once at the end. */
 	void (*progress)(void *ctx, const struct scan_progress *p);
+	/* Every checkpoint_ns and when the loop ends; NULL = never. */
+	void (*checkpoint)(void *ctx, const struct scan_position *pos);
 	/* The engine that was set up (for -v). */
 	void (*engine_ready)(void *ctx, const struct engine_info *info);
 	void *ctx;
@@ -81,6 +96,16 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 	     const struct portlist *ports, struct store *store,
 	     const struct scan_hooks *hooks, volatile sig_atomic_t *stop,
 	     struct scan_summary *sum);
+
+/*
+ * Before resuming: call hooks->result for every probe the checkpoint holds
+ * as final (issued and not pending), so streaming outputs written anew
+ * hold every row.  Probes without an answer are reported filtered.
+ * -ENOMEM.
+ */
+int scan_replay(const struct scan_config *cfg, const struct targets *targets,
+		const struct portlist *ports, const struct store *store,
+		const struct scan_hooks *hooks);
 
 /*
  * Call fn for every probe in the exact order scan_run would first send

@@ -111,4 +111,20 @@ bool sched_finished(const struct sched *s);
 
 void sched_get_stats(const struct sched *s, struct sched_stats *st);
 
+/*
+ * Checkpoints.  sched_queued copies the probes waiting in the retry heap
+ * (at most max) and returns how many; with stats.issued and the engine's
+ * in-flight probes that is the whole position of a scan.
+ */
+uint32_t sched_queued(const struct sched *s, struct sched_probe *out,
+		      uint32_t max);
+
+/*
+ * Resume right after sched_new: the first `issued` new probes of this
+ * shard are done except the n pending ones, which are queued due now with
+ * their attempt numbers.  -EINVAL if the numbers cannot fit this scan.
+ */
+int sched_restore(struct sched *s, uint64_t issued,
+		  const struct sched_probe *pending, uint32_t n);
+
 #endif

@@ -60,6 +60,21 @@ uint64_t store_next_set(const struct store *s, uint64_t from, uint64_t to);
 
 uint64_t store_nprobes(const struct store *s);
 
+/*
+ * Checkpoints and merges work page by page (STORE_PAGE_BYTES of cells,
+ * STORE_PAGE_BYTES * 4 probes each).  store_next_page gives the first page
+ * >= from that holds any state (store_page_count() if none); store_page
+ * its cells.  store_merge_page folds a page of cells in, first final
+ * state winning; cells final on both sides with different states are
+ * counted in *conflicts (may be NULL).  -EINVAL for a page out of range.
+ */
+#define STORE_PAGE_BYTES 4096
+uint64_t store_page_count(const struct store *s);
+uint64_t store_next_page(const struct store *s, uint64_t from);
+const uint8_t *store_page(const struct store *s, uint64_t page);
+int store_merge_page(struct store *s, uint64_t page, const uint8_t *cells,
+		     uint64_t *conflicts);
+
 /* Bytes of cells, and the backing bytes actually touched (pages * 4096). */
 size_t store_bytes_virtual(const struct store *s);
 size_t store_bytes_touched(const struct store *s);

@@ -26,6 +26,7 @@
 #ifndef RINGSCAN_TARGETS_H
 #define RINGSCAN_TARGETS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "addr.h"
@@ -73,5 +74,13 @@ void targets_get(const struct targets *t, uint64_t idx, struct rs_addr *out);
 /* Index of addr, or -ENOENT if it is not a target.  After finalize. */
 int targets_index(const struct targets *t, const struct rs_addr *addr,
 		  uint64_t *idx);
+
+/*
+ * The finalized set as disjoint sorted ranges (for checkpoints, which
+ * fingerprint it to refuse a resume whose targets changed).
+ */
+size_t targets_range_count(const struct targets *t);
+void targets_range(const struct targets *t, size_t i, int *family,
+		   rs_u128 *lo, rs_u128 *hi);
 
 #endif

@@ -56,6 +56,7 @@ struct slot {
 	int32_t connect_res;
 	int32_t timeout_res;
 	uint32_t gen;
+	bool busy;
 };
 
 struct engine {
@@ -320,6 +321,7 @@ int engine_prep(struct engine *e, const struct sched_probe *p,
 	s->connect_res = 0;
 	s->timeout_res = 0;
 	s->rtt_ns = 0;
+	s->busy = true;
 
 	sqe = io_uring_get_sqe(&e->ring);
 	io_uring_prep_socket_direct(sqe, sa->sa_family, SOCK_STREAM, 0, idx,
@@ -467,10 +469,22 @@ int engine_run(struct engine *e, uint64_t wait_ns, struct engine_result *res,
 			break;
 		case OP_CLOSE:
 			slot_judge(s, &res[nres++]);
+			s->busy = false;
 			e->free_stack[e->nfree++] = idx;
 			break;
 		}
 	}
 	io_uring_cq_advance(&e->ring, seen);
 	return (int)nres;
+}
+
+uint32_t engine_inflight(const struct engine *e, struct sched_probe *out,
+			 uint32_t max)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < e->nslots && n < max; i++)
+		if (e->slots[i].busy)
+			out[n++] = e->slots[i].probe;
+	return n;
 }

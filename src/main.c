@@ -1,306 +1,42 @@
 /*
- * main.c - the ringscan command line: the only code that prints or exits.
+ * main.c - the ringscan command: signals, hooks, resume, and the run.
  *
- * Parsing is by hand rather than getopt_long because nmap's spellings do not
- * fit getopt: "-sT", "-oN FILE", "-p-", "-iL FILE" are two-letter options,
- * some with their argument glued on.  Every bad token becomes one line on
- * stderr naming it and what to do, and exit status 1, before any probe is
- * sent.  Configuration is gathered into a const struct and handed to the
- * scan; the only mutable global is the stop flag set by SIGINT/SIGTERM.
+ * main.c and cli.c are the only code that prints or exits.  The command
+ * line becomes a defined scan in cli.c; here it is run: the stop flag (the
+ * one mutable global) is set by SIGINT/SIGTERM, results stream to the
+ * writers through hooks, a progress line goes to stderr when it is a
+ * terminal, and checkpoints are saved when asked.
  *
  * Exit status: 0 finished, 1 bad input, 2 runtime failure, 128+signal when
  * stopped by a signal (results gathered so far are still written).
  */
 #include <errno.h>
-#include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
+#include "cli.h"
 #include "output.h"
-#include "ports.h"
 #include "scan.h"
-#include "services.h"
 #include "store.h"
-#include "targets.h"
-#include "version.h"
-
-#define EXIT_BAD_INPUT 1
-#define EXIT_RUNTIME 2
-
-#define DEFAULT_CONCURRENCY 4096
-#define DEFAULT_RETRIES 3
-#define MAX_PROBES (1ULL << 40) /* 256 GiB of store address space */
 
 static volatile sig_atomic_t stop_signal;
-
-struct cli {
-	struct scan_config scan;
-	struct output_config out;
-	const char *ports_spec;
-	bool dry_run;
-	bool concurrency_set;
-	int verbose;
-	char command_line[1024];
-};
 
 static void on_signal(int sig)
 {
 	stop_signal = sig;
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: ringscan [options] TARGET...\n"
-		"TCP connect port scanner on io_uring (no root needed).\n"
-		"\n"
-		"Targets: 192.0.2.1, 2001:db8::1, 192.0.2.0/24, 2001:db8::/120,\n"
-		"  127.0.0.1-40, 127.0.0.1-127.0.1.9, 127.0-1.0.1-9, host names\n"
-		"  -iL FILE             read targets from FILE (- = stdin)\n"
-		"  --exclude LIST       comma-separated targets to skip\n"
-		"  --excludefile FILE   targets to skip, from FILE\n"
-		"Ports:\n"
-		"  -p SPEC              22,80,8000-8100, -p- (all), http, T:443\n"
-		"                       default: 1-1024 and common service ports\n"
-		"Scan:\n"
-		"  -sT                  TCP connect scan (the default)\n"
-		"  --rate N             at most N new probes per second (0 = no limit)\n"
-		"  --concurrency N      at most N probes in flight (default %u)\n"
-		"  --timeout MS         per-attempt timeout (default: adaptive,\n"
-		"                       100-1000 ms from measured round trips)\n"
-		"  --retries N          extra attempts without answer (default %u)\n"
-		"  --seed N             order of probes (same seed, same order)\n"
-		"  --dry-run            print the probes in send order, send nothing\n"
-		"Output (FILE - = stdout; text goes to stdout too):\n"
-		"  -oN FILE             nmap-style text\n"
-		"  -oC FILE             CSV: host,port,proto,state,service,reason,rtt_ms\n"
-		"  -oJ FILE             JSON lines\n"
-		"  --states LIST        states written to CSV/JSON: open,closed,filtered\n"
-		"                       (default open)\n"
-		"  --open               show only open ports in the text report\n"
-		"  -v                   say what the engine chose; summary counts\n"
-		"  -h, --help           this text;  --version  the version\n"
-		"Exit: 0 done, 1 bad input, 2 runtime failure, 128+N on signal N.\n",
-		DEFAULT_CONCURRENCY, DEFAULT_RETRIES);
-}
-
-static void __attribute__((format(printf, 1, 2))) fail_input(const char *fmt,
-							     ...)
-{
-	va_list ap;
-
-	fputs("ringscan: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(EXIT_BAD_INPUT);
-}
-
-static void fail_parse(const char *what, const struct rs_error *err)
-{
-	if (err->line)
-		fail_input("%s '%s' (line %lu): %s", what, err->token,
-			   err->line, err->reason ? err->reason : "invalid");
-	fail_input("%s '%s': %s", what, err->token,
-		   err->reason ? err->reason : "invalid");
-}
-
-static uint64_t parse_uint(const char *opt, const char *s, uint64_t min,
-			   uint64_t max)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!*s || *s < '0' || *s > '9')
-		fail_input("%s '%s': expected a whole number from %llu to %llu",
-			   opt, s, (unsigned long long)min,
-			   (unsigned long long)max);
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		fail_input("%s '%s': expected a whole number from %llu to %llu",
-			   opt, s, (unsigned long long)min,
-			   (unsigned long long)max);
-	return v;
-}
-
-/* "--name=value" or "--name value"; returns the value or NULL. */
-static const char *long_value(const char *arg, const char *name, int argc,
-			      char **argv, int *i)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(arg, name, n))
-		return NULL;
-	if (arg[n] == '=')
-		return arg + n + 1;
-	if (arg[n])
-		return NULL;
-	if (*i + 1 >= argc)
-		fail_input("%s needs a value; see ringscan --help", name);
-	return argv[++*i];
-}
-
-static const char *short_value(const char *opt, int argc, char **argv, int *i)
-{
-	if (*i + 1 >= argc)
-		fail_input("%s needs a value; see ringscan --help", opt);
-	return argv[++*i];
-}
-
-static void record_command_line(struct cli *cli, int argc, char **argv)
-{
-	size_t off = 0;
-
-	cli->command_line[0] = '\0';
-	for (int i = 0; i < argc && off + 2 < sizeof(cli->command_line); i++) {
-		int n = snprintf(cli->command_line + off,
-				 sizeof(cli->command_line) - off, "%s%s",
-				 i ? " " : "", argv[i]);
-		if (n < 0)
-			break;
-		off += (size_t)n;
-	}
-}
-
-static void parse_args(struct cli *cli, struct targets *t,
-		       const struct services *svc, struct portlist *pl,
-		       int argc, char **argv)
-{
-	struct rs_error err;
-	bool have_targets = false, ports_given = false;
-	const char *v;
-	int i, ret;
-
-	memset(&err, 0, sizeof(err));
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (a[0] != '-' || !a[1]) {
-			if ((ret = targets_add(t, a, &err)))
-				fail_parse("target", &err);
-			have_targets = true;
-		} else if (!strcmp(a, "--")) {
-			for (i++; i < argc; i++) {
-				if (targets_add(t, argv[i], &err))
-					fail_parse("target", &err);
-				have_targets = true;
-			}
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
-			exit(0);
-		} else if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
-			printf("ringscan %s\n", RINGSCAN_VERSION);
-			exit(0);
-		} else if (!strncmp(a, "-p", 2) && a[1] == 'p' &&
-			   strncmp(a, "--", 2)) {
-			cli->ports_spec = a[2] ? a + 2 :
-						 short_value("-p", argc, argv, &i);
-			ports_given = true;
-		} else if (!strcmp(a, "-sT")) {
-			/* the default and only scan type so far */
-		} else if (!strncmp(a, "-s", 2) && a[2]) {
-			fail_input("scan type '%s' is not supported yet; use -sT (TCP connect)",
-				   a);
-		} else if (!strcmp(a, "-oN")) {
-			cli->out.normal_path = short_value(a, argc, argv, &i);
-		} else if (!strcmp(a, "-oC")) {
-			cli->out.csv_path = short_value(a, argc, argv, &i);
-		} else if (!strcmp(a, "-oJ")) {
-			cli->out.json_path = short_value(a, argc, argv, &i);
-		} else if (!strncmp(a, "-o", 2) && a[1] == 'o') {
-			fail_input("output option '%s' is not supported; use -oN, -oC or -oJ",
-				   a);
-		} else if (!strcmp(a, "-iL")) {
-			v = short_value(a, argc, argv, &i);
-			if ((ret = targets_add_file(t, v, &err))) {
-				if (ret != -EINVAL && ret != -E2BIG)
-					fail_input("-iL '%s': %s", v,
-						   strerror(-ret));
-				fail_parse("target", &err);
-			}
-			have_targets = true;
-		} else if ((v = long_value(a, "--excludefile", argc, argv,
-					   &i))) {
-			if ((ret = targets_exclude_file(t, v, &err))) {
-				if (ret != -EINVAL && ret != -E2BIG)
-					fail_input("--excludefile '%s': %s", v,
-						   strerror(-ret));
-				fail_parse("exclude", &err);
-			}
-		} else if ((v = long_value(a, "--exclude", argc, argv, &i))) {
-			if (targets_exclude(t, v, &err))
-				fail_parse("exclude", &err);
-		} else if ((v = long_value(a, "--rate", argc, argv, &i)) ||
-			   (v = long_value(a, "--max-rate", argc, argv, &i))) {
-			cli->scan.rate = parse_uint("--rate", v, 0, 100000000);
-		} else if ((v = long_value(a, "--concurrency", argc, argv,
-					   &i))) {
-			cli->scan.concurrency = (uint32_t)parse_uint(
-				"--concurrency", v, 1, 1000000);
-			cli->concurrency_set = true;
-		} else if ((v = long_value(a, "--timeout", argc, argv, &i))) {
-			cli->scan.timeout_ns =
-				parse_uint("--timeout", v, 1, 3600000) *
-				1000000ULL;
-		} else if ((v = long_value(a, "--retries", argc, argv, &i)) ||
-			   (v = long_value(a, "--max-retries", argc, argv,
-					   &i))) {
-			cli->scan.retries =
-				(uint32_t)parse_uint("--retries", v, 0, 100);
-		} else if ((v = long_value(a, "--seed", argc, argv, &i))) {
-			cli->scan.seed = parse_uint("--seed", v, 0, UINT64_MAX);
-		} else if ((v = long_value(a, "--states", argc, argv, &i))) {
-			if (output_parse_states(v, &cli->out.states, &err))
-				fail_parse("--states", &err);
-		} else if (!strcmp(a, "--open")) {
-			cli->out.open_only = true;
-		} else if (!strcmp(a, "--dry-run")) {
-			cli->dry_run = true;
-		} else if (!strcmp(a, "-Pn") || !strcmp(a, "-n")) {
-			/* nmap habits: no ping and no DNS are what we do */
-		} else if (a[0] == '-' && a[1] == 'v' &&
-			   strspn(a + 1, "v") == strlen(a + 1)) {
-			cli->verbose += (int)strlen(a + 1);
-		} else {
-			fail_input("unknown option '%s'; see ringscan --help",
-				   a);
-		}
-	}
-
-	if (!have_targets)
-		fail_input("no targets given; for example: ringscan -p 1-1024 127.0.0.1");
-	if (ports_given) {
-		/* nmap's "-p-" arrives here as "-". */
-		if (ports_parse(cli->ports_spec, svc, pl, &err))
-			fail_parse("-p", &err);
-	} else {
-		ports_default(pl);
-	}
-}
-
-static void cli_defaults(struct cli *cli)
-{
-	memset(cli, 0, sizeof(*cli));
-	cli->scan.concurrency = DEFAULT_CONCURRENCY;
-	cli->scan.retries = DEFAULT_RETRIES;
-	cli->scan.shard_count = 1;
-	cli->out.states = OUTPUT_ST_OPEN;
-	cli->out.version = RINGSCAN_VERSION;
-	if (getrandom(&cli->scan.seed, sizeof(cli->scan.seed), 0) !=
-	    sizeof(cli->scan.seed))
-		cli->scan.seed = (uint64_t)time(NULL) ^ (uint64_t)getpid();
-}
-
 struct run_ctx {
 	struct output *out;
+	/* checkpoints */
+	const char *ckpt_path;
+	struct checkpoint ckpt; /* identity fields filled once */
+	int ckpt_err;
 	int write_err;
 	bool progress_tty;
 	bool progress_shown;
@@ -335,6 +71,27 @@ static void hook_progress(void *p, const struct scan_progress *pr)
 		frac * 100.0, rate, (unsigned long long)pr->open,
 		(unsigned long long)s->retries, eta < 0 ? 0 : eta);
 	rc->progress_shown = true;
+}
+
+static void hook_checkpoint(void *p, const struct scan_position *pos)
+{
+	struct run_ctx *rc = p;
+	int ret;
+
+	rc->ckpt.issued = pos->issued;
+	rc->ckpt.elapsed_ns = pos->elapsed_ns;
+	rc->ckpt.complete = pos->complete;
+	rc->ckpt.npending = pos->npending;
+	rc->ckpt.pending = (struct sched_probe *)pos->pending;
+	ret = checkpoint_write(rc->ckpt_path, &rc->ckpt);
+	if (ret && !rc->ckpt_err) {
+		/* Say it once; the scan itself goes on. */
+		fprintf(stderr,
+			"%sringscan: cannot write checkpoint '%s': %s; the scan continues without it\n",
+			rc->progress_shown ? "\r\033[K" : "", rc->ckpt_path,
+			strerror(-ret));
+		rc->ckpt_err = ret;
+	}
 }
 
 static void hook_engine(void *p, const struct engine_info *info)
@@ -379,11 +136,58 @@ static const char *engine_error_text(int err)
 	}
 }
 
+/* The scan that a checkpoint file describes, rebuilt from its command line. */
+struct resumed {
+	struct checkpoint ck;
+	struct scan_position pos;
+};
+
+static void load_resume(const char *path, struct resumed *r)
+{
+	struct rs_error err;
+	int ret;
+
+	memset(&err, 0, sizeof(err));
+	ret = checkpoint_read(path, &r->ck, &err);
+	if (ret == -EINVAL)
+		cli_fail("--resume '%s': %s", path, err.reason);
+	if (ret)
+		cli_fail("--resume '%s': %s", path, strerror(-ret));
+	r->pos = (struct scan_position){
+		.issued = r->ck.issued,
+		.pending = r->ck.pending,
+		.npending = r->ck.npending,
+		.elapsed_ns = r->ck.elapsed_ns,
+		.complete = r->ck.complete,
+	};
+}
+
+/* "--resume FILE" (and -v) alone: returns FILE, or NULL for a new scan. */
+static const char *resume_arg(int argc, char **argv, int *verbose)
+{
+	const char *path = NULL;
+	int i, others = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--resume") && i + 1 < argc)
+			path = argv[++i];
+		else if (!strncmp(argv[i], "--resume=", 9))
+			path = argv[i] + 9;
+		else if (argv[i][0] == '-' && argv[i][1] == 'v' &&
+			 strspn(argv[i] + 1, "v") == strlen(argv[i] + 1))
+			*verbose += (int)strlen(argv[i] + 1);
+		else
+			others++;
+	}
+	if (path && others)
+		cli_fail("--resume '%s' must be the only option (the scan's options come from the checkpoint); -v may be added",
+			   path);
+	return path;
+}
+
 int main(int argc, char **argv)
 {
-	struct services *svc = NULL;
-	struct targets *t = NULL;
-	struct portlist *pl;
+	struct cli_scan cs;
 	struct store *store = NULL;
 	struct output *out = NULL;
 	struct scan_summary sum;
@@ -392,59 +196,82 @@ int main(int argc, char **argv)
 	struct output_report rep;
 	struct rs_error err;
 	struct sigaction sa;
-	struct cli cli;
-	uint64_t nprobes;
+	struct resumed res;
+	const char *resume_path;
+	int def_argc = argc, extra_verbose = 0;
+	char **def_argv = argv;
+	char seed_buf[24];
 	time_t start_time;
 	int ret, status = 0;
 
-	cli_defaults(&cli);
-	record_command_line(&cli, argc, argv);
-	cli.out.command_line = cli.command_line;
-	pl = calloc(1, sizeof(*pl));
-	if (!pl || services_load(&svc, NULL) || targets_new(&t)) {
-		fprintf(stderr, "ringscan: out of memory\n");
-		return EXIT_RUNTIME;
+	memset(&res, 0, sizeof(res));
+	resume_path = resume_arg(argc, argv, &extra_verbose);
+	if (resume_path) {
+		load_resume(resume_path, &res);
+		def_argc = (int)res.ck.argc;
+		def_argv = res.ck.argv;
 	}
-	parse_args(&cli, t, svc, pl, argc, argv);
 
-	ret = targets_finalize(t);
-	if (ret == -E2BIG)
-		fail_input("too many target hosts (more than %llu); narrow the ranges",
-			   (unsigned long long)TARGETS_MAX_HOSTS);
-	else if (ret)
-		fail_input("targets: %s", strerror(-ret));
-	if (!targets_count(t))
-		fail_input("no targets left to scan after --exclude");
-	nprobes = targets_count(t) * pl->count;
-	if (nprobes > MAX_PROBES)
-		fail_input("%llu hosts x %u ports is too large a scan (max %llu probes); narrow targets or ports",
-			   (unsigned long long)targets_count(t), pl->count,
-			   (unsigned long long)MAX_PROBES);
+	cli_scan_load(&cs, def_argc, def_argv);
+	cs.cli.verbose += extra_verbose;
 
-	if (cli.dry_run) {
-		scan_dry_run(&cli.scan, t, pl, print_probe, NULL);
+	if (!resume_path && cs.cli.checkpoint_path) {
+		/* The seed is part of what defines the scan: a random default
+		 * must be written down or a resume would pick another. */
+		snprintf(seed_buf, sizeof(seed_buf), "%llu",
+			 (unsigned long long)cs.cli.scan.seed);
+		def_argv = calloc((size_t)argc + 3, sizeof(*def_argv));
+		if (!def_argv) {
+			fprintf(stderr, "ringscan: out of memory\n");
+			return EXIT_RUNTIME;
+		}
+		memcpy(def_argv, argv, (size_t)argc * sizeof(*argv));
+		def_argv[argc] = "--seed";
+		def_argv[argc + 1] = seed_buf;
+		def_argc = argc + 2;
+	}
+	if (resume_path) {
+		if (cs.fingerprint != res.ck.fingerprint ||
+		    cs.nprobes != res.ck.nprobes ||
+		    cs.cli.scan.shard_index != res.ck.shard_index)
+			cli_fail("--resume '%s': its targets or ports no longer mean the same scan (a host name resolves elsewhere, or an -iL file changed); start a new scan",
+				   resume_path);
+		/* Keep saving where we resumed from. */
+		cs.cli.checkpoint_path = resume_path;
+		cs.cli.scan.resume = &res.pos;
+	}
+
+	if (cs.cli.dry_run) {
+		scan_dry_run(&cs.cli.scan, cs.targets, cs.ports, print_probe, NULL);
 		goto out_free;
 	}
 
-	cli.out.text_stdout = true;
-	if ((cli.out.csv_path && !strcmp(cli.out.csv_path, "-")) ||
-	    (cli.out.json_path && !strcmp(cli.out.json_path, "-")))
-		cli.out.text_stdout = false;
+	cs.cli.out.text_stdout = true;
+	if ((cs.cli.out.csv_path && !strcmp(cs.cli.out.csv_path, "-")) ||
+	    (cs.cli.out.json_path && !strcmp(cs.cli.out.json_path, "-")) ||
+	    (cs.cli.out.xml_path && !strcmp(cs.cli.out.xml_path, "-")) ||
+	    (cs.cli.out.grep_path && !strcmp(cs.cli.out.grep_path, "-")))
+		cs.cli.out.text_stdout = false;
 	memset(&err, 0, sizeof(err));
-	ret = output_open(&out, &cli.out, svc, &err);
+	ret = output_open(&out, &cs.cli.out, cs.svc, &err);
 	if (ret) {
 		fprintf(stderr, "ringscan: cannot write output '%s': %s\n",
 			err.token, strerror(-ret));
 		status = EXIT_BAD_INPUT;
 		goto out_free;
 	}
-	ret = store_new(&store, nprobes);
-	if (ret) {
-		fprintf(stderr,
-			"ringscan: cannot map a state store for %llu probes: %s; narrow targets or ports\n",
-			(unsigned long long)nprobes, strerror(-ret));
-		status = EXIT_RUNTIME;
-		goto out_close_output;
+	if (resume_path) {
+		store = res.ck.store; /* the scan goes on in the saved store */
+		res.ck.store = NULL;
+	} else {
+		ret = store_new(&store, cs.nprobes);
+		if (ret) {
+			fprintf(stderr,
+				"ringscan: cannot map a state store for %llu probes: %s; narrow targets or ports\n",
+				(unsigned long long)cs.nprobes, strerror(-ret));
+			status = EXIT_RUNTIME;
+			goto out_close_output;
+		}
 	}
 
 	memset(&sa, 0, sizeof(sa));
@@ -456,15 +283,39 @@ int main(int argc, char **argv)
 	memset(&rc, 0, sizeof(rc));
 	rc.out = out;
 	rc.progress_tty = isatty(STDERR_FILENO);
-	rc.verbose = cli.verbose;
-	rc.concurrency_asked = cli.scan.concurrency;
-	rc.concurrency_set = cli.concurrency_set;
-	hooks = (struct scan_hooks){ .result = hook_result,
-				     .progress = hook_progress,
-				     .engine_ready = hook_engine,
-				     .ctx = &rc };
+	rc.verbose = cs.cli.verbose;
+	rc.concurrency_asked = cs.cli.scan.concurrency;
+	rc.concurrency_set = cs.cli.concurrency_set;
+	rc.ckpt_path = cs.cli.checkpoint_path;
+	rc.ckpt = (struct checkpoint){
+		.argc = (uint32_t)def_argc,
+		.argv = def_argv,
+		.fingerprint = cs.fingerprint,
+		.nprobes = cs.nprobes,
+		.shard_index = cs.cli.scan.shard_index,
+		.shard_count = cs.cli.scan.shard_count,
+		.store = store,
+	};
+	hooks = (struct scan_hooks){
+		.result = hook_result,
+		.progress = hook_progress,
+		.checkpoint = cs.cli.checkpoint_path ? hook_checkpoint : NULL,
+		.engine_ready = hook_engine,
+		.ctx = &rc,
+	};
+	if (resume_path) {
+		/* Rows the earlier run(s) had final, into the new files. */
+		ret = scan_replay(&cs.cli.scan, cs.targets, cs.ports, store,
+				  &hooks);
+		if (ret) {
+			fprintf(stderr, "ringscan: %s\n", strerror(-ret));
+			status = EXIT_RUNTIME;
+			goto out_free_store;
+		}
+	}
 	start_time = time(NULL);
-	ret = scan_run(&cli.scan, t, pl, store, &hooks, &stop_signal, &sum);
+	ret = scan_run(&cs.cli.scan, cs.targets, cs.ports, store, &hooks,
+		       &stop_signal, &sum);
 	if (rc.progress_shown)
 		fputs("\r\033[K", stderr);
 	if (ret) {
@@ -474,8 +325,8 @@ int main(int argc, char **argv)
 	}
 
 	rep = (struct output_report){
-		.targets = t,
-		.ports = pl,
+		.targets = cs.targets,
+		.ports = cs.ports,
 		.store = store,
 		.elapsed_s = (double)sum.elapsed_ns / 1e9,
 		.complete = sum.complete,
@@ -487,7 +338,9 @@ int main(int argc, char **argv)
 			strerror(-(ret ? ret : rc.write_err)));
 		status = EXIT_RUNTIME;
 	}
-	if (cli.verbose)
+	if (rc.ckpt_err)
+		status = EXIT_RUNTIME;
+	if (cs.cli.verbose)
 		fprintf(stderr,
 			"ringscan: %llu probes, %llu attempts (%llu retries, %llu deferred), %llu self-connections rejected, %llu local errors, %.2f s\n",
 			(unsigned long long)sum.sched.total,
@@ -499,8 +352,10 @@ int main(int argc, char **argv)
 			(double)sum.elapsed_ns / 1e9);
 	if (stop_signal) {
 		fprintf(stderr,
-			"ringscan: stopped by signal %d; results so far were written\n",
-			(int)stop_signal);
+			"ringscan: stopped by signal %d; results so far were written%s%s\n",
+			(int)stop_signal,
+			cs.cli.checkpoint_path ? "; continue with --resume " : "",
+			cs.cli.checkpoint_path ? cs.cli.checkpoint_path : "");
 		status = 128 + (int)stop_signal;
 	}
 
@@ -510,8 +365,9 @@ out_close_output:
 	if (output_close(out) && !status)
 		status = EXIT_RUNTIME;
 out_free:
-	targets_free(t);
-	services_free(svc);
-	free(pl);
+	if (def_argv != argv && !resume_path)
+		free(def_argv);
+	checkpoint_release(&res.ck);
+	cli_scan_free(&cs);
 	return status;
 }

@@ -268,20 +268,45 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
+/* Hand the position to the checkpoint hook: in flight + queued = pending. */
+static void scan_checkpoint(struct scan_ctx *c, struct engine *e,
+			    struct sched_probe *buf, uint32_t cap,
+			    uint64_t elapsed_ns)
+{
+	struct scan_position pos;
+	struct sched_stats st;
+	uint32_t n;
+
+	if (!c->hooks || !c->hooks->checkpoint)
+		return;
+	sched_get_stats(c->sched, &st);
+	n = engine_inflight(e, buf, cap);
+	n += sched_queued(c->sched, buf + n, cap - n);
+	pos = (struct scan_position){
+		.issued = st.issued,
+		.pending = buf,
+		.npending = n,
+		.elapsed_ns = elapsed_ns,
+		.complete = sched_finished(c->sched),
+	};
+	c->hooks->checkpoint(c->hooks->ctx, &pos);
+}
+
 int scan_run(const struct scan_config *cfg, const struct targets *targets,
 	     const struct portlist *ports, struct store *store,
 	     const struct scan_hooks *hooks, volatile sig_atomic_t *stop,
 	     struct scan_summary *sum)
 {
 	struct sched_probe probes[ENGINE_BATCH];
+	struct sched_probe *pending;
 	struct engine_result *results;
 	struct engine_info info;
 	struct engine_config ecfg = { .slots = cfg->concurrency };
 	struct sched_config scfg;
 	struct engine *engine;
 	struct scan_ctx c;
-	uint64_t start, now, next_progress;
-	uint32_t nres_max;
+	uint64_t start, now, next_progress, next_ckpt, ckpt_every, before = 0;
+	uint32_t nres_max, npend_max;
 	int ret;
 
 	memset(sum, 0, sizeof(*sum));
@@ -312,15 +337,32 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 	ret = sched_new(&c.sched, &scfg);
 	if (ret)
 		goto out_free_engine;
+	if (cfg->resume) {
+		ret = sched_restore(c.sched, cfg->resume->issued,
+				    cfg->resume->pending,
+				    cfg->resume->npending);
+		if (ret)
+			goto out_free_sched;
+		before = cfg->resume->elapsed_ns;
+	}
 	nres_max = info.slots;
 	results = calloc(nres_max, sizeof(*results));
 	if (!results) {
 		ret = -ENOMEM;
 		goto out_free_sched;
 	}
+	/* Every slot in flight plus a full retry heap (2 x slots). */
+	npend_max = 3 * info.slots;
+	pending = calloc(npend_max, sizeof(*pending));
+	if (!pending) {
+		ret = -ENOMEM;
+		goto out_free_results;
+	}
 
 	start = clock_now_ns();
 	next_progress = start + SCAN_PROGRESS_NS;
+	ckpt_every = cfg->checkpoint_ns ? cfg->checkpoint_ns : SCAN_CHECKPOINT_NS;
+	next_ckpt = start + ckpt_every;
 	while (!*stop && !sched_finished(c.sched)) {
 		uint32_t want, n, i;
 		uint64_t wait;
@@ -365,7 +407,7 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 					  nres_max);
 			if (nres < 0) {
 				ret = nres;
-				goto out_free_results;
+				goto out_free_pending;
 			}
 			now = clock_now_ns();
 			for (i = 0; i < (uint32_t)nres; i++)
@@ -376,14 +418,22 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 			scan_progress(&c, start, now);
 			next_progress = now + SCAN_PROGRESS_NS;
 		}
+		if (now >= next_ckpt) {
+			scan_checkpoint(&c, engine, pending, npend_max,
+					before + now - start);
+			next_ckpt = clock_now_ns() + ckpt_every;
+		}
 	}
 	now = clock_now_ns();
 	scan_progress(&c, start, now);
+	scan_checkpoint(&c, engine, pending, npend_max, before + now - start);
 	sum->complete = sched_finished(c.sched);
-	sum->elapsed_ns = now - start;
+	sum->elapsed_ns = before + now - start;
 	sched_get_stats(c.sched, &sum->sched);
 	ret = 0;
 
+out_free_pending:
+	free(pending);
 out_free_results:
 	free(results);
 out_free_sched:
@@ -391,6 +441,62 @@ out_free_sched:
 out_free_engine:
 	engine_free(engine);
 	return ret;
+}
+
+static int cmp_probe(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int scan_replay(const struct scan_config *cfg, const struct targets *targets,
+		const struct portlist *ports, const struct store *store,
+		const struct scan_hooks *hooks)
+{
+	const struct scan_position *pos = cfg->resume;
+	uint64_t n = targets_count(targets) * ports->count;
+	uint32_t count = cfg->shard_count ? cfg->shard_count : 1;
+	struct scan_ctx c = { .hooks = hooks };
+	uint64_t *pend;
+	struct permute p;
+
+	if (!pos || !n || !hooks || !hooks->result)
+		return 0;
+	if (permute_init(&p, n, cfg->seed))
+		return -EINVAL;
+	pend = calloc(pos->npending ? pos->npending : 1, sizeof(*pend));
+	if (!pend)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < pos->npending; i++)
+		pend[i] = pos->pending[i].probe;
+	qsort(pend, pos->npending, sizeof(*pend), cmp_probe);
+	for (uint64_t k = 0; k < pos->issued; k++) {
+		uint64_t probe = permute_at(&p, cfg->shard_index + k * count);
+		uint16_t port = ports->port[probe % ports->count];
+		struct rs_addr a;
+
+		if (bsearch(&probe, pend, pos->npending, sizeof(*pend),
+			    cmp_probe))
+			continue;
+		targets_get(targets, probe / ports->count, &a);
+		switch (store_get(store, probe)) {
+		case STORE_OPEN:
+			emit(&c, &a, port, OUT_OPEN, "syn-ack", 0);
+			break;
+		case STORE_CLOSED:
+			emit(&c, &a, port, OUT_CLOSED, "conn-refused", 0);
+			break;
+		case STORE_UNREACH:
+			emit(&c, &a, port, OUT_UNREACH, "unreach", 0);
+			break;
+		case STORE_NONE:
+			emit(&c, &a, port, OUT_FILTERED, "no-response", 0);
+			break;
+		}
+	}
+	free(pend);
+	return 0;
 }
 
 void scan_dry_run(const struct scan_config *cfg, const struct targets *targets,

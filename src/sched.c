@@ -332,3 +332,29 @@ void sched_get_stats(const struct sched *s, struct sched_stats *st)
 	st->queued = s->heap_len;
 	st->window = s->window;
 }
+
+uint32_t sched_queued(const struct sched *s, struct sched_probe *out,
+		      uint32_t max)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < s->heap_len && n < max; i++, n++) {
+		out[n].probe = s->heap[i].probe;
+		out[n].attempt = s->heap[i].attempt;
+	}
+	return n;
+}
+
+int sched_restore(struct sched *s, uint64_t issued,
+		  const struct sched_probe *pending, uint32_t n)
+{
+	if (issued > s->total || s->issued || s->heap_len || s->inflight ||
+	    n > s->heap_cap || n > issued)
+		return -EINVAL;
+	s->issued = issued;
+	s->finished = issued - n;
+	/* Due at once: they were in flight or waiting when the scan stopped. */
+	for (uint32_t i = 0; i < n; i++)
+		heap_push(s, 0, pending[i].probe, pending[i].attempt);
+	return 0;
+}

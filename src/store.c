@@ -26,7 +26,7 @@
 
 #include "store.h"
 
-#define STORE_PAGE 4096ULL /* summary granule; the usual page size */
+#define STORE_PAGE ((uint64_t)STORE_PAGE_BYTES) /* summary granule */
 #define STORE_CELLS_PER_BYTE 4
 #define STORE_CELLS_PER_PAGE (STORE_PAGE * STORE_CELLS_PER_BYTE)
 #define STORE_CELLS_PER_WORD 32 /* a uint64_t of cells */
@@ -197,4 +197,54 @@ size_t store_bytes_virtual(const struct store *s)
 size_t store_bytes_touched(const struct store *s)
 {
 	return s->touched * STORE_PAGE;
+}
+
+uint64_t store_page_count(const struct store *s)
+{
+	return s->npages;
+}
+
+uint64_t store_next_page(const struct store *s, uint64_t from)
+{
+	while (from < s->npages) {
+		uint64_t w = s->summary[from / 64] >> (from % 64);
+
+		if (w)
+			return from + (uint64_t)__builtin_ctzll(w);
+		from = (from / 64 + 1) * 64;
+	}
+	return s->npages;
+}
+
+const uint8_t *store_page(const struct store *s, uint64_t page)
+{
+	assert(page < s->npages);
+	return s->cells + page * STORE_PAGE;
+}
+
+int store_merge_page(struct store *s, uint64_t page, const uint8_t *cells,
+		     uint64_t *conflicts)
+{
+	uint64_t first = page * STORE_CELLS_PER_PAGE, end;
+
+	if (page >= s->npages)
+		return -EINVAL;
+	end = first + STORE_CELLS_PER_PAGE;
+	if (end > s->nprobes)
+		end = s->nprobes;
+	for (uint64_t p = first; p < end; p++) {
+		uint64_t off = p - first;
+		enum store_state in = (enum store_state)(
+			(cells[off / 4] >> (2 * (off % 4))) & 3);
+		enum store_state have;
+
+		if (in == STORE_NONE)
+			continue;
+		have = store_get(s, p);
+		if (have == STORE_NONE)
+			store_set(s, p, in);
+		else if (have != in && conflicts)
+			(*conflicts)++;
+	}
+	return 0;
 }

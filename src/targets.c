@@ -970,3 +970,18 @@ int targets_index(const struct targets *t, const struct rs_addr *addr,
 	*idx = t->first[lo] + (uint64_t)(v - t->inc.v[lo].lo);
 	return 0;
 }
+
+size_t targets_range_count(const struct targets *t)
+{
+	assert(t->final);
+	return t->inc.n;
+}
+
+void targets_range(const struct targets *t, size_t i, int *family,
+		   rs_u128 *lo, rs_u128 *hi)
+{
+	assert(t->final && i < t->inc.n);
+	*family = t->inc.v[i].family;
+	*lo = t->inc.v[i].lo;
+	*hi = t->inc.v[i].hi;
+}

@@ -1,0 +1,68 @@
+/*
+ * cli.h - turning a command line into a defined scan.
+ *
+ * This is CLI code: it prints one line to stderr and exits with status 1 on
+ * bad input, which is what every ringscan entry point (the scan itself,
+ * --resume, `ringscan merge`) wants before any packet is sent or file is
+ * written.  A command line fully defines a scan - targets, ports, seed,
+ * shard - which is why checkpoints store the command line and resume and
+ * merge rebuild the scan from it through cli_scan_load().
+ *
+ * Parsing is by hand rather than getopt_long because nmap's spellings do not
+ * fit getopt: "-sT", "-oN FILE", "-p-", "-iL FILE" are two-letter options,
+ * some with their argument glued on.
+ */
+#ifndef RINGSCAN_CLI_H
+#define RINGSCAN_CLI_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "output.h"
+#include "ports.h"
+#include "scan.h"
+#include "services.h"
+#include "targets.h"
+
+#define EXIT_BAD_INPUT 1
+#define EXIT_RUNTIME 2
+
+#define CLI_DEFAULT_CONCURRENCY 4096
+#define CLI_DEFAULT_RETRIES 3
+#define CLI_MAX_PROBES (1ULL << 40) /* 256 GiB of store address space */
+
+struct cli {
+	struct scan_config scan;
+	struct output_config out;
+	const char *ports_spec;
+	const char *checkpoint_path; /* --checkpoint */
+	char oa_paths[4][PATH_MAX]; /* -oA: .nmap .xml .gnmap .csv */
+	bool shard_zmap; /* --shard I given (zmap's 0-based spelling) */
+	bool dry_run;
+	bool concurrency_set;
+	int verbose;
+	char command_line[1024];
+};
+
+/* A scan as its command line defines it: parsed, finalized, checked. */
+struct cli_scan {
+	struct cli cli;
+	struct services *svc;
+	struct targets *targets;
+	struct portlist *ports;
+	uint64_t nprobes;
+	uint64_t fingerprint; /* checkpoint_fingerprint of the above */
+};
+
+/* Parse argv (argv[0] is the program) into cs; exits 1 on bad input. */
+void cli_scan_load(struct cli_scan *cs, int argc, char **argv);
+void cli_scan_free(struct cli_scan *cs);
+
+/* One line "ringscan: ..." on stderr, then exit(EXIT_BAD_INPUT). */
+void __attribute__((noreturn, format(printf, 1, 2)))
+cli_fail(const char *fmt, ...);
+
+void cli_usage(FILE *f);
+
+#endif

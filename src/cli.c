@@ -1,0 +1,380 @@
+/*
+ * cli.c - command line -> defined scan (see cli.h).
+ *
+ * Every bad token becomes one line on stderr naming it and what to do, and
+ * exit status 1, before anything is sent or written.  Options follow nmap's
+ * spelling where nmap has the option, masscan's or zmap's otherwise.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "cli.h"
+#include "version.h"
+
+void cli_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: ringscan [options] TARGET...\n"
+		"TCP connect port scanner on io_uring (no root needed).\n"
+		"\n"
+		"Targets: 192.0.2.1, 2001:db8::1, 192.0.2.0/24, 2001:db8::/120,\n"
+		"  127.0.0.1-40, 127.0.0.1-127.0.1.9, 127.0-1.0.1-9, host names\n"
+		"  -iL FILE             read targets from FILE (- = stdin)\n"
+		"  --exclude LIST       comma-separated targets to skip\n"
+		"  --excludefile FILE   targets to skip, from FILE\n"
+		"Ports:\n"
+		"  -p SPEC              22,80,8000-8100, -p- (all), http, T:443\n"
+		"                       default: 1-1024 and common service ports\n"
+		"Scan:\n"
+		"  -sT                  TCP connect scan (the default)\n"
+		"  --rate N             at most N new probes per second (0 = no limit)\n"
+		"  --concurrency N      at most N probes in flight (default %u)\n"
+		"  --timeout MS         per-attempt timeout (default: adaptive,\n"
+		"                       100-1000 ms from measured round trips)\n"
+		"  --retries N          extra attempts without answer (default %u)\n"
+		"  --seed N             order of probes (same seed, same order)\n"
+		"  --dry-run            print the probes in send order, send nothing\n"
+		"  --shards K/N         scan only part K of N (1-based; same --seed\n"
+		"                       on every machine); also --shards N --shard I\n"
+		"  --checkpoint FILE    save the scan's position every 5 s and on stop\n"
+		"  --checkpoint-interval MS  how often (default 5000)\n"
+		"  --resume FILE        continue a scan from its checkpoint\n"
+		"Output (FILE - = stdout; text goes to stdout too):\n"
+		"  -oN FILE             nmap-style text\n"
+		"  -oC FILE             CSV: host,port,proto,state,service,reason,rtt_ms\n"
+		"  -oJ FILE             JSON lines\n"
+		"  -oX FILE             nmap XML;   -oG FILE  nmap grepable\n"
+		"  -oA BASE             BASE.nmap, BASE.xml, BASE.gnmap and BASE.csv\n"
+		"  --states LIST        states written to CSV/JSON: open,closed,filtered\n"
+		"                       (default open)\n"
+		"  --open               show only open ports in the text report\n"
+		"  -v                   say what the engine chose; summary counts\n"
+		"  -h, --help           this text;  --version  the version\n"
+		"Exit: 0 done, 1 bad input, 2 runtime failure, 128+N on signal N.\n",
+		CLI_DEFAULT_CONCURRENCY, CLI_DEFAULT_RETRIES);
+}
+
+void cli_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ringscan: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_BAD_INPUT);
+}
+
+static void fail_parse(const char *what, const struct rs_error *err)
+{
+	if (err->line)
+		cli_fail("%s '%s' (line %lu): %s", what, err->token,
+			   err->line, err->reason ? err->reason : "invalid");
+	cli_fail("%s '%s': %s", what, err->token,
+		   err->reason ? err->reason : "invalid");
+}
+
+static uint64_t parse_uint(const char *opt, const char *s, uint64_t min,
+			   uint64_t max)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!*s || *s < '0' || *s > '9')
+		cli_fail("%s '%s': expected a whole number from %llu to %llu",
+			   opt, s, (unsigned long long)min,
+			   (unsigned long long)max);
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		cli_fail("%s '%s': expected a whole number from %llu to %llu",
+			   opt, s, (unsigned long long)min,
+			   (unsigned long long)max);
+	return v;
+}
+
+/* "--name=value" or "--name value"; returns the value or NULL. */
+static const char *long_value(const char *arg, const char *name, int argc,
+			      char **argv, int *i)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(arg, name, n))
+		return NULL;
+	if (arg[n] == '=')
+		return arg + n + 1;
+	if (arg[n])
+		return NULL;
+	if (*i + 1 >= argc)
+		cli_fail("%s needs a value; see ringscan --help", name);
+	return argv[++*i];
+}
+
+static const char *short_value(const char *opt, int argc, char **argv, int *i)
+{
+	if (*i + 1 >= argc)
+		cli_fail("%s needs a value; see ringscan --help", opt);
+	return argv[++*i];
+}
+
+static void set_all_outputs(struct cli *cli, const char *base)
+{
+	static const char *const ext[4] = { ".nmap", ".xml", ".gnmap",
+					    ".csv" };
+
+	for (int k = 0; k < 4; k++)
+		if (snprintf(cli->oa_paths[k], sizeof(cli->oa_paths[k]),
+			     "%s%s", base,
+			     ext[k]) >= (int)sizeof(cli->oa_paths[k]))
+			cli_fail("-oA '%s': name too long", base);
+	cli->out.normal_path = cli->oa_paths[0];
+	cli->out.xml_path = cli->oa_paths[1];
+	cli->out.grep_path = cli->oa_paths[2];
+	cli->out.csv_path = cli->oa_paths[3];
+}
+
+/* "K/N" (masscan, 1-based) or "N" (zmap, with --shard I, 0-based). */
+static void parse_shards(struct cli *cli, const char *v)
+{
+	const char *slash = strchr(v, '/');
+	char k[24];
+
+	if (!slash) {
+		cli->scan.shard_count =
+			(uint32_t)parse_uint("--shards", v, 1, 65535);
+		return;
+	}
+	if ((size_t)(slash - v) >= sizeof(k))
+		cli_fail("--shards '%s': expected K/N, e.g. 2/3", v);
+	memcpy(k, v, (size_t)(slash - v));
+	k[slash - v] = '\0';
+	cli->scan.shard_count =
+		(uint32_t)parse_uint("--shards", slash + 1, 1, 65535);
+	cli->scan.shard_index = (uint32_t)parse_uint("--shards", k, 1,
+						     cli->scan.shard_count) -
+				1;
+	if (cli->shard_zmap)
+		cli_fail("--shards '%s': use either --shards K/N or --shards N --shard I",
+			   v);
+}
+
+static void record_command_line(struct cli *cli, int argc, char **argv)
+{
+	size_t off = 0;
+
+	cli->command_line[0] = '\0';
+	for (int i = 0; i < argc && off + 2 < sizeof(cli->command_line); i++) {
+		int n = snprintf(cli->command_line + off,
+				 sizeof(cli->command_line) - off, "%s%s",
+				 i ? " " : "", argv[i]);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+}
+
+static void parse_args(struct cli *cli, struct targets *t,
+		       const struct services *svc, struct portlist *pl,
+		       int argc, char **argv)
+{
+	struct rs_error err;
+	bool have_targets = false, ports_given = false;
+	const char *v;
+	int i, ret;
+
+	memset(&err, 0, sizeof(err));
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (a[0] != '-' || !a[1]) {
+			if ((ret = targets_add(t, a, &err)))
+				fail_parse("target", &err);
+			have_targets = true;
+		} else if (!strcmp(a, "--")) {
+			for (i++; i < argc; i++) {
+				if (targets_add(t, argv[i], &err))
+					fail_parse("target", &err);
+				have_targets = true;
+			}
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			cli_usage(stdout);
+			exit(0);
+		} else if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
+			printf("ringscan %s\n", RINGSCAN_VERSION);
+			exit(0);
+		} else if (!strncmp(a, "-p", 2) && a[1] == 'p' &&
+			   strncmp(a, "--", 2)) {
+			cli->ports_spec = a[2] ? a + 2 :
+						 short_value("-p", argc, argv, &i);
+			ports_given = true;
+		} else if (!strcmp(a, "-sT")) {
+			/* the default and only scan type so far */
+		} else if (!strncmp(a, "-s", 2) && a[2]) {
+			cli_fail("scan type '%s' is not supported yet; use -sT (TCP connect)",
+				   a);
+		} else if (!strcmp(a, "-oN")) {
+			cli->out.normal_path = short_value(a, argc, argv, &i);
+		} else if (!strcmp(a, "-oC")) {
+			cli->out.csv_path = short_value(a, argc, argv, &i);
+		} else if (!strcmp(a, "-oJ")) {
+			cli->out.json_path = short_value(a, argc, argv, &i);
+		} else if (!strcmp(a, "-oX")) {
+			cli->out.xml_path = short_value(a, argc, argv, &i);
+		} else if (!strcmp(a, "-oG")) {
+			cli->out.grep_path = short_value(a, argc, argv, &i);
+		} else if (!strcmp(a, "-oA")) {
+			set_all_outputs(cli, short_value(a, argc, argv, &i));
+		} else if (!strncmp(a, "-o", 2) && a[1] == 'o') {
+			cli_fail("output option '%s' is not supported; use -oN, -oC, -oJ, -oX, -oG or -oA",
+				   a);
+		} else if (!strcmp(a, "-iL")) {
+			v = short_value(a, argc, argv, &i);
+			if ((ret = targets_add_file(t, v, &err))) {
+				if (ret != -EINVAL && ret != -E2BIG)
+					cli_fail("-iL '%s': %s", v,
+						   strerror(-ret));
+				fail_parse("target", &err);
+			}
+			have_targets = true;
+		} else if ((v = long_value(a, "--excludefile", argc, argv,
+					   &i))) {
+			if ((ret = targets_exclude_file(t, v, &err))) {
+				if (ret != -EINVAL && ret != -E2BIG)
+					cli_fail("--excludefile '%s': %s", v,
+						   strerror(-ret));
+				fail_parse("exclude", &err);
+			}
+		} else if ((v = long_value(a, "--exclude", argc, argv, &i))) {
+			if (targets_exclude(t, v, &err))
+				fail_parse("exclude", &err);
+		} else if ((v = long_value(a, "--rate", argc, argv, &i)) ||
+			   (v = long_value(a, "--max-rate", argc, argv, &i))) {
+			cli->scan.rate = parse_uint("--rate", v, 0, 100000000);
+		} else if ((v = long_value(a, "--concurrency", argc, argv,
+					   &i))) {
+			cli->scan.concurrency = (uint32_t)parse_uint(
+				"--concurrency", v, 1, 1000000);
+			cli->concurrency_set = true;
+		} else if ((v = long_value(a, "--timeout", argc, argv, &i))) {
+			cli->scan.timeout_ns =
+				parse_uint("--timeout", v, 1, 3600000) *
+				1000000ULL;
+		} else if ((v = long_value(a, "--retries", argc, argv, &i)) ||
+			   (v = long_value(a, "--max-retries", argc, argv,
+					   &i))) {
+			cli->scan.retries =
+				(uint32_t)parse_uint("--retries", v, 0, 100);
+		} else if ((v = long_value(a, "--seed", argc, argv, &i))) {
+			cli->scan.seed = parse_uint("--seed", v, 0, UINT64_MAX);
+		} else if ((v = long_value(a, "--shards", argc, argv, &i))) {
+			parse_shards(cli, v);
+		} else if ((v = long_value(a, "--shard", argc, argv, &i))) {
+			cli->scan.shard_index =
+				(uint32_t)parse_uint("--shard", v, 0, 65535);
+			cli->shard_zmap = true;
+		} else if ((v = long_value(a, "--checkpoint", argc, argv,
+					   &i))) {
+			cli->checkpoint_path = v;
+		} else if ((v = long_value(a, "--checkpoint-interval", argc,
+					   argv, &i))) {
+			cli->scan.checkpoint_ns =
+				parse_uint("--checkpoint-interval", v, 100,
+					   86400000) *
+				1000000ULL;
+		} else if ((v = long_value(a, "--resume", argc, argv, &i))) {
+			cli_fail("--resume '%s' must be the only option (the scan's options come from the checkpoint); -v may be added",
+				   v);
+		} else if ((v = long_value(a, "--states", argc, argv, &i))) {
+			if (output_parse_states(v, &cli->out.states, &err))
+				fail_parse("--states", &err);
+		} else if (!strcmp(a, "--open")) {
+			cli->out.open_only = true;
+		} else if (!strcmp(a, "--dry-run")) {
+			cli->dry_run = true;
+		} else if (!strcmp(a, "-Pn") || !strcmp(a, "-n")) {
+			/* nmap habits: no ping and no DNS are what we do */
+		} else if (a[0] == '-' && a[1] == 'v' &&
+			   strspn(a + 1, "v") == strlen(a + 1)) {
+			cli->verbose += (int)strlen(a + 1);
+		} else {
+			cli_fail("unknown option '%s'; see ringscan --help",
+				   a);
+		}
+	}
+
+	if (!have_targets)
+		cli_fail("no targets given; for example: ringscan -p 1-1024 127.0.0.1");
+	if (cli->scan.shard_index >= cli->scan.shard_count)
+		cli_fail("--shard %u: must be below the shard count %u (zmap counts from 0; --shards K/N counts from 1)",
+			   cli->scan.shard_index, cli->scan.shard_count);
+	if (ports_given) {
+		/* nmap's "-p-" arrives here as "-". */
+		if (ports_parse(cli->ports_spec, svc, pl, &err))
+			fail_parse("-p", &err);
+	} else {
+		ports_default(pl);
+	}
+}
+
+static void cli_defaults(struct cli *cli)
+{
+	memset(cli, 0, sizeof(*cli));
+	cli->scan.concurrency = CLI_DEFAULT_CONCURRENCY;
+	cli->scan.retries = CLI_DEFAULT_RETRIES;
+	cli->scan.shard_count = 1;
+	cli->out.states = OUTPUT_ST_OPEN;
+	cli->out.version = RINGSCAN_VERSION;
+	if (getrandom(&cli->scan.seed, sizeof(cli->scan.seed), 0) !=
+	    sizeof(cli->scan.seed))
+		cli->scan.seed = (uint64_t)time(NULL) ^ (uint64_t)getpid();
+}
+
+void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
+{
+	int ret;
+
+	memset(cs, 0, sizeof(*cs));
+	cli_defaults(&cs->cli);
+	record_command_line(&cs->cli, argc, argv);
+	cs->cli.out.command_line = cs->cli.command_line;
+	cs->ports = calloc(1, sizeof(*cs->ports));
+	if (!cs->ports || services_load(&cs->svc, NULL) ||
+	    targets_new(&cs->targets)) {
+		fprintf(stderr, "ringscan: out of memory\n");
+		exit(EXIT_RUNTIME);
+	}
+	parse_args(&cs->cli, cs->targets, cs->svc, cs->ports, argc, argv);
+
+	ret = targets_finalize(cs->targets);
+	if (ret == -E2BIG)
+		cli_fail("too many target hosts (more than %llu); narrow the ranges",
+			 (unsigned long long)TARGETS_MAX_HOSTS);
+	else if (ret)
+		cli_fail("targets: %s", strerror(-ret));
+	if (!targets_count(cs->targets))
+		cli_fail("no targets left to scan after --exclude");
+	cs->nprobes = targets_count(cs->targets) * cs->ports->count;
+	if (cs->nprobes > CLI_MAX_PROBES)
+		cli_fail("%llu hosts x %u ports is too large a scan (max %llu probes); narrow targets or ports",
+			 (unsigned long long)targets_count(cs->targets),
+			 cs->ports->count, (unsigned long long)CLI_MAX_PROBES);
+	cs->fingerprint = checkpoint_fingerprint(cs->targets, cs->ports,
+						 cs->cli.scan.seed,
+						 cs->cli.scan.shard_count);
+}
+
+void cli_scan_free(struct cli_scan *cs)
+{
+	targets_free(cs->targets);
+	services_free(cs->svc);
+	free(cs->ports);
+	memset(cs, 0, sizeof(*cs));
+}

@@ -1,0 +1,300 @@
+/*
+ * test_checkpoint.c - checkpoints round-trip, and every damaged file is
+ * refused whole.
+ *
+ * Damage is made three ways: truncation at every length, a flipped bit at
+ * every byte (the CRC must catch it), and well-formed files (CRC fixed up)
+ * whose fields lie - another version, an impossible shard, a pending probe
+ * or page outside the space.  Every parse runs on a copy that ends right
+ * before a PROT_NONE page, so an over-read crashes instead of passing.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "checkpoint.h"
+
+/* Layout offsets (see checkpoint.c). */
+#define OFF_FORMAT 8
+#define OFF_VERSION 12
+#define OFF_NPROBES 36
+#define OFF_SHARD_INDEX 44
+#define OFF_SHARD_COUNT 48
+
+static char *argv_fixture[] = { "ringscan", "-p", "1-1000",
+				"127.0.0.1-40", "--seed", "42" };
+
+static struct store *make_store(uint64_t n)
+{
+	struct store *s;
+
+	assert_int_equal(store_new(&s, n), 0);
+	store_set(s, 3, STORE_OPEN);
+	store_set(s, 17000, STORE_CLOSED); /* second page */
+	store_set(s, n - 1, STORE_UNREACH);
+	return s;
+}
+
+static void fill(struct checkpoint *c, struct store *s,
+		 struct sched_probe *pend)
+{
+	memset(c, 0, sizeof(*c));
+	c->argc = 6;
+	c->argv = argv_fixture;
+	c->fingerprint = 0x1234567890abcdefULL;
+	c->nprobes = store_nprobes(s);
+	c->shard_index = 1;
+	c->shard_count = 3;
+	c->issued = 9000;
+	c->elapsed_ns = 123456789;
+	c->complete = false;
+	pend[0] = (struct sched_probe){ .probe = 5, .attempt = 2 };
+	pend[1] = (struct sched_probe){ .probe = 39999, .attempt = 0 };
+	c->npending = 2;
+	c->pending = pend;
+	c->store = s;
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* A file image written by checkpoint_write, in memory. */
+static uint8_t *written_image(size_t *len)
+{
+	char path[] = "/tmp/rs-ckpt-XXXXXX";
+	struct sched_probe pend[2];
+	struct checkpoint c;
+	struct store *s = make_store(40000);
+	uint8_t *buf;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	fill(&c, s, pend);
+	assert_int_equal(checkpoint_write(path, &c), 0);
+	buf = slurp(path, len);
+	unlink(path);
+	store_free(s);
+	return buf;
+}
+
+/* Parse buf[0..len) placed so its last byte touches a PROT_NONE page. */
+static int parse_guarded(const uint8_t *buf, size_t len, struct checkpoint *c,
+			 struct rs_error *err)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t span = (len + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
+	uint8_t *map = mmap(NULL, span + (size_t)pg, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *at;
+	int ret;
+
+	assert_true(map != MAP_FAILED);
+	assert_int_equal(mprotect(map + span, (size_t)pg, PROT_NONE), 0);
+	at = map + span - len;
+	if (len)
+		memcpy(at, buf, len);
+	ret = checkpoint_parse(at, len, c, err);
+	munmap(map, span + (size_t)pg);
+	return ret;
+}
+
+static void fix_crc(uint8_t *buf, size_t len)
+{
+	uint32_t crc = (uint32_t)crc32(crc32(0, Z_NULL, 0), buf,
+				       (uInt)(len - 4));
+
+	for (int i = 0; i < 4; i++)
+		buf[len - 4 + (size_t)i] = (uint8_t)(crc >> (8 * i));
+}
+
+static void test_round_trip(void **state)
+{
+	struct checkpoint c;
+	struct rs_error err;
+	size_t len;
+	uint8_t *buf = written_image(&len);
+
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(parse_guarded(buf, len, &c, &err), 0);
+	assert_int_equal(c.argc, 6);
+	for (int i = 0; i < 6; i++)
+		assert_string_equal(c.argv[i], argv_fixture[i]);
+	assert_null(c.argv[6]);
+	assert_true(c.fingerprint == 0x1234567890abcdefULL);
+	assert_int_equal(c.nprobes, 40000);
+	assert_int_equal(c.shard_index, 1);
+	assert_int_equal(c.shard_count, 3);
+	assert_int_equal(c.issued, 9000);
+	assert_int_equal(c.elapsed_ns, 123456789);
+	assert_false(c.complete);
+	assert_int_equal(c.npending, 2);
+	assert_int_equal(c.pending[0].probe, 5);
+	assert_int_equal(c.pending[0].attempt, 2);
+	assert_int_equal(c.pending[1].probe, 39999);
+	assert_int_equal(store_get(c.store, 3), STORE_OPEN);
+	assert_int_equal(store_get(c.store, 17000), STORE_CLOSED);
+	assert_int_equal(store_get(c.store, 39999), STORE_UNREACH);
+	assert_int_equal(store_get(c.store, 4), STORE_NONE);
+	assert_int_equal(store_count(c.store, STORE_OPEN), 1);
+	assert_int_equal(store_count(c.store, STORE_CLOSED), 1);
+	checkpoint_release(&c);
+	assert_null(c.store);
+	free(buf);
+}
+
+static void test_truncated_everywhere(void **state)
+{
+	struct checkpoint c;
+	struct rs_error err;
+	size_t len;
+	uint8_t *buf = written_image(&len);
+
+	(void)state;
+	for (size_t n = 0; n < len; n++) {
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(parse_guarded(buf, n, &c, &err), -EINVAL);
+		assert_non_null(err.reason);
+		assert_null(c.store);
+		assert_null(c.argv);
+	}
+	free(buf);
+}
+
+static void test_bit_flips_everywhere(void **state)
+{
+	struct checkpoint c;
+	struct rs_error err;
+	size_t len;
+	uint8_t *buf = written_image(&len);
+
+	(void)state;
+	for (size_t i = 0; i < len; i++) {
+		buf[i] ^= 0x10;
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(parse_guarded(buf, len, &c, &err), -EINVAL);
+		assert_null(c.store);
+		buf[i] ^= 0x10;
+	}
+	free(buf);
+}
+
+/* Well-formed files (right CRC) whose contents must still be refused. */
+static void expect_refused(const uint8_t *orig, size_t len, size_t off,
+			   const void *bytes, size_t n, const char *word)
+{
+	uint8_t *buf = malloc(len);
+	struct checkpoint c;
+	struct rs_error err;
+
+	assert_non_null(buf);
+	memcpy(buf, orig, len);
+	memcpy(buf + off, bytes, n);
+	fix_crc(buf, len);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(parse_guarded(buf, len, &c, &err), -EINVAL);
+	assert_non_null(err.reason);
+	assert_non_null(strstr(err.reason, word));
+	assert_null(c.store);
+	free(buf);
+}
+
+static void test_lying_fields(void **state)
+{
+	static const uint8_t format2[4] = { 2, 0, 0, 0 };
+	static const char other_version[16] = "9.9.9";
+	static const uint8_t shard_big[4] = { 7, 0, 0, 0 };
+	static const uint8_t zero[8] = { 0 };
+	static const uint8_t huge[8] = { 0, 0, 0, 0, 0, 0, 0, 0x40 };
+	size_t len;
+	uint8_t *buf = written_image(&len);
+
+	(void)state;
+	expect_refused(buf, len, OFF_FORMAT, format2, 4, "format");
+	expect_refused(buf, len, OFF_VERSION, other_version, 16, "version");
+	expect_refused(buf, len, OFF_SHARD_INDEX, shard_big, 4,
+		       "inconsistent");
+	expect_refused(buf, len, OFF_SHARD_COUNT, zero, 4, "inconsistent");
+	expect_refused(buf, len, OFF_NPROBES, zero, 8, "inconsistent");
+	expect_refused(buf, len, OFF_NPROBES, huge, 8, "inconsistent");
+	/* nprobes 100: pending probe 39999 falls outside */
+	{
+		const uint8_t n100[8] = { 100 };
+
+		expect_refused(buf, len, OFF_NPROBES, n100, 8, "");
+	}
+	/* Not a checkpoint at all. */
+	expect_refused(buf, len, 0, "GARBAGE!", 8, "not a ringscan");
+	free(buf);
+}
+
+static void test_write_is_atomic(void **state)
+{
+	char dir[] = "/tmp/rs-ckdir-XXXXXX";
+	char path[64], tmp[72];
+	struct sched_probe pend[2];
+	struct checkpoint c, back;
+	struct rs_error err;
+	struct store *s = make_store(40000);
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ck", dir);
+	snprintf(tmp, sizeof(tmp), "%s/ck.tmp", dir);
+	fill(&c, s, pend);
+	assert_int_equal(checkpoint_write(path, &c), 0);
+	c.issued = 9500;
+	assert_int_equal(checkpoint_write(path, &c), 0);
+	/* The temporary is renamed away, never left beside. */
+	assert_int_equal(access(tmp, F_OK), -1);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(checkpoint_read(path, &back, &err), 0);
+	assert_int_equal(back.issued, 9500);
+	checkpoint_release(&back);
+	/* A directory that does not exist: an error, nothing written. */
+	assert_true(checkpoint_write("/nonexistent-dir/ck", &c) < 0);
+	assert_int_equal(checkpoint_read("/nonexistent-dir/ck", &back, &err),
+			 -ENOENT);
+	unlink(path);
+	rmdir(dir);
+	store_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_truncated_everywhere),
+		cmocka_unit_test(test_bit_flips_everywhere),
+		cmocka_unit_test(test_lying_fields),
+		cmocka_unit_test(test_write_is_atomic),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
