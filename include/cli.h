@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "output.h"
 #include "ports.h"
@@ -39,6 +40,8 @@ struct cli {
 	const char *checkpoint_path; /* --checkpoint */
 	char oa_paths[4][PATH_MAX]; /* -oA: .nmap .xml .gnmap .csv */
 	bool shard_zmap; /* --shard I given (zmap's 0-based spelling) */
+	bool shard_slash; /* --shards K/N given (masscan's spelling) */
+	bool seed_set; /* --seed given */
 	bool dry_run;
 	bool concurrency_set;
 	int verbose;
@@ -64,5 +67,20 @@ void __attribute__((noreturn, format(printf, 1, 2)))
 cli_fail(const char *fmt, ...);
 
 void cli_usage(FILE *f);
+
+/*
+ * Helpers for subcommands' own options, with the same messages:
+ * cli_parse_uint exits 1 unless s is a whole number in [min, max];
+ * cli_long_value returns the value of "--name=V" or "--name V" (advancing
+ * *i), NULL if arg is not that option; cli_short_value the next argument.
+ */
+uint64_t cli_parse_uint(const char *opt, const char *s, uint64_t min,
+			uint64_t max);
+const char *cli_long_value(const char *arg, const char *name, int argc,
+			   char **argv, int *i);
+const char *cli_short_value(const char *opt, int argc, char **argv, int *i);
+
+/* One line for a scan_run() failure (-errno from engine_new, ...). */
+const char *cli_engine_error(int err);
 
 #endif

@@ -107,8 +107,11 @@ struct output_report {
 	const struct portlist *ports;
 	const struct store *store;
 	double elapsed_s;
-	bool complete; /* false if interrupted: unanswered probes are unknown,
-			  not filtered, and the report says so */
+	bool complete; /* false: unanswered probes are unknown, not filtered
+			  (an interrupted scan, or one shard of several) */
+	bool interrupted; /* stopped early (the report says so) */
+	uint32_t shard_index; /* 0-based; with shard_count > 1 the report */
+	uint32_t shard_count; /* says which part of the scan it covers */
 	time_t start_time; /* wall clock, for the header */
 };
 

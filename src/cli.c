@@ -82,8 +82,8 @@ static void fail_parse(const char *what, const struct rs_error *err)
 		   err->reason ? err->reason : "invalid");
 }
 
-static uint64_t parse_uint(const char *opt, const char *s, uint64_t min,
-			   uint64_t max)
+uint64_t cli_parse_uint(const char *opt, const char *s, uint64_t min,
+			uint64_t max)
 {
 	unsigned long long v;
 	char *end;
@@ -102,8 +102,8 @@ static uint64_t parse_uint(const char *opt, const char *s, uint64_t min,
 }
 
 /* "--name=value" or "--name value"; returns the value or NULL. */
-static const char *long_value(const char *arg, const char *name, int argc,
-			      char **argv, int *i)
+const char *cli_long_value(const char *arg, const char *name, int argc,
+			   char **argv, int *i)
 {
 	size_t n = strlen(name);
 
@@ -118,7 +118,7 @@ static const char *long_value(const char *arg, const char *name, int argc,
 	return argv[++*i];
 }
 
-static const char *short_value(const char *opt, int argc, char **argv, int *i)
+const char *cli_short_value(const char *opt, int argc, char **argv, int *i)
 {
 	if (*i + 1 >= argc)
 		cli_fail("%s needs a value; see ringscan --help", opt);
@@ -149,7 +149,7 @@ static void parse_shards(struct cli *cli, const char *v)
 
 	if (!slash) {
 		cli->scan.shard_count =
-			(uint32_t)parse_uint("--shards", v, 1, 65535);
+			(uint32_t)cli_parse_uint("--shards", v, 1, 65535);
 		return;
 	}
 	if ((size_t)(slash - v) >= sizeof(k))
@@ -157,13 +157,11 @@ static void parse_shards(struct cli *cli, const char *v)
 	memcpy(k, v, (size_t)(slash - v));
 	k[slash - v] = '\0';
 	cli->scan.shard_count =
-		(uint32_t)parse_uint("--shards", slash + 1, 1, 65535);
-	cli->scan.shard_index = (uint32_t)parse_uint("--shards", k, 1,
+		(uint32_t)cli_parse_uint("--shards", slash + 1, 1, 65535);
+	cli->scan.shard_index = (uint32_t)cli_parse_uint("--shards", k, 1,
 						     cli->scan.shard_count) -
 				1;
-	if (cli->shard_zmap)
-		cli_fail("--shards '%s': use either --shards K/N or --shards N --shard I",
-			   v);
+	cli->shard_slash = true;
 }
 
 static void record_command_line(struct cli *cli, int argc, char **argv)
@@ -213,7 +211,7 @@ static void parse_args(struct cli *cli, struct targets *t,
 		} else if (!strncmp(a, "-p", 2) && a[1] == 'p' &&
 			   strncmp(a, "--", 2)) {
 			cli->ports_spec = a[2] ? a + 2 :
-						 short_value("-p", argc, argv, &i);
+						 cli_short_value("-p", argc, argv, &i);
 			ports_given = true;
 		} else if (!strcmp(a, "-sT")) {
 			/* the default and only scan type so far */
@@ -221,22 +219,22 @@ static void parse_args(struct cli *cli, struct targets *t,
 			cli_fail("scan type '%s' is not supported yet; use -sT (TCP connect)",
 				   a);
 		} else if (!strcmp(a, "-oN")) {
-			cli->out.normal_path = short_value(a, argc, argv, &i);
+			cli->out.normal_path = cli_short_value(a, argc, argv, &i);
 		} else if (!strcmp(a, "-oC")) {
-			cli->out.csv_path = short_value(a, argc, argv, &i);
+			cli->out.csv_path = cli_short_value(a, argc, argv, &i);
 		} else if (!strcmp(a, "-oJ")) {
-			cli->out.json_path = short_value(a, argc, argv, &i);
+			cli->out.json_path = cli_short_value(a, argc, argv, &i);
 		} else if (!strcmp(a, "-oX")) {
-			cli->out.xml_path = short_value(a, argc, argv, &i);
+			cli->out.xml_path = cli_short_value(a, argc, argv, &i);
 		} else if (!strcmp(a, "-oG")) {
-			cli->out.grep_path = short_value(a, argc, argv, &i);
+			cli->out.grep_path = cli_short_value(a, argc, argv, &i);
 		} else if (!strcmp(a, "-oA")) {
-			set_all_outputs(cli, short_value(a, argc, argv, &i));
+			set_all_outputs(cli, cli_short_value(a, argc, argv, &i));
 		} else if (!strncmp(a, "-o", 2) && a[1] == 'o') {
 			cli_fail("output option '%s' is not supported; use -oN, -oC, -oJ, -oX, -oG or -oA",
 				   a);
 		} else if (!strcmp(a, "-iL")) {
-			v = short_value(a, argc, argv, &i);
+			v = cli_short_value(a, argc, argv, &i);
 			if ((ret = targets_add_file(t, v, &err))) {
 				if (ret != -EINVAL && ret != -E2BIG)
 					cli_fail("-iL '%s': %s", v,
@@ -244,7 +242,7 @@ static void parse_args(struct cli *cli, struct targets *t,
 				fail_parse("target", &err);
 			}
 			have_targets = true;
-		} else if ((v = long_value(a, "--excludefile", argc, argv,
+		} else if ((v = cli_long_value(a, "--excludefile", argc, argv,
 					   &i))) {
 			if ((ret = targets_exclude_file(t, v, &err))) {
 				if (ret != -EINVAL && ret != -E2BIG)
@@ -252,47 +250,48 @@ static void parse_args(struct cli *cli, struct targets *t,
 						   strerror(-ret));
 				fail_parse("exclude", &err);
 			}
-		} else if ((v = long_value(a, "--exclude", argc, argv, &i))) {
+		} else if ((v = cli_long_value(a, "--exclude", argc, argv, &i))) {
 			if (targets_exclude(t, v, &err))
 				fail_parse("exclude", &err);
-		} else if ((v = long_value(a, "--rate", argc, argv, &i)) ||
-			   (v = long_value(a, "--max-rate", argc, argv, &i))) {
-			cli->scan.rate = parse_uint("--rate", v, 0, 100000000);
-		} else if ((v = long_value(a, "--concurrency", argc, argv,
+		} else if ((v = cli_long_value(a, "--rate", argc, argv, &i)) ||
+			   (v = cli_long_value(a, "--max-rate", argc, argv, &i))) {
+			cli->scan.rate = cli_parse_uint("--rate", v, 0, 100000000);
+		} else if ((v = cli_long_value(a, "--concurrency", argc, argv,
 					   &i))) {
-			cli->scan.concurrency = (uint32_t)parse_uint(
+			cli->scan.concurrency = (uint32_t)cli_parse_uint(
 				"--concurrency", v, 1, 1000000);
 			cli->concurrency_set = true;
-		} else if ((v = long_value(a, "--timeout", argc, argv, &i))) {
+		} else if ((v = cli_long_value(a, "--timeout", argc, argv, &i))) {
 			cli->scan.timeout_ns =
-				parse_uint("--timeout", v, 1, 3600000) *
+				cli_parse_uint("--timeout", v, 1, 3600000) *
 				1000000ULL;
-		} else if ((v = long_value(a, "--retries", argc, argv, &i)) ||
-			   (v = long_value(a, "--max-retries", argc, argv,
+		} else if ((v = cli_long_value(a, "--retries", argc, argv, &i)) ||
+			   (v = cli_long_value(a, "--max-retries", argc, argv,
 					   &i))) {
 			cli->scan.retries =
-				(uint32_t)parse_uint("--retries", v, 0, 100);
-		} else if ((v = long_value(a, "--seed", argc, argv, &i))) {
-			cli->scan.seed = parse_uint("--seed", v, 0, UINT64_MAX);
-		} else if ((v = long_value(a, "--shards", argc, argv, &i))) {
+				(uint32_t)cli_parse_uint("--retries", v, 0, 100);
+		} else if ((v = cli_long_value(a, "--seed", argc, argv, &i))) {
+			cli->scan.seed = cli_parse_uint("--seed", v, 0, UINT64_MAX);
+			cli->seed_set = true;
+		} else if ((v = cli_long_value(a, "--shards", argc, argv, &i))) {
 			parse_shards(cli, v);
-		} else if ((v = long_value(a, "--shard", argc, argv, &i))) {
+		} else if ((v = cli_long_value(a, "--shard", argc, argv, &i))) {
 			cli->scan.shard_index =
-				(uint32_t)parse_uint("--shard", v, 0, 65535);
+				(uint32_t)cli_parse_uint("--shard", v, 0, 65535);
 			cli->shard_zmap = true;
-		} else if ((v = long_value(a, "--checkpoint", argc, argv,
+		} else if ((v = cli_long_value(a, "--checkpoint", argc, argv,
 					   &i))) {
 			cli->checkpoint_path = v;
-		} else if ((v = long_value(a, "--checkpoint-interval", argc,
+		} else if ((v = cli_long_value(a, "--checkpoint-interval", argc,
 					   argv, &i))) {
 			cli->scan.checkpoint_ns =
-				parse_uint("--checkpoint-interval", v, 100,
+				cli_parse_uint("--checkpoint-interval", v, 100,
 					   86400000) *
 				1000000ULL;
-		} else if ((v = long_value(a, "--resume", argc, argv, &i))) {
+		} else if ((v = cli_long_value(a, "--resume", argc, argv, &i))) {
 			cli_fail("--resume '%s' must be the only option (the scan's options come from the checkpoint); -v may be added",
 				   v);
-		} else if ((v = long_value(a, "--states", argc, argv, &i))) {
+		} else if ((v = cli_long_value(a, "--states", argc, argv, &i))) {
 			if (output_parse_states(v, &cli->out.states, &err))
 				fail_parse("--states", &err);
 		} else if (!strcmp(a, "--open")) {
@@ -312,6 +311,11 @@ static void parse_args(struct cli *cli, struct targets *t,
 
 	if (!have_targets)
 		cli_fail("no targets given; for example: ringscan -p 1-1024 127.0.0.1");
+	if (cli->shard_slash && cli->shard_zmap)
+		cli_fail("--shard: use either --shards K/N (1-based) or --shards N --shard I (0-based), not both");
+	if (cli->scan.shard_count > 1 && !cli->seed_set)
+		cli_fail("--shards %u: give every shard the same --seed N, or the parts will not fit together",
+			 cli->scan.shard_count);
 	if (cli->scan.shard_index >= cli->scan.shard_count)
 		cli_fail("--shard %u: must be below the shard count %u (zmap counts from 0; --shards K/N counts from 1)",
 			   cli->scan.shard_index, cli->scan.shard_count);
@@ -377,4 +381,21 @@ void cli_scan_free(struct cli_scan *cs)
 	services_free(cs->svc);
 	free(cs->ports);
 	memset(cs, 0, sizeof(*cs));
+}
+
+const char *cli_engine_error(int err)
+{
+	switch (-err) {
+	case ENOSYS:
+	case EPERM:
+		return "io_uring is not available (kernel too old, or disabled by sysctl kernel.io_uring_disabled); ringscan needs it";
+	case EOPNOTSUPP:
+		return "this kernel's io_uring lacks socket ops or direct descriptors (needs Linux 5.19 or later)";
+	case EMFILE:
+		return "the open-file limit is too low for io_uring's file table; raise 'ulimit -n'";
+	case ENOMEM:
+		return "out of memory (io_uring ring or locked memory); lower --concurrency";
+	default:
+		return strerror(-err);
+	}
 }

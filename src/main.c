@@ -20,6 +20,7 @@
 
 #include "checkpoint.h"
 #include "cli.h"
+#include "merge_cli.h"
 #include "output.h"
 #include "scan.h"
 #include "store.h"
@@ -119,23 +120,6 @@ static void print_probe(void *ctx, const struct rs_addr *a, uint16_t port)
 	printf("%s %u\n", addr_format(a, buf, sizeof(buf)), port);
 }
 
-static const char *engine_error_text(int err)
-{
-	switch (-err) {
-	case ENOSYS:
-	case EPERM:
-		return "io_uring is not available (kernel too old, or disabled by sysctl kernel.io_uring_disabled); ringscan needs it";
-	case EOPNOTSUPP:
-		return "this kernel's io_uring lacks socket ops or direct descriptors (needs Linux 5.19 or later)";
-	case EMFILE:
-		return "the open-file limit is too low for io_uring's file table; raise 'ulimit -n'";
-	case ENOMEM:
-		return "out of memory (io_uring ring or locked memory); lower --concurrency";
-	default:
-		return strerror(-err);
-	}
-}
-
 /* The scan that a checkpoint file describes, rebuilt from its command line. */
 struct resumed {
 	struct checkpoint ck;
@@ -204,6 +188,8 @@ int main(int argc, char **argv)
 	time_t start_time;
 	int ret, status = 0;
 
+	if (argc > 1 && !strcmp(argv[1], "merge"))
+		return merge_main(argc - 1, argv + 1);
 	memset(&res, 0, sizeof(res));
 	resume_path = resume_arg(argc, argv, &extra_verbose);
 	if (resume_path) {
@@ -319,7 +305,7 @@ int main(int argc, char **argv)
 	if (rc.progress_shown)
 		fputs("\r\033[K", stderr);
 	if (ret) {
-		fprintf(stderr, "ringscan: %s\n", engine_error_text(ret));
+		fprintf(stderr, "ringscan: %s\n", cli_engine_error(ret));
 		status = EXIT_RUNTIME;
 		goto out_free_store;
 	}
@@ -329,7 +315,11 @@ int main(int argc, char **argv)
 		.ports = cs.ports,
 		.store = store,
 		.elapsed_s = (double)sum.elapsed_ns / 1e9,
-		.complete = sum.complete,
+		/* One shard alone never has every port's answer. */
+		.complete = sum.complete && cs.cli.scan.shard_count <= 1,
+		.interrupted = !sum.complete,
+		.shard_index = cs.cli.scan.shard_index,
+		.shard_count = cs.cli.scan.shard_count,
 		.start_time = start_time,
 	};
 	ret = output_finish(out, &rep);

@@ -713,6 +713,27 @@ static uint64_t report_hosts(struct writer *w, const struct output *o,
 	return up;
 }
 
+/*
+ * Why some ports are not reported: the scan was stopped early, or this is
+ * one shard of several (the other shards' ports were never probed here).
+ */
+static void report_partial_note(struct writer *w,
+				const struct output_report *rep,
+				const char *prefix)
+{
+	if (rep->interrupted)
+		w_printf(w,
+			 "%sScan interrupted: ports that had not answered are "
+			 "unknown, not filtered, and are not reported.\n",
+			 prefix);
+	else if (rep->shard_count > 1)
+		w_printf(w,
+			 "%sThis is shard %u of %u: ports of the other shards "
+			 "were not probed here and are not reported; merge "
+			 "every shard with 'ringscan merge'.\n",
+			 prefix, rep->shard_index + 1, rep->shard_count);
+}
+
 static void write_report(struct writer *w, const struct output *o,
 			 const struct output_report *rep, bool with_command)
 {
@@ -734,9 +755,7 @@ static void write_report(struct writer *w, const struct output *o,
 
 	up = report_hosts(w, o, rep, print_host);
 
-	if (!rep->complete)
-		w_puts(w, "Scan interrupted: ports that had not answered are "
-			  "unknown, not filtered, and are not reported.\n");
+	report_partial_note(w, rep, "");
 	w_printf(w,
 		 "ringscan done: %" PRIu64 " IP address%s (%" PRIu64
 		 " host%s up) scanned in %.2f seconds\n",
@@ -1100,8 +1119,8 @@ static void write_xml(struct writer *w, const struct output *o,
 		 nhosts == 1 ? "" : "es", up, up == 1 ? "" : "s");
 	w_printf(w, "%.2f seconds\" elapsed=\"", rep->elapsed_s);
 	w_printf(w, "%.2f\" exit=\"%s\"%s/>", rep->elapsed_s,
-		 rep->complete ? "success" : "error",
-		 rep->complete ? "" : " errormsg=\"interrupted\"");
+		 rep->interrupted ? "error" : "success",
+		 rep->interrupted ? " errormsg=\"interrupted\"" : "");
 	w_printf(w,
 		 "<hosts up=\"%" PRIu64 "\" down=\"%" PRIu64
 		 "\" total=\"%" PRIu64 "\"/>\n</runstats>\n</nmaprun>\n",
@@ -1195,9 +1214,7 @@ static void write_grep(struct writer *w, const struct output *o,
 
 	up = report_hosts(w, o, rep, grep_host);
 
-	if (!rep->complete)
-		w_puts(w, "# Scan interrupted: ports that had not answered are "
-			  "unknown, not filtered, and are not reported.\n");
+	report_partial_note(w, rep, "# ");
 	format_ctime(when, sizeof(when), end_time(rep));
 	w_printf(w,
 		 "# ringscan done at %s -- %" PRIu64 " IP address%s (%" PRIu64

@@ -243,6 +243,7 @@ static char *render_fmt(const struct scan *s, enum fmt fmt, bool open_only,
 		.store = s->st,
 		.elapsed_s = elapsed,
 		.complete = complete,
+		.interrupted = !complete,
 		.start_time = START_TIME,
 	};
 	struct rs_error err = { 0 };

@@ -1,0 +1,766 @@
+/*
+ * resultfile.c - parse ringscan's CSV and JSON-lines results (see
+ * resultfile.h).
+ *
+ * Both parsers are a cursor over (buf, len) and every read goes through a
+ * bounds check against len, so the input needs no terminator and a file
+ * cut anywhere - inside a quoted field, an escape, a number - ends in a
+ * refusal, never a read past the end.  Fields are decoded into one bounded
+ * buffer on the stack (RESULTFILE_FIELD_MAX) and checked as soon as they
+ * are complete, so the error names the field that is wrong rather than the
+ * whole line.
+ *
+ * Strictness is deliberate.  A merge that silently skipped a row it could
+ * not read would report a port as missing (or a rectangle as incomplete)
+ * with no hint why, so the only tolerance is for what tools that pass the
+ * files around really add: CRLF, a byte order mark, blank lines, reordered
+ * or extra JSON keys.  A quote inside an unquoted CSV field, a stray
+ * carriage return, a number with a fourth decimal or a lone surrogate are
+ * refused, because ringscan never writes them and something else has been
+ * at the file.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "resultfile.h"
+
+static const char csv_header[] = "host,port,proto,state,service,reason,rtt_ms";
+
+/* One decoded field: bounded, NUL-terminated, with where it came from. */
+struct field {
+	char s[RESULTFILE_FIELD_MAX];
+	size_t n;
+	const char *src; /* start in the input, for error tokens */
+};
+
+/* Keys (JSON) and columns (CSV) that carry a value we keep. */
+enum column {
+	COL_HOST,
+	COL_PORT,
+	COL_PROTO,
+	COL_STATE,
+	COL_SERVICE,
+	COL_REASON,
+	COL_RTT,
+	NCOLS,
+};
+
+static const char *const col_names[NCOLS] = {
+	"host", "port", "proto", "state", "service", "reason", "rtt_ms",
+};
+
+/* The row being built: state is settled last, once reason is known. */
+struct partial {
+	struct resultfile_row *row;
+	unsigned seen; /* 1 << column */
+	enum output_state state;
+};
+
+static int fail(struct resultfile *rf, struct rs_error *err, const char *tok,
+		size_t n, const char *reason)
+{
+	rs_error_set(err, tok, n, reason);
+	err->line = rf->line;
+	return -EINVAL;
+}
+
+/* Bytes left from p to the end of its line (or of the input). */
+static size_t line_span(const struct resultfile *rf, const char *p)
+{
+	const char *end = rf->buf + rf->len;
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	return (size_t)((nl ? nl : end) - p);
+}
+
+static int fail_here(struct resultfile *rf, struct rs_error *err,
+		     const char *reason)
+{
+	const char *p = rf->buf + rf->pos;
+
+	return fail(rf, err, p, line_span(rf, p), reason);
+}
+
+static int fail_field(struct resultfile *rf, struct rs_error *err,
+		      const struct field *f, const char *reason)
+{
+	return fail(rf, err, f->s, f->n, reason);
+}
+
+static int peek(const struct resultfile *rf, size_t off)
+{
+	if (rf->pos + off >= rf->len)
+		return -1;
+	return (unsigned char)rf->buf[rf->pos + off];
+}
+
+/* At a record's end (EOF, LF or CRLF)?  Nothing is consumed. */
+static bool at_eol(const struct resultfile *rf)
+{
+	int c = peek(rf, 0);
+
+	return c < 0 || c == '\n' || (c == '\r' && peek(rf, 1) == '\n');
+}
+
+static void eat_eol(struct resultfile *rf)
+{
+	if (peek(rf, 0) == '\r')
+		rf->pos++;
+	if (peek(rf, 0) == '\n') {
+		rf->pos++;
+		rf->line++;
+	}
+}
+
+/* Skip lines holding only spaces, tabs and CRs.  false at the end. */
+static bool skip_blank_lines(struct resultfile *rf)
+{
+	for (;;) {
+		size_t p = rf->pos;
+
+		while (p < rf->len &&
+		       (rf->buf[p] == ' ' || rf->buf[p] == '\t' ||
+			rf->buf[p] == '\r'))
+			p++;
+		if (p >= rf->len) {
+			rf->pos = rf->len;
+			return false;
+		}
+		if (rf->buf[p] != '\n')
+			return true;
+		rf->pos = p + 1;
+		rf->line++;
+	}
+}
+
+static int field_put(struct resultfile *rf, struct rs_error *err,
+		     struct field *f, char c)
+{
+	if (c == '\0')
+		return fail(rf, err, f->src, f->n, "NUL byte in a field");
+	if (f->n + 1 >= sizeof(f->s))
+		return fail(rf, err, f->src, f->n, "field too long");
+	f->s[f->n++] = c;
+	return 0;
+}
+
+/* ---- the values, for both formats ---- */
+
+static bool all_digits(const char *s, size_t n)
+{
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+static int set_host(struct resultfile *rf, struct rs_error *err,
+		    const struct field *f, struct resultfile_row *row)
+{
+	if (f->n >= RS_ADDR_STRLEN || addr_parse(f->s, &row->addr))
+		return fail_field(rf, err, f, "host is not an IP address");
+	return 0;
+}
+
+static int set_port(struct resultfile *rf, struct rs_error *err,
+		    const struct field *f, struct resultfile_row *row)
+{
+	unsigned v = 0;
+
+	if (f->n > 5 || !all_digits(f->s, f->n))
+		goto out_bad;
+	for (size_t i = 0; i < f->n; i++)
+		v = v * 10 + (unsigned)(f->s[i] - '0');
+	if (v < 1 || v > 65535)
+		goto out_bad;
+	row->port = (uint16_t)v;
+	return 0;
+out_bad:
+	return fail_field(rf, err, f, "port is not a number from 1 to 65535");
+}
+
+static int set_proto(struct resultfile *rf, struct rs_error *err,
+		     const struct field *f, struct resultfile_row *row)
+{
+	if (!strcmp(f->s, "tcp"))
+		row->proto = RS_TCP;
+	else if (!strcmp(f->s, "udp"))
+		row->proto = RS_UDP;
+	else
+		return fail_field(rf, err, f, "proto is not tcp or udp");
+	return 0;
+}
+
+static int set_state(struct resultfile *rf, struct rs_error *err,
+		     const struct field *f, struct partial *pr)
+{
+	if (!strcmp(f->s, "open"))
+		pr->state = OUT_OPEN;
+	else if (!strcmp(f->s, "closed"))
+		pr->state = OUT_CLOSED;
+	else if (!strcmp(f->s, "filtered"))
+		pr->state = OUT_FILTERED;
+	else
+		return fail_field(rf, err, f,
+				  "state is not open, closed or filtered");
+	return 0;
+}
+
+static int set_reason(struct resultfile *rf, struct rs_error *err,
+		      const struct field *f, struct resultfile_row *row)
+{
+	if (f->n >= sizeof(row->reason))
+		return fail_field(rf, err, f, "reason too long");
+	memcpy(row->reason, f->s, f->n + 1);
+	return 0;
+}
+
+/*
+ * Milliseconds with up to three decimals -> microseconds, exactly: the
+ * inverse of output.c's format_rtt.  Twelve integer digits keep the
+ * product far from overflow.
+ */
+static int set_rtt(struct resultfile *rf, struct rs_error *err,
+		   const struct field *f, struct resultfile_row *row)
+{
+	const char *dot = memchr(f->s, '.', f->n);
+	size_t ni = dot ? (size_t)(dot - f->s) : f->n;
+	size_t nf = dot ? f->n - ni - 1 : 0;
+	int64_t us = 0;
+	size_t i;
+
+	if (!f->n) {
+		row->rtt_us = -1;
+		return 0;
+	}
+	if (ni > 12 || !all_digits(f->s, ni) || (dot && !nf) || nf > 3 ||
+	    (nf && !all_digits(dot + 1, nf)))
+		return fail_field(
+			rf, err, f,
+			"rtt_ms is not milliseconds with at most 3 decimals (like 1.234)");
+	for (i = 0; i < ni; i++)
+		us = us * 10 + (f->s[i] - '0');
+	for (i = 0; i < 3; i++)
+		us = us * 10 + (i < nf ? dot[1 + i] - '0' : 0);
+	row->rtt_us = us;
+	return 0;
+}
+
+static int set_column(struct resultfile *rf, struct rs_error *err,
+		      enum column col, const struct field *f,
+		      struct partial *pr)
+{
+	switch (col) {
+	case COL_HOST:
+		return set_host(rf, err, f, pr->row);
+	case COL_PORT:
+		return set_port(rf, err, f, pr->row);
+	case COL_PROTO:
+		return set_proto(rf, err, f, pr->row);
+	case COL_STATE:
+		return set_state(rf, err, f, pr);
+	case COL_SERVICE:
+		return 0; /* named again from the port when written */
+	case COL_REASON:
+		return set_reason(rf, err, f, pr->row);
+	case COL_RTT:
+		return set_rtt(rf, err, f, pr->row);
+	case NCOLS:
+		break;
+	}
+	return 0;
+}
+
+/* output.c writes OUT_FILTERED and OUT_UNREACH both as "filtered". */
+static void settle_state(struct partial *pr)
+{
+	const char *r = pr->row->reason;
+
+	if (pr->state == OUT_FILTERED && r[0] && strcmp(r, "no-response"))
+		pr->state = OUT_UNREACH;
+	pr->row->state = pr->state;
+}
+
+static void row_init(struct resultfile_row *row, struct partial *pr)
+{
+	memset(row, 0, sizeof(*row));
+	row->rtt_us = -1;
+	pr->row = row;
+	pr->seen = 0;
+	pr->state = OUT_FILTERED;
+}
+
+/* ---- CSV ---- */
+
+/* Where a field may end: a comma, or the record's end. */
+static bool csv_at_delim(const struct resultfile *rf)
+{
+	return peek(rf, 0) == ',' || at_eol(rf);
+}
+
+static int csv_quoted(struct resultfile *rf, struct field *f,
+		      struct rs_error *err)
+{
+	unsigned long first_line = rf->line;
+	int c, ret;
+
+	rf->pos++; /* the opening quote */
+	for (;;) {
+		c = peek(rf, 0);
+		if (c < 0) {
+			rf->line = first_line;
+			return fail(rf, err, f->src,
+				    (size_t)(rf->buf + rf->len - f->src),
+				    "quoted field never closed");
+		}
+		if (c == '"') {
+			if (peek(rf, 1) != '"') {
+				rf->pos++;
+				break;
+			}
+			rf->pos++; /* a doubled quote stands for one */
+		} else if (c == '\n') {
+			rf->line++;
+		}
+		rf->pos++;
+		if ((ret = field_put(rf, err, f, (char)c)))
+			return ret;
+	}
+	if (!csv_at_delim(rf))
+		return fail_here(rf, err,
+				 "text after a closing quote (RFC 4180)");
+	return 0;
+}
+
+static int csv_field(struct resultfile *rf, struct field *f,
+		     struct rs_error *err)
+{
+	int ret;
+
+	f->n = 0;
+	f->src = rf->buf + rf->pos;
+	if (peek(rf, 0) == '"') {
+		if ((ret = csv_quoted(rf, f, err)))
+			return ret;
+	} else {
+		while (!csv_at_delim(rf)) {
+			char c = rf->buf[rf->pos];
+
+			if (c == '"')
+				return fail_here(
+					rf, err,
+					"quote inside an unquoted field (RFC 4180 quotes whole fields)");
+			if (c == '\r') /* a CRLF is a delimiter */
+				return fail_here(rf, err,
+						 "stray carriage return");
+			if ((ret = field_put(rf, err, f, c)))
+				return ret;
+			rf->pos++;
+		}
+	}
+	f->s[f->n] = '\0';
+	return 0;
+}
+
+static int csv_row(struct resultfile *rf, struct resultfile_row *row,
+		   struct rs_error *err)
+{
+	struct partial pr;
+	struct field f;
+	int ret;
+
+	row_init(row, &pr);
+	for (int col = 0; col < NCOLS; col++) {
+		if ((ret = csv_field(rf, &f, err)))
+			return ret;
+		if ((ret = set_column(rf, err, (enum column)col, &f, &pr)))
+			return ret;
+		if (col + 1 < NCOLS) {
+			if (peek(rf, 0) != ',')
+				return fail(rf, err, f.src,
+					    line_span(rf, f.src),
+					    "too few fields (a row has 7)");
+			rf->pos++;
+		} else if (peek(rf, 0) == ',') {
+			return fail_here(rf, err,
+					 "too many fields (a row has 7)");
+		}
+	}
+	eat_eol(rf);
+	settle_state(&pr);
+	return 1;
+}
+
+/* ---- JSON lines ---- */
+
+enum jtype { J_STRING, J_NUMBER, J_LITERAL_NULL, J_LITERAL_BOOL };
+
+static void json_ws(struct resultfile *rf)
+{
+	int c;
+
+	while ((c = peek(rf, 0)) == ' ' || c == '\t' || c == '\r')
+		rf->pos++;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "\uXXXX" at the cursor -> its value, or -1 (nothing consumed). */
+static long json_u4(const struct resultfile *rf, size_t off)
+{
+	long v = 0;
+
+	if (peek(rf, off) != '\\' || peek(rf, off + 1) != 'u')
+		return -1;
+	for (size_t i = 0; i < 4; i++) {
+		int h = hexval(peek(rf, off + 2 + i));
+
+		if (h < 0)
+			return -1;
+		v = v * 16 + h;
+	}
+	return v;
+}
+
+static int put_utf8(struct resultfile *rf, struct rs_error *err,
+		    struct field *f, unsigned long cp)
+{
+	char b[4];
+	size_t n;
+	int ret;
+
+	if (cp < 0x80) {
+		b[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xc0 | (cp >> 6));
+		b[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xe0 | (cp >> 12));
+		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		b[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		b[0] = (char)(0xf0 | (cp >> 18));
+		b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		b[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((ret = field_put(rf, err, f, b[i])))
+			return ret;
+	return 0;
+}
+
+static int json_escape(struct resultfile *rf, struct field *f,
+		       struct rs_error *err)
+{
+	static const char from[] = "\"\\/bfnrt";
+	static const char to[] = "\"\\/\b\f\n\r\t";
+	int c = peek(rf, 1);
+	const char *k;
+	long cp, lo;
+
+	if (c > 0 && c != 'u' && (k = strchr(from, c))) {
+		rf->pos += 2;
+		return field_put(rf, err, f, to[k - from]);
+	}
+	if (c != 'u')
+		return fail_here(rf, err, "bad escape in a string");
+	cp = json_u4(rf, 0);
+	if (cp < 0)
+		return fail_here(rf, err, "bad \\u escape (four hex digits)");
+	if (cp == 0)
+		return fail_here(rf, err, "\\u0000 in a string");
+	if (cp >= 0xdc00 && cp <= 0xdfff)
+		return fail_here(rf, err, "lone low surrogate in a string");
+	if (cp >= 0xd800 && cp <= 0xdbff) {
+		lo = json_u4(rf, 6);
+		if (lo < 0xdc00 || lo > 0xdfff)
+			return fail_here(rf, err,
+					 "lone high surrogate in a string");
+		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+		rf->pos += 6;
+	}
+	rf->pos += 6;
+	return put_utf8(rf, err, f, (unsigned long)cp);
+}
+
+static int json_string(struct resultfile *rf, struct field *f,
+		       struct rs_error *err)
+{
+	int c, ret;
+
+	f->n = 0;
+	f->src = rf->buf + rf->pos;
+	rf->pos++; /* the opening quote */
+	for (;;) {
+		c = peek(rf, 0);
+		if (c < 0 || c == '\n')
+			return fail(rf, err, f->src, line_span(rf, f->src),
+				    "string never closed");
+		if (c == '"') {
+			rf->pos++;
+			break;
+		}
+		if (c < 0x20)
+			return fail_here(rf, err,
+					 "control character in a string");
+		if (c == '\\') {
+			if ((ret = json_escape(rf, f, err)))
+				return ret;
+			continue;
+		}
+		if ((ret = field_put(rf, err, f, (char)c)))
+			return ret;
+		rf->pos++;
+	}
+	f->s[f->n] = '\0';
+	return 0;
+}
+
+static bool is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* RFC 8259 number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static int json_number(struct resultfile *rf, struct field *f,
+		       struct rs_error *err)
+{
+	size_t start = rf->pos;
+	int ret;
+
+	f->n = 0;
+	f->src = rf->buf + start;
+	if (peek(rf, 0) == '-')
+		rf->pos++;
+	if (peek(rf, 0) == '0') {
+		rf->pos++;
+	} else if (is_digit(peek(rf, 0))) {
+		while (is_digit(peek(rf, 0)))
+			rf->pos++;
+	} else {
+		goto out_bad;
+	}
+	if (peek(rf, 0) == '.') {
+		rf->pos++;
+		if (!is_digit(peek(rf, 0)))
+			goto out_bad;
+		while (is_digit(peek(rf, 0)))
+			rf->pos++;
+	}
+	if (peek(rf, 0) == 'e' || peek(rf, 0) == 'E') {
+		rf->pos++;
+		if (peek(rf, 0) == '+' || peek(rf, 0) == '-')
+			rf->pos++;
+		if (!is_digit(peek(rf, 0)))
+			goto out_bad;
+		while (is_digit(peek(rf, 0)))
+			rf->pos++;
+	}
+	for (size_t i = start; i < rf->pos; i++)
+		if ((ret = field_put(rf, err, f, rf->buf[i])))
+			return ret;
+	f->s[f->n] = '\0';
+	return 0;
+out_bad:
+	rf->pos = start;
+	return fail_here(rf, err, "not a JSON number");
+}
+
+static bool json_literal(struct resultfile *rf, const char *word)
+{
+	size_t n = strlen(word);
+
+	if (rf->len - rf->pos < n || memcmp(rf->buf + rf->pos, word, n))
+		return false;
+	rf->pos += n;
+	return true;
+}
+
+static int json_value(struct resultfile *rf, struct field *f, enum jtype *type,
+		      struct rs_error *err)
+{
+	int c = peek(rf, 0);
+
+	f->n = 0;
+	f->s[0] = '\0';
+	f->src = rf->buf + rf->pos;
+	if (c == '"') {
+		*type = J_STRING;
+		return json_string(rf, f, err);
+	}
+	if (c == '-' || is_digit(c)) {
+		*type = J_NUMBER;
+		return json_number(rf, f, err);
+	}
+	if (json_literal(rf, "null")) {
+		*type = J_LITERAL_NULL;
+		return 0;
+	}
+	if (json_literal(rf, "true") || json_literal(rf, "false")) {
+		*type = J_LITERAL_BOOL;
+		return 0;
+	}
+	if (c == '{' || c == '[')
+		return fail_here(rf, err,
+				 "nested value (ringscan's rows are flat)");
+	return fail_here(rf, err, "expected a JSON value");
+}
+
+static int json_member(struct resultfile *rf, struct partial *pr,
+		       struct rs_error *err)
+{
+	struct field key, val;
+	enum jtype type;
+	int col, ret;
+
+	if (peek(rf, 0) != '"')
+		return fail_here(rf, err, "expected a key in quotes");
+	if ((ret = json_string(rf, &key, err)))
+		return ret;
+	json_ws(rf);
+	if (peek(rf, 0) != ':')
+		return fail_here(rf, err, "expected ':' after a key");
+	rf->pos++;
+	json_ws(rf);
+	if ((ret = json_value(rf, &val, &type, err)))
+		return ret;
+
+	for (col = 0; col < NCOLS; col++)
+		if (!strcmp(key.s, col_names[col]))
+			break;
+	if (col == NCOLS || col == COL_SERVICE)
+		return 0; /* checked for syntax, not kept */
+	if (pr->seen & (1u << col))
+		return fail_field(rf, err, &key, "key given twice");
+	pr->seen |= 1u << col;
+	if (col == COL_PORT && type != J_NUMBER)
+		return fail_field(rf, err, &val, "port must be a number");
+	if (col == COL_RTT && type == J_LITERAL_NULL)
+		return 0;
+	if (col == COL_RTT && type != J_NUMBER)
+		return fail_field(rf, err, &val,
+				  "rtt_ms must be a number or null");
+	if (col != COL_PORT && col != COL_RTT && type != J_STRING)
+		return fail_field(rf, err, &key, "value must be a string");
+	return set_column(rf, err, (enum column)col, &val, pr);
+}
+
+static int json_row(struct resultfile *rf, struct resultfile_row *row,
+		    struct rs_error *err)
+{
+	static const enum column required[] = { COL_HOST, COL_PORT, COL_PROTO,
+						COL_STATE };
+	const char *start;
+	struct partial pr;
+	int ret;
+
+	row_init(row, &pr);
+	json_ws(rf);
+	start = rf->buf + rf->pos;
+	if (peek(rf, 0) != '{')
+		return fail_here(rf, err,
+				 "expected '{' (one JSON object per line)");
+	rf->pos++;
+	json_ws(rf);
+	if (peek(rf, 0) == '}') {
+		rf->pos++;
+	} else {
+		for (;;) {
+			json_ws(rf);
+			if ((ret = json_member(rf, &pr, err)))
+				return ret;
+			json_ws(rf);
+			if (peek(rf, 0) == ',') {
+				rf->pos++;
+				continue;
+			}
+			if (peek(rf, 0) == '}') {
+				rf->pos++;
+				break;
+			}
+			return fail_here(rf, err, "expected ',' or '}'");
+		}
+	}
+	json_ws(rf);
+	if (!at_eol(rf))
+		return fail_here(rf, err,
+				 "text after the object (one object per line)");
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		if (!(pr.seen & (1u << required[i])))
+			return fail(
+				rf, err, start, line_span(rf, start),
+				required[i] == COL_HOST	 ? "no \"host\" key" :
+				required[i] == COL_PORT	 ? "no \"port\" key" :
+				required[i] == COL_PROTO ? "no \"proto\" key" :
+							   "no \"state\" key");
+	eat_eol(rf);
+	settle_state(&pr);
+	return 1;
+}
+
+/* ---- entry points ---- */
+
+int resultfile_begin(struct resultfile *rf, const void *buf, size_t len,
+		     struct rs_error *err)
+{
+	static const char bom[] = "\xef\xbb\xbf";
+	size_t hl = sizeof(csv_header) - 1;
+	struct resultfile probe;
+
+	memset(rf, 0, sizeof(*rf));
+	rf->buf = buf;
+	rf->len = len;
+	rf->line = 1;
+	if (len >= 3 && !memcmp(buf, bom, 3))
+		rf->pos = 3;
+
+	/* A look ahead on a copy: blank lines count in the rows' numbers. */
+	probe = *rf;
+	if (skip_blank_lines(&probe))
+		json_ws(&probe);
+	if (peek(&probe, 0) < 0 || peek(&probe, 0) == '{') {
+		rf->format = RESULTFILE_JSON;
+		return 0;
+	}
+	rf->format = RESULTFILE_CSV;
+	if (rf->len - rf->pos < hl ||
+	    memcmp(rf->buf + rf->pos, csv_header, hl)) {
+		const char *p = rf->buf + rf->pos;
+
+		return fail(
+			rf, err, p, line_span(rf, p),
+			"neither a ringscan CSV (its first line must be host,port,proto,state,service,reason,rtt_ms) nor JSON lines");
+	}
+	rf->pos += hl;
+	if (!at_eol(rf))
+		return fail_here(rf, err, "text after the CSV header");
+	eat_eol(rf);
+	return 0;
+}
+
+int resultfile_next(struct resultfile *rf, struct resultfile_row *row,
+		    struct rs_error *err)
+{
+	if (!skip_blank_lines(rf))
+		return 0;
+	if (rf->format == RESULTFILE_CSV)
+		return csv_row(rf, row, err);
+	return json_row(rf, row, err);
+}
