@@ -8,7 +8,7 @@ CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -iquote include -MMD -MP \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wvla
-LDLIBS_RS := -luring -lm -lz
+LDLIBS_RS := -luring -lm -lz -lmnl -lxdp -lbpf
 LDLIBS_TEST := -lcmocka -lz
 
 ifeq ($(WERROR),1)
@@ -32,7 +32,16 @@ endif
 
 SRCS := $(wildcard src/*.c)
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
-LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
+# The SYN engine's XDP program, compiled for the BPF target and embedded in
+# the binary as a generated C array (xsk_bpf_obj, see include/xsk.h): no
+# object file to install or find at run time, and unlike `ld -r -b binary`
+# the symbol names do not depend on the build directory.
+BPF_CC ?= clang
+BPF_CFLAGS := -O2 -g -target bpf -Wall \
+	-I/usr/include/$(shell $(CC) -print-multiarch 2>/dev/null)
+BPF_OBJ := $(BUILD)/bpf/xdp_scan.bpf.o
+BPF_GEN := $(BUILD)/gen/xdp_scan_obj.c
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/xdp_scan_obj.o
 MAIN_OBJ := $(BUILD)/obj/main.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -62,6 +71,33 @@ $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+# synscan drives the SYN engine directly (tests/integration/t_syn_*.sh).
+$(BUILD)/helpers/synscan: tests/helpers/synscan.c $(LIB_OBJS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_RS)
+
+$(BPF_OBJ): bpf/xdp_scan.bpf.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  BPF     $<")
+	$(Q)$(BPF_CC) $(BPF_CFLAGS) -c -o $@ $<
+
+$(BPF_GEN): $(BPF_OBJ)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q){ echo '/* Generated from $< by the Makefile. */'; \
+	  echo '#include "xsk.h"'; \
+	  echo 'const unsigned char xsk_bpf_obj[] __attribute__((aligned(8))) = {'; \
+	  od -An -v -tx1 $< | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '};'; \
+	  echo 'const size_t xsk_bpf_obj_len = sizeof(xsk_bpf_obj);'; } >$@.tmp
+	$(Q)mv $@.tmp $@
+
+$(BUILD)/obj/xdp_scan_obj.o: $(BPF_GEN)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 # Unit tests then integration tests; tests/run.sh prints the closing
 # "N passed, N failed" line and fails if anything failed.

@@ -30,6 +30,8 @@
 #define EXIT_RUNTIME 2
 
 #define CLI_DEFAULT_CONCURRENCY 4096
+/* -sS keeps no socket per probe: a deeper in-flight table is cheap. */
+#define CLI_DEFAULT_SYN_CONCURRENCY 65536
 #define CLI_DEFAULT_RETRIES 3
 #define CLI_MAX_PROBES (1ULL << 40) /* 256 GiB of store address space */
 
@@ -46,6 +48,10 @@ struct cli {
 	bool concurrency_set;
 	int verbose;
 	char command_line[1024];
+	/* -sS: the SYN engine's settings (scan.syn points here) */
+	struct synengine_config syn;
+	struct rs_addr src4, src6; /* --source-ip */
+	const char *syn_only_opt; /* a -sS-only option given (for errors) */
 };
 
 /* A scan as its command line defines it: parsed, finalized, checked. */
@@ -81,6 +87,6 @@ const char *cli_long_value(const char *arg, const char *name, int argc,
 const char *cli_short_value(const char *opt, int argc, char **argv, int *i);
 
 /* One line for a scan_run() failure (-errno from engine_new, ...). */
-const char *cli_engine_error(int err);
+const char *cli_engine_error(enum scan_type type, int err);
 
 #endif

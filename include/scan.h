@@ -33,6 +33,7 @@
 #include "ports.h"
 #include "sched.h"
 #include "store.h"
+#include "synengine.h"
 #include "targets.h"
 
 /* How often the progress hook is called. */
@@ -49,7 +50,16 @@ struct scan_position {
 	bool complete;
 };
 
+enum scan_type {
+	SCAN_CONNECT, /* -sT: io_uring connect engine */
+	SCAN_SYN, /* -sS: SYN engine (AF_XDP or AF_PACKET) */
+};
+
 struct scan_config {
+	enum scan_type type;
+	const struct synengine_config *syn; /* SCAN_SYN: interface, sources,
+					       engine kind; slots and hint are
+					       filled in by scan_run */
 	uint32_t concurrency;
 	uint64_t rate; /* 0 = unlimited */
 	uint32_t retries;
@@ -76,6 +86,7 @@ struct scan_hooks {
 	void (*checkpoint)(void *ctx, const struct scan_position *pos);
 	/* The engine that was set up (for -v). */
 	void (*engine_ready)(void *ctx, const struct engine_info *info);
+	void (*syn_ready)(void *ctx, const struct synengine_info *info);
 	void *ctx;
 };
 
@@ -85,6 +96,8 @@ struct scan_summary {
 	struct sched_stats sched;
 	uint64_t self_connects; /* opens rejected as self-connections */
 	uint64_t errors; /* probes that ended in ENGINE_ERROR */
+	bool has_syn; /* a SYN scan: syn holds the engine's counters */
+	struct synengine_stats syn;
 };
 
 /*

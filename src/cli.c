@@ -34,6 +34,12 @@ void cli_usage(FILE *f)
 		"                       default: 1-1024 and common service ports\n"
 		"Scan:\n"
 		"  -sT                  TCP connect scan (the default)\n"
+		"  -sS                  TCP SYN scan over AF_XDP or AF_PACKET (root)\n"
+		"  -e, --interface IF   -sS: interface (default: route to 1st target)\n"
+		"  --source-ip ADDR     -sS: source address (one per family)\n"
+		"  --source-port P|L-H  -sS: source ports (default 61000-61999)\n"
+		"  --engine xdp|packet  -sS: force AF_XDP or AF_PACKET (default auto)\n"
+		"  --xdp-mode native|skb  -sS: XDP attach mode (default: native, else skb)\n"
 		"  --rate N             at most N new probes per second (0 = no limit)\n"
 		"  --concurrency N      at most N probes in flight (default %u)\n"
 		"  --timeout MS         per-attempt timeout (default: adaptive,\n"
@@ -141,6 +147,45 @@ static void set_all_outputs(struct cli *cli, const char *base)
 	cli->out.csv_path = cli->oa_paths[3];
 }
 
+static void parse_source_ip(struct cli *cli, const char *v)
+{
+	struct rs_addr a;
+
+	if (addr_parse(v, &a))
+		cli_fail("--source-ip '%s': not an IPv4 or IPv6 address", v);
+	if (a.family == AF_INET) {
+		cli->src4 = a;
+		cli->syn.src4 = &cli->src4;
+	} else {
+		cli->src6 = a;
+		cli->syn.src6 = &cli->src6;
+	}
+	cli->syn_only_opt = "--source-ip";
+}
+
+/* "N" or "LO-HI": the source ports our SYNs use and the XDP program owns. */
+static void parse_source_ports(struct cli *cli, const char *v)
+{
+	const char *dash = strchr(v, '-');
+	char lo[8];
+
+	if (!dash) {
+		cli->syn.sport_lo = (uint16_t)cli_parse_uint("--source-port", v,
+							     1, 65535);
+		cli->syn.sport_hi = cli->syn.sport_lo;
+	} else {
+		if ((size_t)(dash - v) >= sizeof(lo) || dash == v)
+			cli_fail("--source-port '%s': expected N or LO-HI", v);
+		memcpy(lo, v, (size_t)(dash - v));
+		lo[dash - v] = '\0';
+		cli->syn.sport_lo =
+			(uint16_t)cli_parse_uint("--source-port", lo, 1, 65535);
+		cli->syn.sport_hi = (uint16_t)cli_parse_uint(
+			"--source-port", dash + 1, cli->syn.sport_lo, 65535);
+	}
+	cli->syn_only_opt = "--source-port";
+}
+
 /* "K/N" (masscan, 1-based) or "N" (zmap, with --shard I, 0-based). */
 static void parse_shards(struct cli *cli, const char *v)
 {
@@ -214,10 +259,52 @@ static void parse_args(struct cli *cli, struct targets *t,
 						 cli_short_value("-p", argc, argv, &i);
 			ports_given = true;
 		} else if (!strcmp(a, "-sT")) {
-			/* the default and only scan type so far */
+			cli->scan.type = SCAN_CONNECT;
+		} else if (!strcmp(a, "-sS")) {
+			cli->scan.type = SCAN_SYN;
 		} else if (!strncmp(a, "-s", 2) && a[2]) {
-			cli_fail("scan type '%s' is not supported yet; use -sT (TCP connect)",
-				   a);
+			cli_fail("scan type '%s' is not supported; use -sT (TCP connect) or -sS (TCP SYN)",
+				 a);
+		} else if (!strcmp(a, "-e") ||
+			   (v = cli_long_value(a, "--interface", argc, argv,
+					       &i))) {
+			if (!strcmp(a, "-e"))
+				v = cli_short_value(a, argc, argv, &i);
+			if (!*v || strlen(v) >= NEIGH_IFNAMSIZ)
+				cli_fail("%s '%s': not an interface name", a,
+					 v);
+			cli->syn.ifname = v;
+			cli->syn_only_opt = "-e";
+		} else if ((v = cli_long_value(a, "--source-ip", argc, argv,
+					       &i))) {
+			parse_source_ip(cli, v);
+		} else if ((v = cli_long_value(a, "--source-port", argc, argv,
+					       &i))) {
+			parse_source_ports(cli, v);
+		} else if ((v = cli_long_value(a, "--engine", argc, argv,
+					       &i))) {
+			if (!strcmp(v, "xdp"))
+				cli->syn.kind = SYNENGINE_XDP;
+			else if (!strcmp(v, "packet"))
+				cli->syn.kind = SYNENGINE_PACKET;
+			else if (!strcmp(v, "auto"))
+				cli->syn.kind = SYNENGINE_AUTO;
+			else
+				cli_fail("--engine '%s': expected xdp, packet or auto",
+					 v);
+			cli->syn_only_opt = "--engine";
+		} else if ((v = cli_long_value(a, "--xdp-mode", argc, argv,
+					       &i))) {
+			if (!strcmp(v, "native"))
+				cli->syn.xdp_mode = XSK_MODE_NATIVE;
+			else if (!strcmp(v, "skb"))
+				cli->syn.xdp_mode = XSK_MODE_SKB;
+			else if (!strcmp(v, "auto"))
+				cli->syn.xdp_mode = XSK_MODE_AUTO;
+			else
+				cli_fail("--xdp-mode '%s': expected native, skb or auto",
+					 v);
+			cli->syn_only_opt = "--xdp-mode";
 		} else if (!strcmp(a, "-oN")) {
 			cli->out.normal_path = cli_short_value(a, argc, argv, &i);
 		} else if (!strcmp(a, "-oC")) {
@@ -311,6 +398,10 @@ static void parse_args(struct cli *cli, struct targets *t,
 
 	if (!have_targets)
 		cli_fail("no targets given; for example: ringscan -p 1-1024 127.0.0.1");
+	if (cli->syn_only_opt && cli->scan.type != SCAN_SYN)
+		cli_fail("%s only applies to SYN scans; add -sS", cli->syn_only_opt);
+	if (cli->scan.type == SCAN_SYN && !cli->concurrency_set)
+		cli->scan.concurrency = CLI_DEFAULT_SYN_CONCURRENCY;
 	if (cli->shard_slash && cli->shard_zmap)
 		cli_fail("--shard: use either --shards K/N (1-based) or --shards N --shard I (0-based), not both");
 	if (cli->scan.shard_count > 1 && !cli->seed_set)
@@ -334,6 +425,9 @@ static void cli_defaults(struct cli *cli)
 	cli->scan.concurrency = CLI_DEFAULT_CONCURRENCY;
 	cli->scan.retries = CLI_DEFAULT_RETRIES;
 	cli->scan.shard_count = 1;
+	cli->scan.type = SCAN_CONNECT;
+	cli->syn.kind = SYNENGINE_AUTO;
+	cli->syn.xdp_mode = XSK_MODE_AUTO;
 	cli->out.states = OUTPUT_ST_OPEN;
 	cli->out.version = RINGSCAN_VERSION;
 	if (getrandom(&cli->scan.seed, sizeof(cli->scan.seed), 0) !=
@@ -356,6 +450,7 @@ void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
 		exit(EXIT_RUNTIME);
 	}
 	parse_args(&cs->cli, cs->targets, cs->svc, cs->ports, argc, argv);
+	cs->cli.scan.syn = &cs->cli.syn;
 
 	ret = targets_finalize(cs->targets);
 	if (ret == -E2BIG)
@@ -383,8 +478,32 @@ void cli_scan_free(struct cli_scan *cs)
 	memset(cs, 0, sizeof(*cs));
 }
 
-const char *cli_engine_error(int err)
+static const char *syn_engine_error(int err)
 {
+	switch (-err) {
+	case EPERM:
+	case EACCES:
+		return "-sS needs root (or CAP_NET_RAW, plus CAP_NET_ADMIN and CAP_BPF for AF_XDP); without privileges use -sT";
+	case ENODEV:
+		return "-sS: no such interface (see -e)";
+	case ENETUNREACH:
+		return "-sS: no route to the first target; give -e IF";
+	case EADDRNOTAVAIL:
+		return "-sS: the interface has no source address for the targets; give --source-ip";
+	case EOPNOTSUPP:
+		return "-sS: this interface cannot carry crafted frames (not Ethernet, IPv4 over lo, or AF_XDP forced where unsupported); use -sT or another -e";
+	case EEXIST:
+	case EBUSY:
+		return "-sS --engine xdp: an XDP program is already attached to the interface (if it is a leftover of a killed ringscan: ip link set dev IF xdp off); or use --engine packet";
+	default:
+		return strerror(-err);
+	}
+}
+
+const char *cli_engine_error(enum scan_type type, int err)
+{
+	if (type == SCAN_SYN)
+		return syn_engine_error(err);
 	switch (-err) {
 	case ENOSYS:
 	case EPERM:

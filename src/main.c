@@ -112,6 +112,31 @@ static void hook_engine(void *p, const struct engine_info *info)
 					   "plain close (no socket uring_cmd)");
 }
 
+static void hook_syn(void *p, const struct synengine_info *info)
+{
+	struct run_ctx *rc = p;
+
+	if (info->xdp_err)
+		fprintf(stderr,
+			"ringscan: notice: AF_XDP unavailable on %s (%s); using AF_PACKET\n",
+			info->ifname, strerror(-info->xdp_err));
+	if (!rc->verbose)
+		return;
+	if (info->kind == SYNENGINE_XDP)
+		fprintf(stderr,
+			"ringscan: engine AF_XDP on %s: %s mode, %s, %s, %u queue(s), %u slots, source ports %u-%u\n",
+			info->ifname, info->xdp.attach, info->xdp.bind,
+			info->xdp.dispatcher ? "libxdp dispatcher" :
+					       "single program (no bpffs for libxdp's dispatcher)",
+			info->xdp.queues, info->slots, info->sport_lo,
+			info->sport_hi);
+	else
+		fprintf(stderr,
+			"ringscan: engine AF_PACKET on %s: %u slots, source ports %u-%u\n",
+			info->ifname, info->slots, info->sport_lo,
+			info->sport_hi);
+}
+
 static void print_probe(void *ctx, const struct rs_addr *a, uint16_t port)
 {
 	char buf[RS_ADDR_STRLEN];
@@ -264,6 +289,8 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_signal; /* no SA_RESTART: interrupt the wait */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A closed terminal too: -sS must reach its cleanup to detach XDP. */
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	memset(&rc, 0, sizeof(rc));
@@ -287,6 +314,7 @@ int main(int argc, char **argv)
 		.progress = hook_progress,
 		.checkpoint = cs.cli.checkpoint_path ? hook_checkpoint : NULL,
 		.engine_ready = hook_engine,
+		.syn_ready = hook_syn,
 		.ctx = &rc,
 	};
 	if (resume_path) {
@@ -305,7 +333,7 @@ int main(int argc, char **argv)
 	if (rc.progress_shown)
 		fputs("\r\033[K", stderr);
 	if (ret) {
-		fprintf(stderr, "ringscan: %s\n", cli_engine_error(ret));
+		fprintf(stderr, "ringscan: %s\n", cli_engine_error(cs.cli.scan.type, ret));
 		status = EXIT_RUNTIME;
 		goto out_free_store;
 	}
@@ -340,6 +368,26 @@ int main(int argc, char **argv)
 			(unsigned long long)sum.self_connects,
 			(unsigned long long)sum.errors,
 			(double)sum.elapsed_ns / 1e9);
+	if (cs.cli.verbose && sum.has_syn)
+		fprintf(stderr,
+			"ringscan: -sS: sent %llu SYNs and %llu RSTs; received %llu frames: %llu answers, %llu late (%llu used), %llu duplicates, %llu bad cookies, %llu foreign, %llu malformed; %llu neighbour lookups, %llu unresolved\n",
+			(unsigned long long)sum.syn.tx_syn,
+			(unsigned long long)sum.syn.tx_rst,
+			(unsigned long long)sum.syn.rx_frames,
+			(unsigned long long)sum.syn.rx_answers,
+			(unsigned long long)sum.syn.rx_late,
+			(unsigned long long)sum.syn.late_delivered,
+			(unsigned long long)sum.syn.rx_unmatched,
+			(unsigned long long)sum.syn.rx_bad_cookie,
+			(unsigned long long)sum.syn.rx_foreign,
+			(unsigned long long)sum.syn.rx_malformed,
+			(unsigned long long)sum.syn.neigh_lookups,
+			(unsigned long long)sum.syn.neigh_failed);
+	if (sum.has_syn && sum.errors)
+		fprintf(stderr,
+			"ringscan: note: %llu probes could not be sent by -sS from %s (target routed through another interface, a local address, or no source address of its family); scan those with -sT\n",
+			(unsigned long long)sum.errors,
+			cs.cli.syn.ifname ? cs.cli.syn.ifname : "this interface");
 	if (stop_signal) {
 		fprintf(stderr,
 			"ringscan: stopped by signal %d; results so far were written%s%s\n",

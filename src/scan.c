@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "permute.h"
 #include "scan.h"
+#include "synengine.h"
 
 #define SCAN_MAX_WAIT_NS 100000000ULL /* re-check the stop flag this often */
 #define SCAN_VERIFY_TIMEOUT_MS 1000
@@ -46,7 +47,139 @@ struct scan_ctx {
 	struct local_addrs local;
 	struct scan_summary *sum;
 	uint64_t open;
+	bool connect; /* -sT: opens of local targets may be self-connects */
 };
+
+/*
+ * The two engines behind one table: the io_uring connect engine (-sT) and
+ * the SYN engine (-sS).  They share the shape (idle/busy slots, prep,
+ * run-and-reap, in-flight list), so the loop below is the same for both.
+ */
+struct scan_engine {
+	void *e;
+	uint32_t (*idle)(const void *e);
+	uint32_t (*busy)(const void *e);
+	int (*prep)(void *e, const struct sched_probe *p,
+		    const struct sockaddr *sa, socklen_t len,
+		    uint64_t timeout_ns);
+	int (*run)(void *e, uint64_t wait_ns, struct engine_result *res,
+		   uint32_t max);
+	uint32_t (*inflight)(const void *e, struct sched_probe *out,
+			     uint32_t max);
+	void (*free)(void *e);
+	uint32_t slots;
+};
+
+static uint32_t conn_idle(const void *e)
+{
+	return engine_idle(e);
+}
+
+static uint32_t conn_busy(const void *e)
+{
+	return engine_busy(e);
+}
+
+static int conn_prep(void *e, const struct sched_probe *p,
+		     const struct sockaddr *sa, socklen_t len,
+		     uint64_t timeout_ns)
+{
+	return engine_prep(e, p, sa, len, timeout_ns);
+}
+
+static int conn_run(void *e, uint64_t wait_ns, struct engine_result *res,
+		    uint32_t max)
+{
+	return engine_run(e, wait_ns, res, max);
+}
+
+static uint32_t conn_inflight(const void *e, struct sched_probe *out,
+			      uint32_t max)
+{
+	return engine_inflight(e, out, max);
+}
+
+static void conn_free(void *e)
+{
+	engine_free(e);
+}
+
+static uint32_t syn_idle(const void *e)
+{
+	return synengine_idle(e);
+}
+
+static uint32_t syn_busy(const void *e)
+{
+	return synengine_busy(e);
+}
+
+static int syn_prep(void *e, const struct sched_probe *p,
+		    const struct sockaddr *sa, socklen_t len,
+		    uint64_t timeout_ns)
+{
+	return synengine_prep(e, p, sa, len, timeout_ns);
+}
+
+static int syn_run(void *e, uint64_t wait_ns, struct engine_result *res,
+		   uint32_t max)
+{
+	return synengine_run(e, wait_ns, res, max);
+}
+
+static uint32_t syn_inflight(const void *e, struct sched_probe *out,
+			     uint32_t max)
+{
+	return synengine_inflight(e, out, max);
+}
+
+static void syn_free(void *e)
+{
+	synengine_free(e);
+}
+
+static int scan_engine_open(const struct scan_config *cfg,
+			    const struct targets *targets,
+			    const struct scan_hooks *hooks,
+			    struct scan_engine *se)
+{
+	int ret;
+
+	memset(se, 0, sizeof(*se));
+	if (cfg->type == SCAN_SYN) {
+		struct synengine_config sc = *cfg->syn;
+		struct synengine_info info;
+		struct synengine *e;
+		struct rs_addr hint;
+
+		targets_get(targets, 0, &hint);
+		sc.slots = cfg->concurrency;
+		sc.hint = &hint;
+		ret = synengine_new(&e, &sc, &info);
+		if (ret)
+			return ret;
+		*se = (struct scan_engine){ e,	      syn_idle,	    syn_busy,
+					    syn_prep, syn_run,	    syn_inflight,
+					    syn_free, info.slots };
+		if (hooks && hooks->syn_ready)
+			hooks->syn_ready(hooks->ctx, &info);
+	} else {
+		struct engine_config ec = { .slots = cfg->concurrency };
+		struct engine_info info;
+		struct engine *e;
+
+		ret = engine_new(&e, &ec, &info);
+		if (ret)
+			return ret;
+		*se = (struct scan_engine){ e,	       conn_idle,
+					    conn_busy, conn_prep,
+					    conn_run,  conn_inflight,
+					    conn_free, info.slots };
+		if (hooks && hooks->engine_ready)
+			hooks->engine_ready(hooks->ctx, &info);
+	}
+	return 0;
+}
 
 static void local_addrs_load(struct local_addrs *l)
 {
@@ -203,7 +336,7 @@ static void scan_handle(struct scan_ctx *c, const struct engine_result *r,
 	int v;
 
 	targets_get(c->targets, host, &a);
-	if (oc == ENGINE_OPEN && port >= c->local.eph_lo &&
+	if (oc == ENGINE_OPEN && c->connect && port >= c->local.eph_lo &&
 	    port <= c->local.eph_hi && addr_is_local(&c->local, &a)) {
 		len = addr_to_sockaddr(&a, port, &ss);
 		v = verify_local_open((struct sockaddr *)&ss, len);
@@ -269,7 +402,7 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 }
 
 /* Hand the position to the checkpoint hook: in flight + queued = pending. */
-static void scan_checkpoint(struct scan_ctx *c, struct engine *e,
+static void scan_checkpoint(struct scan_ctx *c, const struct scan_engine *e,
 			    struct sched_probe *buf, uint32_t cap,
 			    uint64_t elapsed_ns)
 {
@@ -280,7 +413,7 @@ static void scan_checkpoint(struct scan_ctx *c, struct engine *e,
 	if (!c->hooks || !c->hooks->checkpoint)
 		return;
 	sched_get_stats(c->sched, &st);
-	n = engine_inflight(e, buf, cap);
+	n = e->inflight(e->e, buf, cap);
 	n += sched_queued(c->sched, buf + n, cap - n);
 	pos = (struct scan_position){
 		.issued = st.issued,
@@ -300,10 +433,8 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 	struct sched_probe probes[ENGINE_BATCH];
 	struct sched_probe *pending;
 	struct engine_result *results;
-	struct engine_info info;
-	struct engine_config ecfg = { .slots = cfg->concurrency };
 	struct sched_config scfg;
-	struct engine *engine;
+	struct scan_engine se;
 	struct scan_ctx c;
 	uint64_t start, now, next_progress, next_ckpt, ckpt_every, before = 0;
 	uint32_t nres_max, npend_max;
@@ -316,19 +447,18 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 	c.store = store;
 	c.hooks = hooks;
 	c.sum = sum;
+	c.connect = cfg->type != SCAN_SYN;
 	local_addrs_load(&c.local);
 
-	ret = engine_new(&engine, &ecfg, &info);
+	ret = scan_engine_open(cfg, targets, hooks, &se);
 	if (ret)
 		return ret;
-	if (hooks && hooks->engine_ready)
-		hooks->engine_ready(hooks->ctx, &info);
 
 	scfg = (struct sched_config){
 		.nprobes = targets_count(targets) * ports->count,
 		.seed = cfg->seed,
 		.rate = cfg->rate,
-		.max_inflight = info.slots,
+		.max_inflight = se.slots,
 		.retries = cfg->retries,
 		.timeout_ns = cfg->timeout_ns,
 		.shard_index = cfg->shard_index,
@@ -345,14 +475,14 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 			goto out_free_sched;
 		before = cfg->resume->elapsed_ns;
 	}
-	nres_max = info.slots;
+	nres_max = se.slots;
 	results = calloc(nres_max, sizeof(*results));
 	if (!results) {
 		ret = -ENOMEM;
 		goto out_free_sched;
 	}
 	/* Every slot in flight plus a full retry heap (2 x slots). */
-	npend_max = 3 * info.slots;
+	npend_max = 3 * se.slots;
 	pending = calloc(npend_max, sizeof(*pending));
 	if (!pending) {
 		ret = -ENOMEM;
@@ -369,7 +499,7 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 		int nres;
 
 		now = clock_now_ns();
-		want = min_u64(engine_idle(engine), ENGINE_BATCH);
+		want = min_u64(se.idle(se.e), ENGINE_BATCH);
 		n = want ? sched_next(c.sched, now, probes, want) : 0;
 		for (i = 0; i < n; i++) {
 			uint64_t host = probes[i].probe / ports->count;
@@ -381,18 +511,18 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 
 			targets_get(targets, host, &a);
 			len = addr_to_sockaddr(&a, port, &ss);
-			if (engine_prep(engine, &probes[i],
+			if (se.prep(se.e, &probes[i],
 					(struct sockaddr *)&ss, len,
 					sched_timeout_ns(c.sched)))
 				sched_deferred(c.sched, &probes[i], now);
 		}
 
-		wait = engine_idle(engine) ? sched_wake_ns(c.sched, now) :
+		wait = se.idle(se.e) ? sched_wake_ns(c.sched, now) :
 					     UINT64_MAX;
 		wait = min_u64(wait, next_progress > now ? next_progress - now :
 							   0);
 		wait = min_u64(wait, SCAN_MAX_WAIT_NS);
-		if (!engine_busy(engine)) {
+		if (!se.busy(se.e)) {
 			/* Only time can help: a rate token or a retry's due
 			 * time.  Sleep rather than spin. */
 			if (wait) {
@@ -403,7 +533,7 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 				nanosleep(&ts, NULL);
 			}
 		} else {
-			nres = engine_run(engine, wait ? wait : 0, results,
+			nres = se.run(se.e, wait ? wait : 0, results,
 					  nres_max);
 			if (nres < 0) {
 				ret = nres;
@@ -419,17 +549,21 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 			next_progress = now + SCAN_PROGRESS_NS;
 		}
 		if (now >= next_ckpt) {
-			scan_checkpoint(&c, engine, pending, npend_max,
+			scan_checkpoint(&c, &se, pending, npend_max,
 					before + now - start);
 			next_ckpt = clock_now_ns() + ckpt_every;
 		}
 	}
 	now = clock_now_ns();
 	scan_progress(&c, start, now);
-	scan_checkpoint(&c, engine, pending, npend_max, before + now - start);
+	scan_checkpoint(&c, &se, pending, npend_max, before + now - start);
 	sum->complete = sched_finished(c.sched);
 	sum->elapsed_ns = before + now - start;
 	sched_get_stats(c.sched, &sum->sched);
+	if (cfg->type == SCAN_SYN) {
+		sum->has_syn = true;
+		synengine_get_stats(se.e, &sum->syn);
+	}
 	ret = 0;
 
 out_free_pending:
@@ -439,7 +573,7 @@ out_free_results:
 out_free_sched:
 	sched_free(c.sched);
 out_free_engine:
-	engine_free(engine);
+	se.free(se.e);
 	return ret;
 }
 

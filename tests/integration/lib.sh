@@ -22,6 +22,14 @@
 #
 # Environment: RINGSCAN (the binary under test) and HELPERS (the directory
 # holding the compiled tests/helpers/*), both set by tests/run.sh.
+#
+# The topology helpers, the SYN-drop rules, the ground truth and the nmap
+# parser live in bench/testbed.sh, shared with the benchmarks (bench/wan.sh)
+# so that tests and benchmarks judge scanners by one truth; the tb_*
+# functions here add the namespace naming, the traps and tb_fail.
+
+# shellcheck source=../../bench/testbed.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/bench/testbed.sh"
 
 TB_CSV_HEADER='host,port,proto,state,service,reason,rtt_ms'
 
@@ -175,123 +183,49 @@ tb_listen()
 }
 
 # tb_filter NS "ADDR:PORT ...": drop connection SYNs (SYN without ACK) to
-# each pair.  PORT may be N, A-B or * (every port); [V6]:PORT for IPv6.
-# Only pure SYNs are dropped so that a scanner's replies are never hit.
+# each pair.  ADDR may be an address or a prefix ([V6]:PORT for IPv6); PORT
+# may be N, A-B or * (every port).  See testbed_filter.
 tb_filter()
 {
-	local name=$1 pairs=$2 ns rules pair addr port fam dport
-	ns=$(tb_nsname "$name")
-	rules="$TB_TMP/$name.nft"
-	if ! tb_run "$name" nft list table inet rstest >/dev/null 2>&1; then
-		cat >"$rules" <<-'EOF'
-			add table inet rstest
-			add chain inet rstest input { type filter hook input priority -10; policy accept; }
-		EOF
-	else
-		: >"$rules"
-	fi
-	for pair in $pairs; do
-		case $pair in
-		\[*\]:*)
-			addr=${pair%]:*}
-			addr=${addr#[}
-			port=${pair##*]:}
-			fam=ip6
-			;;
-		*:*)
-			addr=${pair%:*}
-			port=${pair##*:}
-			fam=ip
-			;;
-		*) tb_fail "tb_filter: bad pair $pair" ;;
-		esac
-		if [ "$port" = '*' ]; then
-			dport=
-		else
-			dport="tcp dport $port"
-		fi
-		printf 'add rule inet rstest input %s daddr %s %s tcp flags & (syn | ack) == syn drop\n' \
-			"$fam" "$addr" "$dport" >>"$rules"
-	done
-	tb_run "$name" nft -f "$rules" || tb_fail "nft rules in $ns failed"
+	local name=$1 pairs=$2
+	testbed_filter "$(tb_nsname "$name")" "$pairs" "$TB_TMP/$name.nft" ||
+		tb_fail "nft rules in $(tb_nsname "$name") failed"
 	# shellcheck disable=SC2086 # one pair per line
 	printf '%s\n' $pairs >>"$TB_TMP/$name.filtered"
+}
+
+# tb_veth NS_A NS_B: join two namespaces by a veth pair, NS_A 198.18.0.1/24
+# on "veth-NS_B", NS_B 198.18.0.2/24 on "veth-NS_A" (names cut to 15
+# characters).  One pair per test: the addresses are fixed.
+tb_veth()
+{
+	local a=$1 b=$2
+	testbed_veth "$(tb_nsname "$a")" "$(printf 'v-%.13s' "$b")" 198.18.0.1/24 \
+		"$(tb_nsname "$b")" "$(printf 'v-%.13s' "$a")" 198.18.0.2/24 ||
+		tb_fail "cannot join $a and $b by veth"
+}
+
+# tb_subnet SCAN_NS TARGET_NS PREFIX: TARGET_NS (198.18.0.2 after tb_veth)
+# answers every address of PREFIX; SCAN_NS routes PREFIX to it.  Listeners
+# on 0.0.0.0 in TARGET_NS are then open on every address of PREFIX.
+tb_subnet()
+{
+	testbed_subnet "$(tb_nsname "$1")" "$(tb_nsname "$2")" "$3" 198.18.0.2 ||
+		tb_fail "cannot route $3 from $1 to $2"
 }
 
 # Sort (host,port,...) rows the one way every comparison here uses.
 tb_sort()
 {
-	LC_ALL=C sort -t, -k1,1 -k2,2n "$@"
+	testbed_sort "$@"
 }
 
 # tb_truth NS "HOSTS" "PORTS": print the ground truth "host,port,state" for
-# every host x port, sorted.  HOSTS: addresses, or A.B.C.X-Y last-octet
-# ranges; PORTS: "1-2000" or "22,80,100-200".
+# every host x port of NS, sorted.  HOSTS: addresses, A.B.C.X-Y last-octet
+# ranges or A.B.C.D/LEN prefixes; PORTS: "1-2000" or "22,80,100-200".
 tb_truth()
 {
-	local name=$1 hosts=$2 ports=$3
-	awk -v hosts="$hosts" -v ports="$ports" \
-		-v openf="$TB_TMP/$name.open" -v filtf="$TB_TMP/$name.filtered" '
-	function split_pair(pair, out,   a, p) {
-		if (substr(pair, 1, 1) == "[") {
-			a = pair; sub(/^\[/, "", a); sub(/\]:.*$/, "", a)
-			p = pair; sub(/^.*\]:/, "", p)
-		} else {
-			a = pair; sub(/:[^:]*$/, "", a)
-			p = pair; sub(/^.*:/, "", p)
-		}
-		out["a"] = a; out["p"] = p
-	}
-	BEGIN {
-		while ((getline line < openf) > 0) {
-			if (line == "") continue
-			split_pair(line, P)
-			if (P["a"] == "0.0.0.0") open4[P["p"]] = 1
-			else if (P["a"] == "::") open6[P["p"]] = 1
-			else open[P["a"] "," P["p"]] = 1
-		}
-		while ((getline line < filtf) > 0) {
-			if (line == "") continue
-			split_pair(line, P)
-			if (P["p"] == "*") { fall[P["a"]] = 1; continue }
-			n = split(P["p"], r, "-")
-			lo = r[1] + 0; hi = (n > 1 ? r[2] : r[1]) + 0
-			for (q = lo; q <= hi; q++) filt[P["a"] "," q] = 1
-		}
-		nh = 0
-		n = split(hosts, H, /[ \t\n]+/)
-		for (i = 1; i <= n; i++) {
-			h = H[i]
-			if (h == "") continue
-			if (h ~ /^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+-[0-9]+$/) {
-				pre = h; sub(/\.[0-9]+-[0-9]+$/, "", pre)
-				rg = h; sub(/^.*\./, "", rg)
-				split(rg, r, "-")
-				for (o = r[1] + 0; o <= r[2] + 0; o++)
-					hl[++nh] = pre "." o
-			} else {
-				hl[++nh] = h
-			}
-		}
-		np = 0
-		n = split(ports, S, ",")
-		for (i = 1; i <= n; i++) {
-			m = split(S[i], r, "-")
-			lo = r[1] + 0; hi = (m > 1 ? r[2] : r[1]) + 0
-			for (q = lo; q <= hi; q++) pl[++np] = q
-		}
-		for (i = 1; i <= nh; i++) {
-			h = hl[i]; v6 = index(h, ":") > 0
-			for (j = 1; j <= np; j++) {
-				p = pl[j]; k = h "," p
-				if ((k in filt) || (h in fall)) st = "filtered"
-				else if ((k in open) || (!v6 && (p in open4)) || \
-					 (v6 && (p in open6))) st = "open"
-				else st = "closed"
-				print k "," st
-			}
-		}
-	}' | tb_sort -u
+	testbed_truth "$TB_TMP/$1.open" "$TB_TMP/$1.filtered" "$2" "$3"
 }
 
 # tb_csv_rows CSV: ringscan CSV -> sorted "host,port,state"; fails on a
@@ -310,33 +244,11 @@ tb_csv_rows()
 	tb_sort "$TB_TMP/rows.tmp"
 }
 
-# tb_nmap_rows XML: nmap -oX output -> sorted "host,port,state" for every
-# port, the collapsed "extraports" ones included (nmap lists them in
-# extrareasons' ports attribute).
+# tb_nmap_rows XML: nmap -oX output -> sorted "host,port,state" rows for
+# every port (testbed_nmap_rows).
 tb_nmap_rows()
 {
-	awk '
-	function emit(list, st,   n, S, i, m, r, q) {
-		n = split(list, S, ",")
-		for (i = 1; i <= n; i++) {
-			m = split(S[i], r, "-")
-			for (q = r[1] + 0; q <= (m > 1 ? r[2] : r[1]) + 0; q++)
-				print host "," q "," st
-		}
-	}
-	function attr(s, name,   v) {
-		if (!match(s, name "=\"[^\"]*\"")) return ""
-		v = substr(s, RSTART + length(name) + 2, RLENGTH - length(name) - 3)
-		return v
-	}
-	/<address addr=/ && /addrtype="ipv[46]"/ { host = attr($0, "addr") }
-	/<extraports / { xst = attr($0, "state") }
-	/<extrareasons / { emit(attr($0, "ports"), xst) }
-	/<port protocol="tcp"/ {
-		p = attr($0, "portid")
-		s = $0; sub(/^.*<state /, "", s)
-		print host "," p "," attr(s, "state")
-	}' "$1" | tb_sort
+	testbed_nmap_rows "$1"
 }
 
 # tb_diff WANT GOT: compare two sorted "host,port,state" files; print a

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xdp_scan.bpf.c - ringscan's XDP program for the AF_XDP SYN engine.
+ *
+ * Steals exactly the frames the scanner needs and nothing else: TCP
+ * segments addressed to the scanner's source address (IPv4 or IPv6) with a
+ * destination port inside its source-port range are redirected to the
+ * AF_XDP socket bound to the receiving queue; every other frame - ARP and
+ * neighbour discovery (which the kernel needs to resolve our next hop), the
+ * host's own TCP connections, ICMP, fragments, anything unparseable - is
+ * passed to the kernel untouched.  libxdp's default program would redirect
+ * every frame of the queue, ARP included, and the next hop would never
+ * resolve.
+ *
+ * The configuration (addresses, port range) lives in a one-entry array
+ * map that user space writes after loading; until then it is all zeros,
+ * which matches nothing, so the program passes everything.  A queue
+ * without a socket in the XSKMAP falls back to XDP_PASS through
+ * bpf_redirect_map's flags argument.
+ *
+ * IPv4 options are skipped by IHL; IPv6 extension headers are not followed
+ * (such replies go to the kernel, which ignores them for an unknown port).
+ * Every access is preceded by a bounds check against data_end, as the
+ * verifier requires.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#define XSK_MAX_QUEUES 64
+
+/* Keep in sync with struct xsk_filter in include/xsk.h. */
+struct scan_cfg {
+	__u32 src6[4]; /* network order */
+	__u32 src4; /* network order */
+	__u16 port_lo; /* host order */
+	__u16 port_hi;
+	__u32 flags; /* bit 0: src4 valid, bit 1: src6 valid */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, XSK_MAX_QUEUES);
+	__type(key, __u32);
+	__type(value, __u32);
+} xsks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scan_cfg);
+} cfg SEC(".maps");
+
+static __always_inline int port_ours(const struct scan_cfg *c,
+				     const struct tcphdr *th)
+{
+	__u16 dport = bpf_ntohs(th->dest);
+
+	return dport >= c->port_lo && dport <= c->port_hi;
+}
+
+static __always_inline int v6_ours(const struct scan_cfg *c,
+				   const struct ipv6hdr *ip6)
+{
+	const __u32 *d = ip6->daddr.in6_u.u6_addr32;
+
+	return d[0] == c->src6[0] && d[1] == c->src6[1] && d[2] == c->src6[2] &&
+	       d[3] == c->src6[3];
+}
+
+SEC("xdp")
+int xdp_scan(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	const struct scan_cfg *c;
+	struct ethhdr *eth = data;
+	struct tcphdr *th;
+	__u32 key = 0;
+
+	c = bpf_map_lookup_elem(&cfg, &key);
+	if (!c || (void *)(eth + 1) > data_end)
+		return XDP_PASS;
+
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = (void *)(eth + 1);
+		__u32 ihl;
+
+		if (!(c->flags & 1) || (void *)(ip + 1) > data_end)
+			return XDP_PASS;
+		if (ip->protocol != IPPROTO_TCP || ip->daddr != c->src4)
+			return XDP_PASS;
+		/* Fragments (MF set or an offset) go to the kernel. */
+		if (ip->frag_off & bpf_htons(0x3fff))
+			return XDP_PASS;
+		ihl = ip->ihl * 4;
+		if (ihl < sizeof(*ip))
+			return XDP_PASS;
+		th = (void *)ip + ihl;
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+
+		if (!(c->flags & 2) || (void *)(ip6 + 1) > data_end)
+			return XDP_PASS;
+		if (ip6->nexthdr != IPPROTO_TCP || !v6_ours(c, ip6))
+			return XDP_PASS;
+		th = (void *)(ip6 + 1);
+	} else {
+		return XDP_PASS;
+	}
+	if ((void *)(th + 1) > data_end || !port_ours(c, th))
+		return XDP_PASS;
+	return bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS);
+}
+
+char _license[] SEC("license") = "GPL";

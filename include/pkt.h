@@ -1,0 +1,126 @@
+/*
+ * pkt.h - the SYN scan's wire format: build SYN and RST frames from a
+ * template, parse replies.  Pure functions on caller buffers, no state, no
+ * allocation, no syscalls: the hot path of both SYN engines.
+ *
+ * Building.  Everything in a probe frame but the destination (MAC, address,
+ * port), the source port, the sequence and acknowledgment numbers and the
+ * IPv4 identification is the same for every probe of a scan, so it is laid
+ * out once in a pkt_template together with the one's-complement sum of its
+ * constant 16-bit words (pseudo-header included).  pkt_build copies the
+ * template, patches the variable fields and finishes both checksums by
+ * adding just the variable words to the precomputed sums: an exact full
+ * checksum (not an approximation), at the cost of a few additions.
+ *
+ * Parsing.  Replies come from the network and are hostile until proven
+ * otherwise: pkt_parse reads Ethernet (with up to two VLAN tags), IPv4 or
+ * IPv6, and TCP, checks every length field against the bytes actually
+ * captured before reading what it covers, and never reads past len.  IPv4
+ * options are skipped by IHL; fragments and IPv6 extension headers are
+ * refused (a SYN-ACK or RST is never fragmented and carries no extension
+ * header in practice; following chains of them is attack surface for no
+ * answer).  The IPv4 header checksum is verified; the TCP checksum is not,
+ * because virtual and offloading NICs hand frames up with it unfinished
+ * (CHECKSUM_PARTIAL) and the SYN cookie already rejects anything that is
+ * not an answer to our own probe.
+ *
+ * Byte order: frame bytes are network order; ports, sequence numbers and
+ * flags in the structs are host order; addresses stay as network-order
+ * bytes (IPv4 in the first four).
+ */
+#ifndef RINGSCAN_PKT_H
+#define RINGSCAN_PKT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PKT_ETH_HLEN 14
+#define PKT_ETH_ALEN 6
+/* Largest frame pkt_build writes: Ethernet + IPv6 + TCP with MSS option. */
+#define PKT_FRAME_MAX 80
+
+/* TCP flags, host order. */
+#define PKT_TCP_FIN 0x01
+#define PKT_TCP_SYN 0x02
+#define PKT_TCP_RST 0x04
+#define PKT_TCP_PSH 0x08
+#define PKT_TCP_ACK 0x10
+
+/* Window and MSS of our SYNs: what nmap -sS sends. */
+#define PKT_SYN_WINDOW 1024
+#define PKT_SYN_MSS 1460
+
+/* One received frame, as the link layer hands it over. */
+struct pkt_frame {
+	const uint8_t *data;
+	uint32_t len;
+};
+
+enum pkt_kind {
+	PKT_SYN, /* SYN with an MSS option: a probe */
+	PKT_RST, /* bare RST: tears down a half-open connection */
+};
+
+struct pkt_template {
+	uint8_t frame[PKT_FRAME_MAX];
+	uint16_t len; /* frame length */
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t l4; /* offset of the TCP header */
+	uint32_t ip_sum; /* IPv4 header words that never change */
+	uint32_t tcp_sum; /* pseudo-header and TCP words that never change */
+};
+
+/*
+ * Lay out the frame for kind and family from our MAC and address (4 or 16
+ * bytes, network order) with the given TTL / hop limit.  0 or -EINVAL (bad
+ * family).
+ */
+int pkt_template_init(struct pkt_template *t, enum pkt_kind kind, int family,
+		      const uint8_t src_mac[PKT_ETH_ALEN], const uint8_t *saddr,
+		      uint8_t ttl);
+
+/*
+ * Write one frame into out (at least t->len bytes) addressed to dst_mac /
+ * daddr:dport from sport, with the given sequence and acknowledgment
+ * numbers (ack is 0 for SYN and RST), both checksums complete.  Returns the
+ * frame length.
+ */
+uint32_t pkt_build(const struct pkt_template *t, uint8_t *out,
+		   const uint8_t dst_mac[PKT_ETH_ALEN], const uint8_t *daddr,
+		   uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack);
+
+struct pkt_reply {
+	uint8_t family;
+	uint8_t flags; /* TCP flags (the low 8 bits) */
+	uint8_t src_mac[PKT_ETH_ALEN]; /* the hop that sent it: RST goes back */
+	uint8_t saddr[16];
+	uint8_t daddr[16];
+	uint16_t sport;
+	uint16_t dport;
+	uint32_t seq;
+	uint32_t ack;
+};
+
+/*
+ * Parse an Ethernet frame of len bytes into r.  0 for a well-formed TCP
+ * segment over IPv4 or IPv6; otherwise, without reading past len:
+ *   -EMSGSIZE        truncated: shorter than its headers or lengths say;
+ *   -EBADMSG         malformed: bad version, IHL, data offset, a length
+ *                    field smaller than the headers, a bad IPv4 checksum;
+ *   -EPROTONOSUPPORT not IPv4/IPv6, or not TCP;
+ *   -EOPNOTSUPP      an IPv4 fragment or an IPv6 extension header.
+ * r is unspecified after an error.
+ */
+int pkt_parse(const uint8_t *frame, size_t len, struct pkt_reply *r);
+
+/*
+ * One's-complement sum of len bytes as big-endian 16-bit words (an odd last
+ * byte is padded with zero), added to sum and not folded: the building
+ * block of the Internet checksum (RFC 1071).
+ */
+uint32_t pkt_csum_add(uint32_t sum, const uint8_t *p, size_t len);
+
+/* Fold a sum to 16 bits and complement it: the checksum field's value. */
+uint16_t pkt_csum_fold(uint32_t sum);
+
+#endif

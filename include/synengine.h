@@ -1,0 +1,177 @@
+/*
+ * synengine.h - the SYN scan engine: crafted SYNs out, replies judged by
+ * their SYN cookie, over AF_XDP or AF_PACKET.  Same shape as engine.h (the
+ * connect engine) and the same results, so that scan.c drives either
+ * through one small table of functions.
+ *
+ * A probe prepared with synengine_prep takes one of a fixed number of
+ * slots (the concurrency) and is keyed by (target address, port) in an
+ * open-addressing index sized at synengine_new.  Its frame is built from a
+ * per-family template at the next synengine_run and goes out in one burst
+ * with the rest; the attempt's timeout starts then.  A reply is first
+ * proven to answer one of our SYNs - its acknowledgment number minus one
+ * must equal the SipHash cookie of its own 4-tuple (cookie.h) - and only
+ * then looked up in the index.  SYN-ACK: ENGINE_OPEN, and a RST goes back
+ * so the target does not keep a half-open connection; RST: ENGINE_CLOSED;
+ * nothing by the deadline: ENGINE_TIMEOUT (scan.c retries or reports
+ * filtered, exactly as with -sT).
+ *
+ * Late answers (a valid reply for an attempt that already timed out) are
+ * not lost: the timed-out probe's key stays in the index as a "linger"
+ * record (a FIFO of as many records as slots), and a reply that finds it
+ * is remembered there.  When the scheduler hands out the retry of that
+ * probe, synengine_prep completes it at once with the remembered answer,
+ * without sending anything (rtt_ns 0: no RTT sample from a late answer).
+ * scan.c therefore needs no special case: every result belongs to the
+ * attempt it was prepared for, and the scheduler's counts stay exact.  A
+ * late answer to the final attempt (the probe is already reported
+ * filtered) is only counted (stats.rx_late - stats.late_delivered).
+ * Duplicates of a reply after its slot completed are counted and ignored.
+ *
+ * Next hop: each target's route is asked of the kernel once (neigh.h) and
+ * the next hop's MAC read from the neighbour table; when absent, the
+ * kernel is asked to resolve it (NTF_USE) and the probe waits in its slot
+ * - not yet sent, its timeout not yet running - until a neighbour
+ * notification (or a poll every SYNENGINE_NEIGH_POLL_NS) brings the MAC.
+ * If resolution fails (SYNENGINE_NEIGH_WAIT_NS), the probe completes as
+ * ENGINE_UNREACH with -EHOSTUNREACH, as a connect() would; no route at all
+ * is ENGINE_UNREACH with -ENETUNREACH.  Targets whose route leaves by
+ * another interface (-EXDEV), local addresses of this host
+ * (-EADDRNOTAVAIL) and targets of a family without a source address
+ * (-EADDRNOTAVAIL) complete as ENGINE_ERROR: -sT can scan them, -sS not.
+ *
+ * Loopback: IPv6 (::1) works through AF_PACKET on lo; IPv4 cannot, because
+ * the kernel drops frames injected on lo from a local IPv4 source as
+ * martians - synengine_new refuses an IPv4 hint on lo with -EOPNOTSUPP.
+ *
+ * Hot path (prep, run): no allocation; run makes one TX burst, one poll
+ * and batched RX; prep makes netlink round trips only the first time a
+ * target host (or next hop) is seen.  Single-threaded.
+ */
+#ifndef RINGSCAN_SYNENGINE_H
+#define RINGSCAN_SYNENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "engine.h"
+#include "neigh.h"
+#include "sched.h"
+#include "xsk.h"
+
+/*
+ * Default source ports: just above Linux's default ephemeral range
+ * (32768-60999), so the kernel never picks one of them for a connection
+ * of its own while AF_XDP steals their replies.
+ */
+#define SYNENGINE_SPORT_LO 61000
+#define SYNENGINE_SPORT_HI 61999
+#define SYNENGINE_TTL 64
+/* A next hop not resolved after this is unreachable (ARP: 3 x 1 s). */
+#define SYNENGINE_NEIGH_WAIT_NS 3500000000ULL
+/* Re-ask the kernel about unresolved next hops this often. */
+#define SYNENGINE_NEIGH_POLL_NS 250000000ULL
+/* A failed next hop is not asked again for this long. */
+#define SYNENGINE_NEIGH_FAILED_NS 30000000000ULL
+/* Direct-mapped caches of routes (per target) and next hops. */
+#define SYNENGINE_ROUTE_CACHE 65536
+#define SYNENGINE_NEIGH_CACHE 4096
+/* RSTs waiting for a TX frame; beyond, the target's SYN-ACK retry gets one. */
+#define SYNENGINE_RST_QUEUE 1024
+/* Frames read per synengine_run before returning results. */
+#define SYNENGINE_RX_BUDGET 4096
+
+enum synengine_kind {
+	SYNENGINE_AUTO, /* AF_XDP, else AF_PACKET */
+	SYNENGINE_XDP,
+	SYNENGINE_PACKET,
+};
+
+struct synengine_config {
+	uint32_t slots; /* probes in flight at most */
+	const char *ifname; /* NULL: the interface of the route to hint */
+	const struct rs_addr *hint; /* a target (the first one) */
+	const struct rs_addr *src4; /* NULL: route's source, else the link's */
+	const struct rs_addr *src6;
+	uint16_t sport_lo, sport_hi; /* both 0: SYNENGINE_SPORT_LO..HI */
+	enum synengine_kind kind;
+	enum xsk_mode xdp_mode; /* with XDP: native, skb or either */
+	uint8_t ttl; /* 0: SYNENGINE_TTL */
+};
+
+struct synengine_info {
+	uint32_t slots;
+	enum synengine_kind kind; /* SYNENGINE_XDP or SYNENGINE_PACKET */
+	const char *name; /* "xdp" or "packet" */
+	int xdp_err; /* AUTO chose AF_PACKET because AF_XDP said this */
+	struct xsk_info xdp; /* when kind is SYNENGINE_XDP */
+	char ifname[NEIGH_IFNAMSIZ];
+	int ifindex;
+	bool has_src4, has_src6;
+	struct rs_addr src4, src6;
+	uint16_t sport_lo, sport_hi;
+};
+
+struct synengine_stats {
+	uint64_t tx_syn; /* SYNs built and queued to the link */
+	uint64_t tx_rst; /* RSTs for SYN-ACKs */
+	uint64_t rst_dropped; /* RST queue full */
+	uint64_t rx_frames; /* frames the link handed over */
+	uint64_t rx_malformed; /* refused by pkt_parse */
+	uint64_t rx_foreign; /* not to our address/ports, or not a reply */
+	uint64_t rx_bad_cookie; /* ack does not match: forged or stray */
+	uint64_t rx_answers; /* validated replies matched to a slot */
+	uint64_t rx_late; /* validated replies for a timed-out attempt */
+	uint64_t late_delivered; /* of those, handed to the attempt's retry */
+	uint64_t rx_unmatched; /* validated, no record: duplicates */
+	uint64_t neigh_lookups; /* route + neighbour netlink queries */
+	uint64_t neigh_solicits;
+	uint64_t neigh_failed; /* probes completed unreachable */
+};
+
+struct synengine;
+
+/*
+ * -EPERM: missing privileges (root, or CAP_NET_RAW for AF_PACKET and
+ * CAP_NET_ADMIN+CAP_BPF for AF_XDP); -ENODEV: no such interface;
+ * -ENETUNREACH: no route to hint; -EADDRNOTAVAIL: no source address;
+ * -EOPNOTSUPP: not an Ethernet interface, IPv4 over lo, or AF_XDP forced
+ * where it cannot work; -EEXIST/-EBUSY: AF_XDP forced while another XDP
+ * program is attached; -EINVAL: bad config; -ENOMEM.  With SYNENGINE_AUTO,
+ * any AF_XDP failure falls back to AF_PACKET and info->xdp_err says why.
+ */
+int synengine_new(struct synengine **out, const struct synengine_config *cfg,
+		  struct synengine_info *info);
+/* Detaches the XDP program (if any) and frees everything. */
+void synengine_free(struct synengine *e);
+
+uint32_t synengine_idle(const struct synengine *e);
+uint32_t synengine_busy(const struct synengine *e);
+
+/* Copy the probes now in flight (at most max) for a checkpoint. */
+uint32_t synengine_inflight(const struct synengine *e, struct sched_probe *out,
+			    uint32_t max);
+
+/*
+ * Take a slot for one probe to sa (sockaddr_in/in6; copied).  Nothing is
+ * sent before the next synengine_run.  -EBUSY if no slot is free (or the
+ * same address and port is already in flight), -EINVAL for a bad sockaddr.
+ */
+int synengine_prep(struct synengine *e, const struct sched_probe *p,
+		   const struct sockaddr *sa, socklen_t salen,
+		   uint64_t timeout_ns);
+
+/*
+ * Send what was prepared, wait up to wait_ns for replies (0 = do not
+ * wait), judge them and expire deadlines; finished probes are written to
+ * res (at most max; the rest stay for the next call).  Returns the number
+ * of results, or -errno if the link failed (-ENETDOWN ...).
+ */
+int synengine_run(struct synengine *e, uint64_t wait_ns,
+		  struct engine_result *res, uint32_t max);
+
+void synengine_get_stats(const struct synengine *e, struct synengine_stats *st);
+
+#endif

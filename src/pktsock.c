@@ -1,0 +1,310 @@
+/*
+ * pktsock.c - AF_PACKET link for the SYN engine (see pktsock.h).
+ *
+ * The filter is a classic BPF program generated for this scan's addresses
+ * and port range:
+ *
+ *   ethertype IPv4: proto TCP, not a fragment, daddr == src4,
+ *                   port_lo <= dport <= port_hi          -> accept
+ *   ethertype IPv6: next header TCP, daddr == src6 (four words),
+ *                   port_lo <= dport <= port_hi          -> accept
+ *   anything else                                        -> drop
+ *
+ * A family without a source address drops all of its frames.  Jumps are
+ * emitted with symbolic targets and resolved once the program is complete
+ * (classic BPF jumps are forward offsets of at most 255, far more than
+ * this program's length).  The filter only saves work: pkt_parse and the
+ * cookie check still judge every frame that gets through.
+ *
+ * The socket is created with protocol 0, which receives nothing; the
+ * filter is attached and only then is the socket bound to ETH_P_ALL on the
+ * interface.  PACKET_IGNORE_OUTGOING hides our own frames (the filter would
+ * drop them anyway unless we scan ourselves).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "pktsock.h"
+
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23
+#endif
+
+#define PKTSOCK_RCVBUF (4 << 20) /* absorbs a burst of replies */
+#define FILTER_MAX 48
+#define SNAP_ALL 0x40000
+
+/* Symbolic jump targets, resolved by filter_finish. */
+enum { L_NEXT, L_ACCEPT, L_DROP, L_V6 };
+
+struct filter {
+	struct sock_filter ins[FILTER_MAX];
+	uint8_t jt[FILTER_MAX], jf[FILTER_MAX]; /* symbolic targets */
+	unsigned n;
+	unsigned v6; /* index of the IPv6 branch */
+};
+
+struct pktsock {
+	int fd;
+	uint32_t ntx;
+	struct pktsock_stats stats;
+	struct mmsghdr tx_msg[PKTSOCK_BATCH];
+	struct iovec tx_iov[PKTSOCK_BATCH];
+	uint8_t tx_buf[PKTSOCK_BATCH][PKT_FRAME_MAX];
+	struct mmsghdr rx_msg[PKTSOCK_BATCH];
+	struct iovec rx_iov[PKTSOCK_BATCH];
+	uint8_t rx_buf[PKTSOCK_BATCH][PKTSOCK_RX_FRAME];
+};
+
+static void f_stmt(struct filter *f, uint16_t code, uint32_t k)
+{
+	f->ins[f->n] = (struct sock_filter)BPF_STMT(code, k);
+	f->jt[f->n] = f->jf[f->n] = L_NEXT;
+	f->n++;
+}
+
+static void f_jump(struct filter *f, uint16_t code, uint32_t k, uint8_t jt,
+		   uint8_t jf)
+{
+	f->ins[f->n] = (struct sock_filter)BPF_JUMP(code, k, 0, 0);
+	f->jt[f->n] = jt;
+	f->jf[f->n] = jf;
+	f->n++;
+}
+
+/* dport (at offset off from the Ethernet header, or X + off) in range. */
+static void f_ports(struct filter *f, bool indexed, uint32_t off,
+		    const struct pktsock_config *c)
+{
+	f_stmt(f, BPF_LD | BPF_H | (indexed ? BPF_IND : BPF_ABS), off);
+	f_jump(f, BPF_JMP | BPF_JGE | BPF_K, c->port_lo, L_NEXT, L_DROP);
+	f_jump(f, BPF_JMP | BPF_JGT | BPF_K, c->port_hi, L_DROP, L_ACCEPT);
+}
+
+static void filter_build(struct filter *f, const struct pktsock_config *c)
+{
+	uint32_t w;
+
+	f->n = 0;
+	f_stmt(f, BPF_LD | BPF_H | BPF_ABS, 12);
+	f_jump(f, BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, L_NEXT, L_V6);
+	if (c->has_src4) {
+		f_stmt(f, BPF_LD | BPF_B | BPF_ABS, 14 + 9);
+		f_jump(f, BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, L_NEXT,
+		       L_DROP);
+		f_stmt(f, BPF_LD | BPF_H | BPF_ABS, 14 + 6);
+		f_jump(f, BPF_JMP | BPF_JSET | BPF_K, 0x3fff, L_DROP, L_NEXT);
+		memcpy(&w, c->src4.bytes, 4);
+		f_stmt(f, BPF_LD | BPF_W | BPF_ABS, 14 + 16);
+		f_jump(f, BPF_JMP | BPF_JEQ | BPF_K, ntohl(w), L_NEXT, L_DROP);
+		f_stmt(f, BPF_LDX | BPF_B | BPF_MSH, 14);
+		f_ports(f, true, 14 + 2, c);
+	} else {
+		f_stmt(f, BPF_RET | BPF_K, 0);
+	}
+	f->v6 = f->n;
+	f_jump(f, BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, L_NEXT, L_DROP);
+	if (c->has_src6) {
+		f_stmt(f, BPF_LD | BPF_B | BPF_ABS, 14 + 6);
+		f_jump(f, BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, L_NEXT,
+		       L_DROP);
+		for (int i = 0; i < 4; i++) {
+			memcpy(&w, c->src6.bytes + 4 * i, 4);
+			f_stmt(f, BPF_LD | BPF_W | BPF_ABS,
+			       14 + 24 + 4 * (uint32_t)i);
+			f_jump(f, BPF_JMP | BPF_JEQ | BPF_K, ntohl(w), L_NEXT,
+			       L_DROP);
+		}
+		f_ports(f, false, 14 + 40 + 2, c);
+	} else {
+		f_stmt(f, BPF_RET | BPF_K, 0);
+	}
+	/* L_ACCEPT is n, L_DROP is n + 1. */
+	f_stmt(f, BPF_RET | BPF_K, SNAP_ALL);
+	f_stmt(f, BPF_RET | BPF_K, 0);
+}
+
+static uint8_t target(const struct filter *f, unsigned i, uint8_t sym)
+{
+	unsigned to;
+
+	switch (sym) {
+	case L_ACCEPT:
+		to = f->n - 2;
+		break;
+	case L_DROP:
+		to = f->n - 1;
+		break;
+	case L_V6:
+		to = f->v6;
+		break;
+	default:
+		return 0;
+	}
+	return (uint8_t)(to - i - 1);
+}
+
+static void filter_finish(struct filter *f)
+{
+	for (unsigned i = 0; i < f->n; i++) {
+		if (BPF_CLASS(f->ins[i].code) != BPF_JMP)
+			continue;
+		f->ins[i].jt = target(f, i, f->jt[i]);
+		f->ins[i].jf = target(f, i, f->jf[i]);
+	}
+}
+
+int pktsock_new(struct pktsock **out, const struct pktsock_config *cfg)
+{
+	struct sockaddr_ll sll = { 0 };
+	struct sock_fprog prog;
+	struct filter filt;
+	struct pktsock *p;
+	int one = 1, rcvbuf = PKTSOCK_RCVBUF, ret;
+
+	if (cfg->port_lo > cfg->port_hi || cfg->ifindex <= 0)
+		return -EINVAL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (p->fd < 0) {
+		ret = -errno;
+		goto out_free;
+	}
+	filter_build(&filt, cfg);
+	filter_finish(&filt);
+	prog.len = (unsigned short)filt.n;
+	prog.filter = filt.ins;
+	if (setsockopt(p->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+		       sizeof(prog))) {
+		ret = -errno;
+		goto out_close;
+	}
+	/* Best effort: a kernel without these just delivers more. */
+	(void)setsockopt(p->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
+			 sizeof(one));
+	if (setsockopt(p->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)))
+		(void)setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+				 sizeof(rcvbuf));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = cfg->ifindex;
+	if (bind(p->fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		ret = -errno;
+		goto out_close;
+	}
+	for (int i = 0; i < PKTSOCK_BATCH; i++) {
+		p->tx_iov[i].iov_base = p->tx_buf[i];
+		p->tx_msg[i].msg_hdr.msg_iov = &p->tx_iov[i];
+		p->tx_msg[i].msg_hdr.msg_iovlen = 1;
+		p->rx_iov[i].iov_base = p->rx_buf[i];
+		p->rx_iov[i].iov_len = PKTSOCK_RX_FRAME;
+		p->rx_msg[i].msg_hdr.msg_iov = &p->rx_iov[i];
+		p->rx_msg[i].msg_hdr.msg_iovlen = 1;
+	}
+	*out = p;
+	return 0;
+
+out_close:
+	close(p->fd);
+out_free:
+	free(p);
+	return ret;
+}
+
+void pktsock_free(struct pktsock *p)
+{
+	if (!p)
+		return;
+	close(p->fd);
+	free(p);
+}
+
+int pktsock_fd(const struct pktsock *p)
+{
+	return p->fd;
+}
+
+uint8_t *pktsock_tx_frame(struct pktsock *p)
+{
+	return p->ntx < PKTSOCK_BATCH ? p->tx_buf[p->ntx] : NULL;
+}
+
+void pktsock_tx_commit(struct pktsock *p, uint32_t len)
+{
+	p->tx_iov[p->ntx].iov_len = len;
+	p->ntx++;
+}
+
+int pktsock_tx_flush(struct pktsock *p)
+{
+	uint32_t done = 0;
+	int n;
+
+	while (done < p->ntx) {
+		n = sendmmsg(p->fd, p->tx_msg + done, p->ntx - done, 0);
+		if (n > 0) {
+			done += (uint32_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 &&
+		    (errno == ENETDOWN || errno == ENXIO || errno == ENODEV)) {
+			int err = -errno;
+
+			p->stats.tx_errors += p->ntx - done;
+			p->ntx = 0;
+			return err;
+		}
+		/* sendmmsg fails only on the first frame: drop it, go on. */
+		p->stats.tx_errors++;
+		done++;
+	}
+	p->stats.tx_frames += done;
+	n = (int)p->ntx;
+	p->ntx = 0;
+	return n;
+}
+
+int pktsock_rx(struct pktsock *p, struct pkt_frame *f, uint32_t max)
+{
+	uint32_t got = 0;
+	int n;
+
+	if (max > PKTSOCK_BATCH)
+		max = PKTSOCK_BATCH;
+	for (uint32_t i = 0; i < max; i++)
+		p->rx_msg[i].msg_hdr.msg_flags = 0;
+	n = recvmmsg(p->fd, p->rx_msg, max, MSG_DONTWAIT, NULL);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ||
+				       errno == EINTR ?
+			       0 :
+			       -errno;
+	for (int i = 0; i < n; i++) {
+		p->stats.rx_frames++;
+		if (p->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			p->stats.rx_truncated++;
+			continue;
+		}
+		f[got].data = p->rx_buf[i];
+		f[got].len = p->rx_msg[i].msg_len;
+		got++;
+	}
+	return (int)got;
+}
+
+void pktsock_get_stats(const struct pktsock *p, struct pktsock_stats *st)
+{
+	*st = p->stats;
+}
