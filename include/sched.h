@@ -17,8 +17,9 @@
  * default) the per-attempt timeout adapts like TCP's RTO (RFC 6298):
  * srtt + 4 * rttvar from answered probes, clamped to [SCHED_MIN_TIMEOUT_NS,
  * SCHED_MAX_TIMEOUT_NS], starting at SCHED_INIT_TIMEOUT_NS before any
- * sample.  A timed-out attempt is retried after a backoff that doubles each
- * attempt (SCHED_BACKOFF_BASE_NS << attempt, capped) until `retries` extra
+ * sample, and growing by half for each retry of a probe
+ * (sched_attempt_timeout_ns).  A timed-out attempt is retried after a
+ * backoff that doubles each attempt (SCHED_BACKOFF_BASE_NS << attempt, capped) until `retries` extra
  * attempts are spent; then the probe is final (filtered, no-response).
  *
  * Local resource failures (EMFILE, ENFILE, ENOBUFS, EADDRNOTAVAIL) are not
@@ -97,8 +98,16 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 void sched_deferred(struct sched *s, const struct sched_probe *p,
 		    uint64_t now_ns);
 
-/* Timeout to give an attempt sent now. */
+/* Timeout to give a first attempt sent now. */
 uint64_t sched_timeout_ns(const struct sched *s);
+
+/*
+ * Timeout for attempt number `attempt` (0 = first).  Adaptive timeouts grow
+ * by half for each retry (capped at SCHED_MAX_TIMEOUT_NS), the way TCP
+ * backs off its RTO but gentler, so the tail of a scan stays short; a
+ * fixed --timeout is used as given for every attempt.
+ */
+uint64_t sched_attempt_timeout_ns(const struct sched *s, uint32_t attempt);
 
 /*
  * Nanoseconds until sched_next could hand something out (0 = now);

@@ -513,7 +513,8 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 			len = addr_to_sockaddr(&a, port, &ss);
 			if (se.prep(se.e, &probes[i],
 					(struct sockaddr *)&ss, len,
-					sched_timeout_ns(c.sched)))
+					sched_attempt_timeout_ns(
+						c.sched, probes[i].attempt)))
 				sched_deferred(c.sched, &probes[i], now);
 		}
 

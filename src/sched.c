@@ -293,6 +293,19 @@ uint64_t sched_timeout_ns(const struct sched *s)
 	return rto;
 }
 
+uint64_t sched_attempt_timeout_ns(const struct sched *s, uint32_t attempt)
+{
+	uint64_t t = sched_timeout_ns(s);
+
+	if (s->cfg.timeout_ns || !s->have_rtt)
+		return t;
+	/* x1.5 per retry: a path that stalls for a moment (a busy router, a
+	 * starved emulator) cannot time out every attempt of a probe. */
+	for (uint32_t a = 0; a < attempt && t < SCHED_MAX_TIMEOUT_NS; a++)
+		t += t / 2;
+	return t < SCHED_MAX_TIMEOUT_NS ? t : SCHED_MAX_TIMEOUT_NS;
+}
+
 uint64_t sched_wake_ns(const struct sched *s, uint64_t now_ns)
 {
 	uint64_t ready, token;

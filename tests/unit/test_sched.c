@@ -523,8 +523,19 @@ static void test_adaptive_timeout(void **state)
 	/* Fast answers: floored at the minimum. */
 	s = new_sched(&c);
 	assert_int_equal(sched_next(s, T0, out, 64), 64);
+	/* Before any sample every attempt waits the initial timeout. */
+	assert_int_equal(sched_attempt_timeout_ns(s, 3), SCHED_INIT_TIMEOUT_NS);
 	sched_answered(s, &out[0], 10 * MS);
 	assert_int_equal(sched_timeout_ns(s), SCHED_MIN_TIMEOUT_NS);
+	/* Retries back off by half each: 100, 150, 225, 337.5 ms... */
+	assert_int_equal(sched_attempt_timeout_ns(s, 0), 100 * MS);
+	assert_int_equal(sched_attempt_timeout_ns(s, 1), 150 * MS);
+	assert_int_equal(sched_attempt_timeout_ns(s, 2), 225 * MS);
+	assert_int_equal(sched_attempt_timeout_ns(s, 3), 337500 * 1000ULL);
+	/* ...up to the ceiling, however many retries. */
+	assert_int_equal(sched_attempt_timeout_ns(s, 7), SCHED_MAX_TIMEOUT_NS);
+	assert_int_equal(sched_attempt_timeout_ns(s, 1000),
+			 SCHED_MAX_TIMEOUT_NS);
 	/* Slow ones (and absurd ones): capped at the maximum. */
 	sched_answered(s, &out[1], 5000 * MS);
 	assert_int_equal(sched_timeout_ns(s), SCHED_MAX_TIMEOUT_NS);
@@ -539,6 +550,8 @@ static void test_adaptive_timeout(void **state)
 	assert_int_equal(sched_next(s, T0, out, 2), 2);
 	sched_answered(s, &out[0], 900 * MS);
 	assert_int_equal(sched_timeout_ns(s), 250 * MS);
+	/* ...and is the same for every attempt: the user asked for it. */
+	assert_int_equal(sched_attempt_timeout_ns(s, 3), 250 * MS);
 	sched_free(s);
 }
 
