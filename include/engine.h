@@ -95,7 +95,8 @@ uint32_t engine_inflight(const struct engine *e, struct sched_probe *out,
  * -EBUSY if no slot is free.
  */
 int engine_prep(struct engine *e, const struct sched_probe *p,
-		const struct sockaddr *sa, socklen_t salen, uint64_t timeout_ns);
+		const struct sockaddr *sa, socklen_t salen,
+		uint64_t timeout_ns);
 
 /*
  * Submit everything prepared and wait up to wait_ns for at least one

@@ -48,8 +48,7 @@ int targets_add(struct targets *t, const char *spec, struct rs_error *err);
  * whole call with err->line set.  -errno if the file cannot be read
  * (err->token holds the path).
  */
-int targets_add_file(struct targets *t, const char *path,
-		     struct rs_error *err);
+int targets_add_file(struct targets *t, const char *path, struct rs_error *err);
 
 /* Exclude a comma-separated list (--exclude). */
 int targets_exclude(struct targets *t, const char *list, struct rs_error *err);
@@ -80,7 +79,7 @@ int targets_index(const struct targets *t, const struct rs_addr *addr,
  * fingerprint it to refuse a resume whose targets changed).
  */
 size_t targets_range_count(const struct targets *t);
-void targets_range(const struct targets *t, size_t i, int *family,
-		   rs_u128 *lo, rs_u128 *hi);
+void targets_range(const struct targets *t, size_t i, int *family, rs_u128 *lo,
+		   rs_u128 *hi);
 
 #endif

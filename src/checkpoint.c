@@ -30,8 +30,9 @@
 #include "checkpoint.h"
 #include "version.h"
 
-static const uint8_t ckpt_magic[8] = { 'R', 'S', 'C', 'K', 'P', 'T', '\r',
-				       '\n' };
+static const uint8_t ckpt_magic[8] = {
+	'R', 'S', 'C', 'K', 'P', 'T', '\r', '\n'
+};
 
 #define CKPT_VERSION_LEN 16
 
@@ -138,13 +139,11 @@ static void write_body(struct wbuf *w, const struct checkpoint *c)
 		w_u64(w, c->pending[i].probe);
 		w_u32(w, c->pending[i].attempt);
 	}
-	for (pg = store_next_page(c->store, 0);
-	     pg < store_page_count(c->store);
+	for (pg = store_next_page(c->store, 0); pg < store_page_count(c->store);
 	     pg = store_next_page(c->store, pg + 1))
 		npages++;
 	w_u64(w, npages);
-	for (pg = store_next_page(c->store, 0);
-	     pg < store_page_count(c->store);
+	for (pg = store_next_page(c->store, 0); pg < store_page_count(c->store);
 	     pg = store_next_page(c->store, pg + 1)) {
 		w_u64(w, pg);
 		w_bytes(w, store_page(c->store, pg), STORE_PAGE_BYTES);
@@ -285,22 +284,25 @@ int checkpoint_parse(const uint8_t *buf, size_t len, struct checkpoint *c,
 		     (uint32_t)buf[len - 1] << 24;
 	if ((uint32_t)crc32(crc32(0, Z_NULL, 0), buf, (uInt)(len - 4)) !=
 	    crc_stored)
-		return bad(err,
-			   "checkpoint is truncated or corrupted (checksum mismatch); start the scan again");
+		return bad(
+			err,
+			"checkpoint is truncated or corrupted (checksum mismatch); start the scan again");
 	r.left = len - 4;
 
 	r_bytes(&r, sizeof(ckpt_magic));
 	if (r_u32(&r) != CHECKPOINT_FORMAT)
-		return bad(err,
-			   "checkpoint format from another ringscan version; start the scan again");
+		return bad(
+			err,
+			"checkpoint format from another ringscan version; start the scan again");
 	b = r_bytes(&r, CKPT_VERSION_LEN);
 	if (!b)
 		return bad(err, "checkpoint is truncated");
 	memcpy(version, b, CKPT_VERSION_LEN);
 	version[CKPT_VERSION_LEN] = '\0';
 	if (strcmp(version, RINGSCAN_VERSION))
-		return bad(err,
-			   "checkpoint written by another ringscan version; resume with that version or start again");
+		return bad(
+			err,
+			"checkpoint written by another ringscan version; resume with that version or start again");
 	c->fingerprint = r_u64(&r);
 	c->nprobes = r_u64(&r);
 	c->shard_index = r_u32(&r);
@@ -339,8 +341,7 @@ int checkpoint_parse(const uint8_t *buf, size_t len, struct checkpoint *c,
 		ret = bad(err, "checkpoint pending list is damaged");
 		goto out_release;
 	}
-	c->pending = calloc(c->npending ? c->npending : 1,
-			    sizeof(*c->pending));
+	c->pending = calloc(c->npending ? c->npending : 1, sizeof(*c->pending));
 	if (!c->pending) {
 		ret = -ENOMEM;
 		goto out_release;

@@ -82,10 +82,10 @@ void cli_fail(const char *fmt, ...)
 static void fail_parse(const char *what, const struct rs_error *err)
 {
 	if (err->line)
-		cli_fail("%s '%s' (line %lu): %s", what, err->token,
-			   err->line, err->reason ? err->reason : "invalid");
+		cli_fail("%s '%s' (line %lu): %s", what, err->token, err->line,
+			 err->reason ? err->reason : "invalid");
 	cli_fail("%s '%s': %s", what, err->token,
-		   err->reason ? err->reason : "invalid");
+		 err->reason ? err->reason : "invalid");
 }
 
 uint64_t cli_parse_uint(const char *opt, const char *s, uint64_t min,
@@ -96,14 +96,14 @@ uint64_t cli_parse_uint(const char *opt, const char *s, uint64_t min,
 
 	if (!*s || *s < '0' || *s > '9')
 		cli_fail("%s '%s': expected a whole number from %llu to %llu",
-			   opt, s, (unsigned long long)min,
-			   (unsigned long long)max);
+			 opt, s, (unsigned long long)min,
+			 (unsigned long long)max);
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno || *end || v < min || v > max)
 		cli_fail("%s '%s': expected a whole number from %llu to %llu",
-			   opt, s, (unsigned long long)min,
-			   (unsigned long long)max);
+			 opt, s, (unsigned long long)min,
+			 (unsigned long long)max);
 	return v;
 }
 
@@ -133,13 +133,11 @@ const char *cli_short_value(const char *opt, int argc, char **argv, int *i)
 
 static void set_all_outputs(struct cli *cli, const char *base)
 {
-	static const char *const ext[4] = { ".nmap", ".xml", ".gnmap",
-					    ".csv" };
+	static const char *const ext[4] = { ".nmap", ".xml", ".gnmap", ".csv" };
 
 	for (int k = 0; k < 4; k++)
-		if (snprintf(cli->oa_paths[k], sizeof(cli->oa_paths[k]),
-			     "%s%s", base,
-			     ext[k]) >= (int)sizeof(cli->oa_paths[k]))
+		if (snprintf(cli->oa_paths[k], sizeof(cli->oa_paths[k]), "%s%s",
+			     base, ext[k]) >= (int)sizeof(cli->oa_paths[k]))
 			cli_fail("-oA '%s': name too long", base);
 	cli->out.normal_path = cli->oa_paths[0];
 	cli->out.xml_path = cli->oa_paths[1];
@@ -170,8 +168,8 @@ static void parse_source_ports(struct cli *cli, const char *v)
 	char lo[8];
 
 	if (!dash) {
-		cli->syn.sport_lo = (uint16_t)cli_parse_uint("--source-port", v,
-							     1, 65535);
+		cli->syn.sport_lo =
+			(uint16_t)cli_parse_uint("--source-port", v, 1, 65535);
 		cli->syn.sport_hi = cli->syn.sport_lo;
 	} else {
 		if ((size_t)(dash - v) >= sizeof(lo) || dash == v)
@@ -203,9 +201,10 @@ static void parse_shards(struct cli *cli, const char *v)
 	k[slash - v] = '\0';
 	cli->scan.shard_count =
 		(uint32_t)cli_parse_uint("--shards", slash + 1, 1, 65535);
-	cli->scan.shard_index = (uint32_t)cli_parse_uint("--shards", k, 1,
-						     cli->scan.shard_count) -
-				1;
+	cli->scan.shard_index =
+		(uint32_t)cli_parse_uint("--shards", k, 1,
+					 cli->scan.shard_count) -
+		1;
 	cli->shard_slash = true;
 }
 
@@ -255,16 +254,18 @@ static void parse_args(struct cli *cli, struct targets *t,
 			exit(0);
 		} else if (!strncmp(a, "-p", 2) && a[1] == 'p' &&
 			   strncmp(a, "--", 2)) {
-			cli->ports_spec = a[2] ? a + 2 :
-						 cli_short_value("-p", argc, argv, &i);
+			cli->ports_spec =
+				a[2] ? a + 2 :
+				       cli_short_value("-p", argc, argv, &i);
 			ports_given = true;
 		} else if (!strcmp(a, "-sT")) {
 			cli->scan.type = SCAN_CONNECT;
 		} else if (!strcmp(a, "-sS")) {
 			cli->scan.type = SCAN_SYN;
 		} else if (!strncmp(a, "-s", 2) && a[2]) {
-			cli_fail("scan type '%s' is not supported; use -sT (TCP connect) or -sS (TCP SYN)",
-				 a);
+			cli_fail(
+				"scan type '%s' is not supported; use -sT (TCP connect) or -sS (TCP SYN)",
+				a);
 		} else if (!strcmp(a, "-e") ||
 			   (v = cli_long_value(a, "--interface", argc, argv,
 					       &i))) {
@@ -290,8 +291,9 @@ static void parse_args(struct cli *cli, struct targets *t,
 			else if (!strcmp(v, "auto"))
 				cli->syn.kind = SYNENGINE_AUTO;
 			else
-				cli_fail("--engine '%s': expected xdp, packet or auto",
-					 v);
+				cli_fail(
+					"--engine '%s': expected xdp, packet or auto",
+					v);
 			cli->syn_only_opt = "--engine";
 		} else if ((v = cli_long_value(a, "--xdp-mode", argc, argv,
 					       &i))) {
@@ -302,11 +304,13 @@ static void parse_args(struct cli *cli, struct targets *t,
 			else if (!strcmp(v, "auto"))
 				cli->syn.xdp_mode = XSK_MODE_AUTO;
 			else
-				cli_fail("--xdp-mode '%s': expected native, skb or auto",
-					 v);
+				cli_fail(
+					"--xdp-mode '%s': expected native, skb or auto",
+					v);
 			cli->syn_only_opt = "--xdp-mode";
 		} else if (!strcmp(a, "-oN")) {
-			cli->out.normal_path = cli_short_value(a, argc, argv, &i);
+			cli->out.normal_path =
+				cli_short_value(a, argc, argv, &i);
 		} else if (!strcmp(a, "-oC")) {
 			cli->out.csv_path = cli_short_value(a, argc, argv, &i);
 		} else if (!strcmp(a, "-oJ")) {
@@ -316,69 +320,81 @@ static void parse_args(struct cli *cli, struct targets *t,
 		} else if (!strcmp(a, "-oG")) {
 			cli->out.grep_path = cli_short_value(a, argc, argv, &i);
 		} else if (!strcmp(a, "-oA")) {
-			set_all_outputs(cli, cli_short_value(a, argc, argv, &i));
+			set_all_outputs(cli,
+					cli_short_value(a, argc, argv, &i));
 		} else if (!strncmp(a, "-o", 2) && a[1] == 'o') {
-			cli_fail("output option '%s' is not supported; use -oN, -oC, -oJ, -oX, -oG or -oA",
-				   a);
+			cli_fail(
+				"output option '%s' is not supported; use -oN, -oC, -oJ, -oX, -oG or -oA",
+				a);
 		} else if (!strcmp(a, "-iL")) {
 			v = cli_short_value(a, argc, argv, &i);
 			if ((ret = targets_add_file(t, v, &err))) {
 				if (ret != -EINVAL && ret != -E2BIG)
 					cli_fail("-iL '%s': %s", v,
-						   strerror(-ret));
+						 strerror(-ret));
 				fail_parse("target", &err);
 			}
 			have_targets = true;
 		} else if ((v = cli_long_value(a, "--excludefile", argc, argv,
-					   &i))) {
+					       &i))) {
 			if ((ret = targets_exclude_file(t, v, &err))) {
 				if (ret != -EINVAL && ret != -E2BIG)
 					cli_fail("--excludefile '%s': %s", v,
-						   strerror(-ret));
+						 strerror(-ret));
 				fail_parse("exclude", &err);
 			}
-		} else if ((v = cli_long_value(a, "--exclude", argc, argv, &i))) {
+		} else if ((v = cli_long_value(a, "--exclude", argc, argv,
+					       &i))) {
 			if (targets_exclude(t, v, &err))
 				fail_parse("exclude", &err);
 		} else if ((v = cli_long_value(a, "--rate", argc, argv, &i)) ||
-			   (v = cli_long_value(a, "--max-rate", argc, argv, &i))) {
-			cli->scan.rate = cli_parse_uint("--rate", v, 0, 100000000);
+			   (v = cli_long_value(a, "--max-rate", argc, argv,
+					       &i))) {
+			cli->scan.rate =
+				cli_parse_uint("--rate", v, 0, 100000000);
 		} else if ((v = cli_long_value(a, "--concurrency", argc, argv,
-					   &i))) {
+					       &i))) {
 			cli->scan.concurrency = (uint32_t)cli_parse_uint(
 				"--concurrency", v, 1, 1000000);
 			cli->concurrency_set = true;
-		} else if ((v = cli_long_value(a, "--timeout", argc, argv, &i))) {
+		} else if ((v = cli_long_value(a, "--timeout", argc, argv,
+					       &i))) {
 			cli->scan.timeout_ns =
 				cli_parse_uint("--timeout", v, 1, 3600000) *
 				1000000ULL;
-		} else if ((v = cli_long_value(a, "--retries", argc, argv, &i)) ||
+		} else if ((v = cli_long_value(a, "--retries", argc, argv,
+					       &i)) ||
 			   (v = cli_long_value(a, "--max-retries", argc, argv,
-					   &i))) {
-			cli->scan.retries =
-				(uint32_t)cli_parse_uint("--retries", v, 0, 100);
+					       &i))) {
+			cli->scan.retries = (uint32_t)cli_parse_uint(
+				"--retries", v, 0, 100);
 		} else if ((v = cli_long_value(a, "--seed", argc, argv, &i))) {
-			cli->scan.seed = cli_parse_uint("--seed", v, 0, UINT64_MAX);
+			cli->scan.seed =
+				cli_parse_uint("--seed", v, 0, UINT64_MAX);
 			cli->seed_set = true;
-		} else if ((v = cli_long_value(a, "--shards", argc, argv, &i))) {
+		} else if ((v = cli_long_value(a, "--shards", argc, argv,
+					       &i))) {
 			parse_shards(cli, v);
 		} else if ((v = cli_long_value(a, "--shard", argc, argv, &i))) {
-			cli->scan.shard_index =
-				(uint32_t)cli_parse_uint("--shard", v, 0, 65535);
+			cli->scan.shard_index = (uint32_t)cli_parse_uint(
+				"--shard", v, 0, 65535);
 			cli->shard_zmap = true;
 		} else if ((v = cli_long_value(a, "--checkpoint", argc, argv,
-					   &i))) {
+					       &i))) {
 			cli->checkpoint_path = v;
 		} else if ((v = cli_long_value(a, "--checkpoint-interval", argc,
-					   argv, &i))) {
+					       argv, &i))) {
 			cli->scan.checkpoint_ns =
 				cli_parse_uint("--checkpoint-interval", v, 100,
-					   86400000) *
+					       86400000) *
 				1000000ULL;
-		} else if ((v = cli_long_value(a, "--resume", argc, argv, &i))) {
-			cli_fail("--resume '%s' must be the only option (the scan's options come from the checkpoint); -v may be added",
-				   v);
-		} else if ((v = cli_long_value(a, "--states", argc, argv, &i))) {
+		} else if ((v = cli_long_value(a, "--resume", argc, argv,
+					       &i))) {
+			cli_fail(
+				"--resume '%s' must be the only option (the scan's options come from the checkpoint); -v may be added",
+				v);
+		} else if ((v = cli_long_value(a, "--states", argc, argv,
+					       &i))) {
 			if (output_parse_states(v, &cli->out.states, &err))
 				fail_parse("--states", &err);
 		} else if (!strcmp(a, "--open")) {
@@ -391,25 +407,29 @@ static void parse_args(struct cli *cli, struct targets *t,
 			   strspn(a + 1, "v") == strlen(a + 1)) {
 			cli->verbose += (int)strlen(a + 1);
 		} else {
-			cli_fail("unknown option '%s'; see ringscan --help",
-				   a);
+			cli_fail("unknown option '%s'; see ringscan --help", a);
 		}
 	}
 
 	if (!have_targets)
-		cli_fail("no targets given; for example: ringscan -p 1-1024 127.0.0.1");
+		cli_fail(
+			"no targets given; for example: ringscan -p 1-1024 127.0.0.1");
 	if (cli->syn_only_opt && cli->scan.type != SCAN_SYN)
-		cli_fail("%s only applies to SYN scans; add -sS", cli->syn_only_opt);
+		cli_fail("%s only applies to SYN scans; add -sS",
+			 cli->syn_only_opt);
 	if (cli->scan.type == SCAN_SYN && !cli->concurrency_set)
 		cli->scan.concurrency = CLI_DEFAULT_SYN_CONCURRENCY;
 	if (cli->shard_slash && cli->shard_zmap)
-		cli_fail("--shard: use either --shards K/N (1-based) or --shards N --shard I (0-based), not both");
+		cli_fail(
+			"--shard: use either --shards K/N (1-based) or --shards N --shard I (0-based), not both");
 	if (cli->scan.shard_count > 1 && !cli->seed_set)
-		cli_fail("--shards %u: give every shard the same --seed N, or the parts will not fit together",
-			 cli->scan.shard_count);
+		cli_fail(
+			"--shards %u: give every shard the same --seed N, or the parts will not fit together",
+			cli->scan.shard_count);
 	if (cli->scan.shard_index >= cli->scan.shard_count)
-		cli_fail("--shard %u: must be below the shard count %u (zmap counts from 0; --shards K/N counts from 1)",
-			   cli->scan.shard_index, cli->scan.shard_count);
+		cli_fail(
+			"--shard %u: must be below the shard count %u (zmap counts from 0; --shards K/N counts from 1)",
+			cli->scan.shard_index, cli->scan.shard_count);
 	if (ports_given) {
 		/* nmap's "-p-" arrives here as "-". */
 		if (ports_parse(cli->ports_spec, svc, pl, &err))
@@ -454,17 +474,19 @@ void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
 
 	ret = targets_finalize(cs->targets);
 	if (ret == -E2BIG)
-		cli_fail("too many target hosts (more than %llu); narrow the ranges",
-			 (unsigned long long)TARGETS_MAX_HOSTS);
+		cli_fail(
+			"too many target hosts (more than %llu); narrow the ranges",
+			(unsigned long long)TARGETS_MAX_HOSTS);
 	else if (ret)
 		cli_fail("targets: %s", strerror(-ret));
 	if (!targets_count(cs->targets))
 		cli_fail("no targets left to scan after --exclude");
 	cs->nprobes = targets_count(cs->targets) * cs->ports->count;
 	if (cs->nprobes > CLI_MAX_PROBES)
-		cli_fail("%llu hosts x %u ports is too large a scan (max %llu probes); narrow targets or ports",
-			 (unsigned long long)targets_count(cs->targets),
-			 cs->ports->count, (unsigned long long)CLI_MAX_PROBES);
+		cli_fail(
+			"%llu hosts x %u ports is too large a scan (max %llu probes); narrow targets or ports",
+			(unsigned long long)targets_count(cs->targets),
+			cs->ports->count, (unsigned long long)CLI_MAX_PROBES);
 	cs->fingerprint = checkpoint_fingerprint(cs->targets, cs->ports,
 						 cs->cli.scan.seed,
 						 cs->cli.scan.shard_count);

@@ -324,8 +324,7 @@ int engine_prep(struct engine *e, const struct sched_probe *p,
 	s->busy = true;
 
 	sqe = io_uring_get_sqe(&e->ring);
-	io_uring_prep_socket_direct(sqe, sa->sa_family, SOCK_STREAM, 0, idx,
-				    0);
+	io_uring_prep_socket_direct(sqe, sa->sa_family, SOCK_STREAM, 0, idx, 0);
 	sqe->flags |= IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS;
 	sqe->user_data = ud_pack(OP_SOCKET, s->gen, idx);
 
@@ -439,8 +438,7 @@ int engine_run(struct engine *e, uint64_t wait_ns, struct engine_result *res,
 		return ret;
 
 	now = clock_now_ns();
-	io_uring_for_each_cqe(&e->ring, head, cqe)
-	{
+	io_uring_for_each_cqe(&e->ring, head, cqe) {
 		uint64_t ud = cqe->user_data;
 		uint32_t idx = (uint32_t)ud;
 		uint32_t gen = (uint32_t)(ud >> 32) & UD_GEN_MASK;

@@ -126,8 +126,9 @@ static void hook_syn(void *p, const struct synengine_info *info)
 		fprintf(stderr,
 			"ringscan: engine AF_XDP on %s: %s mode, %s, %s, %u queue(s), %u slots, source ports %u-%u\n",
 			info->ifname, info->xdp.attach, info->xdp.bind,
-			info->xdp.dispatcher ? "libxdp dispatcher" :
-					       "single program (no bpffs for libxdp's dispatcher)",
+			info->xdp.dispatcher ?
+				"libxdp dispatcher" :
+				"single program (no bpffs for libxdp's dispatcher)",
 			info->xdp.queues, info->slots, info->sport_lo,
 			info->sport_hi);
 	else
@@ -189,8 +190,9 @@ static const char *resume_arg(int argc, char **argv, int *verbose)
 			others++;
 	}
 	if (path && others)
-		cli_fail("--resume '%s' must be the only option (the scan's options come from the checkpoint); -v may be added",
-			   path);
+		cli_fail(
+			"--resume '%s' must be the only option (the scan's options come from the checkpoint); -v may be added",
+			path);
 	return path;
 }
 
@@ -245,15 +247,17 @@ int main(int argc, char **argv)
 		if (cs.fingerprint != res.ck.fingerprint ||
 		    cs.nprobes != res.ck.nprobes ||
 		    cs.cli.scan.shard_index != res.ck.shard_index)
-			cli_fail("--resume '%s': its targets or ports no longer mean the same scan (a host name resolves elsewhere, or an -iL file changed); start a new scan",
-				   resume_path);
+			cli_fail(
+				"--resume '%s': its targets or ports no longer mean the same scan (a host name resolves elsewhere, or an -iL file changed); start a new scan",
+				resume_path);
 		/* Keep saving where we resumed from. */
 		cs.cli.checkpoint_path = resume_path;
 		cs.cli.scan.resume = &res.pos;
 	}
 
 	if (cs.cli.dry_run) {
-		scan_dry_run(&cs.cli.scan, cs.targets, cs.ports, print_probe, NULL);
+		scan_dry_run(&cs.cli.scan, cs.targets, cs.ports, print_probe,
+			     NULL);
 		goto out_free;
 	}
 
@@ -333,7 +337,8 @@ int main(int argc, char **argv)
 	if (rc.progress_shown)
 		fputs("\r\033[K", stderr);
 	if (ret) {
-		fprintf(stderr, "ringscan: %s\n", cli_engine_error(cs.cli.scan.type, ret));
+		fprintf(stderr, "ringscan: %s\n",
+			cli_engine_error(cs.cli.scan.type, ret));
 		status = EXIT_RUNTIME;
 		goto out_free_store;
 	}
@@ -387,12 +392,14 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"ringscan: note: %llu probes could not be sent by -sS from %s (target routed through another interface, a local address, or no source address of its family); scan those with -sT\n",
 			(unsigned long long)sum.errors,
-			cs.cli.syn.ifname ? cs.cli.syn.ifname : "this interface");
+			cs.cli.syn.ifname ? cs.cli.syn.ifname :
+					    "this interface");
 	if (stop_signal) {
 		fprintf(stderr,
 			"ringscan: stopped by signal %d; results so far were written%s%s\n",
 			(int)stop_signal,
-			cs.cli.checkpoint_path ? "; continue with --resume " : "",
+			cs.cli.checkpoint_path ? "; continue with --resume " :
+						 "",
 			cs.cli.checkpoint_path ? cs.cli.checkpoint_path : "");
 		status = 128 + (int)stop_signal;
 	}

@@ -158,9 +158,16 @@ static int scan_engine_open(const struct scan_config *cfg,
 		ret = synengine_new(&e, &sc, &info);
 		if (ret)
 			return ret;
-		*se = (struct scan_engine){ e,	      syn_idle,	    syn_busy,
-					    syn_prep, syn_run,	    syn_inflight,
-					    syn_free, info.slots };
+		*se = (struct scan_engine){
+			.e = e,
+			.idle = syn_idle,
+			.busy = syn_busy,
+			.prep = syn_prep,
+			.run = syn_run,
+			.inflight = syn_inflight,
+			.free = syn_free,
+			.slots = info.slots,
+		};
 		if (hooks && hooks->syn_ready)
 			hooks->syn_ready(hooks->ctx, &info);
 	} else {
@@ -171,10 +178,16 @@ static int scan_engine_open(const struct scan_config *cfg,
 		ret = engine_new(&e, &ec, &info);
 		if (ret)
 			return ret;
-		*se = (struct scan_engine){ e,	       conn_idle,
-					    conn_busy, conn_prep,
-					    conn_run,  conn_inflight,
-					    conn_free, info.slots };
+		*se = (struct scan_engine){
+			.e = e,
+			.idle = conn_idle,
+			.busy = conn_busy,
+			.prep = conn_prep,
+			.run = conn_run,
+			.inflight = conn_inflight,
+			.free = conn_free,
+			.slots = info.slots,
+		};
 		if (hooks && hooks->engine_ready)
 			hooks->engine_ready(hooks->ctx, &info);
 	}
@@ -491,7 +504,8 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 
 	start = clock_now_ns();
 	next_progress = start + SCAN_PROGRESS_NS;
-	ckpt_every = cfg->checkpoint_ns ? cfg->checkpoint_ns : SCAN_CHECKPOINT_NS;
+	ckpt_every = cfg->checkpoint_ns ? cfg->checkpoint_ns :
+					  SCAN_CHECKPOINT_NS;
 	next_ckpt = start + ckpt_every;
 	while (!*stop && !sched_finished(c.sched)) {
 		uint32_t want, n, i;
@@ -503,39 +517,38 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 		n = want ? sched_next(c.sched, now, probes, want) : 0;
 		for (i = 0; i < n; i++) {
 			uint64_t host = probes[i].probe / ports->count;
-			uint16_t port = ports->port[probes[i].probe %
-						    ports->count];
+			uint16_t port =
+				ports->port[probes[i].probe % ports->count];
 			struct sockaddr_storage ss;
 			struct rs_addr a;
 			socklen_t len;
 
 			targets_get(targets, host, &a);
 			len = addr_to_sockaddr(&a, port, &ss);
-			if (se.prep(se.e, &probes[i],
-					(struct sockaddr *)&ss, len,
-					sched_attempt_timeout_ns(
-						c.sched, probes[i].attempt)))
+			if (se.prep(se.e, &probes[i], (struct sockaddr *)&ss,
+				    len,
+				    sched_attempt_timeout_ns(
+					    c.sched, probes[i].attempt)))
 				sched_deferred(c.sched, &probes[i], now);
 		}
 
-		wait = se.idle(se.e) ? sched_wake_ns(c.sched, now) :
-					     UINT64_MAX;
-		wait = min_u64(wait, next_progress > now ? next_progress - now :
-							   0);
+		wait = se.idle(se.e) ? sched_wake_ns(c.sched, now) : UINT64_MAX;
+		wait = min_u64(wait,
+			       next_progress > now ? next_progress - now : 0);
 		wait = min_u64(wait, SCAN_MAX_WAIT_NS);
 		if (!se.busy(se.e)) {
 			/* Only time can help: a rate token or a retry's due
 			 * time.  Sleep rather than spin. */
 			if (wait) {
 				struct timespec ts = {
-					.tv_sec = (time_t)(wait / 1000000000ULL),
+					.tv_sec =
+						(time_t)(wait / 1000000000ULL),
 					.tv_nsec = (long)(wait % 1000000000ULL),
 				};
 				nanosleep(&ts, NULL);
 			}
 		} else {
-			nres = se.run(se.e, wait ? wait : 0, results,
-					  nres_max);
+			nres = se.run(se.e, wait ? wait : 0, results, nres_max);
 			if (nres < 0) {
 				ret = nres;
 				goto out_free_pending;

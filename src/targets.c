@@ -977,8 +977,8 @@ size_t targets_range_count(const struct targets *t)
 	return t->inc.n;
 }
 
-void targets_range(const struct targets *t, size_t i, int *family,
-		   rs_u128 *lo, rs_u128 *hi)
+void targets_range(const struct targets *t, size_t i, int *family, rs_u128 *lo,
+		   rs_u128 *hi)
 {
 	assert(t->final && i < t->inc.n);
 	*family = t->inc.v[i].family;

@@ -31,7 +31,7 @@
 #define OFF_SHARD_INDEX 44
 #define OFF_SHARD_COUNT 48
 
-static char *argv_fixture[] = { "ringscan", "-p", "1-1000",
+static char *argv_fixture[] = { "ringscan",	"-p",	  "1-1000",
 				"127.0.0.1-40", "--seed", "42" };
 
 static struct store *make_store(uint64_t n)
@@ -126,8 +126,8 @@ static int parse_guarded(const uint8_t *buf, size_t len, struct checkpoint *c,
 
 static void fix_crc(uint8_t *buf, size_t len)
 {
-	uint32_t crc = (uint32_t)crc32(crc32(0, Z_NULL, 0), buf,
-				       (uInt)(len - 4));
+	uint32_t crc =
+		(uint32_t)crc32(crc32(0, Z_NULL, 0), buf, (uInt)(len - 4));
 
 	for (int i = 0; i < 4; i++)
 		buf[len - 4 + (size_t)i] = (uint8_t)(crc >> (8 * i));
@@ -238,8 +238,7 @@ static void test_lying_fields(void **state)
 	(void)state;
 	expect_refused(buf, len, OFF_FORMAT, format2, 4, "format");
 	expect_refused(buf, len, OFF_VERSION, other_version, 16, "version");
-	expect_refused(buf, len, OFF_SHARD_INDEX, shard_big, 4,
-		       "inconsistent");
+	expect_refused(buf, len, OFF_SHARD_INDEX, shard_big, 4, "inconsistent");
 	expect_refused(buf, len, OFF_SHARD_COUNT, zero, 4, "inconsistent");
 	expect_refused(buf, len, OFF_NPROBES, zero, 8, "inconsistent");
 	expect_refused(buf, len, OFF_NPROBES, huge, 8, "inconsistent");

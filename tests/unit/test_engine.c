@@ -61,8 +61,7 @@ static struct engine *new_engine(uint32_t slots, struct engine_info *info)
 }
 
 /* Run until n results arrived or 5 s passed; returns the count. */
-static uint32_t collect(struct engine *e, struct engine_result *res,
-			uint32_t n)
+static uint32_t collect(struct engine *e, struct engine_result *res, uint32_t n)
 {
 	uint64_t end = clock_now_ns() + 5000000000ULL;
 	uint32_t got = 0;
@@ -95,11 +94,11 @@ static void test_open_closed(void **state)
 	cfd = bound_socket(false, 0, &closed_port);
 	a0 = loopback(open_port);
 	a1 = loopback(closed_port);
-	assert_int_equal(engine_prep(e, &p0, (struct sockaddr *)&a0,
-				     sizeof(a0), 1000000000ULL),
+	assert_int_equal(engine_prep(e, &p0, (struct sockaddr *)&a0, sizeof(a0),
+				     1000000000ULL),
 			 0);
-	assert_int_equal(engine_prep(e, &p1, (struct sockaddr *)&a1,
-				     sizeof(a1), 1000000000ULL),
+	assert_int_equal(engine_prep(e, &p1, (struct sockaddr *)&a1, sizeof(a1),
+				     1000000000ULL),
 			 0);
 	assert_int_equal(engine_busy(e), 2);
 	assert_int_equal(collect(e, res, 2), 2);
