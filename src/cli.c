@@ -455,6 +455,25 @@ static void cli_defaults(struct cli *cli)
 		cli->scan.seed = (uint64_t)time(NULL) ^ (uint64_t)getpid();
 }
 
+/* Every target in 127.0.0.0/8 or ::1. */
+static bool all_loopback(const struct targets *t)
+{
+	size_t n = targets_range_count(t);
+
+	for (size_t i = 0; i < n; i++) {
+		rs_u128 lo, hi;
+		int fam;
+
+		targets_range(t, i, &fam, &lo, &hi);
+		if (fam == AF_INET && (lo >> 24) == 127 && (hi >> 24) == 127)
+			continue;
+		if (fam == AF_INET6 && lo == 1 && hi == 1)
+			continue;
+		return false;
+	}
+	return true;
+}
+
 void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
 {
 	int ret;
@@ -481,6 +500,9 @@ void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
 		cli_fail("targets: %s", strerror(-ret));
 	if (!targets_count(cs->targets))
 		cli_fail("no targets left to scan after --exclude");
+	if (!cs->cli.concurrency_set && cs->cli.scan.type == SCAN_CONNECT &&
+	    all_loopback(cs->targets))
+		cs->cli.scan.concurrency = CLI_DEFAULT_LOOPBACK_CONCURRENCY;
 	cs->nprobes = targets_count(cs->targets) * cs->ports->count;
 	if (cs->nprobes > CLI_MAX_PROBES)
 		cli_fail(
