@@ -12,7 +12,7 @@ set -euo pipefail
 PACKAGES=(
 	build-essential make pkg-config	# compiler, make
 	liburing-dev			# io_uring scanner core
-	libmnl-dev			# netlink helpers
+	libmnl-dev			# netlink helpers (audit: sock_diag)
 	libxdp-dev libbpf-dev		# SYN scan: AF_XDP sockets, XDP loading
 	clang llvm linux-libc-dev	# SYN scan: the XDP program (clang -target bpf)
 	zlib1g-dev			# checkpoint checksums (crc32)
@@ -21,6 +21,7 @@ PACKAGES=(
 	libxml2-utils			# t_xml: xmllint --dtdvalid
 	ndiff				# t_xml: nmap's XML differ
 	nftables			# testbed: filtered ports
+	unhide net-tools		# audit: t_audit_unhide, netstat captures, bench
 	iproute2			# testbed: ip netns, ss
 	procps util-linux coreutils	# ps, kill, timeout, env
 	diffutils gawk			# test comparisons

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit_cli.h"
 #include "checkpoint.h"
 #include "cli.h"
 #include "merge_cli.h"
@@ -215,6 +216,8 @@ int main(int argc, char **argv)
 	time_t start_time;
 	int ret, status = 0;
 
+	if (argc > 1 && !strcmp(argv[1], "audit"))
+		return audit_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "merge"))
 		return merge_main(argc - 1, argv + 1);
 	memset(&res, 0, sizeof(res));
