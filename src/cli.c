@@ -455,25 +455,6 @@ static void cli_defaults(struct cli *cli)
 		cli->scan.seed = (uint64_t)time(NULL) ^ (uint64_t)getpid();
 }
 
-/* Every target in 127.0.0.0/8 or ::1. */
-static bool all_loopback(const struct targets *t)
-{
-	size_t n = targets_range_count(t);
-
-	for (size_t i = 0; i < n; i++) {
-		rs_u128 lo, hi;
-		int fam;
-
-		targets_range(t, i, &fam, &lo, &hi);
-		if (fam == AF_INET && (lo >> 24) == 127 && (hi >> 24) == 127)
-			continue;
-		if (fam == AF_INET6 && lo == 1 && hi == 1)
-			continue;
-		return false;
-	}
-	return true;
-}
-
 void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
 {
 	int ret;
@@ -490,6 +471,7 @@ void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
 	}
 	parse_args(&cs->cli, cs->targets, cs->svc, cs->ports, argc, argv);
 	cs->cli.scan.syn = &cs->cli.syn;
+	cs->cli.out.syn = cs->cli.scan.type == SCAN_SYN;
 
 	ret = targets_finalize(cs->targets);
 	if (ret == -E2BIG)
@@ -500,9 +482,6 @@ void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
 		cli_fail("targets: %s", strerror(-ret));
 	if (!targets_count(cs->targets))
 		cli_fail("no targets left to scan after --exclude");
-	if (!cs->cli.concurrency_set && cs->cli.scan.type == SCAN_CONNECT &&
-	    all_loopback(cs->targets))
-		cs->cli.scan.concurrency = CLI_DEFAULT_LOOPBACK_CONCURRENCY;
 	cs->nprobes = targets_count(cs->targets) * cs->ports->count;
 	if (cs->nprobes > CLI_MAX_PROBES)
 		cli_fail(
@@ -529,7 +508,10 @@ static const char *syn_engine_error(int err)
 	case EACCES:
 		return "-sS needs root (or CAP_NET_RAW, plus CAP_NET_ADMIN and CAP_BPF for AF_XDP); without privileges use -sT";
 	case ENODEV:
-		return "-sS: no such interface (see -e)";
+		return "-sS: no such interface (see -e and 'ip link')";
+	case ENETDOWN:
+	case ENXIO:
+		return "-sS: the interface went down (or was removed) during the scan";
 	case ENETUNREACH:
 		return "-sS: no route to the first target; give -e IF";
 	case EADDRNOTAVAIL:
