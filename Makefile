@@ -72,12 +72,6 @@ $(BUILD)/helpers/%: tests/helpers/%.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
-# synscan drives the SYN engine directly (tests/integration/t_syn_*.sh).
-$(BUILD)/helpers/synscan: tests/helpers/synscan.c $(LIB_OBJS)
-	@mkdir -p $(@D)
-	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_RS)
-
 $(BPF_OBJ): bpf/xdp_scan.bpf.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  BPF     $<")

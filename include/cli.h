@@ -32,6 +32,13 @@
 #define CLI_DEFAULT_CONCURRENCY 4096
 /* -sS keeps no socket per probe: a deeper in-flight table is cheap. */
 #define CLI_DEFAULT_SYN_CONCURRENCY 65536
+/*
+ * -sS must be paced: its in-flight table would otherwise leave in one
+ * burst and overflow queues along the path (measured on the emulated WAN:
+ * unpaced, 42587 frames dropped and 3 ports wrong; at 100000/s none and
+ * faster).  masscan defaults to 100/s, zmap to 10000/s.
+ */
+#define CLI_DEFAULT_SYN_RATE 100000
 #define CLI_DEFAULT_RETRIES 3
 #define CLI_MAX_PROBES (1ULL << 40) /* 256 GiB of store address space */
 
@@ -44,6 +51,7 @@ struct cli {
 	bool shard_zmap; /* --shard I given (zmap's 0-based spelling) */
 	bool shard_slash; /* --shards K/N given (masscan's spelling) */
 	bool seed_set; /* --seed given */
+	bool rate_set; /* --rate given */
 	bool dry_run;
 	bool concurrency_set;
 	int verbose;

@@ -40,7 +40,8 @@ void cli_usage(FILE *f)
 		"  --source-port P|L-H  -sS: source ports (default 61000-61999)\n"
 		"  --engine xdp|packet  -sS: force AF_XDP or AF_PACKET (default auto)\n"
 		"  --xdp-mode native|skb  -sS: XDP attach mode (default: native, else skb)\n"
-		"  --rate N             at most N new probes per second (0 = no limit)\n"
+		"  --rate N             at most N probes per second (0 = no limit;\n"
+		"                       default: no limit for -sT, 100000 for -sS)\n"
 		"  --concurrency N      at most N probes in flight (default %u)\n"
 		"  --timeout MS         per-attempt timeout (default: adaptive,\n"
 		"                       100-1000 ms from measured round trips)\n"
@@ -352,6 +353,7 @@ static void parse_args(struct cli *cli, struct targets *t,
 					       &i))) {
 			cli->scan.rate =
 				cli_parse_uint("--rate", v, 0, 100000000);
+			cli->rate_set = true;
 		} else if ((v = cli_long_value(a, "--concurrency", argc, argv,
 					       &i))) {
 			cli->scan.concurrency = (uint32_t)cli_parse_uint(
@@ -419,6 +421,8 @@ static void parse_args(struct cli *cli, struct targets *t,
 			 cli->syn_only_opt);
 	if (cli->scan.type == SCAN_SYN && !cli->concurrency_set)
 		cli->scan.concurrency = CLI_DEFAULT_SYN_CONCURRENCY;
+	if (cli->scan.type == SCAN_SYN && !cli->rate_set)
+		cli->scan.rate = CLI_DEFAULT_SYN_RATE;
 	if (cli->shard_slash && cli->shard_zmap)
 		cli_fail(
 			"--shard: use either --shards K/N (1-based) or --shards N --shard I (0-based), not both");

@@ -340,8 +340,13 @@ int main(int argc, char **argv)
 	if (rc.progress_shown)
 		fputs("\r\033[K", stderr);
 	if (ret) {
-		fprintf(stderr, "ringscan: %s\n",
-			cli_engine_error(cs.cli.scan.type, ret));
+		if (ret == -ENODEV && cs.cli.syn.ifname)
+			fprintf(stderr,
+				"ringscan: -sS: no interface '%s' (see 'ip link')\n",
+				cs.cli.syn.ifname);
+		else
+			fprintf(stderr, "ringscan: %s\n",
+				cli_engine_error(cs.cli.scan.type, ret));
 		status = EXIT_RUNTIME;
 		goto out_free_store;
 	}

@@ -56,7 +56,8 @@
 #include "output.h"
 
 /* The closed-port reason for the connect scan the report describes. */
-#define REASON_CLOSED "conn-refused"
+/* What a closed port answered: a refused connect, or a RST to our SYN. */
+static const char *closed_reason(const struct output *o);
 #define REASON_NORESP "no-response"
 #define REASON_UNREACH "host-unreach"
 
@@ -73,6 +74,7 @@ struct writer {
 };
 
 struct output {
+	bool syn; /* -sS: reasons and scan type as nmap -sS reports them */
 	struct writer normal;
 	struct writer csv;
 	struct writer json;
@@ -85,6 +87,11 @@ struct output {
 	char *version;
 	char *command_line;
 };
+
+static const char *closed_reason(const struct output *o)
+{
+	return o->syn ? "reset" : "conn-refused";
+}
 
 static void w_put(struct writer *w, const char *s, size_t n)
 {
@@ -218,6 +225,7 @@ int output_open(struct output **out, const struct output_config *cfg,
 		return -ENOMEM;
 	o->text_stdout = cfg->text_stdout;
 	o->open_only = cfg->open_only;
+	o->syn = cfg->syn;
 	o->states = cfg->states;
 	o->svc = svc;
 	o->version = strdup(cfg->version ? cfg->version : "");
@@ -623,7 +631,8 @@ static void not_shown_part(struct writer *w, bool *first, uint64_t n,
 }
 
 /* Returns whether a "Not shown" line was printed. */
-static bool print_not_shown(struct writer *w, const struct host_summary *h)
+static bool print_not_shown(struct writer *w, const struct output *o,
+			    const struct host_summary *h)
 {
 	bool first = true;
 	bool summarize_filtered = !h->list_filtered;
@@ -632,7 +641,7 @@ static bool print_not_shown(struct writer *w, const struct host_summary *h)
 	    (!summarize_filtered || h->noresp + h->unreach == 0))
 		return false;
 	w_puts(w, "Not shown: ");
-	not_shown_part(w, &first, h->closed, "closed", REASON_CLOSED);
+	not_shown_part(w, &first, h->closed, "closed", closed_reason(o));
 	if (summarize_filtered) {
 		not_shown_part(w, &first, h->noresp, "filtered", REASON_NORESP);
 		not_shown_part(w, &first, h->unreach, "filtered",
@@ -660,9 +669,9 @@ static void print_host(struct writer *w, const struct output *o,
 			 "states.\n",
 			 h->open + h->closed + h->noresp + h->unreach,
 			 addr_buf);
-		print_not_shown(w, h);
+		print_not_shown(w, o, h);
 	} else {
-		if (!print_not_shown(w, h))
+		if (!print_not_shown(w, o, h))
 			w_putc(w, '\n');
 		print_table(w, o, rep, base, h);
 	}
@@ -1048,7 +1057,7 @@ static void xml_host(struct writer *w, const struct output *o,
 		 "<host starttime=\"%lld\" endtime=\"%lld\"><status "
 		 "state=\"up\" reason=\"%s\" reason_ttl=\"0\"/>\n",
 		 (long long)rep->start_time, (long long)end_time(rep),
-		 h->open ? "syn-ack" : REASON_CLOSED);
+		 h->open ? "syn-ack" : closed_reason(o));
 	w_printf(w, "<address addr=\"%s\" addrtype=\"%s\"/>\n", addr_buf,
 		 addr.family == AF_INET6 ? "ipv6" : "ipv4");
 	w_puts(w, "<hostnames>\n</hostnames>\n<ports>");
@@ -1057,7 +1066,7 @@ static void xml_host(struct writer *w, const struct output *o,
 			 "<extraports state=\"closed\" count=\"%" PRIu64
 			 "\">\n",
 			 h->closed);
-		xml_extrareasons(w, rep, base, CELL_CLOSED, REASON_CLOSED,
+		xml_extrareasons(w, rep, base, CELL_CLOSED, closed_reason(o),
 				 h->closed);
 		w_puts(w, "</extraports>\n");
 	}
@@ -1100,9 +1109,9 @@ static void write_xml(struct writer *w, const struct output *o,
 	xml_escape(w, o->version);
 	w_printf(w,
 		 "\" xmloutputversion=\"1.05\">\n"
-		 "<scaninfo type=\"connect\" protocol=\"tcp\" "
+		 "<scaninfo type=\"%s\" protocol=\"tcp\" "
 		 "numservices=\"%u\" services=\"",
-		 (unsigned)pl->count);
+		 o->syn ? "syn" : "connect", (unsigned)pl->count);
 	for (i = 0; i < pl->count; i++)
 		ranges_add(&all, pl->port[i]);
 	ranges_flush(&all);

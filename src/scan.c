@@ -372,7 +372,8 @@ static void scan_handle(struct scan_ctx *c, const struct engine_result *r,
 	case ENGINE_CLOSED:
 		sched_answered(c->sched, &r->probe, r->rtt_ns);
 		if (store_set(c->store, r->probe.probe, STORE_CLOSED))
-			emit(c, &a, port, OUT_CLOSED, "conn-refused",
+			emit(c, &a, port, OUT_CLOSED,
+			     c->connect ? "conn-refused" : "reset",
 			     r->rtt_ns);
 		break;
 	case ENGINE_UNREACH:
@@ -633,7 +634,9 @@ int scan_replay(const struct scan_config *cfg, const struct targets *targets,
 			emit(&c, &a, port, OUT_OPEN, "syn-ack", 0);
 			break;
 		case STORE_CLOSED:
-			emit(&c, &a, port, OUT_CLOSED, "conn-refused", 0);
+			emit(&c, &a, port, OUT_CLOSED,
+			     cfg->type == SCAN_SYN ? "reset" : "conn-refused",
+			     0);
 			break;
 		case STORE_UNREACH:
 			emit(&c, &a, port, OUT_UNREACH, "unreach", 0);

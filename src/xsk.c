@@ -392,7 +392,7 @@ uint32_t xsk_fds(const struct xsk *x, int *fds, uint32_t max)
 static void drain_completions(struct xsk *x)
 {
 	struct xq *q0 = &x->q[0];
-	uint32_t idx, n;
+	uint32_t idx = 0, n;
 
 	/* Ordering: peek acquires the kernel's producer index, so the
 	 * addresses read below are the ones it published. */
@@ -424,28 +424,39 @@ void xsk_tx_commit(struct xsk *x, uint32_t len)
 	x->pending[x->npending++].len = len;
 }
 
-static void kick_tx(struct xsk *x)
+/*
+ * A link that went down (ENETDOWN) or away (ENXIO: the socket was unbound
+ * when its device was unregistered) is fatal: the kernel would never take
+ * the frames on the TX ring, no completion would hand them back, and the
+ * SYNs still queued in the engine would wait forever.  ENOBUFS and EBUSY
+ * are back-pressure: the frames stay on the ring for the next kick.
+ */
+static int kick_tx(struct xsk *x)
 {
 	struct xq *q0 = &x->q[0];
 	int fd = xsk_socket__fd(q0->sock);
 
 	if (!xsk_ring_prod__needs_wakeup(&q0->tx))
-		return;
+		return 0;
 	/* Copy mode sends a small batch per call: repeat while EAGAIN says
 	 * frames remain, within a bound (leftovers go with the next kick). */
 	for (uint32_t i = 0; i <= XSK_BATCH; i++) {
 		x->stats.tx_kicks++;
 		if (sendto(fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
 			break;
+		if (errno == ENETDOWN || errno == ENXIO)
+			return -errno;
 		if (errno != EAGAIN && errno != EINTR)
-			break; /* ENOBUFS, EBUSY, ENETDOWN: try next time */
+			break;
 	}
+	return 0;
 }
 
 int xsk_tx_flush(struct xsk *x)
 {
 	struct xq *q0 = &x->q[0];
 	uint32_t idx, n = x->npending;
+	int ret;
 
 	drain_completions(x);
 	if (n) {
@@ -466,8 +477,8 @@ int xsk_tx_flush(struct xsk *x)
 		x->npending = 0;
 		x->stats.tx_frames += n;
 	}
-	kick_tx(x);
-	return (int)n;
+	ret = kick_tx(x);
+	return ret ? ret : (int)n;
 }
 
 int xsk_rx(struct xsk *x, struct pkt_frame *f, uint32_t max)

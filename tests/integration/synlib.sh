@@ -6,8 +6,10 @@
 # and "tgt" (198.18.0.2), which also answers all of $SYN_NET through a
 # local route (tb_subnet) - so targets are reached both on-link (the next
 # hop is the target itself) and through a gateway (198.18.0.2).  Scans run
-# tests/helpers/synscan, which drives the SYN engine with the same
-# scheduler and store as ringscan -sT, until the CLI has -sS.
+# the real command, `ringscan -sS -v`, with every state written to a CSV
+# (-oC) that is compared with the testbed's ground truth, and the -v lines
+# on stderr (the engine chosen, the SYN engine's counters) read back by
+# syn_engine_line and syn_stat.
 #
 # syn_variants lists the engines this machine can run - "packet" (AF_PACKET)
 # always, "xdp-native" and "xdp-skb" (AF_XDP in driver and generic XDP mode)
@@ -25,8 +27,6 @@ SYN_IF='v-tgt'
 syn_init()
 {
 	tb_init
-	[ -x "$HELPERS/synscan" ] || tb_fail "helper $HELPERS/synscan missing"
-	SYNSCAN=$HELPERS/synscan
 }
 
 syn_bed()
@@ -37,19 +37,26 @@ syn_bed()
 	tb_subnet scan tgt "$SYN_NET"
 }
 
-# syn_scan OUT ARGS...: synscan -v ARGS in the scan namespace; the sorted
-# rows go to OUT, stderr (setup, counters) to OUT.err.  Returns its status.
+# syn_scan OUT ARGS...: ringscan -sS -v ARGS in the scan namespace, every
+# state to OUT.csv; its sorted "host,port,state" rows go to OUT (empty if
+# no CSV was written), stdout to OUT.out, stderr to OUT.err.  Returns
+# ringscan's status.
 syn_scan()
 {
 	local out=$1 rc=0
 	shift
-	timeout -k 2 "${TB_RS_TIMEOUT:-60}" ip netns exec "$(tb_nsname scan)" \
-		"$SYNSCAN" -v "$@" >"$out.raw" 2>"$out.err" || rc=$?
-	tb_sort "$out.raw" >"$out"
+	rm -f "$out.csv"
+	tb_rs scan -sS -v --states open,closed,filtered -oC "$out.csv" "$@" \
+		>"$out.out" 2>"$out.err" || rc=$?
+	if [ -s "$out.csv" ]; then
+		tb_csv_rows "$out.csv" >"$out"
+	else
+		: >"$out"
+	fi
 	return "$rc"
 }
 
-# syn_args VARIANT: synscan's options for an engine variant.
+# syn_args VARIANT: ringscan's options for an engine variant.
 syn_args()
 {
 	case $1 in
@@ -60,11 +67,64 @@ syn_args()
 	esac
 }
 
-# syn_stat OUT NAME: a counter from the "stats:" line of OUT.err.
+# syn_engine_want VARIANT [IF]: how the -v engine line of VARIANT begins.
+syn_engine_want()
+{
+	local ifname=${2:-$SYN_IF}
+	case $1 in
+	packet) printf 'ringscan: engine AF_PACKET on %s: ' "$ifname" ;;
+	xdp-native) printf 'ringscan: engine AF_XDP on %s: native mode, ' "$ifname" ;;
+	xdp-skb) printf 'ringscan: engine AF_XDP on %s: skb mode, ' "$ifname" ;;
+	*) tb_fail "unknown engine variant $1" ;;
+	esac
+}
+
+# syn_engine_line OUT: the -v line saying which engine ran.
+syn_engine_line()
+{
+	grep '^ringscan: engine ' "$1.err" || true
+}
+
+# syn_run VARIANT OUT ARGS...: syn_scan with VARIANT's engine options; fails
+# the test unless ringscan exits 0 and says (-v) that it ran that engine.
+syn_run()
+{
+	local v=$1 out=$2 rc=0 want
+	shift 2
+	# shellcheck disable=SC2046 # options are meant to split
+	syn_scan "$out" $(syn_args "$v") "$@" || rc=$?
+	if [ "$rc" != 0 ]; then
+		cat "$out.err" >&2
+		tb_fail "ringscan -sS ($v) exited $rc"
+	fi
+	want=$(syn_engine_want "$v")
+	case $(syn_engine_line "$out") in
+	"$want"*) ;;
+	*)
+		cat "$out.err" >&2
+		tb_fail "$v: want an engine line starting '$want'"
+		;;
+	esac
+}
+
+# syn_stat OUT KEY: a counter from the "ringscan: -sS: sent N SYNs and N
+# RSTs; received N frames: N answers, N late (N used), N duplicates, N bad
+# cookies, N foreign, N malformed; N neighbour lookups, N unresolved" line
+# of OUT.err.  KEY is the word after the number: SYNs, RSTs, frames,
+# answers, late, used, duplicates, bad, foreign, malformed, neighbour,
+# unresolved.  Prints nothing if the line or the key is missing.
 syn_stat()
 {
-	awk -v k="$2" '/^stats:/ {
-		for (i = 2; i < NF; i++) if ($i == k) { print $(i + 1); exit }
+	awk -v k="$2" 'index($0, "ringscan: -sS: sent ") == 1 {
+		for (i = 3; i < NF; i++) {
+			if ($i !~ /^\(?[0-9]+$/)
+				continue
+			n = $i
+			w = $(i + 1)
+			sub(/^\(/, "", n)
+			gsub(/[^A-Za-z]/, "", w)
+			if (w == k) { print n; exit }
+		}
 	}' "$1.err"
 }
 
@@ -74,19 +134,25 @@ syn_xdp_attached()
 }
 
 # syn_variants all|xdp: the variants that work here, one per line (only the
-# AF_XDP ones with "xdp").  Must run after syn_bed.
+# AF_XDP ones with "xdp").  Must run after syn_bed.  Port 9 of $SYN_HOST
+# answers at once (closed), so a trial takes no timeout.
 syn_variants()
 {
-	local v all=packet
+	local v all=packet rc
 	[ "$1" = xdp ] && all=
 	for v in xdp-native xdp-skb; do
+		rc=0
 		# shellcheck disable=SC2046 # options are meant to split
-		if syn_scan "$TB_TMP/trial.$v" $(syn_args "$v") \
-			--timeout-ms 200 --retries 0 -p 9 "$SYN_HOST"; then
+		syn_scan "$TB_TMP/trial.$v" $(syn_args "$v") \
+			--timeout 200 --retries 0 -p 9 "$SYN_HOST" || rc=$?
+		if [ "$rc" = 0 ]; then
 			all="$all $v"
-		else
+		elif [ "$rc" = 2 ]; then
 			tb_log "  (variant $v unavailable here: $(tail -n 1 \
 				"$TB_TMP/trial.$v.err"))" >&2
+		else
+			cat "$TB_TMP/trial.$v.err" >&2
+			tb_fail "trial scan with $v exited $rc"
 		fi
 	done
 	# shellcheck disable=SC2086 # one variant per line

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# t_syn_detach: the AF_XDP engine never leaves its XDP program on the
-# interface - after a normal exit, after SIGINT (Ctrl-C) and SIGTERM in the
-# middle of a scan (checked attached while it runs), and after a scan that
-# leaves through the error path - in every XDP mode available.  And when
-# another program already holds the interface, the automatic choice falls
-# back to AF_PACKET with a one-line notice and still gets the truth, a
-# forced --engine xdp fails cleanly, and the other program is left alone.
+# t_syn_detach: ringscan -sS over AF_XDP never leaves its XDP program on
+# the interface - after a normal exit, after SIGINT (Ctrl-C), SIGTERM and
+# SIGHUP (a closed terminal) in the middle of a scan (checked attached
+# while it runs; exit 128+N), and after a runtime error (the interface
+# goes down under a running scan: exit 2, at once rather than a hang) - in
+# every XDP mode available.  And when another program already holds the
+# interface, the automatic choice falls back to AF_PACKET with a one-line
+# notice and still gets the truth, a forced --engine xdp fails with one
+# line and exit 2, and the other program is left alone.
 # shellcheck source-path=SCRIPTDIR source=synlib.sh
 . "$(dirname "$0")/synlib.sh"
 syn_init
@@ -18,48 +20,67 @@ tb_truth tgt "$SYN_HOST" 1-100 >"$TB_TMP/truth"
 VARIANTS=$(syn_variants xdp)
 [ -n "$VARIANTS" ] || tb_skip "no AF_XDP mode works on veth here"
 
-# interrupt VARIANT SIGNAL: stop a running scan with SIGNAL.
-interrupt()
+# long_scan VARIANT ERR: a scan of seconds in the background, pid in $pid;
+# returns once its program is attached.
+long_scan()
 {
-	local v=$1 sig=$2 pid rc=0 i
+	local v=$1 err=$2
 	# shellcheck disable=SC2046 # options are meant to split
-	ip netns exec "$(tb_nsname scan)" "$SYNSCAN" $(syn_args "$v") \
-		--retries 5 --timeout-ms 1000 -p 1-2000 198.18.1.9 \
-		>/dev/null 2>"$TB_TMP/int.err" &
+	ip netns exec "$(tb_nsname scan)" "$RINGSCAN" -sS $(syn_args "$v") \
+		--retries 5 --timeout 1000 -p 1-2000 198.18.1.9 \
+		>/dev/null 2>"$err" &
 	pid=$!
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		syn_xdp_attached && break
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
 	done
-	syn_xdp_attached || tb_fail "$v: program never attached during a scan"
-	sleep 0.3
+	syn_xdp_attached || {
+		cat "$err"
+		tb_fail "$v: program never attached during a scan"
+	}
+	sleep 0.2
+}
+
+# interrupt VARIANT SIGNAL NUMBER: stop a running scan with SIGNAL.
+interrupt()
+{
+	local v=$1 sig=$2 num=$3 rc=0
+	long_scan "$v" "$TB_TMP/int.err"
 	kill "-$sig" "$pid"
 	wait "$pid" || rc=$?
-	[ "$rc" = 130 ] || { cat "$TB_TMP/int.err"; tb_fail "$v: exit $rc after SIG$sig"; }
+	[ "$rc" = $((128 + num)) ] ||
+		{ cat "$TB_TMP/int.err"; tb_fail "$v: exit $rc after SIG$sig"; }
+	grep -q "^ringscan: stopped by signal $num" "$TB_TMP/int.err" ||
+		{ cat "$TB_TMP/int.err"; tb_fail "$v: no 'stopped by signal' line"; }
 	! syn_xdp_attached || tb_fail "$v: program left attached after SIG$sig"
-	tb_log "  ok: SIG$sig during the scan, detached (i=$i)"
+	tb_log "  ok: SIG$sig during the scan: exit $rc, detached"
 }
 
 for v in $VARIANTS; do
 	tb_log "$v: normal exit"
-	# shellcheck disable=SC2046 # options are meant to split
-	syn_scan "$TB_TMP/ok.$v" $(syn_args "$v") --timeout-ms 300 \
-		-p 1-100 "$SYN_HOST" || tb_fail "$v: scan failed"
+	syn_run "$v" "$TB_TMP/ok.$v" --timeout 300 -p 1-100 "$SYN_HOST"
 	tb_diff "$TB_TMP/truth" "$TB_TMP/ok.$v" "rows ($v)" ||
 		tb_fail "$v: wrong states"
 	! syn_xdp_attached || tb_fail "$v: program left attached after exit"
 
-	interrupt "$v" INT
-	interrupt "$v" TERM
+	interrupt "$v" INT 2
+	interrupt "$v" TERM 15
+	interrupt "$v" HUP 1
 
-	tb_log "$v: error path"
+	tb_log "$v: error exit (the interface goes down under the scan)"
 	rc=0
-	# shellcheck disable=SC2046
-	syn_scan "$TB_TMP/err.$v" $(syn_args "$v") --fail-after 10 \
-		--timeout-ms 300 -p 1-100 "$SYN_HOST" || rc=$?
-	[ "$rc" = 3 ] || tb_fail "$v: --fail-after exited $rc, want 3"
+	long_scan "$v" "$TB_TMP/err.$v"
+	tb_run scan ip link set dev "$SYN_IF" down
+	wait "$pid" || rc=$?
+	[ "$rc" = 2 ] || { cat "$TB_TMP/err.$v"; tb_fail "$v: exit $rc, want 2"; }
+	grep -qi '^ringscan: .*down' "$TB_TMP/err.$v" ||
+		{ cat "$TB_TMP/err.$v"; tb_fail "$v: no line saying the link is down"; }
 	! syn_xdp_attached || tb_fail "$v: program left attached after an error"
-	tb_log "  ok: error exit, detached"
+	tb_run scan ip link set dev "$SYN_IF" up
+	tb_run scan ip route replace "$SYN_NET" via "$SYN_HOST"
+	! syn_xdp_attached || tb_fail "$v: program attached after link up"
+	tb_log "  ok: error exit 2 ($(grep -i down "$TB_TMP/err.$v")), detached"
 done
 
 obj="$HELPERS/../bpf/xdp_scan.bpf.o"
@@ -71,18 +92,27 @@ if ! [ -f "$obj" ] || ! tb_run scan ip link set dev "$SYN_IF" xdpgeneric \
 fi
 before=$(tb_run scan ip link show dev "$SYN_IF" | grep -o 'prog/xdp id [0-9]*')
 tb_log "another program on $SYN_IF ($before): automatic choice"
-syn_scan "$TB_TMP/auto" --timeout-ms 300 -p 1-100 "$SYN_HOST" ||
-	{ cat "$TB_TMP/auto.err"; tb_fail "auto scan failed"; }
-grep -qx 'engine: packet' "$TB_TMP/auto.err" ||
-	tb_fail "auto did not fall back to AF_PACKET"
-[ "$(grep -c '^notice: AF_XDP unavailable' "$TB_TMP/auto.err")" = 1 ] ||
-	tb_fail "no one-line notice of the fallback"
+syn_scan "$TB_TMP/auto" --timeout 300 -p 1-100 "$SYN_HOST" ||
+	{ cat "$TB_TMP/auto.err"; tb_fail "automatic choice: scan failed"; }
+case $(syn_engine_line "$TB_TMP/auto") in
+"$(syn_engine_want packet)"*) ;;
+*) cat "$TB_TMP/auto.err"; tb_fail "automatic choice did not fall back to AF_PACKET" ;;
+esac
+n=$(grep -c "^ringscan: notice: AF_XDP unavailable on $SYN_IF (.*); using AF_PACKET\$" \
+	"$TB_TMP/auto.err" || true)
+[ "$n" = 1 ] || { cat "$TB_TMP/auto.err"; tb_fail "no one-line notice of the fallback"; }
 tb_diff "$TB_TMP/truth" "$TB_TMP/auto" "rows (fallback)" ||
 	tb_fail "fallback scan wrong"
+tb_log "  $(grep '^ringscan: notice' "$TB_TMP/auto.err")"
 rc=0
-syn_scan "$TB_TMP/forced" --engine xdp --timeout-ms 300 -p 1-100 \
+syn_scan "$TB_TMP/forced" --engine xdp --timeout 300 -p 1-100 \
 	"$SYN_HOST" || rc=$?
-[ "$rc" = 1 ] || tb_fail "forced xdp over another program exited $rc"
+[ "$rc" = 2 ] || { cat "$TB_TMP/forced.err"; tb_fail "forced xdp over another program exited $rc"; }
+if [ "$(grep -c '^ringscan: ' "$TB_TMP/forced.err")" != 1 ] ||
+	! grep -q 'XDP program' "$TB_TMP/forced.err"; then
+	cat "$TB_TMP/forced.err"
+	tb_fail "forced xdp over another program: want one line naming the XDP program"
+fi
 after=$(tb_run scan ip link show dev "$SYN_IF" | grep -o 'prog/xdp id [0-9]*')
 [ "$before" = "$after" ] || tb_fail "the other program was touched"
 tb_run scan ip link set dev "$SYN_IF" xdpgeneric off

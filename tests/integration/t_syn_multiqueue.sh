@@ -2,12 +2,12 @@
 # t_syn_multiqueue: replies spread over several receive queues.  On a veth
 # pair with four queues a side, the target's kernel answers on whichever
 # queue its transmit hash picks (with only queue 0 read, about three
-# quarters of the answers would be lost), so the AF_XDP engine must bind a
-# socket on every queue.  Each available XDP mode must report the exact
-# truth for 16 hosts x 2000 ports.  One retry only guards against a rare
-# drop on a busy machine: a queue left unread would still lose about half
-# of the answers (a retry leaves from another port, hence maybe another
-# queue).
+# quarters of the answers would be lost), so ringscan -sS over AF_XDP
+# must bind a socket on every queue (its -v engine line says "4
+# queue(s)").  Each available XDP mode must report the exact truth for 16
+# hosts x 2000 ports.  One retry only guards against a rare drop on a busy
+# machine: a queue left unread would still lose about half of the answers
+# (a retry leaves from another port, hence maybe another queue).
 # shellcheck source-path=SCRIPTDIR source=synlib.sh
 . "$(dirname "$0")/synlib.sh"
 syn_init
@@ -28,13 +28,11 @@ VARIANTS=$(syn_variants xdp)
 [ -n "$VARIANTS" ] || tb_skip "no AF_XDP mode works on veth here"
 
 for v in $VARIANTS; do
-	tb_log "synscan $v --retries 1 -p 1-2000 198.18.1.0/28 (4 queues)"
-	# shellcheck disable=SC2046 # options are meant to split
-	syn_scan "$TB_TMP/mq.$v" $(syn_args "$v") --retries 1 \
-		--timeout-ms 500 -p 1-2000 198.18.1.0/28 ||
-		{ cat "$TB_TMP/mq.$v.err"; tb_fail "synscan ($v) failed"; }
-	grep -q 'xdp: .* 4 queue(s)' "$TB_TMP/mq.$v.err" ||
-		tb_fail "$v: not bound to all four queues"
+	tb_log "ringscan -sS ($v) --retries 1 -p 1-2000 198.18.1.0/28 (4 queues)"
+	syn_run "$v" "$TB_TMP/mq.$v" --retries 1 --timeout 500 \
+		-p 1-2000 198.18.1.0/28
+	syn_engine_line "$TB_TMP/mq.$v" | grep -q ', 4 queue(s), ' ||
+		tb_fail "$v: not bound to all four queues: $(syn_engine_line "$TB_TMP/mq.$v")"
 	tb_diff "$TB_TMP/truth" "$TB_TMP/mq.$v" "rows ($v, 4 queues)" ||
 		tb_fail "$v: answers lost on some queue"
 done

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_syn_nmap: on one veth testbed, nmap -sS and the SYN engine (every
+# t_syn_nmap: on one veth testbed, nmap -sS and ringscan -sS (every engine
 # variant available) report the same state for every (host, port): one
 # host x 1-2000 and a /24 x five ports.  nmap is first checked against the
 # testbed's ground truth, so a disagreement points at the scanner.
@@ -27,13 +27,11 @@ check()
 	tb_diff "$TB_TMP/truth.$name" "$TB_TMP/nmap.$name" "nmap rows" ||
 		tb_fail "testbed broken: nmap disagrees with the ground truth"
 	for v in $VARIANTS; do
-		# shellcheck disable=SC2046 # options are meant to split
-		syn_scan "$TB_TMP/$name.$v" $(syn_args "$v") --retries 2 \
-			--timeout-ms 300 -p "$ports" "$hosts" ||
-			{ cat "$TB_TMP/$name.$v.err"; tb_fail "synscan failed"; }
+		syn_run "$v" "$TB_TMP/$name.$v" --retries 2 --timeout 300 \
+			-p "$ports" "$hosts"
 		tb_diff "$TB_TMP/nmap.$name" "$TB_TMP/$name.$v" \
-			"synscan ($v) rows vs nmap -sS" ||
-			tb_fail "synscan ($v) and nmap -sS disagree"
+			"ringscan -sS ($v) rows vs nmap -sS" ||
+			tb_fail "ringscan -sS ($v) and nmap -sS disagree"
 	done
 }
 
