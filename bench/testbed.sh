@@ -84,7 +84,7 @@ testbed_subnet()
 # in one nft transaction.
 testbed_filter()
 {
-	local ns=$1 pairs=$2 rules=${3:-} tmp= pair addr port fam dport rc
+	local ns=$1 pairs=$2 rules=${3:-} tmp='' pair addr port fam dport rc
 	if [ -z "$rules" ]; then
 		tmp=$(mktemp /tmp/testbed-nft.XXXXXX) || return 1
 		rules=$tmp

@@ -13,17 +13,36 @@
 # T with one veth pair, for comparison.  Loopback mode (wan_up_lo) is one
 # namespace with only lo, scanner and target both 127.0.0.1.
 #
+# The topology, the SYN drops and the ground truth come from
+# bench/testbed.sh, which the integration tests (tests/integration/lib.sh)
+# use too: the benchmark scores every scanner against the same truth the
+# tests hold ringscan to.
+#
 # Source it and call:
 #   wan_up D J L [R] | wan_up_veth | wan_up_lo     build (one at a time)
 #   wan_exec_scanner CMD...  wan_exec_target CMD... run inside S / T
-#   wan_listen PORT...      listeners on the target address in T
-#   wan_filter PORT...      nft drops those TCP ports in T (filtered)
+#   wan_listen [ADDR:]PORT... listeners in T (ADDR defaults to the target
+#                           address; 0.0.0.0 covers every subnet address)
+#   wan_filter [ADDR:]PORT... drop pure SYNs in T (filtered); ADDR may be a
+#                           prefix, PORT a range or *
+#   wan_subnet PREFIX       T answers every address of PREFIX (a local
+#                           route), S routes it to T (not in lo mode)
+#   wan_truth HOSTS PORTS   ground truth rows host,port,state (sorted)
+#   wan_count_start syn|reply   count SYNs arriving in T / answers arriving
+#                           in S (bench/syncount); wan_count_stop MODE
+#                           stops it and sets WAN_COUNT_LINE to its line
+#   wan_wanem_counters      "lost N dropped N" so far (WAN mode)
+#   wan_target_drops        SYNs dropped by full listen queues in T so far
+#   wan_target_mac          MAC of the target's interface (the "router" for
+#                           raw-socket scanners: wanem is transparent)
+#   wan_build_tool NAME     build bench/NAME.c into BUILD/bench/NAME
 #   wan_down                tear down (idempotent); with WAN_STATS_FILE set,
 #                           wanem's counters are appended there
 #   wan_atexit CMD          run CMD on exit, after the teardown
 # wan_up* install traps on EXIT, INT and TERM that tear everything down, so
 # a script that sources this should not set its own (use wan_atexit).
-# Variables after wan_up*: WAN_SCANNER_IP, WAN_TARGET_IP, WAN_MODE, WAN_TMP.
+# Variables after wan_up*: WAN_SCANNER_IP, WAN_TARGET_IP, WAN_MODE, WAN_TMP,
+# WAN_IF_S / WAN_IF_T (the scanner's and the target's interface).
 # WAN_SEED (env) seeds wanem's loss and jitter; WAN_WANEM_ARGS (env) adds
 # options (--queue N, --reorder); WANEM (env) runs another wanem binary.
 #
@@ -35,6 +54,8 @@
 # Addresses are in 198.18.0.0/15 (RFC 2544 benchmarking) only.
 
 WAN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/testbed.sh
+. "$WAN_ROOT/bench/testbed.sh"
 WAN_PREFIX="rsbench-$$-"
 WAN_NS_S="${WAN_PREFIX}S"
 WAN_NS_M="${WAN_PREFIX}M"
@@ -46,6 +67,9 @@ WAN_TMP=
 WAN_SCANNER_IP=
 WAN_TARGET_IP=
 WAN_WANEM_PID=
+WAN_IF_S=s0
+WAN_IF_T=t0
+declare -A WAN_COUNT_PID=()
 WAN_PIDS=()
 WAN_NAMESPACES=()
 WAN_ATEXIT=()
@@ -66,10 +90,12 @@ wan__flags() {
 		"-Wformat=2 -Wvla"
 }
 
-# Build bench/wanem.c into BUILD/bench/wanem unless it is up to date.
-wan_build_wanem() {
-	local out src="$WAN_ROOT/bench/wanem.c"
-	out="$(wan__build_dir)/bench/wanem"
+# wan_build_tool NAME: build bench/NAME.c into BUILD/bench/NAME unless it
+# is up to date; prints the path.
+wan_build_tool() {
+	local name=$1 out src
+	src="$WAN_ROOT/bench/$name.c"
+	out="$(wan__build_dir)/bench/$name"
 	if [ ! -x "$out" ] || [ "$src" -nt "$out" ]; then
 		mkdir -p "$(dirname "$out")" || return 1
 		# shellcheck disable=SC2046
@@ -81,6 +107,8 @@ wan_build_wanem() {
 	fi
 	echo "$out"
 }
+
+wan_build_wanem() { wan_build_tool wanem; }
 
 # The listener command: the test helper if built or buildable, else python.
 wan__listener() {
@@ -161,9 +189,8 @@ wan_atexit() {
 }
 
 wan__ns_add() {
-	ip netns add "$1" || return 1
+	testbed_ns_add "$1" || { ip netns del "$1" 2>/dev/null; return 1; }
 	WAN_NAMESPACES+=("$1")
-	ip -n "$1" link set lo up
 }
 
 wan__begin() {
@@ -173,6 +200,8 @@ wan__begin() {
 	fi
 	wan__trap_install
 	WAN_TMP=$(mktemp -d "/tmp/${WAN_PREFIX}XXXXXX") || return 1
+	: >"$WAN_TMP/open"
+	: >"$WAN_TMP/filtered"
 	WAN_MODE=$1
 }
 
@@ -190,16 +219,10 @@ wan_up() {
 	{
 		wan__ns_add "$WAN_NS_S" && wan__ns_add "$WAN_NS_M" &&
 			wan__ns_add "$WAN_NS_T" &&
-			ip -n "$WAN_NS_S" link add s0 type veth peer name wa \
-				netns "$WAN_NS_M" &&
-			ip -n "$WAN_NS_T" link add t0 type veth peer name wb \
-				netns "$WAN_NS_M" &&
-			ip -n "$WAN_NS_S" addr add "$WAN_NET_SCANNER/24" dev s0 &&
-			ip -n "$WAN_NS_T" addr add "$WAN_NET_TARGET/24" dev t0 &&
-			ip -n "$WAN_NS_M" link set wa up &&
-			ip -n "$WAN_NS_M" link set wb up &&
-			ip -n "$WAN_NS_S" link set s0 up &&
-			ip -n "$WAN_NS_T" link set t0 up
+			testbed_veth "$WAN_NS_S" s0 "$WAN_NET_SCANNER/24" \
+				"$WAN_NS_M" wa - &&
+			testbed_veth "$WAN_NS_T" t0 "$WAN_NET_TARGET/24" \
+				"$WAN_NS_M" wb -
 	} || { wan__log "namespace setup failed"; wan_down; return 1; }
 
 	args=(-a wa -b wb --delay "$delay" --jitter "$jitter" --loss "$loss")
@@ -225,12 +248,8 @@ wan_up_veth() {
 	wan__begin veth || return 1
 	{
 		wan__ns_add "$WAN_NS_S" && wan__ns_add "$WAN_NS_T" &&
-			ip -n "$WAN_NS_S" link add s0 type veth peer name t0 \
-				netns "$WAN_NS_T" &&
-			ip -n "$WAN_NS_S" addr add "$WAN_NET_SCANNER/24" dev s0 &&
-			ip -n "$WAN_NS_T" addr add "$WAN_NET_TARGET/24" dev t0 &&
-			ip -n "$WAN_NS_S" link set s0 up &&
-			ip -n "$WAN_NS_T" link set t0 up
+			testbed_veth "$WAN_NS_S" s0 "$WAN_NET_SCANNER/24" \
+				"$WAN_NS_T" t0 "$WAN_NET_TARGET/24"
 	} || { wan__log "namespace setup failed"; wan_down; return 1; }
 	WAN_SCANNER_IP=$WAN_NET_SCANNER
 	WAN_TARGET_IP=$WAN_NET_TARGET
@@ -242,6 +261,8 @@ wan_up_lo() {
 	wan__begin lo || return 1
 	wan__ns_add "$WAN_NS_S" || { wan_down; return 1; }
 	WAN_NS_T=$WAN_NS_S
+	WAN_IF_S=lo
+	WAN_IF_T=lo
 	WAN_SCANNER_IP=127.0.0.1
 	WAN_TARGET_IP=127.0.0.1
 }
@@ -265,40 +286,130 @@ wan__warm() {
 wan_exec_scanner() { ip netns exec "$WAN_NS_S" "$@"; }
 wan_exec_target() { ip netns exec "$WAN_NS_T" "$@"; }
 
-# wan_listen PORT...: listeners on WAN_TARGET_IP in the target namespace.
+# "[ADDR:]PORT" -> "ADDR:PORT" with the target address as default.
+wan__pair() {
+	case $1 in
+	*:*) echo "$1" ;;
+	*) echo "$WAN_TARGET_IP:$1" ;;
+	esac
+}
+
+# wan_listen [ADDR:]PORT...: listeners in the target namespace.
 wan_listen() {
-	local cmd p pid out
-	local -a addrs=()
+	local cmd a pid out
+	local -a pairs=()
 	[ $# -gt 0 ] || return 0
-	for p in "$@"; do addrs+=("$WAN_TARGET_IP:$p"); done
+	for a in "$@"; do pairs+=("$(wan__pair "$a")"); done
 	cmd=$(wan__listener)
 	out="$WAN_TMP/listen.${#WAN_PIDS[@]}.out"
 	# shellcheck disable=SC2086
-	ip netns exec "$WAN_NS_T" $cmd "${addrs[@]}" >"$out" 2>&1 &
+	ip netns exec "$WAN_NS_T" $cmd "${pairs[@]}" >"$out" 2>&1 &
 	pid=$!
 	WAN_PIDS+=("$pid")
 	if ! wan__wait_ready "$out" "$pid"; then
 		wan__log "listener did not start: $(cat "$out")"
 		return 1
 	fi
+	printf '%s\n' "${pairs[@]}" >>"$WAN_TMP/open"
 }
 
-# wan_filter PORT...: drop TCP to those ports in the target namespace.
+# wan_filter [ADDR:]PORT...: drop pure SYNs to those pairs in the target
+# namespace (testbed_filter), so they are filtered.
 wan_filter() {
-	local list
+	local a
+	local -a pairs=()
 	[ $# -gt 0 ] || return 0
-	list=$(
-		IFS=,
-		echo "$*"
-	)
-	ip netns exec "$WAN_NS_T" nft -f - <<EOF
-table inet rsbench {
-	chain input {
-		type filter hook input priority 0; policy accept;
-		tcp dport { $list } drop
-	}
+	for a in "$@"; do pairs+=("$(wan__pair "$a")"); done
+	testbed_filter "$WAN_NS_T" "${pairs[*]}" "$WAN_TMP/filter.nft" ||
+		return 1
+	printf '%s\n' "${pairs[@]}" >>"$WAN_TMP/filtered"
 }
-EOF
+
+# wan_subnet PREFIX: the target namespace answers every address of PREFIX.
+wan_subnet() {
+	if [ "$WAN_MODE" = lo ]; then
+		wan__log "wan_subnet: no subnets in lo mode (127.0.0.0/8 is local)"
+		return 1
+	fi
+	testbed_subnet "$WAN_NS_S" "$WAN_NS_T" "$1" "$WAN_NET_TARGET"
+}
+
+# wan_truth "HOSTS" "PORTS": sorted ground-truth rows (testbed_truth).
+wan_truth() {
+	testbed_truth "$WAN_TMP/open" "$WAN_TMP/filtered" "$1" "$2"
+}
+
+wan_target_mac() {
+	ip -n "$WAN_NS_T" -o link show "$WAN_IF_T" |
+		sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'
+}
+
+# wan_wanem_counters: wanem's cumulative counters (SIGUSR1), summed over
+# both directions, as "lost N dropped N" where dropped = queue full +
+# socket overruns (frames the emulator could not carry, as opposed to the
+# loss it was asked for).  Prints nothing outside WAN mode.
+wan_wanem_counters() {
+	local before i
+	[ -n "$WAN_WANEM_PID" ] || return 0
+	before=$(grep -c '^end$' "$WAN_TMP/wanem.out")
+	kill -USR1 "$WAN_WANEM_PID" 2>/dev/null || return 0
+	for ((i = 0; i < 50; i++)); do
+		[ "$(grep -c '^end$' "$WAN_TMP/wanem.out")" -gt "$before" ] && break
+		sleep 0.02
+	done
+	awk '/^report$/ { l = 0; d = 0; next }
+		/^end$/ { last = "lost " l " dropped " d; next }
+		{ for (i = 1; i < NF; i++) {
+			if ($i == "lost") l += $(i + 1)
+			if ($i == "dropped" || $i == "kernel_drops") d += $(i + 1)
+		} }
+		END { if (last != "") print last }' "$WAN_TMP/wanem.out"
+}
+
+# wan_target_drops: SYNs the target's kernel dropped so far because a
+# listener's queue was full (TcpExtListenDrops, per namespace; nstat -as
+# reads absolute values and leaves its history file alone).  A benchmark
+# run during which this grows was partly measuring a starved listener.
+wan_target_drops() {
+	ip netns exec "$WAN_NS_T" nstat -asz TcpExtListenDrops 2>/dev/null |
+		awk '$1 == "TcpExtListenDrops" { print $2 }'
+}
+
+# wan_count_start syn|reply: a syncount on the target's interface (syn:
+# probes arriving) or the scanner's (reply: answers arriving).
+wan_count_start() {
+	local mode=$1 bin ns ifc pid out
+	bin=$(wan_build_tool syncount) || return 1
+	if [ "$mode" = syn ]; then
+		ns=$WAN_NS_T
+		ifc=$WAN_IF_T
+	else
+		ns=$WAN_NS_S
+		ifc=$WAN_IF_S
+	fi
+	out="$WAN_TMP/count.$mode"
+	ip netns exec "$ns" "$bin" -i "$ifc" -m "$mode" >"$out" 2>&1 &
+	pid=$!
+	WAN_COUNT_PID[$mode]=$pid
+	WAN_PIDS+=("$pid")
+	if ! wan__wait_ready "$out" "$pid"; then
+		wan__log "syncount did not start: $(cat "$out")"
+		return 1
+	fi
+}
+
+# wan_count_stop syn|reply: stop that counter; its result line goes to
+# WAN_COUNT_LINE (not printed: it must run in this shell, which alone can
+# wait for the counter to write it).
+wan_count_stop() {
+	local mode=$1 pid=${WAN_COUNT_PID[$1]:-}
+	WAN_COUNT_LINE=
+	[ -n "$pid" ] || return 1
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	unset "WAN_COUNT_PID[$mode]"
+	# shellcheck disable=SC2034 # read by the caller
+	WAN_COUNT_LINE=$(grep -v '^ready$' "$WAN_TMP/count.$mode")
 }
 
 wan_down() {
@@ -308,7 +419,10 @@ wan_down() {
 		wait "$WAN_WANEM_PID" 2>/dev/null
 		if [ -n "${WAN_STATS_FILE:-}" ] && [ -f "$WAN_TMP/wanem.out" ]
 		then
-			grep -v '^ready$' "$WAN_TMP/wanem.out" >>"$WAN_STATS_FILE"
+			awk '/^(ready|report)$/ { next } /^end$/ { skip = 0; next }
+				{ line[++n] = $0 }
+				END { if (n >= 2) print line[n - 1] "\n" line[n] }' \
+				"$WAN_TMP/wanem.out" >>"$WAN_STATS_FILE"
 		fi
 		WAN_WANEM_PID=
 	fi
@@ -323,7 +437,10 @@ wan_down() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	WAN_NAMESPACES=()
+	WAN_COUNT_PID=()
 	WAN_NS_T="${WAN_PREFIX}T"
+	WAN_IF_S=s0
+	WAN_IF_T=t0
 	[ -n "$WAN_TMP" ] && rm -rf "$WAN_TMP"
 	WAN_TMP=
 	WAN_MODE=

@@ -109,6 +109,7 @@ struct counters {
 	uint64_t oversize; /* longer than MAX_FRAME */
 	uint64_t rx_errors;
 	uint64_t tx_errors;
+	uint64_t kernel_drops; /* socket buffer overruns, summed per report */
 };
 
 /* One direction: frames read from rx_fd, delayed, written to tx_fd. */
@@ -146,12 +147,18 @@ struct config {
 	bool reorder;
 };
 
+/* Set by signals, read by the loop: SIGINT/SIGTERM stop, SIGUSR1 asks for
+ * the counters so far (the benchmark takes them before and after each run
+ * to see which run, if any, overran the emulator). */
 static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t report_flag;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_flag = 1;
+	if (sig == SIGUSR1)
+		report_flag = 1;
+	else
+		stop_flag = 1;
 }
 
 static uint64_t now_ns(void)
@@ -520,7 +527,10 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: wanem -a IF -b IF [--delay MS] [--jitter MS] "
 		   "[--loss PCT] [--rate MBIT] [--seed N] [--queue FRAMES] "
-		   "[--reorder]\n");
+		   "[--reorder]\n"
+		   "  prints \"ready\"; SIGUSR1 prints the counters so far\n"
+		   "  between \"report\" and \"end\" lines; SIGINT/SIGTERM\n"
+		   "  prints them and exits\n");
 }
 
 /* Returns 0, 1 for --help, or -1 after printing a one-line error (the
@@ -624,19 +634,23 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	return 0;
 }
 
-static void print_counters(const struct dir *d, int fd)
+/* Cumulative counters of one direction; fd is its receiving socket. */
+static void print_counters(struct dir *d, int fd)
 {
 	struct tpacket_stats st = { 0 };
 	socklen_t sl = sizeof(st);
 
-	/* Frames the kernel dropped because our socket buffer was full. */
-	getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &sl);
+	/* Frames the kernel dropped because our socket buffer was full.
+	 * Reading the statistics resets them, hence the running sum. */
+	if (!getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &sl))
+		d->c.kernel_drops += st.tp_drops;
 	printf("%s: received %" PRIu64 " forwarded %" PRIu64 " lost %" PRIu64
 	       " dropped %" PRIu64 " oversize %" PRIu64 " rx_errors %" PRIu64
-	       " tx_errors %" PRIu64 " pending %" PRIu32 " kernel_drops %u\n",
+	       " tx_errors %" PRIu64 " pending %" PRIu32
+	       " kernel_drops %" PRIu64 "\n",
 	       d->name, d->c.received, d->c.forwarded, d->c.lost, d->c.dropped,
 	       d->c.oversize, d->c.rx_errors, d->c.tx_errors, d->heap_len,
-	       st.tp_drops);
+	       d->c.kernel_drops);
 }
 
 static int run(const struct config *cfg, struct dir dirs[2],
@@ -702,6 +716,14 @@ static int run(const struct config *cfg, struct dir dirs[2],
 		now = now_ns();
 		for (int i = 0; i < 2; i++)
 			dir_transmit(&dirs[i], now);
+		if (report_flag) {
+			report_flag = 0;
+			printf("report\n");
+			print_counters(&dirs[0], dirs[0].rx_fd);
+			print_counters(&dirs[1], dirs[1].rx_fd);
+			printf("end\n");
+			fflush(stdout);
+		}
 	}
 
 out_free:
@@ -732,12 +754,15 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, &waitmask);
 	sigdelset(&waitmask, SIGINT);
 	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGUSR1);
 	/* Release times are in nanoseconds; default 50 us slack blurs them. */
 	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 
