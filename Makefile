@@ -111,10 +111,13 @@ bench-quick: all
 	$(Q)BUILD=$(BUILD) bench/run.sh quick
 
 format:
-	$(Q)clang-format -i src/*.c include/*.h tests/unit/*.c tests/helpers/*.c bench/*.c 2>/dev/null || true
+	$(Q)clang-format -i $(FORMAT_FILES)
+
+FORMAT_FILES = src/*.c include/*.h tests/unit/*.c tests/helpers/*.c \
+	bench/*.c bpf/*.c
 
 format-check:
-	$(Q)clang-format --dry-run --Werror src/*.c include/*.h tests/unit/*.c
+	$(Q)clang-format --dry-run --Werror $(FORMAT_FILES)
 
 clean:
 	rm -rf build

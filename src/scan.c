@@ -373,8 +373,7 @@ static void scan_handle(struct scan_ctx *c, const struct engine_result *r,
 		sched_answered(c->sched, &r->probe, r->rtt_ns);
 		if (store_set(c->store, r->probe.probe, STORE_CLOSED))
 			emit(c, &a, port, OUT_CLOSED,
-			     c->connect ? "conn-refused" : "reset",
-			     r->rtt_ns);
+			     c->connect ? "conn-refused" : "reset", r->rtt_ns);
 		break;
 	case ENGINE_UNREACH:
 		sched_answered(c->sched, &r->probe, r->rtt_ns);
