@@ -62,6 +62,9 @@ uint64_t checkpoint_fingerprint(const struct targets *t,
 				const struct portlist *pl, uint64_t seed,
 				uint32_t shard_count);
 
+/* Does buf start like a checkpoint (its magic)?  For telling inputs apart. */
+bool checkpoint_looks_like(const void *buf, size_t len);
+
 /* Write c to path atomically.  -errno on I/O failure (path untouched). */
 int checkpoint_write(const char *path, const struct checkpoint *c);
 

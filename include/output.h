@@ -116,6 +116,9 @@ struct output_report {
 	time_t start_time; /* wall clock, for the header */
 };
 
+/* "open", "closed" or "filtered" (unreachable is filtered, with a reason). */
+const char *output_state_name(enum output_state st);
+
 /* name, for state parsing in the CLI: "open,closed,filtered" -> mask. */
 int output_parse_states(const char *list, unsigned *mask, struct rs_error *err);
 

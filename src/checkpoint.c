@@ -215,6 +215,12 @@ out_free_tmp:
 	return ret;
 }
 
+bool checkpoint_looks_like(const void *buf, size_t len)
+{
+	return len >= sizeof(ckpt_magic) &&
+	       !memcmp(buf, ckpt_magic, sizeof(ckpt_magic));
+}
+
 /* ---- reader ---- */
 
 struct rbuf {

@@ -61,8 +61,6 @@
 #define MERGE_MAX_REASONS 1024
 #define READ_CHUNK (1u << 20)
 
-static const char ckpt_magic[8] = { 'R', 'S', 'C', 'K', 'P', 'T', '\r', '\n' };
-
 struct merge_opts {
 	struct output_config out;
 	char oa_paths[4][PATH_MAX];
@@ -351,25 +349,10 @@ static void load_or_fail(struct input *in, const char *path)
 
 static bool is_checkpoint(const struct input *in)
 {
-	return in->len >= sizeof(ckpt_magic) &&
-	       !memcmp(in->buf, ckpt_magic, sizeof(ckpt_magic));
+	return checkpoint_looks_like(in->buf, in->len);
 }
 
 /* ---- writing ---- */
-
-static const char *state_word(enum output_state st)
-{
-	switch (st) {
-	case OUT_OPEN:
-		return "open";
-	case OUT_CLOSED:
-		return "closed";
-	case OUT_FILTERED:
-	case OUT_UNREACH:
-		break;
-	}
-	return "filtered";
-}
 
 /* Same or different answer, as the rows say it (filtered = unreachable). */
 static int state_class(enum output_state st)
@@ -587,8 +570,8 @@ static void rowset_dedup(struct rowset *rs, char **paths, struct tally *t)
 			snprintf(where, sizeof(where), "'%s'", paths[m->input]);
 			say_disagreement(t, &m->addr, m->port,
 					 m->proto == RS_UDP ? "udp" : "tcp",
-					 state_word(first->state),
-					 state_word(m->state), where);
+					 output_state_name(first->state),
+					 output_state_name(m->state), where);
 		}
 		rs->rows[w++] = *first;
 	}
@@ -870,8 +853,8 @@ static uint64_t fold_stores(struct store *merged, struct ckin *cks, int n,
 				targets_get(cs->targets, p / nports, &addr);
 				say_disagreement(t, &addr,
 						 cs->ports->port[p % nports],
-						 "tcp", state_word(oa),
-						 state_word(ob), where);
+						 "tcp", output_state_name(oa),
+						 output_state_name(ob), where);
 			}
 			if (store_merge_page(merged, pg, store_page(s, pg),
 					     &conflicts)) {

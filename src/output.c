@@ -301,7 +301,7 @@ out_free_strings:
 
 /* ---- streams ---- */
 
-static const char *state_word(enum output_state st)
+const char *output_state_name(enum output_state st)
 {
 	switch (st) {
 	case OUT_OPEN:
@@ -452,7 +452,7 @@ static int write_csv(struct output *o, const struct output_result *r,
 
 	csv_field(w, host);
 	w_printf(w, ",%u,%s,%s,", (unsigned)r->port, proto_word(r->proto),
-		 state_word(r->state));
+		 output_state_name(r->state));
 	csv_field(w, service);
 	w_putc(w, ',');
 	csv_field(w, r->reason ? r->reason : "");
@@ -472,7 +472,8 @@ static int write_json(struct output *o, const struct output_result *r,
 	w_puts(w, "{\"host\":");
 	json_string(w, host);
 	w_printf(w, ",\"port\":%u,\"proto\":\"%s\",\"state\":\"%s\",",
-		 (unsigned)r->port, proto_word(r->proto), state_word(r->state));
+		 (unsigned)r->port, proto_word(r->proto),
+		 output_state_name(r->state));
 	w_puts(w, "\"service\":");
 	json_string(w, service);
 	w_puts(w, ",\"reason\":");
