@@ -113,7 +113,7 @@ bench-quick: all
 format:
 	$(Q)clang-format -i $(FORMAT_FILES)
 
-FORMAT_FILES = src/*.c include/*.h tests/unit/*.c tests/helpers/*.c \
+FORMAT_FILES = src/*.c include/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c \
 	bench/*.c bpf/*.c
 
 format-check:

@@ -18,10 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include "guard.h"
 #include "checkpoint.h"
 
 /* Layout offsets (see checkpoint.c). */
@@ -107,20 +107,11 @@ static uint8_t *written_image(size_t *len)
 static int parse_guarded(const uint8_t *buf, size_t len, struct checkpoint *c,
 			 struct rs_error *err)
 {
-	long pg = sysconf(_SC_PAGESIZE);
-	size_t span = (len + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
-	uint8_t *map = mmap(NULL, span + (size_t)pg, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint8_t *at;
+	struct guarded g;
 	int ret;
 
-	assert_true(map != MAP_FAILED);
-	assert_int_equal(mprotect(map + span, (size_t)pg, PROT_NONE), 0);
-	at = map + span - len;
-	if (len)
-		memcpy(at, buf, len);
-	ret = checkpoint_parse(at, len, c, err);
-	munmap(map, span + (size_t)pg);
+	ret = checkpoint_parse(guard_copy(&g, buf, len, false), len, c, err);
+	guard_free(&g);
 	return ret;
 }
 

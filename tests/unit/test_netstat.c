@@ -18,10 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "guard.h"
 #include "netstat.h"
 #include "services.h"
 
@@ -101,28 +101,6 @@ static const char ss_tuanp[] =
 	"tcp   TIME-WAIT 0   0      [::ffff:127.0.0.1]:45000 [::ffff:127.0.0.1]:22\n"
 	"tcp   ESTAB  0      0      [fe80::1]%eth0:22 [fe80::2]%eth0:50000\n";
 
-struct guarded {
-	char *base;
-	size_t maplen;
-};
-
-static const char *guard_dup(struct guarded *g, const char *s, size_t len)
-{
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-	size_t data = (len + pg) / pg * pg;
-	char *str;
-
-	g->maplen = data + pg;
-	g->base = mmap(NULL, g->maplen, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	assert_true(g->base != MAP_FAILED);
-	assert_int_equal(mprotect(g->base + data, pg, PROT_NONE), 0);
-	str = g->base + data - len;
-	memcpy(str, s, len);
-	assert_int_equal(mprotect(g->base, data, PROT_READ), 0);
-	return str;
-}
-
 struct rows {
 	struct netstat_entry e[32];
 	size_t n;
@@ -149,8 +127,9 @@ static int parse(const char *text, struct rows *r, struct rs_error *err)
 	memset(r, 0, sizeof(*r));
 	memset(err, 0, sizeof(*err));
 	ret = netstat_parse(text, len, collect, r, err);
-	ret2 = netstat_parse(guard_dup(&g, text, len), len, collect, &r2, &e2);
-	munmap(g.base, g.maplen);
+	ret2 = netstat_parse(guard_copy(&g, text, len, false), len, collect,
+			     &r2, &e2);
+	guard_free(&g);
 	assert_int_equal(ret, ret2);
 	assert_int_equal(r->n, r2.n);
 	if (ret) {

@@ -15,10 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "guard.h"
 #include "ports.h"
 
 static const char services_text[] = "ssh\t22/tcp\n"
@@ -269,34 +269,6 @@ static void test_long_specs(void **state)
 	free(spec);
 }
 
-struct guarded {
-	char *base;
-	size_t maplen;
-};
-
-/* A read-only copy of s whose NUL is the last byte before PROT_NONE. */
-static const char *guard_dup(struct guarded *g, const char *s)
-{
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE), len = strlen(s) + 1;
-	size_t data = (len + pg - 1) / pg * pg;
-	char *str;
-
-	g->maplen = data + pg;
-	g->base = mmap(NULL, g->maplen, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	assert_true(g->base != MAP_FAILED);
-	assert_int_equal(mprotect(g->base + data, pg, PROT_NONE), 0);
-	str = g->base + data - len;
-	memcpy(str, s, len);
-	assert_int_equal(mprotect(g->base, data, PROT_READ), 0);
-	return str;
-}
-
-static void guard_free(struct guarded *g)
-{
-	munmap(g->base, g->maplen);
-}
-
 static void test_spec_table_guarded(void **state)
 {
 	static const char *const extra[] = {
@@ -310,7 +282,8 @@ static void test_spec_table_guarded(void **state)
 
 	(void)state;
 	for (i = 0; i < NCASES; i++) {
-		check_case(&cases[i], guard_dup(&g, cases[i].spec));
+		check_case(&cases[i], guard_copy(&g, cases[i].spec,
+						 strlen(cases[i].spec), true));
 		guard_free(&g);
 	}
 	/* Short odd inputs: any outcome but a crash, and a result or reason. */
@@ -318,7 +291,9 @@ static void test_spec_table_guarded(void **state)
 		int ret;
 
 		memset(&err, 0, sizeof(err));
-		ret = ports_parse(guard_dup(&g, extra[i]), svc, pl, &err);
+		ret = ports_parse(guard_copy(&g, extra[i], strlen(extra[i]),
+					     true),
+				  svc, pl, &err);
 		if (ret) {
 			assert_int_equal(ret, -EINVAL);
 			assert_non_null(err.reason);

@@ -28,13 +28,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "guard.h"
 #include "proctable.h"
 #include "services.h"
 
@@ -74,34 +74,6 @@ static void line(char *out, size_t len, int sl, const char *local,
 		sl, l, lport, r, rport, st, uid, inode);
 }
 
-struct guarded {
-	char *base;
-	size_t maplen;
-};
-
-/* A copy of s (len bytes, no NUL) ending right before a PROT_NONE page. */
-static const char *guard_dup(struct guarded *g, const char *s, size_t len)
-{
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-	size_t data = (len + pg) / pg * pg;
-	char *str;
-
-	g->maplen = data + pg;
-	g->base = mmap(NULL, g->maplen, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	assert_true(g->base != MAP_FAILED);
-	assert_int_equal(mprotect(g->base + data, pg, PROT_NONE), 0);
-	str = g->base + data - len;
-	memcpy(str, s, len);
-	assert_int_equal(mprotect(g->base, data, PROT_READ), 0);
-	return str;
-}
-
-static void guard_free(struct guarded *g)
-{
-	munmap(g->base, g->maplen);
-}
-
 struct collect {
 	struct sock_entry e[16];
 	size_t n;
@@ -130,8 +102,8 @@ static int parse2(const char *buf, size_t len, int proto, int family,
 	int r1, r2;
 
 	r1 = proctable_parse(buf, len, proto, family, collect_fn, c, err);
-	r2 = proctable_parse(guard_dup(&g, buf, len), len, proto, family,
-			     collect_fn, &c2, &e2);
+	r2 = proctable_parse(guard_copy(&g, buf, len, false), len, proto,
+			     family, collect_fn, &c2, &e2);
 	guard_free(&g);
 	assert_int_equal(r1, r2);
 	assert_int_equal(c->n, c2.n);
