@@ -34,4 +34,15 @@ int permute_init(struct permute *p, uint64_t n, uint64_t seed);
 /* The i-th element (i < n) of the permutation; a value < n. */
 uint64_t permute_at(const struct permute *p, uint64_t i);
 
+/*
+ * The k-th probe of shard `shard` (0-based) of `nshards`: shards take every
+ * nshards-th position of the one order, so they are disjoint and together
+ * complete.  The scheduler, --dry-run, resume and merge all mean this.
+ */
+static inline uint64_t permute_shard_at(const struct permute *p, uint32_t shard,
+					uint32_t nshards, uint64_t k)
+{
+	return permute_at(p, shard + k * nshards);
+}
+
 #endif

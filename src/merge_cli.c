@@ -17,7 +17,7 @@
  * Rows come out in (host, port) order when the whole space is final, and in
  * each shard's send order otherwise (the walk that finds the final probes of
  * an unfinished shard is the one the scheduler made: the shard's k-th probe
- * is permute_at(shard + k * shards)).
+ * is permute_shard_at(shard, shards, k)).
  *
  * CSV and JSON rows carry answers but not the scan: they merge into their
  * union, sorted by (host, port, proto) with the input order as tie-break so
@@ -942,7 +942,7 @@ static int emit_final(struct emit_ctx *e, const struct ckin *cks, int n)
 		if (most > size)
 			most = size;
 		for (uint64_t k = 0; k < most; k++) {
-			uint64_t probe = permute_at(&perm, s + k * count);
+			uint64_t probe = permute_shard_at(&perm, s, count, k);
 
 			for (int i = 0; i < n; i++) {
 				if (cks[i].ck.shard_index == s &&

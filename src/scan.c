@@ -620,7 +620,8 @@ int scan_replay(const struct scan_config *cfg, const struct targets *targets,
 		pend[i] = pos->pending[i].probe;
 	qsort(pend, pos->npending, sizeof(*pend), cmp_probe);
 	for (uint64_t k = 0; k < pos->issued; k++) {
-		uint64_t probe = permute_at(&p, cfg->shard_index + k * count);
+		uint64_t probe =
+			permute_shard_at(&p, cfg->shard_index, count, k);
 		uint16_t port = ports->port[probe % ports->count];
 		struct rs_addr a;
 
@@ -661,8 +662,9 @@ void scan_dry_run(const struct scan_config *cfg, const struct targets *targets,
 
 	if (!n || permute_init(&p, n, cfg->seed))
 		return;
-	for (uint64_t i = cfg->shard_index; i < n; i += count) {
-		uint64_t probe = permute_at(&p, i);
+	for (uint64_t k = 0; cfg->shard_index + k * count < n; k++) {
+		uint64_t probe =
+			permute_shard_at(&p, cfg->shard_index, count, k);
 
 		targets_get(targets, probe / ports->count, &a);
 		fn(ctx, &a, ports->port[probe % ports->count]);

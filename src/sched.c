@@ -194,10 +194,9 @@ uint32_t sched_next(struct sched *s, uint64_t now_ns, struct sched_probe *out,
 			if (e.attempt > 0)
 				s->retries++;
 		} else {
-			uint64_t idx = s->cfg.shard_index +
-				       s->issued * s->cfg.shard_count;
-
-			out[n].probe = permute_at(&s->perm, idx);
+			out[n].probe =
+				permute_shard_at(&s->perm, s->cfg.shard_index,
+						 s->cfg.shard_count, s->issued);
 			out[n].attempt = 0;
 			s->issued++;
 		}
