@@ -31,6 +31,15 @@
 #                                          of PREFIX; NS_SCAN routes it via
 #                                          VIA (the target's link address)
 #   testbed_filter NS "PAIRS" [RULES_FILE] drop pure SYNs to ADDR:PORT pairs
+#   testbed_limit_answers NS RATE [BURST [SYNACK_RATE]]
+#                                          NS sends at most RATE RSTs per
+#                                          second (BURST, default 5, above
+#                                          it), dropping the rest, as
+#                                          FreeBSD's RST limit does; also
+#                                          at most SYNACK_RATE SYN-ACKs/s
+#                                          if given.  The truth is
+#                                          unchanged: a closed port stays
+#                                          closed, a scanner must retry
 #   testbed_truth OPEN_FILE FILT_FILE "HOSTS" "PORTS"
 #                                          ground truth, sorted rows
 #   testbed_nmap_rows XML                  nmap -oX -> sorted rows
@@ -89,15 +98,12 @@ testbed_filter()
 		tmp=$(mktemp /tmp/testbed-nft.XXXXXX) || return 1
 		rules=$tmp
 	fi
-	if ! ip netns exec "$ns" nft list table inet "$TESTBED_NFT_TABLE" \
-		>/dev/null 2>&1; then
-		cat >"$rules" <<-EOF
-			add table inet $TESTBED_NFT_TABLE
-			add chain inet $TESTBED_NFT_TABLE input { type filter hook input priority -10; policy accept; }
-		EOF
-	else
-		: >"$rules"
-	fi
+	# "add" is idempotent: a second call (or testbed_limit_answers
+	# first) finds the table and chain in place.
+	cat >"$rules" <<-EOF
+		add table inet $TESTBED_NFT_TABLE
+		add chain inet $TESTBED_NFT_TABLE input { type filter hook input priority -10; policy accept; }
+	EOF
 	for pair in $pairs; do
 		case $pair in
 		\[*\]:*)
@@ -128,6 +134,42 @@ testbed_filter()
 	rc=0
 	ip netns exec "$ns" nft -f "$rules" || rc=$?
 	[ -n "$tmp" ] && rm -f "$tmp"
+	return $rc
+}
+
+# testbed_limit_answers NS RATE [BURST [SYNACK_RATE]]: NS rate-limits its
+# own answers in an output chain - resets (RST, with or without ACK) above
+# RATE per second, and with SYNACK_RATE also SYN-ACKs above that rate, are
+# dropped (nft "limit rate over", one token bucket per rule, BURST packets
+# deep; default 5, nft's own).  That is what a FreeBSD host does with
+# net.inet.icmp.icmplim (RSTs to closed ports share the 200/s default
+# limit) and what a rate-limiting firewall in front of a host does: a
+# scanner that sends faster than the target answers sees silence for
+# ports that are in truth closed (or open), and only retries at a pace the
+# target keeps up with get the truth.  Nothing else changes: testbed_truth
+# still says closed.  RATE and SYNACK_RATE are whole numbers; "-" for
+# SYNACK_RATE is the same as leaving it out.
+testbed_limit_answers()
+{
+	local ns=$1 rate=$2 burst=${3:-5} synack=${4:--} rules rc
+	case $rate$burst${synack#-} in
+	'' | *[!0-9]*)
+		echo "testbed_limit_answers: rates and burst are whole numbers" >&2
+		return 1
+		;;
+	esac
+	rules=$(mktemp /tmp/testbed-nft.XXXXXX) || return 1
+	{
+		echo "add table inet $TESTBED_NFT_TABLE"
+		echo "add chain inet $TESTBED_NFT_TABLE output { type filter hook output priority -10; policy accept; }"
+		echo "add rule inet $TESTBED_NFT_TABLE output tcp flags & rst == rst limit rate over $rate/second burst $burst packets drop"
+		if [ "$synack" != - ]; then
+			echo "add rule inet $TESTBED_NFT_TABLE output tcp flags & (syn | ack) == (syn | ack) limit rate over $synack/second burst $burst packets drop"
+		fi
+	} >"$rules"
+	rc=0
+	ip netns exec "$ns" nft -f "$rules" || rc=$?
+	rm -f "$rules"
 	return $rc
 }
 

@@ -2,14 +2,18 @@
 # bench/wan.sh - namespace testbeds for the benchmarks: an emulated WAN, a
 # plain veth link, and a private loopback.
 #
-# WAN mode (wan_up DELAY_MS JITTER_MS LOSS_PCT [RATE_MBIT]) builds three
-# network namespaces named rsbench-<pid>-{S,M,T}:
+# WAN mode (wan_up DELAY_MS JITTER_MS LOSS_PCT [RATE_MBIT [PPS [QUEUE]]])
+# builds three network namespaces named rsbench-<pid>-{S,M,T}:
 #
 #   S: s0 198.18.0.1/24 --veth-- M: wa [wanem] wb --veth-- T: t0 198.18.0.2/24
 #
 # The middle namespace has no addresses; bench/wanem (built here on demand)
 # forwards every frame between wa and wb with the delay, jitter, loss and
-# rate given (this kernel has no netem).  Veth mode (wan_up_veth) joins S and
+# rate given (this kernel has no netem).  RATE_MBIT and/or PPS (frames per
+# second) make each direction a bottleneck link with a QUEUE-frame
+# tail-drop buffer in front of the delay (wanem --rate, --pps, --queue);
+# "" or "-" leaves one out, and WAN_PPS / WAN_QUEUE (env) stand in for
+# missing arguments.  Veth mode (wan_up_veth) joins S and
 # T with one veth pair, for comparison.  Loopback mode (wan_up_lo) is one
 # namespace with only lo, scanner and target both 127.0.0.1.
 #
@@ -19,7 +23,8 @@
 # tests hold ringscan to.
 #
 # Source it and call:
-#   wan_up D J L [R] | wan_up_veth | wan_up_lo     build (one at a time)
+#   wan_up D J L [R [PPS [Q]]] | wan_up_veth | wan_up_lo
+#                           build (one at a time)
 #   wan_exec_scanner CMD...  wan_exec_target CMD... run inside S / T
 #   wan_listen [ADDR:]PORT... listeners in T (ADDR defaults to the target
 #                           address; 0.0.0.0 covers every subnet address)
@@ -27,11 +32,16 @@
 #                           prefix, PORT a range or *
 #   wan_subnet PREFIX       T answers every address of PREFIX (a local
 #                           route), S routes it to T (not in lo mode)
+#   wan_limit_answers RATE [BURST [SYNACK_RATE]]
+#                           T sends at most RATE RSTs/s (and SYNACK_RATE
+#                           SYN-ACKs/s), dropping the rest (nft, see
+#                           testbed_limit_answers); the truth is unchanged
 #   wan_truth HOSTS PORTS   ground truth rows host,port,state (sorted)
 #   wan_count_start syn|reply   count SYNs arriving in T / answers arriving
 #                           in S (bench/syncount); wan_count_stop MODE
 #                           stops it and sets WAN_COUNT_LINE to its line
-#   wan_wanem_counters      "lost N dropped N" so far (WAN mode)
+#   wan_wanem_counters      "lost N dropped N tail_drops N overrun N" so far
+#                           (WAN mode; see the function)
 #   wan_target_drops        SYNs dropped by full listen queues in T so far
 #   wan_target_mac          MAC of the target's interface (the "router" for
 #                           raw-socket scanners: wanem is transparent)
@@ -44,10 +54,12 @@
 # Variables after wan_up*: WAN_SCANNER_IP, WAN_TARGET_IP, WAN_MODE, WAN_TMP,
 # WAN_IF_S / WAN_IF_T (the scanner's and the target's interface).
 # WAN_SEED (env) seeds wanem's loss and jitter; WAN_WANEM_ARGS (env) adds
-# options (--queue N, --reorder); WANEM (env) runs another wanem binary.
+# options (--queue N, --reorder, --store-frames N); WANEM (env) runs
+# another wanem binary.
 #
 # Run directly: bench/wan.sh selftest [DELAY JITTER LOSS] checks the WAN
-# (RTT, loss, rate, a bulk TCP transfer, an nmap scan) and the veth mode.
+# (RTT, loss, rate, the --pps bottleneck and its queue, a bulk TCP
+# transfer, an nmap scan) and the veth mode.
 #
 # Listeners: BUILD/helpers/listen (tests/helpers/listen.c, built on demand
 # if only the source exists); a python3 stand-in until that exists.
@@ -205,14 +217,20 @@ wan__begin() {
 	WAN_MODE=$1
 }
 
-# wan_up DELAY_MS JITTER_MS LOSS_PCT [RATE_MBIT]
+# wan_up DELAY_MS JITTER_MS LOSS_PCT [RATE_MBIT [PPS [QUEUE]]]: DELAY is
+# one way (the RTT is twice it); RATE_MBIT and PPS give each direction a
+# bottleneck (the slower of the two per frame), QUEUE frames its buffer.
 wan_up() {
-	local delay=$1 jitter=$2 loss=$3 rate=${4:-} wanem
+	local delay=$1 jitter=$2 loss=$3 rate=${4:-} pps=${5:-${WAN_PPS:-}}
+	local queue=${6:-${WAN_QUEUE:-}} wanem
 	local -a args
 	if [ $# -lt 3 ]; then
-		wan__log "usage: wan_up DELAY_MS JITTER_MS LOSS_PCT [RATE_MBIT]"
+		wan__log "usage: wan_up DELAY_MS JITTER_MS LOSS_PCT [RATE_MBIT [PPS [QUEUE]]]"
 		return 1
 	fi
+	[ "$rate" = - ] && rate=
+	[ "$pps" = - ] && pps=
+	[ "$queue" = - ] && queue=
 	wan__begin wan || return 1
 	wanem=${WANEM:-}
 	[ -n "$wanem" ] || wanem=$(wan_build_wanem) || { wan_down; return 1; }
@@ -227,6 +245,8 @@ wan_up() {
 
 	args=(-a wa -b wb --delay "$delay" --jitter "$jitter" --loss "$loss")
 	[ -n "$rate" ] && args+=(--rate "$rate")
+	[ -n "$pps" ] && args+=(--pps "$pps")
+	[ -n "$queue" ] && args+=(--queue "$queue")
 	[ -n "${WAN_SEED:-}" ] && args+=(--seed "$WAN_SEED")
 	# shellcheck disable=SC2206
 	[ -n "${WAN_WANEM_ARGS:-}" ] && args+=($WAN_WANEM_ARGS)
@@ -334,6 +354,12 @@ wan_subnet() {
 	testbed_subnet "$WAN_NS_S" "$WAN_NS_T" "$1" "$WAN_NET_TARGET"
 }
 
+# wan_limit_answers RATE [BURST [SYNACK_RATE]]: the target rate-limits its
+# RSTs (and SYN-ACKs) in an nft output chain (testbed_limit_answers).
+wan_limit_answers() {
+	testbed_limit_answers "$WAN_NS_T" "$@"
+}
+
 # wan_truth "HOSTS" "PORTS": sorted ground-truth rows (testbed_truth).
 wan_truth() {
 	testbed_truth "$WAN_TMP/open" "$WAN_TMP/filtered" "$1" "$2"
@@ -345,9 +371,13 @@ wan_target_mac() {
 }
 
 # wan_wanem_counters: wanem's cumulative counters (SIGUSR1), summed over
-# both directions, as "lost N dropped N" where dropped = queue full +
-# socket overruns (frames the emulator could not carry, as opposed to the
-# loss it was asked for).  Prints nothing outside WAN mode.
+# both directions, as "lost N dropped N tail_drops N overrun N" where
+# dropped = queue full + storage full + socket overruns (every frame that
+# was not carried, apart from the loss asked for), tail_drops = the part of
+# it that the emulated bottleneck's queue dropped (--pps/--rate with
+# --queue: the network being emulated), and overrun = storage full +
+# socket overruns (the emulator itself could not keep up).  Prints nothing
+# outside WAN mode.
 wan_wanem_counters() {
 	local before i
 	[ -n "$WAN_WANEM_PID" ] || return 0
@@ -357,11 +387,14 @@ wan_wanem_counters() {
 		[ "$(grep -c '^end$' "$WAN_TMP/wanem.out")" -gt "$before" ] && break
 		sleep 0.02
 	done
-	awk '/^report$/ { l = 0; d = 0; next }
-		/^end$/ { last = "lost " l " dropped " d; next }
+	awk '/^report$/ { l = 0; d = 0; t = 0; o = 0; next }
+		/^end$/ { last = "lost " l " dropped " d " tail_drops " t \
+			" overrun " o; next }
 		{ for (i = 1; i < NF; i++) {
 			if ($i == "lost") l += $(i + 1)
 			if ($i == "dropped" || $i == "kernel_drops") d += $(i + 1)
+			if ($i == "tail_drops") t += $(i + 1)
+			if ($i == "store_full" || $i == "kernel_drops") o += $(i + 1)
 		} }
 		END { if (last != "") print last }' "$WAN_TMP/wanem.out"
 }
@@ -512,6 +545,36 @@ wan__selftest() {
 	wan_down
 	: >"$stats"
 
+	# UDP to a closed port: no flow control, so the sender keeps its
+	# pace (ping slows down to the replies).  Each direction of wanem
+	# counts on its own; the verdict is the scanner-to-target direction.
+	echo "== WAN --pps 1000 --queue 5, 50 ms each way: 200 datagrams at 500/s pass (the delay line is not the queue)"
+	wan_up 50 0 0 - 1000 5 || return 1
+	out=$(wan_exec_scanner ping -q -c 3 -i 0.2 "$WAN_TARGET_IP")
+	echo "$out" | tail -1
+	wan__selftest_udp 200 0.002 || fails=$((fails + 1))
+	got=$(wan_wanem_counters)
+	echo "wanem: $got (want tail_drops 0, RTT 102 ms)"
+	awk -v c="$got" '/^rtt/ { split($4, v, "/"); avg = v[2] }
+		END { split(c, f, " ")
+			exit !(avg > 101 && avg < 105 && f[6] == 0 && f[8] == 0) }' \
+		<<<"$out" || { echo "FAIL: pps below capacity"; fails=$((fails + 1)); }
+	wan_down
+	: >"$stats"
+
+	echo "== WAN --pps 100 --queue 5, no delay: 50 datagrams at 500/s, the queue tail-drops"
+	wan_up 0 0 0 - 100 5 || return 1
+	wan__selftest_udp 50 0.002 || fails=$((fails + 1))
+	got=$(wan_wanem_counters)
+	# 0.1 s of datagrams: ~10 carried + 5 queued + 1 in service, so
+	# about 34 tail drops.
+	echo "wanem: $got (want tail_drops ~34)"
+	awk -v c="$got" 'BEGIN { split(c, f, " ")
+		exit !(f[6] >= 25 && f[6] <= 40 && f[8] == 0) }' ||
+		{ echo "FAIL: pps tail drop"; fails=$((fails + 1)); }
+	wan_down
+	: >"$stats"
+
 	echo "== plain veth"
 	wan_up_veth || return 1
 	wan_listen "${open[@]}" || fails=$((fails + 1))
@@ -528,6 +591,24 @@ wan__selftest() {
 	wan_down
 	echo "selftest: $fails failed"
 	[ "$fails" -eq 0 ]
+}
+
+# wan__selftest_udp N INTERVAL_S: N one-byte datagrams from the scanner
+# to the target's port 9 (closed), INTERVAL_S apart.
+wan__selftest_udp() {
+	wan_exec_scanner python3 -c '
+import socket, sys, time
+n, gap, addr = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+t = time.monotonic()
+for i in range(n):
+    s.sendto(b"x", (addr, 9))
+    t += gap
+    d = t - time.monotonic()
+    if d > 0:
+        time.sleep(d)
+' "$1" "$2" "$WAN_TARGET_IP" || { echo "FAIL: UDP sender"; return 1; }
+	sleep 0.3
 }
 
 # Bulk TCP through the emulator: large segments (GSO, partial checksums)

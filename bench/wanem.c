@@ -26,21 +26,40 @@
  * min-heap on (release time, arrival number) that says which is due next.
  * The loop ppoll()s both sockets with a timeout until the earliest release,
  * receives in batches (recvmmsg), and sends everything that is due in
- * batches (sendmmsg).  Release time = arrival + serialization (when --rate
- * is given: each direction is a link that is busy len*8/rate after the
- * previous frame finished) + delay + uniform jitter in [-jitter, +jitter].
- * By default a frame is never released before the one ahead of it in its
- * direction (like netem with a rate), so jitter delays but does not reorder;
- * --reorder lifts that.  Loss is independent per frame, drawn from a
- * per-direction xorshift generator seeded by --seed, so a given frame
- * sequence sees the same losses every run.
+ * batches (sendmmsg).  Release time = departure from the bottleneck (below)
+ * + delay + uniform jitter in [-jitter, +jitter].  By default a frame is
+ * never released before the one ahead of it in its direction (like netem
+ * with a rate), so jitter delays but does not reorder; --reorder lifts
+ * that.  Loss is independent per frame, drawn from a per-direction xorshift
+ * generator seeded by --seed, so a given frame sequence sees the same
+ * losses every run; a lost frame never reaches the bottleneck.
  *
- * Storage is fixed at start: per direction a ring of --queue frame
- * descriptors and a byte arena of --queue * ARENA_BYTES_PER_FRAME (at least
- * ARENA_MIN) that frames are copied into back to back, so small frames do
- * not each hold a 64 KiB slot.  A frame that finds either full is dropped
- * and counted, like a tail-drop queue of that size (the queue counts frames
- * in flight on the emulated wire too, as netem's limit does).
+ * The bottleneck: with --rate MBIT and/or --pps N each direction is a link
+ * of that capacity in front of the delay line.  A frame occupies it for
+ * len*8/rate (--rate), 1e9/N ns (--pps), or the larger of the two when both
+ * are given; the link sends one frame at a time, in arrival order, so a
+ * frame departs at max(arrival, previous departure) + its busy time.
+ * Frames that arrived but have not started on the link are the link's
+ * queue: --queue FRAMES is that buffer, and a frame that finds it full is
+ * tail-dropped (counted in "dropped" and in "tail_drops").  The frame being
+ * sent and the frames already on their way through the delay line (the
+ * propagation delay) do not count against it, so 20 ms each way at 10k
+ * frames/s (200 frames in each delay line) works with a 100-frame buffer,
+ * as it would on a real path.  Without --rate and --pps there is no
+ * bottleneck and no queue of waiting frames; --queue then only sizes the
+ * storage below (the frames in flight, netem's limit).
+ *
+ * Storage is fixed at start: per direction a ring of --store-frames frame
+ * descriptors and a byte arena that frames are copied into back to back, so
+ * small frames do not each hold a 64 KiB slot.  By default the ring holds
+ * --queue frames without a bottleneck, and with one --queue waiting frames
+ * plus what the delay line can hold at the link's capacity (capacity in
+ * frames/s, at least the smallest frame for --rate alone, times delay +
+ * 2 x jitter, plus slack); the arena holds ARENA_BYTES_PER_FRAME per frame
+ * (a full-size Ethernet frame), or for --rate alone the bytes the link can
+ * put in flight.  A frame that finds storage full is dropped too ("dropped"
+ * and "store_full"): that is the emulator running out of room, not the
+ * emulated network, and should stay 0 in a benchmark.
  *
  * Limits: a GSO super-frame is forwarded, delayed and lost as one unit (a
  * port scan sends no such frames); the rate counts Ethernet frame bytes only
@@ -81,19 +100,30 @@
 #define RX_ROUNDS 4
 /* Frames per sendmmsg. */
 #define TX_BATCH 64
-/* Arena bytes reserved per queued frame: a full-size Ethernet frame and
- * its header fit, so --queue small frames always fit. */
+/* Arena bytes reserved per stored frame: a full-size Ethernet frame and
+ * its header fit, so that many small frames always fit. */
 #define ARENA_BYTES_PER_FRAME 2048
 /* ...but always room for some GSO frames. */
 #define ARENA_MIN (4u << 20)
+/* Frame offsets are 32-bit. */
+#define ARENA_MAX (2u << 30)
+/* The smallest frame on a veth (an ARP request; no padding to 60 bytes):
+ * bounds the frames per second of a --rate link. */
+#define MIN_FRAME_BYTES 42
+/* Stored frames beyond the computed need: frames that are due but not yet
+ * sent while the loop is busy receiving (several batches of them). */
+#define STORE_SLACK 4096
 #define SOCK_BUF_BYTES (8 << 20)
 #define DEFAULT_QUEUE 10000
 #define MAX_QUEUE 1000000
+#define MAX_STORE 4000000
+#define MAX_PPS 10000000.0
 #define MAX_DELAY_MS 60000.0
 #define NSEC_PER_SEC 1000000000ULL
 
 struct frame {
 	uint64_t release_ns;
+	uint64_t start_ns; /* when the bottleneck link starts sending it */
 	uint64_t seq; /* arrival number: heap tie-break keeps FIFO order */
 	uint32_t off; /* in the arena */
 	uint32_t len; /* virtio_net_hdr + Ethernet frame */
@@ -105,7 +135,10 @@ struct counters {
 	uint64_t received;
 	uint64_t forwarded;
 	uint64_t lost; /* emulated loss */
-	uint64_t dropped; /* queue or arena full */
+	uint64_t dropped; /* tail_drops + store_full */
+	uint64_t tail_drops; /* the bottleneck's queue (--queue) was full */
+	uint64_t store_full; /* no room left in the ring or the arena */
+	uint32_t backlog_peak; /* most frames ever waiting for the link */
 	uint64_t oversize; /* longer than MAX_FRAME */
 	uint64_t rx_errors;
 	uint64_t tx_errors;
@@ -128,7 +161,11 @@ struct dir {
 	size_t arena_wr;
 	size_t arena_used;
 	uint64_t next_seq;
-	uint64_t link_free_ns; /* when the emulated wire finishes sending */
+	/* Arrival number of the oldest frame that may still be waiting for
+	 * the link: frames next_wait..next_seq-1 whose start_ns is in the
+	 * future are the bottleneck's queue. */
+	uint64_t next_wait;
+	double link_free_ns; /* when the link finishes what it was given */
 	uint64_t last_release_ns;
 	uint64_t rng;
 	struct counters c;
@@ -141,9 +178,12 @@ struct config {
 	double jitter_ms;
 	double loss_pct;
 	double rate_mbit; /* 0 = unlimited */
+	double pps; /* frames per second, 0 = unlimited */
 	uint64_t seed;
 	bool seed_given;
 	uint32_t queue;
+	uint32_t store; /* frames; 0 = sized from the other options */
+	size_t arena_bytes; /* set with store by size_storage() */
 	bool reorder;
 };
 
@@ -281,13 +321,40 @@ static void dir_retire(struct dir *d)
 	}
 }
 
+/* Frames that arrived and have not started on the link by now. */
+static uint32_t dir_backlog(struct dir *d, uint64_t now)
+{
+	/* Retired frames left the link long ago; their slots may be reused. */
+	if (d->next_wait < d->next_seq - d->count)
+		d->next_wait = d->next_seq - d->count;
+	while (d->next_wait < d->next_seq &&
+	       d->ring[d->next_wait % d->cap].start_ns <= now)
+		d->next_wait++;
+	return (uint32_t)(d->next_seq - d->next_wait);
+}
+
+/* How long a frame of len bytes (virtio_net_hdr included) holds the link. */
+static double busy_ns(const struct config *cfg, uint32_t len)
+{
+	double busy = 0;
+
+	if (cfg->pps > 0)
+		busy = 1e9 / cfg->pps;
+	if (cfg->rate_mbit > 0) {
+		double bits = (double)(len - VNET_HDR_LEN) * 8.0;
+
+		busy = fmax(busy, bits * 1000.0 / cfg->rate_mbit);
+	}
+	return busy;
+}
+
 static void dir_enqueue(struct dir *d, const struct config *cfg,
 			const uint8_t *data, uint32_t len, uint64_t now)
 {
 	uint64_t release, depart, delay_ns;
 	struct frame *f;
 	uint32_t idx, off, pad;
-	double jitter = 0;
+	double jitter = 0, start;
 
 	d->c.received++;
 	if (cfg->loss_pct > 0 && rng_unit(&d->rng) * 100.0 < cfg->loss_pct) {
@@ -296,20 +363,28 @@ static void dir_enqueue(struct dir *d, const struct config *cfg,
 	}
 	if (cfg->jitter_ms > 0)
 		jitter = (rng_unit(&d->rng) * 2.0 - 1.0) * cfg->jitter_ms;
+	if (cfg->rate_mbit > 0 || cfg->pps > 0) {
+		uint32_t backlog = dir_backlog(d, now);
+
+		if (backlog >= cfg->queue) {
+			d->c.tail_drops++;
+			d->c.dropped++;
+			return;
+		}
+		if (backlog + 1 > d->c.backlog_peak)
+			d->c.backlog_peak = backlog + 1;
+	}
 	if (d->count == d->cap || !arena_reserve(d, len, &off, &pad)) {
+		d->c.store_full++;
 		d->c.dropped++;
 		return;
 	}
 
-	depart = now;
-	if (cfg->rate_mbit > 0) {
-		double bits = (double)(len - VNET_HDR_LEN) * 8.0;
-
-		if (d->link_free_ns > depart)
-			depart = d->link_free_ns;
-		depart += (uint64_t)(bits * 1000.0 / cfg->rate_mbit);
-		d->link_free_ns = depart;
-	}
+	/* A double keeps fractions of a nanosecond of busy time from
+	 * adding up (1e9 / 30000 is not an integer). */
+	start = fmax((double)now, d->link_free_ns);
+	d->link_free_ns = start + busy_ns(cfg, len);
+	depart = (uint64_t)ceil(d->link_free_ns);
 	delay_ns = (uint64_t)llround(fmax(0.0, cfg->delay_ms + jitter) * 1e6);
 	release = depart + delay_ns;
 	if (!cfg->reorder && release < d->last_release_ns)
@@ -320,6 +395,7 @@ static void dir_enqueue(struct dir *d, const struct config *cfg,
 	d->count++;
 	f = &d->ring[idx];
 	f->release_ns = release;
+	f->start_ns = (uint64_t)ceil(start);
 	f->seq = d->next_seq++;
 	f->off = off;
 	f->len = len;
@@ -424,12 +500,10 @@ static int dir_init(struct dir *d, const struct config *cfg, int rx_fd,
 	snprintf(d->name, sizeof(d->name), "%s->%s", from, to);
 	d->rx_fd = rx_fd;
 	d->tx_fd = tx_fd;
-	d->cap = cfg->queue;
+	d->cap = cfg->store;
 	d->ring = calloc(d->cap, sizeof(*d->ring));
 	d->heap = calloc(d->cap, sizeof(*d->heap));
-	d->arena_size = (size_t)cfg->queue * ARENA_BYTES_PER_FRAME;
-	if (d->arena_size < ARENA_MIN)
-		d->arena_size = ARENA_MIN;
+	d->arena_size = cfg->arena_bytes;
 	d->arena = malloc(d->arena_size);
 	d->rng = rng_seed(cfg->seed ^ salt);
 	if (!d->ring || !d->heap || !d->arena)
@@ -526,11 +600,73 @@ static int parse_u64(const char *s, uint64_t hi, uint64_t *out)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: wanem -a IF -b IF [--delay MS] [--jitter MS] "
-		   "[--loss PCT] [--rate MBIT] [--seed N] [--queue FRAMES] "
-		   "[--reorder]\n"
+		   "[--loss PCT] [--rate MBIT] [--pps N] [--queue FRAMES] "
+		   "[--store-frames N] [--seed N] [--reorder]\n"
+		   "  --rate/--pps: a bottleneck link per direction (Mbit/s,\n"
+		   "  frames/s; both: the slower per frame) with a --queue\n"
+		   "  FRAMES tail-drop buffer in front of the --delay line\n"
 		   "  prints \"ready\"; SIGUSR1 prints the counters so far\n"
 		   "  between \"report\" and \"end\" lines; SIGINT/SIGTERM\n"
 		   "  prints them and exits\n");
+}
+
+/*
+ * Storage per direction (see the design comment): the frames and arena
+ * bytes that can be in wanem at once.  Without a bottleneck, --queue
+ * frames.  With one, the --queue waiting frames plus the delay line at the
+ * link's capacity.  Returns -1 after printing an error if that is more
+ * than wanem can hold.
+ */
+static int size_storage(struct config *cfg)
+{
+	bool bottleneck = cfg->rate_mbit > 0 || cfg->pps > 0;
+	double fps = 0, line_s, frames, bytes;
+
+	if (!bottleneck) {
+		frames = cfg->store ? cfg->store : cfg->queue;
+		bytes = frames * ARENA_BYTES_PER_FRAME;
+	} else {
+		/* Frames/s the link can carry: --pps, or for --rate alone
+		 * the smallest frames back to back. */
+		if (cfg->rate_mbit > 0)
+			fps = cfg->rate_mbit * 1e6 / (MIN_FRAME_BYTES * 8.0);
+		if (cfg->pps > 0 && (fps == 0 || cfg->pps < fps))
+			fps = cfg->pps;
+		/* Longest a frame spends between the link and its release
+		 * (and, with --reorder, before it is freed in FIFO order). */
+		line_s = (cfg->delay_ms + 2 * cfg->jitter_ms) / 1e3;
+		frames = cfg->queue + ceil(fps * line_s * 1.1) + STORE_SLACK;
+		if (cfg->store)
+			frames = cfg->store;
+		bytes = frames * ARENA_BYTES_PER_FRAME;
+		if (cfg->rate_mbit > 0 && !cfg->store) {
+			/* Bytes the link puts in flight, each frame plus
+			 * its virtio_net_hdr, beat frames x 2 KiB. */
+			double wire =
+				cfg->rate_mbit * 1e6 / 8 * line_s *
+				(1.0 + (double)VNET_HDR_LEN / MIN_FRAME_BYTES);
+
+			bytes = fmin(bytes,
+				     ((double)cfg->queue + STORE_SLACK) *
+						     ARENA_BYTES_PER_FRAME +
+					     wire);
+		}
+	}
+	if (frames > MAX_STORE) {
+		fprintf(stderr,
+			"wanem: the delay line needs %.0f frames of storage, "
+			"more than %u: lower --delay, --pps or --rate, or give "
+			"--store-frames\n",
+			frames, MAX_STORE);
+		return -1;
+	}
+	if (bytes < ARENA_MIN)
+		bytes = ARENA_MIN;
+	if (bytes > ARENA_MAX)
+		bytes = ARENA_MAX;
+	cfg->store = (uint32_t)frames;
+	cfg->arena_bytes = (size_t)bytes;
+	return 0;
 }
 
 /* Returns 0, 1 for --help, or -1 after printing a one-line error (the
@@ -542,6 +678,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		{ "jitter", required_argument, NULL, 'j' },
 		{ "loss", required_argument, NULL, 'l' },
 		{ "rate", required_argument, NULL, 'r' },
+		{ "pps", required_argument, NULL, 'p' },
+		{ "store-frames", required_argument, NULL, 'S' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "queue", required_argument, NULL, 'q' },
 		{ "reorder", no_argument, NULL, 'R' },
@@ -581,6 +719,17 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			if (parse_double(optarg, 0, 1e6, &cfg->rate_mbit) ||
 			    cfg->rate_mbit <= 0)
 				bad = "--rate wants Mbit/s in (0, 1000000]";
+			break;
+		case 'p':
+			if (parse_double(optarg, 0, MAX_PPS, &cfg->pps) ||
+			    cfg->pps <= 0)
+				bad = "--pps wants frames/s in (0, 10000000]";
+			break;
+		case 'S':
+			if (parse_u64(optarg, MAX_STORE, &u) || u == 0)
+				bad = "--store-frames wants frames in [1, 4000000]";
+			else
+				cfg->store = (uint32_t)u;
 			break;
 		case 's':
 			if (parse_u64(optarg, UINT64_MAX, &cfg->seed))
@@ -631,7 +780,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	}
 	if (!cfg->seed_given)
 		cfg->seed = now_ns() ^ ((uint64_t)getpid() << 32);
-	return 0;
+	return size_storage(cfg);
 }
 
 /* Cumulative counters of one direction; fd is its receiving socket. */
@@ -644,13 +793,17 @@ static void print_counters(struct dir *d, int fd)
 	 * Reading the statistics resets them, hence the running sum. */
 	if (!getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &sl))
 		d->c.kernel_drops += st.tp_drops;
+	/* New fields go at the end: scripts find them by name, but keep the
+	 * old order for eyes used to it. */
 	printf("%s: received %" PRIu64 " forwarded %" PRIu64 " lost %" PRIu64
 	       " dropped %" PRIu64 " oversize %" PRIu64 " rx_errors %" PRIu64
 	       " tx_errors %" PRIu64 " pending %" PRIu32
-	       " kernel_drops %" PRIu64 "\n",
+	       " kernel_drops %" PRIu64 " tail_drops %" PRIu64
+	       " store_full %" PRIu64 " backlog_peak %" PRIu32 "\n",
 	       d->name, d->c.received, d->c.forwarded, d->c.lost, d->c.dropped,
 	       d->c.oversize, d->c.rx_errors, d->c.tx_errors, d->heap_len,
-	       d->c.kernel_drops);
+	       d->c.kernel_drops, d->c.tail_drops, d->c.store_full,
+	       d->c.backlog_peak);
 }
 
 static int run(const struct config *cfg, struct dir dirs[2],
@@ -786,10 +939,11 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr,
 		"wanem: %s<->%s delay %.3f ms jitter %.3f ms loss %.3f%% "
-		"rate %.3f Mbit/s queue %" PRIu32 " seed %" PRIu64 "%s\n",
+		"rate %.3f Mbit/s pps %.0f queue %" PRIu32 " store %" PRIu32
+		" frames %zu KiB seed %" PRIu64 "%s\n",
 		cfg.if_a, cfg.if_b, cfg.delay_ms, cfg.jitter_ms, cfg.loss_pct,
-		cfg.rate_mbit, cfg.queue, cfg.seed,
-		cfg.reorder ? " reorder" : "");
+		cfg.rate_mbit, cfg.pps, cfg.queue, cfg.store,
+		cfg.arena_bytes >> 10, cfg.seed, cfg.reorder ? " reorder" : "");
 
 	err = run(&cfg, dirs, &waitmask);
 	if (err) {

@@ -194,6 +194,19 @@ tb_filter()
 	printf '%s\n' $pairs >>"$TB_TMP/$name.filtered"
 }
 
+# tb_limit_answers NS RATE [BURST [SYNACK_RATE]]: NS sends at most RATE
+# RSTs per second (and SYNACK_RATE SYN-ACKs per second), dropping the rest
+# in an nft output chain, like a FreeBSD host's RST limit.  The truth does
+# not change: a scanner must retry until it has every answer.  See
+# testbed_limit_answers.
+tb_limit_answers()
+{
+	local name=$1
+	shift
+	testbed_limit_answers "$(tb_nsname "$name")" "$@" ||
+		tb_fail "nft answer limit in $(tb_nsname "$name") failed"
+}
+
 # tb_veth NS_A NS_B: join two namespaces by a veth pair, NS_A 198.18.0.1/24
 # on "veth-NS_B", NS_B 198.18.0.2/24 on "veth-NS_A" (names cut to 15
 # characters).  One pair per test: the addresses are fixed.
