@@ -53,8 +53,10 @@
 # a script that sources this should not set its own (use wan_atexit).
 # Variables after wan_up*: WAN_SCANNER_IP, WAN_TARGET_IP, WAN_MODE, WAN_TMP,
 # WAN_IF_S / WAN_IF_T (the scanner's and the target's interface).
-# WAN_SEED (env) seeds wanem's loss and jitter; WAN_WANEM_ARGS (env) adds
-# options (--queue N, --reorder, --store-frames N); WANEM (env) runs
+# WAN_SEED (env) seeds wanem's loss and jitter; WAN_FIFO (env) runs wanem
+# at that SCHED_FIFO priority (e.g. 10: the emulated network then does not
+# wait for a CPU behind the scanner; see wanem.c); WAN_WANEM_ARGS (env)
+# adds options (--queue N, --reorder, --store-frames N); WANEM (env) runs
 # another wanem binary.
 #
 # Run directly: bench/wan.sh selftest [DELAY JITTER LOSS] checks the WAN
@@ -96,8 +98,9 @@ wan__build_dir() {
 	case $b in /*) echo "$b" ;; *) echo "$WAN_ROOT/$b" ;; esac
 }
 
+# -iquote as in the Makefile: with -I, include/sched.h would hide <sched.h>.
 wan__flags() {
-	echo "-std=gnu11 -D_GNU_SOURCE -I$WAN_ROOT/include -O2 -g -Wall" \
+	echo "-std=gnu11 -D_GNU_SOURCE -iquote $WAN_ROOT/include -O2 -g -Wall" \
 		"-Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes" \
 		"-Wformat=2 -Wvla"
 }
@@ -248,6 +251,7 @@ wan_up() {
 	[ -n "$pps" ] && args+=(--pps "$pps")
 	[ -n "$queue" ] && args+=(--queue "$queue")
 	[ -n "${WAN_SEED:-}" ] && args+=(--seed "$WAN_SEED")
+	[ -n "${WAN_FIFO:-}" ] && args+=(--fifo "$WAN_FIFO")
 	# shellcheck disable=SC2206
 	[ -n "${WAN_WANEM_ARGS:-}" ] && args+=($WAN_WANEM_ARGS)
 	ip netns exec "$WAN_NS_M" "$wanem" "${args[@]}" \

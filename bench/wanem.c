@@ -61,6 +61,16 @@
  * and "store_full"): that is the emulator running out of room, not the
  * emulated network, and should stay 0 in a benchmark.
  *
+ * Timing: each frame is stamped with the kernel's receive time
+ * (SO_TIMESTAMPNS), not the time this thread reads it, so a thread that
+ * runs late (a busy 2-core machine) delays frames but does not turn a
+ * steady stream into bursts that the bottleneck would then drop;
+ * lag_max_us says how late it ran at worst.  A late thread still adds
+ * delay: with a scanner on the other core, frames waited up to ~140 ms at
+ * 100k frames/s per direction.  --fifo PRIO runs wanem at SCHED_FIFO
+ * priority, as the network it stands for does not compete with the hosts
+ * for a CPU: then ~13 ms at worst at that rate, under 1 ms at 50k.
+ *
  * Limits: a GSO super-frame is forwarded, delayed and lost as one unit (a
  * port scan sends no such frames); the rate counts Ethernet frame bytes only
  * (no preamble, FCS or gap); the kernel work of delivering a forwarded frame
@@ -75,6 +85,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -139,6 +150,7 @@ struct counters {
 	uint64_t tail_drops; /* the bottleneck's queue (--queue) was full */
 	uint64_t store_full; /* no room left in the ring or the arena */
 	uint32_t backlog_peak; /* most frames ever waiting for the link */
+	uint64_t lag_max_us; /* longest a frame waited in our socket */
 	uint64_t oversize; /* longer than MAX_FRAME */
 	uint64_t rx_errors;
 	uint64_t tx_errors;
@@ -167,6 +179,7 @@ struct dir {
 	uint64_t next_wait;
 	double link_free_ns; /* when the link finishes what it was given */
 	uint64_t last_release_ns;
+	uint64_t last_arrival_ns;
 	uint64_t rng;
 	struct counters c;
 };
@@ -183,6 +196,7 @@ struct config {
 	bool seed_given;
 	uint32_t queue;
 	uint32_t store; /* frames; 0 = sized from the other options */
+	int fifo_prio; /* SCHED_FIFO priority, 0 = normal scheduling */
 	size_t arena_bytes; /* set with store by size_storage() */
 	bool reorder;
 };
@@ -405,23 +419,75 @@ static void dir_enqueue(struct dir *d, const struct config *cfg,
 	heap_push(d, idx);
 }
 
+/* One recvmmsg batch: frames, and a control buffer each for its time
+ * stamp. */
+struct rx_batch {
+	struct mmsghdr msgs[RX_BATCH];
+	struct iovec iovs[RX_BATCH];
+	union {
+		char buf[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} ctrl[RX_BATCH];
+	uint8_t *staging; /* RX_BATCH * MAX_FRAME */
+};
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * When the kernel queued the frame to our socket (SO_TIMESTAMPNS, wall
+ * clock), on the monotonic clock: now - (realtime now - stamp).  Frames
+ * wait in the socket buffer whenever this thread is late (a busy 2-core
+ * machine), and stamping them when read would turn a steady stream into
+ * bursts that the bottleneck queue then drops.  A stamp that is missing
+ * or not within the last second is not trusted: now.
+ */
+static uint64_t arrival_ns(struct msghdr *mh, uint64_t now, uint64_t real)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm;
+	     cm = CMSG_NXTHDR(mh, cm)) {
+		struct timespec ts;
+		uint64_t t;
+
+		if (cm->cmsg_level != SOL_SOCKET ||
+		    cm->cmsg_type != SCM_TIMESTAMPNS ||
+		    cm->cmsg_len < CMSG_LEN(sizeof(ts)))
+			continue;
+		memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+		t = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+		if (t > real || real - t > NSEC_PER_SEC || real - t > now)
+			return now;
+		return now - (real - t);
+	}
+	return now;
+}
+
 /* Read what is waiting on d->rx_fd, in at most RX_ROUNDS batches. */
 static void dir_receive(struct dir *d, const struct config *cfg,
-			uint8_t *staging, struct mmsghdr *msgs,
-			struct iovec *iovs)
+			struct rx_batch *b)
 {
 	for (int round = 0; round < RX_ROUNDS; round++) {
-		uint64_t now;
+		uint64_t now, real;
 		int n;
 
 		for (int i = 0; i < RX_BATCH; i++) {
-			iovs[i].iov_base = staging + (size_t)i * MAX_FRAME;
-			iovs[i].iov_len = MAX_FRAME;
-			memset(&msgs[i].msg_hdr, 0, sizeof(msgs[i].msg_hdr));
-			msgs[i].msg_hdr.msg_iov = &iovs[i];
-			msgs[i].msg_hdr.msg_iovlen = 1;
+			struct msghdr *mh = &b->msgs[i].msg_hdr;
+
+			b->iovs[i].iov_base =
+				b->staging + (size_t)i * MAX_FRAME;
+			b->iovs[i].iov_len = MAX_FRAME;
+			memset(mh, 0, sizeof(*mh));
+			mh->msg_iov = &b->iovs[i];
+			mh->msg_iovlen = 1;
+			mh->msg_control = b->ctrl[i].buf;
+			mh->msg_controllen = sizeof(b->ctrl[i].buf);
 		}
-		n = recvmmsg(d->rx_fd, msgs, RX_BATCH, MSG_DONTWAIT, NULL);
+		n = recvmmsg(d->rx_fd, b->msgs, RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
@@ -430,10 +496,12 @@ static void dir_receive(struct dir *d, const struct config *cfg,
 			continue;
 		}
 		now = now_ns();
+		real = realtime_ns();
 		for (int i = 0; i < n; i++) {
-			uint32_t len = msgs[i].msg_len;
+			uint32_t len = b->msgs[i].msg_len;
+			uint64_t at, lag;
 
-			if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			if (b->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
 				d->c.received++;
 				d->c.oversize++;
 				continue;
@@ -442,7 +510,15 @@ static void dir_receive(struct dir *d, const struct config *cfg,
 				d->c.rx_errors++;
 				continue;
 			}
-			dir_enqueue(d, cfg, iovs[i].iov_base, len, now);
+			/* In order per direction, whatever the stamps say. */
+			at = arrival_ns(&b->msgs[i].msg_hdr, now, real);
+			if (at < d->last_arrival_ns)
+				at = d->last_arrival_ns;
+			d->last_arrival_ns = at;
+			lag = (now - at) / 1000;
+			if (lag > d->c.lag_max_us)
+				d->c.lag_max_us = lag;
+			dir_enqueue(d, cfg, b->iovs[i].iov_base, len, at);
 		}
 		if (n < RX_BATCH)
 			return;
@@ -544,6 +620,10 @@ static int open_port(const char *ifname, const char **what)
 	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
 		       sizeof(one)))
 		goto out_close;
+	/* Kernel receive time stamps: see arrival_ns(). */
+	*what = "SO_TIMESTAMPNS";
+	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)))
+		goto out_close;
 	/* Bigger buffers absorb bursts; FORCE needs CAP_NET_ADMIN. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)))
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
@@ -601,10 +681,11 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: wanem -a IF -b IF [--delay MS] [--jitter MS] "
 		   "[--loss PCT] [--rate MBIT] [--pps N] [--queue FRAMES] "
-		   "[--store-frames N] [--seed N] [--reorder]\n"
+		   "[--store-frames N] [--seed N] [--reorder] [--fifo PRIO]\n"
 		   "  --rate/--pps: a bottleneck link per direction (Mbit/s,\n"
 		   "  frames/s; both: the slower per frame) with a --queue\n"
-		   "  FRAMES tail-drop buffer in front of the --delay line\n"
+		   "  FRAMES tail-drop buffer in front of the --delay line;\n"
+		   "  --fifo: run at SCHED_FIFO priority PRIO\n"
 		   "  prints \"ready\"; SIGUSR1 prints the counters so far\n"
 		   "  between \"report\" and \"end\" lines; SIGINT/SIGTERM\n"
 		   "  prints them and exits\n");
@@ -680,6 +761,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		{ "rate", required_argument, NULL, 'r' },
 		{ "pps", required_argument, NULL, 'p' },
 		{ "store-frames", required_argument, NULL, 'S' },
+		{ "fifo", required_argument, NULL, 'F' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "queue", required_argument, NULL, 'q' },
 		{ "reorder", no_argument, NULL, 'R' },
@@ -730,6 +812,12 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 				bad = "--store-frames wants frames in [1, 4000000]";
 			else
 				cfg->store = (uint32_t)u;
+			break;
+		case 'F':
+			if (parse_u64(optarg, 99, &u) || u == 0)
+				bad = "--fifo wants a priority in [1, 99]";
+			else
+				cfg->fifo_prio = (int)u;
 			break;
 		case 's':
 			if (parse_u64(optarg, UINT64_MAX, &cfg->seed))
@@ -799,23 +887,24 @@ static void print_counters(struct dir *d, int fd)
 	       " dropped %" PRIu64 " oversize %" PRIu64 " rx_errors %" PRIu64
 	       " tx_errors %" PRIu64 " pending %" PRIu32
 	       " kernel_drops %" PRIu64 " tail_drops %" PRIu64
-	       " store_full %" PRIu64 " backlog_peak %" PRIu32 "\n",
+	       " store_full %" PRIu64 " backlog_peak %" PRIu32
+	       " lag_max_us %" PRIu64 "\n",
 	       d->name, d->c.received, d->c.forwarded, d->c.lost, d->c.dropped,
 	       d->c.oversize, d->c.rx_errors, d->c.tx_errors, d->heap_len,
 	       d->c.kernel_drops, d->c.tail_drops, d->c.store_full,
-	       d->c.backlog_peak);
+	       d->c.backlog_peak, d->c.lag_max_us);
 }
 
 static int run(const struct config *cfg, struct dir dirs[2],
 	       const sigset_t *waitmask)
 {
-	struct mmsghdr *msgs = calloc(RX_BATCH, sizeof(*msgs));
-	struct iovec *iovs = calloc(RX_BATCH, sizeof(*iovs));
-	uint8_t *staging = malloc((size_t)RX_BATCH * MAX_FRAME);
+	struct rx_batch *rx = calloc(1, sizeof(*rx));
 	struct pollfd pfd[2];
 	int ret = 0;
 
-	if (!msgs || !iovs || !staging) {
+	if (rx)
+		rx->staging = malloc((size_t)RX_BATCH * MAX_FRAME);
+	if (!rx || !rx->staging) {
 		ret = -ENOMEM;
 		goto out_free;
 	}
@@ -855,7 +944,7 @@ static int run(const struct config *cfg, struct dir dirs[2],
 		}
 		for (int i = 0; n > 0 && i < 2; i++) {
 			if (pfd[i].revents & POLLIN)
-				dir_receive(&dirs[i], cfg, staging, msgs, iovs);
+				dir_receive(&dirs[i], cfg, rx);
 			if (pfd[i].revents & POLLERR) {
 				int e;
 				socklen_t el = sizeof(e);
@@ -880,9 +969,9 @@ static int run(const struct config *cfg, struct dir dirs[2],
 	}
 
 out_free:
-	free(staging);
-	free(iovs);
-	free(msgs);
+	if (rx)
+		free(rx->staging);
+	free(rx);
 	return ret;
 }
 
@@ -918,6 +1007,18 @@ int main(int argc, char **argv)
 	sigdelset(&waitmask, SIGUSR1);
 	/* Release times are in nanoseconds; default 50 us slack blurs them. */
 	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+	if (cfg.fifo_prio) {
+		struct sched_param sp = { .sched_priority = cfg.fifo_prio };
+
+		/* A missing capability is no reason not to run. */
+		if (sched_setscheduler(0, SCHED_FIFO, &sp)) {
+			fprintf(stderr,
+				"wanem: SCHED_FIFO %d: %s; normal "
+				"scheduling\n",
+				cfg.fifo_prio, strerror(errno));
+			cfg.fifo_prio = 0;
+		}
+	}
 
 	memset(dirs, 0, sizeof(dirs));
 	fd_a = open_port(cfg.if_a, &what);
@@ -940,10 +1041,11 @@ int main(int argc, char **argv)
 	fprintf(stderr,
 		"wanem: %s<->%s delay %.3f ms jitter %.3f ms loss %.3f%% "
 		"rate %.3f Mbit/s pps %.0f queue %" PRIu32 " store %" PRIu32
-		" frames %zu KiB seed %" PRIu64 "%s\n",
+		" frames %zu KiB seed %" PRIu64 "%s%s\n",
 		cfg.if_a, cfg.if_b, cfg.delay_ms, cfg.jitter_ms, cfg.loss_pct,
 		cfg.rate_mbit, cfg.pps, cfg.queue, cfg.store,
-		cfg.arena_bytes >> 10, cfg.seed, cfg.reorder ? " reorder" : "");
+		cfg.arena_bytes >> 10, cfg.seed, cfg.reorder ? " reorder" : "",
+		cfg.fifo_prio ? " fifo" : "");
 
 	err = run(&cfg, dirs, &waitmask);
 	if (err) {
