@@ -1,0 +1,202 @@
+/*
+ * cc.h - congestion control for one scope of a scan: the whole scan (the
+ * "group") or one target host.
+ *
+ * A port scan is not a TCP flow: most probes get exactly one small answer,
+ * many get none at all (filtered ports, hosts that are down), and what
+ * limits it is a link's capacity in frames per second or a host that
+ * rate-limits its answers (RSTs, ICMP).  Loss alone is a poor signal: a
+ * filtered port is silent by design, and 1 % random loss on a long path
+ * would hold a loss-driven AIMD window near nothing (TCP Reno's rate goes
+ * as 1/(RTT sqrt p)).  So the controller paces by rate, and learns the
+ * rate from what the path did with the probes it was given, in the spirit
+ * of BBR.
+ *
+ * Time is cut into rounds, each about one smoothed RTT (at least
+ * CC_ROUND_MIN_NS and CC_ROUND_PROBES sends, at most CC_ROUND_MAX_NS).
+ * Every attempt is stamped with the round it was sent in (cc_sent returns
+ * it) and its outcome is tallied there, so a round's answered share is
+ * that of its own probes whatever the rate did since - silences come back
+ * one timeout (RTO) after the send, answers one RTT after, and counting
+ * them by arrival would make a growing scan look clean and a steady one
+ * look lossy.  A round is judged once all its probes are resolved (or two
+ * RTOs after it ended):
+ *
+ *   drops    its answered share, counting only silences of hosts that
+ *            answer other probes ("suspect"; a host that is down says
+ *            nothing about the path), is clearly below the clean share
+ *            (the maximum over recent judged rounds), by three binomial
+ *            standard deviations plus CC_SILENCE_TOL for the random loss
+ *            of long paths;
+ *   good     otherwise, if it sent at its pace and saw no delay: its send
+ *            rate is a rate the path carried.  The largest of the last
+ *            CC_GOOD_ROUNDS good rates is the estimate the scan cruises at.
+ *
+ * The delay signal needs no wait: a round (by time) whose smallest RTT is
+ * above CC_DELAY_FACTOR times the path's minimum plus CC_DELAY_SLACK_NS
+ * shows a queue building, before anything is dropped.
+ *
+ * Drops or delay make a congestion event: good rates at or above the
+ * failing round's are struck, the answer rate measured at that moment (as
+ * a send rate: answers per second over the clean answered share of all
+ * probes) becomes an estimate if it is the best left, and one DRAIN round
+ * at 3/4 of the estimate empties what queue was built.  Rounds sent before
+ * the event that are judged after it strike their rates but cause no new
+ * cut.  Modes: STARTUP doubles the rate once per RTT (at most
+ * CC_STARTUP_CAP times the answer-rate estimate) until an event or until
+ * answers stop growing (3 rounds without +25 %); CRUISE paces at the
+ * estimate, with one PROBE round at CC_PROBE_GAIN every CC_PROBE_EVERY
+ * rounds to find capacity.
+ *
+ * Events also say when silence can be trusted: a probe silent while its
+ * scope had an event in the last two RTOs is not counted against its retry
+ * limit (cc_clean), because its silence may be a drop and not a filter.
+ *
+ * Each scope keeps its RTT estimate (RFC 6298) for the probe timeout and
+ * the minimum RTT for the delay signal.  Fixed-size, no allocation, no
+ * syscalls, no output; time is passed in, so the unit tests drive it with
+ * simulated clocks and scripted answers.
+ */
+#ifndef RINGSCAN_CC_H
+#define RINGSCAN_CC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CC_ROUND_MIN_NS 5000000ULL /* a round lasts at least 5 ms */
+#define CC_ROUND_MAX_NS 500000000ULL /* and at most 500 ms */
+#define CC_ROUND_PROBES 64 /* and covers at least this many sends */
+#define CC_ROUNDS 32 /* rounds kept for judging (a power of two) */
+#define CC_BW_ROUNDS 8
+#define CC_SHARE_ROUNDS 16
+#define CC_GOOD_ROUNDS 16
+#define CC_PROBE_EVERY 6
+#define CC_PROBE_GAIN 1.15
+#define CC_STARTUP_CAP 2.0
+#define CC_DELAY_FACTOR 1.1
+#define CC_DELAY_SLACK_NS 1000000ULL
+#define CC_MINRTT_WINDOW_NS 10000000000ULL /* min_rtt forgets after 10 s */
+
+enum cc_mode {
+	CC_STARTUP,
+	CC_DRAIN,
+	CC_CRUISE,
+	CC_PROBE,
+};
+
+/* Why the last congestion event happened (for -v). */
+enum cc_reason {
+	CC_NONE,
+	CC_DELAY, /* round trip rose above the path's minimum */
+	CC_SILENCE, /* a round's answered share fell: drops */
+	CC_PLATEAU, /* startup: answers stopped growing (no event) */
+};
+
+struct cc_params {
+	double init_rate; /* probes/s at start */
+	double min_rate; /* floor: never paced below (0 = 1/s) */
+	double max_rate; /* ceiling: never above (0 = none) */
+	uint64_t rto_init_ns; /* probe timeout before any RTT sample */
+	uint64_t rto_min_ns; /* and its bounds once there are samples */
+	uint64_t rto_max_ns;
+};
+
+/* One round's probes and what became of them. */
+struct cc_round {
+	uint64_t start_ns, end_ns; /* end 0 while the round is open */
+	uint32_t seq;
+	uint32_t sent, ans, silent, suspect;
+	float rate; /* pacing rate while it was sent */
+	bool delay; /* its time saw the delay signal */
+};
+
+struct cc {
+	struct cc_params p;
+	enum cc_mode mode;
+	double rate; /* current pacing rate, probes/s */
+	double tokens; /* token bucket, in probes */
+	uint64_t tok_ns; /* when tokens were last accrued */
+	uint64_t start_ns;
+
+	/* rounds: seq is the open one, judge_seq the oldest not judged */
+	struct cc_round r[CC_ROUNDS];
+	uint32_t seq, judge_seq;
+	uint32_t t_ans; /* answers arrived during the open round */
+	uint64_t t_rtt_min_ns; /* smallest RTT arrived during it */
+	uint32_t prev_ans; /* answers arrived during the one before */
+	uint64_t prev_dur_ns;
+	uint32_t mode_rounds;
+
+	/* estimates */
+	double bw[CC_BW_ROUNDS]; /* answers/s, two-round samples */
+	double share[CC_SHARE_ROUNDS]; /* answered / (answered + suspect) */
+	double eff[CC_SHARE_ROUNDS]; /* answered / (answered + silent) */
+	uint32_t bw_n, share_n, eff_n; /* entries written (ring positions) */
+	double good[CC_GOOD_ROUNDS];
+	uint32_t good_n, good_next;
+	double full_bw; /* startup plateau detection */
+	uint32_t full_bw_rounds;
+
+	/* round trip */
+	bool have_rtt;
+	uint64_t srtt_ns, rttvar_ns;
+	uint64_t min_rtt_ns, min_rtt_stamp_ns;
+	uint64_t min_rtt_next_ns; /* candidate for the next window */
+
+	/* congestion history */
+	bool had_event;
+	uint64_t last_event_ns;
+	enum cc_reason last_reason;
+	uint64_t events;
+
+	/* totals */
+	uint64_t answered, silent, sent;
+	uint64_t finals, finals_silent; /* probes ended, and ended filtered */
+};
+
+void cc_init(struct cc *c, const struct cc_params *p, uint64_t now_ns);
+
+/* Probes that may be sent now (whole tokens), at most want. */
+uint32_t cc_allow(struct cc *c, uint64_t now_ns, uint32_t want);
+/* n probes were sent: take their tokens; returns their round. */
+uint32_t cc_sent(struct cc *c, uint64_t now_ns, uint32_t n);
+/* Nanoseconds until one token is there (0 = now). */
+uint64_t cc_wait_ns(const struct cc *c, uint64_t now_ns);
+
+/*
+ * An attempt sent in round `round` was answered after rtt_ns (0 =
+ * unknown: no RTT sample).
+ */
+void cc_answered(struct cc *c, uint64_t now_ns, uint32_t round,
+		 uint64_t rtt_ns);
+/*
+ * An attempt timed out with no answer.  suspect: its host answers other
+ * probes, so the silence may be a drop (else it only lowers the answered
+ * share of all probes).
+ */
+void cc_silent(struct cc *c, uint64_t now_ns, uint32_t round, bool suspect);
+/* A probe of this scope ended: answered, or filtered (silent). */
+void cc_final(struct cc *c, bool silent);
+/* Close the round and judge rounds if due (the callbacks do it too). */
+void cc_tick(struct cc *c, uint64_t now_ns);
+
+/*
+ * May a silence seen now be trusted as the port's own (filtered), i.e. has
+ * this scope had no congestion event in the last two RTOs?
+ */
+bool cc_clean(const struct cc *c, uint64_t now_ns);
+/* Is the scope sending at its rate (so that its pace could cause drops)? */
+bool cc_loaded(const struct cc *c);
+
+/* RFC 6298 timeout from this scope's samples, clamped; init if none. */
+uint64_t cc_rto_ns(const struct cc *c);
+bool cc_have_rtt(const struct cc *c);
+
+/* Current estimates (for -v, the progress line and tests). */
+double cc_rate(const struct cc *c);
+double cc_bw(const struct cc *c);
+double cc_eff(const struct cc *c);
+/* The largest good send rate, 0 if none yet. */
+double cc_good(const struct cc *c);
+
+#endif

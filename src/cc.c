@@ -1,0 +1,613 @@
+/*
+ * cc.c - rate-based congestion control for one scope (see cc.h).
+ *
+ * Two clocks run here.  Rounds by time (cc_tick closes the open round once
+ * it is long enough) carry the fast signals - answers arriving per second,
+ * the smallest RTT seen - and move the mode.  Rounds by send (every attempt
+ * carries the round it left in) are judged later, when their probes are
+ * all resolved, and carry the slow but exact one: what share of those very
+ * probes was answered.  Counting in rounds rather than reacting to each
+ * answer keeps one slow answer or one lost frame from moving the rate, and
+ * makes the decisions the unit tests assert easy to state.
+ *
+ * Rates are doubles: they are computed a few hundred times a second at
+ * most, and the token bucket needs fractions of a probe at low rates (a
+ * host answering 3 RSTs a second).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "cc.h"
+
+#define NS_PER_SEC 1e9
+#define CC_BURST_NS 5e6 /* the bucket holds 5 ms of tokens */
+#define CC_BURST_MIN 2.0
+#define CC_STARTUP_GAIN 2.0
+#define CC_DRAIN_GAIN 0.75
+/* After an event, the answers' rate at a little below what they carried. */
+#define CC_EVENT_GAIN 0.95
+#define CC_PLATEAU_GROWTH 1.25
+#define CC_PLATEAU_ROUNDS 3
+#define CC_JUDGE_MIN 8 /* outcomes a round needs to be judged by share */
+#define CC_SILENCE_TOL 0.03
+#define CC_SILENCE_VAR_MIN 0.01
+#define CC_SILENCE_MIN_EXCESS 4.0
+#define CC_FINALS_MIN 64
+#define CC_FINALS_LOSS 0.03
+#define CC_RTT_SAMPLE_MAX 60000000000ULL
+
+static double clamp_rate(const struct cc *c, double r)
+{
+	double lo = c->p.min_rate > 0 ? c->p.min_rate : 1.0;
+
+	if (c->p.max_rate > 0 && r > c->p.max_rate)
+		r = c->p.max_rate;
+	if (r < lo)
+		r = lo;
+	return r;
+}
+
+static double burst_of(double rate)
+{
+	double b = rate * CC_BURST_NS / NS_PER_SEC;
+
+	return b < CC_BURST_MIN ? CC_BURST_MIN : b;
+}
+
+static struct cc_round *open_round(struct cc *c)
+{
+	return &c->r[c->seq % CC_ROUNDS];
+}
+
+static void round_begin(struct cc_round *r, uint32_t seq, uint64_t now_ns,
+			double rate)
+{
+	memset(r, 0, sizeof(*r));
+	r->seq = seq;
+	r->start_ns = now_ns;
+	r->rate = (float)rate;
+}
+
+void cc_init(struct cc *c, const struct cc_params *p, uint64_t now_ns)
+{
+	struct cc_params copy = *p;
+
+	memset(c, 0, sizeof(*c));
+	c->p = copy;
+	c->rate = clamp_rate(c, p->init_rate > 0 ? p->init_rate : 1000.0);
+	c->mode = CC_STARTUP;
+	c->tokens = burst_of(c->rate);
+	c->tok_ns = now_ns;
+	c->start_ns = now_ns;
+	round_begin(open_round(c), 0, now_ns, c->rate);
+}
+
+static void accrue(struct cc *c, uint64_t now_ns)
+{
+	double cap = burst_of(c->rate);
+
+	if (now_ns <= c->tok_ns)
+		return;
+	c->tokens += (double)(now_ns - c->tok_ns) * c->rate / NS_PER_SEC;
+	if (c->tokens > cap)
+		c->tokens = cap;
+	c->tok_ns = now_ns;
+}
+
+uint32_t cc_allow(struct cc *c, uint64_t now_ns, uint32_t want)
+{
+	double t;
+
+	accrue(c, now_ns);
+	t = floor(c->tokens);
+	if (t <= 0)
+		return 0;
+	return t < want ? (uint32_t)t : want;
+}
+
+uint32_t cc_sent(struct cc *c, uint64_t now_ns, uint32_t n)
+{
+	uint32_t seq;
+
+	cc_tick(c, now_ns);
+	seq = c->seq;
+	accrue(c, now_ns);
+	c->tokens -= n;
+	open_round(c)->sent += n;
+	c->sent += n;
+	return seq;
+}
+
+uint64_t cc_wait_ns(const struct cc *c, uint64_t now_ns)
+{
+	double have = c->tokens, need;
+
+	if (now_ns > c->tok_ns)
+		have += (double)(now_ns - c->tok_ns) * c->rate / NS_PER_SEC;
+	if (have >= 1.0)
+		return 0;
+	need = (1.0 - have) * NS_PER_SEC / c->rate;
+	return (uint64_t)ceil(need);
+}
+
+uint64_t cc_rto_ns(const struct cc *c)
+{
+	uint64_t rto;
+
+	if (!c->have_rtt)
+		return c->p.rto_init_ns;
+	rto = c->srtt_ns + 4 * c->rttvar_ns;
+	if (rto < c->p.rto_min_ns)
+		rto = c->p.rto_min_ns;
+	if (c->p.rto_max_ns && rto > c->p.rto_max_ns)
+		rto = c->p.rto_max_ns;
+	return rto;
+}
+
+bool cc_have_rtt(const struct cc *c)
+{
+	return c->have_rtt;
+}
+
+static void rtt_sample(struct cc *c, uint64_t now_ns, uint64_t rtt_ns)
+{
+	uint64_t diff;
+
+	if (rtt_ns > CC_RTT_SAMPLE_MAX)
+		rtt_ns = CC_RTT_SAMPLE_MAX;
+	if (!c->t_rtt_min_ns || rtt_ns < c->t_rtt_min_ns)
+		c->t_rtt_min_ns = rtt_ns;
+	/*
+	 * A windowed minimum: the path's propagation delay can grow (a
+	 * route change), so the minimum is the smallest of the last
+	 * CC_MINRTT_WINDOW_NS, kept as the current value and a candidate
+	 * for the next window.
+	 */
+	if (!c->min_rtt_ns || rtt_ns <= c->min_rtt_ns) {
+		c->min_rtt_ns = rtt_ns;
+		c->min_rtt_stamp_ns = now_ns;
+		c->min_rtt_next_ns = 0;
+	} else {
+		if (!c->min_rtt_next_ns || rtt_ns < c->min_rtt_next_ns)
+			c->min_rtt_next_ns = rtt_ns;
+		if (now_ns - c->min_rtt_stamp_ns > CC_MINRTT_WINDOW_NS) {
+			c->min_rtt_ns = c->min_rtt_next_ns;
+			c->min_rtt_stamp_ns = now_ns;
+			c->min_rtt_next_ns = 0;
+		}
+	}
+	if (!c->have_rtt) {
+		c->srtt_ns = rtt_ns;
+		c->rttvar_ns = rtt_ns / 2;
+		c->have_rtt = true;
+		return;
+	}
+	/* RFC 6298 2.3: rttvar uses the old srtt, so it goes first. */
+	diff = c->srtt_ns > rtt_ns ? c->srtt_ns - rtt_ns : rtt_ns - c->srtt_ns;
+	c->rttvar_ns = c->rttvar_ns - c->rttvar_ns / 4 + diff / 4;
+	c->srtt_ns = c->srtt_ns - c->srtt_ns / 8 + rtt_ns / 8;
+}
+
+/* The round an attempt was sent in, unless it has been recycled. */
+static struct cc_round *round_of(struct cc *c, uint32_t seq)
+{
+	struct cc_round *r = &c->r[seq % CC_ROUNDS];
+
+	return r->seq == seq && seq - c->judge_seq < CC_ROUNDS ? r : NULL;
+}
+
+void cc_answered(struct cc *c, uint64_t now_ns, uint32_t round, uint64_t rtt_ns)
+{
+	struct cc_round *r = round_of(c, round);
+
+	c->answered++;
+	c->t_ans++;
+	if (r)
+		r->ans++;
+	if (rtt_ns)
+		rtt_sample(c, now_ns, rtt_ns);
+	cc_tick(c, now_ns);
+}
+
+void cc_silent(struct cc *c, uint64_t now_ns, uint32_t round, bool suspect)
+{
+	struct cc_round *r = round_of(c, round);
+
+	c->silent++;
+	if (r) {
+		r->silent++;
+		if (suspect)
+			r->suspect++;
+	}
+	cc_tick(c, now_ns);
+}
+
+void cc_final(struct cc *c, bool silent)
+{
+	c->finals++;
+	if (silent)
+		c->finals_silent++;
+}
+
+static double ring_max(const double *v, uint32_t n, uint32_t cap)
+{
+	double m = 0;
+
+	if (n > cap)
+		n = cap;
+	for (uint32_t i = 0; i < n; i++)
+		if (v[i] > m)
+			m = v[i];
+	return m;
+}
+
+double cc_bw(const struct cc *c)
+{
+	return ring_max(c->bw, c->bw_n, CC_BW_ROUNDS);
+}
+
+double cc_rate(const struct cc *c)
+{
+	return c->rate;
+}
+
+double cc_good(const struct cc *c)
+{
+	double m = 0;
+
+	for (uint32_t i = 0; i < c->good_n; i++)
+		if (c->good[i] > m)
+			m = c->good[i];
+	return m;
+}
+
+/*
+ * Rounds can all be congested (a scan that starts into a full bottleneck
+ * or a host answering below the first rate): then their best share is
+ * still too low.  Final outcomes know better - a probe ends filtered only
+ * after every retry stayed silent - so the share of probes that end
+ * answered, less a margin for random loss, is a floor.  It leans high early
+ * (answered probes end first), which only makes the pace cautious.
+ */
+static double finals_floor(const struct cc *c)
+{
+	if (c->finals < CC_FINALS_MIN)
+		return 0;
+	return 1.0 - (double)c->finals_silent / (double)c->finals -
+	       CC_FINALS_LOSS;
+}
+
+double cc_eff(const struct cc *c)
+{
+	double e, f = finals_floor(c);
+
+	/* No evidence yet: assume every probe is answered. */
+	if (!c->eff_n)
+		return 1.0;
+	e = ring_max(c->eff, c->eff_n, CC_SHARE_ROUNDS);
+	return f > e ? f : e;
+}
+
+static double share_clean(const struct cc *c)
+{
+	double s, f = finals_floor(c);
+
+	if (!c->share_n)
+		return f > 0 ? f : 1.0;
+	s = ring_max(c->share, c->share_n, CC_SHARE_ROUNDS);
+	return f > s ? f : s;
+}
+
+/* The send rate whose answers fill the measured answer rate. */
+static double bw_estimate(const struct cc *c, double bw)
+{
+	double eff = cc_eff(c);
+
+	if (bw <= 0)
+		return c->rate;
+	/* A scope that has answered nothing lately gives no estimate. */
+	if (eff < 0.01)
+		eff = 0.01;
+	return bw / eff;
+}
+
+/* The rate to cruise at: the best good rate, else from the answers. */
+static double estimate(const struct cc *c)
+{
+	double g = cc_good(c);
+
+	return g > 0 ? g : bw_estimate(c, cc_bw(c));
+}
+
+static void good_add(struct cc *c, double rate)
+{
+	if (c->good_n < CC_GOOD_ROUNDS) {
+		c->good[c->good_n++] = rate;
+		return;
+	}
+	c->good[c->good_next] = rate;
+	c->good_next = (c->good_next + 1) % CC_GOOD_ROUNDS;
+}
+
+/* Every good rate at or above one that just failed is no longer good. */
+static void strike(struct cc *c, double failed)
+{
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < c->good_n; i++)
+		if (c->good[i] < failed)
+			c->good[k++] = c->good[i];
+	if (k != c->good_n) {
+		c->good_n = k;
+		c->good_next = 0;
+	}
+}
+
+static bool excess_silence(const struct cc *c, uint32_t ans, uint32_t sil)
+{
+	uint32_t n = ans + sil;
+	double e, clean, var, tol;
+
+	if (n < CC_JUDGE_MIN)
+		return false;
+	e = (double)ans / n;
+	clean = share_clean(c);
+	var = clean * (1 - clean);
+	if (var < CC_SILENCE_VAR_MIN)
+		var = CC_SILENCE_VAR_MIN;
+	/* Three standard deviations of a binomial share, plus a margin for
+	 * the random loss every long path has, and a few probes at least. */
+	tol = CC_SILENCE_TOL + 3 * sqrt(var / n);
+	return e < clean - tol && (clean - e) * n >= CC_SILENCE_MIN_EXCESS;
+}
+
+static void set_mode(struct cc *c, enum cc_mode m)
+{
+	c->mode = m;
+	c->mode_rounds = 0;
+}
+
+static double last_bw(const struct cc *c)
+{
+	return c->bw_n ? c->bw[(c->bw_n - 1) % CC_BW_ROUNDS] : 0;
+}
+
+/*
+ * A congestion event: rates at or above the failing one are struck; the
+ * answers' rate just measured, as a send rate, is an estimate if it beats
+ * what is left; one DRAIN round at 3/4 of the estimate follows.
+ */
+static void congestion(struct cc *c, uint64_t now_ns, enum cc_reason why,
+		       double failed)
+{
+	double bw = last_bw(c), est;
+
+	strike(c, failed);
+	c->had_event = true;
+	c->last_event_ns = now_ns;
+	c->last_reason = why;
+	c->events++;
+	if (bw > 0) {
+		/* The old maximum described a path now known narrower. */
+		c->bw_n = 0;
+		c->bw[c->bw_n++ % CC_BW_ROUNDS] = bw;
+		est = CC_EVENT_GAIN * bw_estimate(c, bw);
+		if (est < failed && est > cc_good(c))
+			good_add(c, est);
+	}
+	est = estimate(c);
+	if (est > failed)
+		est = failed;
+	c->rate = clamp_rate(c, est * CC_DRAIN_GAIN);
+	if (c->tokens > burst_of(c->rate))
+		c->tokens = burst_of(c->rate);
+	set_mode(c, CC_DRAIN);
+}
+
+static double round_send_rate(const struct cc_round *r)
+{
+	uint64_t dur = r->end_ns - r->start_ns;
+
+	return dur ? (double)r->sent * NS_PER_SEC / (double)dur : 0;
+}
+
+/* A round with every probe resolved (or given up on): what did it show? */
+static void judge(struct cc *c, struct cc_round *r, uint64_t now_ns)
+{
+	uint32_t n_all = r->ans + r->silent, n_s = r->ans + r->suspect;
+	double sent_rate = round_send_rate(r);
+	bool full = sent_rate >= 0.5 * r->rate;
+	/*
+	 * Until rounds have been seen there is no clean share to fall below
+	 * (the finals floor stands in once probes have ended).
+	 */
+	bool drops = (c->share_n >= 2 || finals_floor(c) > 0) &&
+		     excess_silence(c, r->ans, r->suspect);
+
+	if (n_all >= CC_JUDGE_MIN)
+		c->eff[c->eff_n++ % CC_SHARE_ROUNDS] = (double)r->ans / n_all;
+	/*
+	 * Every share is kept, dropped or not: the clean value is their
+	 * maximum, which drops cannot raise, and were they left out, a first
+	 * round that happened to be lossy would stand for ever.
+	 */
+	if (n_s >= CC_JUDGE_MIN)
+		c->share[c->share_n++ % CC_SHARE_ROUNDS] = (double)r->ans / n_s;
+	if (drops) {
+		/*
+		 * A round sent before the last cut was already answered
+		 * for: strike its rate, but do not cut again.
+		 */
+		if (r->end_ns > c->last_event_ns && full)
+			congestion(c, now_ns, CC_SILENCE, sent_rate);
+		else
+			strike(c, sent_rate);
+		return;
+	}
+	if (full && !r->delay && r->sent >= CC_ROUND_PROBES / 2)
+		good_add(c, sent_rate);
+}
+
+static void judge_due(struct cc *c, uint64_t now_ns, bool force_oldest)
+{
+	uint64_t wait = 2 * cc_rto_ns(c);
+
+	while (c->judge_seq != c->seq) {
+		struct cc_round *r = &c->r[c->judge_seq % CC_ROUNDS];
+		bool done = r->ans + r->silent >= r->sent;
+
+		if (!done && !force_oldest && now_ns - r->end_ns < wait)
+			break;
+		force_oldest = false;
+		judge(c, r, now_ns);
+		c->judge_seq++;
+	}
+}
+
+static bool delay_high(const struct cc *c)
+{
+	return c->min_rtt_ns && c->t_rtt_min_ns &&
+	       (double)c->t_rtt_min_ns >
+		       (double)c->min_rtt_ns * CC_DELAY_FACTOR +
+			       (double)CC_DELAY_SLACK_NS;
+}
+
+static uint64_t round_len_ns(const struct cc *c)
+{
+	uint64_t len = c->have_rtt ? c->srtt_ns : CC_ROUND_MIN_NS;
+
+	if (len < CC_ROUND_MIN_NS)
+		len = CC_ROUND_MIN_NS;
+	if (len > CC_ROUND_MAX_NS)
+		len = CC_ROUND_MAX_NS;
+	return len;
+}
+
+static void round_close(struct cc *c, uint64_t now_ns)
+{
+	struct cc_round *r = open_round(c);
+	uint64_t dur = now_ns - r->start_ns;
+	double sent_rate = (double)r->sent * NS_PER_SEC / (double)dur;
+	/*
+	 * The answer-rate sample spans this round and the one before: a
+	 * maximum of one-round samples is biased up by their noise (at 200
+	 * answers a round, the largest of 8 is ~7 % high).
+	 */
+	double bw = (double)(c->t_ans + c->prev_ans) * NS_PER_SEC /
+		    (double)(dur + c->prev_dur_ns);
+	bool full = sent_rate >= 0.5 * c->rate;
+	bool settled = now_ns - c->start_ns >= cc_rto_ns(c);
+	bool delay = delay_high(c);
+
+	r->end_ns = now_ns;
+	r->delay = delay;
+	c->mode_rounds++;
+	/*
+	 * A round that sent far below its rate (the scan ran out of probes
+	 * or slots) says nothing about the path's capacity: keep it out of
+	 * the maximum unless it saw more than it.
+	 */
+	if (full || bw > cc_bw(c))
+		c->bw[c->bw_n++ % CC_BW_ROUNDS] = bw;
+
+	if (delay && full) {
+		congestion(c, now_ns, CC_DELAY, sent_rate);
+	} else {
+		switch (c->mode) {
+		case CC_STARTUP:
+			if (cc_bw(c) >= c->full_bw * CC_PLATEAU_GROWTH) {
+				c->full_bw = cc_bw(c);
+				c->full_bw_rounds = 0;
+			} else if (c->have_rtt &&
+				   ++c->full_bw_rounds >= CC_PLATEAU_ROUNDS) {
+				c->last_reason = CC_PLATEAU;
+				set_mode(c, CC_CRUISE);
+				c->rate = estimate(c);
+				break;
+			}
+			/*
+			 * Double once per round trip - unknown until the
+			 * first answer, and before it no round can say the
+			 * path kept up (a scope whose probes time out
+			 * without any answer has nothing to protect: it
+			 * doubles too).  Drops are known one RTO late, some
+			 * rounds on: the cap keeps the overshoot to
+			 * CC_STARTUP_CAP times what the answers carry.
+			 */
+			if (full && (c->have_rtt || c->silent))
+				c->rate *= CC_STARTUP_GAIN;
+			if (settled && cc_bw(c) > 0 &&
+			    c->rate > CC_STARTUP_CAP * bw_estimate(c, cc_bw(c)))
+				c->rate = CC_STARTUP_CAP *
+					  bw_estimate(c, cc_bw(c));
+			break;
+		case CC_DRAIN:
+		case CC_PROBE:
+			set_mode(c, CC_CRUISE);
+			c->rate = estimate(c);
+			break;
+		case CC_CRUISE:
+			if (c->mode_rounds >= CC_PROBE_EVERY) {
+				set_mode(c, CC_PROBE);
+				c->rate = estimate(c) * CC_PROBE_GAIN;
+			} else {
+				c->rate = estimate(c);
+			}
+			break;
+		}
+		c->rate = clamp_rate(c, c->rate);
+		if (c->tokens > burst_of(c->rate))
+			c->tokens = burst_of(c->rate);
+	}
+
+	c->prev_ans = c->t_ans;
+	c->prev_dur_ns = dur;
+	c->t_ans = 0;
+	c->t_rtt_min_ns = 0;
+	c->seq++;
+	/* The slot about to be reused still holds a round not judged. */
+	if (c->seq - c->judge_seq >= CC_ROUNDS)
+		judge_due(c, now_ns, true);
+	round_begin(open_round(c), c->seq, now_ns, c->rate);
+}
+
+void cc_tick(struct cc *c, uint64_t now_ns)
+{
+	struct cc_round *r = open_round(c);
+	uint64_t age;
+
+	judge_due(c, now_ns, false);
+	if (now_ns <= r->start_ns)
+		return;
+	age = now_ns - r->start_ns;
+	if (age >= CC_ROUND_MAX_NS) {
+		if (r->sent || c->t_ans)
+			round_close(c, now_ns);
+		else
+			r->start_ns = now_ns; /* idle: nothing to learn */
+		return;
+	}
+	if (age >= round_len_ns(c) && r->sent >= CC_ROUND_PROBES)
+		round_close(c, now_ns);
+}
+
+bool cc_clean(const struct cc *c, uint64_t now_ns)
+{
+	/*
+	 * A silence now is of a probe sent about one RTO ago: distrust it
+	 * until two RTOs after the last event (a round count would stretch
+	 * to seconds at the end of a scan, when rounds run long).
+	 */
+	return !c->had_event ||
+	       now_ns - c->last_event_ns > 2 * cc_rto_ns(c) + CC_ROUND_MIN_NS;
+}
+
+bool cc_loaded(const struct cc *c)
+{
+	const struct cc_round *prev = &c->r[(c->seq - 1) % CC_ROUNDS];
+
+	if (c->mode == CC_STARTUP)
+		return true;
+	return c->seq > 0 && prev->end_ns &&
+	       round_send_rate(prev) >= 0.5 * prev->rate;
+}

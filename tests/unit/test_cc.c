@@ -1,0 +1,396 @@
+/*
+ * test_cc.c - the congestion controller against simulated paths.
+ *
+ * Each test builds a small path model in simulated time - a bottleneck
+ * that serves C frames a second from a queue of Q with tail drop, a host
+ * that answers at most L probes a second, ports that never answer, a
+ * round trip that grows - and drives one struct cc through it the way
+ * sched.c does: cc_allow/cc_sent to send, cc_answered when an answer
+ * arrives, cc_silent one timeout after a probe that got none.  The
+ * assertions are about decisions: the rate it settles at against the
+ * model's capacity, whether it calls a congestion event, and whether it
+ * lets silence count.  Nothing here sleeps; a simulated minute runs in
+ * milliseconds.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cc.h"
+
+#define MS 1000000ULL
+#define SEC 1000000000ULL
+#define STEP (MS / 4)
+#define SIM_MAX 400000 /* outstanding completions */
+
+struct path {
+	double capacity; /* frames/s through the bottleneck; 0 = none */
+	uint32_t queue; /* bottleneck queue, frames */
+	double answer_limit; /* host answers/s at most; 0 = none */
+	double filtered; /* share of ports that never answer */
+	bool host_silent; /* the host answers nothing at all */
+	uint64_t rtt_ns; /* base round trip */
+	uint64_t rtt_growth_ns_per_s; /* round trip added per second */
+	uint64_t rto_ns; /* when a silence is reported */
+};
+
+struct event {
+	uint64_t due;
+	uint64_t rtt;
+	uint32_t round;
+	bool answered;
+};
+
+struct sim {
+	struct path p;
+	struct cc cc;
+	/* Two FIFOs, answers and silences: each is in due order (answers
+	 * leave the bottleneck in order; silences come a fixed RTO late). */
+	struct event *ev[2];
+	uint32_t head[2], n[2];
+	double link_free_ns; /* bottleneck busy until */
+	double lim_tokens; /* answer limiter */
+	uint64_t lim_ns;
+	uint64_t sent, answered, dropped, silent;
+	uint32_t rng;
+	uint32_t round; /* the controller's round of the sends under way */
+};
+
+static uint32_t rnd(struct sim *s)
+{
+	s->rng ^= s->rng << 13;
+	s->rng ^= s->rng >> 17;
+	s->rng ^= s->rng << 5;
+	return s->rng;
+}
+
+static void push(struct sim *s, uint64_t due, uint64_t rtt, bool answered)
+{
+	int q = answered ? 0 : 1;
+
+	assert_true(s->n[q] < SIM_MAX);
+	s->ev[q][(s->head[q] + s->n[q]++) % SIM_MAX] = (struct event){
+		.due = due,
+		.rtt = rtt,
+		.round = s->round,
+		.answered = answered,
+	};
+}
+
+static void sim_init(struct sim *s, const struct path *p, double init_rate)
+{
+	struct cc_params cp = {
+		.init_rate = init_rate,
+		.max_rate = 200000, /* keeps the simulation's queues bounded */
+		.rto_init_ns = SEC,
+		.rto_min_ns = 100 * MS,
+		.rto_max_ns = SEC,
+	};
+
+	memset(s, 0, sizeof(*s));
+	s->p = *p;
+	s->ev[0] = calloc(SIM_MAX, sizeof(*s->ev[0]));
+	s->ev[1] = calloc(SIM_MAX, sizeof(*s->ev[1]));
+	assert_non_null(s->ev[0]);
+	assert_non_null(s->ev[1]);
+	s->rng = 2463534242u;
+	cc_init(&s->cc, &cp, 0);
+}
+
+static void sim_send(struct sim *s, uint64_t now)
+{
+	uint64_t rtt = s->p.rtt_ns + s->p.rtt_growth_ns_per_s * now / SEC;
+	double depart = (double)now;
+	bool answer = true;
+
+	s->sent++;
+	if (s->p.capacity > 0) {
+		double backlog =
+			(s->link_free_ns - (double)now) * s->p.capacity / 1e9;
+
+		if (backlog >= s->p.queue) {
+			s->dropped++;
+			push(s, now + s->p.rto_ns, 0, false);
+			return;
+		}
+		if (s->link_free_ns < depart)
+			s->link_free_ns = depart;
+		s->link_free_ns += 1e9 / s->p.capacity;
+		depart = s->link_free_ns;
+	}
+	if (s->p.host_silent ||
+	    (double)(rnd(s) % 10000) < s->p.filtered * 10000)
+		answer = false;
+	if (answer && s->p.answer_limit > 0) {
+		uint64_t at = (uint64_t)depart + rtt / 2;
+
+		s->lim_tokens +=
+			(double)(at - s->lim_ns) * s->p.answer_limit / 1e9;
+		if (s->lim_tokens > 5)
+			s->lim_tokens = 5;
+		s->lim_ns = at;
+		if (s->lim_tokens >= 1)
+			s->lim_tokens -= 1;
+		else
+			answer = false;
+	}
+	if (answer)
+		push(s, (uint64_t)depart + rtt, (uint64_t)depart - now + rtt,
+		     true);
+	else
+		push(s, now + s->p.rto_ns, 0, false);
+}
+
+/* Run until `until`, sending whatever the controller allows. */
+static void sim_run(struct sim *s, uint64_t from, uint64_t until)
+{
+	for (uint64_t now = from; now < until; now += STEP) {
+		uint32_t n;
+
+		for (int q = 0; q < 2; q++) {
+			while (s->n[q] && s->ev[q][s->head[q]].due <= now) {
+				struct event *e = &s->ev[q][s->head[q]];
+
+				if (e->answered) {
+					s->answered++;
+					cc_answered(&s->cc, now, e->round,
+						    e->rtt);
+				} else {
+					s->silent++;
+					cc_silent(&s->cc, now, e->round,
+						  !s->p.host_silent);
+				}
+				s->head[q] = (s->head[q] + 1) % SIM_MAX;
+				s->n[q]--;
+			}
+		}
+		n = cc_allow(&s->cc, now, 100000);
+		if (n)
+			s->round = cc_sent(&s->cc, now, n);
+		for (uint32_t i = 0; i < n; i++)
+			sim_send(s, now);
+		cc_tick(&s->cc, now);
+	}
+}
+
+static void sim_free(struct sim *s)
+{
+	free(s->ev[0]);
+	free(s->ev[1]);
+}
+
+/* A clean, wide path: startup keeps doubling, nothing is an event. */
+static void test_clean_path_grows(void **state)
+{
+	struct path p = { .rtt_ns = 10 * MS, .rto_ns = 100 * MS };
+	struct sim s;
+
+	(void)state;
+	sim_init(&s, &p, 1000);
+	sim_run(&s, 0, 300 * MS);
+	assert_true(cc_rate(&s.cc) > 50000);
+	assert_int_equal(s.cc.events, 0);
+	assert_true(cc_clean(&s.cc, 300 * MS));
+	sim_free(&s);
+}
+
+/*
+ * A host that answers at most 2000/s (RST limiting): the pace converges
+ * to its answer rate, and most probes are answered at the first try.
+ */
+static void test_answer_limit(void **state)
+{
+	struct path p = {
+		.rtt_ns = 1 * MS,
+		.rto_ns = 100 * MS,
+		.answer_limit = 2000,
+	};
+	uint64_t sent0, ans0;
+	struct sim s;
+
+	(void)state;
+	sim_init(&s, &p, 1000);
+	sim_run(&s, 0, 3 * SEC);
+	assert_true(s.cc.events > 0);
+	assert_int_equal(s.cc.last_reason, CC_SILENCE);
+	sent0 = s.sent;
+	ans0 = s.answered;
+	sim_run(&s, 3 * SEC, 8 * SEC);
+	/* Sent at 1600-2600/s on average, 85 % of it answered. */
+	assert_true(s.sent - sent0 > 5 * 1600);
+	assert_true(s.sent - sent0 < 5 * 2600);
+	assert_true((double)(s.answered - ans0) / (double)(s.sent - sent0) >
+		    0.85);
+	sim_free(&s);
+}
+
+/*
+ * A 10000 frames/s bottleneck with a 100-frame queue and 40 ms RTT: the
+ * pace settles near capacity and, once settled, few probes are dropped.
+ */
+static void test_bottleneck(void **state)
+{
+	struct path p = {
+		.rtt_ns = 40 * MS,
+		.rto_ns = 150 * MS,
+		.capacity = 10000,
+		.queue = 100,
+	};
+	uint64_t sent0, drop0;
+	struct sim s;
+
+	(void)state;
+	sim_init(&s, &p, 1000);
+	sim_run(&s, 0, 3 * SEC);
+	assert_true(s.cc.events > 0);
+	sent0 = s.sent;
+	drop0 = s.dropped;
+	sim_run(&s, 3 * SEC, 10 * SEC);
+	if (getenv("CC_TEST_DEBUG"))
+		print_message(
+			"bottleneck: sent %llu dropped %llu rate %.0f events %llu\n",
+			(unsigned long long)(s.sent - sent0),
+			(unsigned long long)(s.dropped - drop0), cc_rate(&s.cc),
+			(unsigned long long)s.cc.events);
+	assert_true(s.sent - sent0 > 7 * 7000);
+	assert_true(s.sent - sent0 < 7 * 11000);
+	assert_true((double)(s.dropped - drop0) / (double)(s.sent - sent0) <
+		    0.05);
+	sim_free(&s);
+}
+
+/*
+ * A third of the ports filtered, no limit: silence that does not change
+ * with the pace is no congestion; the rate keeps growing.  (A noisy early
+ * round may still look like drops once or twice - two rounds are little
+ * to learn a clean share from - but never steadily.)
+ */
+static void test_filtered_is_not_congestion(void **state)
+{
+	struct path p = {
+		.rtt_ns = 5 * MS,
+		.rto_ns = 100 * MS,
+		.filtered = 0.33,
+	};
+	struct sim s;
+
+	(void)state;
+	sim_init(&s, &p, 1000);
+	sim_run(&s, 0, 2 * SEC);
+	if (getenv("CC_TEST_DEBUG"))
+		print_message(
+			"filtered: events %llu reason %d rate %.0f at %.3f\n",
+			(unsigned long long)s.cc.events, (int)s.cc.last_reason,
+			cc_rate(&s.cc), (double)s.cc.last_event_ns / 1e9);
+	assert_true(s.cc.events <= 3);
+	assert_true(cc_rate(&s.cc) > 50000);
+	assert_true(cc_clean(&s.cc, 2 * SEC));
+	sim_free(&s);
+}
+
+/* A host that answers nothing: its silences are never called drops. */
+static void test_silent_host(void **state)
+{
+	struct path p = {
+		.rtt_ns = 5 * MS,
+		.rto_ns = 100 * MS,
+		.host_silent = true,
+	};
+	struct sim s;
+
+	(void)state;
+	sim_init(&s, &p, 1000);
+	sim_run(&s, 0, 2 * SEC);
+	assert_int_equal(s.cc.events, 0);
+	assert_true(cc_clean(&s.cc, 2 * SEC));
+	sim_free(&s);
+}
+
+/*
+ * The round trip climbs 50 ms a second (a queue filling somewhere) with
+ * nothing lost: the delay signal fires, the pace comes down, and silence
+ * right after is not trusted.
+ */
+static void test_delay_rise(void **state)
+{
+	struct path p = {
+		.rtt_ns = 20 * MS,
+		.rto_ns = 500 * MS,
+		.rtt_growth_ns_per_s = 50 * MS,
+	};
+	struct sim s;
+	double before;
+
+	(void)state;
+	sim_init(&s, &p, 1000);
+	sim_run(&s, 0, 150 * MS);
+	before = cc_rate(&s.cc);
+	sim_run(&s, 150 * MS, 2 * SEC);
+	assert_true(s.cc.events > 0);
+	assert_int_equal(s.cc.last_reason, CC_DELAY);
+	assert_true(cc_rate(&s.cc) < before * 64);
+	assert_false(cc_clean(&s.cc, s.cc.last_event_ns + 10 * MS));
+	sim_free(&s);
+}
+
+/* Limits: min and max rate bound whatever the path says. */
+static void test_rate_bounds(void **state)
+{
+	struct cc_params cp = {
+		.init_rate = 500,
+		.min_rate = 300,
+		.max_rate = 800,
+		.rto_init_ns = SEC,
+		.rto_min_ns = 100 * MS,
+		.rto_max_ns = SEC,
+	};
+	struct path p = { .rtt_ns = 1 * MS,
+			  .rto_ns = 100 * MS,
+			  .answer_limit = 50 };
+	struct sim s;
+
+	(void)state;
+	sim_init(&s, &p, 500);
+	cc_init(&s.cc, &cp, 0);
+	sim_run(&s, 0, 3 * SEC);
+	assert_true(cc_rate(&s.cc) >= 300);
+	assert_true(cc_rate(&s.cc) <= 800);
+	sim_free(&s);
+}
+
+/* The token bucket: an idle scope does not bank more than a burst. */
+static void test_tokens(void **state)
+{
+	struct cc_params cp = { .init_rate = 1000, .rto_init_ns = SEC };
+	struct cc c;
+
+	(void)state;
+	cc_init(&c, &cp, 0);
+	assert_true(cc_allow(&c, 10 * SEC, 100000) <= 8);
+	(void)cc_sent(&c, 10 * SEC, cc_allow(&c, 10 * SEC, 100000));
+	assert_int_equal(cc_allow(&c, 10 * SEC, 1), 0);
+	assert_true(cc_wait_ns(&c, 10 * SEC) > 0);
+	assert_true(cc_wait_ns(&c, 10 * SEC) <= MS + 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_clean_path_grows),
+		cmocka_unit_test(test_answer_limit),
+		cmocka_unit_test(test_bottleneck),
+		cmocka_unit_test(test_filtered_is_not_congestion),
+		cmocka_unit_test(test_silent_host),
+		cmocka_unit_test(test_delay_rise),
+		cmocka_unit_test(test_rate_bounds),
+		cmocka_unit_test(test_tokens),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
