@@ -57,6 +57,7 @@ struct engine_result {
 	enum engine_outcome outcome;
 	int err; /* -errno behind the outcome (0 if open) */
 	uint64_t rtt_ns; /* submit to connect completion; 0 if none */
+	bool late; /* the answer belongs to an earlier attempt */
 };
 
 struct engine_config {

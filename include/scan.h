@@ -61,9 +61,14 @@ struct scan_config {
 					       engine kind; slots and hint are
 					       filled in by scan_run */
 	uint32_t concurrency;
-	uint64_t rate; /* 0 = unlimited */
+	uint64_t rate; /* ceiling, probes/s; 0 = unlimited */
+	uint64_t min_rate; /* floor with cc; 0 = none */
 	uint32_t retries;
+	uint32_t max_retries; /* cc: attempts in all at most, minus one */
 	uint64_t timeout_ns; /* 0 = adaptive */
+	uint64_t rto_init_ns, rto_min_ns, rto_max_ns; /* 0 = defaults */
+	uint64_t scan_delay_ns, max_scan_delay_ns; /* per host, cc */
+	bool cc; /* congestion control (sched.h); off = fixed rate */
 	uint64_t seed;
 	uint32_t shard_index; /* 0-based */
 	uint32_t shard_count;
@@ -84,6 +89,9 @@ struct scan_hooks {
 	void (*progress)(void *ctx, const struct scan_progress *p);
 	/* Every checkpoint_ns and when the loop ends; NULL = never. */
 	void (*checkpoint)(void *ctx, const struct scan_position *pos);
+	/* A pacing change (for -v); host NULL for the whole scan. */
+	void (*pace)(void *ctx, const struct sched_event *ev,
+		     const struct rs_addr *host);
 	/* The engine that was set up (for -v). */
 	void (*engine_ready)(void *ctx, const struct engine_info *info);
 	void (*syn_ready)(void *ctx, const struct synengine_info *info);

@@ -45,20 +45,62 @@
 #define SCHED_DEFER_NS 20000000ULL /* retry delay after a local failure */
 #define SCHED_MIN_WINDOW 16 /* in-flight window never shrinks below */
 
+/*
+ * Congestion control (cc = true; see cc.h): a controller for the whole
+ * scan and one per target host with probes in flight or queued (a table
+ * of SCHED_HOSTS entries; a probe of a host that finds it full waits).  A
+ * probe goes out only when both grant a token; one that finds its host
+ * out of tokens is parked in the retry heap until that host's next token,
+ * so a slow host never holds up the others.  A silent attempt counts
+ * against the probe's retry limit only if it was sent and timed out while
+ * both scopes were clean (no congestion event, not probing for capacity):
+ * the probe is filtered after retries + 1 clean silent attempts, or once
+ * its host has shown that late tries get answered, after one more clean
+ * try than the latest attempt that got an answer (nmap's rule), and never
+ * after more than max_retries + 1 attempts in all.  With cc = false the
+ * scan runs at the fixed --rate with exactly retries + 1 attempts, as
+ * masscan and zmap do.
+ */
+#define SCHED_HOSTS 16384 /* host table entries (a power of two) */
+#define SCHED_PARK_MAX 16 /* probes parked per sched_next call */
+
 struct sched_config {
 	uint64_t nprobes; /* size of the whole (host, port) space */
+	uint64_t nports; /* probe / nports = host index (cc) */
 	uint64_t seed;
-	uint64_t rate; /* new attempts per second, 0 = unlimited */
+	uint64_t rate; /* attempts per second at most, 0 = unlimited */
+	uint64_t min_rate; /* cc: never paced below (0 = none) */
 	uint32_t max_inflight; /* engine slots */
 	uint32_t retries; /* extra attempts after the first */
+	uint32_t max_retries; /* cc: extra attempts in all, at most */
 	uint64_t timeout_ns; /* per attempt; 0 = adaptive */
+	uint64_t rto_init_ns; /* adaptive: before any sample (0 = default) */
+	uint64_t rto_min_ns; /* adaptive bounds (0 = defaults) */
+	uint64_t rto_max_ns;
+	uint64_t scan_delay_ns; /* cc: per host, at least this apart */
+	uint64_t max_scan_delay_ns; /* cc: per host, at most this apart */
 	uint32_t shard_index; /* 0-based */
 	uint32_t shard_count; /* >= 1 */
+	bool cc; /* congestion control on */
 };
+
+#define SCHED_F_DIRTY 1 /* sent while a scope was congested or probing */
 
 struct sched_probe {
 	uint64_t probe; /* host * nports + port_index */
 	uint32_t attempt; /* 0 = first */
+	uint16_t clean; /* silent attempts that count (cc) */
+	uint8_t flags; /* SCHED_F_* of this attempt */
+	uint32_t ground, hround; /* cc rounds it was sent in (group, host) */
+};
+
+/* A pacing change worth telling the user about (-v). */
+struct sched_event {
+	bool group; /* the whole scan, not one host */
+	uint64_t host; /* host index */
+	double rate; /* new pacing rate, probes/s */
+	double answers; /* measured answer rate, answers/s */
+	int reason; /* enum cc_reason */
 };
 
 struct sched_stats {
@@ -68,9 +110,13 @@ struct sched_stats {
 	uint64_t retries; /* attempts with attempt > 0 */
 	uint64_t deferred; /* local failures put back */
 	uint64_t finished; /* probes with a final result */
+	uint64_t spurious; /* retries whose predecessor was answered late */
+	uint64_t cc_events; /* congestion events, all scopes */
 	uint32_t inflight;
 	uint32_t queued; /* waiting in the retry heap */
 	uint32_t window; /* current in-flight limit */
+	uint32_t hosts; /* hosts with probes in flight or queued */
+	double rate; /* current pacing rate of the whole scan */
 };
 
 struct sched;
@@ -83,9 +129,16 @@ void sched_free(struct sched *s);
 uint32_t sched_next(struct sched *s, uint64_t now_ns, struct sched_probe *out,
 		    uint32_t max);
 
-/* A final answer (open, closed, unreachable); rtt_ns 0 if unknown. */
+/*
+ * A final answer (open, closed, unreachable); rtt_ns 0 if unknown.  late:
+ * the answer came for an earlier attempt of this probe (counted as a
+ * spurious retry when p is a retry).
+ */
 void sched_answered(struct sched *s, const struct sched_probe *p,
-		    uint64_t rtt_ns);
+		    uint64_t rtt_ns, uint64_t now_ns, bool late);
+
+/* Take the oldest pending pacing event; false if none. */
+bool sched_event_pop(struct sched *s, struct sched_event *ev);
 
 /*
  * The attempt timed out.  true: requeued for another attempt; false: no
@@ -108,6 +161,15 @@ uint64_t sched_timeout_ns(const struct sched *s);
  * fixed --timeout is used as given for every attempt.
  */
 uint64_t sched_attempt_timeout_ns(const struct sched *s, uint32_t attempt);
+
+/*
+ * The same for a probe about to be sent: with cc, from its host's own RTT
+ * samples when it has some.  *last: no later attempt will follow a
+ * silence of this one as things stand (its engine may then wait longer
+ * for a late answer before calling it silent).
+ */
+uint64_t sched_probe_timeout_ns(const struct sched *s,
+				const struct sched_probe *p, bool *last);
 
 /*
  * Nanoseconds until sched_next could hand something out (0 = now);

@@ -365,18 +365,18 @@ static void scan_handle(struct scan_ctx *c, const struct engine_result *r,
 
 	switch (oc) {
 	case ENGINE_OPEN:
-		sched_answered(c->sched, &r->probe, r->rtt_ns);
+		sched_answered(c->sched, &r->probe, r->rtt_ns, now, r->late);
 		if (store_set(c->store, r->probe.probe, STORE_OPEN))
 			emit(c, &a, port, OUT_OPEN, "syn-ack", r->rtt_ns);
 		break;
 	case ENGINE_CLOSED:
-		sched_answered(c->sched, &r->probe, r->rtt_ns);
+		sched_answered(c->sched, &r->probe, r->rtt_ns, now, r->late);
 		if (store_set(c->store, r->probe.probe, STORE_CLOSED))
 			emit(c, &a, port, OUT_CLOSED,
 			     c->connect ? "conn-refused" : "reset", r->rtt_ns);
 		break;
 	case ENGINE_UNREACH:
-		sched_answered(c->sched, &r->probe, r->rtt_ns);
+		sched_answered(c->sched, &r->probe, r->rtt_ns, now, r->late);
 		if (store_set(c->store, r->probe.probe, STORE_UNREACH))
 			emit(c, &a, port, OUT_UNREACH, unreach_reason(r->err),
 			     r->rtt_ns);
@@ -390,10 +390,25 @@ static void scan_handle(struct scan_ctx *c, const struct engine_result *r,
 		break;
 	case ENGINE_ERROR:
 		/* Final, but not an answer from the target: no RTT sample. */
-		sched_answered(c->sched, &r->probe, 0);
+		sched_answered(c->sched, &r->probe, 0, now, false);
 		c->sum->errors++;
 		emit(c, &a, port, OUT_FILTERED, "local-error", 0);
 		break;
+	}
+}
+
+/* Pacing changes the scheduler noted, to the hook (for -v). */
+static void scan_events(struct scan_ctx *c)
+{
+	struct sched_event ev;
+	struct rs_addr a;
+
+	while (sched_event_pop(c->sched, &ev)) {
+		if (!c->hooks || !c->hooks->pace)
+			continue;
+		if (!ev.group)
+			targets_get(c->targets, ev.host, &a);
+		c->hooks->pace(c->hooks->ctx, &ev, ev.group ? NULL : &a);
 	}
 }
 
@@ -470,10 +485,19 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 	scfg = (struct sched_config){
 		.nprobes = targets_count(targets) * ports->count,
 		.seed = cfg->seed,
+		.nports = ports->count,
 		.rate = cfg->rate,
+		.min_rate = cfg->min_rate,
 		.max_inflight = se.slots,
 		.retries = cfg->retries,
+		.max_retries = cfg->max_retries,
 		.timeout_ns = cfg->timeout_ns,
+		.rto_init_ns = cfg->rto_init_ns,
+		.rto_min_ns = cfg->rto_min_ns,
+		.rto_max_ns = cfg->rto_max_ns,
+		.scan_delay_ns = cfg->scan_delay_ns,
+		.max_scan_delay_ns = cfg->max_scan_delay_ns,
+		.cc = cfg->cc,
 		.shard_index = cfg->shard_index,
 		.shard_count = cfg->shard_count ? cfg->shard_count : 1,
 	};
@@ -523,14 +547,17 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 			struct rs_addr a;
 			socklen_t len;
 
+			bool last;
+			uint64_t tmo = sched_probe_timeout_ns(
+				c.sched, &probes[i], &last);
+
 			targets_get(targets, host, &a);
 			len = addr_to_sockaddr(&a, port, &ss);
 			if (se.prep(se.e, &probes[i], (struct sockaddr *)&ss,
-				    len,
-				    sched_attempt_timeout_ns(
-					    c.sched, probes[i].attempt)))
+				    len, tmo))
 				sched_deferred(c.sched, &probes[i], now);
 		}
+		scan_events(&c);
 
 		wait = se.idle(se.e) ? sched_wake_ns(c.sched, now) : UINT64_MAX;
 		wait = min_u64(wait,
@@ -556,6 +583,7 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 			now = clock_now_ns();
 			for (i = 0; i < (uint32_t)nres; i++)
 				scan_handle(&c, &results[i], now);
+			scan_events(&c);
 		}
 		now = clock_now_ns();
 		if (now >= next_progress) {

@@ -31,19 +31,34 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "cc.h"
 #include "permute.h"
 #include "ratelimit.h"
 #include "sched.h"
 
 #define SCHED_RTT_SAMPLE_MAX 60000000000ULL /* 60 s; beyond is nonsense */
 #define SCHED_BACKOFF_SHIFT_MAX 32 /* BASE << 32 is far above the cap */
+/* cc: where both scopes start probing for the path's rate. */
+#define SCHED_CC_INIT_RATE 1000.0
 
 struct sched_entry {
 	uint64_t due_ns;
-	uint64_t probe;
-	uint32_t attempt;
+	struct sched_probe p;
 };
+
+/* A target host with probes in flight or queued (cc only). */
+struct sched_host {
+	uint64_t host;
+	uint32_t refs; /* probes in flight or queued; 0 = slot free */
+	uint32_t max_ans_clean; /* most clean silences before an answer */
+	bool answered; /* any attempt answered */
+	uint64_t events_seen; /* cc.events already reported */
+	struct cc cc;
+};
+
+#define SCHED_EVENTS 64
 
 struct sched {
 	struct sched_config cfg;
@@ -67,6 +82,16 @@ struct sched {
 	bool have_rtt;
 	uint64_t srtt_ns;
 	uint64_t rttvar_ns;
+
+	/* congestion control */
+	struct cc group;
+	struct cc_params host_params;
+	struct sched_host *hosts; /* SCHED_HOSTS, linear probing */
+	uint32_t nhosts;
+	uint64_t spurious;
+	uint64_t group_events_seen;
+	struct sched_event events[SCHED_EVENTS];
+	uint32_t ev_head, ev_len;
 };
 
 /* Cursor positions shard_index, shard_index + shard_count, ... < nprobes. */
@@ -75,6 +100,185 @@ static uint64_t shard_total(const struct sched_config *cfg)
 	if (cfg->nprobes <= cfg->shard_index)
 		return 0;
 	return (cfg->nprobes - 1 - cfg->shard_index) / cfg->shard_count + 1;
+}
+
+static uint64_t rto_init(const struct sched_config *cfg)
+{
+	return cfg->rto_init_ns ? cfg->rto_init_ns : SCHED_INIT_TIMEOUT_NS;
+}
+
+static uint64_t rto_min(const struct sched_config *cfg)
+{
+	return cfg->rto_min_ns ? cfg->rto_min_ns : SCHED_MIN_TIMEOUT_NS;
+}
+
+static uint64_t rto_max(const struct sched_config *cfg)
+{
+	return cfg->rto_max_ns ? cfg->rto_max_ns : SCHED_MAX_TIMEOUT_NS;
+}
+
+static void cc_setup(struct sched *s)
+{
+	const struct sched_config *cfg = &s->cfg;
+	struct cc_params g = {
+		.init_rate = SCHED_CC_INIT_RATE,
+		.min_rate = (double)cfg->min_rate,
+		.max_rate = (double)cfg->rate,
+		.rto_init_ns = rto_init(cfg),
+		.rto_min_ns = rto_min(cfg),
+		.rto_max_ns = rto_max(cfg),
+	};
+	struct cc_params h;
+
+	/* A fixed --timeout is when silences come back: the controller's
+	 * "one RTO later" must be that. */
+	if (cfg->timeout_ns) {
+		g.rto_init_ns = cfg->timeout_ns;
+		g.rto_min_ns = cfg->timeout_ns;
+		g.rto_max_ns = cfg->timeout_ns;
+	}
+	h = g;
+
+	if (cfg->scan_delay_ns) {
+		double r = 1e9 / (double)cfg->scan_delay_ns;
+
+		if (!h.max_rate || r < h.max_rate)
+			h.max_rate = r;
+	}
+	if (cfg->max_scan_delay_ns) {
+		double r = 1e9 / (double)cfg->max_scan_delay_ns;
+
+		if (r > h.min_rate)
+			h.min_rate = r;
+	}
+	if (h.max_rate && h.min_rate > h.max_rate)
+		h.min_rate = h.max_rate;
+	if (g.max_rate && g.min_rate > g.max_rate)
+		g.min_rate = g.max_rate;
+	if (g.max_rate && g.init_rate > g.max_rate)
+		g.init_rate = g.max_rate;
+	if (h.max_rate && h.init_rate > h.max_rate)
+		h.init_rate = h.max_rate;
+	s->host_params = h;
+	cc_init(&s->group, &g, 0);
+}
+
+static uint64_t host_hash(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* The host's entry, or NULL if it has none. */
+static struct sched_host *host_find(struct sched *s, uint64_t host)
+{
+	uint32_t mask = SCHED_HOSTS - 1;
+
+	for (uint32_t i = host_hash(host) & mask;; i = (i + 1) & mask) {
+		struct sched_host *h = &s->hosts[i];
+
+		if (!h->refs)
+			return NULL;
+		if (h->host == host)
+			return h;
+	}
+}
+
+/*
+ * The host's entry, made if needed, with one more reference taken; NULL
+ * when the table is at its load limit (half full keeps probe sequences
+ * short).  host_put gives the reference back.
+ */
+static struct sched_host *host_get(struct sched *s, uint64_t host,
+				   uint64_t now_ns)
+{
+	uint32_t mask = SCHED_HOSTS - 1;
+
+	for (uint32_t i = host_hash(host) & mask;; i = (i + 1) & mask) {
+		struct sched_host *h = &s->hosts[i];
+
+		if (h->refs && h->host == host) {
+			h->refs++;
+			return h;
+		}
+		if (!h->refs) {
+			if (s->nhosts >= SCHED_HOSTS / 2)
+				return NULL;
+			memset(h, 0, sizeof(*h));
+			h->host = host;
+			h->refs = 1;
+			cc_init(&h->cc, &s->host_params, now_ns);
+			s->nhosts++;
+			return h;
+		}
+	}
+}
+
+/* Drop one reference; an entry without any is removed (backward shift,
+ * so that lookups need no tombstones). */
+static void host_put(struct sched *s, struct sched_host *h)
+{
+	uint32_t mask = SCHED_HOSTS - 1;
+	uint32_t i, j;
+
+	assert(h->refs > 0);
+	if (--h->refs)
+		return;
+	s->nhosts--;
+	i = (uint32_t)(h - s->hosts);
+	for (j = (i + 1) & mask; s->hosts[j].refs; j = (j + 1) & mask) {
+		uint32_t home = host_hash(s->hosts[j].host) & mask;
+
+		/* Move j into the hole at i unless its home lies in (i, j]. */
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			s->hosts[i] = s->hosts[j];
+			s->hosts[j].refs = 0;
+			i = j;
+		}
+	}
+}
+
+static void event_push(struct sched *s, bool group, uint64_t host,
+		       const struct cc *c)
+{
+	struct sched_event *ev;
+
+	if (s->ev_len == SCHED_EVENTS) {
+		/* Keep the newest: drop the oldest. */
+		s->ev_head = (s->ev_head + 1) % SCHED_EVENTS;
+		s->ev_len--;
+	}
+	ev = &s->events[(s->ev_head + s->ev_len++) % SCHED_EVENTS];
+	ev->group = group;
+	ev->host = host;
+	ev->rate = cc_rate(c);
+	ev->answers = cc_bw(c);
+	ev->reason = (int)c->last_reason;
+}
+
+bool sched_event_pop(struct sched *s, struct sched_event *ev)
+{
+	if (!s->ev_len)
+		return false;
+	*ev = s->events[s->ev_head];
+	s->ev_head = (s->ev_head + 1) % SCHED_EVENTS;
+	s->ev_len--;
+	return true;
+}
+
+/* Report new congestion events of a host and of the group. */
+static void events_check(struct sched *s, struct sched_host *h)
+{
+	if (h && h->cc.events != h->events_seen) {
+		h->events_seen = h->cc.events;
+		event_push(s, false, h->host, &h->cc);
+	}
+	if (s->group.events != s->group_events_seen) {
+		s->group_events_seen = s->group.events;
+		event_push(s, true, 0, &s->group);
+	}
 }
 
 int sched_new(struct sched **out, const struct sched_config *cfg)
@@ -105,9 +309,19 @@ int sched_new(struct sched **out, const struct sched_config *cfg)
 	s->heap = calloc(s->heap_cap, sizeof(*s->heap));
 	if (!s->heap)
 		goto out_free_sched;
+	if (s->cfg.cc) {
+		if (!s->cfg.nports)
+			s->cfg.nports = 1;
+		s->hosts = calloc(SCHED_HOSTS, sizeof(*s->hosts));
+		if (!s->hosts)
+			goto out_free_heap;
+		cc_setup(s);
+	}
 	*out = s;
 	return 0;
 
+out_free_heap:
+	free(s->heap);
 out_free_sched:
 	free(s);
 	return -ENOMEM;
@@ -117,12 +331,13 @@ void sched_free(struct sched *s)
 {
 	if (!s)
 		return;
+	free(s->hosts);
 	free(s->heap);
 	free(s);
 }
 
-static void heap_push(struct sched *s, uint64_t due_ns, uint64_t probe,
-		      uint32_t attempt)
+static void heap_push(struct sched *s, uint64_t due_ns,
+		      const struct sched_probe *p)
 {
 	uint32_t i = s->heap_len++;
 
@@ -136,8 +351,7 @@ static void heap_push(struct sched *s, uint64_t due_ns, uint64_t probe,
 		i = parent;
 	}
 	s->heap[i].due_ns = due_ns;
-	s->heap[i].probe = probe;
-	s->heap[i].attempt = attempt;
+	s->heap[i].p = *p;
 }
 
 static struct sched_entry heap_pop(struct sched *s)
@@ -170,15 +384,17 @@ static bool new_allowed(const struct sched *s)
 	       s->inflight + s->heap_len < s->heap_cap;
 }
 
-uint32_t sched_next(struct sched *s, uint64_t now_ns, struct sched_probe *out,
-		    uint32_t max)
+static uint64_t next_new_probe(const struct sched *s)
+{
+	return permute_shard_at(&s->perm, s->cfg.shard_index,
+				s->cfg.shard_count, s->issued);
+}
+
+static uint32_t sched_next_fixed(struct sched *s, uint64_t now_ns,
+				 struct sched_probe *out, uint32_t max)
 {
 	uint32_t n = 0;
 
-	if (!s->rl_started) {
-		ratelimit_init(&s->rl, s->cfg.rate, now_ns);
-		s->rl_started = true;
-	}
 	while (n < max && s->inflight < s->window) {
 		bool retry = s->heap_len > 0 && s->heap[0].due_ns <= now_ns;
 
@@ -189,15 +405,12 @@ uint32_t sched_next(struct sched *s, uint64_t now_ns, struct sched_probe *out,
 		if (retry) {
 			struct sched_entry e = heap_pop(s);
 
-			out[n].probe = e.probe;
-			out[n].attempt = e.attempt;
-			if (e.attempt > 0)
+			out[n] = e.p;
+			if (e.p.attempt > 0)
 				s->retries++;
 		} else {
-			out[n].probe =
-				permute_shard_at(&s->perm, s->cfg.shard_index,
-						 s->cfg.shard_count, s->issued);
-			out[n].attempt = 0;
+			out[n] = (struct sched_probe){ .probe = next_new_probe(
+							       s) };
 			s->issued++;
 		}
 		s->attempts++;
@@ -205,6 +418,106 @@ uint32_t sched_next(struct sched *s, uint64_t now_ns, struct sched_probe *out,
 		n++;
 	}
 	return n;
+}
+
+/*
+ * Could a silence of a probe sent now be a drop caused by our pace?  Not
+ * in a scope that has never answered at all (a host that is down or
+ * filters everything): nothing says its silence is ours.
+ */
+static bool scope_dirty(const struct cc *c, uint64_t now_ns)
+{
+	if (!c->answered)
+		return false;
+	return c->mode == CC_STARTUP || (c->mode == CC_PROBE && cc_loaded(c)) ||
+	       !cc_clean(c, now_ns);
+}
+
+/*
+ * With cc: every hand-out needs a token of the group and of the probe's
+ * host.  A probe whose host has none is parked in the heap until that
+ * host's next token (at most SCHED_PARK_MAX per call, and new probes only
+ * while the heap is less than half full, so that a scan of one slow host
+ * does not churn through the whole heap).
+ */
+static uint32_t sched_next_cc(struct sched *s, uint64_t now_ns,
+			      struct sched_probe *out, uint32_t max)
+{
+	uint32_t n = 0, parked = 0;
+
+	while (n < max && s->inflight < s->window) {
+		bool retry = s->heap_len > 0 && s->heap[0].due_ns <= now_ns;
+		struct sched_probe p;
+		struct sched_host *h;
+		uint64_t host;
+
+		if (!retry && !new_allowed(s))
+			break;
+		if (cc_allow(&s->group, now_ns, 1) == 0)
+			break;
+		if (retry) {
+			p = s->heap[0].p;
+			h = host_find(s, p.probe / s->cfg.nports);
+			assert(h);
+		} else {
+			p = (struct sched_probe){ .probe = next_new_probe(s) };
+			host = p.probe / s->cfg.nports;
+			h = host_get(s, host, now_ns);
+			if (!h)
+				break; /* too many hosts at once: wait */
+		}
+		if (cc_allow(&h->cc, now_ns, 1) == 0) {
+			uint64_t due = now_ns + cc_wait_ns(&h->cc, now_ns);
+
+			if (parked >= SCHED_PARK_MAX ||
+			    (!retry && s->heap_len >= s->heap_cap / 2)) {
+				if (!retry)
+					host_put(s, h);
+				break;
+			}
+			if (retry)
+				heap_pop(s);
+			else
+				s->issued++;
+			heap_push(s, due, &p);
+			parked++;
+			continue;
+		}
+		if (retry) {
+			heap_pop(s);
+			if (p.attempt > 0)
+				s->retries++;
+		} else {
+			s->issued++;
+		}
+		p.flags = 0;
+		if (scope_dirty(&h->cc, now_ns) ||
+		    scope_dirty(&s->group, now_ns))
+			p.flags |= SCHED_F_DIRTY;
+		p.hround = cc_sent(&h->cc, now_ns, 1);
+		p.ground = cc_sent(&s->group, now_ns, 1);
+		out[n++] = p;
+		s->attempts++;
+		s->inflight++;
+	}
+	return n;
+}
+
+uint32_t sched_next(struct sched *s, uint64_t now_ns, struct sched_probe *out,
+		    uint32_t max)
+{
+	if (!s->rl_started) {
+		ratelimit_init(&s->rl, s->cfg.rate, now_ns);
+		if (s->cfg.cc) {
+			struct cc_params gp = s->group.p;
+
+			cc_init(&s->group, &gp, now_ns);
+		}
+		s->rl_started = true;
+	}
+	if (s->cfg.cc)
+		return sched_next_cc(s, now_ns, out, max);
+	return sched_next_fixed(s, now_ns, out, max);
 }
 
 static void rtt_sample(struct sched *s, uint64_t rtt_ns)
@@ -226,16 +539,32 @@ static void rtt_sample(struct sched *s, uint64_t rtt_ns)
 }
 
 void sched_answered(struct sched *s, const struct sched_probe *p,
-		    uint64_t rtt_ns)
+		    uint64_t rtt_ns, uint64_t now_ns, bool late)
 {
-	(void)p;
 	assert(s->inflight > 0);
 	s->inflight--;
 	s->finished++;
 	if (s->window < s->cfg.max_inflight)
 		s->window++;
+	if (late && p->attempt > 0)
+		s->spurious++;
 	if (rtt_ns)
 		rtt_sample(s, rtt_ns);
+	if (s->cfg.cc) {
+		struct sched_host *h = host_find(s, p->probe / s->cfg.nports);
+
+		assert(h);
+		/* A late answer's RTT is not this attempt's: no sample. */
+		cc_answered(&h->cc, now_ns, p->hround, late ? 0 : rtt_ns);
+		cc_answered(&s->group, now_ns, p->ground, late ? 0 : rtt_ns);
+		cc_final(&h->cc, false);
+		cc_final(&s->group, false);
+		if (p->clean > h->max_ans_clean)
+			h->max_ans_clean = p->clean;
+		h->answered = true;
+		events_check(s, h);
+		host_put(s, h);
+	}
 }
 
 static uint64_t backoff_ns(uint32_t attempt)
@@ -246,17 +575,76 @@ static uint64_t backoff_ns(uint32_t attempt)
 	return SCHED_BACKOFF_BASE_NS << attempt;
 }
 
+/*
+ * Clean silent attempts that make a probe of host h final: retries + 1,
+ * or one more than any probe of the host ever needed before it was
+ * answered after all (nmap's rule, on clean attempts only: a silence
+ * during congestion already does not count).
+ */
+static uint32_t clean_needed(const struct sched *s, const struct sched_host *h)
+{
+	uint32_t need = s->cfg.retries + 1;
+
+	if (h->answered && h->max_ans_clean + 2 > need)
+		need = h->max_ans_clean + 2;
+	return need;
+}
+
+static uint32_t max_attempt(const struct sched *s)
+{
+	return s->cfg.max_retries > s->cfg.retries ? s->cfg.max_retries :
+						     s->cfg.retries;
+}
+
 bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 		     uint64_t now_ns)
 {
+	struct sched_probe next = *p;
+	struct sched_host *h;
+	bool clean;
+
 	assert(s->inflight > 0);
 	s->inflight--;
-	if (p->attempt >= s->cfg.retries) {
+	if (!s->cfg.cc) {
+		if (p->attempt >= s->cfg.retries) {
+			s->finished++;
+			return false;
+		}
+		next.attempt++;
+		heap_push(s, now_ns + backoff_ns(next.attempt), &next);
+		return true;
+	}
+	/* With cc the pace already follows the path: no growing backoff. */
+	h = host_find(s, p->probe / s->cfg.nports);
+	assert(h);
+	/*
+	 * A drop is a silence while the same host answers other probes: a
+	 * host that is down or filters everything says nothing about the
+	 * path, so its silences count only in the answered share.
+	 */
+	cc_silent(&h->cc, now_ns, p->hround, h->cc.answered > 0);
+	cc_silent(&s->group, now_ns, p->ground, h->cc.answered > 0);
+	events_check(s, h);
+	/*
+	 * A silence counts when nothing suggests a drop: the host has never
+	 * answered anything (down, or filtering every port we tried), or
+	 * neither scope was congested or probing around this attempt.
+	 */
+	clean = !h->cc.answered ||
+		(!(p->flags & SCHED_F_DIRTY) && cc_clean(&h->cc, now_ns) &&
+		 cc_clean(&s->group, now_ns));
+	if (clean)
+		next.clean++;
+	if (next.clean >= clean_needed(s, h) || p->attempt >= max_attempt(s)) {
 		s->finished++;
+		cc_final(&h->cc, true);
+		cc_final(&s->group, true);
+		host_put(s, h);
 		return false;
 	}
-	heap_push(s, now_ns + backoff_ns(p->attempt + 1), p->probe,
-		  p->attempt + 1);
+	next.attempt++;
+	next.flags = 0;
+	heap_push(s, now_ns + SCHED_BACKOFF_BASE_NS, &next);
 	return true;
 }
 
@@ -268,7 +656,7 @@ void sched_deferred(struct sched *s, const struct sched_probe *p,
 	assert(s->inflight > 0);
 	s->inflight--;
 	s->deferred++;
-	heap_push(s, now_ns + SCHED_DEFER_NS, p->probe, p->attempt);
+	heap_push(s, now_ns + SCHED_DEFER_NS, p);
 	w = s->inflight / 4 * 3 + s->inflight % 4 * 3 / 4;
 	if (w < SCHED_MIN_WINDOW)
 		w = SCHED_MIN_WINDOW;
@@ -282,27 +670,95 @@ uint64_t sched_timeout_ns(const struct sched *s)
 
 	if (s->cfg.timeout_ns)
 		return s->cfg.timeout_ns;
+	if (s->cfg.cc)
+		return cc_rto_ns(&s->group);
 	if (!s->have_rtt)
-		return SCHED_INIT_TIMEOUT_NS;
+		return rto_init(&s->cfg);
 	rto = s->srtt_ns + 4 * s->rttvar_ns;
-	if (rto < SCHED_MIN_TIMEOUT_NS)
-		return SCHED_MIN_TIMEOUT_NS;
-	if (rto > SCHED_MAX_TIMEOUT_NS)
-		return SCHED_MAX_TIMEOUT_NS;
+	if (rto < rto_min(&s->cfg))
+		return rto_min(&s->cfg);
+	if (rto > rto_max(&s->cfg))
+		return rto_max(&s->cfg);
 	return rto;
+}
+
+static uint64_t backed_off(const struct sched *s, uint64_t t, uint32_t attempt)
+{
+	uint64_t cap = rto_max(&s->cfg);
+
+	/* x1.5 per retry: a path that stalls for a moment (a busy router, a
+	 * starved emulator) cannot time out every attempt of a probe. */
+	for (uint32_t a = 0; a < attempt && t < cap; a++)
+		t += t / 2;
+	return t < cap ? t : cap;
 }
 
 uint64_t sched_attempt_timeout_ns(const struct sched *s, uint32_t attempt)
 {
 	uint64_t t = sched_timeout_ns(s);
 
-	if (s->cfg.timeout_ns || !s->have_rtt)
+	if (s->cfg.timeout_ns || (!s->cfg.cc && !s->have_rtt) ||
+	    (s->cfg.cc && !cc_have_rtt(&s->group)))
 		return t;
-	/* x1.5 per retry: a path that stalls for a moment (a busy router, a
-	 * starved emulator) cannot time out every attempt of a probe. */
-	for (uint32_t a = 0; a < attempt && t < SCHED_MAX_TIMEOUT_NS; a++)
-		t += t / 2;
-	return t < SCHED_MAX_TIMEOUT_NS ? t : SCHED_MAX_TIMEOUT_NS;
+	return backed_off(s, t, attempt);
+}
+
+uint64_t sched_probe_timeout_ns(const struct sched *s,
+				const struct sched_probe *p, bool *last)
+{
+	const struct sched_host *h;
+	uint64_t t;
+
+	*last = !s->cfg.cc ? p->attempt >= s->cfg.retries :
+			     p->attempt >= max_attempt(s);
+	if (s->cfg.timeout_ns || !s->cfg.cc)
+		return sched_attempt_timeout_ns(s, p->attempt);
+	h = host_find((struct sched *)s, p->probe / s->cfg.nports);
+	if (h && !*last)
+		*last = (uint32_t)p->clean + 1 >= clean_needed(s, h) &&
+			!(p->flags & SCHED_F_DIRTY);
+	if (h && cc_have_rtt(&h->cc))
+		t = cc_rto_ns(&h->cc);
+	else if (cc_have_rtt(&s->group))
+		t = cc_rto_ns(&s->group);
+	else
+		return rto_init(&s->cfg);
+	/*
+	 * The RTO already follows the path; a retry waits a quarter longer
+	 * (at most twice) only against a path that stalls for a moment.
+	 */
+	for (uint32_t a = 0, cap = 2; a < p->attempt && a < cap; a++)
+		t += t / 4;
+	return t;
+}
+
+static uint64_t cc_wake_ns(const struct sched *s, uint64_t now_ns)
+{
+	uint64_t ready = UINT64_MAX, g;
+
+	if (new_allowed(s)) {
+		uint64_t host = next_new_probe(s) / s->cfg.nports;
+		const struct sched_host *h = host_find((struct sched *)s, host);
+
+		if (!h)
+			ready = s->nhosts < SCHED_HOSTS / 2 ? 0 : UINT64_MAX;
+		else if (s->heap_len < s->heap_cap / 2)
+			ready = 0; /* parked if it has no token */
+		else
+			ready = cc_wait_ns(&h->cc, now_ns);
+	}
+	if (s->heap_len > 0) {
+		uint64_t due = s->heap[0].due_ns > now_ns ?
+				       s->heap[0].due_ns - now_ns :
+				       0;
+
+		if (due < ready)
+			ready = due;
+	}
+	if (ready == UINT64_MAX)
+		return UINT64_MAX;
+	g = s->rl_started ? cc_wait_ns(&s->group, now_ns) : 0;
+	return ready > g ? ready : g;
 }
 
 uint64_t sched_wake_ns(const struct sched *s, uint64_t now_ns)
@@ -311,6 +767,8 @@ uint64_t sched_wake_ns(const struct sched *s, uint64_t now_ns)
 
 	if (s->inflight >= s->window)
 		return UINT64_MAX;
+	if (s->cfg.cc)
+		return cc_wake_ns(s, now_ns);
 	if (new_allowed(s))
 		ready = 0;
 	else if (s->heap_len > 0)
@@ -334,15 +792,21 @@ bool sched_finished(const struct sched *s)
 
 void sched_get_stats(const struct sched *s, struct sched_stats *st)
 {
-	st->total = s->total;
-	st->issued = s->issued;
-	st->attempts = s->attempts;
-	st->retries = s->retries;
-	st->deferred = s->deferred;
-	st->finished = s->finished;
-	st->inflight = s->inflight;
-	st->queued = s->heap_len;
-	st->window = s->window;
+	*st = (struct sched_stats){
+		.total = s->total,
+		.issued = s->issued,
+		.attempts = s->attempts,
+		.retries = s->retries,
+		.deferred = s->deferred,
+		.finished = s->finished,
+		.spurious = s->spurious,
+		.cc_events = s->group.events,
+		.inflight = s->inflight,
+		.queued = s->heap_len,
+		.window = s->window,
+		.hosts = s->nhosts,
+		.rate = s->cfg.cc ? cc_rate(&s->group) : (double)s->cfg.rate,
+	};
 }
 
 uint32_t sched_queued(const struct sched *s, struct sched_probe *out,
@@ -350,10 +814,8 @@ uint32_t sched_queued(const struct sched *s, struct sched_probe *out,
 {
 	uint32_t n = 0;
 
-	for (uint32_t i = 0; i < s->heap_len && n < max; i++, n++) {
-		out[n].probe = s->heap[i].probe;
-		out[n].attempt = s->heap[i].attempt;
-	}
+	for (uint32_t i = 0; i < s->heap_len && n < max; i++, n++)
+		out[n] = s->heap[i].p;
 	return n;
 }
 
@@ -363,10 +825,27 @@ int sched_restore(struct sched *s, uint64_t issued,
 	if (issued > s->total || s->issued || s->heap_len || s->inflight ||
 	    n > s->heap_cap || n > issued)
 		return -EINVAL;
+	if (s->cfg.cc && n > SCHED_HOSTS / 2) {
+		/* Each pending probe may need a host entry. */
+		for (uint32_t i = 0; i < n; i++)
+			if (!host_find(s, pending[i].probe / s->cfg.nports) &&
+			    s->nhosts >= SCHED_HOSTS / 2)
+				return -EINVAL;
+	}
 	s->issued = issued;
 	s->finished = issued - n;
 	/* Due at once: they were in flight or waiting when the scan stopped. */
-	for (uint32_t i = 0; i < n; i++)
-		heap_push(s, 0, pending[i].probe, pending[i].attempt);
+	for (uint32_t i = 0; i < n; i++) {
+		struct sched_probe p = {
+			.probe = pending[i].probe,
+			.attempt = pending[i].attempt,
+		};
+
+		if (s->cfg.cc) {
+			if (!host_get(s, p.probe / s->cfg.nports, 0))
+				return -EINVAL;
+		}
+		heap_push(s, 0, &p);
+	}
 	return 0;
 }

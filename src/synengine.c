@@ -79,6 +79,7 @@ struct slot {
 	uint16_t sport;
 	uint8_t state;
 	uint8_t outcome;
+	bool late; /* completed by an earlier attempt's answer */
 	uint8_t mac[6];
 	uint8_t nexthop[16];
 };
@@ -1010,6 +1011,7 @@ int synengine_prep(struct synengine *e, const struct sched_probe *p,
 	s->heap_pos = ID_NONE;
 	s->rtt_ns = 0;
 	s->err = 0;
+	s->late = false;
 	s->state = S_QUEUED; /* until decided below; not yet anywhere */
 
 	if (id != ID_NONE) {
@@ -1022,6 +1024,7 @@ int synengine_prep(struct synengine *e, const struct sched_probe *p,
 		l->state = L_EMPTY;
 		if (answered) {
 			e->stats.late_delivered++;
+			s->late = true;
 			slot_done(e, idx, (enum engine_outcome)oc, 0, 0);
 			return 0;
 		}
@@ -1345,6 +1348,7 @@ int synengine_run(struct synengine *e, uint64_t wait_ns,
 		r->outcome = (enum engine_outcome)s->outcome;
 		r->err = s->err;
 		r->rtt_ns = s->rtt_ns;
+		r->late = s->late;
 		s->state = S_FREE;
 		e->free_stack[e->nfree++] = idx;
 	}

@@ -153,7 +153,7 @@ static void test_shards_cover_space(void **state)
 					assert_int_equal(seen[out[i].probe], 0);
 					seen[out[i].probe] = 1;
 					seen_total++;
-					sched_answered(s, &out[i], 0);
+					sched_answered(s, &out[i], 0, 0, false);
 				}
 			}
 			assert_true(sched_finished(s));
@@ -270,7 +270,7 @@ static void test_retry_before_new(void **state)
 	/* Before the backoff: new probes only. */
 	assert_int_equal(sched_next(s, T0 + 510 * MS, out, 1), 1);
 	assert_int_equal(out[0].attempt, 0);
-	sched_answered(s, &out[0], 0);
+	sched_answered(s, &out[0], 0, 0, false);
 	/* After it: the retry first, then new ones. */
 	assert_int_equal(sched_next(s, T0 + 520 * MS, out, 3), 3);
 	assert_int_equal(out[0].probe, first.probe);
@@ -325,7 +325,7 @@ static void test_inflight_bound(void **state)
 	assert_int_equal(sched_next(s, T0 + 1000 * MS, out + 8, 92), 0);
 	/* Full: only a completion can make progress. */
 	assert_int_equal(sched_wake_ns(s, T0), UINT64_MAX);
-	sched_answered(s, &out[3], 0);
+	sched_answered(s, &out[3], 0, 0, false);
 	assert_int_equal(sched_wake_ns(s, T0), 0);
 	assert_int_equal(sched_next(s, T0, out + 8, 92), 1);
 	sched_free(s);
@@ -389,7 +389,7 @@ static void test_deferral(void **state)
 	assert_int_equal(stats(s).window, 74);
 	/* Answers grow it by one each, up to max_inflight. */
 	for (i = 31; i <= 35; i++)
-		sched_answered(s, &out[i], 0);
+		sched_answered(s, &out[i], 0, 0, false);
 	assert_int_equal(stats(s).window, 79);
 	assert_int_equal(stats(s).inflight, 64);
 
@@ -453,7 +453,7 @@ static void test_rate_limit(void **state)
 	for (t = T0; t <= T0 + 1000 * MS; t += MS / 10) {
 		got = sched_next(s, t, out, 64);
 		for (i = 0; i < got; i++)
-			sched_answered(s, &out[i], 0);
+			sched_answered(s, &out[i], 0, 0, false);
 		attempts += got;
 	}
 	/* 1000 per second plus the initial burst of 10. */
@@ -501,20 +501,20 @@ static void test_adaptive_timeout(void **state)
 	assert_int_equal(sched_next(s, T0, out, 64), 64);
 	assert_int_equal(sched_timeout_ns(s), SCHED_INIT_TIMEOUT_NS);
 	/* rtt 0 means unknown: no sample. */
-	sched_answered(s, &out[0], 0);
+	sched_answered(s, &out[0], 0, 0, false);
 	assert_int_equal(sched_timeout_ns(s), SCHED_INIT_TIMEOUT_NS);
 	/* First sample R: srtt = R, rttvar = R / 2, RTO = 3R. */
-	sched_answered(s, &out[1], 200 * MS);
+	sched_answered(s, &out[1], 200 * MS, 0, false);
 	assert_int_equal(sched_timeout_ns(s), 600 * MS);
 	/* Second, R' = 100 ms: rttvar = 75 + 25, srtt = 175 + 12.5. */
-	sched_answered(s, &out[2], 100 * MS);
+	sched_answered(s, &out[2], 100 * MS, 0, false);
 	assert_int_equal(sched_timeout_ns(s), 187500000 + 4 * 100 * MS);
 	/* Constant samples: rttvar decays, RTO converges to the sample. */
 	for (i = 3; i < 64; i++)
-		sched_answered(s, &out[i], 300 * MS);
+		sched_answered(s, &out[i], 300 * MS, 0, false);
 	for (i = 0; i < 500; i++) {
 		assert_int_equal(sched_next(s, T0, out, 1), 1);
-		sched_answered(s, &out[0], 300 * MS);
+		sched_answered(s, &out[0], 300 * MS, 0, false);
 	}
 	assert_true(sched_timeout_ns(s) >= 299 * MS);
 	assert_true(sched_timeout_ns(s) <= 301 * MS);
@@ -525,7 +525,7 @@ static void test_adaptive_timeout(void **state)
 	assert_int_equal(sched_next(s, T0, out, 64), 64);
 	/* Before any sample every attempt waits the initial timeout. */
 	assert_int_equal(sched_attempt_timeout_ns(s, 3), SCHED_INIT_TIMEOUT_NS);
-	sched_answered(s, &out[0], 10 * MS);
+	sched_answered(s, &out[0], 10 * MS, 0, false);
 	assert_int_equal(sched_timeout_ns(s), SCHED_MIN_TIMEOUT_NS);
 	/* Retries back off by half each: 100, 150, 225, 337.5 ms... */
 	assert_int_equal(sched_attempt_timeout_ns(s, 0), 100 * MS);
@@ -537,9 +537,9 @@ static void test_adaptive_timeout(void **state)
 	assert_int_equal(sched_attempt_timeout_ns(s, 1000),
 			 SCHED_MAX_TIMEOUT_NS);
 	/* Slow ones (and absurd ones): capped at the maximum. */
-	sched_answered(s, &out[1], 5000 * MS);
+	sched_answered(s, &out[1], 5000 * MS, 0, false);
 	assert_int_equal(sched_timeout_ns(s), SCHED_MAX_TIMEOUT_NS);
-	sched_answered(s, &out[2], UINT64_MAX);
+	sched_answered(s, &out[2], UINT64_MAX, 0, false);
 	assert_int_equal(sched_timeout_ns(s), SCHED_MAX_TIMEOUT_NS);
 	sched_free(s);
 
@@ -548,7 +548,7 @@ static void test_adaptive_timeout(void **state)
 	s = new_sched(&c);
 	assert_int_equal(sched_timeout_ns(s), 250 * MS);
 	assert_int_equal(sched_next(s, T0, out, 2), 2);
-	sched_answered(s, &out[0], 900 * MS);
+	sched_answered(s, &out[0], 900 * MS, 0, false);
 	assert_int_equal(sched_timeout_ns(s), 250 * MS);
 	/* ...and is the same for every attempt: the user asked for it. */
 	assert_int_equal(sched_attempt_timeout_ns(s, 3), 250 * MS);
@@ -566,12 +566,12 @@ static void test_finished_only_at_end(void **state)
 	s = new_sched(&c);
 	assert_false(sched_finished(s));
 	assert_int_equal(sched_next(s, T0, out, 4), 2);
-	sched_answered(s, &out[0], 0);
-	sched_answered(s, &out[1], 0);
+	sched_answered(s, &out[0], 0, 0, false);
+	sched_answered(s, &out[1], 0, 0, false);
 	assert_false(sched_finished(s));
 	assert_int_equal(sched_next(s, T0, out, 4), 2);
-	sched_answered(s, &out[0], 0);
-	sched_answered(s, &out[1], 0);
+	sched_answered(s, &out[0], 0, 0, false);
+	sched_answered(s, &out[1], 0, 0, false);
 	assert_int_equal(sched_next(s, T0, out, 4), 1);
 	/* All issued, one in flight. */
 	assert_int_equal(stats(s).issued, 5);
@@ -644,7 +644,8 @@ static void simulate(const struct sim_params *sp)
 			}
 			if (f->what == ANSWER) {
 				sched_answered(s, &f->p,
-					       f->done_ns - f->sent_ns);
+					       f->done_ns - f->sent_ns, 0,
+					       false);
 				assert_int_equal(final[f->p.probe], 0);
 				final[f->p.probe]++;
 				nfinal++;

@@ -158,7 +158,7 @@ static void to_sa(const char *addr, uint16_t port, struct sockaddr_in *sin)
 static int prep(struct synengine *e, uint64_t probe, uint32_t attempt,
 		const char *addr, uint16_t port, uint64_t timeout_ns)
 {
-	struct sched_probe p = { probe, attempt };
+	struct sched_probe p = { .probe = probe, .attempt = attempt };
 	struct sockaddr_in sin;
 
 	to_sa(addr, port, &sin);
@@ -303,7 +303,7 @@ static void check_states(enum synengine_kind kind)
 	assert_int_equal(prep(e, 7, 0, "198.18.0.2", 22, 500000000ULL), -EBUSY);
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_UNIX;
-	assert_int_equal(synengine_prep(e, &(struct sched_probe){ 8, 0 },
+	assert_int_equal(synengine_prep(e, &(struct sched_probe){ .probe = 8 },
 					(struct sockaddr *)&sin, sizeof(sin),
 					1),
 			 -EINVAL);
