@@ -40,6 +40,13 @@
  */
 #define CLI_DEFAULT_SYN_RATE 100000
 #define CLI_DEFAULT_RETRIES 3
+/* nmap's default: with congestion control, attempts whose silence may be
+ * a drop do not count against --retries, up to this many in all. */
+#define CLI_DEFAULT_MAX_RETRIES 10
+/* A host is never paced below one probe a second (nmap -T3's bound). */
+#define CLI_DEFAULT_MAX_SCAN_DELAY_NS 1000000000ULL
+#define CLI_MAX_TIME_NS (24ULL * 3600 * 1000000000ULL)
+#define NS_PER_S 1000000000ULL
 #define CLI_MAX_PROBES (1ULL << 40) /* 256 GiB of store address space */
 
 struct cli {
@@ -52,6 +59,8 @@ struct cli {
 	bool shard_slash; /* --shards K/N given (masscan's spelling) */
 	bool seed_set; /* --seed given */
 	bool rate_set; /* --rate given */
+	bool retries_set; /* --retries given */
+	bool max_retries_set; /* --max-retries or -T given */
 	bool dry_run;
 	bool concurrency_set;
 	int verbose;
@@ -90,6 +99,12 @@ void cli_usage(FILE *f);
  */
 uint64_t cli_parse_uint(const char *opt, const char *s, uint64_t min,
 			uint64_t max);
+/*
+ * A time as nmap writes it: a number with ms, s, m or h (or us); a bare
+ * number is in unit_ns.  Exits 1 unless it is at most max_ns.
+ */
+uint64_t cli_parse_time(const char *opt, const char *s, uint64_t unit_ns,
+			uint64_t max_ns);
 const char *cli_long_value(const char *arg, const char *name, int argc,
 			   char **argv, int *i);
 const char *cli_short_value(const char *opt, int argc, char **argv, int *i);

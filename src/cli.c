@@ -40,12 +40,25 @@ void cli_usage(FILE *f)
 		"  --source-port P|L-H  -sS: source ports (default 61000-61999)\n"
 		"  --engine xdp|packet  -sS: force AF_XDP or AF_PACKET (default auto)\n"
 		"  --xdp-mode native|skb  -sS: XDP attach mode (default: native, else skb)\n"
-		"  --rate N             at most N probes per second (0 = no limit;\n"
-		"                       default: no limit for -sT, 100000 for -sS)\n"
+		"Timing (the pace follows the path and each host's answers;\n"
+		"TIME is 500ms, 2s, 1m, 1h; a bare number is seconds, as in nmap):\n"
+		"  --rate N, --max-rate N  never more than N probes per second\n"
+		"                       (default: no limit for -sT, 100000 for -sS)\n"
+		"  --min-rate N         never fewer than N probes per second\n"
+		"  --no-cc              no congestion control: send at exactly --rate\n"
+		"                       with --retries retries, as masscan and zmap\n"
+		"  -T0..-T5             nmap's timing templates (paranoid..insane)\n"
 		"  --concurrency N      at most N probes in flight (default %u)\n"
-		"  --timeout MS         per-attempt timeout (default: adaptive,\n"
-		"                       100-1000 ms from measured round trips)\n"
-		"  --retries N          extra attempts without answer (default %u)\n"
+		"  --timeout MS         fixed per-attempt timeout in ms (default:\n"
+		"                       adaptive, from measured round trips)\n"
+		"  --initial-rtt-timeout, --min-rtt-timeout, --max-rtt-timeout TIME\n"
+		"                       adaptive timeout: start and bounds\n"
+		"                       (default 1s, 100ms, 1s)\n"
+		"  --retries N          silent attempts before filtered (default %u)\n"
+		"  --max-retries N      attempts in all at most, minus one (default %u):\n"
+		"                       silences during congestion do not count\n"
+		"  --scan-delay TIME    at least TIME between probes to one host\n"
+		"  --max-scan-delay TIME  never slow one host below 1 per TIME\n"
 		"  --seed N             order of probes (same seed, same order)\n"
 		"  --dry-run            print the probes in send order, send nothing\n"
 		"  --shards K/N         scan only part K of N (1-based; same --seed\n"
@@ -65,7 +78,8 @@ void cli_usage(FILE *f)
 		"  -v                   say what the engine chose; summary counts\n"
 		"  -h, --help           this text;  --version  the version\n"
 		"Exit: 0 done, 1 bad input, 2 runtime failure, 128+N on signal N.\n",
-		CLI_DEFAULT_CONCURRENCY, CLI_DEFAULT_RETRIES);
+		CLI_DEFAULT_CONCURRENCY, CLI_DEFAULT_RETRIES,
+		CLI_DEFAULT_MAX_RETRIES);
 }
 
 void cli_fail(const char *fmt, ...)
@@ -106,6 +120,88 @@ uint64_t cli_parse_uint(const char *opt, const char *s, uint64_t min,
 			 opt, s, (unsigned long long)min,
 			 (unsigned long long)max);
 	return v;
+}
+
+uint64_t cli_parse_time(const char *opt, const char *s, uint64_t unit_ns,
+			uint64_t max_ns)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t ns;
+	} units[] = {
+		{ "ms", 1000000ULL },	 { "s", 1000000000ULL },
+		{ "m", 60000000000ULL }, { "h", 3600000000000ULL },
+		{ "us", 1000ULL },
+	};
+	uint64_t mult = unit_ns;
+	double v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		goto out_bad;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s)
+		goto out_bad;
+	if (*end) {
+		size_t i;
+
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (!strcmp(end, units[i].suffix))
+				break;
+		if (i == sizeof(units) / sizeof(units[0]))
+			goto out_bad;
+		mult = units[i].ns;
+	}
+	if (v * (double)mult > (double)max_ns)
+		cli_fail("%s '%s': at most %llu ms", opt, s,
+			 (unsigned long long)(max_ns / 1000000ULL));
+	return (uint64_t)(v * (double)mult);
+
+out_bad:
+	cli_fail("%s '%s': expected a time such as 500ms, 2s, 1m or 1h", opt,
+		 s);
+}
+
+/*
+ * nmap's -T templates, onto ringscan's knobs (values from nmap's
+ * NmapOps/nmap.cc; the parallelism 1 of T0-T2 becomes --concurrency 1).
+ */
+static void apply_template(struct cli *cli, const char *v)
+{
+	static const struct {
+		const char *name;
+		uint64_t delay_ms, init_ms, min_ms, max_ms, max_delay_ms;
+		uint32_t max_retries, concurrency;
+	} t[] = {
+		{ "paranoid", 300000, 300000, 100, 300000, 300000, 10, 1 },
+		{ "sneaky", 15000, 15000, 100, 15000, 15000, 10, 1 },
+		{ "polite", 400, 1000, 100, 10000, 1000, 10, 1 },
+		{ "normal", 0, 1000, 100, 10000, 1000, 10, 0 },
+		{ "aggressive", 0, 500, 100, 1250, 10, 6, 0 },
+		{ "insane", 0, 250, 50, 300, 5, 2, 0 },
+	};
+	size_t i = sizeof(t) / sizeof(t[0]);
+
+	if (v[0] >= '0' && v[0] <= '5' && !v[1])
+		i = (size_t)(v[0] - '0');
+	else
+		for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+			if (!strcmp(v, t[i].name))
+				break;
+	if (i == sizeof(t) / sizeof(t[0]))
+		cli_fail(
+			"-T '%s': expected 0-5 or paranoid, sneaky, polite, normal, aggressive, insane",
+			v);
+	cli->scan.scan_delay_ns = t[i].delay_ms * 1000000ULL;
+	cli->scan.rto_init_ns = t[i].init_ms * 1000000ULL;
+	cli->scan.rto_min_ns = t[i].min_ms * 1000000ULL;
+	cli->scan.rto_max_ns = t[i].max_ms * 1000000ULL;
+	cli->scan.max_scan_delay_ns = t[i].max_delay_ms * 1000000ULL;
+	if (!cli->max_retries_set)
+		cli->scan.max_retries = t[i].max_retries;
+	if (t[i].concurrency && !cli->concurrency_set)
+		cli->scan.concurrency = t[i].concurrency;
 }
 
 /* "--name=value" or "--name value"; returns the value or NULL. */
@@ -354,6 +450,39 @@ static void parse_args(struct cli *cli, struct targets *t,
 			cli->scan.rate =
 				cli_parse_uint("--rate", v, 0, 100000000);
 			cli->rate_set = true;
+		} else if ((v = cli_long_value(a, "--min-rate", argc, argv,
+					       &i))) {
+			cli->scan.min_rate =
+				cli_parse_uint("--min-rate", v, 0, 100000000);
+		} else if (!strcmp(a, "--no-cc") ||
+			   !strcmp(a, "--fixed-rate")) {
+			cli->scan.cc = false;
+		} else if (!strncmp(a, "-T", 2) && a[2]) {
+			apply_template(cli, a + 2);
+		} else if ((v = cli_long_value(a, "--initial-rtt-timeout", argc,
+					       argv, &i))) {
+			cli->scan.rto_init_ns =
+				cli_parse_time("--initial-rtt-timeout", v,
+					       NS_PER_S, CLI_MAX_TIME_NS);
+		} else if ((v = cli_long_value(a, "--min-rtt-timeout", argc,
+					       argv, &i))) {
+			cli->scan.rto_min_ns =
+				cli_parse_time("--min-rtt-timeout", v, NS_PER_S,
+					       CLI_MAX_TIME_NS);
+		} else if ((v = cli_long_value(a, "--max-rtt-timeout", argc,
+					       argv, &i))) {
+			cli->scan.rto_max_ns =
+				cli_parse_time("--max-rtt-timeout", v, NS_PER_S,
+					       CLI_MAX_TIME_NS);
+		} else if ((v = cli_long_value(a, "--scan-delay", argc, argv,
+					       &i))) {
+			cli->scan.scan_delay_ns = cli_parse_time(
+				"--scan-delay", v, NS_PER_S, CLI_MAX_TIME_NS);
+		} else if ((v = cli_long_value(a, "--max-scan-delay", argc,
+					       argv, &i))) {
+			cli->scan.max_scan_delay_ns =
+				cli_parse_time("--max-scan-delay", v, NS_PER_S,
+					       CLI_MAX_TIME_NS);
 		} else if ((v = cli_long_value(a, "--concurrency", argc, argv,
 					       &i))) {
 			cli->scan.concurrency = (uint32_t)cli_parse_uint(
@@ -361,15 +490,22 @@ static void parse_args(struct cli *cli, struct targets *t,
 			cli->concurrency_set = true;
 		} else if ((v = cli_long_value(a, "--timeout", argc, argv,
 					       &i))) {
-			cli->scan.timeout_ns =
-				cli_parse_uint("--timeout", v, 1, 3600000) *
-				1000000ULL;
+			/* A bare number is milliseconds here, as it always
+			 * was; nmap's spellings with a unit work too. */
+			cli->scan.timeout_ns = cli_parse_time(
+				"--timeout", v, 1000000ULL, CLI_MAX_TIME_NS);
+			if (!cli->scan.timeout_ns)
+				cli_fail("--timeout '%s': must be above 0", v);
 		} else if ((v = cli_long_value(a, "--retries", argc, argv,
-					       &i)) ||
-			   (v = cli_long_value(a, "--max-retries", argc, argv,
 					       &i))) {
 			cli->scan.retries = (uint32_t)cli_parse_uint(
 				"--retries", v, 0, 100);
+			cli->retries_set = true;
+		} else if ((v = cli_long_value(a, "--max-retries", argc, argv,
+					       &i))) {
+			cli->scan.max_retries = (uint32_t)cli_parse_uint(
+				"--max-retries", v, 0, 100);
+			cli->max_retries_set = true;
 		} else if ((v = cli_long_value(a, "--seed", argc, argv, &i))) {
 			cli->scan.seed =
 				cli_parse_uint("--seed", v, 0, UINT64_MAX);
@@ -423,6 +559,25 @@ static void parse_args(struct cli *cli, struct targets *t,
 		cli->scan.concurrency = CLI_DEFAULT_SYN_CONCURRENCY;
 	if (cli->scan.type == SCAN_SYN && !cli->rate_set)
 		cli->scan.rate = CLI_DEFAULT_SYN_RATE;
+	/* --max-retries caps every attempt count: the base too, unless the
+	 * base was asked for, which then raises the cap. */
+	if (cli->scan.retries > cli->scan.max_retries) {
+		if (cli->retries_set)
+			cli->scan.max_retries = cli->scan.retries;
+		else
+			cli->scan.retries = cli->scan.max_retries;
+	}
+	if (cli->scan.min_rate && cli->scan.rate &&
+	    cli->scan.min_rate > cli->scan.rate)
+		cli_fail("--min-rate %llu is above --max-rate %llu",
+			 (unsigned long long)cli->scan.min_rate,
+			 (unsigned long long)cli->scan.rate);
+	if (cli->scan.rto_min_ns && cli->scan.rto_max_ns &&
+	    cli->scan.rto_min_ns > cli->scan.rto_max_ns)
+		cli_fail("--min-rtt-timeout is above --max-rtt-timeout");
+	if (cli->scan.scan_delay_ns && cli->scan.max_scan_delay_ns &&
+	    cli->scan.scan_delay_ns > cli->scan.max_scan_delay_ns)
+		cli->scan.max_scan_delay_ns = cli->scan.scan_delay_ns;
 	if (cli->shard_slash && cli->shard_zmap)
 		cli_fail(
 			"--shard: use either --shards K/N (1-based) or --shards N --shard I (0-based), not both");
@@ -448,6 +603,9 @@ static void cli_defaults(struct cli *cli)
 	memset(cli, 0, sizeof(*cli));
 	cli->scan.concurrency = CLI_DEFAULT_CONCURRENCY;
 	cli->scan.retries = CLI_DEFAULT_RETRIES;
+	cli->scan.max_retries = CLI_DEFAULT_MAX_RETRIES;
+	cli->scan.max_scan_delay_ns = CLI_DEFAULT_MAX_SCAN_DELAY_NS;
+	cli->scan.cc = true;
 	cli->scan.shard_count = 1;
 	cli->scan.type = SCAN_CONNECT;
 	cli->syn.kind = SYNENGINE_AUTO;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "audit_cli.h"
+#include "cc.h"
 #include "checkpoint.h"
 #include "cli.h"
 #include "merge_cli.h"
@@ -45,7 +46,15 @@ struct run_ctx {
 	int verbose;
 	uint32_t concurrency_asked;
 	bool concurrency_set;
+	/* progress: finish rate smoothed between calls */
+	double prog_secs, prog_rate;
+	uint64_t prog_finished;
+	uint32_t pace_reports; /* per-host -v lines so far */
 };
+
+/* Per-host pacing lines are capped: a /16 of rate-limiting hosts would
+ * otherwise print one line per host. */
+#define RUN_MAX_PACE_REPORTS 20
 
 static void hook_result(void *p, const struct output_result *r)
 {
@@ -56,23 +65,81 @@ static void hook_result(void *p, const struct output_result *r)
 		rc->write_err = ret;
 }
 
+/*
+ * The progress line shows the current pace, not the average since the
+ * start: the rate of probes finishing, smoothed over about two seconds,
+ * and an ETA from it - none in the first second, when the controller is
+ * still finding the path's rate and any ETA would be a guess.
+ */
 static void hook_progress(void *p, const struct scan_progress *pr)
 {
 	struct run_ctx *rc = p;
 	const struct sched_stats *s = &pr->sched;
 	double secs = (double)pr->elapsed_ns / 1e9;
-	double rate = secs > 0 ? (double)s->attempts / secs : 0;
 	double frac = s->total ? (double)s->finished / (double)s->total : 1;
-	double eta = frac > 0 ? secs / frac - secs : 0;
+	double dt = secs - rc->prog_secs;
+	char eta[32] = "--";
 
+	if (dt > 0) {
+		double now_rate =
+			(double)(s->finished - rc->prog_finished) / dt;
+		double w = dt / 2.0 < 1.0 ? dt / 2.0 : 1.0;
+
+		rc->prog_rate = rc->prog_secs > 0 ?
+					rc->prog_rate * (1 - w) + now_rate * w :
+					now_rate;
+		rc->prog_secs = secs;
+		rc->prog_finished = s->finished;
+	}
+	if (secs >= 1.0 && rc->prog_rate > 0)
+		snprintf(eta, sizeof(eta), "%.0fs",
+			 (double)(s->total - s->finished) / rc->prog_rate);
 	if (!rc->progress_tty)
 		return;
 	fprintf(stderr,
-		"\r\033[K%llu/%llu probes (%.1f%%), %.0f/s, %llu open, %llu retries, ETA %.0fs",
+		"\r\033[K%llu/%llu probes (%.1f%%), %.0f/s, %u in flight, %llu open, %llu retries, ETA %s",
 		(unsigned long long)s->finished, (unsigned long long)s->total,
-		frac * 100.0, rate, (unsigned long long)pr->open,
-		(unsigned long long)s->retries, eta < 0 ? 0 : eta);
+		frac * 100.0, rc->prog_rate, s->inflight,
+		(unsigned long long)pr->open, (unsigned long long)s->retries,
+		eta);
 	rc->progress_shown = true;
+}
+
+static const char *pace_reason(int r)
+{
+	switch (r) {
+	case CC_DELAY:
+		return "round trips rose above the path's minimum";
+	case CC_SILENCE:
+		return "answers went missing";
+	default:
+		return "answers stopped growing";
+	}
+}
+
+/* -v: say when and why the scan slows down. */
+static void hook_pace(void *p, const struct sched_event *ev,
+		      const struct rs_addr *host)
+{
+	struct run_ctx *rc = p;
+	char buf[RS_ADDR_STRLEN];
+
+	if (rc->verbose < 1 || ev->reason == CC_NONE)
+		return;
+	if (host && rc->pace_reports >= RUN_MAX_PACE_REPORTS)
+		return;
+	fprintf(stderr, "%s", rc->progress_shown ? "\r\033[K" : "");
+	if (host) {
+		addr_format(host, buf, sizeof(buf));
+		rc->pace_reports++;
+		fprintf(stderr,
+			"ringscan: %s answers at %.0f/s (%s): pacing that host at %.0f/s\n",
+			buf, ev->answers, pace_reason(ev->reason), ev->rate);
+	} else {
+		fprintf(stderr,
+			"ringscan: the path answers at %.0f/s (%s): pacing the scan at %.0f/s\n",
+			ev->answers, pace_reason(ev->reason), ev->rate);
+	}
 }
 
 static void hook_checkpoint(void *p, const struct scan_position *pos)
@@ -319,6 +386,7 @@ int main(int argc, char **argv)
 	hooks = (struct scan_hooks){
 		.result = hook_result,
 		.progress = hook_progress,
+		.pace = hook_pace,
 		.checkpoint = cs.cli.checkpoint_path ? hook_checkpoint : NULL,
 		.engine_ready = hook_engine,
 		.syn_ready = hook_syn,
@@ -381,6 +449,12 @@ int main(int argc, char **argv)
 			(unsigned long long)sum.self_connects,
 			(unsigned long long)sum.errors,
 			(double)sum.elapsed_ns / 1e9);
+	if (cs.cli.verbose)
+		fprintf(stderr,
+			"ringscan: pacing: %s, %llu congestion events, %llu spurious retries (late answers to an earlier attempt), last rate %.0f/s\n",
+			cs.cli.scan.cc ? "adaptive" : "fixed (--no-cc)",
+			(unsigned long long)sum.sched.cc_events,
+			(unsigned long long)sum.sched.spurious, sum.sched.rate);
 	if (cs.cli.verbose && sum.has_syn)
 		fprintf(stderr,
 			"ringscan: -sS: sent %llu SYNs and %llu RSTs; received %llu frames: %llu answers, %llu late (%llu used), %llu duplicates, %llu bad cookies, %llu foreign, %llu malformed; %llu neighbour lookups, %llu unresolved\n",
