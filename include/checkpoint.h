@@ -10,7 +10,11 @@
  *
  * Files are written atomically (a temporary file in the same directory,
  * fsync, rename, fsync of the directory), so a crash or kill -9 leaves the
- * previous checkpoint or the new one, never half of either.  They end in a
+ * previous checkpoint or the new one, never half of either.  The temporary
+ * has a random name and is created O_EXCL | O_NOFOLLOW with mode 0600, so
+ * in a shared directory nobody can plant a symlink or a file of their own
+ * where a root scan will write.  (A kill -9 during a write can leave such
+ * a BASE.tmp-* file behind; nothing reads it.)  They end in a
  * CRC-32 (zlib) of everything before it and carry the format number and the
  * ringscan version: a corrupted, truncated or foreign file is refused with
  * a reason and nothing is half-loaded.  A fingerprint of the finalized
@@ -77,7 +81,10 @@ int checkpoint_write(const char *path, const struct checkpoint *c);
 int checkpoint_parse(const uint8_t *buf, size_t len, struct checkpoint *c,
 		     struct rs_error *err);
 
-/* Read and parse a file; -errno for I/O errors (err->token = path). */
+/*
+ * Read and parse a file; -errno for I/O errors (err->token = path),
+ * -ENODEV if it is not a regular file (fileio.h).
+ */
 int checkpoint_read(const char *path, struct checkpoint *c,
 		    struct rs_error *err);
 

@@ -19,15 +19,18 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "checkpoint.h"
+#include "fileio.h"
 #include "version.h"
 
 static const uint8_t ckpt_magic[8] = {
@@ -35,6 +38,9 @@ static const uint8_t ckpt_magic[8] = {
 };
 
 #define CKPT_VERSION_LEN 16
+/* Random temporary names to try before giving up (each collision is
+ * 2^-64 unless someone is planting names). */
+#define CKPT_TEMP_TRIES 8
 
 /* ---- fingerprint: FNV-1a 64 over the defining values ---- */
 
@@ -150,40 +156,97 @@ static void write_body(struct wbuf *w, const struct checkpoint *c)
 	}
 }
 
-static int fsync_dir_of(const char *path)
+/*
+ * Split path into an open descriptor of its directory and the last
+ * component (a pointer into *copy, which the caller frees).
+ */
+static int open_parent(const char *path, char **copy, const char **base,
+		       int *dirfd)
 {
-	char *copy = strdup(path);
-	int fd, ret = 0;
+	char *slash;
+	int fd;
 
-	if (!copy)
+	*copy = strdup(path);
+	if (!*copy)
 		return -ENOMEM;
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		ret = -errno;
-	else if (fsync(fd) && errno != EINVAL)
-		ret = -errno;
-	if (fd >= 0)
-		close(fd);
-	free(copy);
-	return ret;
+	slash = strrchr(*copy, '/');
+	if (slash) {
+		*slash = '\0';
+		*base = slash + 1;
+		fd = open(slash == *copy ? "/" : *copy,
+			  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	} else {
+		*base = *copy;
+		fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (fd < 0 || !**base) {
+		int ret = fd < 0 ? -errno : -EISDIR;
+
+		if (fd >= 0)
+			close(fd);
+		free(*copy);
+		*copy = NULL;
+		return ret;
+	}
+	*dirfd = fd;
+	return 0;
 }
 
+/*
+ * A new temporary beside the target: "BASE.tmp-" and 16 random hex digits,
+ * created O_EXCL | O_NOFOLLOW, mode 0600.  A name planted in advance (a
+ * symlink to a file of root's, a file its planter can read) cannot be
+ * guessed, and if it were, the open fails instead of following or reusing
+ * it.  0600 because a checkpoint is a command line: only its owner should
+ * read or change it (see checkpoint.h).
+ */
+static int create_temp(int dirfd, const char *base, char *tmp, size_t len,
+		       int *fd)
+{
+	for (int tries = 0; tries < CKPT_TEMP_TRIES; tries++) {
+		uint64_t r;
+		int f, n;
+
+		if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+			r = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^
+			    ((uint64_t)tries << 48);
+		n = snprintf(tmp, len, "%s.tmp-%016llx", base,
+			     (unsigned long long)r);
+		if (n < 0 || (size_t)n >= len)
+			return -ENAMETOOLONG;
+		f = openat(dirfd, tmp,
+			   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			   0600);
+		if (f >= 0) {
+			*fd = f;
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
+/*
+ * Everything happens relative to one descriptor of the target's directory,
+ * so the temporary, the rename and the directory's fsync all concern the
+ * same directory (rename is atomic only within one), even if a component
+ * of the path is swapped meanwhile.
+ */
 int checkpoint_write(const char *path, const struct checkpoint *c)
 {
 	struct wbuf w = { .crc = crc32(0, Z_NULL, 0) };
-	size_t len = strlen(path);
-	char *tmp;
-	int fd, ret;
+	char tmp[NAME_MAX + 1];
+	const char *base;
+	char *copy;
+	int dirfd = -1, fd = -1, ret;
 
-	tmp = malloc(len + 8);
-	if (!tmp)
-		return -ENOMEM;
-	snprintf(tmp, len + 8, "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		ret = -errno;
-		goto out_free_tmp;
-	}
+	ret = open_parent(path, &copy, &base, &dirfd);
+	if (ret)
+		return ret;
+	ret = create_temp(dirfd, base, tmp, sizeof(tmp), &fd);
+	if (ret)
+		goto out_close_dir;
 	w.f = fdopen(fd, "wb");
 	if (!w.f) {
 		ret = -errno;
@@ -201,17 +264,20 @@ int checkpoint_write(const char *path, const struct checkpoint *c)
 	ret = w.err;
 	if (ret)
 		goto out_unlink;
-	if (rename(tmp, path)) {
+	if (renameat(dirfd, tmp, dirfd, base)) {
 		ret = -errno;
 		goto out_unlink;
 	}
-	ret = fsync_dir_of(path);
-	goto out_free_tmp;
+	/* The rename itself must reach the disk, or a crash can undo it. */
+	if (fsync(dirfd) && errno != EINVAL)
+		ret = -errno;
+	goto out_close_dir;
 
 out_unlink:
-	unlink(tmp);
-out_free_tmp:
-	free(tmp);
+	unlinkat(dirfd, tmp, 0);
+out_close_dir:
+	close(dirfd);
+	free(copy);
 	return ret;
 }
 
@@ -389,46 +455,22 @@ out_release:
 int checkpoint_read(const char *path, struct checkpoint *c,
 		    struct rs_error *err)
 {
-	struct stat st;
-	uint8_t *buf = NULL;
-	size_t off = 0;
+	char *buf;
+	size_t len;
 	int fd, ret;
 
 	memset(c, 0, sizeof(*c));
 	if (err)
 		rs_error_set(err, path, strlen(path), NULL);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		goto out_close;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = bad(err, "not a regular file");
-		goto out_close;
-	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out_close;
-	}
-	while (off < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + off, (size_t)st.st_size - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = n ? -errno : bad(err, "checkpoint is truncated");
-			goto out_free;
-		}
-		off += (size_t)n;
-	}
-	ret = checkpoint_parse(buf, off, c, err);
-out_free:
-	free(buf);
-out_close:
+	ret = fileio_open(path, &fd, NULL);
+	if (ret)
+		return ret;
+	ret = fileio_read_fd(fd, SIZE_MAX, &buf, &len);
 	close(fd);
+	if (ret)
+		return ret;
+	ret = checkpoint_parse((const uint8_t *)buf, len, c, err);
+	free(buf);
 	return ret;
 }
 

@@ -16,6 +16,7 @@
 
 #include "checkpoint.h"
 #include "cli.h"
+#include "fileio.h"
 #include "version.h"
 
 void cli_usage(FILE *f)
@@ -332,7 +333,7 @@ static void parse_args(struct cli *cli, struct targets *t,
 			if ((ret = targets_add_file(t, v, &err))) {
 				if (ret != -EINVAL && ret != -E2BIG)
 					cli_fail("-iL '%s': %s", v,
-						 strerror(-ret));
+						 fileio_strerror(ret));
 				fail_parse("target", &err);
 			}
 			have_targets = true;
@@ -341,7 +342,7 @@ static void parse_args(struct cli *cli, struct targets *t,
 			if ((ret = targets_exclude_file(t, v, &err))) {
 				if (ret != -EINVAL && ret != -E2BIG)
 					cli_fail("--excludefile '%s': %s", v,
-						 strerror(-ret));
+						 fileio_strerror(ret));
 				fail_parse("exclude", &err);
 			}
 		} else if ((v = cli_long_value(a, "--exclude", argc, argv,

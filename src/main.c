@@ -21,6 +21,7 @@
 #include "audit_cli.h"
 #include "checkpoint.h"
 #include "cli.h"
+#include "fileio.h"
 #include "merge_cli.h"
 #include "output.h"
 #include "scan.h"
@@ -163,7 +164,7 @@ static void load_resume(const char *path, struct resumed *r)
 	if (ret == -EINVAL)
 		cli_fail("--resume '%s': %s", path, err.reason);
 	if (ret)
-		cli_fail("--resume '%s': %s", path, strerror(-ret));
+		cli_fail("--resume '%s': %s", path, fileio_strerror(ret));
 	r->pos = (struct scan_position){
 		.issued = r->ck.issued,
 		.pending = r->ck.pending,

@@ -47,6 +47,7 @@
 
 #include "checkpoint.h"
 #include "cli.h"
+#include "fileio.h"
 #include "merge_cli.h"
 #include "output.h"
 #include "permute.h"
@@ -59,7 +60,11 @@
 #define STATES_ALL (OUTPUT_ST_OPEN | OUTPUT_ST_CLOSED | OUTPUT_ST_FILTERED)
 /* Distinct reason words kept for CSV/JSON rows; ringscan writes a dozen. */
 #define MERGE_MAX_REASONS 1024
-#define READ_CHUNK (1u << 20)
+/*
+ * Standard input and pipes are read into memory, as large as they come:
+ * row files of many GiB are normal, and the user chose to send them.
+ */
+#define MERGE_STREAM_MAX SIZE_MAX
 
 struct merge_opts {
 	struct output_config out;
@@ -262,50 +267,43 @@ static void parse_args(struct merge_opts *o, int argc, char **argv)
 
 /* ---- reading inputs ---- */
 
-static int input_read_fd(struct input *in, int fd)
+/*
+ * "/dev/fd/N" naming a pipe this process inherited: what a shell's process
+ * substitution, <(zcat x.csv.gz), passes.  It is read from the descriptor
+ * itself.  Any other non-regular file - a named FIFO nobody may ever write
+ * to, a device - is refused by fileio_open.  -1 if path is not one.
+ */
+static int inherited_pipe(const char *path)
 {
-	size_t cap = 0;
-	ssize_t n;
+	unsigned long n;
+	struct stat st;
+	char *end;
 
-	for (;;) {
-		if (in->len == cap) {
-			char *p = realloc(in->buf, cap + READ_CHUNK);
-
-			if (!p)
-				return -ENOMEM;
-			in->buf = p;
-			cap += READ_CHUNK;
-		}
-		n = read(fd, in->buf + in->len, cap - in->len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		in->len += (size_t)n;
-	}
+	if (strncmp(path, "/dev/fd/", 8) || path[8] < '0' || path[8] > '9')
+		return -1;
+	errno = 0;
+	n = strtoul(path + 8, &end, 10);
+	if (errno || *end || n > INT_MAX)
+		return -1;
+	if (fstat((int)n, &st) || !S_ISFIFO(st.st_mode))
+		return -1;
+	return (int)n;
 }
 
 static int input_load(struct input *in, const char *path)
 {
 	struct stat st;
-	int fd, ret = 0;
+	int fd, ret;
 
 	memset(in, 0, sizeof(*in));
 	in->path = path;
-	if (!strcmp(path, "-"))
-		return input_read_fd(in, STDIN_FILENO);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		goto out_close;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		ret = -EISDIR;
-	} else if (S_ISREG(st.st_mode) && st.st_size > 0) {
+	fd = strcmp(path, "-") ? inherited_pipe(path) : STDIN_FILENO;
+	if (fd >= 0)
+		return fileio_read_fd(fd, MERGE_STREAM_MAX, &in->buf, &in->len);
+	ret = fileio_open(path, &fd, &st);
+	if (ret)
+		return ret;
+	if (st.st_size > 0) {
 		in->buf = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
 			       fd, 0);
 		if (in->buf == MAP_FAILED) {
@@ -315,10 +313,7 @@ static int input_load(struct input *in, const char *path)
 			in->len = (size_t)st.st_size;
 			in->mapped = true;
 		}
-	} else if (!S_ISREG(st.st_mode)) {
-		ret = input_read_fd(in, fd); /* a pipe: <(zcat x.csv.gz) */
 	}
-out_close:
 	close(fd);
 	return ret;
 }
@@ -344,7 +339,7 @@ static void load_or_fail(struct input *in, const char *path)
 		exit(EXIT_RUNTIME);
 	}
 	if (ret)
-		merge_fail("cannot read '%s': %s", path, strerror(-ret));
+		merge_fail("cannot read '%s': %s", path, fileio_strerror(ret));
 }
 
 static bool is_checkpoint(const struct input *in)

@@ -14,10 +14,12 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -244,10 +246,88 @@ static void test_lying_fields(void **state)
 	free(buf);
 }
 
+/* Directory entries other than "." and "..". */
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+/*
+ * What another user can leave in a shared directory before a root scan
+ * writes its checkpoint there: the old fixed temporary name as a symlink
+ * to a file they want destroyed, or as a file of their own (mode 0666) to
+ * read or edit the checkpoint through.  Neither may be followed or reused,
+ * and the checkpoint must be private (0600) whatever the umask.
+ */
+static void test_write_ignores_planted_temp(void **state)
+{
+	static const char victim_text[] = "precious\n";
+	char dir[] = "/tmp/rs-ckdir-XXXXXX";
+	char path[64], tmp[72], victim[72], buf[32];
+	struct sched_probe pend[2];
+	struct checkpoint c;
+	struct store *s = make_store(40000);
+	struct stat st;
+	mode_t old_umask;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ck", dir);
+	snprintf(tmp, sizeof(tmp), "%s/ck.tmp", dir);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	f = fopen(victim, "w");
+	assert_non_null(f);
+	fputs(victim_text, f);
+	fclose(f);
+	assert_int_equal(symlink(victim, tmp), 0);
+	fill(&c, s, pend);
+	old_umask = umask(0);
+	assert_int_equal(checkpoint_write(path, &c), 0);
+	umask(old_umask);
+	f = fopen(victim, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, victim_text);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0600);
+	/* ck, the symlink, the victim: no temporary left behind. */
+	assert_int_equal(count_entries(dir), 3);
+	unlink(tmp);
+
+	/* A pre-created world-writable temporary is not reused either. */
+	f = fopen(tmp, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(chmod(tmp, 0666), 0);
+	assert_int_equal(checkpoint_write(path, &c), 0);
+	assert_int_equal(stat(tmp, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(count_entries(dir), 3);
+
+	unlink(tmp);
+	unlink(victim);
+	unlink(path);
+	rmdir(dir);
+	store_free(s);
+}
+
 static void test_write_is_atomic(void **state)
 {
 	char dir[] = "/tmp/rs-ckdir-XXXXXX";
-	char path[64], tmp[72];
+	char path[64];
 	struct sched_probe pend[2];
 	struct checkpoint c, back;
 	struct rs_error err;
@@ -256,13 +336,12 @@ static void test_write_is_atomic(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/ck", dir);
-	snprintf(tmp, sizeof(tmp), "%s/ck.tmp", dir);
 	fill(&c, s, pend);
 	assert_int_equal(checkpoint_write(path, &c), 0);
 	c.issued = 9500;
 	assert_int_equal(checkpoint_write(path, &c), 0);
 	/* The temporary is renamed away, never left beside. */
-	assert_int_equal(access(tmp, F_OK), -1);
+	assert_int_equal(count_entries(dir), 1);
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(checkpoint_read(path, &back, &err), 0);
 	assert_int_equal(back.issued, 9500);
@@ -284,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_bit_flips_everywhere),
 		cmocka_unit_test(test_lying_fields),
 		cmocka_unit_test(test_write_is_atomic),
+		cmocka_unit_test(test_write_ignores_planted_temp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
