@@ -54,6 +54,8 @@ void cli_usage(FILE *f)
 		"  --checkpoint FILE    save the scan's position every 5 s and on stop\n"
 		"  --checkpoint-interval MS  how often (default 5000)\n"
 		"  --resume FILE        continue a scan from its checkpoint\n"
+		"  --trust-checkpoint   with --resume as root: accept a checkpoint\n"
+		"                       another user owns or can write\n"
 		"Output (FILE - = stdout; text goes to stdout too):\n"
 		"  -oN FILE             nmap-style text\n"
 		"  -oC FILE             CSV: host,port,proto,state,service,reason,rtt_ms\n"

@@ -154,14 +154,19 @@ struct resumed {
 	struct scan_position pos;
 };
 
-static void load_resume(const char *path, struct resumed *r)
+/*
+ * As root, only a checkpoint root owns and nobody else may write: it is a
+ * command line run with root's privileges (checkpoint_check_owner).
+ */
+static void load_resume(const char *path, bool trust, struct resumed *r)
 {
+	unsigned flags = !trust && geteuid() == 0 ? CHECKPOINT_OWNED : 0;
 	struct rs_error err;
 	int ret;
 
 	memset(&err, 0, sizeof(err));
-	ret = checkpoint_read(path, &r->ck, &err);
-	if (ret == -EINVAL)
+	ret = checkpoint_read(path, flags, &r->ck, &err);
+	if (ret == -EINVAL || ret == -EPERM)
 		cli_fail("--resume '%s': %s", path, err.reason);
 	if (ret)
 		cli_fail("--resume '%s': %s", path, fileio_strerror(ret));
@@ -174,8 +179,11 @@ static void load_resume(const char *path, struct resumed *r)
 	};
 }
 
-/* "--resume FILE" (and -v) alone: returns FILE, or NULL for a new scan. */
-static const char *resume_arg(int argc, char **argv, int *verbose)
+/*
+ * "--resume FILE" (with -v and --trust-checkpoint) alone: returns FILE, or
+ * NULL for a new scan.
+ */
+static const char *resume_arg(int argc, char **argv, int *verbose, bool *trust)
 {
 	const char *path = NULL;
 	int i, others = 0;
@@ -185,6 +193,8 @@ static const char *resume_arg(int argc, char **argv, int *verbose)
 			path = argv[++i];
 		else if (!strncmp(argv[i], "--resume=", 9))
 			path = argv[i] + 9;
+		else if (!strcmp(argv[i], "--trust-checkpoint"))
+			*trust = true;
 		else if (argv[i][0] == '-' && argv[i][1] == 'v' &&
 			 strspn(argv[i] + 1, "v") == strlen(argv[i] + 1))
 			*verbose += (int)strlen(argv[i] + 1);
@@ -193,8 +203,10 @@ static const char *resume_arg(int argc, char **argv, int *verbose)
 	}
 	if (path && others)
 		cli_fail(
-			"--resume '%s' must be the only option (the scan's options come from the checkpoint); -v may be added",
+			"--resume '%s' must be the only option (the scan's options come from the checkpoint); -v and --trust-checkpoint may be added",
 			path);
+	if (*trust && !path)
+		cli_fail("--trust-checkpoint only applies to --resume FILE");
 	return path;
 }
 
@@ -212,6 +224,7 @@ int main(int argc, char **argv)
 	struct resumed res;
 	const char *resume_path;
 	int def_argc = argc, extra_verbose = 0;
+	bool trust = false;
 	char **def_argv = argv;
 	char seed_buf[24];
 	time_t start_time;
@@ -222,9 +235,9 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "merge"))
 		return merge_main(argc - 1, argv + 1);
 	memset(&res, 0, sizeof(res));
-	resume_path = resume_arg(argc, argv, &extra_verbose);
+	resume_path = resume_arg(argc, argv, &extra_verbose, &trust);
 	if (resume_path) {
-		load_resume(resume_path, &res);
+		load_resume(resume_path, trust, &res);
 		def_argc = (int)res.ck.argc;
 		def_argv = res.ck.argv;
 	}

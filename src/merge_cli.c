@@ -73,6 +73,7 @@ struct merge_opts {
 	unsigned states;
 	bool states_set;
 	bool open_only;
+	bool trust_checkpoint;
 	char **inputs;
 	int ninputs;
 	char **inputs_alloc;
@@ -85,6 +86,8 @@ struct input {
 	char *buf;
 	size_t len;
 	bool mapped;
+	bool is_file; /* st describes it (not stdin or a pipe) */
+	struct stat st;
 };
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -118,6 +121,8 @@ static void merge_usage(FILE *f)
 	      "                       (default: every state for CSV/JSON inputs, the\n"
 	      "                       scan's own --states for checkpoints)\n"
 	      "  --open               show only open ports in the reports\n"
+	      "  --trust-checkpoint   as root, accept checkpoints another user owns\n"
+	      "                       or can write (each is a command line)\n"
 	      "Reports (-oN/-oX/-oG) need checkpoints, or rows of every state\n"
 	      "(scans run with --states open,closed,filtered).  Where inputs disagree\n"
 	      "the first one's answer is kept and each disagreement is named.\n"
@@ -245,6 +250,8 @@ static void parse_args(struct merge_opts *o, int argc, char **argv)
 			o->states_set = true;
 		} else if (!strcmp(a, "--open")) {
 			o->open_only = true;
+		} else if (!strcmp(a, "--trust-checkpoint")) {
+			o->trust_checkpoint = true;
 		} else {
 			merge_fail(
 				"unknown option '%s'; see ringscan merge --help",
@@ -292,7 +299,6 @@ static int inherited_pipe(const char *path)
 
 static int input_load(struct input *in, const char *path)
 {
-	struct stat st;
 	int fd, ret;
 
 	memset(in, 0, sizeof(*in));
@@ -300,17 +306,18 @@ static int input_load(struct input *in, const char *path)
 	fd = strcmp(path, "-") ? inherited_pipe(path) : STDIN_FILENO;
 	if (fd >= 0)
 		return fileio_read_fd(fd, MERGE_STREAM_MAX, &in->buf, &in->len);
-	ret = fileio_open(path, &fd, &st);
+	ret = fileio_open(path, &fd, &in->st);
 	if (ret)
 		return ret;
-	if (st.st_size > 0) {
-		in->buf = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
-			       fd, 0);
+	in->is_file = true;
+	if (in->st.st_size > 0) {
+		in->buf = mmap(NULL, (size_t)in->st.st_size, PROT_READ,
+			       MAP_PRIVATE, fd, 0);
 		if (in->buf == MAP_FAILED) {
 			in->buf = NULL;
 			ret = -errno;
 		} else {
-			in->len = (size_t)st.st_size;
+			in->len = (size_t)in->st.st_size;
 			in->mapped = true;
 		}
 	}
@@ -1105,6 +1112,17 @@ int merge_main(int argc, char **argv)
 				"'%s' is %sa checkpoint but '%s' is %s: merge checkpoint files together, or CSV/JSON files together",
 				o.inputs[0], ckpt ? "" : "not ", o.inputs[i],
 				ckpt ? "not" : "one");
+	/* A checkpoint's command line is rebuilt (its -iL files read, its
+	 * names resolved) with our privileges: as root, only root's own. */
+	for (int i = 0;
+	     ckpt && !o.trust_checkpoint && geteuid() == 0 && i < o.ninputs;
+	     i++) {
+		struct rs_error err;
+
+		if (ins[i].is_file &&
+		    checkpoint_check_owner(&ins[i].st, 0, &err))
+			merge_fail("'%s': %s", o.inputs[i], err.reason);
+	}
 	status = ckpt ? merge_checkpoints(&o, ins) : merge_rows(&o, ins);
 	free(ins);
 	free(o.inputs_alloc);

@@ -7,6 +7,10 @@
 # resumes, and leave no temporary behind.  The directory is 0777 without
 # the sticky bit, so the kernel's fs.protected_symlinks (which only guards
 # sticky world-writable directories) does not hide the defect.
+# Then the checkpoint itself as the attack: one written by nobody (whose
+# command line names the outputs root would write) and one of root's made
+# world-writable are refused by a root --resume and a root merge, with a
+# line that says why, unless --trust-checkpoint is given.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 tb_init
@@ -62,4 +66,48 @@ done
 leftover=$(find "$SHARED" -name '*.tmp-*' | head -n 3)
 [ -z "$leftover" ] || tb_fail "temporaries left behind: $leftover"
 tb_log "planted names ignored, checkpoints private, nothing left behind"
+
+# refused ARGS...: exit 1, one stderr line with the reason and the way out
+refused()
+{
+	local rc=0
+	tb_rs ck "$@" >"$TB_TMP/out" 2>"$TB_TMP/err" || rc=$?
+	[ "$rc" = 1 ] || { cat "$TB_TMP/err"; tb_fail "$* exited $rc, want 1"; }
+	[ "$(wc -l <"$TB_TMP/err")" = 1 ] &&
+		grep -q -- '--trust-checkpoint' "$TB_TMP/err" ||
+		{ cat "$TB_TMP/err"; tb_fail "$*: want one line naming --trust-checkpoint"; }
+	tb_log "  refused: $(cat "$TB_TMP/err")"
+}
+
+tb_log "a checkpoint nobody wrote, resumed and merged by root"
+rc=0
+tb_run ck setpriv --reuid="$NOBODY" --regid="$NOBODY" --clear-groups -- \
+	"$RINGSCAN" -p 1-200 --checkpoint "$SHARED/evil" \
+	-oC "$SHARED/evil.csv" 127.0.0.1 >"$TB_TMP/out" 2>&1 || rc=$?
+[ "$rc" = 0 ] || { cat "$TB_TMP/out"; tb_fail "nobody's scan exited $rc"; }
+[ "$(stat -c %u "$SHARED/evil")" = "$NOBODY" ] || tb_fail "evil not nobody's"
+refused --resume "$SHARED/evil"
+grep -q 'another user' "$TB_TMP/err" || tb_fail "reason does not say 'another user'"
+[ "$(stat -c %u "$SHARED/evil.csv")" = "$NOBODY" ] ||
+	tb_fail "the refused resume still wrote the checkpoint's -oC as root"
+refused merge -oC "$TB_TMP/m.csv" "$SHARED/evil"
+rc=0
+tb_rs ck --resume "$SHARED/evil" --trust-checkpoint >"$TB_TMP/out" 2>&1 ||
+	rc=$?
+[ "$rc" = 0 ] || { cat "$TB_TMP/out"; tb_fail "--trust-checkpoint resume exited $rc"; }
+rc=0
+tb_rs ck merge --trust-checkpoint -oC "$TB_TMP/m.csv" "$SHARED/evil" \
+	>"$TB_TMP/out" 2>&1 || rc=$?
+[ "$rc" = 0 ] || { cat "$TB_TMP/out"; tb_fail "merge --trust-checkpoint exited $rc"; }
+tb_log "  accepted with --trust-checkpoint"
+
+tb_log "root's own checkpoint, made writable by others"
+chmod 0666 "$SHARED/ck"
+refused --resume "$SHARED/ck"
+grep -q 'writable by group or others' "$TB_TMP/err" ||
+	tb_fail "reason does not say 'writable by group or others'"
+chmod 0600 "$SHARED/ck"
+rc=0
+tb_rs ck --resume "$SHARED/ck" >"$TB_TMP/out" 2>&1 || rc=$?
+[ "$rc" = 0 ] || { cat "$TB_TMP/out"; tb_fail "resume of a 0600 checkpoint exited $rc"; }
 exit 0
