@@ -3,9 +3,12 @@
  *
  * Two kinds of writers behind one handle:
  *   - streaming (CSV -oC, JSON lines -oJ): output_result() writes one row per
- *     final result as it is found, filtered by the --states mask, and flushes
- *     every OUTPUT_FLUSH_ROWS rows and at the end, so a killed scan still
- *     leaves usable rows;
+ *     final result as it is found, filtered by the --states mask.  Rows
+ *     gather in the writer's own buffer and reach the file by write(2) in
+ *     batches of whole rows (every OUTPUT_FLUSH_ROWS rows or
+ *     OUTPUT_STREAM_BYTES bytes, and at the end), never cut mid-row, so a
+ *     scan killed at any point (kill -9, the OOM killer) leaves rows that
+ *     all parse;
  *   - reports (nmap-style text -oN, nmap XML -oX, nmap grepable -oG):
  *     written by output_finish() from the state store, sorted by host and
  *     port.  The CLI calls output_finish() with complete=false after a
@@ -64,6 +67,9 @@
 #include "targets.h"
 
 #define OUTPUT_FLUSH_ROWS 256
+#define OUTPUT_BUF_BYTES 65536 /* each writer's buffer, to start with */
+/* A stream writes out its whole rows once they fill this much of it. */
+#define OUTPUT_STREAM_BYTES 49152
 #define OUTPUT_MAX_LISTED 25 /* filtered ports listed before summarizing */
 
 /* Bits of output_config.states: which final states CSV/JSON carry. */

@@ -526,17 +526,50 @@ static int mrow_cmp(const void *pa, const void *pb)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-static void load_rows(struct rowset *rs, struct input *in, uint32_t idx)
+/* Every row of buf[0..len) into rs; 0 or the parser's (or rowset's) error. */
+static int parse_rows(struct rowset *rs, const char *buf, size_t len,
+		      uint32_t idx, struct resultfile *rf, struct rs_error *err)
 {
-	struct resultfile rf;
 	struct resultfile_row row;
-	struct rs_error err;
 	int ret;
 
-	memset(&err, 0, sizeof(err));
-	ret = resultfile_begin(&rf, in->buf, in->len, &err);
-	while (!ret && (ret = resultfile_next(&rf, &row, &err)) == 1)
+	memset(err, 0, sizeof(*err));
+	ret = resultfile_begin(rf, buf, len, err);
+	while (!ret && (ret = resultfile_next(rf, &row, err)) == 1)
 		ret = rowset_add(rs, &row, idx);
+	return ret;
+}
+
+/*
+ * A file cut by a kill mid-write ends in part of a row.  ringscan writes
+ * whole rows, but a short write(2) under SIGKILL, an older ringscan's
+ * stdio, or a full disk can still leave one; thousands of good rows must
+ * not be lost to it.  So when a file does not end with a line end and does
+ * not parse, it is parsed again without its last line: if that succeeds,
+ * the cut line is dropped with a warning (a cut row never parses as JSON,
+ * and as CSV only when cut inside its last field, rtt_ms, which then
+ * parses as a shorter number - the answer itself is whole).
+ */
+static void load_rows(struct rowset *rs, struct input *in, uint32_t idx)
+{
+	struct resultfile rf, rf_whole;
+	struct rs_error err, err_whole;
+	size_t nrows = rs->n, whole = in->len;
+	int ret;
+
+	ret = parse_rows(rs, in->buf, in->len, idx, &rf, &err);
+	if (ret == -EINVAL && in->len && in->buf[in->len - 1] != '\n') {
+		while (whole && in->buf[whole - 1] != '\n')
+			whole--;
+		rs->n = nrows;
+		if (!parse_rows(rs, in->buf, whole, idx, &rf_whole,
+				&err_whole)) {
+			fprintf(stderr,
+				"ringscan merge: warning: '%s' line %lu: the last line is cut short (a scan killed while writing?); ignored\n",
+				in->path, err.line);
+			return;
+		}
+	}
 	if (ret == -ENOMEM) {
 		fputs("ringscan merge: out of memory\n", stderr);
 		exit(EXIT_RUNTIME);

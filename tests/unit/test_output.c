@@ -669,6 +669,62 @@ static void test_streams_flush(void **state)
 	services_free(svc);
 }
 
+/* The file's bytes so far end at a line end (or there are none). */
+static void assert_whole_lines(const char *path, size_t *lines)
+{
+	char *t = slurp(path);
+	size_t n = strlen(t);
+
+	if (n && t[n - 1] != '\n')
+		fail_msg("%s ends mid-row after %zu bytes", path, n);
+	*lines = (size_t)count_lines(t);
+	free(t);
+}
+
+/*
+ * Rows longer than any stdio buffer (a 5000-byte service name, which a
+ * services file may hold) still reach the files whole: after every row,
+ * what is on disk - all a kill -9 would leave - ends at a row's end.  And
+ * the rows do get written as they gather, not only at the end.
+ */
+static void test_streams_whole_rows(void **state)
+{
+	char *svc_path = path_in("long-services"), *text, *csv, *json;
+	size_t name_len = 5000, csv_lines = 0, json_lines = 0;
+	struct services *svc;
+	struct output *o;
+
+	(void)state;
+	text = malloc(name_len + 64);
+	assert_non_null(text);
+	memset(text, 'x', name_len);
+	snprintf(text + name_len, 64, "\t7/tcp\nssh\t22/tcp\n");
+	write_text(svc_path, text);
+	assert_int_equal(services_load(&svc, svc_path), 0);
+	o = open_streams(svc, OUTPUT_ST_OPEN, &csv, &json);
+	for (unsigned i = 0; i < 60; i++) {
+		emit(o, "127.0.0.1", i % 3 ? 7 : 22, OUT_OPEN, "syn-ack", 1);
+		assert_whole_lines(csv, &csv_lines);
+		assert_whole_lines(json, &json_lines);
+	}
+	assert_true(csv_lines > 30);
+	assert_true(json_lines > 30);
+	assert_int_equal(output_finish(o, NULL), 0);
+	assert_whole_lines(csv, &csv_lines);
+	assert_whole_lines(json, &json_lines);
+	assert_int_equal(csv_lines, 61);
+	assert_int_equal(json_lines, 60);
+	assert_int_equal(output_close(o), 0);
+	unlink(csv);
+	unlink(json);
+	unlink(svc_path);
+	free(csv);
+	free(json);
+	free(svc_path);
+	free(text);
+	services_free(svc);
+}
+
 /* A full disk is reported, not swallowed. */
 static void test_write_error(void **state)
 {
@@ -1997,6 +2053,7 @@ int main(void)
 		cmocka_unit_test(test_csv_quoting),
 		cmocka_unit_test(test_json_escaping),
 		cmocka_unit_test(test_streams_flush),
+		cmocka_unit_test(test_streams_whole_rows),
 		cmocka_unit_test(test_write_error),
 		cmocka_unit_test(test_report_golden),
 		cmocka_unit_test(test_report_no_not_shown),
