@@ -85,7 +85,9 @@ bool checkpoint_looks_like(const void *buf, size_t len);
 
 /*
  * Write c to path atomically.  -errno on I/O failure (path untouched);
- * -E2BIG if argv or the pending list exceed what the reader accepts.
+ * -E2BIG if argv or the pending list exceed what the reader accepts;
+ * -ENODEV (-EISDIR) if path is a device, FIFO or socket (a directory),
+ * which the rename would replace.
  */
 int checkpoint_write(const char *path, const struct checkpoint *c);
 

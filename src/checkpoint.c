@@ -316,9 +316,18 @@ int checkpoint_write(const char *path, const struct checkpoint *c)
 	    argv_bytes > CHECKPOINT_MAX_ARGV_BYTES ||
 	    c->npending > CHECKPOINT_MAX_PENDING)
 		return -E2BIG;
+	struct stat st;
+
 	ret = open_parent(path, &copy, &base, &dirfd);
 	if (ret)
 		return ret;
+	/* The rename would replace a device node or FIFO (as root, even
+	 * --checkpoint /dev/null); a symlink is replaced itself, harmlessly. */
+	if (!fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) &&
+	    !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+		ret = S_ISDIR(st.st_mode) ? -EISDIR : -FILEIO_ENOTREG;
+		goto out_close_dir;
+	}
 	ret = create_temp(dirfd, base, tmp, sizeof(tmp), &fd);
 	if (ret)
 		goto out_close_dir;

@@ -92,7 +92,7 @@ static void hook_checkpoint(void *p, const struct scan_position *pos)
 		fprintf(stderr,
 			"%sringscan: cannot write checkpoint '%s': %s; the scan continues without it\n",
 			rc->progress_shown ? "\r\033[K" : "", rc->ckpt_path,
-			strerror(-ret));
+			fileio_strerror(ret));
 		rc->ckpt_err = ret;
 	}
 }

@@ -642,6 +642,20 @@ static void test_write_is_atomic(void **state)
 	assert_int_equal(checkpoint_read(path, 0, &back, &err), 0);
 	assert_int_equal(back.issued, 9500);
 	checkpoint_release(&back);
+	/* A FIFO (as a device node would be) is not replaced by the
+	 * rename: --checkpoint /dev/null as root must not remove the node. */
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(checkpoint_write(path, &c), -ENODEV);
+	{
+		struct stat st;
+
+		assert_int_equal(lstat(path, &st), 0);
+		assert_true(S_ISFIFO(st.st_mode));
+	}
+	assert_int_equal(count_entries(dir), 1);
+	unlink(path);
+	assert_int_equal(checkpoint_write(dir, &c), -EISDIR);
 	/* A directory that does not exist: an error, nothing written. */
 	assert_true(checkpoint_write("/nonexistent-dir/ck", &c) < 0);
 	assert_int_equal(checkpoint_read("/nonexistent-dir/ck", 0, &back, &err),
