@@ -15,7 +15,7 @@
  *     SIGINT/SIGTERM, so an interrupted scan still gets its reports; a
  *     SIGKILL leaves only the streamed CSV/JSON rows.
  * Paths are opened in output_open() (so an unwritable path fails before any
- * packet is sent); "-" means stdout.  Writers print to their files only; the
+ * packet is sent, and before any output is truncated); "-" means stdout.  Writers print to their files only; the
  * module never prints diagnostics - errors come back as -errno.
  *
  * Formats:
@@ -97,6 +97,8 @@ struct output_config {
 	bool syn; /* a SYN scan: closed ports say "reset", XML type "syn" */
 	const char *version; /* "0.1.0" */
 	const char *command_line; /* for the report header */
+	const char *checkpoint_path; /* --checkpoint, or NULL: no output may
+					name the same file */
 };
 
 struct output_result {
@@ -130,7 +132,14 @@ int output_parse_states(const char *list, unsigned *mask, struct rs_error *err);
 
 struct output;
 
-/* On failure, err->token holds the path that could not be opened. */
+/*
+ * Open every output, then - only if all opened and no two of them, nor an
+ * output and cfg->checkpoint_path, name the same file (same device and
+ * inode, whatever the spelling; standard output counts once) - truncate
+ * them.  On failure nothing was truncated, files this call created are
+ * removed, and err->token holds the path at fault: -EINVAL (err->reason
+ * says which collision) or open's -errno.
+ */
 int output_open(struct output **out, const struct output_config *cfg,
 		const struct services *svc, struct rs_error *err);
 

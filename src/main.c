@@ -285,10 +285,12 @@ int main(int argc, char **argv)
 	    (cs.cli.out.grep_path && !strcmp(cs.cli.out.grep_path, "-")))
 		cs.cli.out.text_stdout = false;
 	memset(&err, 0, sizeof(err));
+	cs.cli.out.checkpoint_path = cs.cli.checkpoint_path;
 	ret = output_open(&out, &cs.cli.out, cs.svc, &err);
 	if (ret) {
 		fprintf(stderr, "ringscan: cannot write output '%s': %s\n",
-			err.token, strerror(-ret));
+			err.token,
+			ret == -EINVAL ? err.reason : strerror(-ret));
 		status = EXIT_BAD_INPUT;
 		goto out_free;
 	}

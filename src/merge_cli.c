@@ -377,7 +377,7 @@ static struct output *open_outputs(struct merge_opts *o,
 	}
 	if (ret)
 		merge_fail("cannot write output '%s': %s", err.token,
-			   strerror(-ret));
+			   ret == -EINVAL ? err.reason : strerror(-ret));
 	return out;
 }
 

@@ -54,6 +54,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -83,6 +84,7 @@ struct writer {
 	bool is_stdout;
 	bool stream; /* write out whole rows only */
 	char *buf; /* NULL if this output was not asked for */
+	bool created; /* output_open made the file (removed if it fails) */
 	size_t len;
 	size_t cap;
 	unsigned rows; /* since the last flush */
@@ -234,8 +236,16 @@ static int writer_open(struct writer *w, const char *path, bool stream)
 		w->is_stdout = true;
 		return 0;
 	}
+	/*
+	 * Not truncated yet: output_open truncates only once every output
+	 * has opened and none names another's file.  O_EXCL first, to know
+	 * whether the file is ours to remove if that fails.
+	 */
 	w->is_stdout = false;
-	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	w->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	w->created = w->fd >= 0;
+	if (w->fd < 0 && errno == EEXIST)
+		w->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
 	if (w->fd < 0) {
 		int ret = -errno;
 
@@ -292,10 +302,96 @@ static void open_failed(struct rs_error *err, const char *path)
 			     "cannot open output file");
 }
 
+/* One output of output_open: its writer, path, and kind. */
+struct output_slot {
+	struct writer *w;
+	const char *path;
+	bool stream;
+};
+
+/*
+ * Would two outputs, or an output and the checkpoint, write one file?  Two
+ * formats would then interleave in it, or the checkpoint's rename would
+ * replace the rows.  Judged on the open descriptors (device and inode),
+ * so every spelling of a path - ./x, a symlink, a hard link, a name that
+ * did not exist before this call - counts as the file it is.  Devices and
+ * FIFOs may be shared (-oC /dev/null -oJ /dev/null); "-" may not, and
+ * neither may a file that is also standard output when the text report
+ * goes there.
+ */
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return S_ISREG(a->st_mode) && S_ISREG(b->st_mode) &&
+	       a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+static int check_distinct(const struct output_slot *slots, size_t n,
+			  const struct output_config *cfg, struct rs_error *err)
+{
+	struct stat st[8], ck, out;
+	bool have_ck, have_out;
+
+	assert(n <= sizeof(st) / sizeof(st[0]));
+	for (size_t i = 0; i < n; i++)
+		if (slots[i].w->buf && fstat(slots[i].w->fd, &st[i]))
+			return -errno;
+	/* lstat: the rename replaces a symlink, not what it points to. */
+	have_ck = cfg->checkpoint_path && !lstat(cfg->checkpoint_path, &ck);
+	/* The text report goes to stdout: ringscan -oC x > x. */
+	have_out = cfg->text_stdout && !fstat(STDOUT_FILENO, &out);
+	for (size_t i = 0; i < n; i++) {
+		if (!slots[i].w->buf)
+			continue;
+		if (have_ck && same_file(&st[i], &ck))
+			return rs_error_set(
+				err, slots[i].path, strlen(slots[i].path),
+				"is also the --checkpoint file, which would replace it; give them different names");
+		if (have_out && !slots[i].w->is_stdout &&
+		    same_file(&st[i], &out))
+			return rs_error_set(
+				err, slots[i].path, strlen(slots[i].path),
+				"is also standard output, where the text report goes; redirect it elsewhere");
+		for (size_t j = 0; j < i; j++) {
+			if (!slots[j].w->buf)
+				continue;
+			if ((slots[i].w->is_stdout && slots[j].w->is_stdout) ||
+			    same_file(&st[i], &st[j]))
+				return rs_error_set(
+					err, slots[i].path,
+					strlen(slots[i].path),
+					"names the same file as another output; two formats would mix in it");
+		}
+	}
+	return 0;
+}
+
+/* Truncate the regular files among the outputs (not standard output). */
+static int truncate_all(const struct output_slot *slots, size_t n,
+			struct rs_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct writer *w = slots[i].w;
+		struct stat st;
+
+		if (!w->buf || w->is_stdout)
+			continue;
+		if (fstat(w->fd, &st) ||
+		    (S_ISREG(st.st_mode) && ftruncate(w->fd, 0))) {
+			int ret = -errno;
+
+			open_failed(err, slots[i].path);
+			return ret;
+		}
+	}
+	return 0;
+}
+
 int output_open(struct output **out, const struct output_config *cfg,
 		const struct services *svc, struct rs_error *err)
 {
+	struct output_slot slots[5];
 	struct output *o;
+	size_t i, n = sizeof(slots) / sizeof(slots[0]);
 	int ret;
 
 	o = calloc(1, sizeof(*o));
@@ -319,41 +415,31 @@ int output_open(struct output **out, const struct output_config *cfg,
 		}
 	}
 
-	if (cfg->normal_path) {
-		ret = writer_open(&o->normal, cfg->normal_path, false);
+	/*
+	 * Open every output before truncating any: a bad path or a collision
+	 * must cost nothing, not the previous results in the outputs that
+	 * did open.
+	 */
+	slots[0] = (struct output_slot){ &o->normal, cfg->normal_path, false };
+	slots[1] = (struct output_slot){ &o->csv, cfg->csv_path, true };
+	slots[2] = (struct output_slot){ &o->json, cfg->json_path, true };
+	slots[3] = (struct output_slot){ &o->xml, cfg->xml_path, false };
+	slots[4] = (struct output_slot){ &o->grep, cfg->grep_path, false };
+	for (i = 0; i < n; i++) {
+		if (!slots[i].path)
+			continue;
+		ret = writer_open(slots[i].w, slots[i].path, slots[i].stream);
 		if (ret) {
-			open_failed(err, cfg->normal_path);
-			goto out_free_strings;
+			open_failed(err, slots[i].path);
+			goto out_discard_writers;
 		}
 	}
-	if (cfg->csv_path) {
-		ret = writer_open(&o->csv, cfg->csv_path, true);
-		if (ret) {
-			open_failed(err, cfg->csv_path);
-			goto out_close_normal;
-		}
-	}
-	if (cfg->json_path) {
-		ret = writer_open(&o->json, cfg->json_path, true);
-		if (ret) {
-			open_failed(err, cfg->json_path);
-			goto out_close_csv;
-		}
-	}
-	if (cfg->xml_path) {
-		ret = writer_open(&o->xml, cfg->xml_path, false);
-		if (ret) {
-			open_failed(err, cfg->xml_path);
-			goto out_close_json;
-		}
-	}
-	if (cfg->grep_path) {
-		ret = writer_open(&o->grep, cfg->grep_path, false);
-		if (ret) {
-			open_failed(err, cfg->grep_path);
-			goto out_close_xml;
-		}
-	}
+	ret = check_distinct(slots, n, cfg, err);
+	if (ret)
+		goto out_discard_writers;
+	ret = truncate_all(slots, n, err);
+	if (ret)
+		goto out_discard_writers;
 
 	/* The header goes out now so that even an empty scan is a valid CSV. */
 	if (o->csv.buf) {
@@ -364,14 +450,12 @@ int output_open(struct output **out, const struct output_config *cfg,
 	*out = o;
 	return 0;
 
-out_close_xml:
-	writer_close(&o->xml);
-out_close_json:
-	writer_close(&o->json);
-out_close_csv:
-	writer_close(&o->csv);
-out_close_normal:
-	writer_close(&o->normal);
+out_discard_writers:
+	for (i = 0; i < n; i++) {
+		if (slots[i].w->buf && slots[i].w->created)
+			unlink(slots[i].path);
+		writer_close(slots[i].w);
+	}
 out_free_strings:
 	free(o->command_line);
 	free(o->version);
