@@ -139,6 +139,11 @@ static void set_all_outputs(struct cli *cli, const char *base)
 {
 	static const char *const ext[4] = { ".nmap", ".xml", ".gnmap", ".csv" };
 
+	/* "" or "dir/" would make hidden files named only ".xml"... */
+	if (!*base || base[strlen(base) - 1] == '/')
+		cli_fail(
+			"-oA '%s': needs a base name for the files, e.g. -oA scan",
+			base);
 	for (int k = 0; k < 4; k++)
 		if (snprintf(cli->oa_paths[k], sizeof(cli->oa_paths[k]), "%s%s",
 			     base, ext[k]) >= (int)sizeof(cli->oa_paths[k]))

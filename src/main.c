@@ -275,6 +275,14 @@ int main(int argc, char **argv)
 	if (cs.cli.dry_run) {
 		scan_dry_run(&cs.cli.scan, cs.targets, cs.ports, print_probe,
 			     NULL);
+		/* A full disk or closed pipe must not look like success. */
+		errno = 0;
+		if (fflush(stdout) || ferror(stdout)) {
+			fprintf(stderr,
+				"ringscan: --dry-run: cannot write the probes to standard output: %s\n",
+				strerror(errno ? errno : EIO));
+			status = EXIT_RUNTIME;
+		}
 		goto out_free;
 	}
 

@@ -143,6 +143,11 @@ static void set_all_outputs(struct merge_opts *o, const char *base)
 {
 	static const char *const ext[4] = { ".nmap", ".xml", ".gnmap", ".csv" };
 
+	/* "" or "dir/" would make hidden files named only ".xml"... */
+	if (!*base || base[strlen(base) - 1] == '/')
+		merge_fail(
+			"-oA '%s': needs a base name for the files, e.g. -oA merged",
+			base);
 	for (int k = 0; k < 4; k++)
 		if (snprintf(o->oa_paths[k], sizeof(o->oa_paths[k]), "%s%s",
 			     base, ext[k]) >= (int)sizeof(o->oa_paths[k]))

@@ -2,9 +2,10 @@
 # t_outputs: output paths that would lose data are refused before anything
 # is written - two outputs naming one file (however spelled), an output
 # that is also the --checkpoint file or the stdout the text report goes
-# to, an output that cannot open (the others must not be truncated
-# first).  Every refusal is exit 1 with one stderr line and the earlier
-# results untouched.  All runs inside an empty namespace.
+# to, an output that cannot open (the others must not be truncated first),
+# an -oA without a base name - and a --dry-run whose stdout is full fails
+# instead of exiting 0.  Every refusal is exit 1 with one stderr line and
+# the earlier results untouched.  All runs inside an empty namespace.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 tb_init
@@ -67,8 +68,14 @@ refused "-oJ ok.json -oX /nonexistent/x" "${S[@]}" -oJ ok.json -oX /nonexistent/
 [ ! -e new.xml ] || rm -f new.xml
 refused "-oX new.xml -oG /nonexistent/x" "${S[@]}" -oX new.xml -oG /nonexistent/x
 [ ! -e new.xml ] || { tb_log "  FAIL new.xml left behind by a refused run"; failures=$((failures + 1)); }
+tb_log "-oA without a base name"
+refused "-oA ''" "${S[@]}" -oA ''
+refused "-oA dir/" "${S[@]}" -oA "$TB_TMP/"
 printf '%s\n127.0.0.1,22,tcp,open,ssh,syn-ack,\n' "$TB_CSV_HEADER" >rows.csv
+refused "merge -oA ''" merge -oA '' rows.csv
 refused "merge -oC X -oJ X" merge -oC ok.csv -oJ ok.csv rows.csv
+ls -a "$TB_TMP" | grep -q '^\.\(nmap\|xml\|gnmap\|csv\)$' &&
+	{ tb_log "  FAIL hidden -oA files were written"; failures=$((failures + 1)); }
 
 tb_log "--checkpoint naming a device node is not replaced"
 mknod "$TB_TMP/null" c 1 3
@@ -79,6 +86,20 @@ if [ -c "$TB_TMP/null" ] && [ "$rc" != 0 ]; then
 else
 	tb_log "  FAIL --checkpoint DEVICE: exit $rc, node $(stat -c %F "$TB_TMP/null")"
 	failures=$((failures + 1))
+fi
+
+tb_log "--dry-run to a full disk"
+if [ -w /dev/full ]; then
+	rc=0
+	tb_rs out --dry-run -p 1-1000 127.0.0.1 >/dev/full 2>err || rc=$?
+	if [ "$rc" != 0 ] && [ "$(wc -l <err)" = 1 ]; then
+		tb_log "  ok   --dry-run >/dev/full -> exit $rc: $(cat err)"
+	else
+		tb_log "  FAIL --dry-run >/dev/full: exit $rc"
+		failures=$((failures + 1))
+	fi
+else
+	tb_log "  (no writable /dev/full: skipped)"
 fi
 
 tb_log "what still works"
