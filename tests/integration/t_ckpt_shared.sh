@@ -50,9 +50,10 @@ for ck in ck ck2; do
 	[ "$(cat "$VICTIM")" = "root's precious file" ] ||
 		tb_fail "the symlink planted at $ck.tmp was followed: victim overwritten"
 	[ -L "$SHARED/ck.tmp" ] || tb_fail "the planted symlink was replaced"
-	[ "$(owner_mode "$SHARED/ck2.tmp")" = "$NOBODY 666" ] &&
-		[ ! -s "$SHARED/ck2.tmp" ] ||
+	if [ "$(owner_mode "$SHARED/ck2.tmp")" != "$NOBODY 666" ] ||
+		[ -s "$SHARED/ck2.tmp" ]; then
 		tb_fail "nobody's pre-created ck2.tmp was written to"
+	fi
 	[ "$(owner_mode "$SHARED/$ck")" = "0 600" ] ||
 		tb_fail "checkpoint $ck is $(owner_mode "$SHARED/$ck"), want root's and 0600"
 	if as_nobody cat "$SHARED/$ck" >/dev/null 2>&1; then
@@ -73,9 +74,11 @@ refused()
 	local rc=0
 	tb_rs ck "$@" >"$TB_TMP/out" 2>"$TB_TMP/err" || rc=$?
 	[ "$rc" = 1 ] || { cat "$TB_TMP/err"; tb_fail "$* exited $rc, want 1"; }
-	[ "$(wc -l <"$TB_TMP/err")" = 1 ] &&
-		grep -q -- '--trust-checkpoint' "$TB_TMP/err" ||
-		{ cat "$TB_TMP/err"; tb_fail "$*: want one line naming --trust-checkpoint"; }
+	if [ "$(wc -l <"$TB_TMP/err")" != 1 ] ||
+		! grep -q -- '--trust-checkpoint' "$TB_TMP/err"; then
+		cat "$TB_TMP/err"
+		tb_fail "$*: want one line naming --trust-checkpoint"
+	fi
 	tb_log "  refused: $(cat "$TB_TMP/err")"
 }
 
