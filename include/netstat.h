@@ -67,8 +67,9 @@ int netstat_parse(const char *buf, size_t len,
 
 /*
  * Read path ("-" = stdin) and parse it.  -errno if it cannot be read
- * (err->token holds the path), -EFBIG over NETSTAT_FILE_MAX, or as
- * netstat_parse.
+ * (err->token holds the path): -EFBIG over NETSTAT_FILE_MAX, -ENODEV if
+ * path is not a regular file (fileio.h: a capture from a FIFO would hang);
+ * or as netstat_parse.
  */
 int netstat_read_file(const char *path,
 		      int (*fn)(void *ctx, const struct netstat_entry *e),

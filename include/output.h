@@ -3,16 +3,19 @@
  *
  * Two kinds of writers behind one handle:
  *   - streaming (CSV -oC, JSON lines -oJ): output_result() writes one row per
- *     final result as it is found, filtered by the --states mask, and flushes
- *     every OUTPUT_FLUSH_ROWS rows and at the end, so a killed scan still
- *     leaves usable rows;
+ *     final result as it is found, filtered by the --states mask.  Rows
+ *     gather in the writer's own buffer and reach the file by write(2) in
+ *     batches of whole rows (every OUTPUT_FLUSH_ROWS rows or
+ *     OUTPUT_STREAM_BYTES bytes, and at the end), never cut mid-row, so a
+ *     scan killed at any point (kill -9, the OOM killer) leaves rows that
+ *     all parse;
  *   - reports (nmap-style text -oN, nmap XML -oX, nmap grepable -oG):
  *     written by output_finish() from the state store, sorted by host and
  *     port.  The CLI calls output_finish() with complete=false after a
  *     SIGINT/SIGTERM, so an interrupted scan still gets its reports; a
  *     SIGKILL leaves only the streamed CSV/JSON rows.
  * Paths are opened in output_open() (so an unwritable path fails before any
- * packet is sent); "-" means stdout.  Writers print to their files only; the
+ * packet is sent, and before any output is truncated); "-" means stdout.  Writers print to their files only; the
  * module never prints diagnostics - errors come back as -errno.
  *
  * Formats:
@@ -64,6 +67,9 @@
 #include "targets.h"
 
 #define OUTPUT_FLUSH_ROWS 256
+#define OUTPUT_BUF_BYTES 65536 /* each writer's buffer, to start with */
+/* A stream writes out its whole rows once they fill this much of it. */
+#define OUTPUT_STREAM_BYTES 49152
 #define OUTPUT_MAX_LISTED 25 /* filtered ports listed before summarizing */
 
 /* Bits of output_config.states: which final states CSV/JSON carry. */
@@ -91,6 +97,8 @@ struct output_config {
 	bool syn; /* a SYN scan: closed ports say "reset", XML type "syn" */
 	const char *version; /* "0.1.0" */
 	const char *command_line; /* for the report header */
+	const char *checkpoint_path; /* --checkpoint, or NULL: no output may
+					name the same file */
 };
 
 struct output_result {
@@ -124,7 +132,14 @@ int output_parse_states(const char *list, unsigned *mask, struct rs_error *err);
 
 struct output;
 
-/* On failure, err->token holds the path that could not be opened. */
+/*
+ * Open every output, then - only if all opened and no two of them, nor an
+ * output and cfg->checkpoint_path, name the same file (same device and
+ * inode, whatever the spelling; standard output counts once) - truncate
+ * them.  On failure nothing was truncated, files this call created are
+ * removed, and err->token holds the path at fault: -EINVAL (err->reason
+ * says which collision) or open's -errno.
+ */
 int output_open(struct output **out, const struct output_config *cfg,
 		const struct services *svc, struct rs_error *err);
 

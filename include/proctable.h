@@ -52,8 +52,9 @@ int proctable_parse(const char *buf, size_t len, int proto, int family,
  * socket to out.  A file that does not exist is not an error: its SOCK_T_*
  * bit is set in *missing (a kernel without IPv6 has no tcp6).  -EINVAL when
  * a file does not parse (err filled; *bad_table names the file's SOCK_T_*
- * bit), -EFBIG, -ENOMEM, or the -errno of open/read.  bad_table and missing
- * may be NULL.
+ * bit), -EFBIG, -ENODEV for a file that is not a regular file (a FIFO in a
+ * captured copy would hang the read; fileio.h), -ENOMEM, or the -errno of
+ * open/read.  bad_table and missing may be NULL.
  */
 int proctable_read(const char *proc_root, struct sock_list *out,
 		   unsigned *missing, unsigned *bad_table,

@@ -46,7 +46,8 @@ int targets_add(struct targets *t, const char *spec, struct rs_error *err);
  * Add every target in a file (-iL): tokens separated by whitespace, '#'
  * starts a comment to end of line; "-" reads stdin.  A bad token fails the
  * whole call with err->line set.  -errno if the file cannot be read
- * (err->token holds the path).
+ * (err->token holds the path); -ENODEV if path is not a regular file (a
+ * FIFO or device, fileio.h; stdin may be anything).
  */
 int targets_add_file(struct targets *t, const char *path, struct rs_error *err);
 

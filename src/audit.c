@@ -28,7 +28,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +35,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "fileio.h"
 #include "services.h"
 
 #define SRC_NETLINK 1u
@@ -1351,50 +1351,16 @@ int audit_baseline_parse(const char *buf, size_t len, struct audit_baseline *b,
 int audit_baseline_load(const char *path, struct audit_baseline *b,
 			struct rs_error *err)
 {
-	char *buf = NULL;
-	size_t cap = 0, len = 0;
-	int fd, ret = 0;
+	char *buf;
+	size_t len;
+	int ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
+	ret = fileio_read_all(path, AUDIT_BASELINE_MAX, &buf, &len);
+	if (ret) {
 		rs_error_set(err, path, strlen(path), NULL);
 		return ret;
 	}
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			char *nb;
-
-			if (cap >= AUDIT_BASELINE_MAX) {
-				ret = -EFBIG;
-				break;
-			}
-			nb = realloc(buf, cap + 65536);
-			if (!nb) {
-				ret = -ENOMEM;
-				break;
-			}
-			buf = nb;
-			cap += 65536;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
-		if (!n)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	if (ret)
-		rs_error_set(err, path, strlen(path), NULL);
-	else
-		ret = audit_baseline_parse(buf, len, b, err);
+	ret = audit_baseline_parse(buf, len, b, err);
 	free(buf);
 	return ret;
 }

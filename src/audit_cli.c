@@ -63,6 +63,7 @@
 #include "audit_cli.h"
 #include "cli.h"
 #include "clock.h"
+#include "fileio.h"
 #include "netstat.h"
 #include "owners.h"
 #include "ports.h"
@@ -301,7 +302,7 @@ static void parse_args(struct acli *c, int argc, char **argv)
 			fail_parse(c->baseline_path, &err);
 		if (ret)
 			fail_input("--baseline '%s': %s", c->baseline_path,
-				   strerror(-ret));
+				   fileio_strerror(ret));
 	}
 }
 
@@ -1057,7 +1058,7 @@ static int read_listings(struct gathered *g, const struct acli *c,
 	}
 	if (ret) {
 		say("reading %s/%s: %s", c->proc_root, proctable_file(bad),
-		    strerror(-ret));
+		    fileio_strerror(ret));
 		return explicit_root ? AUDIT_EXIT_BAD_INPUT :
 				       AUDIT_EXIT_RUNTIME;
 	}
@@ -1630,7 +1631,7 @@ int audit_main(int argc, char **argv)
 			fail_parse(c.netstat_path, &err);
 		if (ret)
 			fail_input("--netstat '%s': %s", c.netstat_path,
-				   strerror(-ret));
+				   fileio_strerror(ret));
 		remote_targets(&g, &c);
 	} else {
 		local_addresses(g.addrs);

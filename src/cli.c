@@ -16,6 +16,7 @@
 
 #include "checkpoint.h"
 #include "cli.h"
+#include "fileio.h"
 #include "version.h"
 
 void cli_usage(FILE *f)
@@ -66,6 +67,8 @@ void cli_usage(FILE *f)
 		"  --checkpoint FILE    save the scan's position every 5 s and on stop\n"
 		"  --checkpoint-interval MS  how often (default 5000)\n"
 		"  --resume FILE        continue a scan from its checkpoint\n"
+		"  --trust-checkpoint   with --resume as root: accept a checkpoint\n"
+		"                       another user owns or can write\n"
 		"Output (FILE - = stdout; text goes to stdout too):\n"
 		"  -oN FILE             nmap-style text\n"
 		"  -oC FILE             CSV: host,port,proto,state,service,reason,rtt_ms\n"
@@ -232,6 +235,11 @@ static void set_all_outputs(struct cli *cli, const char *base)
 {
 	static const char *const ext[4] = { ".nmap", ".xml", ".gnmap", ".csv" };
 
+	/* "" or "dir/" would make hidden files named only ".xml"... */
+	if (!*base || base[strlen(base) - 1] == '/')
+		cli_fail(
+			"-oA '%s': needs a base name for the files, e.g. -oA scan",
+			base);
 	for (int k = 0; k < 4; k++)
 		if (snprintf(cli->oa_paths[k], sizeof(cli->oa_paths[k]), "%s%s",
 			     base, ext[k]) >= (int)sizeof(cli->oa_paths[k]))
@@ -428,7 +436,7 @@ static void parse_args(struct cli *cli, struct targets *t,
 			if ((ret = targets_add_file(t, v, &err))) {
 				if (ret != -EINVAL && ret != -E2BIG)
 					cli_fail("-iL '%s': %s", v,
-						 strerror(-ret));
+						 fileio_strerror(ret));
 				fail_parse("target", &err);
 			}
 			have_targets = true;
@@ -437,7 +445,7 @@ static void parse_args(struct cli *cli, struct targets *t,
 			if ((ret = targets_exclude_file(t, v, &err))) {
 				if (ret != -EINVAL && ret != -E2BIG)
 					cli_fail("--excludefile '%s': %s", v,
-						 strerror(-ret));
+						 fileio_strerror(ret));
 				fail_parse("exclude", &err);
 			}
 		} else if ((v = cli_long_value(a, "--exclude", argc, argv,

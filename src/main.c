@@ -22,6 +22,7 @@
 #include "cc.h"
 #include "checkpoint.h"
 #include "cli.h"
+#include "fileio.h"
 #include "merge_cli.h"
 #include "output.h"
 #include "scan.h"
@@ -158,7 +159,7 @@ static void hook_checkpoint(void *p, const struct scan_position *pos)
 		fprintf(stderr,
 			"%sringscan: cannot write checkpoint '%s': %s; the scan continues without it\n",
 			rc->progress_shown ? "\r\033[K" : "", rc->ckpt_path,
-			strerror(-ret));
+			fileio_strerror(ret));
 		rc->ckpt_err = ret;
 	}
 }
@@ -220,17 +221,22 @@ struct resumed {
 	struct scan_position pos;
 };
 
-static void load_resume(const char *path, struct resumed *r)
+/*
+ * As root, only a checkpoint root owns and nobody else may write: it is a
+ * command line run with root's privileges (checkpoint_check_owner).
+ */
+static void load_resume(const char *path, bool trust, struct resumed *r)
 {
+	unsigned flags = !trust && geteuid() == 0 ? CHECKPOINT_OWNED : 0;
 	struct rs_error err;
 	int ret;
 
 	memset(&err, 0, sizeof(err));
-	ret = checkpoint_read(path, &r->ck, &err);
-	if (ret == -EINVAL)
+	ret = checkpoint_read(path, flags, &r->ck, &err);
+	if (ret == -EINVAL || ret == -EPERM)
 		cli_fail("--resume '%s': %s", path, err.reason);
 	if (ret)
-		cli_fail("--resume '%s': %s", path, strerror(-ret));
+		cli_fail("--resume '%s': %s", path, fileio_strerror(ret));
 	r->pos = (struct scan_position){
 		.issued = r->ck.issued,
 		.pending = r->ck.pending,
@@ -240,8 +246,11 @@ static void load_resume(const char *path, struct resumed *r)
 	};
 }
 
-/* "--resume FILE" (and -v) alone: returns FILE, or NULL for a new scan. */
-static const char *resume_arg(int argc, char **argv, int *verbose)
+/*
+ * "--resume FILE" (with -v and --trust-checkpoint) alone: returns FILE, or
+ * NULL for a new scan.
+ */
+static const char *resume_arg(int argc, char **argv, int *verbose, bool *trust)
 {
 	const char *path = NULL;
 	int i, others = 0;
@@ -251,6 +260,8 @@ static const char *resume_arg(int argc, char **argv, int *verbose)
 			path = argv[++i];
 		else if (!strncmp(argv[i], "--resume=", 9))
 			path = argv[i] + 9;
+		else if (!strcmp(argv[i], "--trust-checkpoint"))
+			*trust = true;
 		else if (argv[i][0] == '-' && argv[i][1] == 'v' &&
 			 strspn(argv[i] + 1, "v") == strlen(argv[i] + 1))
 			*verbose += (int)strlen(argv[i] + 1);
@@ -259,8 +270,10 @@ static const char *resume_arg(int argc, char **argv, int *verbose)
 	}
 	if (path && others)
 		cli_fail(
-			"--resume '%s' must be the only option (the scan's options come from the checkpoint); -v may be added",
+			"--resume '%s' must be the only option (the scan's options come from the checkpoint); -v and --trust-checkpoint may be added",
 			path);
+	if (*trust && !path)
+		cli_fail("--trust-checkpoint only applies to --resume FILE");
 	return path;
 }
 
@@ -278,6 +291,7 @@ int main(int argc, char **argv)
 	struct resumed res;
 	const char *resume_path;
 	int def_argc = argc, extra_verbose = 0;
+	bool trust = false;
 	char **def_argv = argv;
 	char seed_buf[24];
 	time_t start_time;
@@ -288,9 +302,9 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "merge"))
 		return merge_main(argc - 1, argv + 1);
 	memset(&res, 0, sizeof(res));
-	resume_path = resume_arg(argc, argv, &extra_verbose);
+	resume_path = resume_arg(argc, argv, &extra_verbose, &trust);
 	if (resume_path) {
-		load_resume(resume_path, &res);
+		load_resume(resume_path, trust, &res);
 		def_argc = (int)res.ck.argc;
 		def_argv = res.ck.argv;
 	}
@@ -328,6 +342,14 @@ int main(int argc, char **argv)
 	if (cs.cli.dry_run) {
 		scan_dry_run(&cs.cli.scan, cs.targets, cs.ports, print_probe,
 			     NULL);
+		/* A full disk or closed pipe must not look like success. */
+		errno = 0;
+		if (fflush(stdout) || ferror(stdout)) {
+			fprintf(stderr,
+				"ringscan: --dry-run: cannot write the probes to standard output: %s\n",
+				strerror(errno ? errno : EIO));
+			status = EXIT_RUNTIME;
+		}
 		goto out_free;
 	}
 
@@ -338,10 +360,12 @@ int main(int argc, char **argv)
 	    (cs.cli.out.grep_path && !strcmp(cs.cli.out.grep_path, "-")))
 		cs.cli.out.text_stdout = false;
 	memset(&err, 0, sizeof(err));
+	cs.cli.out.checkpoint_path = cs.cli.checkpoint_path;
 	ret = output_open(&out, &cs.cli.out, cs.svc, &err);
 	if (ret) {
 		fprintf(stderr, "ringscan: cannot write output '%s': %s\n",
-			err.token, strerror(-ret));
+			err.token,
+			ret == -EINVAL ? err.reason : strerror(-ret));
 		status = EXIT_BAD_INPUT;
 		goto out_free;
 	}

@@ -47,6 +47,7 @@
 
 #include "checkpoint.h"
 #include "cli.h"
+#include "fileio.h"
 #include "merge_cli.h"
 #include "output.h"
 #include "permute.h"
@@ -59,7 +60,11 @@
 #define STATES_ALL (OUTPUT_ST_OPEN | OUTPUT_ST_CLOSED | OUTPUT_ST_FILTERED)
 /* Distinct reason words kept for CSV/JSON rows; ringscan writes a dozen. */
 #define MERGE_MAX_REASONS 1024
-#define READ_CHUNK (1u << 20)
+/*
+ * Standard input and pipes are read into memory, as large as they come:
+ * row files of many GiB are normal, and the user chose to send them.
+ */
+#define MERGE_STREAM_MAX SIZE_MAX
 
 struct merge_opts {
 	struct output_config out;
@@ -68,6 +73,7 @@ struct merge_opts {
 	unsigned states;
 	bool states_set;
 	bool open_only;
+	bool trust_checkpoint;
 	char **inputs;
 	int ninputs;
 	char **inputs_alloc;
@@ -80,6 +86,8 @@ struct input {
 	char *buf;
 	size_t len;
 	bool mapped;
+	bool is_file; /* st describes it (not stdin or a pipe) */
+	struct stat st;
 };
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -113,6 +121,8 @@ static void merge_usage(FILE *f)
 	      "                       (default: every state for CSV/JSON inputs, the\n"
 	      "                       scan's own --states for checkpoints)\n"
 	      "  --open               show only open ports in the reports\n"
+	      "  --trust-checkpoint   as root, accept checkpoints another user owns\n"
+	      "                       or can write (each is a command line)\n"
 	      "Reports (-oN/-oX/-oG) need checkpoints, or rows of every state\n"
 	      "(scans run with --states open,closed,filtered).  Where inputs disagree\n"
 	      "the first one's answer is kept and each disagreement is named.\n"
@@ -133,6 +143,11 @@ static void set_all_outputs(struct merge_opts *o, const char *base)
 {
 	static const char *const ext[4] = { ".nmap", ".xml", ".gnmap", ".csv" };
 
+	/* "" or "dir/" would make hidden files named only ".xml"... */
+	if (!*base || base[strlen(base) - 1] == '/')
+		merge_fail(
+			"-oA '%s': needs a base name for the files, e.g. -oA merged",
+			base);
 	for (int k = 0; k < 4; k++)
 		if (snprintf(o->oa_paths[k], sizeof(o->oa_paths[k]), "%s%s",
 			     base, ext[k]) >= (int)sizeof(o->oa_paths[k]))
@@ -240,6 +255,8 @@ static void parse_args(struct merge_opts *o, int argc, char **argv)
 			o->states_set = true;
 		} else if (!strcmp(a, "--open")) {
 			o->open_only = true;
+		} else if (!strcmp(a, "--trust-checkpoint")) {
+			o->trust_checkpoint = true;
 		} else {
 			merge_fail(
 				"unknown option '%s'; see ringscan merge --help",
@@ -262,63 +279,53 @@ static void parse_args(struct merge_opts *o, int argc, char **argv)
 
 /* ---- reading inputs ---- */
 
-static int input_read_fd(struct input *in, int fd)
+/*
+ * "/dev/fd/N" naming a pipe this process inherited: what a shell's process
+ * substitution, <(zcat x.csv.gz), passes.  It is read from the descriptor
+ * itself.  Any other non-regular file - a named FIFO nobody may ever write
+ * to, a device - is refused by fileio_open.  -1 if path is not one.
+ */
+static int inherited_pipe(const char *path)
 {
-	size_t cap = 0;
-	ssize_t n;
+	unsigned long n;
+	struct stat st;
+	char *end;
 
-	for (;;) {
-		if (in->len == cap) {
-			char *p = realloc(in->buf, cap + READ_CHUNK);
-
-			if (!p)
-				return -ENOMEM;
-			in->buf = p;
-			cap += READ_CHUNK;
-		}
-		n = read(fd, in->buf + in->len, cap - in->len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		in->len += (size_t)n;
-	}
+	if (strncmp(path, "/dev/fd/", 8) || path[8] < '0' || path[8] > '9')
+		return -1;
+	errno = 0;
+	n = strtoul(path + 8, &end, 10);
+	if (errno || *end || n > INT_MAX)
+		return -1;
+	if (fstat((int)n, &st) || !S_ISFIFO(st.st_mode))
+		return -1;
+	return (int)n;
 }
 
 static int input_load(struct input *in, const char *path)
 {
-	struct stat st;
-	int fd, ret = 0;
+	int fd, ret;
 
 	memset(in, 0, sizeof(*in));
 	in->path = path;
-	if (!strcmp(path, "-"))
-		return input_read_fd(in, STDIN_FILENO);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		goto out_close;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		ret = -EISDIR;
-	} else if (S_ISREG(st.st_mode) && st.st_size > 0) {
-		in->buf = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
-			       fd, 0);
+	fd = strcmp(path, "-") ? inherited_pipe(path) : STDIN_FILENO;
+	if (fd >= 0)
+		return fileio_read_fd(fd, MERGE_STREAM_MAX, &in->buf, &in->len);
+	ret = fileio_open(path, &fd, &in->st);
+	if (ret)
+		return ret;
+	in->is_file = true;
+	if (in->st.st_size > 0) {
+		in->buf = mmap(NULL, (size_t)in->st.st_size, PROT_READ,
+			       MAP_PRIVATE, fd, 0);
 		if (in->buf == MAP_FAILED) {
 			in->buf = NULL;
 			ret = -errno;
 		} else {
-			in->len = (size_t)st.st_size;
+			in->len = (size_t)in->st.st_size;
 			in->mapped = true;
 		}
-	} else if (!S_ISREG(st.st_mode)) {
-		ret = input_read_fd(in, fd); /* a pipe: <(zcat x.csv.gz) */
 	}
-out_close:
 	close(fd);
 	return ret;
 }
@@ -344,7 +351,7 @@ static void load_or_fail(struct input *in, const char *path)
 		exit(EXIT_RUNTIME);
 	}
 	if (ret)
-		merge_fail("cannot read '%s': %s", path, strerror(-ret));
+		merge_fail("cannot read '%s': %s", path, fileio_strerror(ret));
 }
 
 static bool is_checkpoint(const struct input *in)
@@ -375,7 +382,7 @@ static struct output *open_outputs(struct merge_opts *o,
 	}
 	if (ret)
 		merge_fail("cannot write output '%s': %s", err.token,
-			   strerror(-ret));
+			   ret == -EINVAL ? err.reason : strerror(-ret));
 	return out;
 }
 
@@ -524,17 +531,50 @@ static int mrow_cmp(const void *pa, const void *pb)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-static void load_rows(struct rowset *rs, struct input *in, uint32_t idx)
+/* Every row of buf[0..len) into rs; 0 or the parser's (or rowset's) error. */
+static int parse_rows(struct rowset *rs, const char *buf, size_t len,
+		      uint32_t idx, struct resultfile *rf, struct rs_error *err)
 {
-	struct resultfile rf;
 	struct resultfile_row row;
-	struct rs_error err;
 	int ret;
 
-	memset(&err, 0, sizeof(err));
-	ret = resultfile_begin(&rf, in->buf, in->len, &err);
-	while (!ret && (ret = resultfile_next(&rf, &row, &err)) == 1)
+	memset(err, 0, sizeof(*err));
+	ret = resultfile_begin(rf, buf, len, err);
+	while (!ret && (ret = resultfile_next(rf, &row, err)) == 1)
 		ret = rowset_add(rs, &row, idx);
+	return ret;
+}
+
+/*
+ * A file cut by a kill mid-write ends in part of a row.  ringscan writes
+ * whole rows, but a short write(2) under SIGKILL, an older ringscan's
+ * stdio, or a full disk can still leave one; thousands of good rows must
+ * not be lost to it.  So when a file does not end with a line end and does
+ * not parse, it is parsed again without its last line: if that succeeds,
+ * the cut line is dropped with a warning (a cut row never parses as JSON,
+ * and as CSV only when cut inside its last field, rtt_ms, which then
+ * parses as a shorter number - the answer itself is whole).
+ */
+static void load_rows(struct rowset *rs, struct input *in, uint32_t idx)
+{
+	struct resultfile rf, rf_whole;
+	struct rs_error err, err_whole;
+	size_t nrows = rs->n, whole = in->len;
+	int ret;
+
+	ret = parse_rows(rs, in->buf, in->len, idx, &rf, &err);
+	if (ret == -EINVAL && in->len && in->buf[in->len - 1] != '\n') {
+		while (whole && in->buf[whole - 1] != '\n')
+			whole--;
+		rs->n = nrows;
+		if (!parse_rows(rs, in->buf, whole, idx, &rf_whole,
+				&err_whole)) {
+			fprintf(stderr,
+				"ringscan merge: warning: '%s' line %lu: the last line is cut short (a scan killed while writing?); ignored\n",
+				in->path, err.line);
+			return;
+		}
+	}
 	if (ret == -ENOMEM) {
 		fputs("ringscan merge: out of memory\n", stderr);
 		exit(EXIT_RUNTIME);
@@ -1110,6 +1150,17 @@ int merge_main(int argc, char **argv)
 				"'%s' is %sa checkpoint but '%s' is %s: merge checkpoint files together, or CSV/JSON files together",
 				o.inputs[0], ckpt ? "" : "not ", o.inputs[i],
 				ckpt ? "not" : "one");
+	/* A checkpoint's command line is rebuilt (its -iL files read, its
+	 * names resolved) with our privileges: as root, only root's own. */
+	for (int i = 0;
+	     ckpt && !o.trust_checkpoint && geteuid() == 0 && i < o.ninputs;
+	     i++) {
+		struct rs_error err;
+
+		if (ins[i].is_file &&
+		    checkpoint_check_owner(&ins[i].st, 0, &err))
+			merge_fail("'%s': %s", o.inputs[i], err.reason);
+	}
 	status = ckpt ? merge_checkpoints(&o, ins) : merge_rows(&o, ins);
 	free(ins);
 	free(o.inputs_alloc);

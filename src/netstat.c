@@ -20,18 +20,17 @@
  * program names may contain blanks ("tmux: server").
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "netstat.h"
 #include "services.h"
 
 #define NETSTAT_MAX_TOKENS 48
-#define NETSTAT_READ_CHUNK 65536
 
 struct tok {
 	const char *p;
@@ -677,52 +676,20 @@ int netstat_read_file(const char *path,
 		      int (*fn)(void *ctx, const struct netstat_entry *e),
 		      void *ctx, struct rs_error *err)
 {
-	char *buf = NULL;
-	size_t cap = 0, len = 0;
-	int fd, ret = 0;
+	char *buf;
+	size_t len;
+	int ret;
 
-	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) :
-				 STDIN_FILENO;
-	if (fd < 0) {
-		ret = -errno;
+	if (strcmp(path, "-"))
+		ret = fileio_read_all(path, NETSTAT_FILE_MAX, &buf, &len);
+	else
+		ret = fileio_read_fd(STDIN_FILENO, NETSTAT_FILE_MAX, &buf,
+				     &len);
+	if (ret) {
 		rs_error_set(err, path, strlen(path), NULL);
 		return ret;
 	}
-	for (;;) {
-		ssize_t n;
-
-		if (cap - len < NETSTAT_READ_CHUNK) {
-			char *nb;
-
-			if (cap > NETSTAT_FILE_MAX) {
-				ret = -EFBIG;
-				break;
-			}
-			nb = realloc(buf, cap + 4 * NETSTAT_READ_CHUNK);
-			if (!nb) {
-				ret = -ENOMEM;
-				break;
-			}
-			buf = nb;
-			cap += 4 * NETSTAT_READ_CHUNK;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (fd != STDIN_FILENO)
-		close(fd);
-	if (ret)
-		rs_error_set(err, path, strlen(path), NULL);
-	else
-		ret = netstat_parse(buf, len, fn, ctx, err);
+	ret = netstat_parse(buf, len, fn, ctx, err);
 	free(buf);
 	return ret;
 }

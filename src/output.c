@@ -2,10 +2,12 @@
  * output.c - CSV and JSON-lines streams; nmap-style text, XML and grepable
  * reports.
  *
- * The streams are written row by row as results become final, through stdio
- * buffers that are flushed every OUTPUT_FLUSH_ROWS rows: a scan killed half
- * way still leaves whole, parseable rows behind, while a fast scan does not
- * pay a write(2) per result.  Every field that comes from outside the program
+ * The streams are written row by row as results become final, into each
+ * writer's own buffer, which goes to the file with write(2) only at the end
+ * of a row, every OUTPUT_FLUSH_ROWS rows (or OUTPUT_STREAM_BYTES): a scan
+ * killed at any moment leaves only whole, parseable rows behind (stdio's
+ * flush-when-full cut them anywhere), while a fast scan does not pay a
+ * write(2) per result.  Every field that comes from outside the program
  * (service names from /etc/services, reasons) goes through the format's own
  * escaping - RFC 4180 quoting for CSV, RFC 8259 escapes for JSON, with bytes
  * that are not valid UTF-8 replaced by U+FFFD so that every line stays valid
@@ -45,13 +47,16 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "output.h"
 
@@ -62,13 +67,26 @@ static const char *closed_reason(const struct output *o);
 #define REASON_UNREACH "host-unreach"
 
 /*
- * One output file.  Every byte goes through w_put so that the first failed
- * write keeps its errno (read at the call site, as stdio's error flag does
- * not say why) and later writes are skipped; callers check w->err once.
+ * One output file, written with write(2) from the writer's own buffer
+ * (buf is NULL when the output was not asked for).  Every byte goes
+ * through w_put, so the first failed write keeps its errno and later
+ * writes are skipped; callers check w->err once.  A stream (CSV, JSON
+ * lines) reaches the file in whole rows only: it is written out at the end
+ * of a row (w_row_end) and never in the middle of one - its buffer grows
+ * instead - because a kill -9 or the OOM killer can stop the scan at any
+ * moment and what is on disk then must parse.  stdio cannot promise that:
+ * it flushes whenever its buffer fills, mid-row.  A report (text, XML,
+ * grepable) is one document written at the end, flushed whenever its
+ * buffer fills.
  */
 struct writer {
-	FILE *f; /* NULL if this output was not asked for */
+	int fd;
 	bool is_stdout;
+	bool stream; /* write out whole rows only */
+	char *buf; /* NULL if this output was not asked for */
+	bool created; /* output_open made the file (removed if it fails) */
+	size_t len;
+	size_t cap;
 	unsigned rows; /* since the last flush */
 	int err; /* first write error, -errno */
 };
@@ -93,13 +111,50 @@ static const char *closed_reason(const struct output *o)
 	return o->syn ? "reset" : "conn-refused";
 }
 
+/* Everything buffered, to the file; the buffer is empty after. */
+static void w_write_out(struct writer *w)
+{
+	size_t off = 0;
+
+	while (!w->err && off < w->len) {
+		ssize_t n = write(w->fd, w->buf + off, w->len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			w->err = -errno;
+		else if (n == 0)
+			w->err = -EIO;
+		else
+			off += (size_t)n;
+	}
+	w->len = 0;
+	w->rows = 0;
+}
+
 static void w_put(struct writer *w, const char *s, size_t n)
 {
 	if (w->err || n == 0)
 		return;
-	errno = 0;
-	if (fwrite(s, 1, n, w->f) != n)
-		w->err = errno ? -errno : -EIO;
+	if (n > w->cap - w->len && !w->stream)
+		w_write_out(w);
+	if (!w->err && n > w->cap - w->len) {
+		/* A row (or one piece of a report) longer than the room
+		 * left: grow, rather than write part of a row. */
+		size_t cap = w->cap * 2 > w->len + n ? w->cap * 2 : w->len + n;
+		char *nb = realloc(w->buf, cap);
+
+		if (!nb) {
+			w->err = -ENOMEM;
+			return;
+		}
+		w->buf = nb;
+		w->cap = cap;
+	}
+	if (w->err)
+		return;
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
 }
 
 static void w_puts(struct writer *w, const char *s)
@@ -133,10 +188,18 @@ __attribute__((format(printf, 2, 3))) static void w_printf(struct writer *w,
 
 static int w_flush(struct writer *w)
 {
-	w->rows = 0;
-	errno = 0;
-	if (!w->err && fflush(w->f) != 0)
-		w->err = errno ? -errno : -EIO;
+	w_write_out(w);
+	return w->err;
+}
+
+/*
+ * A stream's row is complete: the only place its buffer is written out,
+ * once enough rows or bytes have gathered to make the write(2) worth it.
+ */
+static int w_row_end(struct writer *w)
+{
+	if (++w->rows >= OUTPUT_FLUSH_ROWS || w->len >= OUTPUT_STREAM_BYTES)
+		return w_flush(w);
 	return w->err;
 }
 
@@ -145,26 +208,51 @@ static int writer_close(struct writer *w)
 {
 	int ret;
 
-	if (!w->f)
+	if (!w->buf)
 		return 0;
 	ret = w_flush(w);
-	if (!w->is_stdout && fclose(w->f) != 0 && ret == 0)
+	if (!w->is_stdout && close(w->fd) != 0 && ret == 0)
 		ret = -errno;
-	w->f = NULL;
+	free(w->buf);
+	w->buf = NULL;
+	w->fd = -1;
 	return ret;
 }
 
-static int writer_open(struct writer *w, const char *path)
+static int writer_open(struct writer *w, const char *path, bool stream)
 {
+	w->buf = malloc(OUTPUT_BUF_BYTES);
+	if (!w->buf)
+		return -ENOMEM;
+	w->cap = OUTPUT_BUF_BYTES;
+	w->len = 0;
+	w->rows = 0;
+	w->err = 0;
+	w->stream = stream;
 	if (strcmp(path, "-") == 0) {
-		w->f = stdout;
+		/* Anything stdio still holds for stdout goes first. */
+		fflush(stdout);
+		w->fd = STDOUT_FILENO;
 		w->is_stdout = true;
 		return 0;
 	}
-	w->f = fopen(path, "we");
-	if (!w->f)
-		return -errno;
+	/*
+	 * Not truncated yet: output_open truncates only once every output
+	 * has opened and none names another's file.  O_EXCL first, to know
+	 * whether the file is ours to remove if that fails.
+	 */
 	w->is_stdout = false;
+	w->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	w->created = w->fd >= 0;
+	if (w->fd < 0 && errno == EEXIST)
+		w->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+	if (w->fd < 0) {
+		int ret = -errno;
+
+		free(w->buf);
+		w->buf = NULL;
+		return ret;
+	}
 	return 0;
 }
 
@@ -214,10 +302,96 @@ static void open_failed(struct rs_error *err, const char *path)
 			     "cannot open output file");
 }
 
+/* One output of output_open: its writer, path, and kind. */
+struct output_slot {
+	struct writer *w;
+	const char *path;
+	bool stream;
+};
+
+/*
+ * Would two outputs, or an output and the checkpoint, write one file?  Two
+ * formats would then interleave in it, or the checkpoint's rename would
+ * replace the rows.  Judged on the open descriptors (device and inode),
+ * so every spelling of a path - ./x, a symlink, a hard link, a name that
+ * did not exist before this call - counts as the file it is.  Devices and
+ * FIFOs may be shared (-oC /dev/null -oJ /dev/null); "-" may not, and
+ * neither may a file that is also standard output when the text report
+ * goes there.
+ */
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return S_ISREG(a->st_mode) && S_ISREG(b->st_mode) &&
+	       a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+static int check_distinct(const struct output_slot *slots, size_t n,
+			  const struct output_config *cfg, struct rs_error *err)
+{
+	struct stat st[8], ck, out;
+	bool have_ck, have_out;
+
+	assert(n <= sizeof(st) / sizeof(st[0]));
+	for (size_t i = 0; i < n; i++)
+		if (slots[i].w->buf && fstat(slots[i].w->fd, &st[i]))
+			return -errno;
+	/* lstat: the rename replaces a symlink, not what it points to. */
+	have_ck = cfg->checkpoint_path && !lstat(cfg->checkpoint_path, &ck);
+	/* The text report goes to stdout: ringscan -oC x > x. */
+	have_out = cfg->text_stdout && !fstat(STDOUT_FILENO, &out);
+	for (size_t i = 0; i < n; i++) {
+		if (!slots[i].w->buf)
+			continue;
+		if (have_ck && same_file(&st[i], &ck))
+			return rs_error_set(
+				err, slots[i].path, strlen(slots[i].path),
+				"is also the --checkpoint file, which would replace it; give them different names");
+		if (have_out && !slots[i].w->is_stdout &&
+		    same_file(&st[i], &out))
+			return rs_error_set(
+				err, slots[i].path, strlen(slots[i].path),
+				"is also standard output, where the text report goes; redirect it elsewhere");
+		for (size_t j = 0; j < i; j++) {
+			if (!slots[j].w->buf)
+				continue;
+			if ((slots[i].w->is_stdout && slots[j].w->is_stdout) ||
+			    same_file(&st[i], &st[j]))
+				return rs_error_set(
+					err, slots[i].path,
+					strlen(slots[i].path),
+					"names the same file as another output; two formats would mix in it");
+		}
+	}
+	return 0;
+}
+
+/* Truncate the regular files among the outputs (not standard output). */
+static int truncate_all(const struct output_slot *slots, size_t n,
+			struct rs_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct writer *w = slots[i].w;
+		struct stat st;
+
+		if (!w->buf || w->is_stdout)
+			continue;
+		if (fstat(w->fd, &st) ||
+		    (S_ISREG(st.st_mode) && ftruncate(w->fd, 0))) {
+			int ret = -errno;
+
+			open_failed(err, slots[i].path);
+			return ret;
+		}
+	}
+	return 0;
+}
+
 int output_open(struct output **out, const struct output_config *cfg,
 		const struct services *svc, struct rs_error *err)
 {
+	struct output_slot slots[5];
 	struct output *o;
+	size_t i, n = sizeof(slots) / sizeof(slots[0]);
 	int ret;
 
 	o = calloc(1, sizeof(*o));
@@ -241,57 +415,47 @@ int output_open(struct output **out, const struct output_config *cfg,
 		}
 	}
 
-	if (cfg->normal_path) {
-		ret = writer_open(&o->normal, cfg->normal_path);
+	/*
+	 * Open every output before truncating any: a bad path or a collision
+	 * must cost nothing, not the previous results in the outputs that
+	 * did open.
+	 */
+	slots[0] = (struct output_slot){ &o->normal, cfg->normal_path, false };
+	slots[1] = (struct output_slot){ &o->csv, cfg->csv_path, true };
+	slots[2] = (struct output_slot){ &o->json, cfg->json_path, true };
+	slots[3] = (struct output_slot){ &o->xml, cfg->xml_path, false };
+	slots[4] = (struct output_slot){ &o->grep, cfg->grep_path, false };
+	for (i = 0; i < n; i++) {
+		if (!slots[i].path)
+			continue;
+		ret = writer_open(slots[i].w, slots[i].path, slots[i].stream);
 		if (ret) {
-			open_failed(err, cfg->normal_path);
-			goto out_free_strings;
+			open_failed(err, slots[i].path);
+			goto out_discard_writers;
 		}
 	}
-	if (cfg->csv_path) {
-		ret = writer_open(&o->csv, cfg->csv_path);
-		if (ret) {
-			open_failed(err, cfg->csv_path);
-			goto out_close_normal;
-		}
-	}
-	if (cfg->json_path) {
-		ret = writer_open(&o->json, cfg->json_path);
-		if (ret) {
-			open_failed(err, cfg->json_path);
-			goto out_close_csv;
-		}
-	}
-	if (cfg->xml_path) {
-		ret = writer_open(&o->xml, cfg->xml_path);
-		if (ret) {
-			open_failed(err, cfg->xml_path);
-			goto out_close_json;
-		}
-	}
-	if (cfg->grep_path) {
-		ret = writer_open(&o->grep, cfg->grep_path);
-		if (ret) {
-			open_failed(err, cfg->grep_path);
-			goto out_close_xml;
-		}
-	}
+	ret = check_distinct(slots, n, cfg, err);
+	if (ret)
+		goto out_discard_writers;
+	ret = truncate_all(slots, n, err);
+	if (ret)
+		goto out_discard_writers;
 
 	/* The header goes out now so that even an empty scan is a valid CSV. */
-	if (o->csv.f)
+	if (o->csv.buf) {
 		w_puts(&o->csv,
 		       "host,port,proto,state,service,reason,rtt_ms\n");
+		w_flush(&o->csv);
+	}
 	*out = o;
 	return 0;
 
-out_close_xml:
-	writer_close(&o->xml);
-out_close_json:
-	writer_close(&o->json);
-out_close_csv:
-	writer_close(&o->csv);
-out_close_normal:
-	writer_close(&o->normal);
+out_discard_writers:
+	for (i = 0; i < n; i++) {
+		if (slots[i].w->buf && slots[i].w->created)
+			unlink(slots[i].path);
+		writer_close(slots[i].w);
+	}
 out_free_strings:
 	free(o->command_line);
 	free(o->version);
@@ -459,9 +623,7 @@ static int write_csv(struct output *o, const struct output_result *r,
 	w_putc(w, ',');
 	w_puts(w, rtt);
 	w_putc(w, '\n');
-	if (++o->csv.rows >= OUTPUT_FLUSH_ROWS)
-		return w_flush(w);
-	return w->err;
+	return w_row_end(w);
 }
 
 static int write_json(struct output *o, const struct output_result *r,
@@ -479,9 +641,7 @@ static int write_json(struct output *o, const struct output_result *r,
 	w_puts(w, ",\"reason\":");
 	json_string(w, r->reason ? r->reason : "");
 	w_printf(w, ",\"rtt_ms\":%s}\n", rtt[0] ? rtt : "null");
-	if (++o->json.rows >= OUTPUT_FLUSH_ROWS)
-		return w_flush(w);
-	return w->err;
+	return w_row_end(w);
 }
 
 int output_result(struct output *o, const struct output_result *r)
@@ -491,7 +651,7 @@ int output_result(struct output *o, const struct output_result *r)
 	const char *service;
 	int ret = 0, ret2 = 0;
 
-	if (!o->csv.f && !o->json.f)
+	if (!o->csv.buf && !o->json.buf)
 		return 0;
 	if (!(o->states & state_bit(r->state)))
 		return 0;
@@ -499,9 +659,9 @@ int output_result(struct output *o, const struct output_result *r)
 	service = services_name(o->svc, r->proto, r->port);
 	if (r->rtt_us >= 0)
 		format_rtt(rtt, sizeof(rtt), r->rtt_us);
-	if (o->csv.f)
+	if (o->csv.buf)
 		ret = write_csv(o, r, host, service, rtt);
-	if (o->json.f)
+	if (o->json.buf)
 		ret2 = write_json(o, r, host, service, rtt);
 	return ret ? ret : ret2;
 }
@@ -1243,21 +1403,24 @@ int output_finish(struct output *o, const struct output_report *rep)
 
 	/* A format already on stdout must not get the text mixed in. */
 	for (i = 0; i < sizeof(ws) / sizeof(ws[0]); i++)
-		stdout_taken |= ws[i]->f && ws[i]->is_stdout;
-	if (rep && o->normal.f)
+		stdout_taken |= ws[i]->buf && ws[i]->is_stdout;
+	if (rep && o->normal.buf)
 		write_report(&o->normal, o, rep, true);
-	if (rep && o->xml.f)
+	if (rep && o->xml.buf)
 		write_xml(&o->xml, o, rep);
-	if (rep && o->grep.f)
+	if (rep && o->grep.buf)
 		write_grep(&o->grep, o, rep);
 	if (rep && o->text_stdout && !stdout_taken) {
-		struct writer out = { .f = stdout, .is_stdout = true };
+		struct writer out;
 
-		write_report(&out, o, rep, false);
-		ret = w_flush(&out);
+		ret = writer_open(&out, "-", false);
+		if (!ret) {
+			write_report(&out, o, rep, false);
+			ret = writer_close(&out);
+		}
 	}
 	for (i = 0; i < sizeof(ws) / sizeof(ws[0]); i++) {
-		int r = ws[i]->f ? w_flush(ws[i]) : 0;
+		int r = ws[i]->buf ? w_flush(ws[i]) : 0;
 
 		if (r && !ret)
 			ret = r;

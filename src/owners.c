@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "owners.h"
 
 #define OWNERS_FIRST 64
@@ -90,14 +91,19 @@ static bool wanted(const uint64_t *set, size_t n, uint64_t inode)
 	return false;
 }
 
-/* Small file relative to dirfd into buf (NUL-terminated); bytes or -errno. */
+/*
+ * Small file relative to dirfd into buf (NUL-terminated); bytes or -errno.
+ * Through fileio: under --proc-root the "process" is a directory anyone
+ * could have made, and its comm may be a FIFO that would hang the read.
+ */
 static ssize_t read_small(int dirfd, const char *name, char *buf, size_t len)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
+	int fd;
 
-	if (fd < 0)
-		return -errno;
+	n = fileio_open_at(dirfd, name, &fd, NULL);
+	if (n)
+		return n;
 	do
 		n = read(fd, buf, len - 1);
 	while (n < 0 && errno == EINTR);

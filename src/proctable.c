@@ -19,7 +19,6 @@
  * read until EOF) into one growing buffer reused for all four.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,10 +27,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "proctable.h"
 #include "services.h"
-
-#define PROCTABLE_READ_CHUNK 65536
 
 struct cursor {
 	const char *p;
@@ -333,54 +331,6 @@ const char *proctable_file(unsigned table)
 	}
 }
 
-/* Whole file into *buf (grown as needed); *len bytes. */
-static int slurp(const char *path, char **buf, size_t *cap, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	*len = 0;
-	for (;;) {
-		ssize_t n;
-
-		if (*cap - *len < PROCTABLE_READ_CHUNK) {
-			size_t ncap = *cap ? *cap * 2 :
-					     4 * PROCTABLE_READ_CHUNK;
-			char *nb;
-
-			if (ncap > PROCTABLE_FILE_MAX + PROCTABLE_READ_CHUNK) {
-				ret = -EFBIG;
-				break;
-			}
-			nb = realloc(*buf, ncap);
-			if (!nb) {
-				ret = -ENOMEM;
-				break;
-			}
-			*buf = nb;
-			*cap = ncap;
-		}
-		n = read(fd, *buf + *len, *cap - *len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		*len += (size_t)n;
-		if (*len > PROCTABLE_FILE_MAX) {
-			ret = -EFBIG;
-			break;
-		}
-	}
-	close(fd);
-	return ret;
-}
-
 static int add_entry(void *ctx, const struct sock_entry *e)
 {
 	return sock_list_add(ctx, e);
@@ -400,8 +350,6 @@ int proctable_read(const char *proc_root, struct sock_list *out,
 		{ SOCK_T_UDP6, RS_UDP, AF_INET6 },
 	};
 	char path[PATH_MAX];
-	char *buf = NULL;
-	size_t cap = 0, len = 0;
 	unsigned miss = 0;
 	int ret = 0;
 
@@ -410,28 +358,31 @@ int proctable_read(const char *proc_root, struct sock_list *out,
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		int n = snprintf(path, sizeof(path), "%s/%s", proc_root,
 				 proctable_file(files[i].table));
+		char *buf;
+		size_t len;
 
 		if (n < 0 || (size_t)n >= sizeof(path)) {
 			ret = -ENAMETOOLONG;
 			break;
 		}
-		ret = slurp(path, &buf, &cap, &len);
+		ret = fileio_read_all(path, PROCTABLE_FILE_MAX, &buf, &len);
 		if (ret == -ENOENT) {
 			miss |= files[i].table;
 			ret = 0;
 			continue;
 		}
-		if (!ret)
+		if (!ret) {
 			ret = proctable_parse(buf, len, files[i].proto,
 					      files[i].family, add_entry, out,
 					      err);
+			free(buf);
+		}
 		if (ret) {
 			if (bad_table)
 				*bad_table = files[i].table;
 			break;
 		}
 	}
-	free(buf);
 	if (missing)
 		*missing = miss;
 	return ret;

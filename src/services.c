@@ -24,9 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileio.h"
 #include "services.h"
 
-/* Stop reading a runaway file here; the real one is tens of KiB. */
+/* Refuse a runaway file (no names, as if unreadable); the real one is
+ * tens of KiB. */
 #define SERVICES_MAX_FILE (16u << 20)
 
 #define FIELD_SEP " \t\r\v\f"
@@ -44,53 +46,6 @@ struct services {
 	size_t cap;
 	char *pool;
 };
-
-/*
- * Read the whole file; NULL with *len 0 if it cannot be read (not an error
- * for the caller), -ENOMEM through *err.
- */
-static char *read_all(const char *path, size_t *len, int *err)
-{
-	size_t cap = 0, n = 0;
-	char *buf = NULL, *nb;
-	FILE *f;
-
-	*len = 0;
-	*err = 0;
-	f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	for (;;) {
-		size_t got;
-
-		if (cap - n < 2) {
-			if (cap >= SERVICES_MAX_FILE)
-				break;
-			cap = cap ? cap * 2 : 16384;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				*err = -ENOMEM;
-				goto out_free_buf;
-			}
-			buf = nb;
-		}
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-		if (!got)
-			break;
-	}
-	if (ferror(f) || !buf)
-		goto out_free_buf;
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-
-out_free_buf:
-	free(buf);
-	fclose(f);
-	return NULL;
-}
 
 /* Next whitespace-separated field of a NUL-terminated line, cut in place. */
 static char *next_field(char **p)
@@ -183,9 +138,13 @@ int services_load(struct services **out, const char *path)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->pool = read_all(path ? path : SERVICES_DEFAULT_PATH, &len, &ret);
-	if (ret)
+	/* An unreadable (or absurd) file only costs the names: no error. */
+	ret = fileio_read_all(path ? path : SERVICES_DEFAULT_PATH,
+			      SERVICES_MAX_FILE, &s->pool, &len);
+	if (ret == -ENOMEM)
 		goto out_free_s;
+	if (ret)
+		len = 0;
 	while (off < len) {
 		char *line = s->pool + off;
 		char *nl = memchr(line, '\n', len - off);

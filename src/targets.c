@@ -45,7 +45,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "fileio.h"
 #include "targets.h"
 
 /* A 253-byte DNS name plus "/128", with slack; longer is surely garbage. */
@@ -726,13 +728,22 @@ static int read_list(struct rvec *dst, const char *path, struct rs_error *err)
 	size_t cap = 0;
 	ssize_t n;
 	FILE *f;
-	int ret = 0;
+	int fd, ret = 0;
 
-	f = use_stdin ? stdin : fopen(path, "re");
-	if (!f) {
-		ret = -errno;
-		rs_error_set(err, path, strlen(path), "cannot open file");
-		return ret;
+	if (use_stdin) {
+		f = stdin;
+	} else {
+		/* Through fileio: a FIFO or /dev/zero is refused, not read. */
+		ret = fileio_open(path, &fd, NULL);
+		if (!ret && !(f = fdopen(fd, "r"))) {
+			ret = -errno;
+			close(fd);
+		}
+		if (ret) {
+			rs_error_set(err, path, strlen(path),
+				     "cannot open file");
+			return ret;
+		}
 	}
 	scratch_init(&tmp, dst);
 	for (;;) {

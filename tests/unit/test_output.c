@@ -347,9 +347,9 @@ static void test_open_unwritable(void **state)
 }
 
 /*
- * A later path failing closes the earlier ones (no descriptor is left open:
- * LeakSanitizer cannot see a FILE still on stdio's list) and names the path
- * that failed, not the first one.
+ * A later path failing closes the earlier ones (no descriptor is left open)
+ * and names the path that failed, not the first one; the files the failed
+ * call created are removed again.
  */
 static void test_open_failure_unwinds(void **state)
 {
@@ -367,9 +367,9 @@ static void test_open_failure_unwinds(void **state)
 	assert_int_equal(output_open(&o, &cfg, NULL, &err), -ENOENT);
 	assert_string_equal(err.token, "/nonexistent/dir/x.json");
 	assert_null(o);
-	/* Opened before the failure, so they exist: all paths are tried. */
-	assert_int_equal(access(normal, F_OK), 0);
-	assert_int_equal(access(csv, F_OK), 0);
+	/* Created before the failure, and removed after it. */
+	assert_int_equal(access(normal, F_OK), -1);
+	assert_int_equal(access(csv, F_OK), -1);
 	assert_int_equal(count_fds(), fds);
 
 	memset(&err, 0, sizeof(err));
@@ -387,6 +387,120 @@ static void test_open_failure_unwinds(void **state)
 	assert_int_equal(count_fds(), fds);
 	free(normal);
 	free(csv);
+}
+
+static void assert_file_is(const char *path, const char *text)
+{
+	char *t = slurp(path);
+
+	assert_string_equal(t, text);
+	free(t);
+}
+
+/*
+ * -oC ok.csv -oJ /nonexistent/x used to truncate ok.csv and then fail:
+ * the last scan's results lost for nothing.  Every output opens before
+ * any is truncated, and a collision is found before too.
+ */
+static void test_open_truncates_last(void **state)
+{
+	struct output_config cfg = { .version = "0.1.0" };
+	struct rs_error err = { 0 };
+	struct output *o = NULL;
+	char *ok = path_in("ok.csv");
+
+	(void)state;
+	write_text(ok, "precious\n");
+	cfg.csv_path = ok;
+	cfg.json_path = "/nonexistent/dir/x.json";
+	assert_int_equal(output_open(&o, &cfg, NULL, &err), -ENOENT);
+	assert_file_is(ok, "precious\n");
+	cfg.json_path = ok;
+	assert_int_equal(output_open(&o, &cfg, NULL, &err), -EINVAL);
+	assert_file_is(ok, "precious\n");
+	cfg.json_path = NULL;
+	cfg.checkpoint_path = ok;
+	assert_int_equal(output_open(&o, &cfg, NULL, &err), -EINVAL);
+	assert_file_is(ok, "precious\n");
+	/* All well: now it is truncated (and gets the CSV header). */
+	cfg.checkpoint_path = NULL;
+	assert_int_equal(output_open(&o, &cfg, NULL, &err), 0);
+	assert_int_equal(output_close(o), 0);
+	assert_file_is(ok, "host,port,proto,state,service,reason,rtt_ms\n");
+	unlink(ok);
+	free(ok);
+}
+
+/* Does output_open refuse csv and json (and checkpoint) as given? */
+static int open_pair(const char *csv, const char *json, const char *ckpt,
+		     struct rs_error *err)
+{
+	struct output_config cfg = { .version = "0.1.0",
+				     .csv_path = csv,
+				     .json_path = json,
+				     .checkpoint_path = ckpt };
+	struct output *o = NULL;
+	int ret;
+
+	memset(err, 0, sizeof(*err));
+	ret = output_open(&o, &cfg, NULL, err);
+	if (!ret)
+		assert_int_equal(output_close(o), 0);
+	return ret;
+}
+
+/* Every spelling of one file is that file; devices may be shared. */
+static void test_open_collisions(void **state)
+{
+	char *a = path_in("a.csv"), *dot, *hard = path_in("hard.json");
+	char *sym = path_in("sym.json"), *fresh = path_in("fresh.csv");
+	char *dangling = path_in("dangling.json"), *b = path_in("b.json");
+	struct rs_error err;
+
+	(void)state;
+	assert_true(asprintf(&dot, "%s/./a.csv", tmpdir) > 0);
+	write_text(a, "old\n");
+	assert_int_equal(link(a, hard), 0);
+	assert_int_equal(symlink(a, sym), 0);
+	assert_int_equal(symlink(fresh, dangling), 0);
+
+	assert_int_equal(open_pair(a, a, NULL, &err), -EINVAL);
+	assert_non_null(strstr(err.reason, "same file"));
+	assert_int_equal(open_pair(a, dot, NULL, &err), -EINVAL);
+	assert_int_equal(open_pair(a, hard, NULL, &err), -EINVAL);
+	assert_int_equal(open_pair(a, sym, NULL, &err), -EINVAL);
+	assert_file_is(a, "old\n");
+	/* A new file, and a dangling symlink to where it will be. */
+	assert_int_equal(open_pair(fresh, dangling, NULL, &err), -EINVAL);
+	assert_int_equal(access(fresh, F_OK), -1); /* ours: removed */
+	/* The checkpoint's rename would replace the file. */
+	assert_int_equal(open_pair(a, NULL, a, &err), -EINVAL);
+	assert_non_null(strstr(err.reason, "checkpoint"));
+	assert_int_equal(open_pair(b, NULL, dot, &err), 0);
+	assert_int_equal(open_pair(NULL, a, hard, &err), -EINVAL);
+	/* A symlink as checkpoint is replaced itself, not its target. */
+	assert_int_equal(open_pair(b, NULL, sym, &err), 0);
+	assert_file_is(a, "old\n");
+	/* Standard output twice would mix two formats. */
+	assert_int_equal(open_pair("-", "-", NULL, &err), -EINVAL);
+	/* Devices are not files to lose: /dev/null twice is fine. */
+	if (access("/dev/null", W_OK) == 0)
+		assert_int_equal(
+			open_pair("/dev/null", "/dev/null", NULL, &err), 0);
+	assert_int_equal(open_pair(a, b, NULL, &err), 0);
+
+	unlink(a);
+	unlink(b);
+	unlink(hard);
+	unlink(sym);
+	unlink(dangling);
+	free(a);
+	free(b);
+	free(dot);
+	free(hard);
+	free(sym);
+	free(fresh);
+	free(dangling);
 }
 
 static void test_close_null(void **state)
@@ -666,6 +780,62 @@ static void test_streams_flush(void **state)
 	unlink(json);
 	free(csv);
 	free(json);
+	services_free(svc);
+}
+
+/* The file's bytes so far end at a line end (or there are none). */
+static void assert_whole_lines(const char *path, size_t *lines)
+{
+	char *t = slurp(path);
+	size_t n = strlen(t);
+
+	if (n && t[n - 1] != '\n')
+		fail_msg("%s ends mid-row after %zu bytes", path, n);
+	*lines = (size_t)count_lines(t);
+	free(t);
+}
+
+/*
+ * Rows longer than any stdio buffer (a 5000-byte service name, which a
+ * services file may hold) still reach the files whole: after every row,
+ * what is on disk - all a kill -9 would leave - ends at a row's end.  And
+ * the rows do get written as they gather, not only at the end.
+ */
+static void test_streams_whole_rows(void **state)
+{
+	char *svc_path = path_in("long-services"), *text, *csv, *json;
+	size_t name_len = 5000, csv_lines = 0, json_lines = 0;
+	struct services *svc;
+	struct output *o;
+
+	(void)state;
+	text = malloc(name_len + 64);
+	assert_non_null(text);
+	memset(text, 'x', name_len);
+	snprintf(text + name_len, 64, "\t7/tcp\nssh\t22/tcp\n");
+	write_text(svc_path, text);
+	assert_int_equal(services_load(&svc, svc_path), 0);
+	o = open_streams(svc, OUTPUT_ST_OPEN, &csv, &json);
+	for (unsigned i = 0; i < 60; i++) {
+		emit(o, "127.0.0.1", i % 3 ? 7 : 22, OUT_OPEN, "syn-ack", 1);
+		assert_whole_lines(csv, &csv_lines);
+		assert_whole_lines(json, &json_lines);
+	}
+	assert_true(csv_lines > 30);
+	assert_true(json_lines > 30);
+	assert_int_equal(output_finish(o, NULL), 0);
+	assert_whole_lines(csv, &csv_lines);
+	assert_whole_lines(json, &json_lines);
+	assert_int_equal(csv_lines, 61);
+	assert_int_equal(json_lines, 60);
+	assert_int_equal(output_close(o), 0);
+	unlink(csv);
+	unlink(json);
+	unlink(svc_path);
+	free(csv);
+	free(json);
+	free(svc_path);
+	free(text);
 	services_free(svc);
 }
 
@@ -1991,12 +2161,15 @@ int main(void)
 		cmocka_unit_test(test_parse_states_errors),
 		cmocka_unit_test(test_open_unwritable),
 		cmocka_unit_test(test_open_failure_unwinds),
+		cmocka_unit_test(test_open_truncates_last),
+		cmocka_unit_test(test_open_collisions),
 		cmocka_unit_test(test_close_null),
 		cmocka_unit_test(test_streams_basic),
 		cmocka_unit_test(test_streams_state_mask),
 		cmocka_unit_test(test_csv_quoting),
 		cmocka_unit_test(test_json_escaping),
 		cmocka_unit_test(test_streams_flush),
+		cmocka_unit_test(test_streams_whole_rows),
 		cmocka_unit_test(test_write_error),
 		cmocka_unit_test(test_report_golden),
 		cmocka_unit_test(test_report_no_not_shown),

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# t_killed: a scan killed with SIGKILL at random points - nothing gets to
+# flush or clean up - leaves CSV and JSON files whose every line is a whole
+# row, and `ringscan merge` reads them completely, without a warning.  Then
+# merge's side: a file that does end mid-row (as a killed older ringscan,
+# or a short write, leaves it) is merged with one warning line for the cut
+# row, not refused; a whole last row without its newline is kept.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+tb_init
+
+tb_netns kill
+tb_listen kill "127.0.0.1:22 127.0.0.1:8080"
+ROUNDS=${KILL_ROUNDS:-8}
+CSV_ROW='^127\.0\.0\.1,[0-9]+,tcp,(open|closed|filtered),[^,]*,[a-z-]+,[0-9.]*$'
+JSON_ROW='^\{"host":"127\.0\.0\.1","port":[0-9]+,"proto":"tcp","state":"(open|closed|filtered)","service":"[^"]*","reason":"[a-z-]+","rtt_ms":([0-9.]+|null)\}$'
+
+# whole FILE REGEX [HEADER]: the file ends with a newline and every line is
+# a whole row (after the header, if given).  Prints the line count.
+whole()
+{
+	local file=$1 re=$2 header=${3:-} bad
+	[ -s "$file" ] || { echo 0; return 0; }
+	[ "$(tail -c 1 "$file" | od -An -c | tr -d ' ')" = '\n' ] || {
+		echo "$file ends mid-row: $(tail -c 80 "$file")" >&2
+		return 1
+	}
+	if [ -n "$header" ]; then
+		[ "$(head -n 1 "$file")" = "$header" ] ||
+			{ echo "$file: bad header" >&2; return 1; }
+		bad=$(tail -n +2 "$file" | grep -Evc -- "$re" || true)
+	else
+		bad=$(grep -Evc -- "$re" "$file" || true)
+	fi
+	[ "$bad" = 0 ] || {
+		echo "$file: $bad lines are not whole rows" >&2
+		grep -Ev -- "$re" "$file" | grep -v "^$header\$" | head -n 3 >&2
+		return 1
+	}
+	wc -l <"$file"
+}
+
+total=0
+for round in $(seq 1 "$ROUNDS"); do
+	rm -f "$TB_TMP/k.csv" "$TB_TMP/k.json"
+	# A random moment in the scan's first 1.4 s (a whole scan takes
+	# about 1.5 s here); slower machines just get killed earlier in it.
+	delay=$(printf '0.%03d' $((RANDOM % 1000)))
+	delay=$(awk -v d="$delay" 'BEGIN { printf "%.3f", 0.05 + d * 1.35 }')
+	tb_bg kill "$RINGSCAN" -p 1-65535 --states open,closed,filtered \
+		--seed "$round" -oC "$TB_TMP/k.csv" -oJ "$TB_TMP/k.json" \
+		127.0.0.1
+	pid=$TB_LASTPID
+	sleep "$delay"
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	[ -e "$TB_TMP/k.csv" ] || { tb_log "round $round: killed before the files existed (${delay}s)"; continue; }
+	nc=$(whole "$TB_TMP/k.csv" "$CSV_ROW" "$TB_CSV_HEADER") ||
+		tb_fail "round $round (SIGKILL after ${delay}s): CSV has a cut row"
+	nj=$(whole "$TB_TMP/k.json" "$JSON_ROW") ||
+		tb_fail "round $round (SIGKILL after ${delay}s): JSON has a cut row"
+	rc=0
+	tb_rs kill merge -oC "$TB_TMP/m.csv" "$TB_TMP/k.csv" "$TB_TMP/k.json" \
+		>"$TB_TMP/mout" 2>"$TB_TMP/merr" || rc=$?
+	[ "$rc" = 0 ] || { cat "$TB_TMP/merr"; tb_fail "round $round: merge exited $rc"; }
+	if grep -q warning "$TB_TMP/merr"; then
+		cat "$TB_TMP/merr"
+		tb_fail "round $round: merge warned about rows ringscan wrote"
+	fi
+	# Every row of both files made it into the merge (the union: the CSV
+	# and JSON rows are the same probes, one file may be a batch ahead).
+	nm=$(($(wc -l <"$TB_TMP/m.csv") - 1))
+	nc=$((nc > 0 ? nc - 1 : 0))
+	want=$((nc > nj ? nc : nj))
+	[ "$nm" = "$want" ] ||
+		tb_fail "round $round: merged $nm rows from $nc CSV and $nj JSON rows"
+	tb_log "round $round: SIGKILL after ${delay}s: $nc CSV and $nj JSON rows, all whole, all merged"
+	total=$((total + nc))
+done
+[ "$total" -gt 0 ] || tb_fail "no round was killed after writing any row"
+
+tb_log "merge: a file cut mid-row by an older writer"
+{
+	echo "$TB_CSV_HEADER"
+	echo "127.0.0.1,22,tcp,open,ssh,syn-ack,0.042"
+	echo "127.0.0.1,23,tcp,closed,telnet,conn-refused,0.040"
+	printf '127.0.0.1,24,tcp,clo'
+} >"$TB_TMP/cut.csv"
+{
+	echo '{"host":"127.0.0.1","port":80,"proto":"tcp","state":"open","service":"http","reason":"syn-ack","rtt_ms":0.042}'
+	printf '{"host":"127.0.0.1","port":81,"proto":"tcp","sta'
+} >"$TB_TMP/cut.json"
+{
+	echo "$TB_CSV_HEADER"
+	printf '127.0.0.1,25,tcp,open,smtp,syn-ack,0.042'
+} >"$TB_TMP/nonl.csv"
+rc=0
+tb_rs kill merge -oC "$TB_TMP/cm.csv" "$TB_TMP/cut.csv" "$TB_TMP/cut.json" \
+	"$TB_TMP/nonl.csv" >"$TB_TMP/mout" 2>"$TB_TMP/merr" || rc=$?
+cat "$TB_TMP/merr"
+[ "$rc" = 0 ] || tb_fail "merge of cut files exited $rc, want 0"
+[ "$(grep -c 'warning' "$TB_TMP/merr")" = 2 ] ||
+	tb_fail "want one warning per cut file"
+grep -q "cut.csv' line 4" "$TB_TMP/merr" || tb_fail "CSV warning does not name line 4"
+grep -q "cut.json' line 2" "$TB_TMP/merr" || tb_fail "JSON warning does not name line 2"
+ports=$(tail -n +2 "$TB_TMP/cm.csv" | cut -d, -f2 | sort -n | tr '\n' ' ')
+[ "$ports" = "22 23 25 80 " ] ||
+	tb_fail "merged ports '$ports', want '22 23 25 80 '"
+exit 0
