@@ -391,13 +391,19 @@ static void congestion(struct cc *c, uint64_t now_ns, enum cc_reason why,
 		/* The old maximum described a path now known narrower. */
 		c->bw_n = 0;
 		c->bw[c->bw_n++ % CC_BW_ROUNDS] = bw;
-		est = CC_EVENT_GAIN * bw_estimate(c, bw);
-		if (est < failed && est > cc_good(c))
+		/*
+		 * What came back is what the path carries; as a send rate,
+		 * and never as much as what just failed.  (Answers can
+		 * outrun the sends of one round: they are of earlier ones.)
+		 */
+		est = bw_estimate(c, bw);
+		if (est > failed)
+			est = failed;
+		est *= CC_EVENT_GAIN;
+		if (est > cc_good(c))
 			good_add(c, est);
 	}
 	est = estimate(c);
-	if (est > failed)
-		est = failed;
 	c->rate = clamp_rate(c, est * CC_DRAIN_GAIN);
 	if (c->tokens > burst_of(c->rate))
 		c->tokens = burst_of(c->rate);

@@ -41,7 +41,7 @@
 #define SCHED_RTT_SAMPLE_MAX 60000000000ULL /* 60 s; beyond is nonsense */
 #define SCHED_BACKOFF_SHIFT_MAX 32 /* BASE << 32 is far above the cap */
 /* cc: where both scopes start probing for the path's rate. */
-#define SCHED_CC_INIT_RATE 1000.0
+#define SCHED_CC_INIT_RATE 10000.0
 
 struct sched_entry {
 	uint64_t due_ns;
