@@ -10,6 +10,13 @@
  *     -> LINK_TIMEOUT (the attempt's timeout)        always a CQE
  *     -> CLOSE (direct, slot i)                      always a CQE: slot free
  *
+ * Late answers: the link timeout is the attempt's timeout plus a linger
+ * time.  At the timeout itself (a soft deadline kept in a min-heap here)
+ * the attempt is reported silent so that the scheduler can retry, but its
+ * connect keeps listening until the link timeout; an answer it gets
+ * meanwhile is kept by probe number and becomes the answer of the next
+ * attempt of that probe, so a slow path costs a retry, never a result.
+ *
  * Direct descriptors keep sockets out of the process fd table (no EMFILE
  * from the fd table, no socket() syscall per probe) and let the whole chain
  * go in one submit.  IOSQE_IO_HARDLINK keeps the chain together when the
@@ -64,6 +71,13 @@ struct engine_config {
 	uint32_t slots; /* probes in flight at most */
 };
 
+/* Late answers (-v and tests). */
+struct engine_stats {
+	uint64_t lingered; /* attempts reported silent, connect kept */
+	uint64_t late; /* answers that came to a lingering connect */
+	uint64_t late_used; /* of those, delivered to a later attempt */
+};
+
 struct engine_info {
 	uint32_t slots;
 	uint32_t sq_entries;
@@ -93,11 +107,17 @@ uint32_t engine_inflight(const struct engine *e, struct sched_probe *out,
 
 /*
  * Prepare one probe's chain (no syscall).  The sockaddr is copied.
- * -EBUSY if no slot is free.
+ * After timeout_ns the attempt is reported ENGINE_TIMEOUT; with linger_ns
+ * its connect keeps listening that much longer (the slot stays taken), and
+ * an answer that comes meanwhile is not lost: it is delivered as the
+ * answer of the probe's next attempt (at its prep, or when that attempt
+ * would be reported silent), with late = true.  -EBUSY if no slot is free.
  */
 int engine_prep(struct engine *e, const struct sched_probe *p,
-		const struct sockaddr *sa, socklen_t salen,
-		uint64_t timeout_ns);
+		const struct sockaddr *sa, socklen_t salen, uint64_t timeout_ns,
+		uint64_t linger_ns);
+
+void engine_get_stats(const struct engine *e, struct engine_stats *st);
 
 /*
  * Submit everything prepared and wait up to wait_ns for at least one

@@ -106,6 +106,7 @@ struct scan_summary {
 	uint64_t errors; /* probes that ended in ENGINE_ERROR */
 	bool has_syn; /* a SYN scan: syn holds the engine's counters */
 	struct synengine_stats syn;
+	struct engine_stats conn; /* -sT: late answers */
 };
 
 /*

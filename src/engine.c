@@ -56,7 +56,25 @@ struct slot {
 	int32_t connect_res;
 	int32_t timeout_res;
 	uint32_t gen;
-	bool busy;
+	uint32_t hpos; /* place in the soft-deadline heap, or HPOS_NONE */
+	uint64_t soft_ns; /* when the attempt is reported silent */
+	uint8_t state; /* SLOT_* */
+};
+
+enum slot_state {
+	SLOT_FREE,
+	SLOT_ACTIVE, /* in flight, nothing reported yet */
+	SLOT_LINGER, /* reported silent, its connect still listening */
+};
+
+#define HPOS_NONE UINT32_MAX
+
+/* A late answer waiting for the next attempt of its probe. */
+struct late_rec {
+	uint64_t probe;
+	int32_t err;
+	uint8_t outcome;
+	bool valid;
 };
 
 struct engine {
@@ -66,6 +84,16 @@ struct engine {
 	uint32_t nfree;
 	uint32_t nslots;
 	uint32_t sqes_per_probe;
+	/* soft deadlines of ACTIVE slots that linger (a min-heap) */
+	uint32_t *heap;
+	uint32_t heap_len;
+	/* late answers, direct-mapped by probe (a collision loses one) */
+	struct late_rec *late;
+	uint32_t late_mask;
+	/* results decided at prep time (a late answer), not yet returned */
+	struct engine_result *ready;
+	uint32_t ready_head, ready_n;
+	struct engine_stats stats;
 	bool linger_rst;
 	struct linger linger; /* read by the kernel at issue time */
 };
@@ -231,12 +259,21 @@ int engine_new(struct engine **out, const struct engine_config *cfg,
 	e->linger.l_linger = 0;
 	e->slots = calloc(nslots, sizeof(*e->slots));
 	e->free_stack = calloc(nslots, sizeof(*e->free_stack));
-	if (!e->slots || !e->free_stack) {
+	e->heap = calloc(nslots, sizeof(*e->heap));
+	e->ready = calloc(nslots, sizeof(*e->ready));
+	e->late_mask = 1;
+	while (e->late_mask < 2 * nslots)
+		e->late_mask <<= 1;
+	e->late = calloc(e->late_mask, sizeof(*e->late));
+	e->late_mask--;
+	if (!e->slots || !e->free_stack || !e->heap || !e->ready || !e->late) {
 		ret = -ENOMEM;
 		goto out_free_tables;
 	}
-	for (uint32_t i = 0; i < nslots; i++)
+	for (uint32_t i = 0; i < nslots; i++) {
 		e->free_stack[i] = nslots - 1 - i;
+		e->slots[i].hpos = HPOS_NONE;
+	}
 	e->nfree = nslots;
 
 	/* Three CQEs per chain in flight, plus failures of a whole batch. */
@@ -270,6 +307,9 @@ int engine_new(struct engine **out, const struct engine_config *cfg,
 out_exit_ring:
 	io_uring_queue_exit(&e->ring);
 out_free_tables:
+	free(e->late);
+	free(e->ready);
+	free(e->heap);
 	free(e->free_stack);
 	free(e->slots);
 	free(e);
@@ -283,6 +323,9 @@ void engine_free(struct engine *e)
 	/* Exiting the ring cancels whatever is in flight and closes the
 	 * registered sockets. */
 	io_uring_queue_exit(&e->ring);
+	free(e->late);
+	free(e->ready);
+	free(e->heap);
 	free(e->free_stack);
 	free(e->slots);
 	free(e);
@@ -295,12 +338,91 @@ uint32_t engine_idle(const struct engine *e)
 
 uint32_t engine_busy(const struct engine *e)
 {
-	return e->nslots - e->nfree;
+	/* Results decided at prep count: engine_run must be called. */
+	return e->nslots - e->nfree + e->ready_n;
+}
+
+void engine_get_stats(const struct engine *e, struct engine_stats *st)
+{
+	*st = e->stats;
+}
+
+/* ---- the soft-deadline heap (indexed by slot, so removal is O(log n)) */
+
+static bool heap_less(const struct engine *e, uint32_t a, uint32_t b)
+{
+	return e->slots[e->heap[a]].soft_ns < e->slots[e->heap[b]].soft_ns;
+}
+
+static void heap_swap(struct engine *e, uint32_t a, uint32_t b)
+{
+	uint32_t t = e->heap[a];
+
+	e->heap[a] = e->heap[b];
+	e->heap[b] = t;
+	e->slots[e->heap[a]].hpos = a;
+	e->slots[e->heap[b]].hpos = b;
+}
+
+static void heap_up(struct engine *e, uint32_t i)
+{
+	while (i > 0 && heap_less(e, i, (i - 1) / 2)) {
+		heap_swap(e, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void heap_down(struct engine *e, uint32_t i)
+{
+	for (;;) {
+		uint32_t c = 2 * i + 1;
+
+		if (c >= e->heap_len)
+			return;
+		if (c + 1 < e->heap_len && heap_less(e, c + 1, c))
+			c++;
+		if (!heap_less(e, c, i))
+			return;
+		heap_swap(e, i, c);
+		i = c;
+	}
+}
+
+static void heap_add(struct engine *e, uint32_t idx)
+{
+	e->heap[e->heap_len] = idx;
+	e->slots[idx].hpos = e->heap_len++;
+	heap_up(e, e->heap_len - 1);
+}
+
+static void heap_del(struct engine *e, uint32_t idx)
+{
+	uint32_t i = e->slots[idx].hpos;
+
+	if (i == HPOS_NONE)
+		return;
+	e->slots[idx].hpos = HPOS_NONE;
+	if (i != --e->heap_len) {
+		e->heap[i] = e->heap[e->heap_len];
+		e->slots[e->heap[i]].hpos = i;
+		heap_down(e, i);
+		heap_up(e, i);
+	}
+}
+
+static struct late_rec *late_of(struct engine *e, uint64_t probe)
+{
+	uint64_t h = probe * 0x9e3779b97f4a7c15ULL;
+
+	return &e->late[(h >> 32) & e->late_mask];
 }
 
 int engine_prep(struct engine *e, const struct sched_probe *p,
-		const struct sockaddr *sa, socklen_t salen, uint64_t timeout_ns)
+		const struct sockaddr *sa, socklen_t salen, uint64_t timeout_ns,
+		uint64_t linger_ns)
 {
+	struct late_rec *l = late_of(e, p->probe);
+	uint64_t hard_ns = timeout_ns + linger_ns;
 	struct io_uring_sqe *sqe;
 	struct slot *s;
 	uint32_t idx;
@@ -309,19 +431,34 @@ int engine_prep(struct engine *e, const struct sched_probe *p,
 		return -EBUSY;
 	if (salen > sizeof(s->addr))
 		return -EINVAL;
+	if (l->valid && l->probe == p->probe) {
+		/* An earlier attempt's connect was answered after all. */
+		struct engine_result *r =
+			&e->ready[(e->ready_head + e->ready_n++) % e->nslots];
+
+		*r = (struct engine_result){
+			.probe = *p,
+			.outcome = (enum engine_outcome)l->outcome,
+			.err = l->err,
+			.late = true,
+		};
+		l->valid = false;
+		e->stats.late_used++;
+		return 0;
+	}
 	idx = e->free_stack[--e->nfree];
 	s = &e->slots[idx];
 	s->gen = (s->gen + 1) & UD_GEN_MASK;
 	memcpy(&s->addr, sa, salen);
 	s->addrlen = salen;
-	s->ts.tv_sec = (long long)(timeout_ns / 1000000000ULL);
-	s->ts.tv_nsec = (long long)(timeout_ns % 1000000000ULL);
+	s->ts.tv_sec = (long long)(hard_ns / 1000000000ULL);
+	s->ts.tv_nsec = (long long)(hard_ns % 1000000000ULL);
 	s->probe = *p;
 	s->socket_res = 0;
 	s->connect_res = 0;
 	s->timeout_res = 0;
 	s->rtt_ns = 0;
-	s->busy = true;
+	s->state = SLOT_ACTIVE;
 
 	sqe = io_uring_get_sqe(&e->ring);
 	io_uring_prep_socket_direct(sqe, sa->sa_family, SOCK_STREAM, 0, idx, 0);
@@ -352,6 +489,10 @@ int engine_prep(struct engine *e, const struct sched_probe *p,
 
 	/* Stamped last: the submit follows within this loop iteration. */
 	s->sent_ns = clock_now_ns();
+	if (linger_ns) {
+		s->soft_ns = s->sent_ns + timeout_ns;
+		heap_add(e, idx);
+	}
 	return 0;
 }
 
@@ -413,6 +554,60 @@ static void slot_judge(const struct slot *s, struct engine_result *r)
 	}
 }
 
+static bool outcome_is_answer(enum engine_outcome oc)
+{
+	return oc == ENGINE_OPEN || oc == ENGINE_CLOSED || oc == ENGINE_UNREACH;
+}
+
+/*
+ * The result of an attempt reported now: its own, unless it is a silence
+ * and an earlier attempt of the probe was answered meanwhile.
+ */
+static void report(struct engine *e, const struct slot *s,
+		   struct engine_result *r, bool silent)
+{
+	struct late_rec *l = late_of(e, s->probe.probe);
+	bool have_late = l->valid && l->probe == s->probe.probe;
+
+	if (silent) {
+		*r = (struct engine_result){
+			.probe = s->probe,
+			.outcome = ENGINE_TIMEOUT,
+			.err = -ETIMEDOUT,
+		};
+	} else {
+		slot_judge(s, r);
+	}
+	if (have_late && r->outcome == ENGINE_TIMEOUT) {
+		r->outcome = (enum engine_outcome)l->outcome;
+		r->err = l->err;
+		r->rtt_ns = 0;
+		r->late = true;
+		e->stats.late_used++;
+	}
+	if (have_late)
+		l->valid = false; /* the probe has its answer now */
+}
+
+/* A lingering connect finished: keep its answer for the next attempt. */
+static void linger_done(struct engine *e, const struct slot *s)
+{
+	struct engine_result r;
+	struct late_rec *l;
+
+	slot_judge(s, &r);
+	if (!outcome_is_answer(r.outcome))
+		return;
+	e->stats.late++;
+	l = late_of(e, s->probe.probe);
+	*l = (struct late_rec){
+		.probe = s->probe.probe,
+		.err = r.err,
+		.outcome = (uint8_t)r.outcome,
+		.valid = true,
+	};
+}
+
 int engine_run(struct engine *e, uint64_t wait_ns, struct engine_result *res,
 	       uint32_t max)
 {
@@ -423,6 +618,23 @@ int engine_run(struct engine *e, uint64_t wait_ns, struct engine_result *res,
 	uint64_t now;
 	int ret;
 
+	while (e->ready_n && nres < max) {
+		res[nres++] = e->ready[e->ready_head];
+		e->ready_head = (e->ready_head + 1) % e->nslots;
+		e->ready_n--;
+	}
+	if (nres)
+		wait_ns = 0;
+	if (wait_ns && e->heap_len) {
+		/* Wake for the next attempt to report silent. */
+		uint64_t t = clock_now_ns(),
+			 soft = e->slots[e->heap[0]].soft_ns;
+
+		if (soft <= t)
+			wait_ns = 0;
+		else if (soft - t < wait_ns)
+			wait_ns = soft - t;
+	}
 	if (wait_ns && engine_busy(e)) {
 		ts.tv_sec = (long long)(wait_ns / 1000000000ULL);
 		ts.tv_nsec = (long long)(wait_ns % 1000000000ULL);
@@ -462,18 +674,36 @@ int engine_run(struct engine *e, uint64_t wait_ns, struct engine_result *res,
 			s->connect_res = cqe->res;
 			if (cqe->res != -ECANCELED)
 				s->rtt_ns = now - s->sent_ns;
+			/* Done: no longer a candidate to report silent. */
+			heap_del(e, idx);
 			break;
 		case OP_TIMEOUT:
 			s->timeout_res = cqe->res;
 			break;
 		case OP_CLOSE:
-			slot_judge(s, &res[nres++]);
-			s->busy = false;
+			heap_del(e, idx);
+			if (s->state == SLOT_ACTIVE)
+				report(e, s, &res[nres++], false);
+			else
+				linger_done(e, s);
+			s->state = SLOT_FREE;
 			e->free_stack[e->nfree++] = idx;
 			break;
 		}
 	}
 	io_uring_cq_advance(&e->ring, seen);
+
+	/* Attempts past their timeout: silent now; their connect lingers. */
+	while (e->heap_len && nres < max &&
+	       e->slots[e->heap[0]].soft_ns <= now) {
+		uint32_t idx = e->heap[0];
+		struct slot *s = &e->slots[idx];
+
+		heap_del(e, idx);
+		s->state = SLOT_LINGER;
+		e->stats.lingered++;
+		report(e, s, &res[nres++], true);
+	}
 	return (int)nres;
 }
 
@@ -482,8 +712,10 @@ uint32_t engine_inflight(const struct engine *e, struct sched_probe *out,
 {
 	uint32_t n = 0;
 
+	/* Lingering attempts were reported: their probes are the
+	 * scheduler's now. */
 	for (uint32_t i = 0; i < e->nslots && n < max; i++)
-		if (e->slots[i].busy)
+		if (e->slots[i].state == SLOT_ACTIVE)
 			out[n++] = e->slots[i].probe;
 	return n;
 }

@@ -479,6 +479,12 @@ int main(int argc, char **argv)
 			cs.cli.scan.cc ? "adaptive" : "fixed (--no-cc)",
 			(unsigned long long)sum.sched.cc_events,
 			(unsigned long long)sum.sched.spurious, sum.sched.rate);
+	if (cs.cli.verbose && !sum.has_syn)
+		fprintf(stderr,
+			"ringscan: -sT: %llu attempts kept listening after their timeout, %llu answered late (%llu used)\n",
+			(unsigned long long)sum.conn.lingered,
+			(unsigned long long)sum.conn.late,
+			(unsigned long long)sum.conn.late_used);
 	if (cs.cli.verbose && sum.has_syn)
 		fprintf(stderr,
 			"ringscan: -sS: sent %llu SYNs and %llu RSTs; received %llu frames: %llu answers, %llu late (%llu used), %llu duplicates, %llu bad cookies, %llu foreign, %llu malformed; %llu neighbour lookups, %llu unresolved\n",

@@ -61,7 +61,7 @@ struct scan_engine {
 	uint32_t (*busy)(const void *e);
 	int (*prep)(void *e, const struct sched_probe *p,
 		    const struct sockaddr *sa, socklen_t len,
-		    uint64_t timeout_ns);
+		    uint64_t timeout_ns, uint64_t linger_ns);
 	int (*run)(void *e, uint64_t wait_ns, struct engine_result *res,
 		   uint32_t max);
 	uint32_t (*inflight)(const void *e, struct sched_probe *out,
@@ -82,9 +82,9 @@ static uint32_t conn_busy(const void *e)
 
 static int conn_prep(void *e, const struct sched_probe *p,
 		     const struct sockaddr *sa, socklen_t len,
-		     uint64_t timeout_ns)
+		     uint64_t timeout_ns, uint64_t linger_ns)
 {
-	return engine_prep(e, p, sa, len, timeout_ns);
+	return engine_prep(e, p, sa, len, timeout_ns, linger_ns);
 }
 
 static int conn_run(void *e, uint64_t wait_ns, struct engine_result *res,
@@ -114,10 +114,12 @@ static uint32_t syn_busy(const void *e)
 	return synengine_busy(e);
 }
 
+/* The SYN engine keeps late answers by itself (linger records). */
 static int syn_prep(void *e, const struct sched_probe *p,
 		    const struct sockaddr *sa, socklen_t len,
-		    uint64_t timeout_ns)
+		    uint64_t timeout_ns, uint64_t linger_ns)
 {
+	(void)linger_ns;
 	return synengine_prep(e, p, sa, len, timeout_ns);
 }
 
@@ -550,11 +552,28 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 			bool last;
 			uint64_t tmo = sched_probe_timeout_ns(
 				c.sched, &probes[i], &last);
+			uint64_t linger = 0;
+
+			/*
+			 * Late answers count: with adaptive timeouts an
+			 * attempt's connect keeps listening two timeouts
+			 * after it is reported silent, and the answer it
+			 * gets goes to the probe's next attempt.  The last
+			 * attempt has none after it: it waits for itself,
+			 * and long enough to outlast its predecessor's
+			 * listening.
+			 */
+			if (!cfg->timeout_ns) {
+				if (last)
+					tmo *= 2;
+				else
+					linger = 2 * tmo;
+			}
 
 			targets_get(targets, host, &a);
 			len = addr_to_sockaddr(&a, port, &ss);
 			if (se.prep(se.e, &probes[i], (struct sockaddr *)&ss,
-				    len, tmo))
+				    len, tmo, linger))
 				sched_deferred(c.sched, &probes[i], now);
 		}
 		scan_events(&c);
@@ -605,6 +624,8 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 	if (cfg->type == SCAN_SYN) {
 		sum->has_syn = true;
 		synengine_get_stats(se.e, &sum->syn);
+	} else {
+		engine_get_stats(se.e, &sum->conn);
 	}
 	ret = 0;
 

@@ -95,10 +95,10 @@ static void test_open_closed(void **state)
 	a0 = loopback(open_port);
 	a1 = loopback(closed_port);
 	assert_int_equal(engine_prep(e, &p0, (struct sockaddr *)&a0, sizeof(a0),
-				     1000000000ULL),
+				     1000000000ULL, 0),
 			 0);
 	assert_int_equal(engine_prep(e, &p1, (struct sockaddr *)&a1, sizeof(a1),
-				     1000000000ULL),
+				     1000000000ULL, 0),
 			 0);
 	assert_int_equal(engine_busy(e), 2);
 	assert_int_equal(collect(e, res, 2), 2);
@@ -146,7 +146,7 @@ static void test_timeout(void **state)
 	usleep(100000);
 	t0 = clock_now_ns();
 	assert_int_equal(engine_prep(e, &p, (struct sockaddr *)&a, sizeof(a),
-				     200000000ULL),
+				     200000000ULL, 0),
 			 0);
 	assert_int_equal(collect(e, res, 1), 1);
 	dt = clock_now_ns() - t0;
@@ -185,10 +185,10 @@ static void test_recycle(void **state)
 		while (sent < N && engine_idle(e)) {
 			struct sched_probe p = { .probe = sent };
 
-			assert_int_equal(engine_prep(e, &p,
-						     (struct sockaddr *)&a,
-						     sizeof(a), 1000000000ULL),
-					 0);
+			assert_int_equal(
+				engine_prep(e, &p, (struct sockaddr *)&a,
+					    sizeof(a), 1000000000ULL, 0),
+				0);
 			sent++;
 		}
 		int r = engine_run(e, 10000000ULL, res, 64);
@@ -206,6 +206,81 @@ static void test_recycle(void **state)
 	assert_int_equal(engine_busy(e), 0);
 	engine_free(e);
 	close(cfd);
+}
+
+/*
+ * A late answer is not lost.  A listener whose accept queue is full drops
+ * SYNs, so the attempt is reported silent at its 200 ms timeout while its
+ * connect keeps listening; once the queue has room, the kernel's own SYN
+ * retransmission (1 s) is answered.  The next attempt of the same probe
+ * then completes at once with that answer, marked late, and sends
+ * nothing.
+ */
+static void test_late_answer(void **state)
+{
+	struct sched_probe p0 = { .probe = 7 },
+			   p1 = { .probe = 7, .attempt = 1 };
+	struct engine_stats st;
+	struct engine_result res;
+	struct engine_info info;
+	struct sockaddr_in a;
+	uint16_t port;
+	int lfd, fill[4], nfill = 0;
+	struct engine *e;
+	uint64_t t0;
+
+	(void)state;
+	e = new_engine(8, &info);
+	if (!e)
+		skip();
+	lfd = bound_socket(true, 0, &port);
+	a = loopback(port);
+	/* Fill the accept queue with connections nobody accepts. */
+	for (int i = 0; i < 4; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+		assert_true(fd >= 0);
+		(void)connect(fd, (struct sockaddr *)&a, sizeof(a));
+		fill[nfill++] = fd;
+	}
+	usleep(100000);
+	t0 = clock_now_ns();
+	assert_int_equal(engine_prep(e, &p0, (struct sockaddr *)&a, sizeof(a),
+				     200000000ULL, 3000000000ULL),
+			 0);
+	assert_int_equal(collect(e, &res, 1), 1);
+	assert_int_equal(res.outcome, ENGINE_TIMEOUT);
+	assert_false(res.late);
+	assert_true(clock_now_ns() - t0 < 900000000ULL);
+	/* The slot is still taken: its connect is listening. */
+	assert_int_equal(engine_busy(e), 1);
+	/* Make room; the retransmitted SYN gets through. */
+	for (int i = 0; i < nfill; i++) {
+		int c = accept(lfd, NULL, NULL);
+
+		if (c >= 0)
+			close(c);
+		close(fill[i]);
+	}
+	while (engine_busy(e) && clock_now_ns() - t0 < 4000000000ULL)
+		assert_int_equal(engine_run(e, 50000000ULL, &res, 1), 0);
+	assert_int_equal(engine_busy(e), 0);
+	engine_get_stats(e, &st);
+	assert_int_equal(st.lingered, 1);
+	assert_int_equal(st.late, 1);
+	/* The retry is answered by the first attempt's connect. */
+	assert_int_equal(engine_prep(e, &p1, (struct sockaddr *)&a, sizeof(a),
+				     200000000ULL, 400000000ULL),
+			 0);
+	assert_int_equal(engine_run(e, 0, &res, 1), 1);
+	assert_int_equal(res.outcome, ENGINE_OPEN);
+	assert_true(res.late);
+	assert_int_equal(res.probe.attempt, 1);
+	assert_int_equal(engine_busy(e), 0);
+	engine_get_stats(e, &st);
+	assert_int_equal(st.late_used, 1);
+	engine_free(e);
+	close(lfd);
 }
 
 static void test_slots_capped_by_rlimit(void **state)
@@ -242,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_open_closed),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_recycle),
+		cmocka_unit_test(test_late_answer),
 		cmocka_unit_test(test_slots_capped_by_rlimit),
 	};
 
