@@ -38,7 +38,6 @@
 #include "ratelimit.h"
 #include "sched.h"
 
-#define SCHED_RTT_SAMPLE_MAX 60000000000ULL /* 60 s; beyond is nonsense */
 #define SCHED_BACKOFF_SHIFT_MAX 32 /* BASE << 32 is far above the cap */
 /* cc: where both scopes start probing for the path's rate. */
 #define SCHED_CC_INIT_RATE 10000.0
@@ -78,10 +77,6 @@ struct sched {
 	uint64_t finished;
 	uint32_t inflight;
 	uint32_t window;
-
-	bool have_rtt;
-	uint64_t srtt_ns;
-	uint64_t rttvar_ns;
 
 	/* congestion control */
 	struct cc group;
@@ -315,8 +310,9 @@ int sched_new(struct sched **out, const struct sched_config *cfg)
 		s->hosts = calloc(SCHED_HOSTS, sizeof(*s->hosts));
 		if (!s->hosts)
 			goto out_free_heap;
-		cc_setup(s);
 	}
+	/* Without cc the group's controller still keeps the RTO. */
+	cc_setup(s);
 	*out = s;
 	return 0;
 
@@ -520,24 +516,6 @@ uint32_t sched_next(struct sched *s, uint64_t now_ns, struct sched_probe *out,
 	return sched_next_fixed(s, now_ns, out, max);
 }
 
-static void rtt_sample(struct sched *s, uint64_t rtt_ns)
-{
-	uint64_t diff;
-
-	if (rtt_ns > SCHED_RTT_SAMPLE_MAX)
-		rtt_ns = SCHED_RTT_SAMPLE_MAX;
-	if (!s->have_rtt) {
-		s->srtt_ns = rtt_ns;
-		s->rttvar_ns = rtt_ns / 2;
-		s->have_rtt = true;
-		return;
-	}
-	/* RFC 6298 2.3: rttvar uses the old srtt, so it is updated first. */
-	diff = s->srtt_ns > rtt_ns ? s->srtt_ns - rtt_ns : rtt_ns - s->srtt_ns;
-	s->rttvar_ns = s->rttvar_ns - s->rttvar_ns / 4 + diff / 4;
-	s->srtt_ns = s->srtt_ns - s->srtt_ns / 8 + rtt_ns / 8;
-}
-
 void sched_answered(struct sched *s, const struct sched_probe *p,
 		    uint64_t rtt_ns, uint64_t now_ns, bool late)
 {
@@ -548,9 +526,11 @@ void sched_answered(struct sched *s, const struct sched_probe *p,
 		s->window++;
 	if (late && p->attempt > 0)
 		s->spurious++;
-	if (rtt_ns)
-		rtt_sample(s, rtt_ns);
-	if (s->cfg.cc) {
+	if (!s->cfg.cc) {
+		/* Only the round trip estimate of the group is used. */
+		if (rtt_ns && !late)
+			cc_answered(&s->group, now_ns, 0, rtt_ns);
+	} else {
 		struct sched_host *h = host_find(s, p->probe / s->cfg.nports);
 
 		assert(h);
@@ -666,20 +646,9 @@ void sched_deferred(struct sched *s, const struct sched_probe *p,
 
 uint64_t sched_timeout_ns(const struct sched *s)
 {
-	uint64_t rto;
-
 	if (s->cfg.timeout_ns)
 		return s->cfg.timeout_ns;
-	if (s->cfg.cc)
-		return cc_rto_ns(&s->group);
-	if (!s->have_rtt)
-		return rto_init(&s->cfg);
-	rto = s->srtt_ns + 4 * s->rttvar_ns;
-	if (rto < rto_min(&s->cfg))
-		return rto_min(&s->cfg);
-	if (rto > rto_max(&s->cfg))
-		return rto_max(&s->cfg);
-	return rto;
+	return cc_rto_ns(&s->group);
 }
 
 static uint64_t backed_off(const struct sched *s, uint64_t t, uint32_t attempt)
@@ -697,8 +666,7 @@ uint64_t sched_attempt_timeout_ns(const struct sched *s, uint32_t attempt)
 {
 	uint64_t t = sched_timeout_ns(s);
 
-	if (s->cfg.timeout_ns || (!s->cfg.cc && !s->have_rtt) ||
-	    (s->cfg.cc && !cc_have_rtt(&s->group)))
+	if (s->cfg.timeout_ns || !cc_have_rtt(&s->group))
 		return t;
 	return backed_off(s, t, attempt);
 }
