@@ -48,7 +48,8 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_HELPERS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(TEST_HELPERS:tests/helpers/%.c=$(BUILD)/helpers/%)
 
-.PHONY: all test unit integration clean format format-check bench bench-quick
+.PHONY: all test unit integration clean format format-check bench bench-quick \
+	bench-grid
 
 all: $(BUILD)/ringscan $(UNIT_BINS) $(HELPER_BINS)
 
@@ -109,6 +110,10 @@ bench: all
 
 bench-quick: all
 	$(Q)BUILD=$(BUILD) bench/run.sh quick
+
+# The congestion grid (bench/grid.sh); GRID_MODE=full for every cell.
+bench-grid: all
+	$(Q)BUILD=$(BUILD) bench/grid.sh $(or $(GRID_MODE),quick)
 
 format:
 	$(Q)clang-format -i $(FORMAT_FILES)

@@ -78,6 +78,8 @@ START=$(date +%s)
 
 # shellcheck source=bench/wan.sh
 . bench/wan.sh
+# shellcheck source=bench/score.sh
+. bench/score.sh
 
 die() {
 	echo "bench: $*" >&2
@@ -218,45 +220,6 @@ tool_skip() {
 }
 
 # ---- parsing and scoring ----------------------------------------------------
-
-# rows_of KIND OUT PORT -> "host,port,state" rows (open and filtered only
-# matter).  PORT: zmap's one port.
-rows_of() {
-	local kind=$1 out=$2 port=${3:-}
-	[ -s "$out" ] || return 0
-	case $kind in
-	ringscan) awk -F, 'NR > 1 && $3 == "tcp" { print $1 "," $2 "," $4 }' "$out" ;;
-	nmap) testbed_nmap_rows "$out" |
-		awk -F, '{ s = $3; if (s != "open" && s != "closed") s = "filtered"
-			print $1 "," $2 "," s }' ;;
-	masscan) awk '$1 == "open" && $2 == "tcp" { print $4 "," $3 ",open" }' "$out" ;;
-	zmap) awk -v p="$port" '/^[0-9.]+$/ { print $1 "," p ",open" }' "$out" ;;
-	esac
-}
-
-# accuracy TRUTH ROWS OPEN_ONLY -> "of om fo fr fm ff" (the last three are
-# "- - -" for scanners that report open ports only).
-accuracy() {
-	awk -F, -v oponly="$3" '
-	FNR == NR {
-		if ($3 == "open") to[$1 "," $2] = 1
-		else if ($3 == "filtered") tf[$1 "," $2] = 1
-		next
-	}
-	{
-		k = $1 "," $2
-		if ($3 == "open") so[k] = 1
-		else if ($3 == "filtered") sf[k] = 1
-	}
-	END {
-		for (k in to) if (k in so) of++; else om++
-		for (k in so) if (!(k in to)) fo++
-		for (k in tf) if (k in sf) fr++; else fm++
-		for (k in sf) if (!(k in tf)) ff++
-		if (oponly) printf "%d %d %d - - -\n", of, om, fo
-		else printf "%d %d %d %d %d %d\n", of, om, fo, fr, fm, ff
-	}' "$1" "$2"
-}
 
 median() {
 	printf '%s\n' "$@" | grep -v '^-*$' | sort -g | awk '{ v[NR] = $1 }
