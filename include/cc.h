@@ -22,9 +22,10 @@
  * look lossy.  A round is judged once all its probes are resolved (or two
  * RTOs after it ended):
  *
- *   drops    its answered share, counting only silences of hosts that
- *            answer other probes ("suspect"; a host that is down says
- *            nothing about the path), is clearly below the clean share
+ *   drops    its answered share - of the probes the caller says count,
+ *            first attempts, and for one host only once it has answered
+ *            something (a host that is down says nothing about the path)
+ *            - is clearly below the clean share
  *            (the maximum over recent judged rounds), by three binomial
  *            standard deviations plus CC_SILENCE_TOL for the random loss
  *            of long paths;
@@ -105,7 +106,8 @@ struct cc_params {
 struct cc_round {
 	uint64_t start_ns, end_ns; /* end 0 while the round is open */
 	uint32_t seq;
-	uint32_t sent, ans, silent, suspect;
+	uint32_t sent, ans, silent;
+	uint32_t ans_s, suspect; /* what the share counts (see cc_answered) */
 	float rate; /* pacing rate while it was sent */
 	bool delay; /* its time saw the delay signal */
 };
@@ -151,6 +153,9 @@ struct cc {
 
 	/* totals */
 	uint64_t answered, silent, sent;
+	/* first attempts answered or suspect-silent (judged rounds), and
+	 * answers to retries */
+	uint64_t first_ans, first_silent, later_ans;
 	uint64_t finals, finals_silent; /* probes ended, and ended filtered */
 };
 
@@ -165,14 +170,18 @@ uint64_t cc_wait_ns(const struct cc *c, uint64_t now_ns);
 
 /*
  * An attempt sent in round `round` was answered after rtt_ns (0 =
- * unknown: no RTT sample).
+ * unknown: no RTT sample).  share: it counts in the answered share that
+ * drops are judged by (the caller counts first attempts only: their mix
+ * of open, closed, filtered and dead is the same all through a permuted
+ * scan, whereas retries are mostly of silent ports and would make the
+ * end of every scan look lossy).
  */
-void cc_answered(struct cc *c, uint64_t now_ns, uint32_t round,
-		 uint64_t rtt_ns);
+void cc_answered(struct cc *c, uint64_t now_ns, uint32_t round, uint64_t rtt_ns,
+		 bool share);
 /*
- * An attempt timed out with no answer.  suspect: its host answers other
- * probes, so the silence may be a drop (else it only lowers the answered
- * share of all probes).
+ * An attempt timed out with no answer.  suspect: it counts in the share
+ * as a silence that may be a drop (else it only lowers the answered share
+ * of all probes).
  */
 void cc_silent(struct cc *c, uint64_t now_ns, uint32_t round, bool suspect);
 /* A probe of this scope ended: answered, or filtered (silent). */

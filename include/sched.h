@@ -84,7 +84,10 @@ struct sched_config {
 	bool cc; /* congestion control on */
 };
 
-#define SCHED_F_DIRTY 1 /* sent while a scope was congested or probing */
+/* Sent while the host's (or the whole scan's) controller was starting,
+ * probing for capacity or just after a congestion event. */
+#define SCHED_F_DIRTY_HOST 1
+#define SCHED_F_DIRTY_GROUP 2
 
 struct sched_probe {
 	uint64_t probe; /* host * nports + port_index */

@@ -32,8 +32,8 @@
 #define CC_SILENCE_TOL 0.03
 #define CC_SILENCE_VAR_MIN 0.01
 #define CC_SILENCE_MIN_EXCESS 4.0
-#define CC_FINALS_MIN 64
-#define CC_FINALS_LOSS 0.03
+#define CC_RECOVERED_MIN 64
+#define CC_RECOVERED_LOSS 0.03
 #define CC_RTT_SAMPLE_MAX 60000000000ULL
 
 static double clamp_rate(const struct cc *c, double r)
@@ -204,14 +204,20 @@ static struct cc_round *round_of(struct cc *c, uint32_t seq)
 	return r->seq == seq && seq - c->judge_seq < CC_ROUNDS ? r : NULL;
 }
 
-void cc_answered(struct cc *c, uint64_t now_ns, uint32_t round, uint64_t rtt_ns)
+void cc_answered(struct cc *c, uint64_t now_ns, uint32_t round, uint64_t rtt_ns,
+		 bool share)
 {
 	struct cc_round *r = round_of(c, round);
 
 	c->answered++;
 	c->t_ans++;
-	if (r)
+	if (r) {
 		r->ans++;
+		if (share)
+			r->ans_s++;
+	}
+	if (!share)
+		c->later_ans++;
 	if (rtt_ns)
 		rtt_sample(c, now_ns, rtt_ns);
 	cc_tick(c, now_ns);
@@ -228,13 +234,6 @@ void cc_silent(struct cc *c, uint64_t now_ns, uint32_t round, bool suspect)
 			r->suspect++;
 	}
 	cc_tick(c, now_ns);
-}
-
-void cc_final(struct cc *c, bool silent)
-{
-	c->finals++;
-	if (silent)
-		c->finals_silent++;
 }
 
 static double ring_max(const double *v, uint32_t n, uint32_t cap)
@@ -270,24 +269,50 @@ double cc_good(const struct cc *c)
 }
 
 /*
- * Rounds can all be congested (a scan that starts into a full bottleneck
- * or a host answering below the first rate): then their best share is
- * still too low.  Final outcomes know better - a probe ends filtered only
- * after every retry stayed silent - so the share of probes that end
- * answered, less a margin for random loss, is a floor.  It leans high early
- * (answered probes end first), which only makes the pace cautious.
+ * Rounds can all be congested - a scan that starts into a full bottleneck,
+ * or hosts that answer far below the first rate - and then their best
+ * share is no clean value at all.  Retries know better: a first attempt
+ * that was silent and a later one of the same probe answered was a drop.
+ * So the share of first attempts answered at the first try or later,
+ * less a margin for random loss, is a floor for the clean share.  With no
+ * drops it equals the first-try share and changes nothing.
  */
-static double finals_floor(const struct cc *c)
+static double recovered_floor(const struct cc *c)
 {
-	if (c->finals < CC_FINALS_MIN)
-		return 0;
-	return 1.0 - (double)c->finals_silent / (double)c->finals -
-	       CC_FINALS_LOSS;
+	/* Judged rounds only: answers come back an RTO before silences,
+	 * and running counts would lean high while they do. */
+	uint64_t n = c->first_ans + c->first_silent;
+	uint64_t later = c->later_ans < c->first_silent ? c->later_ans :
+							  c->first_silent;
+	double f = 0, g;
+
+	if (n >= CC_RECOVERED_MIN)
+		f = (double)(c->first_ans + later) / (double)n -
+		    CC_RECOVERED_LOSS;
+	/*
+	 * Final outcomes say the same with more delay but no noise: a probe
+	 * ends filtered only after every retry stayed silent.  (It leans
+	 * high early, as answered probes end first: a cautious error.)
+	 */
+	if (c->finals >= CC_RECOVERED_MIN) {
+		g = 1.0 - (double)c->finals_silent / (double)c->finals -
+		    CC_RECOVERED_LOSS;
+		if (g > f)
+			f = g;
+	}
+	return f < 1.0 ? f : 1.0;
+}
+
+void cc_final(struct cc *c, bool silent)
+{
+	c->finals++;
+	if (silent)
+		c->finals_silent++;
 }
 
 double cc_eff(const struct cc *c)
 {
-	double e, f = finals_floor(c);
+	double e, f = recovered_floor(c);
 
 	/* No evidence yet: assume every probe is answered. */
 	if (!c->eff_n)
@@ -298,7 +323,7 @@ double cc_eff(const struct cc *c)
 
 static double share_clean(const struct cc *c)
 {
-	double s, f = finals_floor(c);
+	double s, f = recovered_floor(c);
 
 	if (!c->share_n)
 		return f > 0 ? f : 1.0;
@@ -428,25 +453,28 @@ static double round_send_rate(const struct cc_round *r)
 /* A round with every probe resolved (or given up on): what did it show? */
 static void judge(struct cc *c, struct cc_round *r, uint64_t now_ns)
 {
-	uint32_t n_all = r->ans + r->silent, n_s = r->ans + r->suspect;
+	uint32_t n_all = r->ans + r->silent, n_s = r->ans_s + r->suspect;
 	double sent_rate = round_send_rate(r);
 	bool full = sent_rate >= 0.5 * r->rate;
 	/*
 	 * Until rounds have been seen there is no clean share to fall below
-	 * (the finals floor stands in once probes have ended).
+	 * (the recovered floor stands in once retries have been answered).
 	 */
-	bool drops = (c->share_n >= 2 || finals_floor(c) > 0) &&
-		     excess_silence(c, r->ans, r->suspect);
+	bool drops = (c->share_n >= 2 || recovered_floor(c) > 0) &&
+		     excess_silence(c, r->ans_s, r->suspect);
 
 	if (n_all >= CC_JUDGE_MIN)
 		c->eff[c->eff_n++ % CC_SHARE_ROUNDS] = (double)r->ans / n_all;
+	c->first_ans += r->ans_s;
+	c->first_silent += r->suspect;
 	/*
 	 * Every share is kept, dropped or not: the clean value is their
 	 * maximum, which drops cannot raise, and were they left out, a first
 	 * round that happened to be lossy would stand for ever.
 	 */
 	if (n_s >= CC_JUDGE_MIN)
-		c->share[c->share_n++ % CC_SHARE_ROUNDS] = (double)r->ans / n_s;
+		c->share[c->share_n++ % CC_SHARE_ROUNDS] =
+			(double)r->ans_s / n_s;
 	if (drops) {
 		/*
 		 * A round sent before the last cut was already answered
@@ -458,7 +486,12 @@ static void judge(struct cc *c, struct cc_round *r, uint64_t now_ns)
 			strike(c, sent_rate);
 		return;
 	}
-	if (full && !r->delay && r->sent >= CC_ROUND_PROBES / 2)
+	/*
+	 * Vetted only on evidence: enough first attempts to judge by (a
+	 * round of retries says nothing - its probes were silent before).
+	 */
+	if (full && !r->delay && r->sent >= CC_ROUND_PROBES / 2 &&
+	    n_s >= CC_JUDGE_MIN)
 		good_add(c, sent_rate);
 }
 

@@ -487,9 +487,10 @@ static uint32_t sched_next_cc(struct sched *s, uint64_t now_ns,
 			s->issued++;
 		}
 		p.flags = 0;
-		if (scope_dirty(&h->cc, now_ns) ||
-		    scope_dirty(&s->group, now_ns))
-			p.flags |= SCHED_F_DIRTY;
+		if (scope_dirty(&h->cc, now_ns))
+			p.flags |= SCHED_F_DIRTY_HOST;
+		if (scope_dirty(&s->group, now_ns))
+			p.flags |= SCHED_F_DIRTY_GROUP;
 		p.hround = cc_sent(&h->cc, now_ns, 1);
 		p.ground = cc_sent(&s->group, now_ns, 1);
 		out[n++] = p;
@@ -529,14 +530,16 @@ void sched_answered(struct sched *s, const struct sched_probe *p,
 	if (!s->cfg.cc) {
 		/* Only the round trip estimate of the group is used. */
 		if (rtt_ns && !late)
-			cc_answered(&s->group, now_ns, 0, rtt_ns);
+			cc_answered(&s->group, now_ns, 0, rtt_ns, false);
 	} else {
 		struct sched_host *h = host_find(s, p->probe / s->cfg.nports);
 
 		assert(h);
 		/* A late answer's RTT is not this attempt's: no sample. */
-		cc_answered(&h->cc, now_ns, p->hround, late ? 0 : rtt_ns);
-		cc_answered(&s->group, now_ns, p->ground, late ? 0 : rtt_ns);
+		cc_answered(&h->cc, now_ns, p->hround, late ? 0 : rtt_ns,
+			    p->attempt == 0);
+		cc_answered(&s->group, now_ns, p->ground, late ? 0 : rtt_ns,
+			    p->attempt == 0);
 		cc_final(&h->cc, false);
 		cc_final(&s->group, false);
 		if (p->clean > h->max_ans_clean)
@@ -598,21 +601,27 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	h = host_find(s, p->probe / s->cfg.nports);
 	assert(h);
 	/*
-	 * A drop is a silence while the same host answers other probes: a
-	 * host that is down or filters everything says nothing about the
-	 * path, so its silences count only in the answered share.
+	 * Drops are judged on first attempts (see cc_answered).  For one
+	 * host, only once it has answered something: a host that is down or
+	 * filters everything says nothing about the path.  For the whole
+	 * scan, every first attempt: a firewall that polices a whole subnet
+	 * silences hosts before any of them could answer, and the share of
+	 * dead hosts in a permuted scan does not change as it goes.
 	 */
-	cc_silent(&h->cc, now_ns, p->hround, h->cc.answered > 0);
-	cc_silent(&s->group, now_ns, p->ground, h->cc.answered > 0);
+	cc_silent(&h->cc, now_ns, p->hround,
+		  p->attempt == 0 && h->cc.answered > 0);
+	cc_silent(&s->group, now_ns, p->ground, p->attempt == 0);
 	events_check(s, h);
 	/*
-	 * A silence counts when nothing suggests a drop: the host has never
-	 * answered anything (down, or filtering every port we tried), or
-	 * neither scope was congested or probing around this attempt.
+	 * A silence counts when nothing suggests a drop: the whole scan was
+	 * clean around this attempt, and so was its host - or the host has
+	 * never answered anything (down, or filtering every port we tried),
+	 * so that its own controller knows nothing.
 	 */
-	clean = !h->cc.answered ||
-		(!(p->flags & SCHED_F_DIRTY) && cc_clean(&h->cc, now_ns) &&
-		 cc_clean(&s->group, now_ns));
+	clean = !(p->flags & SCHED_F_DIRTY_GROUP) &&
+		cc_clean(&s->group, now_ns) &&
+		(!h->cc.answered || (!(p->flags & SCHED_F_DIRTY_HOST) &&
+				     cc_clean(&h->cc, now_ns)));
 	if (clean)
 		next.clean++;
 	if (next.clean >= clean_needed(s, h) || p->attempt >= max_attempt(s)) {
@@ -684,7 +693,8 @@ uint64_t sched_probe_timeout_ns(const struct sched *s,
 	h = host_find((struct sched *)s, p->probe / s->cfg.nports);
 	if (h && !*last)
 		*last = (uint32_t)p->clean + 1 >= clean_needed(s, h) &&
-			!(p->flags & SCHED_F_DIRTY);
+			!(p->flags &
+			  (SCHED_F_DIRTY_HOST | SCHED_F_DIRTY_GROUP));
 	if (h && cc_have_rtt(&h->cc))
 		t = cc_rto_ns(&h->cc);
 	else if (cc_have_rtt(&s->group))

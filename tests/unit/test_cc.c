@@ -160,7 +160,7 @@ static void sim_run(struct sim *s, uint64_t from, uint64_t until)
 				if (e->answered) {
 					s->answered++;
 					cc_answered(&s->cc, now, e->round,
-						    e->rtt);
+						    e->rtt, true);
 				} else {
 					s->silent++;
 					cc_silent(&s->cc, now, e->round,
