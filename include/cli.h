@@ -62,6 +62,7 @@ struct cli {
 	bool retries_set; /* --retries given */
 	bool max_retries_set; /* --max-retries or -T given */
 	bool dry_run;
+	bool allow_large_scope; /* --allow-large-scope: past the scope guard */
 	bool concurrency_set;
 	int verbose;
 	char command_line[1024];

@@ -62,6 +62,9 @@ void cli_usage(FILE *f)
 		"  --max-scan-delay TIME  never slow one host below 1 per TIME\n"
 		"  --seed N             order of probes (same seed, same order)\n"
 		"  --dry-run            print the probes in send order, send nothing\n"
+		"  --allow-large-scope  scan more than 2^24 hosts (a /8), or ranges\n"
+		"                       that reach reserved blocks (those are still\n"
+		"                       skipped unless listed on their own)\n"
 		"  --shards K/N         scan only part K of N (1-based; same --seed\n"
 		"                       on every machine); also --shards N --shard I\n"
 		"  --checkpoint FILE    save the scan's position every 5 s and on stop\n"
@@ -547,6 +550,8 @@ static void parse_args(struct cli *cli, struct targets *t,
 			cli->out.open_only = true;
 		} else if (!strcmp(a, "--dry-run")) {
 			cli->dry_run = true;
+		} else if (!strcmp(a, "--allow-large-scope")) {
+			cli->allow_large_scope = true;
 		} else if (!strcmp(a, "-Pn") || !strcmp(a, "-n")) {
 			/* nmap habits: no ping and no DNS are what we do */
 		} else if (a[0] == '-' && a[1] == 'v' &&
@@ -606,6 +611,50 @@ static void parse_args(struct cli *cli, struct targets *t,
 	}
 }
 
+/*
+ * The scope guard: a set larger than a /8, or one whose ranges reached a
+ * reserved block (cut out already by targets_guard_reserved), is most
+ * likely a prefix typed too short, and the internet is the wrong place to
+ * find out.  The user confirms with --allow-large-scope; --dry-run sends
+ * nothing and needs no confirmation.
+ */
+static void check_scope(const struct cli *cli, const struct targets *t)
+{
+	const struct targets_reach *r = targets_reached(t);
+	uint64_t n = targets_count(t);
+	char blocks[128] = "";
+	size_t off = 0;
+
+	if (cli->dry_run || cli->allow_large_scope)
+		return;
+	if (n <= TARGETS_SCOPE_HOSTS && !r->blocks)
+		return;
+	for (unsigned i = 0; targets_reserved_name(i); i++) {
+		int len;
+
+		if (!(r->blocks & (1u << i)))
+			continue;
+		len = snprintf(blocks + off, sizeof(blocks) - off, "%s%s",
+			       off ? ", " : "", targets_reserved_name(i));
+		if (len < 0 || (size_t)len >= sizeof(blocks) - off)
+			break;
+		off += (size_t)len;
+	}
+	if (r->blocks && n > TARGETS_SCOPE_HOSTS)
+		cli_fail(
+			"targets: %llu hosts (more than a /8, %llu) and '%s' reaches reserved %s; a prefix typed too short? confirm with --allow-large-scope (reserved blocks stay skipped unless listed on their own), or look first with --dry-run",
+			(unsigned long long)n,
+			(unsigned long long)TARGETS_SCOPE_HOSTS, r->token,
+			blocks);
+	if (r->blocks)
+		cli_fail(
+			"targets: '%s' reaches reserved %s; confirm with --allow-large-scope (reserved blocks stay skipped unless listed on their own), or look first with --dry-run",
+			r->token, blocks);
+	cli_fail(
+		"targets: %llu hosts, more than a /8 (%llu); a prefix typed too short? confirm with --allow-large-scope, or look first with --dry-run",
+		(unsigned long long)n, (unsigned long long)TARGETS_SCOPE_HOSTS);
+}
+
 static void cli_defaults(struct cli *cli)
 {
 	memset(cli, 0, sizeof(*cli));
@@ -639,6 +688,7 @@ void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
 		fprintf(stderr, "ringscan: out of memory\n");
 		exit(EXIT_RUNTIME);
 	}
+	targets_guard_reserved(cs->targets);
 	parse_args(&cs->cli, cs->targets, cs->svc, cs->ports, argc, argv);
 	cs->cli.scan.syn = &cs->cli.syn;
 	cs->cli.out.syn = cs->cli.scan.type == SCAN_SYN;
@@ -652,6 +702,7 @@ void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
 		cli_fail("targets: %s", strerror(-ret));
 	if (!targets_count(cs->targets))
 		cli_fail("no targets left to scan after --exclude");
+	check_scope(&cs->cli, cs->targets);
 	cs->nprobes = targets_count(cs->targets) * cs->ports->count;
 	if (cs->nprobes > CLI_MAX_PROBES)
 		cli_fail(
