@@ -2,7 +2,10 @@
  * cli.c - command line -> defined scan (see cli.h).
  *
  * Every bad token becomes one line on stderr naming it and what to do, and
- * exit status 1, before anything is sent or written.  Options follow nmap's
+ * exit status 1, before anything is sent or written.  Every line quoting
+ * input goes through cli_vsay, which shows control bytes and invalid UTF-8
+ * as '?' (textsafe.h): a target list or a capture must not be able to
+ * drive the terminal of whoever reads the error.  Options follow nmap's
  * spelling where nmap has the option, masscan's or zmap's otherwise.
  */
 #include <errno.h>
@@ -17,6 +20,7 @@
 #include "checkpoint.h"
 #include "cli.h"
 #include "fileio.h"
+#include "textsafe.h"
 #include "version.h"
 
 void cli_usage(FILE *f)
@@ -88,15 +92,50 @@ void cli_usage(FILE *f)
 		CLI_DEFAULT_MAX_RETRIES);
 }
 
+/*
+ * The whole line is formatted first and then shown through textsafe, so
+ * whatever it quotes - a target, a file's line, a path, an option value -
+ * reaches the terminal without its control bytes or invalid UTF-8.  The
+ * messages themselves are plain ASCII and pass unchanged.
+ */
+void cli_vsay(const char *prefix, const char *fmt, va_list ap)
+{
+	char line[CLI_LINE_MAX];
+	const char *s = line;
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+
+	fputs(prefix, stderr);
+	while (n >= 0 && *s) {
+		size_t k = textsafe_span(s);
+
+		fwrite(s, 1, k, stderr);
+		s += k;
+		if (*s) {
+			fputc('?', stderr);
+			s++;
+		}
+	}
+	if (n >= (int)sizeof(line))
+		fputs("...", stderr);
+	fputc('\n', stderr);
+}
+
+void cli_say(const char *prefix, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cli_vsay(prefix, fmt, ap);
+	va_end(ap);
+}
+
 void cli_fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("ringscan: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vsay("ringscan: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(EXIT_BAD_INPUT);
 }
 
