@@ -64,6 +64,7 @@ struct cli {
 	bool max_retries_set; /* --max-retries or -T given */
 	bool dry_run;
 	bool allow_large_scope; /* --allow-large-scope: past the scope guard */
+	bool allow_large_store; /* --allow-large-store: past the memory check */
 	bool concurrency_set;
 	int verbose;
 	char command_line[1024];

@@ -35,6 +35,16 @@
 #define TARGETS_MAX_HOSTS (1ULL << 32)
 
 /*
+ * List files (-iL, --excludefile, stdin too): a line longer than
+ * TARGETS_LINE_MAX bytes, or a list longer than TARGETS_FILE_MAX bytes, is
+ * refused (-EINVAL, err->line set) instead of being read into memory that
+ * grows with it.  Duplicates merge as they are read, so memory follows
+ * the distinct ranges, not the lines.
+ */
+#define TARGETS_LINE_MAX 4096
+#define TARGETS_FILE_MAX (1ULL << 30)
+
+/*
  * The scope guard's line: a set of more hosts than a /8 is a scan of a
  * good part of the internet, which the CLI makes the user confirm.
  * 127.0.0.0/8 itself is exactly this size and passes.

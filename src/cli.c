@@ -14,12 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "checkpoint.h"
 #include "cli.h"
 #include "fileio.h"
+#include "store.h"
 #include "textsafe.h"
 #include "version.h"
 
@@ -69,6 +71,8 @@ void cli_usage(FILE *f)
 		"  --allow-large-scope  scan more than 2^24 hosts (a /8), or ranges\n"
 		"                       that reach reserved blocks (those are still\n"
 		"                       skipped unless listed on their own)\n"
+		"  --allow-large-store  start even if the state store could outgrow\n"
+		"                       the memory available (hosts x ports / 4 bytes)\n"
 		"  --shards K/N         scan only part K of N (1-based; same --seed\n"
 		"                       on every machine); also --shards N --shard I\n"
 		"  --checkpoint FILE    save the scan's position every 5 s and on stop\n"
@@ -591,6 +595,8 @@ static void parse_args(struct cli *cli, struct targets *t,
 			cli->dry_run = true;
 		} else if (!strcmp(a, "--allow-large-scope")) {
 			cli->allow_large_scope = true;
+		} else if (!strcmp(a, "--allow-large-store")) {
+			cli->allow_large_store = true;
 		} else if (!strcmp(a, "-Pn") || !strcmp(a, "-n")) {
 			/* nmap habits: no ping and no DNS are what we do */
 		} else if (a[0] == '-' && a[1] == 'v' &&
@@ -694,6 +700,52 @@ static void check_scope(const struct cli *cli, const struct targets *t)
 		(unsigned long long)n, (unsigned long long)TARGETS_SCOPE_HOSTS);
 }
 
+/* MemAvailable from /proc/meminfo, else free RAM from sysinfo; 0 unknown. */
+static uint64_t mem_available(void)
+{
+	unsigned long long kb;
+	struct sysinfo si;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
+				fclose(f);
+				return (uint64_t)kb * 1024;
+			}
+		fclose(f);
+	}
+	if (!sysinfo(&si))
+		return ((uint64_t)si.freeram + si.bufferram) * si.mem_unit;
+	return 0;
+}
+
+/*
+ * The state store costs a quarter byte per probe once the probes' pages
+ * are touched, and on loopback or a host that answers everything they all
+ * are: "-p- 127.0.0.0/8" heads for 256 GiB and the OOM killer.  Refuse
+ * what could outgrow the memory available now, before anything is sent.
+ * --shards is no way out: a shard's probes are spread over the whole
+ * store, so each still touches every page.
+ */
+static void check_store(const struct cli_scan *cs)
+{
+	uint64_t need = store_bytes_worst(cs->nprobes);
+	uint64_t avail;
+
+	if (cs->cli.dry_run || cs->cli.allow_large_store)
+		return;
+	avail = mem_available();
+	if (!avail || need <= avail)
+		return;
+	cli_fail(
+		"%llu hosts x %u ports need up to %.1f GiB of state (a quarter byte per probe), more than the %.1f GiB of memory available; scan fewer ports, or split the targets into several scans (--shards does not shrink it), or confirm with --allow-large-store",
+		(unsigned long long)targets_count(cs->targets),
+		cs->ports->count, (double)need / (1ULL << 30),
+		(double)avail / (1ULL << 30));
+}
+
 static void cli_defaults(struct cli *cli)
 {
 	memset(cli, 0, sizeof(*cli));
@@ -748,6 +800,7 @@ void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
 			"%llu hosts x %u ports is too large a scan (max %llu probes); narrow targets or ports",
 			(unsigned long long)targets_count(cs->targets),
 			cs->ports->count, (unsigned long long)CLI_MAX_PROBES);
+	check_store(cs);
 	cs->fingerprint = checkpoint_fingerprint(cs->targets, cs->ports,
 						 cs->cli.scan.seed,
 						 cs->cli.scan.shard_count);

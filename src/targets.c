@@ -69,6 +69,14 @@
  */
 #define TARGETS_MAX_RANGES (1UL << 22)
 
+/*
+ * Duplicates are merged as they stream in: an array is compacted whenever
+ * it doubles past what the last compaction left, but not below this many
+ * ranges (3 MiB), so a list of one host repeated forever stays at that
+ * size, and a list of distinct hosts pays O(log n) sorts in all.
+ */
+#define TARGETS_COMPACT_MIN (1UL << 16)
+
 #define V4_CHARS "0123456789.-,*"
 #define WHITESPACE " \t\n\r\v\f"
 
@@ -83,6 +91,7 @@ struct rvec {
 	size_t n;
 	size_t cap;
 	size_t limit; /* most ranges this vector may hold */
+	size_t compact_at; /* merge duplicates when n reaches this */
 	/* includes under the guard: where cut reserved parts are noted */
 	struct targets_reach *reach;
 };
@@ -173,6 +182,12 @@ static int rvec_reserve(struct rvec *vec, uint64_t need)
 	struct range *nv;
 	size_t cap;
 
+	if (vec->n + need > vec->compact_at && vec->n + need > vec->cap) {
+		rvec_compact(vec);
+		vec->compact_at = vec->n * 2 > TARGETS_COMPACT_MIN ?
+					  vec->n * 2 :
+					  TARGETS_COMPACT_MIN;
+	}
 	if (vec->n + need > vec->limit) {
 		rvec_compact(vec);
 		if (vec->n + need > vec->limit)
@@ -203,6 +218,7 @@ static void scratch_init(struct rvec *tmp, struct rvec *dst)
 	if (dst->n > dst->limit / 2)
 		rvec_compact(dst);
 	*tmp = (struct rvec){ .limit = dst->limit - dst->n,
+			      .compact_at = TARGETS_COMPACT_MIN,
 			      .reach = dst->reach };
 }
 
@@ -800,6 +816,8 @@ int targets_new(struct targets **out)
 		return -ENOMEM;
 	t->inc.limit = TARGETS_MAX_RANGES;
 	t->exc.limit = TARGETS_MAX_RANGES;
+	t->inc.compact_at = TARGETS_COMPACT_MIN;
+	t->exc.compact_at = TARGETS_COMPACT_MIN;
 	*out = t;
 	return 0;
 }
@@ -838,18 +856,46 @@ int targets_add(struct targets *t, const char *spec, struct rs_error *err)
 	return parse_token(&t->inc, spec, strnlen(spec, TOKEN_MAX + 1), err);
 }
 
+/*
+ * One line of a list into buf (TARGETS_LINE_MAX + 1 bytes), without its
+ * newline: its length, -1 at the end of the file, -E2BIG for a line too
+ * long, -EFBIG once more than TARGETS_FILE_MAX bytes were read (*total
+ * counts them).  Byte by byte into a fixed buffer rather than getline(),
+ * which grows its buffer to fit any line: /dev/zero behind a symlink or a
+ * pipe has no newline at all.
+ */
+static ssize_t read_line(FILE *f, char *buf, uint64_t *total)
+{
+	size_t n = 0;
+	int c;
+
+	while ((c = getc_unlocked(f)) != EOF) {
+		if (++*total > TARGETS_FILE_MAX)
+			return -EFBIG;
+		if (c == '\n')
+			return (ssize_t)n;
+		if (n == TARGETS_LINE_MAX)
+			return -E2BIG;
+		buf[n++] = (char)c;
+	}
+	return n ? (ssize_t)n : -1;
+}
+
 /* Tokens of a list file into dst, all or nothing; see targets_add_file. */
 static int read_list(struct rvec *dst, const char *path, struct rs_error *err)
 {
 	bool use_stdin = !strcmp(path, "-");
 	unsigned long lineno = 0;
+	uint64_t total = 0;
 	struct rvec tmp;
-	char *line = NULL;
-	size_t cap = 0;
+	char *line;
 	ssize_t n;
 	FILE *f;
 	int fd, ret = 0;
 
+	line = malloc(TARGETS_LINE_MAX + 1);
+	if (!line)
+		return -ENOMEM;
 	if (use_stdin) {
 		f = stdin;
 	} else {
@@ -862,6 +908,7 @@ static int read_list(struct rvec *dst, const char *path, struct rs_error *err)
 		if (ret) {
 			rs_error_set(err, path, strlen(path),
 				     "cannot open file");
+			free(line);
 			return ret;
 		}
 	}
@@ -870,11 +917,20 @@ static int read_list(struct rvec *dst, const char *path, struct rs_error *err)
 		const char *hash;
 		size_t i = 0, len, start;
 
-		errno = 0;
-		n = getline(&line, &cap, f);
-		if (n < 0)
+		n = read_line(f, line, &total);
+		if (n == -1)
 			break;
 		lineno++;
+		if (n == -E2BIG || n == -EFBIG) {
+			ret = rs_error_set(
+				err, path, strlen(path),
+				n == -E2BIG ?
+					"line longer than TARGETS_LINE_MAX (4096 bytes)" :
+					"list longer than TARGETS_FILE_MAX (1 GiB); split it or use ranges");
+			if (err)
+				err->line = lineno;
+			goto out_free_tmp;
+		}
 		len = (size_t)n;
 		hash = memchr(line, '#', len);
 		if (hash)
@@ -895,8 +951,8 @@ static int read_list(struct rvec *dst, const char *path, struct rs_error *err)
 			}
 		}
 	}
-	if (ferror(f) || errno == ENOMEM) {
-		ret = errno ? -errno : -EIO;
+	if (ferror(f)) {
+		ret = -EIO;
 		rs_error_set(err, path, strlen(path), "cannot read file");
 		goto out_free_tmp;
 	}

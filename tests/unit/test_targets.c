@@ -902,12 +902,17 @@ static void test_file_errors(void **state)
 	targets_free(t);
 }
 
-/* One 900 KB line of 100000 tokens, then an overlong token on line 2. */
+/*
+ * Lines are bounded (TARGETS_LINE_MAX): 4096 bytes of tokens are read,
+ * one byte more is refused with its line number - as is a 900 KB line,
+ * which getline() used to take whole; an overlong token on a line that
+ * fits is still named as such.
+ */
 static void test_file_long_line(void **state)
 {
-	const size_t ntok = 100000, tl = 9, bad = 400;
+	const size_t tl = 9, ntok = TARGETS_LINE_MAX / tl;
 	size_t n = ntok * tl, i;
-	char *text = malloc(n + bad + 2);
+	char *text = malloc(900000);
 	struct rs_error err;
 	struct targets *t;
 	char path[128];
@@ -916,12 +921,12 @@ static void test_file_long_line(void **state)
 	assert_non_null(text);
 	for (i = 0; i < ntok; i++)
 		memcpy(text + i * tl, i % 2 ? "10.0.0.2 " : "10.0.0.1\t", tl);
-	text[n - 1] = '\n';
-	memset(text + n, '9', bad);
-	text[n + bad] = '\n';
+	memset(text + n, ' ', TARGETS_LINE_MAX - n);
+	text[TARGETS_LINE_MAX] = '\n';
+	memset(text + TARGETS_LINE_MAX + 1, '9', 400);
+	text[TARGETS_LINE_MAX + 401] = '\n';
 	tmp_path(path, sizeof(path), "long");
-	write_file(path, text, n + bad + 1);
-	free(text);
+	write_file(path, text, TARGETS_LINE_MAX + 402);
 
 	assert_int_equal(targets_new(&t), 0);
 	assert_int_equal(targets_add_file(t, path, &err), -EINVAL);
@@ -930,10 +935,58 @@ static void test_file_long_line(void **state)
 	assert_int_equal(strspn(err.token, "9"), sizeof(err.token) - 4);
 	targets_free(t);
 
-	/* Without the bad line: 100000 tokens, two hosts. */
-	assert_int_equal(truncate(path, (off_t)n), 0);
+	/* Without the bad line: a full line, two hosts. */
+	assert_int_equal(truncate(path, (off_t)TARGETS_LINE_MAX + 1), 0);
 	assert_int_equal(targets_new(&t), 0);
 	assert_int_equal(targets_add_file(t, path, &err), 0);
+	assert_int_equal(targets_finalize(t), 0);
+	assert_int_equal(targets_count(t), 2);
+	targets_free(t);
+
+	/* One byte more, or 900 KB with no newline: refused, line 1. */
+	text[TARGETS_LINE_MAX] = ' ';
+	text[TARGETS_LINE_MAX + 1] = '\n';
+	write_file(path, text, TARGETS_LINE_MAX + 2);
+	assert_int_equal(targets_new(&t), 0);
+	assert_int_equal(targets_add_file(t, path, &err), -EINVAL);
+	assert_int_equal(err.line, 1);
+	assert_non_null(strstr(err.reason, "line longer"));
+	targets_free(t);
+	memset(text, '1', 900000);
+	write_file(path, text, 900000);
+	assert_int_equal(targets_new(&t), 0);
+	assert_int_equal(targets_add_file(t, path, &err), -EINVAL);
+	assert_non_null(strstr(err.reason, "line longer"));
+	targets_free(t);
+	free(text);
+	unlink(path);
+}
+
+/*
+ * Duplicates merge as they stream in: two million copies of two hosts
+ * need no more than the compaction floor, far below the 4 Mi ranges that
+ * would otherwise be held before merging.
+ */
+static void test_stream_dedup(void **state)
+{
+	const size_t lines = 2000000;
+	char *text = malloc(lines * 10);
+	struct rs_error err;
+	struct targets *t;
+	char path[128];
+	size_t i;
+
+	(void)state;
+	assert_non_null(text);
+	for (i = 0; i < lines; i++)
+		memcpy(text + i * 10, i % 2 ? "127.0.0.2\n" : "127.0.0.1\n",
+		       10);
+	tmp_path(path, sizeof(path), "dups");
+	write_file(path, text, lines * 10);
+	free(text);
+	assert_int_equal(targets_new(&t), 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(targets_add_file(t, path, &err), 0);
 	assert_int_equal(targets_finalize(t), 0);
 	assert_int_equal(targets_count(t), 2);
 	targets_free(t);
@@ -1166,6 +1219,7 @@ int main(void)
 		cmocka_unit_test(test_file_long_line),
 		cmocka_unit_test(test_stdin),
 		cmocka_unit_test(test_scope_guard),
+		cmocka_unit_test(test_stream_dedup),
 		cmocka_unit_test(test_exclude_file),
 		cmocka_unit_test(test_error_detail),
 		cmocka_unit_test(test_hostname),
