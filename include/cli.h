@@ -65,6 +65,8 @@ struct cli {
 	bool dry_run;
 	bool allow_large_scope; /* --allow-large-scope: past the scope guard */
 	bool allow_large_store; /* --allow-large-store: past the memory check */
+	bool exclude_given; /* --exclude or --excludefile */
+	const char *list_path; /* the last -iL FILE, for "no targets in" */
 	bool concurrency_set;
 	int verbose;
 	char command_line[1024];

@@ -485,6 +485,7 @@ static void parse_args(struct cli *cli, struct targets *t,
 						 fileio_strerror(ret));
 				fail_parse("target", &err);
 			}
+			cli->list_path = v;
 			have_targets = true;
 		} else if ((v = cli_long_value(a, "--excludefile", argc, argv,
 					       &i))) {
@@ -494,10 +495,12 @@ static void parse_args(struct cli *cli, struct targets *t,
 						 fileio_strerror(ret));
 				fail_parse("exclude", &err);
 			}
+			cli->exclude_given = true;
 		} else if ((v = cli_long_value(a, "--exclude", argc, argv,
 					       &i))) {
 			if (targets_exclude(t, v, &err))
 				fail_parse("exclude", &err);
+			cli->exclude_given = true;
 		} else if ((v = cli_long_value(a, "--rate", argc, argv, &i)) ||
 			   (v = cli_long_value(a, "--max-rate", argc, argv,
 					       &i))) {
@@ -791,6 +794,11 @@ void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
 			(unsigned long long)TARGETS_MAX_HOSTS);
 	else if (ret)
 		cli_fail("targets: %s", strerror(-ret));
+	/* Without excludes only empty lists leave nothing: say which. */
+	if (!targets_count(cs->targets) && !cs->cli.exclude_given)
+		cli_fail(
+			"no targets in '%s' (empty, or only comments); give at least one address",
+			cs->cli.list_path ? cs->cli.list_path : "-iL");
 	if (!targets_count(cs->targets))
 		cli_fail("no targets left to scan after --exclude");
 	check_scope(&cs->cli, cs->targets);

@@ -88,6 +88,15 @@ expect "$TB_TMP/no-such-list" -p 80 -iL "$TB_TMP/no-such-list"
 expect /nonexistent/x.csv -p 80 -oC /nonexistent/x.csv 127.0.0.1
 tb_log "no target"
 expect '~target' -p 80
+# An empty list names the list, not an --exclude that was never given.
+: >"$TB_TMP/empty.list"
+printf '# only a comment\n\n' >"$TB_TMP/comments.list"
+expect "~no targets in|$TB_TMP/empty.list" -p 80 -iL "$TB_TMP/empty.list"
+grep -q exclude "$TB_TMP/err" && {
+	echo "  FAIL empty -iL blames --exclude: $(cat "$TB_TMP/err")"
+	failures=$((failures + 1))
+}
+expect "~no targets in|$TB_TMP/comments.list" -p 80 -iL "$TB_TMP/comments.list"
 
 
 # Terminal injection: input carrying ESC [ 2 J (clear screen) and a 0xff
