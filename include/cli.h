@@ -16,6 +16,7 @@
 #define RINGSCAN_CLI_H
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -62,6 +63,10 @@ struct cli {
 	bool retries_set; /* --retries given */
 	bool max_retries_set; /* --max-retries or -T given */
 	bool dry_run;
+	bool allow_large_scope; /* --allow-large-scope: past the scope guard */
+	bool allow_large_store; /* --allow-large-store: past the memory check */
+	bool exclude_given; /* --exclude or --excludefile */
+	const char *list_path; /* the last -iL FILE, for "no targets in" */
 	bool concurrency_set;
 	int verbose;
 	char command_line[1024];
@@ -85,7 +90,19 @@ struct cli_scan {
 void cli_scan_load(struct cli_scan *cs, int argc, char **argv);
 void cli_scan_free(struct cli_scan *cs);
 
-/* One line "ringscan: ..." on stderr, then exit(EXIT_BAD_INPUT). */
+/* Longest error line shown whole; longer ones end in "...". */
+#define CLI_LINE_MAX 2048
+
+/*
+ * One line on stderr: prefix, then fmt; control bytes and invalid UTF-8
+ * (from quoted input) become '?' (textsafe.h).  For every message that
+ * quotes input, in every entry point (scan, merge, audit).
+ */
+void cli_vsay(const char *prefix, const char *fmt, va_list ap);
+void __attribute__((format(printf, 2, 3)))
+cli_say(const char *prefix, const char *fmt, ...);
+
+/* cli_say("ringscan: ", ...), then exit(EXIT_BAD_INPUT). */
 void __attribute__((noreturn, format(printf, 1, 2)))
 cli_fail(const char *fmt, ...);
 

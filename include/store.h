@@ -75,6 +75,13 @@ const uint8_t *store_page(const struct store *s, uint64_t page);
 int store_merge_page(struct store *s, uint64_t page, const uint8_t *cells,
 		     uint64_t *conflicts);
 
+/*
+ * The most memory a store of nprobes can come to: every page of cells
+ * touched (every probe answered - loopback does), plus the summary.  The
+ * CLI refuses a scan whose worst case exceeds the memory available.
+ */
+uint64_t store_bytes_worst(uint64_t nprobes);
+
 /* Bytes of cells, and the backing bytes actually touched (pages * 4096). */
 size_t store_bytes_virtual(const struct store *s);
 size_t store_bytes_touched(const struct store *s);

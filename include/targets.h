@@ -34,10 +34,49 @@
 
 #define TARGETS_MAX_HOSTS (1ULL << 32)
 
+/*
+ * List files (-iL, --excludefile, stdin too): a line longer than
+ * TARGETS_LINE_MAX bytes, or a list longer than TARGETS_FILE_MAX bytes, is
+ * refused (-EINVAL, err->line set) instead of being read into memory that
+ * grows with it.  Duplicates merge as they are read, so memory follows
+ * the distinct ranges, not the lines.
+ */
+#define TARGETS_LINE_MAX 4096
+#define TARGETS_FILE_MAX (1ULL << 30)
+
+/*
+ * The scope guard's line: a set of more hosts than a /8 is a scan of a
+ * good part of the internet, which the CLI makes the user confirm.
+ * 127.0.0.0/8 itself is exactly this size and passes.
+ */
+#define TARGETS_SCOPE_HOSTS (1ULL << 24)
+
+/*
+ * Reserved blocks reached (bit i: targets_reserved_name(i)) by ranges
+ * that do not lie inside them, and the first token that did.
+ */
+struct targets_reach {
+	unsigned blocks;
+	char token[64];
+};
+
 struct targets;
 
 int targets_new(struct targets **out);
 void targets_free(struct targets *t);
+
+/*
+ * The scope guard, for the CLI: from now on (call it before any add), a
+ * target range that reaches a reserved block (0.0.0.0/8, 224.0.0.0/4,
+ * 240.0.0.0/4 with 255.255.255.255, ::/8, ff00::/8) without lying inside
+ * the reserved blocks is added without those parts, and the blocks are
+ * noted in targets_reached().  A range inside them ("224.0.0.1",
+ * "::1") was asked for on its own and is kept.  Excludes are not cut.
+ */
+void targets_guard_reserved(struct targets *t);
+const struct targets_reach *targets_reached(const struct targets *t);
+/* "224.0.0.0/4" for block i, NULL past the last. */
+const char *targets_reserved_name(unsigned i);
 
 /* Add one target token. */
 int targets_add(struct targets *t, const char *spec, struct rs_error *err);

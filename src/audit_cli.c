@@ -137,11 +137,9 @@ fail_input(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("ringscan audit: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vsay("ringscan audit: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(AUDIT_EXIT_BAD_INPUT);
 }
 
@@ -149,11 +147,9 @@ static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("ringscan audit: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vsay("ringscan audit: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static void usage(FILE *f)

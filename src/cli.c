@@ -2,7 +2,10 @@
  * cli.c - command line -> defined scan (see cli.h).
  *
  * Every bad token becomes one line on stderr naming it and what to do, and
- * exit status 1, before anything is sent or written.  Options follow nmap's
+ * exit status 1, before anything is sent or written.  Every line quoting
+ * input goes through cli_vsay, which shows control bytes and invalid UTF-8
+ * as '?' (textsafe.h): a target list or a capture must not be able to
+ * drive the terminal of whoever reads the error.  Options follow nmap's
  * spelling where nmap has the option, masscan's or zmap's otherwise.
  */
 #include <errno.h>
@@ -11,12 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "checkpoint.h"
 #include "cli.h"
 #include "fileio.h"
+#include "store.h"
+#include "textsafe.h"
 #include "version.h"
 
 void cli_usage(FILE *f)
@@ -62,6 +68,11 @@ void cli_usage(FILE *f)
 		"  --max-scan-delay TIME  never slow one host below 1 per TIME\n"
 		"  --seed N             order of probes (same seed, same order)\n"
 		"  --dry-run            print the probes in send order, send nothing\n"
+		"  --allow-large-scope  scan more than 2^24 hosts (a /8), or ranges\n"
+		"                       that reach reserved blocks (those are still\n"
+		"                       skipped unless listed on their own)\n"
+		"  --allow-large-store  start even if the state store could outgrow\n"
+		"                       the memory available (hosts x ports / 4 bytes)\n"
 		"  --shards K/N         scan only part K of N (1-based; same --seed\n"
 		"                       on every machine); also --shards N --shard I\n"
 		"  --checkpoint FILE    save the scan's position every 5 s and on stop\n"
@@ -85,15 +96,50 @@ void cli_usage(FILE *f)
 		CLI_DEFAULT_MAX_RETRIES);
 }
 
+/*
+ * The whole line is formatted first and then shown through textsafe, so
+ * whatever it quotes - a target, a file's line, a path, an option value -
+ * reaches the terminal without its control bytes or invalid UTF-8.  The
+ * messages themselves are plain ASCII and pass unchanged.
+ */
+void cli_vsay(const char *prefix, const char *fmt, va_list ap)
+{
+	char line[CLI_LINE_MAX];
+	const char *s = line;
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+
+	fputs(prefix, stderr);
+	while (n >= 0 && *s) {
+		size_t k = textsafe_span(s);
+
+		fwrite(s, 1, k, stderr);
+		s += k;
+		if (*s) {
+			fputc('?', stderr);
+			s++;
+		}
+	}
+	if (n >= (int)sizeof(line))
+		fputs("...", stderr);
+	fputc('\n', stderr);
+}
+
+void cli_say(const char *prefix, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cli_vsay(prefix, fmt, ap);
+	va_end(ap);
+}
+
 void cli_fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("ringscan: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vsay("ringscan: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(EXIT_BAD_INPUT);
 }
 
@@ -439,6 +485,7 @@ static void parse_args(struct cli *cli, struct targets *t,
 						 fileio_strerror(ret));
 				fail_parse("target", &err);
 			}
+			cli->list_path = v;
 			have_targets = true;
 		} else if ((v = cli_long_value(a, "--excludefile", argc, argv,
 					       &i))) {
@@ -448,10 +495,12 @@ static void parse_args(struct cli *cli, struct targets *t,
 						 fileio_strerror(ret));
 				fail_parse("exclude", &err);
 			}
+			cli->exclude_given = true;
 		} else if ((v = cli_long_value(a, "--exclude", argc, argv,
 					       &i))) {
 			if (targets_exclude(t, v, &err))
 				fail_parse("exclude", &err);
+			cli->exclude_given = true;
 		} else if ((v = cli_long_value(a, "--rate", argc, argv, &i)) ||
 			   (v = cli_long_value(a, "--max-rate", argc, argv,
 					       &i))) {
@@ -547,6 +596,10 @@ static void parse_args(struct cli *cli, struct targets *t,
 			cli->out.open_only = true;
 		} else if (!strcmp(a, "--dry-run")) {
 			cli->dry_run = true;
+		} else if (!strcmp(a, "--allow-large-scope")) {
+			cli->allow_large_scope = true;
+		} else if (!strcmp(a, "--allow-large-store")) {
+			cli->allow_large_store = true;
 		} else if (!strcmp(a, "-Pn") || !strcmp(a, "-n")) {
 			/* nmap habits: no ping and no DNS are what we do */
 		} else if (a[0] == '-' && a[1] == 'v' &&
@@ -606,6 +659,96 @@ static void parse_args(struct cli *cli, struct targets *t,
 	}
 }
 
+/*
+ * The scope guard: a set larger than a /8, or one whose ranges reached a
+ * reserved block (cut out already by targets_guard_reserved), is most
+ * likely a prefix typed too short, and the internet is the wrong place to
+ * find out.  The user confirms with --allow-large-scope; --dry-run sends
+ * nothing and needs no confirmation.
+ */
+static void check_scope(const struct cli *cli, const struct targets *t)
+{
+	const struct targets_reach *r = targets_reached(t);
+	uint64_t n = targets_count(t);
+	char blocks[128] = "";
+	size_t off = 0;
+
+	if (cli->dry_run || cli->allow_large_scope)
+		return;
+	if (n <= TARGETS_SCOPE_HOSTS && !r->blocks)
+		return;
+	for (unsigned i = 0; targets_reserved_name(i); i++) {
+		int len;
+
+		if (!(r->blocks & (1u << i)))
+			continue;
+		len = snprintf(blocks + off, sizeof(blocks) - off, "%s%s",
+			       off ? ", " : "", targets_reserved_name(i));
+		if (len < 0 || (size_t)len >= sizeof(blocks) - off)
+			break;
+		off += (size_t)len;
+	}
+	if (r->blocks && n > TARGETS_SCOPE_HOSTS)
+		cli_fail(
+			"targets: %llu hosts (more than a /8, %llu) and '%s' reaches reserved %s; a prefix typed too short? confirm with --allow-large-scope (reserved blocks stay skipped unless listed on their own), or look first with --dry-run",
+			(unsigned long long)n,
+			(unsigned long long)TARGETS_SCOPE_HOSTS, r->token,
+			blocks);
+	if (r->blocks)
+		cli_fail(
+			"targets: '%s' reaches reserved %s; confirm with --allow-large-scope (reserved blocks stay skipped unless listed on their own), or look first with --dry-run",
+			r->token, blocks);
+	cli_fail(
+		"targets: %llu hosts, more than a /8 (%llu); a prefix typed too short? confirm with --allow-large-scope, or look first with --dry-run",
+		(unsigned long long)n, (unsigned long long)TARGETS_SCOPE_HOSTS);
+}
+
+/* MemAvailable from /proc/meminfo, else free RAM from sysinfo; 0 unknown. */
+static uint64_t mem_available(void)
+{
+	unsigned long long kb;
+	struct sysinfo si;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
+				fclose(f);
+				return (uint64_t)kb * 1024;
+			}
+		fclose(f);
+	}
+	if (!sysinfo(&si))
+		return ((uint64_t)si.freeram + si.bufferram) * si.mem_unit;
+	return 0;
+}
+
+/*
+ * The state store costs a quarter byte per probe once the probes' pages
+ * are touched, and on loopback or a host that answers everything they all
+ * are: "-p- 127.0.0.0/8" heads for 256 GiB and the OOM killer.  Refuse
+ * what could outgrow the memory available now, before anything is sent.
+ * --shards is no way out: a shard's probes are spread over the whole
+ * store, so each still touches every page.
+ */
+static void check_store(const struct cli_scan *cs)
+{
+	uint64_t need = store_bytes_worst(cs->nprobes);
+	uint64_t avail;
+
+	if (cs->cli.dry_run || cs->cli.allow_large_store)
+		return;
+	avail = mem_available();
+	if (!avail || need <= avail)
+		return;
+	cli_fail(
+		"%llu hosts x %u ports need up to %.1f GiB of state (a quarter byte per probe), more than the %.1f GiB of memory available; scan fewer ports, or split the targets into several scans (--shards does not shrink it), or confirm with --allow-large-store",
+		(unsigned long long)targets_count(cs->targets),
+		cs->ports->count, (double)need / (1ULL << 30),
+		(double)avail / (1ULL << 30));
+}
+
 static void cli_defaults(struct cli *cli)
 {
 	memset(cli, 0, sizeof(*cli));
@@ -639,6 +782,7 @@ void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
 		fprintf(stderr, "ringscan: out of memory\n");
 		exit(EXIT_RUNTIME);
 	}
+	targets_guard_reserved(cs->targets);
 	parse_args(&cs->cli, cs->targets, cs->svc, cs->ports, argc, argv);
 	cs->cli.scan.syn = &cs->cli.syn;
 	cs->cli.out.syn = cs->cli.scan.type == SCAN_SYN;
@@ -650,14 +794,21 @@ void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
 			(unsigned long long)TARGETS_MAX_HOSTS);
 	else if (ret)
 		cli_fail("targets: %s", strerror(-ret));
+	/* Without excludes only empty lists leave nothing: say which. */
+	if (!targets_count(cs->targets) && !cs->cli.exclude_given)
+		cli_fail(
+			"no targets in '%s' (empty, or only comments); give at least one address",
+			cs->cli.list_path ? cs->cli.list_path : "-iL");
 	if (!targets_count(cs->targets))
 		cli_fail("no targets left to scan after --exclude");
+	check_scope(&cs->cli, cs->targets);
 	cs->nprobes = targets_count(cs->targets) * cs->ports->count;
 	if (cs->nprobes > CLI_MAX_PROBES)
 		cli_fail(
 			"%llu hosts x %u ports is too large a scan (max %llu probes); narrow targets or ports",
 			(unsigned long long)targets_count(cs->targets),
 			cs->ports->count, (unsigned long long)CLI_MAX_PROBES);
+	check_store(cs);
 	cs->fingerprint = checkpoint_fingerprint(cs->targets, cs->ports,
 						 cs->cli.scan.seed,
 						 cs->cli.scan.shard_count);

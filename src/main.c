@@ -156,10 +156,10 @@ static void hook_checkpoint(void *p, const struct scan_position *pos)
 	ret = checkpoint_write(rc->ckpt_path, &rc->ckpt);
 	if (ret && !rc->ckpt_err) {
 		/* Say it once; the scan itself goes on. */
-		fprintf(stderr,
-			"%sringscan: cannot write checkpoint '%s': %s; the scan continues without it\n",
-			rc->progress_shown ? "\r\033[K" : "", rc->ckpt_path,
-			fileio_strerror(ret));
+		fputs(rc->progress_shown ? "\r\033[K" : "", stderr);
+		cli_say("ringscan: ",
+			"cannot write checkpoint '%s': %s; the scan continues without it",
+			rc->ckpt_path, fileio_strerror(ret));
 		rc->ckpt_err = ret;
 	}
 }
@@ -363,8 +363,7 @@ int main(int argc, char **argv)
 	cs.cli.out.checkpoint_path = cs.cli.checkpoint_path;
 	ret = output_open(&out, &cs.cli.out, cs.svc, &err);
 	if (ret) {
-		fprintf(stderr, "ringscan: cannot write output '%s': %s\n",
-			err.token,
+		cli_say("ringscan: ", "cannot write output '%s': %s", err.token,
 			ret == -EINVAL ? err.reason : strerror(-ret));
 		status = EXIT_BAD_INPUT;
 		goto out_free;
@@ -433,8 +432,8 @@ int main(int argc, char **argv)
 		fputs("\r\033[K", stderr);
 	if (ret) {
 		if (ret == -ENODEV && cs.cli.syn.ifname)
-			fprintf(stderr,
-				"ringscan: -sS: no interface '%s' (see 'ip link')\n",
+			cli_say("ringscan: ",
+				"-sS: no interface '%s' (see 'ip link')",
 				cs.cli.syn.ifname);
 		else
 			fprintf(stderr, "ringscan: %s\n",

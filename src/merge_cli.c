@@ -95,11 +95,9 @@ merge_fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("ringscan merge: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vsay("ringscan merge: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(EXIT_BAD_INPUT);
 }
 
@@ -346,8 +344,7 @@ static void load_or_fail(struct input *in, const char *path)
 	int ret = input_load(in, path);
 
 	if (ret == -ENOMEM) {
-		fprintf(stderr, "ringscan merge: out of memory reading '%s'\n",
-			path);
+		cli_say("ringscan merge: ", "out of memory reading '%s'", path);
 		exit(EXIT_RUNTIME);
 	}
 	if (ret)
@@ -440,8 +437,9 @@ static void say_disagreement(struct tally *t, const struct rs_addr *a,
 	if (t->shown >= MERGE_MAX_REPORTED)
 		return;
 	t->shown++;
-	fprintf(stderr,
-		"ringscan merge: %s %u/%s: %s in %s; keeping %s from the earlier input\n",
+	/* where names an input file: shown through textsafe. */
+	cli_say("ringscan merge: ",
+		"%s %u/%s: %s in %s; keeping %s from the earlier input",
 		addr_format(a, host, sizeof(host)), (unsigned)port, proto,
 		other, where, kept);
 }
@@ -569,8 +567,8 @@ static void load_rows(struct rowset *rs, struct input *in, uint32_t idx)
 		rs->n = nrows;
 		if (!parse_rows(rs, in->buf, whole, idx, &rf_whole,
 				&err_whole)) {
-			fprintf(stderr,
-				"ringscan merge: warning: '%s' line %lu: the last line is cut short (a scan killed while writing?); ignored\n",
+			cli_say("ringscan merge: ",
+				"warning: '%s' line %lu: the last line is cut short (a scan killed while writing?); ignored",
 				in->path, err.line);
 			return;
 		}
@@ -812,7 +810,7 @@ static void load_checkpoint(struct ckin *c, struct input *in)
 		merge_fail("'%s': %s", in->path,
 			   err.reason ? err.reason : "not a valid checkpoint");
 	if (ret) {
-		fprintf(stderr, "ringscan merge: '%s': %s\n", in->path,
+		cli_say("ringscan merge: ", "'%s': %s", in->path,
 			strerror(-ret));
 		exit(EXIT_RUNTIME);
 	}
@@ -898,8 +896,8 @@ static uint64_t fold_stores(struct store *merged, struct ckin *cks, int n,
 			}
 			if (store_merge_page(merged, pg, store_page(s, pg),
 					     &conflicts)) {
-				fprintf(stderr,
-					"ringscan merge: '%s': a state page out of range\n",
+				cli_say("ringscan merge: ",
+					"'%s': a state page out of range",
 					cks[i].path);
 				exit(EXIT_RUNTIME);
 			}

@@ -12,8 +12,9 @@
  * escaping - RFC 4180 quoting for CSV, RFC 8259 escapes for JSON, with bytes
  * that are not valid UTF-8 replaced by U+FFFD so that every line stays valid
  * JSON - because a hostile services file must not be able to forge columns
- * or objects.  The text report replaces control bytes by '?' for the same
- * reason: it goes to terminals.
+ * or objects.  The text report shows control bytes and invalid UTF-8 as '?'
+ * for the same reason: it goes to terminals (textsafe.h, which the CLI's
+ * error lines use too).
  *
  * The text report is built at the end from the state store, never from the
  * stream, so it costs nothing during the scan.  The store numbers probes
@@ -59,6 +60,7 @@
 #include <unistd.h>
 
 #include "output.h"
+#include "textsafe.h"
 
 /* The closed-port reason for the connect scan the report describes. */
 /* What a closed port answered: a refused connect, or a RST to our SYN. */
@@ -523,42 +525,6 @@ static void csv_field(struct writer *w, const char *s)
 	w_putc(w, '"');
 }
 
-/*
- * Length of the valid UTF-8 sequence at s (1-4), or 0 if the bytes there
- * are not one (overlong forms, surrogates and values above U+10FFFF are
- * invalid, RFC 3629).
- */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	size_t n, i;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0; /* also stops at the NUL */
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return n;
-}
-
 static void json_string(struct writer *w, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -595,7 +561,7 @@ static void json_string(struct writer *w, const char *str)
 				w_printf(w, "\\u%04x", c);
 				break;
 			}
-			n = utf8_len(s);
+			n = textsafe_utf8_len(s);
 			if (n == 0) {
 				w_puts(w, "\\ufffd");
 				break;
@@ -679,10 +645,19 @@ struct host_summary {
 	bool list_filtered; /* filtered ports go in the table */
 };
 
+/* Outside text for a terminal: unsafe bytes as '?' (textsafe.h). */
 static void print_clean(struct writer *w, const char *s)
 {
-	for (; *s; s++)
-		w_putc(w, ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
+	while (*s) {
+		size_t n = textsafe_span(s);
+
+		w_put(w, s, n);
+		s += n;
+		if (*s) {
+			w_putc(w, '?');
+			s++;
+		}
+	}
 }
 
 static void summarize_host(const struct output_report *rep, uint64_t base,
@@ -1117,7 +1092,7 @@ static void xml_escape(struct writer *w, const char *str)
 				w_puts(w, fffd);
 				break;
 			}
-			n = utf8_len(s);
+			n = textsafe_utf8_len(s);
 			if (n == 0) {
 				w_puts(w, fffd); /* this byte only */
 				break;

@@ -83,6 +83,13 @@ out_free_store:
 	return -ENOMEM;
 }
 
+uint64_t store_bytes_worst(uint64_t nprobes)
+{
+	uint64_t pages = (nprobes / 4 + 1 + STORE_PAGE - 1) / STORE_PAGE;
+
+	return pages * STORE_PAGE + (pages + 63) / 64 * sizeof(uint64_t);
+}
+
 void store_free(struct store *s)
 {
 	if (!s)

@@ -33,6 +33,15 @@
  * (files, --exclude) are all or nothing: they are parsed into a scratch
  * array that joins the set only once every token parsed.
  *
+ * The scope guard (targets_guard_reserved, which the CLI always turns on)
+ * works as ranges are pushed, not at finalize: whether a range was "listed
+ * on its own" inside a reserved block or merely reaches one is a property
+ * of the spec, and merging would lose it ("223.255.255.255" and
+ * "224.0.0.0" merge into one range across a block's edge).  A range that
+ * reaches a block goes in without it, so even a confirmed scan of
+ * "0.0.0.0/0" never sends to multicast or class E; the block is noted so
+ * the CLI can name it in its refusal.
+ *
  * Sizes: an IPv6 range can hold 2^128 addresses, which no integer type here
  * can count, so sizes are measured as hi - lo (always representable) and
  * compared against TARGETS_MAX_HOSTS before anything is added up.
@@ -60,6 +69,14 @@
  */
 #define TARGETS_MAX_RANGES (1UL << 22)
 
+/*
+ * Duplicates are merged as they stream in: an array is compacted whenever
+ * it doubles past what the last compaction left, but not below this many
+ * ranges (3 MiB), so a list of one host repeated forever stays at that
+ * size, and a list of distinct hosts pays O(log n) sorts in all.
+ */
+#define TARGETS_COMPACT_MIN (1UL << 16)
+
 #define V4_CHARS "0123456789.-,*"
 #define WHITESPACE " \t\n\r\v\f"
 
@@ -74,6 +91,9 @@ struct rvec {
 	size_t n;
 	size_t cap;
 	size_t limit; /* most ranges this vector may hold */
+	size_t compact_at; /* merge duplicates when n reaches this */
+	/* includes under the guard: where cut reserved parts are noted */
+	struct targets_reach *reach;
 };
 
 struct targets {
@@ -81,8 +101,31 @@ struct targets {
 	struct rvec exc;
 	uint64_t *first; /* first[i]: index of host inc.v[i].lo */
 	uint64_t count;
+	struct targets_reach reach;
 	bool final;
 };
+
+/*
+ * The reserved blocks, sorted by family then address: "this network",
+ * multicast, the old class E (with the limited broadcast address at its
+ * top), and for IPv6 the IETF-reserved ::/8 (unspecified, loopback,
+ * IPv4-mapped and -compatible) and multicast.  Nothing in them answers a
+ * TCP SYN as a host would; they are reached by mistake, by a prefix typed
+ * too short.
+ */
+static const struct reserved_block {
+	int family;
+	rs_u128 lo, hi;
+	const char *name;
+} reserved[] = {
+	{ AF_INET, 0x00000000u, 0x00ffffffu, "0.0.0.0/8" },
+	{ AF_INET, 0xe0000000u, 0xefffffffu, "224.0.0.0/4" },
+	{ AF_INET, 0xf0000000u, 0xffffffffu, "240.0.0.0/4" },
+	{ AF_INET6, 0, ((rs_u128)1 << 120) - 1, "::/8" },
+	{ AF_INET6, (rs_u128)0xff << 120, ~(rs_u128)0, "ff00::/8" },
+};
+
+#define NRESERVED (sizeof(reserved) / sizeof(reserved[0]))
 
 /* The token being parsed, for error reports. */
 struct tok {
@@ -139,6 +182,12 @@ static int rvec_reserve(struct rvec *vec, uint64_t need)
 	struct range *nv;
 	size_t cap;
 
+	if (vec->n + need > vec->compact_at && vec->n + need > vec->cap) {
+		rvec_compact(vec);
+		vec->compact_at = vec->n * 2 > TARGETS_COMPACT_MIN ?
+					  vec->n * 2 :
+					  TARGETS_COMPACT_MIN;
+	}
 	if (vec->n + need > vec->limit) {
 		rvec_compact(vec);
 		if (vec->n + need > vec->limit)
@@ -168,7 +217,9 @@ static void scratch_init(struct rvec *tmp, struct rvec *dst)
 {
 	if (dst->n > dst->limit / 2)
 		rvec_compact(dst);
-	*tmp = (struct rvec){ .limit = dst->limit - dst->n };
+	*tmp = (struct rvec){ .limit = dst->limit - dst->n,
+			      .compact_at = TARGETS_COMPACT_MIN,
+			      .reach = dst->reach };
 }
 
 static int scratch_commit(struct rvec *dst, struct rvec *tmp)
@@ -194,8 +245,8 @@ static void rvec_append(struct rvec *vec, int family, rs_u128 lo, rs_u128 hi)
 	r->hi = hi;
 }
 
-static int push_range(const struct tok *tk, struct rvec *vec, int family,
-		      rs_u128 lo, rs_u128 hi)
+static int push_one(const struct tok *tk, struct rvec *vec, int family,
+		    rs_u128 lo, rs_u128 hi)
 {
 	int ret = rvec_reserve(vec, 1);
 
@@ -207,6 +258,70 @@ static int push_range(const struct tok *tk, struct rvec *vec, int family,
 		return ret;
 	rvec_append(vec, family, lo, hi);
 	return 0;
+}
+
+/* [lo, hi] lies wholly inside the reserved blocks (which may touch). */
+static bool inside_reserved(int family, rs_u128 lo, rs_u128 hi)
+{
+	size_t i;
+
+	for (i = 0; i < NRESERVED; i++) {
+		const struct reserved_block *b = &reserved[i];
+
+		if (b->family != family || lo < b->lo || lo > b->hi)
+			continue;
+		if (hi <= b->hi)
+			return true;
+		lo = b->hi + 1; /* no wrap: hi > b->hi */
+	}
+	return false;
+}
+
+static void note_reach(struct targets_reach *reach, const struct tok *tk,
+		       size_t block)
+{
+	size_t n = tk->len < sizeof(reach->token) - 1 ?
+			   tk->len :
+			   sizeof(reach->token) - 1;
+
+	if (!reach->blocks) {
+		memcpy(reach->token, tk->s, n);
+		reach->token[n] = '\0';
+	}
+	reach->blocks |= 1u << block;
+}
+
+/*
+ * Add [lo, hi].  Under the scope guard (vec->reach set), a range that
+ * reaches reserved blocks without lying inside them - "0.0.0.0/0", a
+ * prefix typed too short - goes in without those blocks, which are noted
+ * so the CLI can refuse or confirm; a range inside them was asked for on
+ * its own and stays whole.
+ */
+static int push_range(const struct tok *tk, struct rvec *vec, int family,
+		      rs_u128 lo, rs_u128 hi)
+{
+	size_t i;
+	int ret;
+
+	if (!vec->reach || inside_reserved(family, lo, hi))
+		return push_one(tk, vec, family, lo, hi);
+	for (i = 0; i < NRESERVED; i++) {
+		const struct reserved_block *b = &reserved[i];
+
+		if (b->family != family || b->hi < lo || b->lo > hi)
+			continue;
+		note_reach(vec->reach, tk, i);
+		if (lo < b->lo) {
+			ret = push_one(tk, vec, family, lo, b->lo - 1);
+			if (ret)
+				return ret;
+		}
+		if (hi <= b->hi)
+			return 0;
+		lo = b->hi + 1;
+	}
+	return push_one(tk, vec, family, lo, hi);
 }
 
 static bool is_space(char c)
@@ -425,11 +540,16 @@ static int add_octets(const struct tok *tk, struct rvec *vec,
 
 		for (j = 0; j < k; j++)
 			base |= (uint64_t)vals[j][idx[j]] << (24 - 8 * j);
-		for (i = 0; i < nruns; i++)
-			rvec_append(vec, AF_INET,
-				    base | (uint64_t)runs_lo[i] << shift,
-				    base | (uint64_t)runs_hi[i] << shift |
-					    tail);
+		for (i = 0; i < nruns; i++) {
+			/* Reserved room up front; push_range only adds a
+			 * range's pieces when the guard cuts it. */
+			ret = push_range(tk, vec, AF_INET,
+					 base | (uint64_t)runs_lo[i] << shift,
+					 base | (uint64_t)runs_hi[i] << shift |
+						 tail);
+			if (ret)
+				return ret;
+		}
 		for (j = k - 1; j >= 0; j--) {
 			if (++idx[j] < nvals[j])
 				break;
@@ -696,6 +816,8 @@ int targets_new(struct targets **out)
 		return -ENOMEM;
 	t->inc.limit = TARGETS_MAX_RANGES;
 	t->exc.limit = TARGETS_MAX_RANGES;
+	t->inc.compact_at = TARGETS_COMPACT_MIN;
+	t->exc.compact_at = TARGETS_COMPACT_MIN;
 	*out = t;
 	return 0;
 }
@@ -710,6 +832,22 @@ void targets_free(struct targets *t)
 	free(t);
 }
 
+void targets_guard_reserved(struct targets *t)
+{
+	assert(!t->final && !t->inc.n);
+	t->inc.reach = &t->reach;
+}
+
+const struct targets_reach *targets_reached(const struct targets *t)
+{
+	return &t->reach;
+}
+
+const char *targets_reserved_name(unsigned i)
+{
+	return i < NRESERVED ? reserved[i].name : NULL;
+}
+
 int targets_add(struct targets *t, const char *spec, struct rs_error *err)
 {
 	assert(!t->final);
@@ -718,18 +856,46 @@ int targets_add(struct targets *t, const char *spec, struct rs_error *err)
 	return parse_token(&t->inc, spec, strnlen(spec, TOKEN_MAX + 1), err);
 }
 
+/*
+ * One line of a list into buf (TARGETS_LINE_MAX + 1 bytes), without its
+ * newline: its length, -1 at the end of the file, -E2BIG for a line too
+ * long, -EFBIG once more than TARGETS_FILE_MAX bytes were read (*total
+ * counts them).  Byte by byte into a fixed buffer rather than getline(),
+ * which grows its buffer to fit any line: /dev/zero behind a symlink or a
+ * pipe has no newline at all.
+ */
+static ssize_t read_line(FILE *f, char *buf, uint64_t *total)
+{
+	size_t n = 0;
+	int c;
+
+	while ((c = getc_unlocked(f)) != EOF) {
+		if (++*total > TARGETS_FILE_MAX)
+			return -EFBIG;
+		if (c == '\n')
+			return (ssize_t)n;
+		if (n == TARGETS_LINE_MAX)
+			return -E2BIG;
+		buf[n++] = (char)c;
+	}
+	return n ? (ssize_t)n : -1;
+}
+
 /* Tokens of a list file into dst, all or nothing; see targets_add_file. */
 static int read_list(struct rvec *dst, const char *path, struct rs_error *err)
 {
 	bool use_stdin = !strcmp(path, "-");
 	unsigned long lineno = 0;
+	uint64_t total = 0;
 	struct rvec tmp;
-	char *line = NULL;
-	size_t cap = 0;
+	char *line;
 	ssize_t n;
 	FILE *f;
 	int fd, ret = 0;
 
+	line = malloc(TARGETS_LINE_MAX + 1);
+	if (!line)
+		return -ENOMEM;
 	if (use_stdin) {
 		f = stdin;
 	} else {
@@ -742,6 +908,7 @@ static int read_list(struct rvec *dst, const char *path, struct rs_error *err)
 		if (ret) {
 			rs_error_set(err, path, strlen(path),
 				     "cannot open file");
+			free(line);
 			return ret;
 		}
 	}
@@ -750,11 +917,20 @@ static int read_list(struct rvec *dst, const char *path, struct rs_error *err)
 		const char *hash;
 		size_t i = 0, len, start;
 
-		errno = 0;
-		n = getline(&line, &cap, f);
-		if (n < 0)
+		n = read_line(f, line, &total);
+		if (n == -1)
 			break;
 		lineno++;
+		if (n == -E2BIG || n == -EFBIG) {
+			ret = rs_error_set(
+				err, path, strlen(path),
+				n == -E2BIG ?
+					"line longer than TARGETS_LINE_MAX (4096 bytes)" :
+					"list longer than TARGETS_FILE_MAX (1 GiB); split it or use ranges");
+			if (err)
+				err->line = lineno;
+			goto out_free_tmp;
+		}
 		len = (size_t)n;
 		hash = memchr(line, '#', len);
 		if (hash)
@@ -775,8 +951,8 @@ static int read_list(struct rvec *dst, const char *path, struct rs_error *err)
 			}
 		}
 	}
-	if (ferror(f) || errno == ENOMEM) {
-		ret = errno ? -errno : -EIO;
+	if (ferror(f)) {
+		ret = -EIO;
 		rs_error_set(err, path, strlen(path), "cannot read file");
 		goto out_free_tmp;
 	}
@@ -919,7 +1095,7 @@ int targets_finalize(struct targets *t)
 
 	free(t->inc.v);
 	free(t->exc.v);
-	t->inc = (struct rvec){ .v = out, .n = n, .cap = n + 1 };
+	t->inc = (struct rvec){ .v = out, .n = n, .cap = n + 1, .reach = NULL };
 	t->exc = (struct rvec){ 0 };
 	t->first = first;
 	t->count = total;

@@ -88,6 +88,65 @@ expect "$TB_TMP/no-such-list" -p 80 -iL "$TB_TMP/no-such-list"
 expect /nonexistent/x.csv -p 80 -oC /nonexistent/x.csv 127.0.0.1
 tb_log "no target"
 expect '~target' -p 80
+# An empty list names the list, not an --exclude that was never given.
+: >"$TB_TMP/empty.list"
+printf '# only a comment\n\n' >"$TB_TMP/comments.list"
+expect "~no targets in|$TB_TMP/empty.list" -p 80 -iL "$TB_TMP/empty.list"
+grep -q exclude "$TB_TMP/err" && {
+	echo "  FAIL empty -iL blames --exclude: $(cat "$TB_TMP/err")"
+	failures=$((failures + 1))
+}
+expect "~no targets in|$TB_TMP/comments.list" -p 80 -iL "$TB_TMP/comments.list"
+
+
+# Terminal injection: input carrying ESC [ 2 J (clear screen) and a 0xff
+# byte is still named, but its error line carries no raw control byte and
+# no invalid UTF-8 (they show as '?').
+# clean ARGS...: exit 1, one stderr line, safe to show, quoting "?[2J?".
+clean()
+{
+	local rc=0 why=''
+	timeout -k 2 10 ip netns exec "$(tb_nsname bad)" "$RINGSCAN" "$@" \
+		>"$TB_TMP/out" 2>"$TB_TMP/err" </dev/null || rc=$?
+	if [ "$rc" != 1 ]; then
+		why="exit status $rc, want 1"
+	elif [ "$(wc -l <"$TB_TMP/err")" != 1 ]; then
+		why="$(wc -l <"$TB_TMP/err") lines on stderr, want 1"
+	elif LC_ALL=C grep -q '[[:cntrl:]]' "$TB_TMP/err" ||
+		! iconv -f UTF-8 -t UTF-8 "$TB_TMP/err" >/dev/null 2>&1; then
+		why="a raw control byte or invalid UTF-8 reached stderr"
+	elif ! grep -qF '?[2J?' "$TB_TMP/err"; then
+		why="stderr does not show the input as ?[2J?"
+	fi
+	# The log must not carry the escape either: cat -v shows it.
+	if [ -z "$why" ]; then
+		printf '  ok   %-40s -> %s\n' "$(echo "$*" | cat -v)" \
+			"$(cat "$TB_TMP/err")"
+	else
+		printf '  FAIL %-40s -> %s\n' "$(echo "$*" | cat -v)" "$why"
+		od -c "$TB_TMP/err" | head -n 5
+		failures=$((failures + 1))
+	fi
+}
+
+tb_log "terminal injection"
+esc=$(printf '\033[2J\377')
+printf '127.0.0.1\n10.1%s\n' "$esc" >"$TB_TMP/evil.list"
+printf '127.0.0.2%s\n' "$esc" >"$TB_TMP/evil.exclude"
+printf 'host,port,proto,state,service,reason,rtt_ms\n127.0.0.1%s,80,tcp,open,http,syn-ack,0.1\n' \
+	"$esc" >"$TB_TMP/evil.csv"
+printf 'Proto Recv-Q Send-Q Local Address Foreign Address State PID/Program name\ntcp 0 0 0.0.0.0:22%s 0.0.0.0:* LISTEN 1/sshd\n' \
+	"$esc" >"$TB_TMP/evil.netstat"
+clean -p 80 "127.0.0.1$esc"
+clean -p "80$esc" 127.0.0.1
+clean -p 80 -iL "$TB_TMP/evil.list"
+clean -p 80 --excludefile "$TB_TMP/evil.exclude" 127.0.0.1
+clean -p 80 --exclude "127.0.0.2$esc" 127.0.0.1
+clean --rate "5$esc" 127.0.0.1
+clean "--bogus$esc" 127.0.0.1
+clean -p 80 -iL "$TB_TMP/no-such$esc"
+clean merge "$TB_TMP/evil.csv"
+clean audit --netstat "$TB_TMP/evil.netstat" 127.0.0.1
 
 [ "$failures" = 0 ] || tb_fail "$failures bad inputs not rejected as required"
 exit 0

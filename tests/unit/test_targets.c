@@ -369,6 +369,104 @@ static void test_long_label_not_resolved(void **state)
 	targets_free(t);
 }
 
+/* A set built under the scope guard, as the CLI builds it. */
+static struct targets *build_guarded(const char *const *add)
+{
+	struct rs_error err;
+	struct targets *t;
+
+	assert_int_equal(targets_new(&t), 0);
+	targets_guard_reserved(t);
+	for (; *add; add++)
+		if (targets_add(t, *add, &err))
+			fail_msg("add \"%s\": %s", *add, err.reason);
+	assert_int_equal(targets_finalize(t), 0);
+	return t;
+}
+
+static bool has_host(const struct targets *t, const char *s)
+{
+	struct rs_addr a;
+	uint64_t idx;
+
+	assert_int_equal(addr_parse(s, &a), 0);
+	return targets_index(t, &a, &idx) == 0;
+}
+
+/*
+ * The scope guard: a range that reaches reserved blocks loses them and
+ * names them; one inside them was listed on its own and stays; an octet
+ * spec's ranges are judged one by one.
+ */
+static void test_scope_guard(void **state)
+{
+	static const char *const all4[] = { "10.0.0.0/0", NULL };
+	static const char *const own[] = { "0.0.0.0/0", "224.0.0.1",
+					   "255.255.255.255", NULL };
+	static const char *const inside[] = { "230.0.0.0-250.0.0.0", "::1",
+					      "ff02::1", "0.1.2.3", NULL };
+	static const char *const edge[] = { "223.255.255.255", "224.0.0.0",
+					    NULL };
+	static const char *const v6[] = {
+		"feff:ffff:ffff:ffff:ffff:ffff:ffff:ff00-ff00::ff", NULL
+	};
+	static const char *const octets[] = { "0-1.0.0.1", NULL };
+	static const char *const lo[] = { "127.0.0.0/8", NULL };
+	const struct targets_reach *r;
+	struct targets *t;
+
+	(void)state;
+	t = build_guarded(all4);
+	r = targets_reached(t);
+	assert_true(targets_count(t) ==
+		    (1ULL << 32) - (1ULL << 24) - (1ULL << 29));
+	assert_int_equal(r->blocks, 7);
+	assert_string_equal(r->token, "10.0.0.0/0");
+	assert_string_equal(targets_reserved_name(1), "224.0.0.0/4");
+	assert_null(targets_reserved_name(5));
+	assert_false(has_host(t, "0.255.255.255"));
+	assert_true(has_host(t, "1.0.0.0"));
+	assert_true(has_host(t, "223.255.255.255"));
+	assert_false(has_host(t, "224.0.0.0"));
+	assert_false(has_host(t, "255.255.255.255"));
+	targets_free(t);
+
+	t = build_guarded(own);
+	assert_true(has_host(t, "224.0.0.1"));
+	assert_true(has_host(t, "255.255.255.255"));
+	assert_false(has_host(t, "224.0.0.2"));
+	targets_free(t);
+
+	t = build_guarded(inside);
+	assert_int_equal(targets_reached(t)->blocks, 0);
+	assert_true(targets_count(t) == 0x14000000ULL + 1 + 1 + 1 + 1);
+	targets_free(t);
+
+	t = build_guarded(edge);
+	assert_int_equal(targets_reached(t)->blocks, 0);
+	assert_int_equal(targets_count(t), 2);
+	targets_free(t);
+
+	t = build_guarded(v6);
+	r = targets_reached(t);
+	assert_int_equal(r->blocks, 1u << 4);
+	assert_true(has_host(t, "feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"));
+	assert_int_equal(targets_count(t), 256);
+	assert_false(has_host(t, "ff00::"));
+	targets_free(t);
+
+	t = build_guarded(octets);
+	assert_int_equal(targets_reached(t)->blocks, 0);
+	assert_int_equal(targets_count(t), 2);
+	targets_free(t);
+
+	/* Loopback, the scans' own playground, is exactly the limit. */
+	t = build_guarded(lo);
+	assert_int_equal(targets_reached(t)->blocks, 0);
+	assert_true(targets_count(t) == TARGETS_SCOPE_HOSTS);
+	targets_free(t);
+}
+
 static struct targets *build(const char *const *add, const char *exclude)
 {
 	struct rs_error err;
@@ -804,12 +902,17 @@ static void test_file_errors(void **state)
 	targets_free(t);
 }
 
-/* One 900 KB line of 100000 tokens, then an overlong token on line 2. */
+/*
+ * Lines are bounded (TARGETS_LINE_MAX): 4096 bytes of tokens are read,
+ * one byte more is refused with its line number - as is a 900 KB line,
+ * which getline() used to take whole; an overlong token on a line that
+ * fits is still named as such.
+ */
 static void test_file_long_line(void **state)
 {
-	const size_t ntok = 100000, tl = 9, bad = 400;
+	const size_t tl = 9, ntok = TARGETS_LINE_MAX / tl;
 	size_t n = ntok * tl, i;
-	char *text = malloc(n + bad + 2);
+	char *text = malloc(900000);
 	struct rs_error err;
 	struct targets *t;
 	char path[128];
@@ -818,12 +921,12 @@ static void test_file_long_line(void **state)
 	assert_non_null(text);
 	for (i = 0; i < ntok; i++)
 		memcpy(text + i * tl, i % 2 ? "10.0.0.2 " : "10.0.0.1\t", tl);
-	text[n - 1] = '\n';
-	memset(text + n, '9', bad);
-	text[n + bad] = '\n';
+	memset(text + n, ' ', TARGETS_LINE_MAX - n);
+	text[TARGETS_LINE_MAX] = '\n';
+	memset(text + TARGETS_LINE_MAX + 1, '9', 400);
+	text[TARGETS_LINE_MAX + 401] = '\n';
 	tmp_path(path, sizeof(path), "long");
-	write_file(path, text, n + bad + 1);
-	free(text);
+	write_file(path, text, TARGETS_LINE_MAX + 402);
 
 	assert_int_equal(targets_new(&t), 0);
 	assert_int_equal(targets_add_file(t, path, &err), -EINVAL);
@@ -832,10 +935,58 @@ static void test_file_long_line(void **state)
 	assert_int_equal(strspn(err.token, "9"), sizeof(err.token) - 4);
 	targets_free(t);
 
-	/* Without the bad line: 100000 tokens, two hosts. */
-	assert_int_equal(truncate(path, (off_t)n), 0);
+	/* Without the bad line: a full line, two hosts. */
+	assert_int_equal(truncate(path, (off_t)TARGETS_LINE_MAX + 1), 0);
 	assert_int_equal(targets_new(&t), 0);
 	assert_int_equal(targets_add_file(t, path, &err), 0);
+	assert_int_equal(targets_finalize(t), 0);
+	assert_int_equal(targets_count(t), 2);
+	targets_free(t);
+
+	/* One byte more, or 900 KB with no newline: refused, line 1. */
+	text[TARGETS_LINE_MAX] = ' ';
+	text[TARGETS_LINE_MAX + 1] = '\n';
+	write_file(path, text, TARGETS_LINE_MAX + 2);
+	assert_int_equal(targets_new(&t), 0);
+	assert_int_equal(targets_add_file(t, path, &err), -EINVAL);
+	assert_int_equal(err.line, 1);
+	assert_non_null(strstr(err.reason, "line longer"));
+	targets_free(t);
+	memset(text, '1', 900000);
+	write_file(path, text, 900000);
+	assert_int_equal(targets_new(&t), 0);
+	assert_int_equal(targets_add_file(t, path, &err), -EINVAL);
+	assert_non_null(strstr(err.reason, "line longer"));
+	targets_free(t);
+	free(text);
+	unlink(path);
+}
+
+/*
+ * Duplicates merge as they stream in: two million copies of two hosts
+ * need no more than the compaction floor, far below the 4 Mi ranges that
+ * would otherwise be held before merging.
+ */
+static void test_stream_dedup(void **state)
+{
+	const size_t lines = 2000000;
+	char *text = malloc(lines * 10);
+	struct rs_error err;
+	struct targets *t;
+	char path[128];
+	size_t i;
+
+	(void)state;
+	assert_non_null(text);
+	for (i = 0; i < lines; i++)
+		memcpy(text + i * 10, i % 2 ? "127.0.0.2\n" : "127.0.0.1\n",
+		       10);
+	tmp_path(path, sizeof(path), "dups");
+	write_file(path, text, lines * 10);
+	free(text);
+	assert_int_equal(targets_new(&t), 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(targets_add_file(t, path, &err), 0);
 	assert_int_equal(targets_finalize(t), 0);
 	assert_int_equal(targets_count(t), 2);
 	targets_free(t);
@@ -1067,6 +1218,8 @@ int main(void)
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_file_long_line),
 		cmocka_unit_test(test_stdin),
+		cmocka_unit_test(test_scope_guard),
+		cmocka_unit_test(test_stream_dedup),
 		cmocka_unit_test(test_exclude_file),
 		cmocka_unit_test(test_error_detail),
 		cmocka_unit_test(test_hostname),
