@@ -521,4 +521,14 @@ plot() {
 	fi
 }
 plot
-say "wrote $CSV$([ -f "$PNG" ] && echo " and $PNG") in $(($(date +%s) - START)) s"
+# The table that bench/run.sh carries into RESULTS.md.
+{
+	echo "Measured on $(date -u '+%Y-%m-%d %H:%M UTC') with the tree at git" \
+		"$(git rev-parse --short HEAD 2>/dev/null || echo '?')," \
+		"one run per cell; load average at the end" \
+		"$(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared)." \
+		"Command: \`$(env | grep '^GRID_' | sort | tr '\n' ' ')bench/grid.sh $MODE\`."
+	echo
+	awk -f bench/grid-md.awk "$CSV"
+} >"$RES/grid.md"
+say "wrote $CSV$([ -f "$PNG" ] && echo " and $PNG"), $RES/grid.md in $(($(date +%s) - START)) s"

@@ -1089,6 +1089,14 @@ TOTAL=$(($(date +%s) - START))
 		cat "$AUDIT_MD"
 		echo
 	fi
+	# The congestion grid is its own, longer run (bench/grid.sh, make
+	# bench-grid): its last table is carried over as it stands.
+	if [ -s "$RES/grid.md" ]; then
+		echo "## Congestion grid (bench/grid.sh)"
+		echo
+		cat "$RES/grid.md"
+		echo
+	fi
 	echo "## Notes"
 	echo
 	echo "- masscan is run with a pinger on the link (\`ping -i 0.2\`): its" \
