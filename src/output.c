@@ -90,8 +90,11 @@ struct writer {
 	size_t len;
 	size_t cap;
 	unsigned rows; /* since the last flush */
+	uint64_t pos; /* file offset of the next write (streams) */
 	int err; /* first write error, -errno */
 };
+
+#define OUTPUT_PAGE 4096 /* the page size writes are kept within */
 
 struct output {
 	bool syn; /* -sS: reasons and scan type as nmap -sS reports them */
@@ -113,13 +116,39 @@ static const char *closed_reason(const struct output *o)
 	return o->syn ? "reset" : "conn-refused";
 }
 
+/*
+ * How much of buf[off..len) one write(2) should take.  On a SIGKILL the
+ * kernel may stop a write to a file between two pages of it, having
+ * written the first: a write that stays inside one page of the file is
+ * whole or not there at all.  So a stream's write ends at the last row
+ * that fits before the file's next page boundary, and a row that straddles
+ * one goes alone - the only write that a kill can still cut, and then only
+ * in its nanoseconds between the two pages.
+ */
+static size_t w_chunk(const struct writer *w, size_t off)
+{
+	size_t left = w->len - off, room;
+	const char *nl;
+
+	if (!w->stream || w->is_stdout)
+		return left;
+	room = OUTPUT_PAGE - (size_t)(w->pos % OUTPUT_PAGE);
+	if (left <= room)
+		return left;
+	nl = memrchr(w->buf + off, '\n', room);
+	if (nl)
+		return (size_t)(nl - (w->buf + off)) + 1;
+	nl = memchr(w->buf + off, '\n', left);
+	return nl ? (size_t)(nl - (w->buf + off)) + 1 : left;
+}
+
 /* Everything buffered, to the file; the buffer is empty after. */
 static void w_write_out(struct writer *w)
 {
 	size_t off = 0;
 
 	while (!w->err && off < w->len) {
-		ssize_t n = write(w->fd, w->buf + off, w->len - off);
+		ssize_t n = write(w->fd, w->buf + off, w_chunk(w, off));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -127,8 +156,10 @@ static void w_write_out(struct writer *w)
 			w->err = -errno;
 		else if (n == 0)
 			w->err = -EIO;
-		else
+		else {
 			off += (size_t)n;
+			w->pos += (uint64_t)n;
+		}
 	}
 	w->len = 0;
 	w->rows = 0;
@@ -229,6 +260,7 @@ static int writer_open(struct writer *w, const char *path, bool stream)
 	w->cap = OUTPUT_BUF_BYTES;
 	w->len = 0;
 	w->rows = 0;
+	w->pos = 0; /* files are truncated before the first write */
 	w->err = 0;
 	w->stream = stream;
 	if (strcmp(path, "-") == 0) {
