@@ -297,19 +297,6 @@ bed_up() {
 	wan_truth "$NET" 80 >"$TRUTH_NET80"
 }
 
-PINGER=
-pinger_start() {
-	wan_exec_scanner ping -q -i 0.2 "$WAN_TARGET_IP" >/dev/null 2>&1 &
-	PINGER=$!
-	WAN_PIDS+=("$PINGER")
-}
-pinger_stop() {
-	[ -n "$PINGER" ] || return 0
-	kill -TERM "$PINGER" 2>/dev/null
-	wait "$PINGER" 2>/dev/null
-	PINGER=
-}
-
 # scanner_cmd SCANNER TARGET -> "KIND|VERSION|COMMAND" ({OUT}: output).
 scanner_cmd() {
 	local s=$1 t=$2 hosts ports hg=

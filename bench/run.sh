@@ -260,22 +260,6 @@ truth_for() {
 	echo "$f"
 }
 
-# Keeps masscan's receive thread from blocking in libpcap once the scan is
-# over (it waits for one more packet to notice it should stop, which on an
-# idle link took 20-30 s): a ping every 0.2 s on the scanner's link.
-PINGER=
-pinger_start() {
-	wan_exec_scanner ping -q -i 0.2 "$WAN_TARGET_IP" >/dev/null 2>&1 &
-	PINGER=$!
-	WAN_PIDS+=("$PINGER")
-}
-pinger_stop() {
-	[ -n "$PINGER" ] || return 0
-	kill -TERM "$PINGER" 2>/dev/null
-	wait "$PINGER" 2>/dev/null
-	PINGER=
-}
-
 # field LINE KEY: the value after KEY in a "key value ..." line.
 field() {
 	awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }' <<<"$1"

@@ -1,9 +1,9 @@
 # shellcheck shell=bash
 #
-# bench/score.sh - how every benchmark reads a scanner's output and scores
-# it against the testbed's truth (bench/testbed.sh).  Sourced by
-# bench/run.sh and bench/grid.sh, so that a cell of the grid and a row of
-# RESULTS.md count a wrong answer the same way.
+# bench/score.sh - what bench/run.sh and bench/grid.sh share: how a
+# scanner's output is read and scored against the testbed's truth
+# (bench/testbed.sh), so that a cell of the grid and a row of RESULTS.md
+# count a wrong answer the same way, and how masscan is kept from hanging.
 
 # rows_of KIND OUT PORT -> "host,port,state" rows (open and filtered only
 # matter).  PORT: zmap's one port.
@@ -42,4 +42,20 @@ accuracy() {
 		if (oponly) printf "%d %d %d - - -\n", of, om, fo
 		else printf "%d %d %d %d %d %d\n", of, om, fo, fr, fm, ff
 	}' "$1" "$2"
+}
+
+# Keeps masscan's receive thread from blocking in libpcap once the scan is
+# over (it waits for one more packet to notice it should stop, which on an
+# idle link took 20-30 s): a ping every 0.2 s on the scanner's link.
+PINGER=
+pinger_start() {
+	wan_exec_scanner ping -q -i 0.2 "$WAN_TARGET_IP" >/dev/null 2>&1 &
+	PINGER=$!
+	WAN_PIDS+=("$PINGER")
+}
+pinger_stop() {
+	[ -n "$PINGER" ] || return 0
+	kill -TERM "$PINGER" 2>/dev/null
+	wait "$PINGER" 2>/dev/null
+	PINGER=
 }
