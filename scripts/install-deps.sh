@@ -15,6 +15,7 @@ PACKAGES=(
 	libmnl-dev			# netlink helpers (audit: sock_diag)
 	libxdp-dev libbpf-dev		# SYN scan: AF_XDP sockets, XDP loading
 	clang llvm linux-libc-dev	# SYN scan: the XDP program (clang -target bpf)
+	libclang-rt-14-dev		# make fuzz: libFuzzer and the sanitizer runtimes
 	zlib1g-dev			# checkpoint checksums (crc32)
 	libcmocka-dev			# unit tests
 	nmap				# t_nmap_agree, benchmarks
