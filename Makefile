@@ -10,7 +10,7 @@ CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -iquote include -MMD -MP \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wvla
-LDLIBS_RS := -luring -lm -lz -lmnl -lxdp -lbpf
+LDLIBS_RS := -luring -lm -lz -lmnl -lxdp -lbpf -lcap-ng
 LDLIBS_TEST := -lcmocka -lz
 
 ifeq ($(WERROR),1)
