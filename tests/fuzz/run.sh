@@ -36,9 +36,10 @@ for src in tests/fuzz/fuzz_*.c; do
 		continue
 	fi
 	mkdir -p "$work"
-	# -rss_limit_mb: a parser of a small input has no business near it;
-	# -timeout: a second per input is already a hang for these parsers.
-	if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 \
+	# -rss_limit_mb: libFuzzer's default; ASan's quarantine and the
+	# corpus alone reach ~500 MB in a minute, a parser's leak goes past.
+	# -timeout: ten seconds for one input is a hang for these parsers.
+	if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 		-max_len=16384 -print_final_stats=1 \
 		-artifact_prefix="$build/artifacts/$name-" \
 		"$work" "$seeds" >"$log" 2>&1; then
