@@ -42,6 +42,7 @@ for v in $VARIANTS; do
 	tb_log "$v: /proc/PID/status during a scan"
 	tb_run scan ip neigh flush dev "$SYN_IF"
 	err=$TB_TMP/long.$v.err
+	: >"$err" # polled below before the scan's shell may have opened it
 	# shellcheck disable=SC2046 # options are meant to split
 	ip netns exec "$(tb_nsname scan)" "$RINGSCAN" -sS -v $(syn_args "$v") \
 		--retries 5 --timeout 1000 -p 1-2000 198.18.1.9 \
