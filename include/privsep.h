@@ -14,8 +14,8 @@
  * the end (which libxdp also needs CAP_SYS_ADMIN/CAP_BPF for).
  *
  * So the SYN engine forks a keeper once its link is set up: a process that
- * keeps root's capabilities but reads nothing from the network and writes
- * no file.  It does exactly two things: on request, solicit a neighbour on
+ * keeps only CAP_NET_ADMIN, CAP_SYS_ADMIN and CAP_BPF, reads nothing from
+ * the network and writes no file.  It does exactly two things: on request, solicit a neighbour on
  * the scan's interface (one fixed-size message over a socketpair, checked
  * field by field; anything else ends the keeper), and, when the scanner
  * closes its end - at the end of the scan, on an error, or because it was
