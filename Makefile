@@ -1,6 +1,8 @@
 # ringscan build.  `make` builds build/ringscan; `make test` builds and runs
 # every unit and integration test; `make SANITIZE=1 test` does the same under
 # ASan+UBSan in build/san/.  `make WERROR=1` turns warnings into errors (CI).
+# `make fuzz` builds the libFuzzer harnesses into build/fuzz/ and
+# `make fuzz-run SECS=N` runs each for N seconds (tests/fuzz/run.sh).
 # Quiet by default; V=1 shows full commands.
 
 CC ?= cc
@@ -8,7 +10,7 @@ CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -iquote include -MMD -MP \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wvla
-LDLIBS_RS := -luring -lm -lz -lmnl -lxdp -lbpf
+LDLIBS_RS := -luring -lm -lz -lmnl -lxdp -lbpf -lcap-ng
 LDLIBS_TEST := -lcmocka -lz
 
 ifeq ($(WERROR),1)
@@ -49,7 +51,7 @@ TEST_HELPERS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(TEST_HELPERS:tests/helpers/%.c=$(BUILD)/helpers/%)
 
 .PHONY: all test unit integration clean format format-check bench bench-quick \
-	bench-grid
+	bench-grid fuzz fuzz-run
 
 all: $(BUILD)/ringscan $(UNIT_BINS) $(HELPER_BINS)
 
@@ -115,11 +117,52 @@ bench-quick: all
 bench-grid: all
 	$(Q)BUILD=$(BUILD) bench/grid.sh $(or $(GRID_MODE),quick)
 
+# Fuzzing.  The harnesses need clang's libFuzzer, whatever CC is, so the
+# library is compiled a second time into build/fuzz/ with clang and the
+# fuzzer's coverage hooks plus ASan+UBSan; the normal build is untouched.
+# The objects go into an archive so that each harness links only the
+# modules it reaches (no XDP program, no io_uring).  fuzz_targets wraps
+# getaddrinfo so that host names never reach a resolver.
+FUZZ_CC ?= clang
+FUZZ_BUILD := build/fuzz
+FUZZ_CFLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -iquote include -MMD -MP \
+	-Wall -Wextra -fno-omit-frame-pointer \
+	-fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=undefined
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_LIB := $(FUZZ_BUILD)/libringscan.a
+FUZZ_LIB_OBJS := $(LIB_SRCS:src/%.c=$(FUZZ_BUILD)/obj/%.o)
+SECS ?= 10
+
+fuzz: $(FUZZ_BINS)
+
+fuzz-run: fuzz
+	$(Q)FUZZ_BUILD=$(FUZZ_BUILD) tests/fuzz/run.sh $(SECS)
+
+$(FUZZ_BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_LIB): $(FUZZ_LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_targets: FUZZ_LDFLAGS := \
+	-Wl,--wrap=getaddrinfo,--wrap=freeaddrinfo
+
+$(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_LIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZLD  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_LDFLAGS) \
+		-o $@ $< $(FUZZ_LIB) $(LDLIBS_RS)
+
 format:
 	$(Q)clang-format -i $(FORMAT_FILES)
 
 FORMAT_FILES = src/*.c include/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c \
-	bench/*.c bpf/*.c
+	tests/fuzz/*.c tests/fuzz/*.h bench/*.c bpf/*.c
 
 format-check:
 	$(Q)clang-format --dry-run --Werror $(FORMAT_FILES)
@@ -127,4 +170,5 @@ format-check:
 clean:
 	rm -rf build
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d $(BUILD)/helpers/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d $(BUILD)/helpers/*.d \
+	$(FUZZ_BUILD)/obj/*.d $(FUZZ_BUILD)/*.d)

@@ -94,7 +94,11 @@ struct scan_hooks {
 		     const struct rs_addr *host);
 	/* The engine that was set up (for -v). */
 	void (*engine_ready)(void *ctx, const struct engine_info *info);
-	void (*syn_ready)(void *ctx, const struct synengine_info *info);
+	/*
+	 * The SYN engine is set up, nothing sent yet: the moment to drop
+	 * privileges.  Non-zero (-errno) stops the scan with that error.
+	 */
+	int (*syn_ready)(void *ctx, const struct synengine_info *info);
 	void *ctx;
 };
 

@@ -99,6 +99,12 @@ struct synengine_config {
 	enum synengine_kind kind;
 	enum xsk_mode xdp_mode; /* with XDP: native, skb or either */
 	uint8_t ttl; /* 0: SYNENGINE_TTL */
+	/*
+	 * The caller will drop its capabilities once the engine is set up
+	 * (privsep_drop): fork a keeper (privsep.h) for what still needs
+	 * them - soliciting next hops, detaching the XDP program.
+	 */
+	bool privsep;
 };
 
 struct synengine_info {
@@ -112,6 +118,7 @@ struct synengine_info {
 	bool has_src4, has_src6;
 	struct rs_addr src4, src6;
 	uint16_t sport_lo, sport_hi;
+	bool keeper; /* a privsep keeper runs (cfg->privsep, and needed) */
 };
 
 struct synengine_stats {

@@ -24,7 +24,10 @@
  * xsk_free detaches the program and frees everything; callers must reach
  * it on every exit path (the CLI turns SIGINT/SIGTERM into a stop flag so
  * that it does).  A SIGKILL leaves the program attached: `ip link set dev
- * IF xdp off` removes it.  Same TX/RX shape as pktsock.h.  Allocation only
+ * IF xdp off` removes it - unless a privsep keeper (privsep.h) holds a
+ * copy of the handle: then the scanner, without the capabilities to
+ * detach, calls xsk_disown and the keeper xsk_detach, even after a
+ * SIGKILL of the scanner.  Same TX/RX shape as pktsock.h.  Allocation only
  * in xsk_new.  Single-threaded.
  */
 #ifndef RINGSCAN_XSK_H
@@ -91,6 +94,12 @@ struct xsk;
 int xsk_new(struct xsk **out, const struct xsk_config *cfg,
 	    struct xsk_info *info);
 void xsk_free(struct xsk *x);
+
+/* Detach the program now (needs CAP_NET_ADMIN); idempotent. */
+void xsk_detach(struct xsk *x);
+
+/* Leave the detach to someone else: xsk_free will only close and free. */
+void xsk_disown(struct xsk *x);
 
 /* The sockets' fds for poll(): writes at most max, returns the count. */
 uint32_t xsk_fds(const struct xsk *x, int *fds, uint32_t max);

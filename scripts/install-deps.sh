@@ -14,7 +14,9 @@ PACKAGES=(
 	liburing-dev			# io_uring scanner core
 	libmnl-dev			# netlink helpers (audit: sock_diag)
 	libxdp-dev libbpf-dev		# SYN scan: AF_XDP sockets, XDP loading
+	libcap-ng-dev			# SYN scan: dropping capabilities after setup
 	clang llvm linux-libc-dev	# SYN scan: the XDP program (clang -target bpf)
+	libclang-rt-14-dev		# make fuzz: libFuzzer and the sanitizer runtimes
 	zlib1g-dev			# checkpoint checksums (crc32)
 	libcmocka-dev			# unit tests
 	nmap				# t_nmap_agree, benchmarks

@@ -785,6 +785,8 @@ void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
 	targets_guard_reserved(cs->targets);
 	parse_args(&cs->cli, cs->targets, cs->svc, cs->ports, argc, argv);
 	cs->cli.scan.syn = &cs->cli.syn;
+	/* main.c drops every capability once the SYN engine is set up. */
+	cs->cli.syn.privsep = true;
 	cs->cli.out.syn = cs->cli.scan.type == SCAN_SYN;
 
 	ret = targets_finalize(cs->targets);

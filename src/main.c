@@ -5,7 +5,10 @@
  * line becomes a defined scan in cli.c; here it is run: the stop flag (the
  * one mutable global) is set by SIGINT/SIGTERM, results stream to the
  * writers through hooks, a progress line goes to stderr when it is a
- * terminal, and checkpoints are saved when asked.
+ * terminal, and checkpoints are saved when asked.  A -sS scan gives up
+ * every capability (privsep.h) as soon as its engine is set up, before the
+ * first probe: the frames it parses and the files it writes from then on
+ * are handled without privilege.
  *
  * Exit status: 0 finished, 1 bad input, 2 runtime failure, 128+signal when
  * stopped by a signal (results gathered so far are still written).
@@ -25,6 +28,7 @@
 #include "fileio.h"
 #include "merge_cli.h"
 #include "output.h"
+#include "privsep.h"
 #include "scan.h"
 #include "store.h"
 
@@ -45,6 +49,7 @@ struct run_ctx {
 	bool progress_tty;
 	bool progress_shown;
 	int verbose;
+	bool privdrop_failed; /* hook_syn said why: no second line */
 	uint32_t concurrency_asked;
 	bool concurrency_set;
 	/* progress: finish rate smoothed between calls */
@@ -181,16 +186,26 @@ static void hook_engine(void *p, const struct engine_info *info)
 					   "plain close (no socket uring_cmd)");
 }
 
-static void hook_syn(void *p, const struct synengine_info *info)
+static int hook_syn(void *p, const struct synengine_info *info)
 {
 	struct run_ctx *rc = p;
+	int ret;
 
 	if (info->xdp_err)
 		fprintf(stderr,
 			"ringscan: notice: AF_XDP unavailable on %s (%s); using AF_PACKET\n",
 			info->ifname, strerror(-info->xdp_err));
+	/* Refuse to scan with privileges we meant to give up. */
+	ret = privsep_drop();
+	if (ret) {
+		fprintf(stderr,
+			"ringscan: -sS: cannot drop capabilities after setup (%s)\n",
+			strerror(-ret));
+		rc->privdrop_failed = true;
+		return ret;
+	}
 	if (!rc->verbose)
-		return;
+		return 0;
 	if (info->kind == SYNENGINE_XDP)
 		fprintf(stderr,
 			"ringscan: engine AF_XDP on %s: %s mode, %s, %s, %u queue(s), %u slots, source ports %u-%u\n",
@@ -205,6 +220,11 @@ static void hook_syn(void *p, const struct synengine_info *info)
 			"ringscan: engine AF_PACKET on %s: %u slots, source ports %u-%u\n",
 			info->ifname, info->slots, info->sport_lo,
 			info->sport_hi);
+	fprintf(stderr, "ringscan: capabilities dropped, no_new_privs set%s\n",
+		info->keeper ?
+			"; a keeper process resolves next hops and detaches XDP" :
+			"");
+	return 0;
 }
 
 static void print_probe(void *ctx, const struct rs_addr *a, uint16_t port)
@@ -430,7 +450,9 @@ int main(int argc, char **argv)
 		       &stop_signal, &sum);
 	if (rc.progress_shown)
 		fputs("\r\033[K", stderr);
-	if (ret) {
+	if (ret && rc.privdrop_failed) {
+		status = EXIT_RUNTIME;
+	} else if (ret) {
 		if (ret == -ENODEV && cs.cli.syn.ifname)
 			cli_say("ringscan: ",
 				"-sS: no interface '%s' (see 'ip link')",

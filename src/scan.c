@@ -170,8 +170,14 @@ static int scan_engine_open(const struct scan_config *cfg,
 			.free = syn_free,
 			.slots = info.slots,
 		};
-		if (hooks && hooks->syn_ready)
-			hooks->syn_ready(hooks->ctx, &info);
+		if (hooks && hooks->syn_ready) {
+			ret = hooks->syn_ready(hooks->ctx, &info);
+			if (ret) {
+				synengine_free(e);
+				memset(se, 0, sizeof(*se));
+				return ret;
+			}
+		}
 	} else {
 		struct engine_config ec = { .slots = cfg->concurrency };
 		struct engine_info info;

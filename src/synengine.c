@@ -47,6 +47,7 @@
 #include "cookie.h"
 #include "pkt.h"
 #include "pktsock.h"
+#include "privsep.h"
 #include "synengine.h"
 
 #define ID_NONE UINT32_MAX
@@ -131,6 +132,7 @@ struct synengine {
 	const struct link_ops *ops;
 	void *link;
 	struct neigh *nl;
+	struct privsep *keeper; /* NULL unless cfg->privsep and needed */
 	int ifindex;
 	bool noarp; /* loopback or NOARP link: no next-hop MAC */
 	bool loopback;
@@ -562,6 +564,7 @@ static void nh_query(struct synengine *e, struct nh_entry *n,
 	bool same = n->state != NH_EMPTY && !memcmp(&n->key, k, sizeof(*k));
 	struct rs_addr a;
 	uint8_t mac[6];
+	int ret;
 
 	memset(&a, 0, sizeof(a));
 	a.family = k->family;
@@ -594,8 +597,9 @@ static void nh_query(struct synengine *e, struct nh_entry *n,
 		return;
 	}
 	e->stats.neigh_solicits++;
-	n->state = neigh_solicit(e->nl, e->ifindex, &a) ? NH_FAILED :
-							  NH_PENDING;
+	ret = e->keeper ? privsep_solicit(e->keeper, e->ifindex, &a) :
+			  neigh_solicit(e->nl, e->ifindex, &a);
+	n->state = ret ? NH_FAILED : NH_PENDING;
 }
 
 /* State of a next hop now, from the cache or (first time) the kernel. */
@@ -811,6 +815,15 @@ static int link_open(struct synengine *e, const struct synengine_config *cfg,
 	return 0;
 }
 
+/* Runs in the privsep keeper once the scanner is done (or dead). */
+static void keeper_cleanup(void *ctx)
+{
+	struct synengine *e = ctx;
+
+	if (e->ops == &xdp_ops)
+		xsk_detach(e->link);
+}
+
 int synengine_new(struct synengine **out, const struct synengine_config *cfg,
 		  struct synengine_info *info)
 {
@@ -896,6 +909,17 @@ int synengine_new(struct synengine **out, const struct synengine_config *cfg,
 	e->pfd[e->npfd++] = (struct pollfd){ .fd = neigh_event_fd(e->nl),
 					     .events = POLLIN };
 
+	/*
+	 * Last, so that the keeper's copy of e is complete.  Needed only
+	 * where something privileged is left to do: next hops to solicit
+	 * (not on loopback or NOARP links), a program to detach (XDP).
+	 */
+	if (cfg->privsep && (!e->noarp || e->ops == &xdp_ops)) {
+		ret = privsep_start(&e->keeper, e->ifindex, keeper_cleanup, e);
+		if (ret)
+			goto out_free_link;
+	}
+
 	info->slots = e->nslots;
 	memcpy(info->ifname, link.name, sizeof(info->ifname));
 	info->ifindex = e->ifindex;
@@ -905,9 +929,12 @@ int synengine_new(struct synengine **out, const struct synengine_config *cfg,
 	info->src6 = e->src6;
 	info->sport_lo = e->port_lo;
 	info->sport_hi = e->port_hi;
+	info->keeper = e->keeper != NULL;
 	*out = e;
 	return 0;
 
+out_free_link:
+	e->ops->free(e->link);
 out_free_neigh:
 	neigh_free(e->nl);
 out_free_tables:
@@ -921,6 +948,12 @@ void synengine_free(struct synengine *e)
 {
 	if (!e)
 		return;
+	if (e->keeper) {
+		/* The keeper detaches (we no longer can), then we close. */
+		if (e->ops == &xdp_ops)
+			xsk_disown(e->link);
+		privsep_stop(e->keeper);
+	}
 	e->ops->free(e->link);
 	neigh_free(e->nl);
 	tables_free(e);

@@ -370,13 +370,24 @@ void xsk_free(struct xsk *x)
 	if (!x)
 		return;
 	/* Detach first: from here on nothing more is redirected to us. */
-	if (x->attached)
-		xdp_program__detach(x->prog, x->ifindex, x->mode, 0);
+	xsk_detach(x);
 	queues_close(x);
 	xdp_program__close(x->prog);
 	bpf_object__close(x->obj);
 	munmap(x->area, x->area_len);
 	free(x);
+}
+
+void xsk_detach(struct xsk *x)
+{
+	if (x->attached)
+		xdp_program__detach(x->prog, x->ifindex, x->mode, 0);
+	x->attached = false;
+}
+
+void xsk_disown(struct xsk *x)
+{
+	x->attached = false;
 }
 
 uint32_t xsk_fds(const struct xsk *x, int *fds, uint32_t max)
