@@ -74,7 +74,7 @@
 #define CC_PROBE_EVERY 6
 #define CC_PROBE_GAIN 1.15
 #define CC_STARTUP_CAP 2.0
-#define CC_DELAY_FACTOR 1.1
+#define CC_DELAY_FACTOR 1.5
 #define CC_DELAY_SLACK_NS 5000000ULL
 #define CC_MINRTT_WINDOW_NS 10000000000ULL /* min_rtt forgets after 10 s */
 
