@@ -505,11 +505,9 @@ uint32_t sched_next(struct sched *s, uint64_t now_ns, struct sched_probe *out,
 {
 	if (!s->rl_started) {
 		ratelimit_init(&s->rl, s->cfg.rate, now_ns);
-		if (s->cfg.cc) {
-			struct cc_params gp = s->group.p;
-
-			cc_init(&s->group, &gp, now_ns);
-		}
+		/* The clock starts now: cc_init copies its params first. */
+		if (s->cfg.cc)
+			cc_init(&s->group, &s->group.p, now_ns);
 		s->rl_started = true;
 	}
 	if (s->cfg.cc)
