@@ -190,27 +190,6 @@ fi
 # shellcheck source=bench/score.sh
 . bench/score.sh
 
-install_missing() {
-	local -A pkg=([nmap]=nmap [masscan]=masscan [zmap]=zmap
-		[gnuplot]=gnuplot-nox [nft]=nftables [ping]=iputils-ping
-		[ip]=iproute2 [timeout]=coreutils)
-	local -a want=()
-	local c
-	for c in "${!pkg[@]}"; do
-		command -v "$c" >/dev/null || want+=("${pkg[$c]}")
-	done
-	[ -x /usr/bin/time ] || want+=(time)
-	[ ${#want[@]} -gt 0 ] || return 0
-	say "installing ${want[*]}"
-	command -v apt-get >/dev/null || return 1
-	export DEBIAN_FRONTEND=noninteractive
-	{ apt-get install -y -qq --no-install-recommends "${want[@]}" ||
-		{ apt-get update -qq && apt-get install -y -qq \
-			--no-install-recommends "${want[@]}"; }; } \
-		>"/tmp/grid-apt.$$" 2>&1 </dev/null ||
-		{ cat "/tmp/grid-apt.$$" >&2; rm -f "/tmp/grid-apt.$$"; return 1; }
-	rm -f "/tmp/grid-apt.$$"
-}
 install_missing || say "some tools are missing; their rows will fail"
 for t in nft ping ip timeout; do
 	command -v "$t" >/dev/null || die "$t is missing"

@@ -89,33 +89,6 @@ say() { echo "bench: $*" >&2; }
 
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces)"
 
-# Debian packages for the tools compared and the testbed; installed only
-# when a command is missing.
-install_missing() {
-	local -A pkg=([nmap]=nmap [masscan]=masscan [zmap]=zmap
-		[gnuplot]=gnuplot-nox [nft]=nftables [ping]=iputils-ping
-		[ip]=iproute2 [timeout]=coreutils)
-	local -a want=()
-	local c
-	for c in "${!pkg[@]}"; do
-		command -v "$c" >/dev/null || want+=("${pkg[$c]}")
-	done
-	[ -x /usr/bin/time ] || want+=(time)
-	[ ${#want[@]} -gt 0 ] || return 0
-	say "installing ${want[*]}"
-	if ! command -v apt-get >/dev/null; then
-		say "no apt-get: install ${want[*]} by hand"
-		return 1
-	fi
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get install -y -qq --no-install-recommends "${want[@]}" \
-		>"/tmp/bench-apt.$$" 2>&1 </dev/null ||
-		{ apt-get update -qq >/dev/null 2>&1 &&
-			apt-get install -y -qq --no-install-recommends \
-				"${want[@]}" >"/tmp/bench-apt.$$" 2>&1 </dev/null; } ||
-		{ cat "/tmp/bench-apt.$$" >&2; rm -f "/tmp/bench-apt.$$"; return 1; }
-	rm -f "/tmp/bench-apt.$$"
-}
 install_missing || say "some tools are missing; their rows will fail"
 for t in nft ping ip timeout; do
 	command -v "$t" >/dev/null || die "$t is missing"

@@ -3,7 +3,8 @@
 # bench/score.sh - what bench/run.sh and bench/grid.sh share: how a
 # scanner's output is read and scored against the testbed's truth
 # (bench/testbed.sh), so that a cell of the grid and a row of RESULTS.md
-# count a wrong answer the same way, and how masscan is kept from hanging.
+# count a wrong answer the same way; how masscan is kept from hanging; and
+# which Debian packages a benchmark installs when a tool is missing.
 
 # rows_of KIND OUT PORT -> "host,port,state" rows (open and filtered only
 # matter).  PORT: zmap's one port.
@@ -58,4 +59,32 @@ pinger_stop() {
 	kill -TERM "$PINGER" 2>/dev/null
 	wait "$PINGER" 2>/dev/null
 	PINGER=
+}
+
+# Debian packages for the tools compared and the testbed; installed only
+# when a command is missing.
+install_missing() {
+	local -A pkg=([nmap]=nmap [masscan]=masscan [zmap]=zmap
+		[gnuplot]=gnuplot-nox [nft]=nftables [ping]=iputils-ping
+		[ip]=iproute2 [timeout]=coreutils)
+	local -a want=()
+	local c
+	for c in "${!pkg[@]}"; do
+		command -v "$c" >/dev/null || want+=("${pkg[$c]}")
+	done
+	[ -x /usr/bin/time ] || want+=(time)
+	[ ${#want[@]} -gt 0 ] || return 0
+	say "installing ${want[*]}"
+	if ! command -v apt-get >/dev/null; then
+		say "no apt-get: install ${want[*]} by hand"
+		return 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y -qq --no-install-recommends "${want[@]}" \
+		>"/tmp/bench-apt.$$" 2>&1 </dev/null ||
+		{ apt-get update -qq >/dev/null 2>&1 &&
+			apt-get install -y -qq --no-install-recommends \
+				"${want[@]}" >"/tmp/bench-apt.$$" 2>&1 </dev/null; } ||
+		{ cat "/tmp/bench-apt.$$" >&2; rm -f "/tmp/bench-apt.$$"; return 1; }
+	rm -f "/tmp/bench-apt.$$"
 }
