@@ -33,6 +33,7 @@ struct path {
 	double capacity; /* frames/s through the bottleneck; 0 = none */
 	uint32_t queue; /* bottleneck queue, frames */
 	double answer_limit; /* host answers/s at most; 0 = none */
+	double limited; /* share of ports the limit applies to; 0 = all */
 	double filtered; /* share of ports that never answer */
 	bool host_silent; /* the host answers nothing at all */
 	uint64_t rtt_ns; /* base round trip */
@@ -45,6 +46,8 @@ struct event {
 	uint64_t rtt;
 	uint32_t round;
 	bool answered;
+	bool filtered; /* this port never answers */
+	uint8_t attempt; /* 0 = first */
 };
 
 struct sim {
@@ -60,7 +63,13 @@ struct sim {
 	uint64_t sent, answered, dropped, silent;
 	uint32_t rng;
 	uint32_t round; /* the controller's round of the sends under way */
+	/* silent probes waiting to be tried again (up to SIM_TRIES in all) */
+	struct event *retry;
+	uint32_t retry_head, retry_n;
+	uint64_t retried;
 };
+
+#define SIM_TRIES 4
 
 static uint32_t rnd(struct sim *s)
 {
@@ -70,7 +79,8 @@ static uint32_t rnd(struct sim *s)
 	return s->rng;
 }
 
-static void push(struct sim *s, uint64_t due, uint64_t rtt, bool answered)
+static void push(struct sim *s, uint64_t due, uint64_t rtt, bool answered,
+		 bool filtered, uint8_t attempt)
 {
 	int q = answered ? 0 : 1;
 
@@ -80,6 +90,8 @@ static void push(struct sim *s, uint64_t due, uint64_t rtt, bool answered)
 		.rtt = rtt,
 		.round = s->round,
 		.answered = answered,
+		.filtered = filtered,
+		.attempt = attempt,
 	};
 }
 
@@ -97,26 +109,34 @@ static void sim_init(struct sim *s, const struct path *p, double init_rate)
 	s->p = *p;
 	s->ev[0] = calloc(SIM_MAX, sizeof(*s->ev[0]));
 	s->ev[1] = calloc(SIM_MAX, sizeof(*s->ev[1]));
+	s->retry = calloc(SIM_MAX, sizeof(*s->retry));
 	assert_non_null(s->ev[0]);
 	assert_non_null(s->ev[1]);
+	assert_non_null(s->retry);
 	s->rng = 2463534242u;
 	cc_init(&s->cc, &cp, 0);
 }
 
-static void sim_send(struct sim *s, uint64_t now)
+/* Send one attempt; a retry knows whether its port is a filtered one. */
+static void sim_send(struct sim *s, uint64_t now, const struct event *again)
 {
 	uint64_t rtt = s->p.rtt_ns + s->p.rtt_growth_ns_per_s * now / SEC;
 	double depart = (double)now;
-	bool answer = true;
+	uint8_t attempt = again ? again->attempt + 1 : 0;
+	bool answer = true, filt;
 
 	s->sent++;
+	if (again)
+		filt = again->filtered;
+	else
+		filt = (double)(rnd(s) % 10000) < s->p.filtered * 10000;
 	if (s->p.capacity > 0) {
 		double backlog =
 			(s->link_free_ns - (double)now) * s->p.capacity / 1e9;
 
 		if (backlog >= s->p.queue) {
 			s->dropped++;
-			push(s, now + s->p.rto_ns, 0, false);
+			push(s, now + s->p.rto_ns, 0, false, filt, attempt);
 			return;
 		}
 		if (s->link_free_ns < depart)
@@ -124,10 +144,11 @@ static void sim_send(struct sim *s, uint64_t now)
 		s->link_free_ns += 1e9 / s->p.capacity;
 		depart = s->link_free_ns;
 	}
-	if (s->p.host_silent ||
-	    (double)(rnd(s) % 10000) < s->p.filtered * 10000)
+	if (s->p.host_silent || filt)
 		answer = false;
-	if (answer && s->p.answer_limit > 0) {
+	if (answer && s->p.answer_limit > 0 &&
+	    (s->p.limited <= 0 ||
+	     (double)(rnd(s) % 10000) < s->p.limited * 10000)) {
 		uint64_t at = (uint64_t)depart + rtt / 2;
 
 		s->lim_tokens +=
@@ -142,9 +163,9 @@ static void sim_send(struct sim *s, uint64_t now)
 	}
 	if (answer)
 		push(s, (uint64_t)depart + rtt, (uint64_t)depart - now + rtt,
-		     true);
+		     true, filt, attempt);
 	else
-		push(s, now + s->p.rto_ns, 0, false);
+		push(s, now + s->p.rto_ns, 0, false, filt, attempt);
 }
 
 /* Run until `until`, sending whatever the controller allows. */
@@ -158,23 +179,42 @@ static void sim_run(struct sim *s, uint64_t from, uint64_t until)
 				struct event *e = &s->ev[q][s->head[q]];
 
 				if (e->answered) {
-					s->answered++;
+					s->answered += e->attempt == 0;
 					cc_answered(&s->cc, now, e->round,
-						    e->rtt, true);
+						    e->rtt, e->attempt == 0);
 				} else {
-					s->silent++;
+					s->silent += e->attempt == 0;
 					cc_silent(&s->cc, now, e->round,
-						  !s->p.host_silent);
+						  !s->p.host_silent &&
+							  e->attempt == 0);
+					if (e->attempt + 1 < SIM_TRIES) {
+						assert_true(s->retry_n <
+							    SIM_MAX);
+						s->retry[(s->retry_head +
+							  s->retry_n++) %
+							 SIM_MAX] = *e;
+					}
 				}
 				s->head[q] = (s->head[q] + 1) % SIM_MAX;
 				s->n[q]--;
 			}
 		}
 		n = cc_allow(&s->cc, now, 100000);
+		/* Retries first, as sched.c's heap hands them out. */
 		if (n)
 			s->round = cc_sent(&s->cc, now, n);
-		for (uint32_t i = 0; i < n; i++)
-			sim_send(s, now);
+		for (uint32_t i = 0; i < n; i++) {
+			if (s->retry_n) {
+				struct event e = s->retry[s->retry_head];
+
+				s->retry_head = (s->retry_head + 1) % SIM_MAX;
+				s->retry_n--;
+				s->retried++;
+				sim_send(s, now, &e);
+			} else {
+				sim_send(s, now, NULL);
+			}
+		}
 		cc_tick(&s->cc, now);
 	}
 }
@@ -183,6 +223,7 @@ static void sim_free(struct sim *s)
 {
 	free(s->ev[0]);
 	free(s->ev[1]);
+	free(s->retry);
 }
 
 /* A clean, wide path: startup keeps doubling, nothing is an event. */
@@ -231,6 +272,46 @@ static void test_answer_limit(void **state)
 }
 
 /*
+ * The /20 case: open ports answer at once, closed ones with RSTs that the
+ * targets limit to 200/s in all, and they are 40 % of the probes.  The
+ * answers' rate says little (open ports answer whatever the pace) and a
+ * scan that starts at 10,000/s sees only congested rounds at first: the
+ * pace still has to come down to about 200 / 0.4 = 500/s, where the
+ * closed ports are answered too.
+ */
+static void test_partial_answer_limit(void **state)
+{
+	struct path p = {
+		.rtt_ns = 1 * MS,
+		.rto_ns = 100 * MS,
+		.answer_limit = 200,
+		.limited = 0.4,
+	};
+	uint64_t sent0, ans0;
+	struct sim s;
+
+	(void)state;
+	sim_init(&s, &p, 10000);
+	sim_run(&s, 0, 10 * SEC);
+	sent0 = s.sent;
+	ans0 = s.answered;
+	sim_run(&s, 10 * SEC, 20 * SEC);
+	if (getenv("CC_TEST_DEBUG"))
+		print_message("partial limit: sent %llu answered %llu rate %.0f "
+			      "events %llu\n",
+			      (unsigned long long)(s.sent - sent0),
+			      (unsigned long long)(s.answered - ans0),
+			      cc_rate(&s.cc), (unsigned long long)s.cc.events);
+	assert_true(s.cc.events > 0);
+	/* 90 % of it answered at the first try: the pace is about right. */
+	assert_true((double)(s.answered - ans0) / (double)(s.sent - sent0) >
+		    0.9);
+	/* and not far below it either (500/s would be exact) */
+	assert_true(s.sent - sent0 > 10 * 300);
+	sim_free(&s);
+}
+
+/*
  * A 10000 frames/s bottleneck with a 100-frame queue and 40 ms RTT: the
  * pace settles near capacity and, once settled, few probes are dropped.
  */
@@ -267,9 +348,10 @@ static void test_bottleneck(void **state)
 
 /*
  * A third of the ports filtered, no limit: silence that does not change
- * with the pace is no congestion; the rate keeps growing.  (A noisy early
- * round may still look like drops once or twice - two rounds are little
- * to learn a clean share from - but never steadily.)
+ * with the pace is no congestion; the rate keeps growing.  (A noisy round
+ * may still look like drops now and then - the clean share is the largest
+ * of 16 noisy ones, and this runs ~400 rounds - but never steadily, and
+ * the filtered ports' retries, never answered, call for no LOW round.)
  */
 static void test_filtered_is_not_congestion(void **state)
 {
@@ -288,7 +370,7 @@ static void test_filtered_is_not_congestion(void **state)
 			"filtered: events %llu reason %d rate %.0f at %.3f\n",
 			(unsigned long long)s.cc.events, (int)s.cc.last_reason,
 			cc_rate(&s.cc), (double)s.cc.last_event_ns / 1e9);
-	assert_true(s.cc.events <= 3);
+	assert_true(s.cc.events <= 5);
 	assert_true(cc_rate(&s.cc) > 50000);
 	assert_true(cc_clean(&s.cc, 2 * SEC));
 	sim_free(&s);
@@ -384,6 +466,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clean_path_grows),
 		cmocka_unit_test(test_answer_limit),
+		cmocka_unit_test(test_partial_answer_limit),
 		cmocka_unit_test(test_bottleneck),
 		cmocka_unit_test(test_filtered_is_not_congestion),
 		cmocka_unit_test(test_silent_host),
