@@ -50,8 +50,10 @@
  * rounds to find capacity.
  *
  * Events also say when silence can be trusted: a probe silent while its
- * scope had an event in the last two RTOs is not counted against its retry
+ * scope had an event in the last two RTOs, or before a round sent after
+ * that event was judged free of drops, is not counted against its retry
  * limit (cc_clean), because its silence may be a drop and not a filter.
+ * An event never raises the pace.
  *
  * Each scope keeps its RTT estimate (RFC 6298) for the probe timeout and
  * the minimum RTT for the delay signal.  Fixed-size, no allocation, no
@@ -147,6 +149,7 @@ struct cc {
 
 	/* congestion history */
 	bool had_event;
+	bool vouched; /* a round sent since the last event was judged clean */
 	uint64_t last_event_ns;
 	enum cc_reason last_reason;
 	uint64_t events;

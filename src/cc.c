@@ -417,6 +417,7 @@ static void congestion(struct cc *c, uint64_t now_ns, enum cc_reason why,
 
 	strike(c, failed);
 	c->had_event = true;
+	c->vouched = false;
 	c->last_event_ns = now_ns;
 	c->last_reason = why;
 	c->events++;
@@ -432,11 +433,20 @@ static void congestion(struct cc *c, uint64_t now_ns, enum cc_reason why,
 		est = bw_estimate(c, bw);
 		if (est > failed)
 			est = failed;
+		/*
+		 * Nor above the pace now: answers to a burst sent before
+		 * an earlier cut can arrive at many times today's rate.
+		 */
+		if (est > c->rate)
+			est = c->rate;
 		est *= CC_EVENT_GAIN;
 		if (est > cc_good(c))
 			good_add(c, est);
 	}
 	est = estimate(c);
+	/* An event never speeds the scan up. */
+	if (est > c->rate)
+		est = c->rate;
 	c->rate = clamp_rate(c, est * CC_DRAIN_GAIN);
 	if (c->tokens > burst_of(c->rate))
 		c->tokens = burst_of(c->rate);
@@ -460,8 +470,8 @@ static void judge(struct cc *c, struct cc_round *r, uint64_t now_ns)
 	 * Until rounds have been seen there is no clean share to fall below
 	 * (the recovered floor stands in once retries have been answered).
 	 */
-	bool drops = (c->share_n >= 2 || recovered_floor(c) > 0) &&
-		     excess_silence(c, r->ans_s, r->suspect);
+	bool judgeable = c->share_n >= 2 || recovered_floor(c) > 0;
+	bool drops = judgeable && excess_silence(c, r->ans_s, r->suspect);
 
 	if (n_all >= CC_JUDGE_MIN)
 		c->eff[c->eff_n++ % CC_SHARE_ROUNDS] = (double)r->ans / n_all;
@@ -487,10 +497,15 @@ static void judge(struct cc *c, struct cc_round *r, uint64_t now_ns)
 		return;
 	}
 	/*
-	 * Vetted only on evidence: enough first attempts to judge by (a
-	 * round of retries says nothing - its probes were silent before).
+	 * Vetted only on evidence: a clean share to have fallen below (the
+	 * first rounds of a scan that starts into a limit were judged
+	 * against nothing, and cruising at their rates kept it there) and
+	 * enough first attempts to judge by (a round of retries says
+	 * nothing - its probes were silent before).
 	 */
-	if (full && !r->delay && r->sent >= CC_ROUND_PROBES / 2 &&
+	if (judgeable && n_s >= CC_JUDGE_MIN && r->start_ns > c->last_event_ns)
+		c->vouched = true;
+	if (judgeable && full && !r->delay && r->sent >= CC_ROUND_PROBES / 2 &&
 	    n_s >= CC_JUDGE_MIN)
 		good_add(c, sent_rate);
 }
@@ -643,10 +658,14 @@ bool cc_clean(const struct cc *c, uint64_t now_ns)
 	/*
 	 * A silence now is of a probe sent about one RTO ago: distrust it
 	 * until two RTOs after the last event (a round count would stretch
-	 * to seconds at the end of a scan, when rounds run long).
+	 * to seconds at the end of a scan, when rounds run long), and until
+	 * a round sent after the event has been judged free of drops: a
+	 * scope that stays over its path's limit has events every few
+	 * hundred ms, and the gaps between them are no evidence at all.
 	 */
 	return !c->had_event ||
-	       now_ns - c->last_event_ns > 2 * cc_rto_ns(c) + CC_ROUND_MIN_NS;
+	       (c->vouched &&
+		now_ns - c->last_event_ns > 2 * cc_rto_ns(c) + CC_ROUND_MIN_NS);
 }
 
 bool cc_loaded(const struct cc *c)
