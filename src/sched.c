@@ -84,6 +84,7 @@ struct sched {
 	struct sched_host *hosts; /* SCHED_HOSTS, linear probing */
 	uint32_t nhosts;
 	uint64_t spurious;
+	uint32_t max_ans_clean; /* the same, over every host */
 	uint64_t group_events_seen;
 	struct sched_event events[SCHED_EVENTS];
 	uint32_t ev_head, ev_len;
@@ -542,6 +543,8 @@ void sched_answered(struct sched *s, const struct sched_probe *p,
 		cc_final(&s->group, false);
 		if (p->clean > h->max_ans_clean)
 			h->max_ans_clean = p->clean;
+		if (p->clean > s->max_ans_clean)
+			s->max_ans_clean = p->clean;
 		h->answered = true;
 		events_check(s, h);
 		host_put(s, h);
@@ -558,17 +561,22 @@ static uint64_t backoff_ns(uint32_t attempt)
 
 /*
  * Clean silent attempts that make a probe of host h final: retries + 1,
- * or one more than any probe of the host ever needed before it was
- * answered after all (nmap's rule, on clean attempts only: a silence
- * during congestion already does not count).
+ * or one more than any probe ever needed before it was answered after
+ * all (nmap's rule, on clean attempts only: a silence during congestion
+ * already does not count).  nmap keeps it per host; here the whole
+ * scan's count applies too, to hosts that answer: a subnet scanned a few
+ * ports per host gives no host the chance to learn it alone, and the
+ * firewall or RST limit that made its silences lie is usually shared.
  */
 static uint32_t clean_needed(const struct sched *s, const struct sched_host *h)
 {
-	uint32_t need = s->cfg.retries + 1;
+	uint32_t need = s->cfg.retries + 1, seen;
 
-	if (h->answered && h->max_ans_clean + 2 > need)
-		need = h->max_ans_clean + 2;
-	return need;
+	if (!h->answered)
+		return need;
+	seen = h->max_ans_clean > s->max_ans_clean ? h->max_ans_clean :
+						     s->max_ans_clean;
+	return seen + 2 > need ? seen + 2 : need;
 }
 
 static uint32_t max_attempt(const struct sched *s)
