@@ -297,11 +297,12 @@ static void test_partial_answer_limit(void **state)
 	ans0 = s.answered;
 	sim_run(&s, 10 * SEC, 20 * SEC);
 	if (getenv("CC_TEST_DEBUG"))
-		print_message("partial limit: sent %llu answered %llu rate %.0f "
-			      "events %llu\n",
-			      (unsigned long long)(s.sent - sent0),
-			      (unsigned long long)(s.answered - ans0),
-			      cc_rate(&s.cc), (unsigned long long)s.cc.events);
+		print_message(
+			"partial limit: sent %llu answered %llu rate %.0f "
+			"events %llu\n",
+			(unsigned long long)(s.sent - sent0),
+			(unsigned long long)(s.answered - ans0), cc_rate(&s.cc),
+			(unsigned long long)s.cc.events);
 	assert_true(s.cc.events > 0);
 	/* 90 % of it answered at the first try: the pace is about right. */
 	assert_true((double)(s.answered - ans0) / (double)(s.sent - sent0) >
