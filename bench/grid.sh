@@ -59,8 +59,9 @@
 #   GRID_TARGETS (host net), GRID_SCANNERS (ringscan-sT ringscan-sS
 #   nmap-T4 nmap-minrate masscan zmap), GRID_MATCH (an extended regular
 #   expression the plan line "bed cap queue rtt loss limit target scanner"
-#   must match), GRID_MAX (at most this many runs), GRID_LIST=1 (print the
-#   plan and stop).
+#   must match), GRID_REPEAT (runs of each scanner in each cell, one after
+#   the other; default 1, the issue's grid asks for 3), GRID_MAX (at most
+#   this many runs), GRID_LIST=1 (print the plan and stop).
 # Rows are appended to bench/results/grid.csv.partial as runs end and it
 # becomes grid.csv when the grid is done.  Raw outputs go to
 # bench/results/tmp/grid/.  Missing tools are installed from Debian as in
@@ -168,13 +169,23 @@ if [ -x "$RS" ]; then
 	V_RS="${V_RS:-ringscan} (tree on git $(git rev-parse --short HEAD 2>/dev/null), binary sha256 $(sha256sum "$RS" | cut -c1-12))"
 	"$RS" -sS --dry-run -p 1 "$HOST" >/dev/null 2>&1 && RS_SYN=1
 fi
+case ${GRID_REPEAT:-1} in
+'' | *[!0-9]* | 0) die "GRID_REPEAT must be a whole number of runs, 1 or more" ;;
+esac
 mapfile -t PLAN < <(plan | awk -v syn="$RS_SYN" -v rs="$V_RS" \
-	-v match_re="${GRID_MATCH:-}" -v max="${GRID_MAX:-0}" '
+	-v match_re="${GRID_MATCH:-}" -v max="${GRID_MAX:-0}" \
+	-v rep="${GRID_REPEAT:-1}" '
 	$8 == "zmap" && $7 != "net" { next }
 	$8 == "ringscan-sS" && syn == "" { next }
 	$8 ~ /^ringscan/ && rs == "" { next }
 	match_re != "" && $0 !~ match_re { next }
-	{ if (max > 0 && ++n > max) exit; print }')
+	{
+		for (i = 0; i < rep; i++) {
+			if (max > 0 && ++n > max)
+				exit
+			print
+		}
+	}')
 if [ -n "${GRID_LIST:-}" ]; then
 	printf '%s\n' "${PLAN[@]}"
 	echo "${#PLAN[@]} runs" >&2
