@@ -148,8 +148,8 @@ syn_variants()
 		if [ "$rc" = 0 ]; then
 			all="$all $v"
 		elif [ "$rc" = 2 ]; then
-			tb_log "  (variant $v unavailable here: $(tail -n 1 \
-				"$TB_TMP/trial.$v.err"))" >&2
+			tb_note "variant $v unavailable here: $(tail -n 1 \
+				"$TB_TMP/trial.$v.err")"
 		else
 			cat "$TB_TMP/trial.$v.err" >&2
 			tb_fail "trial scan with $v exited $rc"
