@@ -296,15 +296,20 @@ static void test_slots_capped_by_rlimit(void **state)
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
 	rl.rlim_max = 256; /* lower the hard limit too: engine cannot raise */
 	if (old.rlim_max > 256 && setrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		bool ran = false;
+
 		e = new_engine(5000, &info);
 		if (e) {
 			assert_true(info.slots < 256);
 			assert_true(info.slots >= 100);
 			engine_free(e);
+			ran = true;
 		}
 		/* the hard limit cannot come back up without root */
 		if (geteuid() == 0)
 			setrlimit(RLIMIT_NOFILE, &old);
+		if (!ran)
+			skip(); /* no io_uring here: nothing was checked */
 		return;
 	}
 	setrlimit(RLIMIT_NOFILE, &old);
