@@ -502,7 +502,7 @@ plot
 {
 	echo "Measured on $(date -u '+%Y-%m-%d %H:%M UTC') with the tree at git" \
 		"$(git rev-parse --short HEAD 2>/dev/null || echo '?')," \
-		"one run per cell; load average at the end" \
+		"${GRID_REPEAT:-1} run(s) per scanner per cell; load average at the end" \
 		"$(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared)." \
 		"Command: \`$(env | grep '^GRID_' | sort | tr '\n' ' ')bench/grid.sh $MODE\`."
 	echo
