@@ -250,6 +250,30 @@ tb_truth()
 
 # tb_csv_rows CSV: ringscan CSV -> sorted "host,port,state"; fails on a
 # wrong header or a non-tcp row.
+# tb_rows CSV: its data rows so far (0 if it does not exist yet).
+tb_rows()
+{
+	local n=1
+	[ -f "$1" ] && n=$(wc -l <"$1")
+	[ "$n" -gt 0 ] || n=1
+	echo $((n - 1))
+}
+
+# tb_wait_rows CSV N PID: wait until a running scan (PID) has written N
+# rows to CSV - the event tests synchronise on, instead of a sleep.
+# Returns early if PID is gone; fails after 20 s.  (Rows reach the file in
+# whole pages, so the last few finished ones may still be buffered.)
+tb_wait_rows()
+{
+	local _
+	for _ in $(seq 1 400); do
+		[ "$(tb_rows "$1")" -ge "$2" ] && return 0
+		kill -0 "$3" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	tb_fail "no $2 rows in $1 after 20 s"
+}
+
 tb_csv_rows()
 {
 	local csv=$1 head

@@ -213,7 +213,8 @@ env --default-signal=INT ip netns exec "$(tb_nsname mg)" "$RINGSCAN" \
 	-oC "$T/i1.csv" --checkpoint "$T/i1.ckpt" "$H2" >"$T/i1.out" 2>&1 &
 pid=$!
 TB_PIDS="$TB_PIDS $pid"
-sleep 0.8
+# Its 400 probes take 2 s at 200/s: stop it once its first rows are out.
+tb_wait_rows "$T/i1.csv" 1 "$pid"
 kill -INT "$pid"
 rc=0
 wait "$pid" || rc=$?

@@ -18,26 +18,6 @@ TOTAL=12000
 ARGS=(-p 1-3000 --timeout 300 --retries 2 --seed 11
 	--states open,closed,filtered --checkpoint-interval 200 127.0.0.1-4)
 
-# rows FILE: data rows in a CSV (0 if none yet)
-rows()
-{
-	local n=1
-	[ -f "$1" ] && n=$(wc -l <"$1")
-	[ "$n" -gt 0 ] || n=1
-	echo $((n - 1))
-}
-
-# wait_rows FILE N: until FILE holds N rows (the scan's progress), at most 20 s
-wait_rows()
-{
-	for _ in $(seq 1 400); do
-		[ "$(rows "$1")" -ge "$2" ] && return 0
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.05
-	done
-	tb_fail "no $2 rows in $1 after 20 s"
-}
-
 # start_scan CSV CKPT: the scan in the background, its pid in $pid
 start_scan()
 {
@@ -55,7 +35,7 @@ start_scan()
 resume()
 {
 	local ck=$1 csv=$2 killed=${3:-} rc=0 done_rows line att ret
-	done_rows=$(rows "$csv")
+	done_rows=$(tb_rows "$csv")
 	tb_rs res --resume "$ck" -v >"$TB_TMP/rout" 2>&1 || rc=$?
 	[ "$rc" = 0 ] || { cat "$TB_TMP/rout"; tb_fail "--resume exited $rc"; }
 	line=$(grep -m1 ' probes, [0-9]* attempts (' "$TB_TMP/rout") ||
@@ -73,7 +53,7 @@ resume()
 for at in 500 3000 7000; do
 	tb_log "SIGINT after $at rows, then --resume"
 	start_scan "$TB_TMP/i.csv" "$TB_TMP/i.ck"
-	wait_rows "$TB_TMP/i.csv" "$at"
+	tb_wait_rows "$TB_TMP/i.csv" "$at" "$pid"
 	kill -INT "$pid" 2>/dev/null || true
 	rc=0
 	wait "$pid" || rc=$?
@@ -89,17 +69,17 @@ done
 
 tb_log "SIGINT twice (resume interrupted too), then --resume"
 start_scan "$TB_TMP/t.csv" "$TB_TMP/t.ck"
-wait_rows "$TB_TMP/t.csv" 1000
+tb_wait_rows "$TB_TMP/t.csv" 1000 "$pid"
 kill -INT "$pid" 2>/dev/null || true
 rc=0
 wait "$pid" || rc=$?
 [ "$rc" = 130 ] || tb_fail "first SIGINT: exit $rc, want 130"
-first=$(rows "$TB_TMP/t.csv")
+first=$(tb_rows "$TB_TMP/t.csv")
 env --default-signal=INT ip netns exec "$(tb_nsname res)" "$RINGSCAN" \
 	--resume "$TB_TMP/t.ck" >"$TB_TMP/out2" 2>&1 &
 pid=$!
 TB_PIDS="$TB_PIDS $pid"
-wait_rows "$TB_TMP/t.csv" $((first + 1000))
+tb_wait_rows "$TB_TMP/t.csv" $((first + 1000)) "$pid"
 kill -INT "$pid" 2>/dev/null || true
 rc=0
 wait "$pid" || rc=$?
@@ -115,7 +95,7 @@ for _ in $(seq 1 100); do
 	[ -s "$TB_TMP/k.ck" ] && break
 	sleep 0.05
 done
-wait_rows "$TB_TMP/k.csv" 2000
+tb_wait_rows "$TB_TMP/k.csv" 2000 "$pid"
 kill -KILL "$pid" 2>/dev/null || true
 wait "$pid" || true
 [ -s "$TB_TMP/k.ck" ] || tb_fail "no periodic checkpoint before SIGKILL"

@@ -3,7 +3,8 @@
 # the process gone within 2 s, and the CSV already holds the open ports
 # found on the fast host (127.0.0.1) - and no verdict for the slow one
 # (127.0.0.2, every SYN dropped: a probe there needs 6 s to be called
-# filtered, so after 1 s each one is still unknown, not filtered).
+# filtered, so when the fast host is done each one is still unknown, not
+# filtered).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 tb_init
@@ -14,7 +15,7 @@ tb_listen int "127.0.0.1:22 127.0.0.1:80 127.0.0.1:443 127.0.0.1:1234 \
 tb_filter int "127.0.0.2:*"
 tb_truth int 127.0.0.1 1-3000 >"$TB_TMP/truth"
 
-tb_log "ringscan -p 1-3000 --timeout 1000 --retries 5 --concurrency 4000 127.0.0.1-2, SIGINT after 1 s"
+tb_log "ringscan -p 1-3000 --timeout 1000 --retries 5 --concurrency 4000 127.0.0.1-2, SIGINT once 127.0.0.1 is done"
 # Background jobs of a script start with SIGINT ignored; give it back.
 env --default-signal=INT ip netns exec "$(tb_nsname int)" "$RINGSCAN" \
 	-p 1-3000 --timeout 1000 --retries 5 --concurrency 4000 \
@@ -22,7 +23,9 @@ env --default-signal=INT ip netns exec "$(tb_nsname int)" "$RINGSCAN" \
 	>"$TB_TMP/out" 2>&1 &
 pid=$!
 TB_PIDS="$TB_PIDS $pid"
-sleep 1
+# The fast host's 3,000 probes end within milliseconds, the slow one's
+# cannot end for 6 s: 2,800 rows mean the fast host is (all but) done.
+tb_wait_rows "$TB_TMP/int.csv" 2800 "$pid"
 kill -0 "$pid" 2>/dev/null || { cat "$TB_TMP/out"; tb_fail "scan ended before SIGINT"; }
 kill -INT "$pid"
 gone=
