@@ -501,6 +501,37 @@ static void test_templates(void **state)
 	unload(cs);
 }
 
+/*
+ * Timing options given before -T are not undone by it: nmap applies them
+ * after the template (nmap.cc's delayed_options), and so did ringscan for
+ * --max-retries and --concurrency, but -T4 silently reset the rtt
+ * timeouts and scan delays typed before it.
+ */
+static void test_template_keeps_explicit(void **state)
+{
+	struct cli_scan *cs;
+
+	(void)state;
+	cs = LOAD("--initial-rtt-timeout", "2s", "--min-rtt-timeout", "200ms",
+		  "--max-rtt-timeout", "3s", "--scan-delay", "5ms",
+		  "--max-scan-delay", "20ms", "-T4", "127.0.0.1");
+	assert_int_equal(cs->cli.scan.rto_init_ns, 2 * NS_PER_S);
+	assert_int_equal(cs->cli.scan.rto_min_ns, 200 * MS);
+	assert_int_equal(cs->cli.scan.rto_max_ns, 3 * NS_PER_S);
+	assert_int_equal(cs->cli.scan.scan_delay_ns, 5 * MS);
+	assert_int_equal(cs->cli.scan.max_scan_delay_ns, 20 * MS);
+	assert_int_equal(cs->cli.scan.max_retries, 6); /* not given: -T4's */
+	unload(cs);
+
+	/* only what was given is kept; the rest is the template's */
+	cs = LOAD("--max-rtt-timeout", "3s", "-T4", "127.0.0.1");
+	assert_int_equal(cs->cli.scan.rto_max_ns, 3 * NS_PER_S);
+	assert_int_equal(cs->cli.scan.rto_init_ns, 500 * MS);
+	assert_int_equal(cs->cli.scan.rto_min_ns, 100 * MS);
+	assert_int_equal(cs->cli.scan.max_scan_delay_ns, 10 * MS);
+	unload(cs);
+}
+
 static void test_outputs(void **state)
 {
 	struct cli_scan *cs;
@@ -692,6 +723,7 @@ int main(void)
 		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_time_options),
 		cmocka_unit_test(test_templates),
+		cmocka_unit_test(test_template_keeps_explicit),
 		cmocka_unit_test(test_outputs),
 		cmocka_unit_test(test_misc_flags),
 		cmocka_unit_test(test_long_value),
