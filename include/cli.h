@@ -61,7 +61,8 @@ struct cli {
 	bool seed_set; /* --seed given */
 	bool rate_set; /* --rate given */
 	bool retries_set; /* --retries given */
-	bool max_retries_set; /* --max-retries or -T given */
+	bool max_retries_set; /* --max-retries given */
+	unsigned timing_set; /* rtt timeouts and scan delays given (cli.c) */
 	bool dry_run;
 	bool allow_large_scope; /* --allow-large-scope: past the scope guard */
 	bool allow_large_store; /* --allow-large-store: past the memory check */

@@ -213,6 +213,19 @@ out_bad:
 }
 
 /*
+ * The timing options -T sets.  One given on the command line wins over
+ * the template whatever their order, as in nmap (which applies them after
+ * the template), so -T must know which were given.
+ */
+enum {
+	SET_RTO_INIT = 1u << 0,
+	SET_RTO_MIN = 1u << 1,
+	SET_RTO_MAX = 1u << 2,
+	SET_SCAN_DELAY = 1u << 3,
+	SET_MAX_SCAN_DELAY = 1u << 4,
+};
+
+/*
  * nmap's -T templates, onto ringscan's knobs (values from nmap's
  * NmapOps/nmap.cc; the parallelism 1 of T0-T2 becomes --concurrency 1).
  */
@@ -242,11 +255,16 @@ static void apply_template(struct cli *cli, const char *v)
 		cli_fail(
 			"-T '%s': expected 0-5 or paranoid, sneaky, polite, normal, aggressive, insane",
 			v);
-	cli->scan.scan_delay_ns = t[i].delay_ms * 1000000ULL;
-	cli->scan.rto_init_ns = t[i].init_ms * 1000000ULL;
-	cli->scan.rto_min_ns = t[i].min_ms * 1000000ULL;
-	cli->scan.rto_max_ns = t[i].max_ms * 1000000ULL;
-	cli->scan.max_scan_delay_ns = t[i].max_delay_ms * 1000000ULL;
+	if (!(cli->timing_set & SET_SCAN_DELAY))
+		cli->scan.scan_delay_ns = t[i].delay_ms * 1000000ULL;
+	if (!(cli->timing_set & SET_RTO_INIT))
+		cli->scan.rto_init_ns = t[i].init_ms * 1000000ULL;
+	if (!(cli->timing_set & SET_RTO_MIN))
+		cli->scan.rto_min_ns = t[i].min_ms * 1000000ULL;
+	if (!(cli->timing_set & SET_RTO_MAX))
+		cli->scan.rto_max_ns = t[i].max_ms * 1000000ULL;
+	if (!(cli->timing_set & SET_MAX_SCAN_DELAY))
+		cli->scan.max_scan_delay_ns = t[i].max_delay_ms * 1000000ULL;
 	if (!cli->max_retries_set)
 		cli->scan.max_retries = t[i].max_retries;
 	if (t[i].concurrency && !cli->concurrency_set)
@@ -521,25 +539,30 @@ static void parse_args(struct cli *cli, struct targets *t,
 			cli->scan.rto_init_ns =
 				cli_parse_time("--initial-rtt-timeout", v,
 					       NS_PER_S, CLI_MAX_TIME_NS);
+			cli->timing_set |= SET_RTO_INIT;
 		} else if ((v = cli_long_value(a, "--min-rtt-timeout", argc,
 					       argv, &i))) {
 			cli->scan.rto_min_ns =
 				cli_parse_time("--min-rtt-timeout", v, NS_PER_S,
 					       CLI_MAX_TIME_NS);
+			cli->timing_set |= SET_RTO_MIN;
 		} else if ((v = cli_long_value(a, "--max-rtt-timeout", argc,
 					       argv, &i))) {
 			cli->scan.rto_max_ns =
 				cli_parse_time("--max-rtt-timeout", v, NS_PER_S,
 					       CLI_MAX_TIME_NS);
+			cli->timing_set |= SET_RTO_MAX;
 		} else if ((v = cli_long_value(a, "--scan-delay", argc, argv,
 					       &i))) {
 			cli->scan.scan_delay_ns = cli_parse_time(
 				"--scan-delay", v, NS_PER_S, CLI_MAX_TIME_NS);
+			cli->timing_set |= SET_SCAN_DELAY;
 		} else if ((v = cli_long_value(a, "--max-scan-delay", argc,
 					       argv, &i))) {
 			cli->scan.max_scan_delay_ns =
 				cli_parse_time("--max-scan-delay", v, NS_PER_S,
 					       CLI_MAX_TIME_NS);
+			cli->timing_set |= SET_MAX_SCAN_DELAY;
 		} else if ((v = cli_long_value(a, "--concurrency", argc, argv,
 					       &i))) {
 			cli->scan.concurrency = (uint32_t)cli_parse_uint(
