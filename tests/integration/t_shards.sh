@@ -65,8 +65,10 @@ shards()
 	done
 	: >"$TB_TMP/union"
 	for k in $(seq 1 "$n"); do
-		tb_csv_rows "$TB_TMP/n$n.$spelling.$k.csv" >>"$TB_TMP/union"
-		[ -s "$TB_TMP/n$n.$spelling.$k.csv" ] || tb_fail "shard $k/$n wrote nothing"
+		tb_csv_rows "$TB_TMP/n$n.$spelling.$k.csv" >"$TB_TMP/shard.rows"
+		# Rows, not just the header: every shard of this space has work.
+		[ -s "$TB_TMP/shard.rows" ] || tb_fail "shard $k/$n wrote no row"
+		cat "$TB_TMP/shard.rows" >>"$TB_TMP/union"
 	done
 	dups=$(cut -d, -f1,2 "$TB_TMP/union" | sort | uniq -d | head -n 5)
 	[ -z "$dups" ] || tb_fail "N=$n ($spelling): probes in two shards: $dups"
