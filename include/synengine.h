@@ -136,6 +136,10 @@ struct synengine_stats {
 	uint64_t neigh_lookups; /* route + neighbour netlink queries */
 	uint64_t neigh_solicits;
 	uint64_t neigh_failed; /* probes completed unreachable */
+	/* next hops given up on at ringscan's own limit (SYNENGINE_NEIGH_
+	 * WAIT_NS) rather than on the kernel's verdict: a kernel that never
+	 * says FAILED, or notifications lost */
+	uint64_t neigh_timeouts;
 };
 
 struct synengine;

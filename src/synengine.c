@@ -580,6 +580,8 @@ static void nh_query(struct synengine *e, struct nh_entry *n,
 		return;
 	}
 	if (mode == Q_FINAL || (mode == Q_REFRESH && st != NEIGH_INCOMPLETE)) {
+		if (mode == Q_FINAL && st != NEIGH_FAILED)
+			e->stats.neigh_timeouts++;
 		n->state = NH_FAILED;
 		n->since_ns = now;
 		return;
