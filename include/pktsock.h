@@ -43,6 +43,9 @@ struct pktsock_stats {
 	uint64_t tx_errors; /* frames a sendmmsg refused (dropped) */
 	uint64_t rx_frames;
 	uint64_t rx_truncated; /* bigger than PKTSOCK_RX_FRAME: dropped */
+	/* frames the kernel dropped before we read them (receive buffer
+	 * full: PACKET_STATISTICS tp_drops) */
+	uint64_t kernel_drops;
 };
 
 struct pktsock;
@@ -69,6 +72,8 @@ int pktsock_tx_flush(struct pktsock *p);
  */
 int pktsock_rx(struct pktsock *p, struct pkt_frame *f, uint32_t max);
 
-void pktsock_get_stats(const struct pktsock *p, struct pktsock_stats *st);
+/* Counters so far; reads (and so resets) the kernel's, outside the hot
+ * path: call it at the end of a scan, not per batch. */
+void pktsock_get_stats(struct pktsock *p, struct pktsock_stats *st);
 
 #endif

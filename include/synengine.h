@@ -140,6 +140,10 @@ struct synengine_stats {
 	 * WAIT_NS) rather than on the kernel's verdict: a kernel that never
 	 * says FAILED, or notifications lost */
 	uint64_t neigh_timeouts;
+	/* from the kernel: frames it dropped before we read them (socket
+	 * buffer or AF_XDP rings full), and frames it refused to send */
+	uint64_t kernel_drops;
+	uint64_t tx_refused;
 };
 
 struct synengine;

@@ -81,6 +81,10 @@ struct xsk_stats {
 	uint64_t tx_frames; /* put on the TX ring */
 	uint64_t tx_kicks;
 	uint64_t rx_frames;
+	/* frames the kernel dropped on the way to us, over every queue
+	 * (XDP_STATISTICS: rx_dropped + rx_ring_full + fill ring empty) */
+	uint64_t kernel_drops;
+	uint64_t tx_invalid; /* TX descriptors the kernel refused */
 };
 
 struct xsk;

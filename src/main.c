@@ -508,7 +508,7 @@ int main(int argc, char **argv)
 			(unsigned long long)sum.conn.late_used);
 	if (cs.cli.verbose && sum.has_syn)
 		fprintf(stderr,
-			"ringscan: -sS: sent %llu SYNs and %llu RSTs; received %llu frames: %llu answers, %llu late (%llu used), %llu duplicates, %llu bad cookies, %llu foreign, %llu malformed; %llu neighbour lookups, %llu unresolved (%llu timed out)\n",
+			"ringscan: -sS: sent %llu SYNs and %llu RSTs; received %llu frames: %llu answers, %llu late (%llu used), %llu duplicates, %llu bad cookies, %llu foreign, %llu malformed; %llu neighbour lookups, %llu unresolved (%llu timed out); kernel: %llu receive drops, %llu send refusals\n",
 			(unsigned long long)sum.syn.tx_syn,
 			(unsigned long long)sum.syn.tx_rst,
 			(unsigned long long)sum.syn.rx_frames,
@@ -521,7 +521,9 @@ int main(int argc, char **argv)
 			(unsigned long long)sum.syn.rx_malformed,
 			(unsigned long long)sum.syn.neigh_lookups,
 			(unsigned long long)sum.syn.neigh_failed,
-			(unsigned long long)sum.syn.neigh_timeouts);
+			(unsigned long long)sum.syn.neigh_timeouts,
+			(unsigned long long)sum.syn.kernel_drops,
+			(unsigned long long)sum.syn.tx_refused);
 	if (sum.has_syn && sum.errors)
 		fprintf(stderr,
 			"ringscan: note: %llu probes could not be sent by -sS from %s (target routed through another interface, a local address, or no source address of its family); scan those with -sT\n",

@@ -304,7 +304,13 @@ int pktsock_rx(struct pktsock *p, struct pkt_frame *f, uint32_t max)
 	return (int)got;
 }
 
-void pktsock_get_stats(const struct pktsock *p, struct pktsock_stats *st)
+void pktsock_get_stats(struct pktsock *p, struct pktsock_stats *st)
 {
+	struct tpacket_stats ks;
+	socklen_t len = sizeof(ks);
+
+	/* PACKET_STATISTICS resets on read: add, so that calls add up. */
+	if (getsockopt(p->fd, SOL_PACKET, PACKET_STATISTICS, &ks, &len) == 0)
+		p->stats.kernel_drops += ks.tp_drops;
 	*st = p->stats;
 }

@@ -126,6 +126,8 @@ struct link_ops {
 	int (*rx)(void *l, struct pkt_frame *f, uint32_t max);
 	void (*rx_release)(void *l);
 	void (*free)(void *l);
+	/* the kernel's drop counters (end of scan, not the hot path) */
+	void (*drops)(void *l, uint64_t *rx_drops, uint64_t *tx_invalid);
 };
 
 struct synengine {
@@ -213,6 +215,15 @@ static void pk_free(void *l)
 	pktsock_free(l);
 }
 
+static void pk_drops(void *l, uint64_t *rx_drops, uint64_t *tx_invalid)
+{
+	struct pktsock_stats st;
+
+	pktsock_get_stats(l, &st);
+	*rx_drops = st.kernel_drops;
+	*tx_invalid = st.tx_errors;
+}
+
 static const struct link_ops packet_ops = {
 	.fds = pk_fds,
 	.tx_frame = pk_tx_frame,
@@ -221,6 +232,7 @@ static const struct link_ops packet_ops = {
 	.rx = pk_rx,
 	.rx_release = pk_rx_release,
 	.free = pk_free,
+	.drops = pk_drops,
 };
 
 static uint32_t xs_fds(const void *l, int *fds, uint32_t max)
@@ -258,6 +270,15 @@ static void xs_free(void *l)
 	xsk_free(l);
 }
 
+static void xs_drops(void *l, uint64_t *rx_drops, uint64_t *tx_invalid)
+{
+	struct xsk_stats st;
+
+	xsk_get_stats(l, &st);
+	*rx_drops = st.kernel_drops;
+	*tx_invalid = st.tx_invalid;
+}
+
 static const struct link_ops xdp_ops = {
 	.fds = xs_fds,
 	.tx_frame = xs_tx_frame,
@@ -266,6 +287,7 @@ static const struct link_ops xdp_ops = {
 	.rx = xs_rx,
 	.rx_release = xs_rx_release,
 	.free = xs_free,
+	.drops = xs_drops,
 };
 
 /* ---- keys and the index ---- */
@@ -1393,4 +1415,5 @@ int synengine_run(struct synengine *e, uint64_t wait_ns,
 void synengine_get_stats(const struct synengine *e, struct synengine_stats *st)
 {
 	*st = e->stats;
+	e->ops->drops(e->link, &st->kernel_drops, &st->tx_refused);
 }

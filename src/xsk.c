@@ -552,4 +552,19 @@ void xsk_rx_release(struct xsk *x)
 void xsk_get_stats(const struct xsk *x, struct xsk_stats *st)
 {
 	*st = x->stats;
+	st->kernel_drops = 0;
+	st->tx_invalid = 0;
+	/* The kernel's counters are cumulative per socket: sum them now. */
+	for (uint32_t i = 0; i < x->nq; i++) {
+		struct xdp_statistics ks;
+		socklen_t len = sizeof(ks);
+
+		memset(&ks, 0, sizeof(ks));
+		if (getsockopt(xsk_socket__fd(x->q[i].sock), SOL_XDP,
+			       XDP_STATISTICS, &ks, &len))
+			continue;
+		st->kernel_drops += ks.rx_dropped + ks.rx_ring_full +
+				    ks.rx_fill_ring_empty_descs;
+		st->tx_invalid += ks.tx_invalid_descs;
+	}
 }
