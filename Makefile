@@ -39,7 +39,7 @@ LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 # object file to install or find at run time, and unlike `ld -r -b binary`
 # the symbol names do not depend on the build directory.
 BPF_CC ?= clang
-BPF_CFLAGS := -O2 -g -target bpf -Wall \
+BPF_CFLAGS := -O2 -g -target bpf -Wall -iquote include \
 	-I/usr/include/$(shell $(CC) -print-multiarch 2>/dev/null)
 BPF_OBJ := $(BUILD)/bpf/xdp_scan.bpf.o
 BPF_GEN := $(BUILD)/gen/xdp_scan_obj.c
@@ -75,7 +75,7 @@ $(BUILD)/helpers/%: tests/helpers/%.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
-$(BPF_OBJ): bpf/xdp_scan.bpf.c
+$(BPF_OBJ): bpf/xdp_scan.bpf.c include/xdp_scan.h
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  BPF     $<")
 	$(Q)$(BPF_CC) $(BPF_CFLAGS) -c -o $@ $<

@@ -32,16 +32,9 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#define XSK_MAX_QUEUES 64
+#include "xdp_scan.h" /* shared with src/xsk.c */
 
-/* Keep in sync with struct xsk_filter in include/xsk.h. */
-struct scan_cfg {
-	__u32 src6[4]; /* network order */
-	__u32 src4; /* network order */
-	__u16 port_lo; /* host order */
-	__u16 port_hi;
-	__u32 flags; /* bit 0: src4 valid, bit 1: src6 valid */
-};
+XDP_SCAN_ASSERT_LAYOUT();
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
@@ -54,10 +47,10 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct scan_cfg);
+	__type(value, struct xdp_scan_cfg);
 } cfg SEC(".maps");
 
-static __always_inline int port_ours(const struct scan_cfg *c,
+static __always_inline int port_ours(const struct xdp_scan_cfg *c,
 				     const struct tcphdr *th)
 {
 	__u16 dport = bpf_ntohs(th->dest);
@@ -65,7 +58,7 @@ static __always_inline int port_ours(const struct scan_cfg *c,
 	return dport >= c->port_lo && dport <= c->port_hi;
 }
 
-static __always_inline int v6_ours(const struct scan_cfg *c,
+static __always_inline int v6_ours(const struct xdp_scan_cfg *c,
 				   const struct ipv6hdr *ip6)
 {
 	const __u32 *d = ip6->daddr.in6_u.u6_addr32;
@@ -79,7 +72,7 @@ int xdp_scan(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	const struct scan_cfg *c;
+	const struct xdp_scan_cfg *c;
 	struct ethhdr *eth = data;
 	struct tcphdr *th;
 	__u32 key = 0;
@@ -92,7 +85,7 @@ int xdp_scan(struct xdp_md *ctx)
 		struct iphdr *ip = (void *)(eth + 1);
 		__u32 ihl;
 
-		if (!(c->flags & 1) || (void *)(ip + 1) > data_end)
+		if (!(c->flags & XDP_SCAN_SRC4) || (void *)(ip + 1) > data_end)
 			return XDP_PASS;
 		if (ip->protocol != IPPROTO_TCP || ip->daddr != c->src4)
 			return XDP_PASS;
@@ -106,7 +99,7 @@ int xdp_scan(struct xdp_md *ctx)
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = (void *)(eth + 1);
 
-		if (!(c->flags & 2) || (void *)(ip6 + 1) > data_end)
+		if (!(c->flags & XDP_SCAN_SRC6) || (void *)(ip6 + 1) > data_end)
 			return XDP_PASS;
 		if (ip6->nexthdr != IPPROTO_TCP || !v6_ours(c, ip6))
 			return XDP_PASS;

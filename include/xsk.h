@@ -39,8 +39,8 @@
 
 #include "addr.h"
 #include "pkt.h"
+#include "xdp_scan.h" /* XSK_MAX_QUEUES: the program's XSKMAP size */
 
-#define XSK_MAX_QUEUES 64 /* the program's XSKMAP size */
 #define XSK_FRAME_SIZE 2048
 #define XSK_RX_FRAMES 1024 /* per queue; also the fill and RX ring sizes */
 #define XSK_TX_FRAMES 1024 /* queue 0; also the TX and completion rings */

@@ -40,17 +40,8 @@
 
 #include "xsk.h"
 
-/* Must match struct scan_cfg in bpf/xdp_scan.bpf.c. */
-struct xsk_filter {
-	uint8_t src6[16];
-	uint8_t src4[4];
-	uint16_t port_lo;
-	uint16_t port_hi;
-	uint32_t flags;
-};
-
-#define FILTER_V4 1u
-#define FILTER_V6 2u
+/* The program's configuration entry: include/xdp_scan.h, both sides. */
+XDP_SCAN_ASSERT_LAYOUT();
 
 struct xq {
 	struct xsk_umem *umem;
@@ -157,18 +148,18 @@ static int attach_prog(struct xsk *x, enum xsk_mode want)
 
 static int write_filter(struct xsk *x, const struct xsk_config *cfg)
 {
-	struct xsk_filter f;
+	struct xdp_scan_cfg f;
 	uint32_t key = 0;
 	int fd;
 
 	memset(&f, 0, sizeof(f));
 	if (cfg->has_src4) {
-		memcpy(f.src4, cfg->src4.bytes, 4);
-		f.flags |= FILTER_V4;
+		memcpy(&f.src4, cfg->src4.bytes, 4);
+		f.flags |= XDP_SCAN_SRC4;
 	}
 	if (cfg->has_src6) {
 		memcpy(f.src6, cfg->src6.bytes, 16);
-		f.flags |= FILTER_V6;
+		f.flags |= XDP_SCAN_SRC6;
 	}
 	f.port_lo = cfg->port_lo;
 	f.port_hi = cfg->port_hi;
