@@ -1,5 +1,5 @@
-# ringscan build.  `make` builds build/ringscan; `make test` builds and runs
-# every unit and integration test; `make SANITIZE=1 test` does the same under
+# ringscan build.  `make` builds build/ringscan (no test library needed);
+# `make test` builds and runs every unit and integration test; `make SANITIZE=1 test` does the same under
 # ASan+UBSan in build/san/.  `make WERROR=1` turns warnings into errors (CI).
 # `make fuzz` builds the libFuzzer harnesses into build/fuzz/ and
 # `make fuzz-run SECS=N` runs each for N seconds (tests/fuzz/run.sh).
@@ -7,11 +7,23 @@
 
 CC ?= cc
 CFLAGS ?= -O2 -g
+# Libraries through pkg-config (scripts/install-deps.sh installs them);
+# the test library only for the tests, so the tool builds without it.
+PKG_CONFIG ?= pkg-config
+PKGS := liburing libmnl libxdp libbpf libcap-ng zlib
+ifneq ($(filter-out clean format format-check,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(shell $(PKG_CONFIG) --exists $(PKGS) && echo ok),ok)
+$(error missing libraries ($(PKGS)): run scripts/install-deps.sh)
+endif
+endif
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -iquote include -MMD -MP \
-	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-	-Wformat=2 -Wvla
-LDLIBS_RS := -luring -lm -lz -lmnl -lxdp -lbpf -lcap-ng
-LDLIBS_TEST := -lcmocka -lz
+	-pthread -Wall -Wextra -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wvla $(PKG_CFLAGS)
+override LDFLAGS += -pthread
+LDLIBS_RS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
+LDLIBS_TEST = $(shell $(PKG_CONFIG) --libs cmocka zlib 2>/dev/null || \
+	echo -lcmocka -lz)
 
 ifeq ($(WERROR),1)
 override CFLAGS += -Werror
@@ -49,33 +61,53 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_HELPERS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(TEST_HELPERS:tests/helpers/%.c=$(BUILD)/helpers/%)
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
-.PHONY: all test unit integration clean format format-check bench bench-quick \
-	bench-grid fuzz fuzz-run
+.PHONY: all tests test unit integration clean format format-check bench \
+	bench-quick bench-grid bench-tools fuzz fuzz-run
 
-all: $(BUILD)/ringscan $(UNIT_BINS) $(HELPER_BINS)
+all: $(BUILD)/ringscan
+
+tests: all $(UNIT_BINS) $(HELPER_BINS)
+
+bench-tools: $(BENCH_BINS)
+
+# Every object depends on the flags it was built with: a change of CFLAGS
+# (WERROR=1, another CC, -O0) rebuilds, instead of linking stale objects.
+FLAGS_STAMP := $(BUILD)/.flags
+FLAGS_NOW := $(CC) $(CFLAGS) $(LDFLAGS) $(BPF_CFLAGS)
+$(shell mkdir -p $(BUILD) && \
+	{ [ -f $(FLAGS_STAMP) ] && [ "$$(cat $(FLAGS_STAMP))" = '$(FLAGS_NOW)' ] || \
+	  printf '%s' '$(FLAGS_NOW)' >$(FLAGS_STAMP); })
 
 $(BUILD)/ringscan: $(MAIN_OBJ) $(LIB_OBJS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_RS)
 
-$(BUILD)/obj/%.o: src/%.c
+$(BUILD)/obj/%.o: src/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_RS) $(LDLIBS_TEST)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out $(FLAGS_STAMP),$^) \
+		$(LDLIBS_RS) $(LDLIBS_TEST)
 
-$(BUILD)/helpers/%: tests/helpers/%.c
+$(BUILD)/helpers/%: tests/helpers/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
-$(BPF_OBJ): bpf/xdp_scan.bpf.c include/xdp_scan.h
+# bench/run.sh and grid.sh build these too (bench/wan.sh) when missing.
+$(BUILD)/bench/%: bench/%.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lm
+
+$(BPF_OBJ): bpf/xdp_scan.bpf.c include/xdp_scan.h $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  BPF     $<")
 	$(Q)$(BPF_CC) $(BPF_CFLAGS) -c -o $@ $<
@@ -98,23 +130,23 @@ $(BUILD)/obj/xdp_scan_obj.o: $(BPF_GEN)
 
 # Unit tests then integration tests; tests/run.sh prints the closing
 # "N passed, N failed" line and fails if anything failed.
-test: all
+test: tests
 	$(Q)BUILD=$(BUILD) tests/run.sh
 
-unit: all
+unit: tests
 	$(Q)BUILD=$(BUILD) tests/run.sh unit
 
-integration: all
+integration: tests
 	$(Q)BUILD=$(BUILD) tests/run.sh integration
 
-bench: all
+bench: all bench-tools $(HELPER_BINS)
 	$(Q)BUILD=$(BUILD) bench/run.sh full
 
-bench-quick: all
+bench-quick: all bench-tools $(HELPER_BINS)
 	$(Q)BUILD=$(BUILD) bench/run.sh quick
 
 # The congestion grid (bench/grid.sh); GRID_MODE=full for every cell.
-bench-grid: all
+bench-grid: all bench-tools $(HELPER_BINS)
 	$(Q)BUILD=$(BUILD) bench/grid.sh $(or $(GRID_MODE),quick)
 
 # Fuzzing.  The harnesses need clang's libFuzzer, whatever CC is, so the
@@ -171,4 +203,5 @@ clean:
 	rm -rf build
 
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d $(BUILD)/helpers/*.d \
+	$(BUILD)/bench/*.d \
 	$(FUZZ_BUILD)/obj/*.d $(FUZZ_BUILD)/*.d)
