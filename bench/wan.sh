@@ -98,7 +98,7 @@ wan__build_dir() {
 	case $b in /*) echo "$b" ;; *) echo "$WAN_ROOT/$b" ;; esac
 }
 
-# -iquote as in the Makefile: with -I, include/sched.h would hide <sched.h>.
+# -iquote as in the Makefile: include/ never hides a system header.
 wan__flags() {
 	echo "-std=gnu11 -D_GNU_SOURCE -iquote $WAN_ROOT/include -O2 -g -Wall" \
 		"-Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes" \

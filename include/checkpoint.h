@@ -35,7 +35,7 @@
 
 #include "error.h"
 #include "ports.h"
-#include "sched.h"
+#include "scheduler.h"
 #include "store.h"
 #include "targets.h"
 

@@ -43,7 +43,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "sched.h"
+#include "scheduler.h"
 
 /* SQEs per probe chain (socket, setsockopt, connect, timeout, close). */
 #define ENGINE_SQES_PER_PROBE 5

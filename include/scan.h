@@ -31,7 +31,7 @@
 #include "engine.h"
 #include "output.h"
 #include "ports.h"
-#include "sched.h"
+#include "scheduler.h"
 #include "store.h"
 #include "synengine.h"
 #include "targets.h"
@@ -68,7 +68,7 @@ struct scan_config {
 	uint64_t timeout_ns; /* 0 = adaptive */
 	uint64_t rto_init_ns, rto_min_ns, rto_max_ns; /* 0 = defaults */
 	uint64_t scan_delay_ns, max_scan_delay_ns; /* per host, cc */
-	bool cc; /* congestion control (sched.h); off = fixed rate */
+	bool cc; /* congestion control (scheduler.h); off = fixed rate */
 	uint64_t seed;
 	uint32_t shard_index; /* 0-based */
 	uint32_t shard_count;

@@ -58,7 +58,7 @@
 #include "addr.h"
 #include "engine.h"
 #include "neigh.h"
-#include "sched.h"
+#include "scheduler.h"
 #include "xsk.h"
 
 /*

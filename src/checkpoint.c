@@ -126,7 +126,7 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
-/* How many probes shard_index of shard_count holds (as sched.c counts). */
+/* How many probes shard_index of shard_count holds (as scheduler.c counts). */
 static uint64_t shard_total(uint64_t nprobes, uint32_t shard_index,
 			    uint32_t shard_count)
 {

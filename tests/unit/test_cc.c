@@ -5,7 +5,7 @@
  * that serves C frames a second from a queue of Q with tail drop, a host
  * that answers at most L probes a second, ports that never answer, a
  * round trip that grows - and drives one struct cc through it the way
- * sched.c does: cc_allow/cc_sent to send, cc_answered when an answer
+ * scheduler.c does: cc_allow/cc_sent to send, cc_answered when an answer
  * arrives, cc_silent one timeout after a probe that got none.  The
  * assertions are about decisions: the rate it settles at against the
  * model's capacity, whether it calls a congestion event, and whether it
@@ -200,7 +200,7 @@ static void sim_run(struct sim *s, uint64_t from, uint64_t until)
 			}
 		}
 		n = cc_allow(&s->cc, now, 100000);
-		/* Retries first, as sched.c's heap hands them out. */
+		/* Retries first, as scheduler.c's heap hands them out. */
 		if (n)
 			s->round = cc_sent(&s->cc, now, n);
 		for (uint32_t i = 0; i < n; i++) {

@@ -7,8 +7,9 @@
  * placed to end exactly at a PROT_NONE page (picohttpparser's trick), so a
  * parser that reads one byte past the NUL crashes instead of passing.
  *
- * (unshare goes through syscall(): include/sched.h, ringscan's scheduler,
- * shadows the libc header of that name under -Iinclude.)
+ * (unshare goes through syscall(), as it did when ringscan's scheduler
+ * header was named sched.h and shadowed the libc one; it is scheduler.h
+ * now.)
  *
  * Host names: only "localhost" is ever resolved, and only inside a child
  * process in a fresh network namespace, so a missing /etc/hosts entry or

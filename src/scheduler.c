@@ -1,5 +1,5 @@
 /*
- * sched.c - the order and timing of every attempt.
+ * scheduler.c - the order and timing of every attempt.
  *
  * New probes come from the seeded permutation at this shard's cursor
  * positions (shard_index + k * shard_count), so shards partition the space
@@ -36,7 +36,7 @@
 #include "cc.h"
 #include "permute.h"
 #include "ratelimit.h"
-#include "sched.h"
+#include "scheduler.h"
 
 #define SCHED_BACKOFF_SHIFT_MAX 32 /* BASE << 32 is far above the cap */
 /* cc: where both scopes start probing for the path's rate. */

@@ -1,5 +1,5 @@
 /*
- * test_sched.c - the scheduler against simulated time and a simulated
+ * test_scheduler.c - the scheduler against simulated time and a simulated
  * engine.
  *
  * The small tests pin single rules with hand-computed numbers: backoff
@@ -20,7 +20,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "sched.h"
+#include "scheduler.h"
 
 #define MS 1000000ULL
 #define T0 (1000 * MS)

@@ -1,5 +1,5 @@
 /*
- * sched.h - what to send next: new probes, retries, pacing, timeouts.
+ * scheduler.h - what to send next: new probes, retries, pacing, timeouts.
  *
  * The scheduler owns the order and the timing of every attempt; the engine
  * only executes.  Each call to sched_next() hands out probes in this order of
