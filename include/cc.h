@@ -150,6 +150,7 @@ struct cc {
 	/* congestion history */
 	bool had_event;
 	bool vouched; /* a round sent since the last event was judged clean */
+	double hold; /* the pace the last event set: no good rate, no lower */
 	uint64_t last_event_ns;
 	enum cc_reason last_reason;
 	uint64_t events;

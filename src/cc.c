@@ -75,6 +75,7 @@ void cc_init(struct cc *c, const struct cc_params *p, uint64_t now_ns)
 	memset(c, 0, sizeof(*c));
 	c->p = copy;
 	c->rate = clamp_rate(c, p->init_rate > 0 ? p->init_rate : 1000.0);
+	c->hold = c->rate;
 	c->mode = CC_STARTUP;
 	c->tokens = burst_of(c->rate);
 	c->tok_ns = now_ns;
@@ -344,12 +345,27 @@ static double bw_estimate(const struct cc *c, double bw)
 	return bw / eff;
 }
 
-/* The rate to cruise at: the best good rate, else from the answers. */
-static double estimate(const struct cc *c)
+/* The best good rate, else what the answers carry. */
+static double estimate_raw(const struct cc *c)
 {
 	double g = cc_good(c);
 
 	return g > 0 ? g : bw_estimate(c, cc_bw(c));
+}
+
+/*
+ * The rate to cruise at.  Without a good rate the answers' rate is no
+ * ceiling: a scan left with nothing but filtered ports' retries (the end
+ * of a scan, or a resumed one) answers almost nothing, and cruising at
+ * what it carried took such a scan down to 99/s for a minute.  So hold
+ * the pace the last event set (or the first one) until a round shows
+ * better; only events cut below it.
+ */
+static double estimate(const struct cc *c)
+{
+	double e = estimate_raw(c);
+
+	return cc_good(c) > 0 || e > c->hold ? e : c->hold;
 }
 
 static void good_add(struct cc *c, double rate)
@@ -443,10 +459,11 @@ static void congestion(struct cc *c, uint64_t now_ns, enum cc_reason why,
 		if (est > cc_good(c))
 			good_add(c, est);
 	}
-	est = estimate(c);
+	est = estimate_raw(c);
 	/* An event never speeds the scan up. */
 	if (est > c->rate)
 		est = c->rate;
+	c->hold = est;
 	c->rate = clamp_rate(c, est * CC_DRAIN_GAIN);
 	if (c->tokens > burst_of(c->rate))
 		c->tokens = burst_of(c->rate);
