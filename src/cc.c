@@ -363,9 +363,12 @@ static double estimate_raw(const struct cc *c)
  */
 static double estimate(const struct cc *c)
 {
-	double e = estimate_raw(c);
+	double g = cc_good(c), b;
 
-	return cc_good(c) > 0 || e > c->hold ? e : c->hold;
+	if (g > 0)
+		return g;
+	b = bw_estimate(c, cc_bw(c));
+	return b > c->hold ? b : c->hold;
 }
 
 static void good_add(struct cc *c, double rate)
