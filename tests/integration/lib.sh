@@ -259,10 +259,11 @@ tb_rows()
 	echo $((n - 1))
 }
 
-# tb_wait_rows CSV N PID: wait until a running scan (PID) has written N
-# rows to CSV - the event tests synchronise on, instead of a sleep.
-# Returns early if PID is gone; fails after 20 s.  (Rows reach the file in
-# whole pages, so the last few finished ones may still be buffered.)
+# tb_wait_rows CSV N PID [LOG]: wait until a running scan (PID) has
+# written N rows to CSV - the event tests synchronise on, instead of a
+# sleep.  Returns early if PID is gone; fails after 20 s, showing the end of
+# LOG (the scan's output) if given.  (Rows reach the file in whole pages,
+# so the last few finished ones may still be buffered.)
 tb_wait_rows()
 {
 	local _
@@ -271,6 +272,7 @@ tb_wait_rows()
 		kill -0 "$3" 2>/dev/null || return 0
 		sleep 0.05
 	done
+	[ -z "${4:-}" ] || tail -n 20 "$4" >&2
 	tb_fail "no $2 rows in $1 after 20 s"
 }
 

@@ -15,7 +15,8 @@ tb_listen res "127.0.0.1:22 127.0.0.2:80 0.0.0.0:3306 127.0.0.4:2500"
 tb_filter res "127.0.0.3:* 127.0.0.1:1000-1010"
 tb_truth res 127.0.0.1-4 1-3000 >"$TB_TMP/truth"
 TOTAL=12000
-ARGS=(-p 1-3000 --timeout 300 --retries 2 --seed 11
+# -v: the pacing lines, shown if the scan stalls (seen once in 20 s).
+ARGS=(-v -p 1-3000 --timeout 300 --retries 2 --seed 11
 	--states open,closed,filtered --checkpoint-interval 200 127.0.0.1-4)
 
 # start_scan CSV CKPT: the scan in the background, its pid in $pid
@@ -53,7 +54,7 @@ resume()
 for at in 500 3000 7000; do
 	tb_log "SIGINT after $at rows, then --resume"
 	start_scan "$TB_TMP/i.csv" "$TB_TMP/i.ck"
-	tb_wait_rows "$TB_TMP/i.csv" "$at" "$pid"
+	tb_wait_rows "$TB_TMP/i.csv" "$at" "$pid" "$TB_TMP/out"
 	kill -INT "$pid" 2>/dev/null || true
 	rc=0
 	wait "$pid" || rc=$?
@@ -69,7 +70,7 @@ done
 
 tb_log "SIGINT twice (resume interrupted too), then --resume"
 start_scan "$TB_TMP/t.csv" "$TB_TMP/t.ck"
-tb_wait_rows "$TB_TMP/t.csv" 1000 "$pid"
+tb_wait_rows "$TB_TMP/t.csv" 1000 "$pid" "$TB_TMP/out"
 kill -INT "$pid" 2>/dev/null || true
 rc=0
 wait "$pid" || rc=$?
@@ -79,7 +80,7 @@ env --default-signal=INT ip netns exec "$(tb_nsname res)" "$RINGSCAN" \
 	--resume "$TB_TMP/t.ck" >"$TB_TMP/out2" 2>&1 &
 pid=$!
 TB_PIDS="$TB_PIDS $pid"
-tb_wait_rows "$TB_TMP/t.csv" $((first + 1000)) "$pid"
+tb_wait_rows "$TB_TMP/t.csv" $((first + 1000)) "$pid" "$TB_TMP/out2"
 kill -INT "$pid" 2>/dev/null || true
 rc=0
 wait "$pid" || rc=$?
@@ -95,7 +96,7 @@ for _ in $(seq 1 100); do
 	[ -s "$TB_TMP/k.ck" ] && break
 	sleep 0.05
 done
-tb_wait_rows "$TB_TMP/k.csv" 2000 "$pid"
+tb_wait_rows "$TB_TMP/k.csv" 2000 "$pid" "$TB_TMP/out"
 kill -KILL "$pid" 2>/dev/null || true
 wait "$pid" || true
 [ -s "$TB_TMP/k.ck" ] || tb_fail "no periodic checkpoint before SIGKILL"
