@@ -93,7 +93,7 @@ $(BUILD)/obj/%.o: src/%.c $(FLAGS_STAMP)
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out $(FLAGS_STAMP),$^) \
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) \
 		$(LDLIBS_RS) $(LDLIBS_TEST)
 
 $(BUILD)/helpers/%: tests/helpers/%.c $(FLAGS_STAMP)

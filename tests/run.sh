@@ -113,16 +113,22 @@ cmocka_count()
 
 run_unit()
 {
-	local bin name rc p f s crash any=0
+	local src bin name rc p f s crash any=0
 
 	echo "== unit tests ($BUILD/tests)"
-	for bin in "$BUILD"/tests/test_*; do
-		if [ ! -f "$bin" ] || [ ! -x "$bin" ]; then
+	# The sources name the tests, so a binary left in $BUILD by a test
+	# that was renamed or removed never runs, and a test that failed to
+	# build fails instead of vanishing from the count.
+	for src in tests/unit/test_*.c; do
+		name=$(basename "$src" .c)
+		bin="$BUILD/tests/$name"
+		any=1
+		if [ ! -x "$bin" ]; then
+			echo "  FAIL   $name: not built ($bin missing; run make tests)"
+			failed=$((failed + 1))
+			failed_names="$failed_names $name"
 			continue
 		fi
-		case $bin in *.d | *.o) continue ;; esac
-		any=1
-		name=$(basename "$bin")
 		rc=0
 		timeout -k 5 "$UNIT_TIMEOUT" "$bin" >"$LOG" 2>&1 </dev/null || rc=$?
 		p=$(cmocka_count PASSED)
