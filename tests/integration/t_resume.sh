@@ -15,7 +15,8 @@ tb_listen res "127.0.0.1:22 127.0.0.2:80 0.0.0.0:3306 127.0.0.4:2500"
 tb_filter res "127.0.0.3:* 127.0.0.1:1000-1010"
 tb_truth res 127.0.0.1-4 1-3000 >"$TB_TMP/truth"
 TOTAL=12000
-# -v: the pacing lines, shown if the scan stalls (seen once in 20 s).
+# -v: the pacing lines, shown if the scan is slow (a CPU-starved machine
+# delays loopback answers and the pacing backs off: see tb_wait_rows).
 ARGS=(-v -p 1-3000 --timeout 300 --retries 2 --seed 11
 	--states open,closed,filtered --checkpoint-interval 200 127.0.0.1-4)
 
