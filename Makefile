@@ -44,8 +44,11 @@ else
 Q := @
 endif
 
-SRCS := $(wildcard src/*.c)
-LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+# One folder per subsystem (src/README.md has the map); the XDP program
+# is compiled for another target and embedded, not linked.
+BPF_SRC := src/syn/xdp_scan.bpf.c
+SRCS := $(filter-out $(BPF_SRC),$(wildcard src/*/*.c))
+LIB_SRCS := $(filter-out src/cli/main.c,$(SRCS))
 # The SYN engine's XDP program, compiled for the BPF target and embedded in
 # the binary as a generated C array (xsk_bpf_obj, see include/xsk.h): no
 # object file to install or find at run time, and unlike `ld -r -b binary`
@@ -56,8 +59,8 @@ BPF_CFLAGS := -O2 -g -target bpf -Wall -iquote include \
 BPF_OBJ := $(BUILD)/bpf/xdp_scan.bpf.o
 BPF_GEN := $(BUILD)/gen/xdp_scan_obj.c
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/xdp_scan_obj.o
-MAIN_OBJ := $(BUILD)/obj/main.o
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+MAIN_OBJ := $(BUILD)/obj/cli/main.o
+UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_HELPERS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(TEST_HELPERS:tests/helpers/%.c=$(BUILD)/helpers/%)
@@ -93,8 +96,8 @@ $(BUILD)/obj/%.o: src/%.c $(FLAGS_STAMP)
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) \
-		$(LDLIBS_RS) $(LDLIBS_TEST)
+	$(Q)$(CC) $(CFLAGS) -iquote tests/unit $(LDFLAGS) -o $@ \
+		$(filter %.c %.o,$^) $(LDLIBS_RS) $(LDLIBS_TEST)
 
 $(BUILD)/helpers/%: tests/helpers/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
@@ -107,7 +110,7 @@ $(BUILD)/bench/%: bench/%.c $(FLAGS_STAMP)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lm
 
-$(BPF_OBJ): bpf/xdp_scan.bpf.c include/xdp_scan.h $(FLAGS_STAMP)
+$(BPF_OBJ): $(BPF_SRC) include/xdp_scan.h $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  BPF     $<")
 	$(Q)$(BPF_CC) $(BPF_CFLAGS) -c -o $@ $<
@@ -193,8 +196,8 @@ $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_LIB)
 format:
 	$(Q)clang-format -i $(FORMAT_FILES)
 
-FORMAT_FILES = src/*.c include/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c \
-	tests/fuzz/*.c tests/fuzz/*.h bench/*.c bpf/*.c
+FORMAT_FILES = src/*/*.c include/*.h tests/unit/*/*.c tests/unit/*.h \
+	tests/helpers/*.c tests/fuzz/*.c tests/fuzz/*.h bench/*.c
 
 format-check:
 	$(Q)clang-format --dry-run --Werror $(FORMAT_FILES)
@@ -202,6 +205,6 @@ format-check:
 clean:
 	rm -rf build
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d $(BUILD)/helpers/*.d \
-	$(BUILD)/bench/*.d \
-	$(FUZZ_BUILD)/obj/*.d $(FUZZ_BUILD)/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/*/*.d $(BUILD)/tests/*/*.d \
+	$(BUILD)/helpers/*.d $(BUILD)/bench/*.d \
+	$(FUZZ_BUILD)/obj/*/*.d $(FUZZ_BUILD)/*.d)

@@ -5,7 +5,7 @@
 #
 #   BUILD=build bench/grid.sh quick|full
 #
-# Cells (testbeds from bench/wan.sh, truth from bench/testbed.sh, all in
+# Cells (testbeds from bench/wan.sh, truth from tests/integration/testbed.sh, all in
 # private namespaces, addresses 198.18.0.0/15 only):
 #   wan     scanner -- wanem -- target, wanem a bottleneck of CAPACITY
 #           frames/s each way with a QUEUE-frame tail-drop buffer, RTT ms

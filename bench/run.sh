@@ -5,7 +5,7 @@
 #   BUILD=build bench/run.sh quick|full      (make bench-quick / make bench)
 #
 # Scenarios (testbeds from bench/wan.sh, topology and truth from
-# bench/testbed.sh, all in private namespaces, addresses 127/8 and
+# tests/integration/testbed.sh, all in private namespaces, addresses 127/8 and
 # 198.18.0.0/15 only):
 #   loopback  one namespace, TCP 1-65535 on 127.0.0.1.
 #   wan       one host through wanem (20 ms each way = 40 ms RTT, ±2 ms
@@ -1009,7 +1009,7 @@ TOTAL=$(($(date +%s) - START))
 		"open + filtered missed + false filtered, next to every time" \
 		"because a fast wrong answer is not a win; CPU =" \
 		"user + sys of the scanner process; accuracy is the worst run's," \
-		"against the testbed's ground truth (\`bench/testbed.sh\`, the same" \
+		"against the testbed's ground truth (\`tests/integration/testbed.sh\`, the same" \
 		"one the integration tests use).  \"filtered wrong\" = filtered" \
 		"ports reported otherwise + other ports reported filtered; masscan" \
 		"and zmap report open ports only.  SYN/s at target and replies/s at" \

@@ -2,7 +2,7 @@
 #
 # bench/score.sh - what bench/run.sh and bench/grid.sh share: how a
 # scanner's output is read and scored against the testbed's truth
-# (bench/testbed.sh), so that a cell of the grid and a row of RESULTS.md
+# (tests/integration/testbed.sh), so that a cell of the grid and a row of RESULTS.md
 # count a wrong answer the same way; how masscan is kept from hanging; and
 # which Debian packages a benchmark installs when a tool is missing.
 

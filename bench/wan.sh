@@ -18,7 +18,7 @@
 # namespace with only lo, scanner and target both 127.0.0.1.
 #
 # The topology, the SYN drops and the ground truth come from
-# bench/testbed.sh, which the integration tests (tests/integration/lib.sh)
+# tests/integration/testbed.sh, which the integration tests (tests/integration/lib.sh)
 # use too: the benchmark scores every scanner against the same truth the
 # tests hold ringscan to.
 #
@@ -68,8 +68,8 @@
 # Addresses are in 198.18.0.0/15 (RFC 2544 benchmarking) only.
 
 WAN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source=bench/testbed.sh
-. "$WAN_ROOT/bench/testbed.sh"
+# shellcheck source=tests/integration/testbed.sh
+. "$WAN_ROOT/tests/integration/testbed.sh"
 WAN_PREFIX="rsbench-$$-"
 WAN_NS_S="${WAN_PREFIX}S"
 WAN_NS_M="${WAN_PREFIX}M"

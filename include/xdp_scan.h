@@ -1,6 +1,6 @@
 /*
- * xdp_scan.h - what the XDP program (bpf/xdp_scan.bpf.c) and user space
- * (src/xsk.c) share: the size of the XSKMAP and the layout of the one
+ * xdp_scan.h - what the XDP program (src/syn/xdp_scan.bpf.c) and user space
+ * (src/syn/xsk.c) share: the size of the XSKMAP and the layout of the one
  * configuration entry user space writes into the program's "cfg" map.
  *
  * Both sides include this file, so there is one definition to change;

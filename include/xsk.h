@@ -2,7 +2,7 @@
  * xsk.h - the SYN scan's AF_XDP link: our XDP program on the interface,
  * one AF_XDP socket per receive queue, frames in a UMEM.
  *
- * xsk_new attaches bpf/xdp_scan.bpf.c (embedded in the binary, see
+ * xsk_new attaches src/syn/xdp_scan.bpf.c (embedded in the binary, see
  * xsk_bpf_obj) through libxdp - in native (driver) mode where the driver
  * has it, else generic (skb) mode - writes the scan's addresses and port
  * range into the program's config map, and binds one socket per RX queue

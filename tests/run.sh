@@ -4,7 +4,8 @@
 #
 #   BUILD=build tests/run.sh [unit|integration]     (default: both)
 #
-# Unit tests are the cmocka binaries $BUILD/tests/test_*; each test case in
+# Unit tests are the cmocka binaries $BUILD/tests/*/test_* built from
+# tests/unit/SUBSYSTEM/test_*.c; each test case in
 # them counts once, from cmocka's closing "[  PASSED  ] N test(s)." /
 # "[  FAILED  ] N test(s)" / "[  SKIPPED ] N test(s)" lines.  A binary that
 # exits non-zero without reporting a failed case (a crash, a sanitizer
@@ -119,9 +120,10 @@ run_unit()
 	# The sources name the tests, so a binary left in $BUILD by a test
 	# that was renamed or removed never runs, and a test that failed to
 	# build fails instead of vanishing from the count.
-	for src in tests/unit/test_*.c; do
+	for src in tests/unit/*/test_*.c; do
 		name=$(basename "$src" .c)
-		bin="$BUILD/tests/$name"
+		bin=${src#tests/unit/}
+		bin="$BUILD/tests/${bin%.c}"
 		any=1
 		if [ ! -x "$bin" ]; then
 			echo "  FAIL   $name: not built ($bin missing; run make tests)"

@@ -24,12 +24,12 @@
 # holding the compiled tests/helpers/*), both set by tests/run.sh.
 #
 # The topology helpers, the SYN-drop rules, the ground truth and the nmap
-# parser live in bench/testbed.sh, shared with the benchmarks (bench/wan.sh)
+# parser live in tests/integration/testbed.sh, shared with the benchmarks (bench/wan.sh)
 # so that tests and benchmarks judge scanners by one truth; the tb_*
 # functions here add the namespace naming, the traps and tb_fail.
 
-# shellcheck source=../../bench/testbed.sh
-. "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/bench/testbed.sh"
+# shellcheck source=testbed.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/testbed.sh"
 
 TB_CSV_HEADER='host,port,proto,state,service,reason,rtt_ms'
 

@@ -4,7 +4,7 @@
 # 198.18.1.0/24 through a local route, with listeners on 0.0.0.0 (open on
 # every host), on single hosts, and SYN drops on a prefix, a host and a
 # port.  ringscan's CSV of every (host, port) must equal the ground truth
-# from bench/testbed.sh row for row - the same truth `make bench` scores
+# from tests/integration/testbed.sh row for row - the same truth `make bench` scores
 # nmap, masscan and zmap against.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"

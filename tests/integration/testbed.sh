@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 #
-# bench/testbed.sh - the one place where the namespace testbed and its
+# tests/integration/testbed.sh - the one place where the namespace testbed and its
 # ground truth are defined, for the integration tests and the benchmarks
 # alike.  tests/integration/lib.sh (tb_*) and bench/wan.sh (wan_*) source
 # it and add only their own naming, traps and error reporting, so a port

@@ -32,7 +32,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#include "xdp_scan.h" /* shared with src/xsk.c */
+#include "xdp_scan.h" /* shared with src/syn/xsk.c */
 
 XDP_SCAN_ASSERT_LAYOUT();
 
