@@ -91,7 +91,8 @@ void cli_usage(FILE *f)
 		"                       (default open)\n"
 		"  --open               show only open ports in the text report\n"
 		"  -v                   say what the engine chose; summary counts\n"
-		"  -h, --help           this text;  --version  the version\n"
+		"  -h, --help           this text;  -V, --version  the version, libraries\n"
+		"                       and kernel features found\n"
 		"Exit: 0 done, 1 bad input, 2 runtime failure, 128+N on signal N.\n",
 		CLI_DEFAULT_CONCURRENCY, CLI_DEFAULT_RETRIES,
 		CLI_DEFAULT_MAX_RETRIES);

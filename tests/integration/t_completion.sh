@@ -64,6 +64,7 @@ expect()
 # the ones prose mentions.  -T0..-T5 stands for six.
 help_columns()
 {
+	# shellcheck disable=SC2016 # the backquotes are the text's
 	"$RINGSCAN" ${1:+"$1"} --help | sed 's/`[^`]*`//g' |
 		awk '{
 			ns = split($0, seg, /  +/)
@@ -104,10 +105,10 @@ for sub in "" audit merge; do
 	fi
 	missing=$(LC_ALL=C comm -23 <(printf '%s\n' "$want") <(printf '%s\n' "$got"))
 	[ -z "$missing" ] ||
-		tb_fail "ringscan $sub -<TAB> misses what --help lists: $(echo $missing)"
+		tb_fail "ringscan $sub -<TAB> misses what --help lists: ${missing//$'\n'/ }"
 	tb_log "  ok: ringscan $sub -<TAB> offers all $n options of its --help"
 done
-echo "$(comp ringscan merge --)" | grep -qx -e --trust-checkpoint ||
+comp ringscan merge -- | grep -qx -e --trust-checkpoint ||
 	tb_fail "merge --<TAB> lacks --trust-checkpoint"
 ! comp ringscan merge -- | grep -qx -e --dry-run ||
 	tb_fail "merge --<TAB> offers the scan's --dry-run"

@@ -38,6 +38,7 @@ render()
 # not inside a word; -T0..-T5 gives -T0 and -T5.
 help_options()
 {
+	# shellcheck disable=SC2016 # the backquotes are the text's
 	sed 's/`[^`]*`//g' |
 		grep -oE '(^|[^A-Za-z0-9_-])--?[A-Za-z][A-Za-z0-9-]*' |
 		sed -E 's/^[^-]+//' | sort -u
@@ -77,7 +78,7 @@ done
 # ---- every option of --help is in the page
 check_help()
 {
-	local page=$1 sub=$2 min=$3 opt missing= n
+	local page=$1 sub=$2 min=$3 opt missing='' n
 	shift 3
 	render "$page" >"$TB_TMP/$page.txt"
 	# shellcheck disable=SC2086 # sub is empty or one word
@@ -171,8 +172,11 @@ for sub in "" audit merge; do
 	# shellcheck disable=SC2086
 	unshare -n "$RINGSCAN" $sub "$SENTINEL" </dev/null >/dev/null \
 		2>"$TB_TMP/err" || rc=$?
-	[ "$rc" = 1 ] && grep -qF "unknown option '$SENTINEL'" "$TB_TMP/err" ||
-		{ cat "$TB_TMP/err"; tb_fail "ringscan $sub $SENTINEL: not refused as unknown (exit $rc)"; }
+	if [ "$rc" != 1 ] ||
+		! grep -qF "unknown option '$SENTINEL'" "$TB_TMP/err"; then
+		cat "$TB_TMP/err"
+		tb_fail "ringscan $sub $SENTINEL: not refused as unknown (exit $rc)"
+	fi
 done
 check_accepted ringscan ""
 check_accepted ringscan-audit audit
