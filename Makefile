@@ -1,6 +1,8 @@
 # ringscan build.  `make` builds build/ringscan (no test library needed);
 # `make test` builds and runs every unit and integration test; `make SANITIZE=1 test` does the same under
 # ASan+UBSan in build/san/.  `make WERROR=1` turns warnings into errors (CI).
+# `make install` (PREFIX, DESTDIR) installs the binary, man pages and bash
+# completion; `make uninstall` removes them.
 # `make fuzz` builds the libFuzzer harnesses into build/fuzz/ and
 # `make fuzz-run SECS=N` runs each for N seconds (tests/fuzz/run.sh).
 # Quiet by default; V=1 shows full commands.
@@ -11,13 +13,14 @@ CFLAGS ?= -O2 -g
 # the test library only for the tests, so the tool builds without it.
 PKG_CONFIG ?= pkg-config
 PKGS := liburing libmnl libxdp libbpf libcap-ng zlib
-ifneq ($(filter-out clean format format-check,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(filter-out clean format format-check uninstall,$(or $(MAKECMDGOALS),all)),)
 ifneq ($(shell $(PKG_CONFIG) --exists $(PKGS) && echo ok),ok)
 $(error missing libraries ($(PKGS)): run scripts/install-deps.sh)
 endif
 endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-override CFLAGS += -std=gnu11 -D_GNU_SOURCE -iquote include -MMD -MP \
+override CFLAGS += -std=gnu11 -D_GNU_SOURCE -iquote include \
+	-iquote $(BUILD)/gen -MMD -MP \
 	-pthread -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wvla $(PKG_CFLAGS)
 override LDFLAGS += -pthread
@@ -67,7 +70,7 @@ HELPER_BINS := $(TEST_HELPERS:tests/helpers/%.c=$(BUILD)/helpers/%)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
 .PHONY: all tests test unit integration clean format format-check bench \
-	bench-quick bench-grid bench-tools fuzz fuzz-run
+	bench-quick bench-grid bench-tools fuzz fuzz-run install uninstall FORCE
 
 all: $(BUILD)/ringscan
 
@@ -126,6 +129,22 @@ $(BPF_GEN): $(BPF_OBJ)
 	  echo 'const size_t xsk_bpf_obj_len = sizeof(xsk_bpf_obj);'; } >$@.tmp
 	$(Q)mv $@.tmp $@
 
+# The libraries' versions as pkg-config has them, for ringscan --version
+# (features.c).  Regenerated on every run but replaced only when a version
+# changed, so an upgrade rebuilds features.o and nothing else does.
+PKG_VERSIONS_H := $(BUILD)/gen/pkg_versions.h
+
+$(PKG_VERSIONS_H): FORCE
+	@mkdir -p $(@D)
+	$(Q)for p in $(PKGS); do \
+		printf '#define RS_PKG_%s "%s"\n' \
+			"$$(printf '%s' "$$p" | tr 'a-z-' 'A-Z_')" \
+			"$$($(PKG_CONFIG) --modversion "$$p")" || exit 1; \
+	done >$@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(BUILD)/obj/features.o: $(PKG_VERSIONS_H)
+
 $(BUILD)/obj/xdp_scan_obj.o: $(BPF_GEN)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
@@ -160,7 +179,8 @@ bench-grid: all bench-tools $(HELPER_BINS)
 # getaddrinfo so that host names never reach a resolver.
 FUZZ_CC ?= clang
 FUZZ_BUILD := build/fuzz
-FUZZ_CFLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -iquote include -MMD -MP \
+FUZZ_CFLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -iquote include \
+	-iquote $(BUILD)/gen -MMD -MP \
 	-Wall -Wextra -fno-omit-frame-pointer \
 	-fsanitize=fuzzer-no-link,address,undefined \
 	-fno-sanitize-recover=undefined
@@ -180,6 +200,8 @@ $(FUZZ_BUILD)/obj/%.o: src/%.c
 	@$(if $(Q),echo "  FUZZCC  $<")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
+$(FUZZ_BUILD)/obj/features.o: $(PKG_VERSIONS_H)
+
 $(FUZZ_LIB): $(FUZZ_LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -192,6 +214,33 @@ $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_LIB)
 	@$(if $(Q),echo "  FUZZLD  $@")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_LDFLAGS) \
 		-o $@ $< $(FUZZ_LIB) $(LDLIBS_RS)
+
+# Installing: the binary, its man pages and its bash completion, under
+# PREFIX (default /usr/local) and staged under DESTDIR for packaging.  The
+# XDP program is inside the binary (see BPF_GEN above): nothing else is
+# needed at run time.  `make uninstall` with the same PREFIX and DESTDIR
+# removes exactly these files.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+INSTALL ?= install
+MAN_PAGES := $(wildcard docs/man/*.1)
+
+install: $(BUILD)/ringscan
+	$(Q)$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR)
+	$(Q)$(INSTALL) -m 0755 $(BUILD)/ringscan $(DESTDIR)$(BINDIR)/ringscan
+	$(Q)$(INSTALL) -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
+	$(Q)$(INSTALL) -m 0644 completions/ringscan \
+		$(DESTDIR)$(BASHCOMPDIR)/ringscan
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ringscan \
+		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN_PAGES))) \
+		$(DESTDIR)$(BASHCOMPDIR)/ringscan
+
+FORCE:
 
 format:
 	$(Q)clang-format -i $(FORMAT_FILES)

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "features.h"
 #include "output.h"
 #include "ports.h"
 #include "scan.h"
@@ -108,6 +109,12 @@ void __attribute__((noreturn, format(printf, 1, 2)))
 cli_fail(const char *fmt, ...);
 
 void cli_usage(FILE *f);
+
+/*
+ * --version: the version, then one "name: answer" line per library and
+ * kernel feature (features.h); a missing feature says "no (why)".
+ */
+void cli_version(FILE *f, const struct features *ft);
 
 /*
  * Helpers for subcommands' own options, with the same messages:

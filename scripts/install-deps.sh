@@ -28,6 +28,7 @@ PACKAGES=(
 	procps util-linux coreutils	# ps, kill, timeout, env
 	diffutils gawk			# test comparisons
 	clang-format			# make format / format-check
+	mandoc man-db groff-base	# t_man: man pages linted (mandoc -T lint) and rendered
 )
 
 missing=()

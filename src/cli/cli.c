@@ -20,6 +20,7 @@
 
 #include "checkpoint.h"
 #include "cli.h"
+#include "features.h"
 #include "fileio.h"
 #include "store.h"
 #include "textsafe.h"
@@ -90,10 +91,82 @@ void cli_usage(FILE *f)
 		"                       (default open)\n"
 		"  --open               show only open ports in the text report\n"
 		"  -v                   say what the engine chose; summary counts\n"
-		"  -h, --help           this text;  --version  the version\n"
+		"  -h, --help           this text;  -V, --version  the version, libraries\n"
+		"                       and kernel features found\n"
 		"Exit: 0 done, 1 bad input, 2 runtime failure, 128+N on signal N.\n",
 		CLI_DEFAULT_CONCURRENCY, CLI_DEFAULT_RETRIES,
 		CLI_DEFAULT_MAX_RETRIES);
+}
+
+static const char *socket_why(int err)
+{
+	switch (-err) {
+	case EPERM:
+	case EACCES:
+		return "needs CAP_NET_RAW: run -sS as root";
+	case EAFNOSUPPORT:
+		return "not built into this kernel";
+	default:
+		return NULL;
+	}
+}
+
+static void print_socket(FILE *f, const char *what, int err)
+{
+	const char *why = socket_why(err);
+
+	if (!err)
+		fprintf(f, "%s: yes\n", what);
+	else
+		fprintf(f, "%s: no (%s%s%s)\n", what, strerror(-err),
+			why ? "; " : "", why ? why : "");
+}
+
+/*
+ * One "name: answer" line per fact, so that a script (or a bug report)
+ * can grep for the one it needs; every "no" says why.
+ */
+void cli_version(FILE *f, const struct features *ft)
+{
+	fprintf(f, "ringscan %s\n", RINGSCAN_VERSION);
+	for (int i = 0; i < FEATURES_NLIBS; i++) {
+		const struct features_lib *l = &ft->libs[i];
+
+		fprintf(f, "library %s: built with %s, running %s\n", l->name,
+			l->built,
+			l->running ? l->running :
+				     "version not exposed by the library");
+	}
+	fprintf(f, "kernel: %s\n", ft->kernel);
+	if (ft->uring_err) {
+		fprintf(f, "io_uring: no (%s%s)\n", strerror(-ft->uring_err),
+			ft->uring_err == -EPERM ?
+				"; disabled by sysctl kernel.io_uring_disabled or a seccomp filter" :
+			ft->uring_err == -ENOSYS ?
+				"; this kernel has no io_uring" :
+				"");
+	} else if (!ft->ops_known) {
+		fprintf(f,
+			"io_uring: yes; ops unknown (no op probe: kernel before 5.6)\n");
+	} else {
+		fprintf(f, "io_uring: yes; ops");
+		for (int i = 0; i < FEATURES_NOPS; i++)
+			fprintf(f, "%s %s %s", i ? "," : "",
+				features_op_name(i), ft->op[i] ? "yes" : "no");
+		fprintf(f, "\n");
+	}
+	if (ft->engine_err)
+		fprintf(f, "connect engine (-sT): no (%s)\n",
+			cli_engine_error(SCAN_CONNECT, ft->engine_err));
+	else
+		fprintf(f, "connect engine (-sT): yes; ring %s, %s\n",
+			ft->ring_setup,
+			ft->linger_rst ?
+				"open ports closed with a reset (SO_LINGER by uring_cmd)" :
+				"plain close (no socket uring_cmd: open ports end in TIME_WAIT)");
+	print_socket(f, "AF_XDP socket (-sS)", ft->xdp_err);
+	print_socket(f, "AF_PACKET socket (-sS without AF_XDP)",
+		     ft->packet_err);
 }
 
 /*
@@ -419,8 +492,12 @@ static void parse_args(struct cli *cli, struct targets *t,
 			cli_usage(stdout);
 			exit(0);
 		} else if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
-			printf("ringscan %s\n", RINGSCAN_VERSION);
-			exit(0);
+			struct features ft;
+
+			features_probe(&ft);
+			cli_version(stdout, &ft);
+			exit(fflush(stdout) || ferror(stdout) ? EXIT_RUNTIME :
+								0);
 		} else if (!strncmp(a, "-p", 2) && a[1] == 'p' &&
 			   strncmp(a, "--", 2)) {
 			cli->ports_spec =
