@@ -143,7 +143,7 @@ $(PKG_VERSIONS_H): FORCE
 	done >$@.tmp
 	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
-$(BUILD)/obj/features.o: $(PKG_VERSIONS_H)
+$(BUILD)/obj/cli/features.o: $(PKG_VERSIONS_H)
 
 $(BUILD)/obj/xdp_scan_obj.o: $(BPF_GEN)
 	@mkdir -p $(@D)
@@ -200,7 +200,7 @@ $(FUZZ_BUILD)/obj/%.o: src/%.c
 	@$(if $(Q),echo "  FUZZCC  $<")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
-$(FUZZ_BUILD)/obj/features.o: $(PKG_VERSIONS_H)
+$(FUZZ_BUILD)/obj/cli/features.o: $(PKG_VERSIONS_H)
 
 $(FUZZ_LIB): $(FUZZ_LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
@@ -232,7 +232,7 @@ install: $(BUILD)/ringscan
 		$(DESTDIR)$(BASHCOMPDIR)
 	$(Q)$(INSTALL) -m 0755 $(BUILD)/ringscan $(DESTDIR)$(BINDIR)/ringscan
 	$(Q)$(INSTALL) -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
-	$(Q)$(INSTALL) -m 0644 completions/ringscan \
+	$(Q)$(INSTALL) -m 0644 docs/completion/ringscan \
 		$(DESTDIR)$(BASHCOMPDIR)/ringscan
 
 uninstall:

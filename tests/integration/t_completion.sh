@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_completion: the bash completion (completions/ringscan) completes
+# t_completion: the bash completion (docs/completion/ringscan) completes
 # subcommands, options, file names and choices, for the CLI that exists.
 #
 # The completion is sourced into a bash and its function called as bash
@@ -22,10 +22,10 @@
 . "$(dirname "$0")/lib.sh"
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-COMP=$ROOT/completions/ringscan
+COMP=$ROOT/docs/completion/ringscan
 [ -n "${RINGSCAN:-}" ] || tb_fail "RINGSCAN is not set (run via tests/run.sh)"
 [ -x "$RINGSCAN" ] || tb_fail "scanner binary $RINGSCAN missing"
-[ -f "$COMP" ] || tb_fail "completions/ringscan is missing"
+[ -f "$COMP" ] || tb_fail "docs/completion/ringscan is missing"
 T=$(mktemp -d /tmp/rstest-comp.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 mkdir "$T/dir" "$T/dir/sub"

@@ -63,9 +63,9 @@ check_tree()
 		[ "$(stat -c %a "$d$p/share/man/man1/$page.1")" = 644 ] ||
 			tb_fail "installed $page.1 is not mode 644"
 	done
-	cmp -s "$ROOT/completions/ringscan" \
+	cmp -s "$ROOT/docs/completion/ringscan" \
 		"$d$p/share/bash-completion/completions/ringscan" ||
-		tb_fail "installed completion differs from completions/ringscan"
+		tb_fail "installed completion differs from docs/completion/ringscan"
 }
 
 D=$TB_TMP/dest
