@@ -96,7 +96,7 @@ void cli_scan_free(struct cli_scan *cs);
 
 /*
  * One line on stderr: prefix, then fmt; control bytes and invalid UTF-8
- * (from quoted input) become '?' (textsafe.h).  For every message that
+ * (from quoted input) become '?' (escape.h).  For every message that
  * quotes input, in every entry point (scan, merge, audit).
  */
 void cli_vsay(const char *prefix, const char *fmt, va_list ap);

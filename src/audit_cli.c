@@ -63,6 +63,7 @@
 #include "audit_cli.h"
 #include "cli.h"
 #include "clock.h"
+#include "escape.h"
 #include "fileio.h"
 #include "netstat.h"
 #include "owners.h"
@@ -1344,20 +1345,6 @@ static void remote_targets(struct gathered *g, const struct acli *c)
 
 /* ---- output ---- */
 
-static void sanitize(char *out, size_t len, const char *in)
-{
-	size_t n = 0;
-
-	for (; *in && n + 1 < len; in++) {
-		unsigned char ch = (unsigned char)*in;
-
-		out[n++] = (ch <= ' ' || ch >= 0x7f) ? '_' : (char)ch;
-	}
-	if (!n && len > 1)
-		out[n++] = '-';
-	out[n] = '\0';
-}
-
 struct text_row {
 	char port[16], state[16], service[40], addr[AUDIT_ADDRS_LEN];
 	char prog[AUDIT_PROGRAM_LEN], pid[24], user[OWNERS_USER_LEN];
@@ -1370,10 +1357,10 @@ static void text_fields(const struct audit_row *r, const struct services *svc,
 	snprintf(t->port, sizeof(t->port), "%u/%s", r->port,
 		 r->proto == RS_UDP ? "udp" : "tcp");
 	snprintf(t->state, sizeof(t->state), "%s", audit_state_name(r));
-	sanitize(t->service, sizeof(t->service),
-		 services_name(svc, r->proto, r->port));
-	sanitize(t->addr, sizeof(t->addr), r->addrs);
-	sanitize(t->prog, sizeof(t->prog), r->program);
+	escape_token_copy(t->service, sizeof(t->service),
+			  services_name(svc, r->proto, r->port));
+	escape_token_copy(t->addr, sizeof(t->addr), r->addrs);
+	escape_token_copy(t->prog, sizeof(t->prog), r->program);
 	if (r->pid < 0)
 		snprintf(t->pid, sizeof(t->pid), "-");
 	else if (r->nholders > 1)
@@ -1381,7 +1368,7 @@ static void text_fields(const struct audit_row *r, const struct services *svc,
 			 r->nholders - 1);
 	else
 		snprintf(t->pid, sizeof(t->pid), "%d", r->pid);
-	sanitize(t->user, sizeof(t->user), r->user);
+	escape_token_copy(t->user, sizeof(t->user), r->user);
 	snprintf(t->verdict, sizeof(t->verdict), "%s",
 		 audit_verdict_name(r->verdict));
 	audit_evidence_format(r, remote, t->evidence, sizeof(t->evidence));
@@ -1435,9 +1422,12 @@ static int write_text(FILE *f, const struct audit_report *rep,
 			continue;
 		if (!notes++)
 			fprintf(f, "\n");
-		fprintf(f, "  - %u/%s %s: %s\n", r->port,
+		/* why quotes program names: through escape_text. */
+		fprintf(f, "  - %u/%s %s: ", r->port,
 			r->proto == RS_UDP ? "udp" : "tcp",
-			audit_verdict_name(r->verdict), r->why);
+			audit_verdict_name(r->verdict));
+		escape_text(escape_put_file, f, r->why);
+		fputc('\n', f);
 	}
 	fprintf(f,
 		"\nringscan audit: %zu ports: %zu ok, %zu hidden, %zu unexpected, %zu closed-listed, %zu disappeared; %s in %.2f seconds\n",
@@ -1450,34 +1440,15 @@ static int write_text(FILE *f, const struct audit_report *rep,
 
 static void csv_field(FILE *f, const char *s, bool last)
 {
-	if (strpbrk(s, ",\"\r\n")) {
-		fputc('"', f);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', f);
-			fputc(*s, f);
-		}
-		fputc('"', f);
-	} else {
-		fputs(s, f);
-	}
+	escape_csv(escape_put_file, f, s);
 	fputc(last ? '\n' : ',', f);
 }
 
 static void json_string(FILE *f, const char *key, const char *s, bool last)
 {
-	fprintf(f, "\"%s\":\"", key);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fprintf(f, "\"%s", last ? "}\n" : ",");
+	fprintf(f, "\"%s\":", key);
+	escape_json(escape_put_file, f, s);
+	fputs(last ? "}\n" : ",", f);
 }
 
 static int write_rows(FILE *f, bool json, const struct audit_report *rep,

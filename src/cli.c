@@ -4,7 +4,7 @@
  * Every bad token becomes one line on stderr naming it and what to do, and
  * exit status 1, before anything is sent or written.  Every line quoting
  * input goes through cli_vsay, which shows control bytes and invalid UTF-8
- * as '?' (textsafe.h): a target list or a capture must not be able to
+ * as '?' (escape.h): a target list or a capture must not be able to
  * drive the terminal of whoever reads the error.  Options follow nmap's
  * spelling where nmap has the option, masscan's or zmap's otherwise.
  */
@@ -22,7 +22,7 @@
 #include "cli.h"
 #include "fileio.h"
 #include "store.h"
-#include "textsafe.h"
+#include "escape.h"
 #include "version.h"
 
 void cli_usage(FILE *f)
@@ -97,7 +97,7 @@ void cli_usage(FILE *f)
 }
 
 /*
- * The whole line is formatted first and then shown through textsafe, so
+ * The whole line is formatted first and then shown through escape_text, so
  * whatever it quotes - a target, a file's line, a path, an option value -
  * reaches the terminal without its control bytes or invalid UTF-8.  The
  * messages themselves are plain ASCII and pass unchanged.
@@ -105,20 +105,11 @@ void cli_usage(FILE *f)
 void cli_vsay(const char *prefix, const char *fmt, va_list ap)
 {
 	char line[CLI_LINE_MAX];
-	const char *s = line;
 	int n = vsnprintf(line, sizeof(line), fmt, ap);
 
 	fputs(prefix, stderr);
-	while (n >= 0 && *s) {
-		size_t k = textsafe_span(s);
-
-		fwrite(s, 1, k, stderr);
-		s += k;
-		if (*s) {
-			fputc('?', stderr);
-			s++;
-		}
-	}
+	if (n >= 0)
+		escape_text(escape_put_file, stderr, line);
 	if (n >= (int)sizeof(line))
 		fputs("...", stderr);
 	fputc('\n', stderr);

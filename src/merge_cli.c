@@ -437,7 +437,7 @@ static void say_disagreement(struct tally *t, const struct rs_addr *a,
 	if (t->shown >= MERGE_MAX_REPORTED)
 		return;
 	t->shown++;
-	/* where names an input file: shown through textsafe. */
+	/* where names an input file: shown through escape_text. */
 	cli_say("ringscan merge: ",
 		"%s %u/%s: %s in %s; keeping %s from the earlier input",
 		addr_format(a, host, sizeof(host)), (unsigned)port, proto,
