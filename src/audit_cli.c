@@ -141,7 +141,7 @@ fail_input(const char *fmt, ...)
 	va_start(ap, fmt);
 	cli_vsay("ringscan audit: ", fmt, ap);
 	va_end(ap);
-	exit(AUDIT_EXIT_BAD_INPUT);
+	exit(EXIT_BAD_INPUT);
 }
 
 static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
@@ -256,21 +256,16 @@ static void parse_args(struct acli *c, int argc, char **argv)
 			c->json_path = cli_short_value(a, argc, argv, &i);
 		} else if ((v = cli_long_value(a, "--concurrency", argc, argv,
 					       &i))) {
-			c->scan.concurrency = (uint32_t)cli_parse_uint(
-				"--concurrency", v, 1, 1000000);
+			c->scan.concurrency = cli_parse_concurrency(v);
 			c->concurrency_set = true;
 		} else if ((v = cli_long_value(a, "--timeout", argc, argv,
 					       &i))) {
-			c->scan.timeout_ns =
-				cli_parse_uint("--timeout", v, 1, 3600000) *
-				1000000ULL;
+			c->scan.timeout_ns = cli_parse_timeout(v);
 		} else if ((v = cli_long_value(a, "--retries", argc, argv,
 					       &i))) {
-			c->scan.retries = (uint32_t)cli_parse_uint("--retries",
-								   v, 0, 100);
+			c->scan.retries = cli_parse_retries("--retries", v);
 		} else if ((v = cli_long_value(a, "--rate", argc, argv, &i))) {
-			c->scan.rate =
-				cli_parse_uint("--rate", v, 0, 100000000);
+			c->scan.rate = cli_parse_rate("--rate", v);
 		} else if (a[0] == '-' && a[1] == 'v' &&
 			   strspn(a + 1, "v") == strlen(a + 1)) {
 			c->verbose += (int)strlen(a + 1);
@@ -764,7 +759,7 @@ static int scan_all(struct gathered *g, const struct acli *c,
 		g->tcp[f] = calloc(AUDIT_NPORTS, 1);
 		if (!g->tcp[f]) {
 			say("out of memory");
-			return AUDIT_EXIT_RUNTIME;
+			return EXIT_RUNTIME;
 		}
 		jobs[f].cfg = c->scan;
 		jobs[f].addrs = &g->addrs[f];
@@ -774,7 +769,7 @@ static int scan_all(struct gathered *g, const struct acli *c,
 			g->udp[f] = calloc(AUDIT_NPORTS, 1);
 			if (!g->udp[f]) {
 				say("out of memory");
-				return AUDIT_EXIT_RUNTIME;
+				return EXIT_RUNTIME;
 			}
 			jobs[f].udp = g->udp[f];
 		}
@@ -800,7 +795,7 @@ static int scan_all(struct gathered *g, const struct acli *c,
 			else
 				say("cannot set up the %s: %s", jobs[f].what,
 				    strerror(-jobs[f].ret));
-			return AUDIT_EXIT_RUNTIME;
+			return EXIT_RUNTIME;
 		}
 		if (jobs[f].sum.elapsed_ns > *elapsed_ns)
 			*elapsed_ns = jobs[f].sum.elapsed_ns;
@@ -1035,7 +1030,7 @@ static int read_listings(struct gathered *g, const struct acli *c,
 	} else if (ret) {
 		say("reading the socket table through netlink: %s",
 		    strerror(-ret));
-		return AUDIT_EXIT_RUNTIME;
+		return EXIT_RUNTIME;
 	} else {
 		g->nl_ok = true;
 		g->nl_missing |= missing;
@@ -1050,20 +1045,18 @@ static int read_listings(struct gathered *g, const struct acli *c,
 		else
 			say("%s/%s: %s", c->proc_root, proctable_file(bad),
 			    err.reason ? err.reason : "invalid");
-		return explicit_root ? AUDIT_EXIT_BAD_INPUT :
-				       AUDIT_EXIT_RUNTIME;
+		return explicit_root ? EXIT_BAD_INPUT : EXIT_RUNTIME;
 	}
 	if (ret) {
 		say("reading %s/%s: %s", c->proc_root, proctable_file(bad),
 		    fileio_strerror(ret));
-		return explicit_root ? AUDIT_EXIT_BAD_INPUT :
-				       AUDIT_EXIT_RUNTIME;
+		return explicit_root ? EXIT_BAD_INPUT : EXIT_RUNTIME;
 	}
 	if (missing == SOCK_T_ALL) {
 		if (explicit_root) {
 			say("--proc-root '%s': no net/tcp, net/tcp6, net/udp or net/udp6 under it",
 			    c->proc_root);
-			return AUDIT_EXIT_BAD_INPUT;
+			return EXIT_BAD_INPUT;
 		}
 		if (!quiet)
 			say("note: %s/net is not readable; judging by netlink alone",
@@ -1563,7 +1556,7 @@ int audit_main(int argc, char **argv)
 	bool text_stdout = true;
 	uint64_t t0, t, scan_ns;
 	char title[1024];
-	int ret, status = AUDIT_EXIT_OK;
+	int ret, status = EXIT_OK;
 
 	memset(&c, 0, sizeof(c));
 	memset(&g, 0, sizeof(g));
@@ -1579,7 +1572,7 @@ int audit_main(int argc, char **argv)
 	if (!pl || services_load(&svc, NULL)) {
 		say("out of memory");
 		free(pl);
-		return AUDIT_EXIT_RUNTIME;
+		return EXIT_RUNTIME;
 	}
 	parse_args(&c, argc, argv);
 	if (c.ports_spec) {
@@ -1642,7 +1635,7 @@ int audit_main(int argc, char **argv)
 		ret = bind_test(&g, pl, c.udp);
 		if (ret) {
 			say("bind test: %s", strerror(-ret));
-			status = AUDIT_EXIT_RUNTIME;
+			status = EXIT_RUNTIME;
 			goto out_free;
 		}
 		if (c.verbose)
@@ -1677,7 +1670,7 @@ int audit_main(int argc, char **argv)
 			ret = load_owners(&g, &c);
 		if (ret) {
 			say("%s", strerror(-ret));
-			status = AUDIT_EXIT_RUNTIME;
+			status = EXIT_RUNTIME;
 			goto out_free;
 		}
 		if (c.verbose)
@@ -1695,7 +1688,7 @@ int audit_main(int argc, char **argv)
 	}
 	if (ret) {
 		say("%s", strerror(-ret));
-		status = AUDIT_EXIT_RUNTIME;
+		status = EXIT_RUNTIME;
 		goto out_free;
 	}
 	if (audit_stop)
@@ -1715,10 +1708,10 @@ int audit_main(int argc, char **argv)
 		ret = write_rows(fj, true, &rep, svc);
 	if (ret) {
 		say("writing results failed: %s", strerror(-ret));
-		status = AUDIT_EXIT_RUNTIME;
+		status = EXIT_RUNTIME;
 		goto out_free;
 	}
-	status = audit_findings(&rep) ? AUDIT_EXIT_FINDINGS : AUDIT_EXIT_OK;
+	status = audit_findings(&rep) ? EXIT_FINDINGS : EXIT_OK;
 	goto out_free;
 
 out_signal:
@@ -1728,9 +1721,9 @@ out_free:
 	ret = close_out(fn);
 	ret = close_out(fc) ? -EIO : ret;
 	ret = close_out(fj) ? -EIO : ret;
-	if (ret && (!status || status == AUDIT_EXIT_FINDINGS)) {
+	if (ret && (!status || status == EXIT_FINDINGS)) {
 		say("writing results failed: %s", strerror(-ret));
-		status = AUDIT_EXIT_RUNTIME;
+		status = EXIT_RUNTIME;
 	}
 	audit_report_free(&rep);
 	gathered_free(&g);

@@ -322,6 +322,29 @@ static int writer_open(struct writer *w, const char *path, bool stream)
 	return 0;
 }
 
+int output_set_all(struct output_config *cfg, char (*paths)[OUTPUT_PATH_MAX],
+		   const char *base, struct rs_error *err)
+{
+	static const char *const ext[OUTPUT_ALL_FILES] = { ".nmap", ".xml",
+							   ".gnmap", ".csv" };
+
+	/* "" or "dir/" would make hidden files named only ".xml"... */
+	if (!*base || base[strlen(base) - 1] == '/')
+		return rs_error_set(
+			err, base, strlen(base),
+			"needs a base name for the files, e.g. -oA scan");
+	for (int k = 0; k < OUTPUT_ALL_FILES; k++)
+		if (snprintf(paths[k], OUTPUT_PATH_MAX, "%s%s", base, ext[k]) >=
+		    OUTPUT_PATH_MAX)
+			return rs_error_set(err, base, strlen(base),
+					    "name too long");
+	cfg->normal_path = paths[0];
+	cfg->xml_path = paths[1];
+	cfg->grep_path = paths[2];
+	cfg->csv_path = paths[3];
+	return 0;
+}
+
 int output_parse_states(const char *list, unsigned *mask, struct rs_error *err)
 {
 	static const struct {
