@@ -43,7 +43,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <limits.h>
 #include <linux/errqueue.h>
 #include <net/if.h>
@@ -65,6 +64,7 @@
 #include "clock.h"
 #include "escape.h"
 #include "fileio.h"
+#include "localaddr.h"
 #include "netstat.h"
 #include "owners.h"
 #include "ports.h"
@@ -331,37 +331,28 @@ static bool is_loopback6(const struct rs_addr *a)
  * link-local IPv6 (a connect needs its scope; listeners bound there are
  * probed in step 5 with it).
  */
+static int local_add(void *ctx, const struct rs_addr *a, bool up)
+{
+	struct addr_list *out = ctx;
+
+	if (!up)
+		return 0;
+	if (a->family == AF_INET && a->bytes[0] != 127)
+		addr_add(&out[0], a);
+	else if (a->family == AF_INET6 && !is_link_local6(a))
+		addr_add(&out[1], a);
+	return 0;
+}
+
 static void local_addresses(struct addr_list out[2])
 {
-	struct ifaddrs *ifa, *i;
 	struct rs_addr a;
 
 	memset(out, 0, 2 * sizeof(*out));
 	addr_parse("127.0.0.1", &a);
 	addr_add(&out[0], &a);
-	if (getifaddrs(&ifa))
+	if (localaddr_each(local_add, out))
 		return;
-	for (i = ifa; i; i = i->ifa_next) {
-		if (!i->ifa_addr || !(i->ifa_flags & IFF_UP))
-			continue;
-		memset(&a, 0, sizeof(a));
-		if (i->ifa_addr->sa_family == AF_INET) {
-			a.family = AF_INET;
-			memcpy(a.bytes,
-			       &((struct sockaddr_in *)i->ifa_addr)->sin_addr,
-			       4);
-			if (a.bytes[0] != 127)
-				addr_add(&out[0], &a);
-		} else if (i->ifa_addr->sa_family == AF_INET6) {
-			a.family = AF_INET6;
-			memcpy(a.bytes,
-			       &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr,
-			       16);
-			if (!is_link_local6(&a))
-				addr_add(&out[1], &a);
-		}
-	}
-	freeifaddrs(ifa);
 	/* ::1 first, as 127.0.0.1 is. */
 	for (size_t k = 1; k < out[1].n; k++) {
 		if (is_loopback6(&out[1].v[k])) {
