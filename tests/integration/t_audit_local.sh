@@ -87,7 +87,7 @@ tb_log "  ok: a stopped listener leaves no row"
 
 # A process name that is not UTF-8 and holds JSON/CSV specials: -oJ stays
 # valid JSON (the bad byte as U+FFFD), -oC quotes it, the table shows it as
-# one column.
+# one column, and the JSON read back as --baseline is the same program.
 evil=$'ev\xff"il,\x1b'
 al_listen host "$evil" 0.0.0.0:4444
 al_audit host "$TB_TMP/e.txt" -p 4444 --no-udp -oJ "$TB_TMP/e.json" \
@@ -103,5 +103,8 @@ assert row[0]["program"] == "ev\ufffd\"il,\x1b", repr(row[0]["program"])
 ' <"$TB_TMP/e.json" || tb_fail "-oJ is not valid JSON: $(od -c "$TB_TMP/e.json" | head)"
 grep -q $'^4444,tcp,open,.*,"ev\xff""il,\x1b",' "$TB_TMP/e.csv" ||
 	tb_fail "CSV row for 4444: $(od -c "$TB_TMP/e.csv" | head)"
-tb_log "  ok: a hostile process name in -oJ and -oC"
+al_audit host "$TB_TMP/f.txt" -p 4444 --no-udp --baseline "$TB_TMP/e.json"
+al_expect_rc 0 "$TB_TMP/f.txt"
+al_check "$TB_TMP/f.txt" 4444/tcp ok
+tb_log "  ok: a hostile process name in -oJ, -oC and back as --baseline"
 exit 0
