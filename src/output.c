@@ -45,6 +45,13 @@
  * args and version instead.  Where nmap prints a port list (extrareasons'
  * ports="1-79,81-65535") the list is emitted run by run while walking the
  * store, so a host's 65535 ports cost no buffer.
+ *
+ * Why one file of some 1,300 lines: the five formats share the writer
+ * (its whole-row and page-bounded write rules), the per-host walk of the
+ * store and the nmap rules for what is listed and what summarized; split
+ * by format, each part would need that state through an internal header,
+ * and the rules that keep the three reports agreeing would no longer sit
+ * side by side.  The escaping of outside text is escape.c's.
  */
 #include <assert.h>
 #include <errno.h>
