@@ -41,9 +41,9 @@
  * are judged apart: a port whose IPv6 listener is listed but whose IPv4
  * side answers with no IPv4 (or dual-stack) listener listed is hidden.
  *
- * Pure: no I/O but audit_baseline_load; nothing printed.  The policy
- * (--allow) and baseline (--baseline, a previous audit's text, CSV or JSON
- * lines output) parsers fill an rs_error naming the bad token.
+ * Pure: no I/O, nothing printed.  The policy (--allow) is
+ * audit_policy.h's, the baseline (--baseline, a previous audit's output)
+ * audit_baseline.h's.
  */
 #ifndef RINGSCAN_AUDIT_H
 #define RINGSCAN_AUDIT_H
@@ -53,20 +53,17 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "audit_baseline.h"
+#include "audit_policy.h"
 #include "error.h"
 #include "netstat.h"
 #include "owners.h"
 #include "sockdiag.h"
 
 #define AUDIT_NPORTS 65536
-#define AUDIT_PROGRAM_LEN 32
 #define AUDIT_ADDRS_LEN 96
 #define AUDIT_WHY_LEN 160
 #define AUDIT_EVIDENCE_LEN 160
-
-/* The audit's CSV header (audit_cli writes it; baselines read it). */
-#define AUDIT_CSV_HEADER \
-	"port,proto,state,service,address,program,pid,user,verdict,evidence,reason"
 
 enum audit_verdict {
 	AUDIT_OK,
@@ -129,32 +126,6 @@ struct audit_evidence {
 	bool udp; /* judge UDP too (local: bind test and listings) */
 };
 
-struct audit_allow {
-	uint16_t lo, hi;
-	uint8_t protos; /* bit 1 << RS_TCP, 1 << RS_UDP */
-	char program[AUDIT_PROGRAM_LEN]; /* fnmatch pattern; "" any */
-};
-
-/* --allow: zero-initialize; active once anything was added. */
-struct audit_policy {
-	struct audit_allow *v;
-	size_t n, cap;
-	bool active;
-};
-
-struct audit_base_entry {
-	uint16_t port;
-	uint8_t proto;
-	char program[AUDIT_PROGRAM_LEN]; /* "" if the baseline had none */
-};
-
-/* --baseline: zero-initialize; active once loaded. */
-struct audit_baseline {
-	struct audit_base_entry *v;
-	size_t n, cap;
-	bool active;
-};
-
 struct audit_row {
 	uint16_t port;
 	uint8_t proto; /* enum rs_proto */
@@ -204,29 +175,5 @@ const char *audit_state_name(const struct audit_row *r);
  * connect:open(v4)".  Returns buf (always NUL-terminated). */
 const char *audit_evidence_format(const struct audit_row *r, bool remote,
 				  char *buf, size_t len);
-
-/*
- * Add one --allow SPEC: comma-separated items PORT[-PORT][/tcp|/udp]
- * [/PROGRAM], e.g. "22,80,443", "53/udp", "22/sshd", "8000-8100/tcp/java*",
- * or "none" (a policy that allows nothing).  Repeatable.  0, -EINVAL (err
- * names the item) or -ENOMEM.
- */
-int audit_policy_add(struct audit_policy *p, const char *spec,
-		     struct rs_error *err);
-bool audit_policy_allows(const struct audit_policy *p, unsigned proto,
-			 uint16_t port, const char *program);
-void audit_policy_free(struct audit_policy *p);
-
-/*
- * Parse a previous audit's output: the text table, its CSV or its JSON
- * lines (told apart by their first line).  Rows with verdict disappeared
- * are not part of the baseline.  0, -EINVAL (err->line set) or -ENOMEM.
- */
-int audit_baseline_parse(const char *buf, size_t len, struct audit_baseline *b,
-			 struct rs_error *err);
-/* Read and parse a file; -errno if unreadable (err->token = path). */
-int audit_baseline_load(const char *path, struct audit_baseline *b,
-			struct rs_error *err);
-void audit_baseline_free(struct audit_baseline *b);
 
 #endif

@@ -16,15 +16,10 @@
  * Like main.c this is CLI code: it parses its own flags, prints, and
  * returns the process exit status - 0 nothing hidden or unexpected, 3
  * findings, 1 bad input, 2 runtime failure, 128+N when stopped by signal
- * N.  main() hands over argv from "audit" on (argv[0] == "audit").
+ * N (the EXIT_* of cli.h).  main() hands over argv from "audit" on (argv[0] == "audit").
  */
 #ifndef RINGSCAN_AUDIT_CLI_H
 #define RINGSCAN_AUDIT_CLI_H
-
-#define AUDIT_EXIT_OK 0
-#define AUDIT_EXIT_BAD_INPUT 1
-#define AUDIT_EXIT_RUNTIME 2
-#define AUDIT_EXIT_FINDINGS 3
 
 int audit_main(int argc, char **argv);
 

@@ -28,8 +28,15 @@
 #include "services.h"
 #include "targets.h"
 
+/*
+ * The exit statuses of every entry point (scan, --resume, merge, audit):
+ * one set, so that scripts read them the same way whatever they ran.
+ * A run stopped by signal N exits 128 + N.
+ */
+#define EXIT_OK 0
 #define EXIT_BAD_INPUT 1
 #define EXIT_RUNTIME 2
+#define EXIT_FINDINGS 3 /* audit: something hidden or unexpected */
 
 #define CLI_DEFAULT_CONCURRENCY 4096
 /* -sS keeps no socket per probe: a deeper in-flight table is cheap. */
@@ -50,13 +57,17 @@
 #define CLI_MAX_TIME_NS (24ULL * 3600 * 1000000000ULL)
 #define NS_PER_S 1000000000ULL
 #define CLI_MAX_PROBES (1ULL << 40) /* 256 GiB of store address space */
+/* The limits of the options every scanning entry point (scan, audit) has. */
+#define CLI_MAX_RETRIES 100
+#define CLI_MAX_CONCURRENCY 1000000
+#define CLI_MAX_RATE 100000000ULL /* probes a second */
 
 struct cli {
 	struct scan_config scan;
 	struct output_config out;
 	const char *ports_spec;
 	const char *checkpoint_path; /* --checkpoint */
-	char oa_paths[4][PATH_MAX]; /* -oA: .nmap .xml .gnmap .csv */
+	char oa_paths[OUTPUT_ALL_FILES][OUTPUT_PATH_MAX]; /* -oA */
 	bool shard_zmap; /* --shard I given (zmap's 0-based spelling) */
 	bool shard_slash; /* --shards K/N given (masscan's spelling) */
 	bool seed_set; /* --seed given */
@@ -97,7 +108,7 @@ void cli_scan_free(struct cli_scan *cs);
 
 /*
  * One line on stderr: prefix, then fmt; control bytes and invalid UTF-8
- * (from quoted input) become '?' (textsafe.h).  For every message that
+ * (from quoted input) become '?' (escape.h).  For every message that
  * quotes input, in every entry point (scan, merge, audit).
  */
 void cli_vsay(const char *prefix, const char *fmt, va_list ap);
@@ -133,6 +144,17 @@ uint64_t cli_parse_time(const char *opt, const char *s, uint64_t unit_ns,
 const char *cli_long_value(const char *arg, const char *name, int argc,
 			   char **argv, int *i);
 const char *cli_short_value(const char *opt, int argc, char **argv, int *i);
+
+/*
+ * The scan options that `ringscan audit` shares with the scan, parsed with
+ * the same limits and messages (exit 1 on bad input): --timeout (a bare
+ * number is milliseconds, nmap's units work too; above 0) in ns,
+ * --retries, --concurrency, --rate (and its spellings: opt names it).
+ */
+uint64_t cli_parse_timeout(const char *s);
+uint32_t cli_parse_retries(const char *opt, const char *s);
+uint32_t cli_parse_concurrency(const char *s);
+uint64_t cli_parse_rate(const char *opt, const char *s);
 
 /* One line for a scan_run() failure (-errno from engine_new, ...). */
 const char *cli_engine_error(enum scan_type type, int err);

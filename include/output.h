@@ -55,6 +55,7 @@
 #ifndef RINGSCAN_OUTPUT_H
 #define RINGSCAN_OUTPUT_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -129,6 +130,19 @@ const char *output_state_name(enum output_state st);
 
 /* name, for state parsing in the CLI: "open,closed,filtered" -> mask. */
 int output_parse_states(const char *list, unsigned *mask, struct rs_error *err);
+
+/* -oA BASE names four files: BASE.nmap .xml .gnmap .csv. */
+#define OUTPUT_ALL_FILES 4
+#define OUTPUT_PATH_MAX PATH_MAX
+
+/*
+ * -oA BASE, for every entry point that has it (scan, merge): the four
+ * names into paths (the caller's storage, which must outlive cfg) and
+ * cfg's normal, XML, grepable and CSV paths.  0, or -EINVAL with
+ * err->reason (a base that is empty or a directory, or too long).
+ */
+int output_set_all(struct output_config *cfg, char (*paths)[OUTPUT_PATH_MAX],
+		   const char *base, struct rs_error *err);
 
 struct output;
 

@@ -37,6 +37,7 @@
 #ifndef RINGSCAN_RESULTFILE_H
 #define RINGSCAN_RESULTFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -64,8 +65,45 @@ struct resultfile_row {
 	int64_t rtt_us; /* -1 if unknown */
 };
 
+/*
+ * The same two syntaxes for another table (the audit's -oC/-oJ, read back
+ * as a --baseline): a schema names its columns - the CSV header's, in
+ * order, which are also the JSON keys - and turns each field into the
+ * caller's row.  JSON keys not in the schema are checked for syntax and
+ * ignored, as are those of columns whose types is 0.
+ */
+#define RESULTFILE_STRING 1u
+#define RESULTFILE_NUMBER 2u
+#define RESULTFILE_NULL 4u
+
+struct resultfile_column {
+	const char *name;
+	unsigned types; /* JSON: RESULTFILE_* allowed; 0: not kept */
+	bool required; /* JSON: a row without it is refused */
+	const char *type_error; /* JSON: a non-string column of another type */
+	const char *missing; /* JSON: a required column absent */
+};
+
+struct resultfile_schema {
+	const char *csv_header; /* the exact first line of a CSV file */
+	const struct resultfile_column *cols;
+	unsigned ncols; /* at most 32 */
+	const char *neither; /* the file is neither CSV nor JSON lines */
+	const char *too_few; /* a CSV row with fewer fields */
+	const char *too_many; /* ... with more */
+	/*
+	 * One decoded field (s NUL-terminated, n bytes; NULL for JSON
+	 * null) into the row at ctx: NULL, or the reason it is refused
+	 * (the error then names the field).
+	 */
+	const char *(*set)(void *ctx, unsigned col, const char *s, size_t n);
+	void (*row_begin)(void *ctx); /* may be NULL */
+	void (*row_end)(void *ctx); /* a whole row was read; may be NULL */
+};
+
 /* A parser: a cursor into the caller's buffer, a plain value. */
 struct resultfile {
+	const struct resultfile_schema *schema;
 	const char *buf;
 	size_t len;
 	size_t pos;
@@ -90,5 +128,14 @@ int resultfile_begin(struct resultfile *rf, const void *buf, size_t len,
  */
 int resultfile_next(struct resultfile *rf, struct resultfile_row *row,
 		    struct rs_error *err);
+
+/*
+ * resultfile_begin and resultfile_next for another schema: ctx is the
+ * caller's row, handed to the schema's callbacks; same returns.
+ */
+int resultfile_begin_schema(struct resultfile *rf,
+			    const struct resultfile_schema *schema,
+			    const void *buf, size_t len, struct rs_error *err);
+int resultfile_record(struct resultfile *rf, void *ctx, struct rs_error *err);
 
 #endif

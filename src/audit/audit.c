@@ -28,14 +28,12 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "audit.h"
-#include "fileio.h"
 #include "services.h"
 
 #define SRC_NETLINK 1u
@@ -43,7 +41,6 @@
 #define SRC_CAPTURE 4u
 
 #define BITMAP_BYTES (AUDIT_NPORTS / 8)
-#define AUDIT_BASELINE_MAX (64u << 20)
 
 /* One listening socket, merged over the sources that show it. */
 struct lsock {
@@ -458,34 +455,30 @@ static void group_owner(const struct build *b, size_t lo, size_t hi,
 	}
 }
 
-static int base_cmp(const void *pa, const void *pb)
+/* Printable, non-blank ASCII: what every output keeps as it is. */
+static bool plain_char(char c)
 {
-	const struct audit_base_entry *a = pa, *b = pb;
-
-	if (a->proto != b->proto)
-		return a->proto < b->proto ? -1 : 1;
-	return a->port < b->port ? -1 : a->port > b->port;
+	return c > ' ' && c < 0x7f && c != '_';
 }
 
-/* Baselines are sorted by audit_baseline_parse. */
-static const struct audit_base_entry *
-baseline_find(const struct audit_baseline *base, unsigned proto, uint16_t port)
-{
-	struct audit_base_entry key = { .port = port, .proto = (uint8_t)proto };
-
-	if (!base || !base->active || !base->n)
-		return NULL;
-	return bsearch(&key, base->v, base->n, sizeof(key), base_cmp);
-}
-
-/* Program names compare with blanks and '_' alike (the text table's). */
+/*
+ * Program names compare with every run of other bytes alike: the text
+ * table writes each such byte as '_' (escape_token_copy) and -oJ an
+ * invalid UTF-8 byte as U+FFFD (three bytes once read back), so a name is
+ * the same name whichever output the baseline was.
+ */
 static bool same_program(const char *a, const char *b)
 {
-	for (; *a && *b; a++, b++) {
-		char x = *a == ' ' ? '_' : *a, y = *b == ' ' ? '_' : *b;
-
-		if (x != y)
-			return false;
+	while (*a && *b) {
+		if (plain_char(*a) || plain_char(*b)) {
+			if (*a++ != *b++)
+				return false;
+			continue;
+		}
+		while (*a && !plain_char(*a))
+			a++;
+		while (*b && !plain_char(*b))
+			b++;
 	}
 	return *a == *b;
 }
@@ -608,7 +601,8 @@ static void judge_policy(const struct build *b, struct audit_row *r,
 static int judge_port(struct build *b, unsigned proto, uint16_t port)
 {
 	const struct audit_evidence *ev = b->ev;
-	const struct audit_base_entry *be = baseline_find(b->base, proto, port);
+	const struct audit_base_entry *be =
+		audit_baseline_find(b->base, proto, port);
 	struct audit_row tmp, *r = &tmp;
 	const struct lsock *miss_nl = NULL, *miss_pr = NULL;
 	char addrs[AUDIT_ADDRS_LEN], sock[RS_ADDR_STRLEN + 16];
@@ -928,445 +922,4 @@ const char *audit_evidence_format(const struct audit_row *r, bool remote,
 	if (r->verdict == AUDIT_DISAPPEARED)
 		append(buf, len, " baseline:gone");
 	return buf;
-}
-
-/* ---- policy ---- */
-
-static int policy_item(struct audit_policy *p, const char *s, size_t len,
-		       struct rs_error *err)
-{
-	struct audit_allow a = { .protos = 3 };
-	const char *end = s + len, *q = s;
-	unsigned long lo = 0, hi;
-
-	while (q < end && *q >= '0' && *q <= '9' && lo <= 65535)
-		lo = lo * 10 + (unsigned long)(*q++ - '0');
-	if (q == s || lo == 0 || lo > 65535)
-		return rs_error_set(
-			err, s, len,
-			"expected a port 1-65535, e.g. 22, 8000-8100, 53/udp or 22/sshd");
-	hi = lo;
-	if (q < end && *q == '-') {
-		const char *h = ++q;
-
-		hi = 0;
-		while (q < end && *q >= '0' && *q <= '9' && hi <= 65535)
-			hi = hi * 10 + (unsigned long)(*q++ - '0');
-		if (q == h || hi > 65535 || hi < lo)
-			return rs_error_set(
-				err, s, len,
-				"bad port range: expected LOW-HIGH within 1-65535");
-	}
-	a.lo = (uint16_t)lo;
-	a.hi = (uint16_t)hi;
-	while (q < end) {
-		const char *f;
-		size_t flen;
-
-		if (*q != '/')
-			return rs_error_set(
-				err, s, len,
-				"expected '/tcp', '/udp' or '/PROGRAM' after the port");
-		f = ++q;
-		while (q < end && *q != '/')
-			q++;
-		flen = (size_t)(q - f);
-		if (flen == 3 && !memcmp(f, "tcp", 3) && !a.program[0]) {
-			a.protos = 1u << RS_TCP;
-		} else if (flen == 3 && !memcmp(f, "udp", 3) && !a.program[0]) {
-			a.protos = 1u << RS_UDP;
-		} else if (flen && flen < sizeof(a.program) && !a.program[0] &&
-			   q == end) {
-			memcpy(a.program, f, flen);
-			a.program[flen] = '\0';
-		} else {
-			return rs_error_set(
-				err, s, len,
-				flen >= sizeof(a.program) ?
-					"program name too long (at most 31 characters)" :
-					"expected PORT[-PORT][/tcp|/udp][/PROGRAM]");
-		}
-	}
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		struct audit_allow *v = reallocarray(p->v, cap, sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		p->v = v;
-		p->cap = cap;
-	}
-	p->v[p->n++] = a;
-	return 0;
-}
-
-int audit_policy_add(struct audit_policy *p, const char *spec,
-		     struct rs_error *err)
-{
-	const char *s = spec;
-	int ret;
-
-	if (!strcmp(spec, "none")) {
-		p->active = true;
-		return 0;
-	}
-	if (!*spec)
-		return rs_error_set(err, spec, 0,
-				    "empty --allow: give ports, or 'none'");
-	while (*s) {
-		const char *c = strchr(s, ',');
-		size_t len = c ? (size_t)(c - s) : strlen(s);
-
-		if (!len)
-			return rs_error_set(err, spec, strlen(spec),
-					    "empty item in the list");
-		ret = policy_item(p, s, len, err);
-		if (ret)
-			return ret;
-		s += len;
-		if (*s == ',' && !*++s)
-			return rs_error_set(err, spec, strlen(spec),
-					    "empty item in the list");
-	}
-	p->active = true;
-	return 0;
-}
-
-bool audit_policy_allows(const struct audit_policy *p, unsigned proto,
-			 uint16_t port, const char *program)
-{
-	for (size_t i = 0; i < p->n; i++) {
-		const struct audit_allow *a = &p->v[i];
-
-		if (!(a->protos & (1u << proto)) || port < a->lo ||
-		    port > a->hi)
-			continue;
-		if (!a->program[0] ||
-		    (program && fnmatch(a->program, program, 0) == 0))
-			return true;
-	}
-	return false;
-}
-
-void audit_policy_free(struct audit_policy *p)
-{
-	free(p->v);
-	memset(p, 0, sizeof(*p));
-}
-
-/* ---- baseline ---- */
-
-static int base_add(struct audit_baseline *b, unsigned proto, uint16_t port,
-		    const char *program, size_t plen)
-{
-	struct audit_base_entry *e;
-
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		struct audit_base_entry *v =
-			reallocarray(b->v, cap, sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		b->v = v;
-		b->cap = cap;
-	}
-	e = &b->v[b->n++];
-	memset(e, 0, sizeof(*e));
-	e->proto = (uint8_t)proto;
-	e->port = port;
-	if (plen >= sizeof(e->program))
-		plen = sizeof(e->program) - 1;
-	memcpy(e->program, program, plen);
-	e->program[plen] = '\0';
-	return 0;
-}
-
-static int base_bad(struct rs_error *err, const char *p, size_t len,
-		    unsigned long line, const char *reason)
-{
-	rs_error_set(err, p, len, reason);
-	if (err)
-		err->line = line;
-	return -EINVAL;
-}
-
-static bool parse_port_proto(const char *p, size_t len, uint16_t *port,
-			     unsigned *proto)
-{
-	unsigned long v = 0;
-	size_t i = 0;
-
-	while (i < len && p[i] >= '0' && p[i] <= '9' && v <= 65535)
-		v = v * 10 + (unsigned long)(p[i++] - '0');
-	if (!i || v == 0 || v > 65535)
-		return false;
-	*port = (uint16_t)v;
-	if (len - i == 4 && !memcmp(p + i, "/tcp", 4))
-		*proto = RS_TCP;
-	else if (len - i == 4 && !memcmp(p + i, "/udp", 4))
-		*proto = RS_UDP;
-	else
-		return false;
-	return true;
-}
-
-/* Split a line into blank-separated tokens (at most max). */
-static size_t tokens(const char *p, const char *end, const char **t, size_t *tl,
-		     size_t max)
-{
-	size_t n = 0;
-
-	while (p < end && n < max) {
-		while (p < end && (*p == ' ' || *p == '\t'))
-			p++;
-		if (p == end)
-			break;
-		t[n] = p;
-		while (p < end && *p != ' ' && *p != '\t')
-			p++;
-		tl[n] = (size_t)(p - t[n]);
-		n++;
-	}
-	return n;
-}
-
-/* Text table: "PORT STATE SERVICE ADDRESS PROGRAM PID USER VERDICT ...". */
-static int base_text_line(struct audit_baseline *b, const char *p,
-			  const char *end, unsigned long line,
-			  struct rs_error *err)
-{
-	const char *t[8];
-	size_t tl[8], n = tokens(p, end, t, tl, 8);
-	uint16_t port;
-	unsigned proto;
-
-	if (!n || !(t[0][0] >= '0' && t[0][0] <= '9'))
-		return 0; /* title, header or summary line */
-	if (n < 8 || !parse_port_proto(t[0], tl[0], &port, &proto))
-		return base_bad(
-			err, p, (size_t)(end - p), line,
-			"not a row of an audit table (PORT STATE SERVICE ADDRESS PROGRAM PID USER VERDICT ...)");
-	if (tl[7] == 11 && !memcmp(t[7], "disappeared", 11))
-		return 0;
-	return base_add(b, proto, port, t[4], tl[4]);
-}
-
-/* One CSV field at *p (RFC 4180), unquoted into out; advances *p. */
-static bool csv_field(const char **p, const char *end, char *out, size_t len)
-{
-	const char *q = *p;
-	size_t n = 0;
-
-	if (q < end && *q == '"') {
-		for (q++; q < end; q++) {
-			if (*q == '"') {
-				if (q + 1 < end && q[1] == '"') {
-					q++;
-				} else {
-					q++;
-					break;
-				}
-			}
-			if (n + 1 < len)
-				out[n++] = *q;
-		}
-	} else {
-		for (; q < end && *q != ','; q++)
-			if (n + 1 < len)
-				out[n++] = *q;
-	}
-	out[n] = '\0';
-	if (q < end && *q != ',')
-		return false;
-	*p = q < end ? q + 1 : q;
-	return true;
-}
-
-static int base_csv_line(struct audit_baseline *b, const char *p,
-			 const char *end, unsigned long line,
-			 struct rs_error *err)
-{
-	char f[11][AUDIT_WHY_LEN + 8], pp[16];
-	const char *q = p;
-	uint16_t port;
-	unsigned proto;
-	int n = 0;
-
-	while (n < 11 && q < end) {
-		if (!csv_field(&q, end, f[n], sizeof(f[n])))
-			return base_bad(err, p, (size_t)(end - p), line,
-					"bad CSV quoting");
-		n++;
-	}
-	if (n < 9)
-		return base_bad(err, p, (size_t)(end - p), line,
-				"expected " AUDIT_CSV_HEADER);
-	snprintf(pp, sizeof(pp), "%.6s/%.3s", f[0], f[1]);
-	if (!parse_port_proto(pp, strlen(pp), &port, &proto))
-		return base_bad(err, p, (size_t)(end - p), line,
-				"bad port or proto in CSV row");
-	if (!strcmp(f[8], "disappeared"))
-		return 0;
-	return base_add(b, proto, port, f[5], strlen(f[5]));
-}
-
-/* The string value of "key": in a JSON line; false if absent. */
-static bool json_str(const char *p, const char *end, const char *key, char *out,
-		     size_t len)
-{
-	size_t klen = strlen(key);
-	size_t n = 0;
-
-	for (const char *q = p; q + klen + 3 < end; q++) {
-		if (q[0] != '"' || memcmp(q + 1, key, klen) ||
-		    q[klen + 1] != '"' || q[klen + 2] != ':' ||
-		    (q > p && q[-1] != '{' && q[-1] != ',' && q[-1] != ' '))
-			continue;
-		q += klen + 3;
-		while (q < end && *q == ' ')
-			q++;
-		if (q < end && *q != '"') {
-			/* a number */
-			for (; q < end && *q != ',' && *q != '}'; q++)
-				if (n + 1 < len && *q != ' ')
-					out[n++] = *q;
-			out[n] = '\0';
-			return true;
-		}
-		for (q++; q < end && *q != '"'; q++) {
-			char c = *q;
-
-			if (c == '\\' && q + 1 < end) {
-				c = *++q;
-				if (c == 'u') {
-					c = '?';
-					q += q + 4 < end ? 4 : 0;
-				} else if (c == 'n' || c == 't' || c == 'r') {
-					c = ' ';
-				}
-			}
-			if (n + 1 < len)
-				out[n++] = c;
-		}
-		out[n] = '\0';
-		return q < end;
-	}
-	return false;
-}
-
-static int base_json_line(struct audit_baseline *b, const char *p,
-			  const char *end, unsigned long line,
-			  struct rs_error *err)
-{
-	char port[16], proto[8], program[AUDIT_PROGRAM_LEN], verdict[16];
-	char pp[32];
-	uint16_t pnum;
-	unsigned pr;
-
-	if (!json_str(p, end, "port", port, sizeof(port)) ||
-	    !json_str(p, end, "proto", proto, sizeof(proto)) ||
-	    !json_str(p, end, "verdict", verdict, sizeof(verdict)))
-		return base_bad(
-			err, p, (size_t)(end - p), line,
-			"a JSON row needs \"port\", \"proto\" and \"verdict\"");
-	if (!json_str(p, end, "program", program, sizeof(program)))
-		program[0] = '\0';
-	snprintf(pp, sizeof(pp), "%s/%s", port, proto);
-	if (!parse_port_proto(pp, strlen(pp), &pnum, &pr))
-		return base_bad(err, p, (size_t)(end - p), line,
-				"bad port or proto in JSON row");
-	if (!strcmp(verdict, "disappeared"))
-		return 0;
-	return base_add(b, pr, pnum, program, strlen(program));
-}
-
-enum base_format { BASE_UNKNOWN, BASE_TEXT, BASE_CSV, BASE_JSON };
-
-int audit_baseline_parse(const char *buf, size_t len, struct audit_baseline *b,
-			 struct rs_error *err)
-{
-	const char *p = buf, *end = buf + len;
-	enum base_format fmt = BASE_UNKNOWN;
-	unsigned long line = 0;
-	int ret;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *eol = nl ? nl : end;
-		const char *s = p;
-
-		line++;
-		p = nl ? nl + 1 : end;
-		if (eol > s && eol[-1] == '\r')
-			eol--;
-		while (s < eol && (*s == ' ' || *s == '\t'))
-			s++;
-		if (s == eol)
-			continue;
-		if (fmt == BASE_UNKNOWN) {
-			size_t hl = strlen(AUDIT_CSV_HEADER);
-
-			if ((size_t)(eol - s) == hl &&
-			    !memcmp(s, AUDIT_CSV_HEADER, hl)) {
-				fmt = BASE_CSV;
-				continue;
-			}
-			if (*s == '{') {
-				fmt = BASE_JSON;
-			} else if (eol - s > 4 && !memcmp(s, "PORT", 4)) {
-				fmt = BASE_TEXT;
-				continue;
-			} else if (eol - s >= 8 && !memcmp(s, "ringscan", 8)) {
-				continue; /* the text output's title line */
-			} else {
-				return base_bad(
-					err, s, (size_t)(eol - s), line,
-					"not a ringscan audit output (text, -oC CSV or -oJ JSON lines)");
-			}
-		}
-		switch (fmt) {
-		case BASE_TEXT:
-			ret = base_text_line(b, s, eol, line, err);
-			break;
-		case BASE_CSV:
-			ret = base_csv_line(b, s, eol, line, err);
-			break;
-		default:
-			ret = base_json_line(b, s, eol, line, err);
-			break;
-		}
-		if (ret)
-			return ret;
-	}
-	if (fmt == BASE_UNKNOWN)
-		return base_bad(err, "", 0, line,
-				"no audit table found (an empty file?)");
-	if (b->n)
-		qsort(b->v, b->n, sizeof(*b->v), base_cmp);
-	b->active = true;
-	return 0;
-}
-
-int audit_baseline_load(const char *path, struct audit_baseline *b,
-			struct rs_error *err)
-{
-	char *buf;
-	size_t len;
-	int ret;
-
-	ret = fileio_read_all(path, AUDIT_BASELINE_MAX, &buf, &len);
-	if (ret) {
-		rs_error_set(err, path, strlen(path), NULL);
-		return ret;
-	}
-	ret = audit_baseline_parse(buf, len, b, err);
-	free(buf);
-	return ret;
-}
-
-void audit_baseline_free(struct audit_baseline *b)
-{
-	free(b->v);
-	memset(b, 0, sizeof(*b));
 }

@@ -4,7 +4,7 @@
  * Every bad token becomes one line on stderr naming it and what to do, and
  * exit status 1, before anything is sent or written.  Every line quoting
  * input goes through cli_vsay, which shows control bytes and invalid UTF-8
- * as '?' (textsafe.h): a target list or a capture must not be able to
+ * as '?' (escape.h): a target list or a capture must not be able to
  * drive the terminal of whoever reads the error.  Options follow nmap's
  * spelling where nmap has the option, masscan's or zmap's otherwise.
  */
@@ -23,7 +23,7 @@
 #include "features.h"
 #include "fileio.h"
 #include "store.h"
-#include "textsafe.h"
+#include "escape.h"
 #include "version.h"
 
 void cli_usage(FILE *f)
@@ -170,7 +170,7 @@ void cli_version(FILE *f, const struct features *ft)
 }
 
 /*
- * The whole line is formatted first and then shown through textsafe, so
+ * The whole line is formatted first and then shown through escape_text, so
  * whatever it quotes - a target, a file's line, a path, an option value -
  * reaches the terminal without its control bytes or invalid UTF-8.  The
  * messages themselves are plain ASCII and pass unchanged.
@@ -178,20 +178,11 @@ void cli_version(FILE *f, const struct features *ft)
 void cli_vsay(const char *prefix, const char *fmt, va_list ap)
 {
 	char line[CLI_LINE_MAX];
-	const char *s = line;
 	int n = vsnprintf(line, sizeof(line), fmt, ap);
 
 	fputs(prefix, stderr);
-	while (n >= 0 && *s) {
-		size_t k = textsafe_span(s);
-
-		fwrite(s, 1, k, stderr);
-		s += k;
-		if (*s) {
-			fputc('?', stderr);
-			s++;
-		}
-	}
+	if (n >= 0)
+		escape_text(escape_put_file, stderr, line);
 	if (n >= (int)sizeof(line))
 		fputs("...", stderr);
 	fputc('\n', stderr);
@@ -361,6 +352,34 @@ const char *cli_long_value(const char *arg, const char *name, int argc,
 	return argv[++*i];
 }
 
+uint64_t cli_parse_timeout(const char *s)
+{
+	/* A bare number is milliseconds here, as it always was; nmap's
+	 * spellings with a unit work too. */
+	uint64_t ns =
+		cli_parse_time("--timeout", s, 1000000ULL, CLI_MAX_TIME_NS);
+
+	if (!ns)
+		cli_fail("--timeout '%s': must be above 0", s);
+	return ns;
+}
+
+uint32_t cli_parse_retries(const char *opt, const char *s)
+{
+	return (uint32_t)cli_parse_uint(opt, s, 0, CLI_MAX_RETRIES);
+}
+
+uint32_t cli_parse_concurrency(const char *s)
+{
+	return (uint32_t)cli_parse_uint("--concurrency", s, 1,
+					CLI_MAX_CONCURRENCY);
+}
+
+uint64_t cli_parse_rate(const char *opt, const char *s)
+{
+	return cli_parse_uint(opt, s, 0, CLI_MAX_RATE);
+}
+
 const char *cli_short_value(const char *opt, int argc, char **argv, int *i)
 {
 	if (*i + 1 >= argc)
@@ -370,21 +389,10 @@ const char *cli_short_value(const char *opt, int argc, char **argv, int *i)
 
 static void set_all_outputs(struct cli *cli, const char *base)
 {
-	static const char *const ext[4] = { ".nmap", ".xml", ".gnmap", ".csv" };
+	struct rs_error err;
 
-	/* "" or "dir/" would make hidden files named only ".xml"... */
-	if (!*base || base[strlen(base) - 1] == '/')
-		cli_fail(
-			"-oA '%s': needs a base name for the files, e.g. -oA scan",
-			base);
-	for (int k = 0; k < 4; k++)
-		if (snprintf(cli->oa_paths[k], sizeof(cli->oa_paths[k]), "%s%s",
-			     base, ext[k]) >= (int)sizeof(cli->oa_paths[k]))
-			cli_fail("-oA '%s': name too long", base);
-	cli->out.normal_path = cli->oa_paths[0];
-	cli->out.xml_path = cli->oa_paths[1];
-	cli->out.grep_path = cli->oa_paths[2];
-	cli->out.csv_path = cli->oa_paths[3];
+	if (output_set_all(&cli->out, cli->oa_paths, base, &err))
+		cli_fail("-oA '%s': %s", base, err.reason);
 }
 
 static void parse_source_ip(struct cli *cli, const char *v)
@@ -599,13 +607,11 @@ static void parse_args(struct cli *cli, struct targets *t,
 		} else if ((v = cli_long_value(a, "--rate", argc, argv, &i)) ||
 			   (v = cli_long_value(a, "--max-rate", argc, argv,
 					       &i))) {
-			cli->scan.rate =
-				cli_parse_uint("--rate", v, 0, 100000000);
+			cli->scan.rate = cli_parse_rate("--rate", v);
 			cli->rate_set = true;
 		} else if ((v = cli_long_value(a, "--min-rate", argc, argv,
 					       &i))) {
-			cli->scan.min_rate =
-				cli_parse_uint("--min-rate", v, 0, 100000000);
+			cli->scan.min_rate = cli_parse_rate("--min-rate", v);
 		} else if (!strcmp(a, "--no-cc") ||
 			   !strcmp(a, "--fixed-rate")) {
 			cli->scan.cc = false;
@@ -642,26 +648,19 @@ static void parse_args(struct cli *cli, struct targets *t,
 			cli->timing_set |= SET_MAX_SCAN_DELAY;
 		} else if ((v = cli_long_value(a, "--concurrency", argc, argv,
 					       &i))) {
-			cli->scan.concurrency = (uint32_t)cli_parse_uint(
-				"--concurrency", v, 1, 1000000);
+			cli->scan.concurrency = cli_parse_concurrency(v);
 			cli->concurrency_set = true;
 		} else if ((v = cli_long_value(a, "--timeout", argc, argv,
 					       &i))) {
-			/* A bare number is milliseconds here, as it always
-			 * was; nmap's spellings with a unit work too. */
-			cli->scan.timeout_ns = cli_parse_time(
-				"--timeout", v, 1000000ULL, CLI_MAX_TIME_NS);
-			if (!cli->scan.timeout_ns)
-				cli_fail("--timeout '%s': must be above 0", v);
+			cli->scan.timeout_ns = cli_parse_timeout(v);
 		} else if ((v = cli_long_value(a, "--retries", argc, argv,
 					       &i))) {
-			cli->scan.retries = (uint32_t)cli_parse_uint(
-				"--retries", v, 0, 100);
+			cli->scan.retries = cli_parse_retries("--retries", v);
 			cli->retries_set = true;
 		} else if ((v = cli_long_value(a, "--max-retries", argc, argv,
 					       &i))) {
-			cli->scan.max_retries = (uint32_t)cli_parse_uint(
-				"--max-retries", v, 0, 100);
+			cli->scan.max_retries =
+				cli_parse_retries("--max-retries", v);
 			cli->max_retries_set = true;
 		} else if ((v = cli_long_value(a, "--seed", argc, argv, &i))) {
 			cli->scan.seed =

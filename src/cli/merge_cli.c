@@ -68,7 +68,7 @@
 
 struct merge_opts {
 	struct output_config out;
-	char oa_paths[4][PATH_MAX];
+	char oa_paths[OUTPUT_ALL_FILES][OUTPUT_PATH_MAX];
 	bool any_output;
 	unsigned states;
 	bool states_set;
@@ -139,21 +139,10 @@ static const char *opt_value(const char *opt, int argc, char **argv, int *i)
 
 static void set_all_outputs(struct merge_opts *o, const char *base)
 {
-	static const char *const ext[4] = { ".nmap", ".xml", ".gnmap", ".csv" };
+	struct rs_error err;
 
-	/* "" or "dir/" would make hidden files named only ".xml"... */
-	if (!*base || base[strlen(base) - 1] == '/')
-		merge_fail(
-			"-oA '%s': needs a base name for the files, e.g. -oA merged",
-			base);
-	for (int k = 0; k < 4; k++)
-		if (snprintf(o->oa_paths[k], sizeof(o->oa_paths[k]), "%s%s",
-			     base, ext[k]) >= (int)sizeof(o->oa_paths[k]))
-			merge_fail("-oA '%s': name too long", base);
-	o->out.normal_path = o->oa_paths[0];
-	o->out.xml_path = o->oa_paths[1];
-	o->out.grep_path = o->oa_paths[2];
-	o->out.csv_path = o->oa_paths[3];
+	if (output_set_all(&o->out, o->oa_paths, base, &err))
+		merge_fail("-oA '%s': %s", base, err.reason);
 }
 
 /* OUT named by its extension (no -o option given). */
@@ -437,7 +426,7 @@ static void say_disagreement(struct tally *t, const struct rs_addr *a,
 	if (t->shown >= MERGE_MAX_REPORTED)
 		return;
 	t->shown++;
-	/* where names an input file: shown through textsafe. */
+	/* where names an input file: shown through escape_text. */
 	cli_say("ringscan merge: ",
 		"%s %u/%s: %s in %s; keeping %s from the earlier input",
 		addr_format(a, host, sizeof(host)), (unsigned)port, proto,

@@ -13,7 +13,7 @@
  * that are not valid UTF-8 replaced by U+FFFD so that every line stays valid
  * JSON - because a hostile services file must not be able to forge columns
  * or objects.  The text report shows control bytes and invalid UTF-8 as '?'
- * for the same reason: it goes to terminals (textsafe.h, which the CLI's
+ * for the same reason: it goes to terminals (escape.h, which the CLI's
  * error lines use too).
  *
  * The text report is built at the end from the state store, never from the
@@ -45,6 +45,13 @@
  * args and version instead.  Where nmap prints a port list (extrareasons'
  * ports="1-79,81-65535") the list is emitted run by run while walking the
  * store, so a host's 65535 ports cost no buffer.
+ *
+ * Why one file of some 1,300 lines: the five formats share the writer
+ * (its whole-row and page-bounded write rules), the per-host walk of the
+ * store and the nmap rules for what is listed and what summarized; split
+ * by format, each part would need that state through an internal header,
+ * and the rules that keep the three reports agreeing would no longer sit
+ * side by side.  The escaping of outside text is escape.c's.
  */
 #include <assert.h>
 #include <errno.h>
@@ -60,7 +67,7 @@
 #include <unistd.h>
 
 #include "output.h"
-#include "textsafe.h"
+#include "escape.h"
 
 /* The closed-port reason for the connect scan the report describes. */
 /* What a closed port answered: a refused connect, or a RST to our SYN. */
@@ -200,6 +207,38 @@ static void w_putc(struct writer *w, char c)
 	w_put(w, &c, 1);
 }
 
+/* The writers as an escape.h sink: outside text goes through these. */
+static void w_sink(void *ctx, const char *s, size_t n)
+{
+	w_put(ctx, s, n);
+}
+
+static void csv_field(struct writer *w, const char *s)
+{
+	escape_csv(w_sink, w, s);
+}
+
+static void json_string(struct writer *w, const char *s)
+{
+	escape_json(w_sink, w, s);
+}
+
+static void xml_escape(struct writer *w, const char *s)
+{
+	escape_xml(w_sink, w, s);
+}
+
+static void grep_field(struct writer *w, const char *s)
+{
+	escape_grep(w_sink, w, s);
+}
+
+/* Outside text for a terminal: unsafe bytes as '?'. */
+static void print_clean(struct writer *w, const char *s)
+{
+	escape_text(w_sink, w, s);
+}
+
 /*
  * For bounded formats only (numbers, addresses, fixed words: the longest is
  * the closing line, whose %.2f of a double stays under 330 bytes); any text
@@ -287,6 +326,29 @@ static int writer_open(struct writer *w, const char *path, bool stream)
 		w->buf = NULL;
 		return ret;
 	}
+	return 0;
+}
+
+int output_set_all(struct output_config *cfg, char (*paths)[OUTPUT_PATH_MAX],
+		   const char *base, struct rs_error *err)
+{
+	static const char *const ext[OUTPUT_ALL_FILES] = { ".nmap", ".xml",
+							   ".gnmap", ".csv" };
+
+	/* "" or "dir/" would make hidden files named only ".xml"... */
+	if (!*base || base[strlen(base) - 1] == '/')
+		return rs_error_set(
+			err, base, strlen(base),
+			"needs a base name for the files, e.g. -oA scan");
+	for (int k = 0; k < OUTPUT_ALL_FILES; k++)
+		if (snprintf(paths[k], OUTPUT_PATH_MAX, "%s%s", base, ext[k]) >=
+		    OUTPUT_PATH_MAX)
+			return rs_error_set(err, base, strlen(base),
+					    "name too long");
+	cfg->normal_path = paths[0];
+	cfg->xml_path = paths[1];
+	cfg->grep_path = paths[2];
+	cfg->csv_path = paths[3];
 	return 0;
 }
 
@@ -542,71 +604,6 @@ static void format_rtt(char *buf, size_t len, int64_t rtt_us)
 		 rtt_us % 1000);
 }
 
-static void csv_field(struct writer *w, const char *s)
-{
-	if (!s[strcspn(s, ",\"\r\n")]) {
-		w_puts(w, s);
-		return;
-	}
-	w_putc(w, '"');
-	for (; *s; s++) {
-		if (*s == '"')
-			w_putc(w, '"');
-		w_putc(w, *s);
-	}
-	w_putc(w, '"');
-}
-
-static void json_string(struct writer *w, const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-
-	w_putc(w, '"');
-	while (*s) {
-		unsigned char c = *s;
-		size_t n;
-
-		switch (c) {
-		case '"':
-			w_puts(w, "\\\"");
-			break;
-		case '\\':
-			w_puts(w, "\\\\");
-			break;
-		case '\b':
-			w_puts(w, "\\b");
-			break;
-		case '\f':
-			w_puts(w, "\\f");
-			break;
-		case '\n':
-			w_puts(w, "\\n");
-			break;
-		case '\r':
-			w_puts(w, "\\r");
-			break;
-		case '\t':
-			w_puts(w, "\\t");
-			break;
-		default:
-			if (c < 0x20 || c == 0x7f) {
-				w_printf(w, "\\u%04x", c);
-				break;
-			}
-			n = textsafe_utf8_len(s);
-			if (n == 0) {
-				w_puts(w, "\\ufffd");
-				break;
-			}
-			w_put(w, (const char *)s, n);
-			s += n;
-			continue;
-		}
-		s++;
-	}
-	w_putc(w, '"');
-}
-
 static int write_csv(struct output *o, const struct output_result *r,
 		     const char *host, const char *service, const char *rtt)
 {
@@ -676,21 +673,6 @@ struct host_summary {
 	uint16_t last_filtered;
 	bool list_filtered; /* filtered ports go in the table */
 };
-
-/* Outside text for a terminal: unsafe bytes as '?' (textsafe.h). */
-static void print_clean(struct writer *w, const char *s)
-{
-	while (*s) {
-		size_t n = textsafe_span(s);
-
-		w_put(w, s, n);
-		s += n;
-		if (*s) {
-			w_putc(w, '?');
-			s++;
-		}
-	}
-}
 
 static void summarize_host(const struct output_report *rep, uint64_t base,
 			   bool open_only, struct host_summary *h)
@@ -1068,82 +1050,6 @@ static time_t end_time(const struct output_report *rep)
 
 /* ---- XML report ---- */
 
-/*
- * Text for an XML attribute or comment.  The five markup characters become
- * entities; tab, LF and CR become character references, since a literal
- * one in an attribute would be normalized to a space by the parser; every
- * '-' after a '-' becomes "&#45;", as nmap does, so that the command line
- * can sit in a comment, where "--" is not allowed.  Other C0 controls are
- * not XML 1.0 characters even as references, and bytes that are not UTF-8
- * (or encode U+FFFE/U+FFFF) would make the whole document unreadable: all
- * of them become U+FFFD.
- */
-static void xml_escape(struct writer *w, const char *str)
-{
-	static const char fffd[] = "\xef\xbf\xbd";
-	const unsigned char *s = (const unsigned char *)str;
-	unsigned char prev = 0;
-
-	while (*s) {
-		unsigned char c = *s;
-		size_t n;
-
-		switch (c) {
-		case '&':
-			w_puts(w, "&amp;");
-			break;
-		case '<':
-			w_puts(w, "&lt;");
-			break;
-		case '>':
-			w_puts(w, "&gt;");
-			break;
-		case '"':
-			w_puts(w, "&quot;");
-			break;
-		case '\'':
-			w_puts(w, "&apos;");
-			break;
-		case '\t':
-			w_puts(w, "&#9;");
-			break;
-		case '\n':
-			w_puts(w, "&#10;");
-			break;
-		case '\r':
-			w_puts(w, "&#13;");
-			break;
-		case '-':
-			w_puts(w, prev == '-' ? "&#45;" : "-");
-			break;
-		case 0x7f:
-			w_puts(w, "&#127;");
-			break;
-		default:
-			if (c < 0x20) {
-				w_puts(w, fffd);
-				break;
-			}
-			n = textsafe_utf8_len(s);
-			if (n == 0) {
-				w_puts(w, fffd); /* this byte only */
-				break;
-			}
-			/* U+FFFE and U+FFFF: one character, not XML's. */
-			if (n == 3 && s[0] == 0xef && s[1] == 0xbf &&
-			    s[2] >= 0xbe)
-				w_puts(w, fffd);
-			else
-				w_put(w, (const char *)s, n);
-			prev = c;
-			s += n;
-			continue;
-		}
-		prev = c;
-		s++;
-	}
-}
-
 static void xml_service(struct writer *w, const struct output *o, uint16_t port)
 {
 	w_puts(w, "<service name=\"");
@@ -1305,26 +1211,6 @@ static void write_xml(struct writer *w, const struct output *o,
 }
 
 /* ---- grepable report ---- */
-
-/*
- * A field of a grepable port entry: '/' separates the entry's fields and
- * ", " the entries, so both '/' and ',' become '|' (nmap's own substitute
- * for '/'); control bytes become '?', since a tab or newline would split
- * the line.
- */
-static void grep_field(struct writer *w, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c < 0x20 || c == 0x7f)
-			w_putc(w, '?');
-		else if (c == '/' || c == ',')
-			w_putc(w, '|');
-		else
-			w_putc(w, *s);
-	}
-}
 
 struct grep_ports_ctx {
 	struct writer *w;

@@ -25,8 +25,6 @@
 
 #include "resultfile.h"
 
-static const char csv_header[] = "host,port,proto,state,service,reason,rtt_ms";
-
 /* One decoded field: bounded, NUL-terminated, with where it came from. */
 struct field {
 	char s[RESULTFILE_FIELD_MAX];
@@ -34,27 +32,10 @@ struct field {
 	const char *src; /* start in the input, for error tokens */
 };
 
-/* Keys (JSON) and columns (CSV) that carry a value we keep. */
-enum column {
-	COL_HOST,
-	COL_PORT,
-	COL_PROTO,
-	COL_STATE,
-	COL_SERVICE,
-	COL_REASON,
-	COL_RTT,
-	NCOLS,
-};
-
-static const char *const col_names[NCOLS] = {
-	"host", "port", "proto", "state", "service", "reason", "rtt_ms",
-};
-
-/* The row being built: state is settled last, once reason is known. */
+/* The record being read: which columns it has given so far. */
 struct partial {
-	struct resultfile_row *row;
+	void *ctx; /* the schema's row */
 	unsigned seen; /* 1 << column */
-	enum output_state state;
 };
 
 static int fail(struct resultfile *rf, struct rs_error *err, const char *tok,
@@ -145,7 +126,50 @@ static int field_put(struct resultfile *rf, struct rs_error *err,
 	return 0;
 }
 
-/* ---- the values, for both formats ---- */
+/* ---- one field, through the schema ---- */
+
+static int set_column(struct resultfile *rf, struct rs_error *err, unsigned col,
+		      const struct field *f, struct partial *pr)
+{
+	const char *reason =
+		rf->schema->set(pr->ctx, col, f ? f->s : NULL, f ? f->n : 0);
+
+	return reason ? fail_field(rf, err, f, reason) : 0;
+}
+
+static void row_begin(const struct resultfile *rf, struct partial *pr,
+		      void *ctx)
+{
+	pr->ctx = ctx;
+	pr->seen = 0;
+	if (rf->schema->row_begin)
+		rf->schema->row_begin(ctx);
+}
+
+static void row_end(const struct resultfile *rf, struct partial *pr)
+{
+	if (rf->schema->row_end)
+		rf->schema->row_end(pr->ctx);
+}
+
+/* ---- the scan's rows (resultfile_begin/next) ---- */
+
+enum column {
+	COL_HOST,
+	COL_PORT,
+	COL_PROTO,
+	COL_STATE,
+	COL_SERVICE,
+	COL_REASON,
+	COL_RTT,
+	NCOLS,
+};
+
+/* The row being built: state is settled last, once reason is known. */
+struct scan_row {
+	struct resultfile_row *row;
+	enum output_state state;
+};
 
 static bool all_digits(const char *s, size_t n)
 {
@@ -157,141 +181,139 @@ static bool all_digits(const char *s, size_t n)
 	return true;
 }
 
-static int set_host(struct resultfile *rf, struct rs_error *err,
-		    const struct field *f, struct resultfile_row *row)
-{
-	if (f->n >= RS_ADDR_STRLEN || addr_parse(f->s, &row->addr))
-		return fail_field(rf, err, f, "host is not an IP address");
-	return 0;
-}
-
-static int set_port(struct resultfile *rf, struct rs_error *err,
-		    const struct field *f, struct resultfile_row *row)
+static const char *set_port(const char *s, size_t n, uint16_t *port)
 {
 	unsigned v = 0;
 
-	if (f->n > 5 || !all_digits(f->s, f->n))
+	if (n > 5 || !all_digits(s, n))
 		goto out_bad;
-	for (size_t i = 0; i < f->n; i++)
-		v = v * 10 + (unsigned)(f->s[i] - '0');
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (unsigned)(s[i] - '0');
 	if (v < 1 || v > 65535)
 		goto out_bad;
-	row->port = (uint16_t)v;
-	return 0;
+	*port = (uint16_t)v;
+	return NULL;
 out_bad:
-	return fail_field(rf, err, f, "port is not a number from 1 to 65535");
-}
-
-static int set_proto(struct resultfile *rf, struct rs_error *err,
-		     const struct field *f, struct resultfile_row *row)
-{
-	if (!strcmp(f->s, "tcp"))
-		row->proto = RS_TCP;
-	else if (!strcmp(f->s, "udp"))
-		row->proto = RS_UDP;
-	else
-		return fail_field(rf, err, f, "proto is not tcp or udp");
-	return 0;
-}
-
-static int set_state(struct resultfile *rf, struct rs_error *err,
-		     const struct field *f, struct partial *pr)
-{
-	if (!strcmp(f->s, "open"))
-		pr->state = OUT_OPEN;
-	else if (!strcmp(f->s, "closed"))
-		pr->state = OUT_CLOSED;
-	else if (!strcmp(f->s, "filtered"))
-		pr->state = OUT_FILTERED;
-	else
-		return fail_field(rf, err, f,
-				  "state is not open, closed or filtered");
-	return 0;
-}
-
-static int set_reason(struct resultfile *rf, struct rs_error *err,
-		      const struct field *f, struct resultfile_row *row)
-{
-	if (f->n >= sizeof(row->reason))
-		return fail_field(rf, err, f, "reason too long");
-	memcpy(row->reason, f->s, f->n + 1);
-	return 0;
+	return "port is not a number from 1 to 65535";
 }
 
 /*
  * Milliseconds with up to three decimals -> microseconds, exactly: the
  * inverse of output.c's format_rtt.  Twelve integer digits keep the
- * product far from overflow.
+ * product far from overflow.  NULL (JSON null) or empty: unknown.
  */
-static int set_rtt(struct resultfile *rf, struct rs_error *err,
-		   const struct field *f, struct resultfile_row *row)
+static const char *set_rtt(const char *s, size_t n, int64_t *rtt_us)
 {
-	const char *dot = memchr(f->s, '.', f->n);
-	size_t ni = dot ? (size_t)(dot - f->s) : f->n;
-	size_t nf = dot ? f->n - ni - 1 : 0;
+	const char *dot = s ? memchr(s, '.', n) : NULL;
+	size_t ni = dot ? (size_t)(dot - s) : n;
+	size_t nf = dot ? n - ni - 1 : 0;
 	int64_t us = 0;
 	size_t i;
 
-	if (!f->n) {
-		row->rtt_us = -1;
-		return 0;
+	if (!s || !n) {
+		*rtt_us = -1;
+		return NULL;
 	}
-	if (ni > 12 || !all_digits(f->s, ni) || (dot && !nf) || nf > 3 ||
+	if (ni > 12 || !all_digits(s, ni) || (dot && !nf) || nf > 3 ||
 	    (nf && !all_digits(dot + 1, nf)))
-		return fail_field(
-			rf, err, f,
-			"rtt_ms is not milliseconds with at most 3 decimals (like 1.234)");
+		return "rtt_ms is not milliseconds with at most 3 decimals (like 1.234)";
 	for (i = 0; i < ni; i++)
-		us = us * 10 + (f->s[i] - '0');
+		us = us * 10 + (s[i] - '0');
 	for (i = 0; i < 3; i++)
 		us = us * 10 + (i < nf ? dot[1 + i] - '0' : 0);
-	row->rtt_us = us;
-	return 0;
+	*rtt_us = us;
+	return NULL;
 }
 
-static int set_column(struct resultfile *rf, struct rs_error *err,
-		      enum column col, const struct field *f,
-		      struct partial *pr)
+static const char *scan_set(void *ctx, unsigned col, const char *s, size_t n)
 {
-	switch (col) {
+	struct scan_row *sr = ctx;
+	struct resultfile_row *row = sr->row;
+
+	switch ((enum column)col) {
 	case COL_HOST:
-		return set_host(rf, err, f, pr->row);
+		if (n >= RS_ADDR_STRLEN || addr_parse(s, &row->addr))
+			return "host is not an IP address";
+		return NULL;
 	case COL_PORT:
-		return set_port(rf, err, f, pr->row);
+		return set_port(s, n, &row->port);
 	case COL_PROTO:
-		return set_proto(rf, err, f, pr->row);
+		if (!strcmp(s, "tcp"))
+			row->proto = RS_TCP;
+		else if (!strcmp(s, "udp"))
+			row->proto = RS_UDP;
+		else
+			return "proto is not tcp or udp";
+		return NULL;
 	case COL_STATE:
-		return set_state(rf, err, f, pr);
+		if (!strcmp(s, "open"))
+			sr->state = OUT_OPEN;
+		else if (!strcmp(s, "closed"))
+			sr->state = OUT_CLOSED;
+		else if (!strcmp(s, "filtered"))
+			sr->state = OUT_FILTERED;
+		else
+			return "state is not open, closed or filtered";
+		return NULL;
 	case COL_SERVICE:
-		return 0; /* named again from the port when written */
+		return NULL; /* named again from the port when written */
 	case COL_REASON:
-		return set_reason(rf, err, f, pr->row);
+		if (n >= sizeof(row->reason))
+			return "reason too long";
+		memcpy(row->reason, s, n + 1);
+		return NULL;
 	case COL_RTT:
-		return set_rtt(rf, err, f, pr->row);
+		return set_rtt(s, n, &row->rtt_us);
 	case NCOLS:
 		break;
 	}
-	return 0;
+	return NULL;
+}
+
+static void scan_row_begin(void *ctx)
+{
+	struct scan_row *sr = ctx;
+
+	memset(sr->row, 0, sizeof(*sr->row));
+	sr->row->rtt_us = -1;
+	sr->state = OUT_FILTERED;
 }
 
 /* output.c writes OUT_FILTERED and OUT_UNREACH both as "filtered". */
-static void settle_state(struct partial *pr)
+static void scan_row_end(void *ctx)
 {
-	const char *r = pr->row->reason;
+	struct scan_row *sr = ctx;
+	const char *r = sr->row->reason;
 
-	if (pr->state == OUT_FILTERED && r[0] && strcmp(r, "no-response"))
-		pr->state = OUT_UNREACH;
-	pr->row->state = pr->state;
+	if (sr->state == OUT_FILTERED && r[0] && strcmp(r, "no-response"))
+		sr->state = OUT_UNREACH;
+	sr->row->state = sr->state;
 }
 
-static void row_init(struct resultfile_row *row, struct partial *pr)
-{
-	memset(row, 0, sizeof(*row));
-	row->rtt_us = -1;
-	pr->row = row;
-	pr->seen = 0;
-	pr->state = OUT_FILTERED;
-}
+static const struct resultfile_column scan_cols[NCOLS] = {
+	{ "host", RESULTFILE_STRING, true, NULL, "no \"host\" key" },
+	{ "port", RESULTFILE_NUMBER, true, "port must be a number",
+	  "no \"port\" key" },
+	{ "proto", RESULTFILE_STRING, true, NULL, "no \"proto\" key" },
+	{ "state", RESULTFILE_STRING, true, NULL, "no \"state\" key" },
+	{ "service", 0, false, NULL, NULL },
+	{ "reason", RESULTFILE_STRING, false, NULL, NULL },
+	{ "rtt_ms", RESULTFILE_NUMBER | RESULTFILE_NULL, false,
+	  "rtt_ms must be a number or null", NULL },
+};
+
+static const struct resultfile_schema scan_schema = {
+	.csv_header = "host,port,proto,state,service,reason,rtt_ms",
+	.cols = scan_cols,
+	.ncols = NCOLS,
+	.neither =
+		"neither a ringscan CSV (its first line must be host,port,proto,state,service,reason,rtt_ms) nor JSON lines",
+	.too_few = "too few fields (a row has 7)",
+	.too_many = "too many fields (a row has 7)",
+	.set = scan_set,
+	.row_begin = scan_row_begin,
+	.row_end = scan_row_end,
+};
 
 /* ---- CSV ---- */
 
@@ -365,32 +387,31 @@ static int csv_field(struct resultfile *rf, struct field *f,
 	return 0;
 }
 
-static int csv_row(struct resultfile *rf, struct resultfile_row *row,
-		   struct rs_error *err)
+static int csv_row(struct resultfile *rf, void *ctx, struct rs_error *err)
 {
+	unsigned ncols = rf->schema->ncols;
 	struct partial pr;
 	struct field f;
 	int ret;
 
-	row_init(row, &pr);
-	for (int col = 0; col < NCOLS; col++) {
+	row_begin(rf, &pr, ctx);
+	for (unsigned col = 0; col < ncols; col++) {
 		if ((ret = csv_field(rf, &f, err)))
 			return ret;
-		if ((ret = set_column(rf, err, (enum column)col, &f, &pr)))
+		if ((ret = set_column(rf, err, col, &f, &pr)))
 			return ret;
-		if (col + 1 < NCOLS) {
+		if (col + 1 < ncols) {
 			if (peek(rf, 0) != ',')
 				return fail(rf, err, f.src,
 					    line_span(rf, f.src),
-					    "too few fields (a row has 7)");
+					    rf->schema->too_few);
 			rf->pos++;
 		} else if (peek(rf, 0) == ',') {
-			return fail_here(rf, err,
-					 "too many fields (a row has 7)");
+			return fail_here(rf, err, rf->schema->too_many);
 		}
 	}
 	eat_eol(rf);
-	settle_state(&pr);
+	row_end(rf, &pr);
 	return 1;
 }
 
@@ -626,9 +647,12 @@ static int json_value(struct resultfile *rf, struct field *f, enum jtype *type,
 static int json_member(struct resultfile *rf, struct partial *pr,
 		       struct rs_error *err)
 {
+	const struct resultfile_schema *sc = rf->schema;
+	const struct resultfile_column *c;
 	struct field key, val;
 	enum jtype type;
-	int col, ret;
+	unsigned col, types;
+	int ret;
 
 	if (peek(rf, 0) != '"')
 		return fail_here(rf, err, "expected a key in quotes");
@@ -642,36 +666,37 @@ static int json_member(struct resultfile *rf, struct partial *pr,
 	if ((ret = json_value(rf, &val, &type, err)))
 		return ret;
 
-	for (col = 0; col < NCOLS; col++)
-		if (!strcmp(key.s, col_names[col]))
+	for (col = 0; col < sc->ncols; col++)
+		if (!strcmp(key.s, sc->cols[col].name))
 			break;
-	if (col == NCOLS || col == COL_SERVICE)
+	if (col == sc->ncols || !sc->cols[col].types)
 		return 0; /* checked for syntax, not kept */
+	c = &sc->cols[col];
 	if (pr->seen & (1u << col))
 		return fail_field(rf, err, &key, "key given twice");
 	pr->seen |= 1u << col;
-	if (col == COL_PORT && type != J_NUMBER)
-		return fail_field(rf, err, &val, "port must be a number");
-	if (col == COL_RTT && type == J_LITERAL_NULL)
-		return 0;
-	if (col == COL_RTT && type != J_NUMBER)
-		return fail_field(rf, err, &val,
-				  "rtt_ms must be a number or null");
-	if (col != COL_PORT && col != COL_RTT && type != J_STRING)
-		return fail_field(rf, err, &key, "value must be a string");
-	return set_column(rf, err, (enum column)col, &val, pr);
+	types = type == J_STRING       ? RESULTFILE_STRING :
+		type == J_NUMBER       ? RESULTFILE_NUMBER :
+		type == J_LITERAL_NULL ? RESULTFILE_NULL :
+					 0;
+	if (!(c->types & types)) {
+		if (c->types & RESULTFILE_STRING)
+			return fail_field(rf, err, &key,
+					  "value must be a string");
+		return fail_field(rf, err, &val, c->type_error);
+	}
+	return set_column(rf, err, col, type == J_LITERAL_NULL ? NULL : &val,
+			  pr);
 }
 
-static int json_row(struct resultfile *rf, struct resultfile_row *row,
-		    struct rs_error *err)
+static int json_row(struct resultfile *rf, void *ctx, struct rs_error *err)
 {
-	static const enum column required[] = { COL_HOST, COL_PORT, COL_PROTO,
-						COL_STATE };
+	const struct resultfile_schema *sc = rf->schema;
 	const char *start;
 	struct partial pr;
 	int ret;
 
-	row_init(row, &pr);
+	row_begin(rf, &pr, ctx);
 	json_ws(rf);
 	start = rf->buf + rf->pos;
 	if (peek(rf, 0) != '{')
@@ -702,29 +727,27 @@ static int json_row(struct resultfile *rf, struct resultfile_row *row,
 	if (!at_eol(rf))
 		return fail_here(rf, err,
 				 "text after the object (one object per line)");
-	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
-		if (!(pr.seen & (1u << required[i])))
-			return fail(
-				rf, err, start, line_span(rf, start),
-				required[i] == COL_HOST	 ? "no \"host\" key" :
-				required[i] == COL_PORT	 ? "no \"port\" key" :
-				required[i] == COL_PROTO ? "no \"proto\" key" :
-							   "no \"state\" key");
+	for (unsigned col = 0; col < sc->ncols; col++)
+		if (sc->cols[col].required && !(pr.seen & (1u << col)))
+			return fail(rf, err, start, line_span(rf, start),
+				    sc->cols[col].missing);
 	eat_eol(rf);
-	settle_state(&pr);
+	row_end(rf, &pr);
 	return 1;
 }
 
 /* ---- entry points ---- */
 
-int resultfile_begin(struct resultfile *rf, const void *buf, size_t len,
-		     struct rs_error *err)
+int resultfile_begin_schema(struct resultfile *rf,
+			    const struct resultfile_schema *schema,
+			    const void *buf, size_t len, struct rs_error *err)
 {
 	static const char bom[] = "\xef\xbb\xbf";
-	size_t hl = sizeof(csv_header) - 1;
+	size_t hl = strlen(schema->csv_header);
 	struct resultfile probe;
 
 	memset(rf, 0, sizeof(*rf));
+	rf->schema = schema;
 	rf->buf = buf;
 	rf->len = len;
 	rf->line = 1;
@@ -741,12 +764,10 @@ int resultfile_begin(struct resultfile *rf, const void *buf, size_t len,
 	}
 	rf->format = RESULTFILE_CSV;
 	if (rf->len - rf->pos < hl ||
-	    memcmp(rf->buf + rf->pos, csv_header, hl)) {
+	    memcmp(rf->buf + rf->pos, schema->csv_header, hl)) {
 		const char *p = rf->buf + rf->pos;
 
-		return fail(
-			rf, err, p, line_span(rf, p),
-			"neither a ringscan CSV (its first line must be host,port,proto,state,service,reason,rtt_ms) nor JSON lines");
+		return fail(rf, err, p, line_span(rf, p), schema->neither);
 	}
 	rf->pos += hl;
 	if (!at_eol(rf))
@@ -755,12 +776,25 @@ int resultfile_begin(struct resultfile *rf, const void *buf, size_t len,
 	return 0;
 }
 
-int resultfile_next(struct resultfile *rf, struct resultfile_row *row,
-		    struct rs_error *err)
+int resultfile_record(struct resultfile *rf, void *ctx, struct rs_error *err)
 {
 	if (!skip_blank_lines(rf))
 		return 0;
 	if (rf->format == RESULTFILE_CSV)
-		return csv_row(rf, row, err);
-	return json_row(rf, row, err);
+		return csv_row(rf, ctx, err);
+	return json_row(rf, ctx, err);
+}
+
+int resultfile_begin(struct resultfile *rf, const void *buf, size_t len,
+		     struct rs_error *err)
+{
+	return resultfile_begin_schema(rf, &scan_schema, buf, len, err);
+}
+
+int resultfile_next(struct resultfile *rf, struct resultfile_row *row,
+		    struct rs_error *err)
+{
+	struct scan_row sr = { .row = row };
+
+	return resultfile_record(rf, &sr, err);
 }

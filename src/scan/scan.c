@@ -14,7 +14,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -24,6 +23,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "localaddr.h"
 #include "permute.h"
 #include "scan.h"
 #include "synengine.h"
@@ -202,9 +202,20 @@ static int scan_engine_open(const struct scan_config *cfg,
 	return 0;
 }
 
+/* Every address, up or not: a self-connect needs only the address. */
+static int local_addr_add(void *ctx, const struct rs_addr *a, bool up)
+{
+	struct local_addrs *l = ctx;
+
+	(void)up;
+	if (l->n == SCAN_MAX_LOCAL_ADDRS)
+		return 1; /* full: stop */
+	l->addr[l->n++] = *a;
+	return 0;
+}
+
 static void local_addrs_load(struct local_addrs *l)
 {
-	struct ifaddrs *ifa, *i;
 	FILE *f;
 	unsigned lo, hi;
 
@@ -220,29 +231,7 @@ static void local_addrs_load(struct local_addrs *l)
 		}
 		fclose(f);
 	}
-	if (getifaddrs(&ifa))
-		return;
-	for (i = ifa; i && l->n < SCAN_MAX_LOCAL_ADDRS; i = i->ifa_next) {
-		struct rs_addr *a = &l->addr[l->n];
-
-		if (!i->ifa_addr)
-			continue;
-		memset(a, 0, sizeof(*a));
-		if (i->ifa_addr->sa_family == AF_INET) {
-			a->family = AF_INET;
-			memcpy(a->bytes,
-			       &((struct sockaddr_in *)i->ifa_addr)->sin_addr,
-			       4);
-			l->n++;
-		} else if (i->ifa_addr->sa_family == AF_INET6) {
-			a->family = AF_INET6;
-			memcpy(a->bytes,
-			       &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr,
-			       16);
-			l->n++;
-		}
-	}
-	freeifaddrs(ifa);
+	(void)localaddr_each(local_addr_add, l);
 }
 
 static bool addr_is_local(const struct local_addrs *l, const struct rs_addr *a)

@@ -4,7 +4,7 @@
 # the ephemeral range) with its program and pid, calls each ok, adds no
 # other row (no self-connection taken for a listener), exits 0, agrees with
 # `ss -tuln` on the set of listening ports, and writes the same rows to -oC
-# and -oJ.
+# and -oJ; a process name that is not UTF-8 still gives valid -oJ JSON.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 tb_init
@@ -84,4 +84,27 @@ al_audit host "$TB_TMP/c.txt" -p 1-10000
 al_expect_rc 0 "$TB_TMP/c.txt"
 [ -z "$(al_row "$TB_TMP/c.txt" 8080/tcp)" ] || tb_fail "8080 still listed"
 tb_log "  ok: a stopped listener leaves no row"
+
+# A process name that is not UTF-8 and holds JSON/CSV specials: -oJ stays
+# valid JSON (the bad byte as U+FFFD), -oC quotes it, the table shows it as
+# one column, and the JSON read back as --baseline is the same program.
+evil=$'ev\xff"il,\x1b'
+al_listen host "$evil" 0.0.0.0:4444
+al_audit host "$TB_TMP/e.txt" -p 4444 --no-udp -oJ "$TB_TMP/e.json" \
+	-oC "$TB_TMP/e.csv"
+al_expect_rc 0 "$TB_TMP/e.txt"
+al_check "$TB_TMP/e.txt" 4444/tcp ok 'ev_"il,_'
+python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin.buffer.read().decode("utf-8").splitlines()]
+row = [r for r in rows if r["port"] == 4444]
+assert len(row) == 1, rows
+assert row[0]["program"] == "ev\ufffd\"il,\x1b", repr(row[0]["program"])
+' <"$TB_TMP/e.json" || tb_fail "-oJ is not valid JSON: $(od -c "$TB_TMP/e.json" | head)"
+grep -q $'^4444,tcp,open,.*,"ev\xff""il,\x1b",' "$TB_TMP/e.csv" ||
+	tb_fail "CSV row for 4444: $(od -c "$TB_TMP/e.csv" | head)"
+al_audit host "$TB_TMP/f.txt" -p 4444 --no-udp --baseline "$TB_TMP/e.json"
+al_expect_rc 0 "$TB_TMP/f.txt"
+al_check "$TB_TMP/f.txt" 4444/tcp ok
+tb_log "  ok: a hostile process name in -oJ, -oC and back as --baseline"
 exit 0

@@ -615,7 +615,7 @@ static void test_baseline_errors(void **state)
 		{ AUDIT_CSV_HEADER "\n22,tcp,open\n", 2, "expected port," },
 		{ AUDIT_CSV_HEADER "\nx,tcp,a,b,c,d,e,f,ok\n", 2, "bad port" },
 		{ AUDIT_CSV_HEADER "\n\"22,tcp,a,b,c,d,e,f,ok\n", 2,
-		  "expected port," },
+		  "quoted field never closed" },
 		{ "{\"port\":22}\n", 1, "needs" },
 		{ "{\"port\":0,\"proto\":\"tcp\",\"verdict\":\"ok\"}\n", 1,
 		  "bad port" },
