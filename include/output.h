@@ -143,6 +143,15 @@ struct output;
 int output_open(struct output **out, const struct output_config *cfg,
 		const struct services *svc, struct rs_error *err);
 
+/*
+ * The scan starts now: when the text report goes to standard output (not
+ * replaced there by another format, nor an -oN - file), write its
+ * "Starting ringscan V at DATE" line at once, as nmap does, so that a
+ * redirected or piped stdout shows the scan has begun; output_finish then
+ * leaves that line out of the stdout copy.  -oN files keep theirs.
+ */
+int output_start(struct output *o, time_t start_time);
+
 /* Stream one final result to CSV/JSON (if its state is selected). */
 int output_result(struct output *o, const struct output_result *r);
 

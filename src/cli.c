@@ -89,7 +89,8 @@ void cli_usage(FILE *f)
 		"  --states LIST        states written to CSV/JSON: open,closed,filtered\n"
 		"                       (default open)\n"
 		"  --open               show only open ports in the text report\n"
-		"  -v                   say what the engine chose; summary counts\n"
+		"  -v                   say what the engine chose, each open port\n"
+		"                       as found (stderr), and summary counts\n"
 		"  -h, --help           this text;  --version  the version\n"
 		"Exit: 0 done, 1 bad input, 2 runtime failure, 128+N on signal N.\n",
 		CLI_DEFAULT_CONCURRENCY, CLI_DEFAULT_RETRIES,

@@ -5,7 +5,13 @@
  * line becomes a defined scan in cli.c; here it is run: the stop flag (the
  * one mutable global) is set by SIGINT/SIGTERM, results stream to the
  * writers through hooks, a progress line goes to stderr when it is a
- * terminal, and checkpoints are saved when asked.  A -sS scan gives up
+ * terminal, and checkpoints are saved when asked.  What a user watching
+ * the scan sees does not depend on a terminal: "Starting ringscan" goes to
+ * stdout as the scan starts, and with -v each open port found becomes a
+ * "Discovered open port" line on stderr.  Those lines are gathered from the
+ * result hook into a fixed buffer and written once per batch of results
+ * (the results_done hook), so the loop pays no syscall per open port and
+ * the engines themselves never print.  A -sS scan gives up
  * every capability (privsep.h) as soon as its engine is set up, before the
  * first probe: the frames it parses and the files it writes from then on
  * are handled without privilege.
@@ -39,6 +45,15 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
+/*
+ * The -v "Discovered" lines of one batch gather here before one write to
+ * stderr; a line is at most ~90 bytes, so a batch that finds more than
+ * ~90 open ports writes more than once, which is still far from one write
+ * per port.
+ */
+#define RUN_DISC_BYTES 8192
+#define RUN_DISC_LINE 128
+
 struct run_ctx {
 	struct output *out;
 	/* checkpoints */
@@ -56,19 +71,55 @@ struct run_ctx {
 	double prog_secs, prog_rate;
 	uint64_t prog_finished;
 	uint32_t pace_reports; /* per-host -v lines so far */
+	/* -v "Discovered open port" lines of the current batch */
+	bool live; /* results found by this run, not replayed */
+	size_t disc_len;
+	char disc[RUN_DISC_BYTES];
 };
 
 /* Per-host pacing lines are capped: a /16 of rate-limiting hosts would
  * otherwise print one line per host. */
 #define RUN_MAX_PACE_REPORTS 20
 
+/* The gathered Discovered lines to stderr, over the progress line. */
+static void disc_flush(struct run_ctx *rc)
+{
+	if (!rc->disc_len)
+		return;
+	if (rc->progress_shown) {
+		fputs("\r\033[K", stderr);
+		rc->progress_shown = false;
+	}
+	fwrite(rc->disc, 1, rc->disc_len, stderr);
+	fflush(stderr);
+	rc->disc_len = 0;
+}
+
 static void hook_result(void *p, const struct output_result *r)
 {
 	struct run_ctx *rc = p;
 	int ret = output_result(rc->out, r);
+	char buf[RS_ADDR_STRLEN];
+	int n;
 
 	if (ret && !rc->write_err)
 		rc->write_err = ret;
+	if (!rc->verbose || !rc->live || r->state != OUT_OPEN)
+		return;
+	if (sizeof(rc->disc) - rc->disc_len < RUN_DISC_LINE)
+		disc_flush(rc);
+	/* nmap's words, address only (as nmap, even for a named host). */
+	n = snprintf(rc->disc + rc->disc_len, RUN_DISC_LINE,
+		     "Discovered open port %u/%s on %s\n", (unsigned)r->port,
+		     r->proto == RS_UDP ? "udp" : "tcp",
+		     addr_format(r->addr, buf, sizeof(buf)));
+	if (n > 0 && n < RUN_DISC_LINE)
+		rc->disc_len += (size_t)n;
+}
+
+static void hook_results_done(void *p)
+{
+	disc_flush(p);
 }
 
 /*
@@ -428,6 +479,7 @@ int main(int argc, char **argv)
 	};
 	hooks = (struct scan_hooks){
 		.result = hook_result,
+		.results_done = hook_results_done,
 		.progress = hook_progress,
 		.pace = hook_pace,
 		.checkpoint = cs.cli.checkpoint_path ? hook_checkpoint : NULL,
@@ -446,8 +498,14 @@ int main(int argc, char **argv)
 		}
 	}
 	start_time = time(NULL);
+	/* A closed stdout fails here too; the scan still writes its files. */
+	ret = output_start(out, start_time);
+	if (ret && !rc.write_err)
+		rc.write_err = ret;
+	rc.live = true;
 	ret = scan_run(&cs.cli.scan, cs.targets, cs.ports, store, &hooks,
 		       &stop_signal, &sum);
+	disc_flush(&rc);
 	if (rc.progress_shown)
 		fputs("\r\033[K", stderr);
 	if (ret && rc.privdrop_failed) {

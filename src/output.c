@@ -104,6 +104,7 @@ struct output {
 	struct writer xml;
 	struct writer grep;
 	bool text_stdout;
+	bool started; /* output_start wrote the stdout copy's first line */
 	bool open_only;
 	unsigned states;
 	const struct services *svc;
@@ -911,8 +912,20 @@ static void report_partial_note(struct writer *w,
 			 prefix, rep->shard_index + 1, rep->shard_count);
 }
 
+static void write_starting(struct writer *w, const struct output *o,
+			   time_t start_time)
+{
+	char when[64];
+
+	format_time(when, sizeof(when), start_time);
+	w_puts(w, "Starting ringscan ");
+	print_clean(w, o->version);
+	w_printf(w, " at %s\n", when);
+}
+
 static void write_report(struct writer *w, const struct output *o,
-			 const struct output_report *rep, bool with_command)
+			 const struct output_report *rep, bool with_command,
+			 bool with_starting)
 {
 	uint64_t nhosts = targets_count(rep->targets);
 	uint64_t up;
@@ -926,9 +939,8 @@ static void write_report(struct writer *w, const struct output *o,
 		print_clean(w, o->command_line);
 		w_putc(w, '\n');
 	}
-	w_puts(w, "Starting ringscan ");
-	print_clean(w, o->version);
-	w_printf(w, " at %s\n", when);
+	if (with_starting)
+		write_starting(w, o, rep->start_time);
 
 	up = report_hosts(w, o, rep, print_host);
 
@@ -1400,29 +1412,56 @@ static void write_grep(struct writer *w, const struct output *o,
 		 rep->elapsed_s);
 }
 
+/* The text copy goes to stdout: no format given as "-" holds it already. */
+static bool text_on_stdout(const struct output *o)
+{
+	const struct writer *ws[] = { &o->normal, &o->csv, &o->json, &o->xml,
+				      &o->grep };
+
+	if (!o->text_stdout)
+		return false;
+	/* A format already on stdout must not get the text mixed in. */
+	for (size_t i = 0; i < sizeof(ws) / sizeof(ws[0]); i++)
+		if (ws[i]->buf && ws[i]->is_stdout)
+			return false;
+	return true;
+}
+
+int output_start(struct output *o, time_t start_time)
+{
+	struct writer out;
+	int ret;
+
+	if (!text_on_stdout(o))
+		return 0;
+	ret = writer_open(&out, "-", false);
+	if (ret)
+		return ret;
+	write_starting(&out, o, start_time);
+	ret = writer_close(&out);
+	o->started = true;
+	return ret;
+}
+
 int output_finish(struct output *o, const struct output_report *rep)
 {
 	struct writer *ws[] = { &o->normal, &o->csv, &o->json, &o->xml,
 				&o->grep };
-	bool stdout_taken = false;
 	int ret = 0;
 	size_t i;
 
-	/* A format already on stdout must not get the text mixed in. */
-	for (i = 0; i < sizeof(ws) / sizeof(ws[0]); i++)
-		stdout_taken |= ws[i]->buf && ws[i]->is_stdout;
 	if (rep && o->normal.buf)
-		write_report(&o->normal, o, rep, true);
+		write_report(&o->normal, o, rep, true, true);
 	if (rep && o->xml.buf)
 		write_xml(&o->xml, o, rep);
 	if (rep && o->grep.buf)
 		write_grep(&o->grep, o, rep);
-	if (rep && o->text_stdout && !stdout_taken) {
+	if (rep && text_on_stdout(o)) {
 		struct writer out;
 
 		ret = writer_open(&out, "-", false);
 		if (!ret) {
-			write_report(&out, o, rep, false);
+			write_report(&out, o, rep, false, !o->started);
 			ret = writer_close(&out);
 		}
 	}

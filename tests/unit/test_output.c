@@ -1285,6 +1285,100 @@ static void run_stdout_case(void *ctx)
 	c->close_ret = output_close(o);
 }
 
+/* output_start, then what stdout holds before output_finish runs. */
+struct start_case {
+	struct stdout_case c;
+	char *before; /* stdout's file after output_start, before finish */
+	int start_ret;
+};
+
+static void run_start_case(void *ctx)
+{
+	struct start_case *sc = ctx;
+	struct rs_error err = { 0 };
+	struct output *o = NULL;
+	char *p = path_in("stdout.txt");
+
+	sc->c.open_ret = output_open(&o, &sc->c.cfg, sc->c.svc, &err);
+	if (sc->c.open_ret) {
+		free(p);
+		return;
+	}
+	sc->start_ret = output_start(o, START_TIME);
+	sc->before = slurp(p);
+	free(p);
+	sc->c.finish_ret = output_finish(o, sc->c.rep);
+	sc->c.close_ret = output_close(o);
+}
+
+/*
+ * The Starting line reaches stdout when output_start is called - not with
+ * the report at the end - and the report then does not repeat it.  With
+ * the text not on stdout (-oX -, -oN -, no text) output_start writes
+ * nothing, and -oN - still gets its whole report.
+ */
+static void test_output_start(void **state)
+{
+	struct output_report rep = { .elapsed_s = 1,
+				     .complete = true,
+				     .start_time = START_TIME };
+	struct start_case sc = { .c = { .cfg = { .version = "0.1.0",
+						 .command_line = "ringscan x",
+						 .text_stdout = true } } };
+	struct scan s;
+	char *out;
+
+	(void)state;
+	scan_init(&s, "127.0.0.1", "22");
+	scan_set(&s, "127.0.0.1", 22, STORE_OPEN);
+	rep.targets = s.t;
+	rep.ports = s.pl;
+	rep.store = s.st;
+	sc.c.rep = &rep;
+	sc.c.svc = s.svc;
+
+	out = capture_stdout(run_start_case, &sc);
+	assert_int_equal(sc.start_ret, 0);
+	assert_int_equal(sc.c.finish_ret, 0);
+	assert_string_equal(sc.before, HEADER);
+	assert_string_equal(out, HEADER "ringscan scan report for 127.0.0.1\n"
+					"Host is up.\n"
+					"\n"
+					"PORT   STATE SERVICE\n"
+					"22/tcp open  ssh\n"
+					"\n"
+					"ringscan done: 1 IP address (1 host "
+					"up) scanned in 1.00 seconds\n");
+	free(sc.before);
+	free(out);
+
+	sc.c.cfg.xml_path = "-";
+	out = capture_stdout(run_start_case, &sc);
+	assert_int_equal(sc.start_ret, 0);
+	assert_string_equal(sc.before, "");
+	assert_null(strstr(out, "Starting ringscan"));
+	free(sc.before);
+	free(out);
+
+	sc.c.cfg.xml_path = NULL;
+	sc.c.cfg.normal_path = "-";
+	out = capture_stdout(run_start_case, &sc);
+	assert_string_equal(sc.before, "");
+	assert_int_equal(count_substr(out, "Starting ringscan"), 1);
+	assert_true(strncmp(out, "# ringscan 0.1.0 scan initiated ", 32) == 0);
+	free(sc.before);
+	free(out);
+
+	sc.c.cfg.normal_path = NULL;
+	sc.c.cfg.text_stdout = false;
+	out = capture_stdout(run_start_case, &sc);
+	assert_string_equal(sc.before, "");
+	assert_string_equal(out, "");
+	free(sc.before);
+	free(out);
+	scan_free(&s);
+}
+
 static void test_text_stdout(void **state)
 {
 	struct output_report rep = { .elapsed_s = 1,
@@ -2181,6 +2275,7 @@ int main(void)
 		cmocka_unit_test(test_report_ipv6_and_width),
 		cmocka_unit_test(test_report_sanitized),
 		cmocka_unit_test(test_text_stdout),
+		cmocka_unit_test(test_output_start),
 		cmocka_unit_test(test_report_sparse),
 		cmocka_unit_test(test_xml_golden),
 		cmocka_unit_test(test_xml_summaries),
