@@ -19,11 +19,24 @@
  * module never prints diagnostics - errors come back as -errno.
  *
  * Formats:
- *   CSV: header "host,port,proto,state,service,reason,rtt_ms", RFC 4180
- *        quoting (fields with comma, quote, CR or LF are quoted, quotes
- *        doubled), CRLF-free (LF line ends, as pandas/duckdb/sqlite accept).
+ *   CSV: header "host,port,proto,state,service,reason,rtt_ms,hostname",
+ *        RFC 4180 quoting (fields with comma, quote, CR or LF are quoted,
+ *        quotes doubled), CRLF-free (LF line ends, as pandas/duckdb/sqlite
+ *        accept).  hostname is the name the host was given by as a target
+ *        (empty if none); it came last, after the seven columns of older
+ *        versions, so readers that take columns by position still work.
  *   JSON lines: one object per line with the same fields; rtt_ms is a number
- *        or null; strings escaped per RFC 8259.
+ *        or null; "hostname" only when the host has a name; strings escaped
+ *        per RFC 8259.
+ *   Host names in the reports: the name given as a target, else (-R) the
+ *        reverse-lookup name - text "scan report for NAME (ADDR)", with
+ *        nmap's "Other addresses for NAME (not scanned): ..." when the name
+ *        had more addresses and "rDNS record for ADDR: PTR" when both names
+ *        exist and differ; XML <hostname> elements of type "user" and
+ *        "PTR" as nmap; grepable "Host: ADDR (NAME)" (nmap puts only the
+ *        PTR name there; with no reverse lookups by default that would
+ *        always be empty).  CSV/JSON rows are written as answers arrive,
+ *        before any reverse lookup: they carry the given name only.
  *   Text: nmap's layout: per host that answered, "ringscan scan report for
  *        ADDR", "Host is up.", a "Not shown: N closed tcp ports
  *        (conn-refused)" summary, a PORT STATE SERVICE table (open ports,
@@ -109,6 +122,7 @@ struct output_result {
 	const char *reason; /* "syn-ack", "conn-refused", "no-response",
 			       "host-unreach", "net-unreach", ... */
 	int64_t rtt_us; /* -1 if unknown */
+	const char *hostname; /* the name the host was given by, or NULL */
 };
 
 struct output_report {

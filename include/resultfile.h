@@ -14,10 +14,13 @@
  *
  *   CSV: the header line "host,port,proto,state,service,reason,rtt_ms",
  *        then one record of seven fields per line, RFC 4180 quoting
- *        (a quoted field may hold commas, doubled quotes and line breaks).
+ *        (a quoted field may hold commas, doubled quotes and line breaks);
+ *        or, as ringscan writes it now, the header with ",hostname"
+ *        appended and eight fields per line.  Files of either kind read.
  *   JSON lines: one object per line, {"host":"192.0.2.1","port":80,
  *        "proto":"tcp","state":"open","service":"http","reason":"syn-ack",
- *        "rtt_ms":0.042} with rtt_ms a number or null; strings per
+ *        "rtt_ms":0.042,"hostname":"localhost"} with rtt_ms a number or
+ *        null, hostname a string, null or absent; strings per
  *        RFC 8259 (escapes, surrogate pairs); "service" and unknown keys
  *        are checked for syntax and ignored, nested values are refused.
  *   Either: an empty (or blank) file is a valid file with no rows - a scan
@@ -62,6 +65,7 @@ struct resultfile_row {
 	enum output_state state;
 	char reason[RESULTFILE_REASON_MAX];
 	int64_t rtt_us; /* -1 if unknown */
+	char hostname[RESULTFILE_FIELD_MAX]; /* "" if none */
 };
 
 /* A parser: a cursor into the caller's buffer, a plain value. */
@@ -71,6 +75,7 @@ struct resultfile {
 	size_t pos;
 	unsigned long line; /* 1-based line of the cursor */
 	enum resultfile_format format;
+	unsigned ncols; /* CSV: 7, or 8 with hostname */
 };
 
 /*

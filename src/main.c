@@ -20,6 +20,7 @@
  * stopped by a signal (results gathered so far are still written).
  */
 #include <errno.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,7 @@ static void on_signal(int sig)
 
 struct run_ctx {
 	struct output *out;
+	const struct targets *targets; /* for host names */
 	/* checkpoints */
 	const char *ckpt_path;
 	struct checkpoint ckpt; /* identity fields filled once */
@@ -98,10 +100,13 @@ static void disc_flush(struct run_ctx *rc)
 static void hook_result(void *p, const struct output_result *r)
 {
 	struct run_ctx *rc = p;
-	int ret = output_result(rc->out, r);
+	struct output_result named = *r;
 	char buf[RS_ADDR_STRLEN];
-	int n;
+	int ret, n;
 
+	/* O(1) when no target was a name. */
+	named.hostname = targets_addr_name(rc->targets, r->addr);
+	ret = output_result(rc->out, &named);
 	if (ret && !rc->write_err)
 		rc->write_err = ret;
 	if (!rc->verbose || !rc->live || r->state != OUT_OPEN)
@@ -276,6 +281,46 @@ static int hook_syn(void *p, const struct synengine_info *info)
 			"; a keeper process resolves next hops and detaches XDP" :
 			"");
 	return 0;
+}
+
+/*
+ * -R: the name of every host up (that answered at all, as the reports
+ * count it), by reverse lookup, after the scan and before the reports.
+ * Hosts are walked in index order, which targets_set_ptr wants.  Lookups
+ * go through the system resolver (getnameinfo, NI_NAMEREQD: no name, no
+ * entry); a host without a name is simply shown without one.
+ */
+static void reverse_lookups(struct targets *t, const struct portlist *pl,
+			    const struct store *store)
+{
+	uint64_t total = targets_count(t) * pl->count;
+	uint64_t p = total ? store_next_set(store, 0, total) : 0;
+
+	while (p < total) {
+		uint64_t host = p / pl->count, end = (host + 1) * pl->count;
+		struct sockaddr_storage ss;
+		char name[NI_MAXHOST];
+		struct rs_addr a;
+		bool up = false;
+		socklen_t len;
+
+		for (; p < end; p = store_next_set(store, p + 1, end)) {
+			enum store_state st = store_get(store, p);
+
+			if (st == STORE_OPEN || st == STORE_CLOSED) {
+				up = true;
+				break;
+			}
+		}
+		if (up) {
+			targets_get(t, host, &a);
+			len = addr_to_sockaddr(&a, 0, &ss);
+			if (!getnameinfo((struct sockaddr *)&ss, len, name,
+					 sizeof(name), NULL, 0, NI_NAMEREQD))
+				(void)targets_set_ptr(t, host, name);
+		}
+		p = store_next_set(store, end, total);
+	}
 }
 
 static void print_probe(void *ctx, const struct rs_addr *a, uint16_t port)
@@ -463,6 +508,7 @@ int main(int argc, char **argv)
 
 	memset(&rc, 0, sizeof(rc));
 	rc.out = out;
+	rc.targets = cs.targets;
 	rc.progress_tty = isatty(STDERR_FILENO);
 	rc.verbose = cs.cli.verbose;
 	rc.concurrency_asked = cs.cli.scan.concurrency;
@@ -522,6 +568,8 @@ int main(int argc, char **argv)
 		goto out_free_store;
 	}
 
+	if (cs.cli.reverse_dns)
+		reverse_lookups(cs.targets, cs.ports, store);
 	rep = (struct output_report){
 		.targets = cs.targets,
 		.ports = cs.ports,

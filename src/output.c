@@ -479,7 +479,7 @@ int output_open(struct output **out, const struct output_config *cfg,
 	/* The header goes out now so that even an empty scan is a valid CSV. */
 	if (o->csv.buf) {
 		w_puts(&o->csv,
-		       "host,port,proto,state,service,reason,rtt_ms\n");
+		       "host,port,proto,state,service,reason,rtt_ms,hostname\n");
 		w_flush(&o->csv);
 	}
 	*out = o;
@@ -621,6 +621,8 @@ static int write_csv(struct output *o, const struct output_result *r,
 	csv_field(w, r->reason ? r->reason : "");
 	w_putc(w, ',');
 	w_puts(w, rtt);
+	w_putc(w, ',');
+	csv_field(w, r->hostname ? r->hostname : "");
 	w_putc(w, '\n');
 	return w_row_end(w);
 }
@@ -639,7 +641,12 @@ static int write_json(struct output *o, const struct output_result *r,
 	json_string(w, service);
 	w_puts(w, ",\"reason\":");
 	json_string(w, r->reason ? r->reason : "");
-	w_printf(w, ",\"rtt_ms\":%s}\n", rtt[0] ? rtt : "null");
+	w_printf(w, ",\"rtt_ms\":%s", rtt[0] ? rtt : "null");
+	if (r->hostname) {
+		w_puts(w, ",\"hostname\":");
+		json_string(w, r->hostname);
+	}
+	w_puts(w, "}\n");
 	return w_row_end(w);
 }
 
@@ -820,6 +827,17 @@ static bool print_not_shown(struct writer *w, const struct output *o,
 	return true;
 }
 
+/*
+ * The one name a host is shown by: the name it was given as a target,
+ * else its reverse-lookup name (-R), else none.
+ */
+static const char *report_name(const struct output_report *rep, uint64_t host)
+{
+	const char *name = targets_name(rep->targets, host);
+
+	return name ? name : targets_ptr_name(rep->targets, host);
+}
+
 static void print_host(struct writer *w, const struct output *o,
 		       const struct output_report *rep, uint64_t host,
 		       const struct host_summary *h)
@@ -828,9 +846,31 @@ static void print_host(struct writer *w, const struct output *o,
 	struct rs_addr addr;
 	uint64_t base = host * rep->ports->count;
 
+	const char *name = report_name(rep, host);
+	const char *ptr = targets_ptr_name(rep->targets, host);
+	const char *others = targets_name_others(rep->targets, host);
+
 	targets_get(rep->targets, host, &addr);
 	addr_format(&addr, addr_buf, sizeof(addr_buf));
-	w_printf(w, "ringscan scan report for %s\nHost is up.\n", addr_buf);
+	w_puts(w, "ringscan scan report for ");
+	if (name) {
+		print_clean(w, name);
+		w_printf(w, " (%s)\nHost is up.\n", addr_buf);
+	} else {
+		w_printf(w, "%s\nHost is up.\n", addr_buf);
+	}
+	if (others) {
+		w_puts(w, "Other addresses for ");
+		print_clean(w, name);
+		w_puts(w, " (not scanned): ");
+		print_clean(w, others);
+		w_putc(w, '\n');
+	}
+	if (ptr && name != ptr && strcmp(ptr, name)) {
+		w_printf(w, "rDNS record for %s: ", addr_buf);
+		print_clean(w, ptr);
+		w_putc(w, '\n');
+	}
 	if (h->open == 0 && !h->list_filtered) {
 		/* Interrupted: "scanned" means answered, unknowns excluded. */
 		w_printf(w,
@@ -1213,6 +1253,16 @@ static void xml_extrareasons(struct writer *w, const struct output_report *rep,
 	w_puts(w, "\"/>\n");
 }
 
+/* nmap's <hostname>: the name given (type user) or looked up (PTR). */
+static void xml_hostname(struct writer *w, const char *name, const char *type)
+{
+	if (!name)
+		return;
+	w_puts(w, "<hostname name=\"");
+	xml_escape(w, name);
+	w_printf(w, "\" type=\"%s\"/>\n", type);
+}
+
 /*
  * One <host>, in nmap's element order and line layout (status on the host
  * line, each port on one line), which line-oriented tools rely on.  The
@@ -1240,7 +1290,10 @@ static void xml_host(struct writer *w, const struct output *o,
 		 h->open ? "syn-ack" : closed_reason(o));
 	w_printf(w, "<address addr=\"%s\" addrtype=\"%s\"/>\n", addr_buf,
 		 addr.family == AF_INET6 ? "ipv6" : "ipv4");
-	w_puts(w, "<hostnames>\n</hostnames>\n<ports>");
+	w_puts(w, "<hostnames>\n");
+	xml_hostname(w, targets_name(rep->targets, host), "user");
+	xml_hostname(w, targets_ptr_name(rep->targets, host), "PTR");
+	w_puts(w, "</hostnames>\n<ports>");
 	if (h->closed) {
 		w_printf(w,
 			 "<extraports state=\"closed\" count=\"%" PRIu64
@@ -1374,10 +1427,16 @@ static void grep_host(struct writer *w, const struct output *o,
 	char addr_buf[RS_ADDR_STRLEN];
 	struct rs_addr addr;
 
+	const char *name = report_name(rep, host);
+
 	targets_get(rep->targets, host, &addr);
 	addr_format(&addr, addr_buf, sizeof(addr_buf));
-	w_printf(w, "Host: %s ()\tStatus: Up\nHost: %s ()\tPorts: ", addr_buf,
-		 addr_buf);
+	for (int line = 0; line < 2; line++) {
+		w_printf(w, "Host: %s (", addr_buf);
+		if (name)
+			grep_field(w, name);
+		w_puts(w, line ? ")\tPorts: " : ")\tStatus: Up\n");
+	}
 	walk_host(rep, host * rep->ports->count, grep_port_cell, &g);
 	if (h->closed && !filtered)
 		w_printf(w, "\tIgnored State: closed (%" PRIu64 ")", h->closed);

@@ -25,7 +25,12 @@
 
 #include "resultfile.h"
 
+/*
+ * The header of the seven columns older versions wrote, to which newer
+ * ones add ",hostname"; both are read, each row with its header's count.
+ */
 static const char csv_header[] = "host,port,proto,state,service,reason,rtt_ms";
+static const char csv_header_name[] = ",hostname";
 
 /* One decoded field: bounded, NUL-terminated, with where it came from. */
 struct field {
@@ -43,11 +48,13 @@ enum column {
 	COL_SERVICE,
 	COL_REASON,
 	COL_RTT,
+	COL_HOSTNAME,
 	NCOLS,
 };
 
 static const char *const col_names[NCOLS] = {
-	"host", "port", "proto", "state", "service", "reason", "rtt_ms",
+	"host",	   "port",   "proto",  "state",
+	"service", "reason", "rtt_ms", "hostname",
 };
 
 /* The row being built: state is settled last, once reason is known. */
@@ -249,6 +256,15 @@ static int set_rtt(struct resultfile *rf, struct rs_error *err,
 	return 0;
 }
 
+static int set_hostname(struct resultfile *rf, struct rs_error *err,
+			const struct field *f, struct resultfile_row *row)
+{
+	if (f->n >= sizeof(row->hostname))
+		return fail_field(rf, err, f, "hostname too long");
+	memcpy(row->hostname, f->s, f->n + 1);
+	return 0;
+}
+
 static int set_column(struct resultfile *rf, struct rs_error *err,
 		      enum column col, const struct field *f,
 		      struct partial *pr)
@@ -268,6 +284,8 @@ static int set_column(struct resultfile *rf, struct rs_error *err,
 		return set_reason(rf, err, f, pr->row);
 	case COL_RTT:
 		return set_rtt(rf, err, f, pr->row);
+	case COL_HOSTNAME:
+		return set_hostname(rf, err, f, pr->row);
 	case NCOLS:
 		break;
 	}
@@ -373,20 +391,25 @@ static int csv_row(struct resultfile *rf, struct resultfile_row *row,
 	int ret;
 
 	row_init(row, &pr);
-	for (int col = 0; col < NCOLS; col++) {
+	for (unsigned col = 0; col < rf->ncols; col++) {
 		if ((ret = csv_field(rf, &f, err)))
 			return ret;
 		if ((ret = set_column(rf, err, (enum column)col, &f, &pr)))
 			return ret;
-		if (col + 1 < NCOLS) {
+		if (col + 1 < rf->ncols) {
 			if (peek(rf, 0) != ',')
-				return fail(rf, err, f.src,
-					    line_span(rf, f.src),
-					    "too few fields (a row has 7)");
+				return fail(
+					rf, err, f.src, line_span(rf, f.src),
+					rf->ncols == NCOLS ?
+						"too few fields (a row has 8)" :
+						"too few fields (a row has 7)");
 			rf->pos++;
 		} else if (peek(rf, 0) == ',') {
-			return fail_here(rf, err,
-					 "too many fields (a row has 7)");
+			return fail_here(
+				rf, err,
+				rf->ncols == NCOLS ?
+					"too many fields (a row has 8)" :
+					"too many fields (a row has 7)");
 		}
 	}
 	eat_eol(rf);
@@ -652,7 +675,7 @@ static int json_member(struct resultfile *rf, struct partial *pr,
 	pr->seen |= 1u << col;
 	if (col == COL_PORT && type != J_NUMBER)
 		return fail_field(rf, err, &val, "port must be a number");
-	if (col == COL_RTT && type == J_LITERAL_NULL)
+	if ((col == COL_RTT || col == COL_HOSTNAME) && type == J_LITERAL_NULL)
 		return 0;
 	if (col == COL_RTT && type != J_NUMBER)
 		return fail_field(rf, err, &val,
@@ -746,9 +769,16 @@ int resultfile_begin(struct resultfile *rf, const void *buf, size_t len,
 
 		return fail(
 			rf, err, p, line_span(rf, p),
-			"neither a ringscan CSV (its first line must be host,port,proto,state,service,reason,rtt_ms) nor JSON lines");
+			"neither a ringscan CSV (its first line must be host,port,proto,state,service,reason,rtt_ms[,hostname]) nor JSON lines");
 	}
 	rf->pos += hl;
+	rf->ncols = NCOLS - 1;
+	hl = sizeof(csv_header_name) - 1;
+	if (rf->len - rf->pos >= hl &&
+	    !memcmp(rf->buf + rf->pos, csv_header_name, hl)) {
+		rf->pos += hl;
+		rf->ncols = NCOLS;
+	}
 	if (!at_eol(rf))
 		return fail_here(rf, err, "text after the CSV header");
 	eat_eol(rf);
