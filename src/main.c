@@ -75,6 +75,7 @@ struct run_ctx {
 	uint32_t pace_reports; /* per-host -v lines so far */
 	/* -v "Discovered open port" lines of the current batch */
 	bool live; /* results found by this run, not replayed */
+	time_t start_time;
 	size_t disc_len;
 	char disc[RUN_DISC_BYTES];
 };
@@ -225,10 +226,24 @@ static void hook_checkpoint(void *p, const struct scan_position *pos)
 	}
 }
 
+/*
+ * The engine is ready and nothing is sent yet: the scan starts, and
+ * stdout says so (an engine that cannot be set up says why instead).  A
+ * closed stdout fails here too; the scan still writes its files.
+ */
+static void run_started(struct run_ctx *rc)
+{
+	int ret = output_start(rc->out, rc->start_time);
+
+	if (ret && !rc->write_err)
+		rc->write_err = ret;
+}
+
 static void hook_engine(void *p, const struct engine_info *info)
 {
 	struct run_ctx *rc = p;
 
+	run_started(rc);
 	if (info->slots < rc->concurrency_asked && rc->concurrency_set)
 		fprintf(stderr,
 			"ringscan: note: --concurrency %u capped to %u by the open-file limit (raise 'ulimit -n')\n",
@@ -260,6 +275,7 @@ static int hook_syn(void *p, const struct synengine_info *info)
 		rc->privdrop_failed = true;
 		return ret;
 	}
+	run_started(rc);
 	if (!rc->verbose)
 		return 0;
 	if (info->kind == SYNENGINE_XDP)
@@ -544,10 +560,7 @@ int main(int argc, char **argv)
 		}
 	}
 	start_time = time(NULL);
-	/* A closed stdout fails here too; the scan still writes its files. */
-	ret = output_start(out, start_time);
-	if (ret && !rc.write_err)
-		rc.write_err = ret;
+	rc.start_time = start_time;
 	rc.live = true;
 	ret = scan_run(&cs.cli.scan, cs.targets, cs.ports, store, &hooks,
 		       &stop_signal, &sum);
