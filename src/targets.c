@@ -1232,6 +1232,8 @@ static void names_index(struct targets *t)
 	struct hnames *h = &t->names;
 	size_t i, out = 0;
 
+	if (!h->n)
+		return;
 	qsort(h->v, h->n, sizeof(*h->v), hname_cmp);
 	for (i = 0; i < h->n; i++) {
 		struct hname *e = &h->v[i];
