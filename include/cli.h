@@ -81,6 +81,12 @@ struct cli {
 	bool exclude_given; /* --exclude or --excludefile */
 	const char *list_path; /* the last -iL FILE, for "no targets in" */
 	bool concurrency_set;
+	/*
+	 * -R: reverse lookups of the hosts up, after the scan, for the
+	 * reports; -n (the default) none.  resolve_opt is the one given.
+	 */
+	bool reverse_dns;
+	const char *resolve_opt;
 	int verbose;
 	char command_line[1024];
 	/* -sS: the SYN engine's settings (scan.syn points here) */

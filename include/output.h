@@ -19,11 +19,24 @@
  * module never prints diagnostics - errors come back as -errno.
  *
  * Formats:
- *   CSV: header "host,port,proto,state,service,reason,rtt_ms", RFC 4180
- *        quoting (fields with comma, quote, CR or LF are quoted, quotes
- *        doubled), CRLF-free (LF line ends, as pandas/duckdb/sqlite accept).
+ *   CSV: header "host,port,proto,state,service,reason,rtt_ms,hostname",
+ *        RFC 4180 quoting (fields with comma, quote, CR or LF are quoted,
+ *        quotes doubled), CRLF-free (LF line ends, as pandas/duckdb/sqlite
+ *        accept).  hostname is the name the host was given by as a target
+ *        (empty if none); it came last, after the seven columns of older
+ *        versions, so readers that take columns by position still work.
  *   JSON lines: one object per line with the same fields; rtt_ms is a number
- *        or null; strings escaped per RFC 8259.
+ *        or null; "hostname" only when the host has a name; strings escaped
+ *        per RFC 8259.
+ *   Host names in the reports: the name given as a target, else (-R) the
+ *        reverse-lookup name - text "scan report for NAME (ADDR)", with
+ *        nmap's "Other addresses for NAME (not scanned): ..." when the name
+ *        had more addresses and "rDNS record for ADDR: PTR" when both names
+ *        exist and differ; XML <hostname> elements of type "user" and
+ *        "PTR" as nmap; grepable "Host: ADDR (NAME)" (nmap puts only the
+ *        PTR name there; with no reverse lookups by default that would
+ *        always be empty).  CSV/JSON rows are written as answers arrive,
+ *        before any reverse lookup: they carry the given name only.
  *   Text: nmap's layout: per host that answered, "ringscan scan report for
  *        ADDR", "Host is up.", a "Not shown: N closed tcp ports
  *        (conn-refused)" summary, a PORT STATE SERVICE table (open ports,
@@ -110,6 +123,7 @@ struct output_result {
 	const char *reason; /* "syn-ack", "conn-refused", "no-response",
 			       "host-unreach", "net-unreach", ... */
 	int64_t rtt_us; /* -1 if unknown */
+	const char *hostname; /* the name the host was given by, or NULL */
 };
 
 struct output_report {
@@ -156,6 +170,15 @@ struct output;
  */
 int output_open(struct output **out, const struct output_config *cfg,
 		const struct services *svc, struct rs_error *err);
+
+/*
+ * The scan starts now: when the text report goes to standard output (not
+ * replaced there by another format, nor an -oN - file), write its
+ * "Starting ringscan V at DATE" line at once, as nmap does, so that a
+ * redirected or piped stdout shows the scan has begun; output_finish then
+ * leaves that line out of the stdout copy.  -oN files keep theirs.
+ */
+int output_start(struct output *o, time_t start_time);
 
 /* Stream one final result to CSV/JSON (if its state is selected). */
 int output_result(struct output *o, const struct output_result *r);

@@ -14,10 +14,13 @@
  *
  *   CSV: the header line "host,port,proto,state,service,reason,rtt_ms",
  *        then one record of seven fields per line, RFC 4180 quoting
- *        (a quoted field may hold commas, doubled quotes and line breaks).
+ *        (a quoted field may hold commas, doubled quotes and line breaks);
+ *        or, as ringscan writes it now, the header with ",hostname"
+ *        appended and eight fields per line.  Files of either kind read.
  *   JSON lines: one object per line, {"host":"192.0.2.1","port":80,
  *        "proto":"tcp","state":"open","service":"http","reason":"syn-ack",
- *        "rtt_ms":0.042} with rtt_ms a number or null; strings per
+ *        "rtt_ms":0.042,"hostname":"localhost"} with rtt_ms a number or
+ *        null, hostname a string, null or absent; strings per
  *        RFC 8259 (escapes, surrogate pairs); "service" and unknown keys
  *        are checked for syntax and ignored, nested values are refused.
  *   Either: an empty (or blank) file is a valid file with no rows - a scan
@@ -63,6 +66,7 @@ struct resultfile_row {
 	enum output_state state;
 	char reason[RESULTFILE_REASON_MAX];
 	int64_t rtt_us; /* -1 if unknown */
+	char hostname[RESULTFILE_FIELD_MAX]; /* "" if none */
 };
 
 /*
@@ -92,6 +96,16 @@ struct resultfile_schema {
 	const char *too_few; /* a CSV row with fewer fields */
 	const char *too_many; /* ... with more */
 	/*
+	 * Optional last columns (ncols_opt of them, 0 = none): a CSV whose
+	 * header goes on with csv_header_opt has them in every row, one
+	 * without has none (files of older versions); too_few_opt and
+	 * too_many_opt name the longer row's count.
+	 */
+	const char *csv_header_opt;
+	unsigned ncols_opt;
+	const char *too_few_opt;
+	const char *too_many_opt;
+	/*
 	 * One decoded field (s NUL-terminated, n bytes; NULL for JSON
 	 * null) into the row at ctx: NULL, or the reason it is refused
 	 * (the error then names the field).
@@ -109,6 +123,7 @@ struct resultfile {
 	size_t pos;
 	unsigned long line; /* 1-based line of the cursor */
 	enum resultfile_format format;
+	unsigned ncols; /* CSV: 7, or 8 with hostname */
 };
 
 /*

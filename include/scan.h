@@ -85,6 +85,12 @@ struct scan_progress {
 struct scan_hooks {
 	/* A probe's final state; called once per probe. */
 	void (*result)(void *ctx, const struct output_result *r);
+	/*
+	 * The results of one turn of the loop have all gone through result:
+	 * the moment for the CLI to write out what it gathered from them
+	 * (the -v "Discovered" lines), once per batch.  NULL = none.
+	 */
+	void (*results_done)(void *ctx);
 	/* Every SCAN_PROGRESS_NS, and once at the end. */
 	void (*progress)(void *ctx, const struct scan_progress *p);
 	/* Every checkpoint_ns and when the loop ends; NULL = never. */

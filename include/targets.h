@@ -16,7 +16,8 @@
  *   127.0.0.1-127.0.0.40  127.0.0.1-40  ::1-::ff   dash ranges
  *   127.0-1.0.1-9  10.0.0,2.1        nmap octet ranges/lists (IPv4 only)
  *   localhost                        hostnames (getaddrinfo, first address,
- *                                    IPv4 preferred)
+ *                                    IPv4 preferred; the name is kept for
+ *                                    the reports, see targets_name)
  * Excludes (--exclude) take a comma-separated list of the same forms.
  *
  * Limits: at most TARGETS_MAX_HOSTS hosts after excludes; larger sets fail
@@ -113,6 +114,34 @@ void targets_get(const struct targets *t, uint64_t idx, struct rs_addr *out);
 /* Index of addr, or -ENOENT if it is not a target.  After finalize. */
 int targets_index(const struct targets *t, const struct rs_addr *addr,
 		  uint64_t *idx);
+
+/*
+ * Host names.  A target given as a name ("localhost", not "localhost/24")
+ * keeps it: targets_name(idx) is the name the host was given by, or NULL.
+ * When several names (or a name and the address itself) gave one host,
+ * the first given wins.  targets_name_others is what else the name
+ * resolved to and was not scanned ("::1", space-separated, at most
+ * TARGETS_OTHERS_MAX bytes), or NULL.  targets_addr_name does the same
+ * lookup by address (NULL if not a target).  O(log names) each, no
+ * allocation; after finalize.
+ *
+ * targets_add_name (before finalize) notes a name for an address without
+ * adding it as a target, for `ringscan merge` reading names back from its
+ * rows.  -ENOMEM.
+ *
+ * Reverse-lookup names (-R), after finalize: targets_set_ptr for hosts in
+ * strictly ascending index order (-EINVAL otherwise, -ENOMEM);
+ * targets_ptr_name returns it or NULL.
+ */
+#define TARGETS_OTHERS_MAX 256
+const char *targets_name(const struct targets *t, uint64_t idx);
+const char *targets_name_others(const struct targets *t, uint64_t idx);
+const char *targets_addr_name(const struct targets *t,
+			      const struct rs_addr *addr);
+int targets_add_name(struct targets *t, const struct rs_addr *addr,
+		     const char *name);
+int targets_set_ptr(struct targets *t, uint64_t idx, const char *name);
+const char *targets_ptr_name(const struct targets *t, uint64_t idx);
 
 /*
  * The finalized set as disjoint sorted ranges (for checkpoints, which

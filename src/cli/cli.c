@@ -83,14 +83,19 @@ void cli_usage(FILE *f)
 		"                       another user owns or can write\n"
 		"Output (FILE - = stdout; text goes to stdout too):\n"
 		"  -oN FILE             nmap-style text\n"
-		"  -oC FILE             CSV: host,port,proto,state,service,reason,rtt_ms\n"
+		"  -oC FILE             CSV: host,port,proto,state,service,reason,rtt_ms,\n"
+		"                       hostname\n"
 		"  -oJ FILE             JSON lines\n"
 		"  -oX FILE             nmap XML;   -oG FILE  nmap grepable\n"
 		"  -oA BASE             BASE.nmap, BASE.xml, BASE.gnmap and BASE.csv\n"
 		"  --states LIST        states written to CSV/JSON: open,closed,filtered\n"
 		"                       (default open)\n"
 		"  --open               show only open ports in the text report\n"
-		"  -v                   say what the engine chose; summary counts\n"
+		"  -n                   no reverse DNS lookups (the default)\n"
+		"  -R                   reverse DNS lookups of the hosts up, for the\n"
+		"                       reports (names given as targets are always kept)\n"
+		"  -v                   say what the engine chose, each open port\n"
+		"                       as found (stderr), and summary counts\n"
 		"  -h, --help           this text;  -V, --version  the version, libraries\n"
 		"                       and kernel features found\n"
 		"Exit: 0 done, 1 bad input, 2 runtime failure, 128+N on signal N.\n",
@@ -699,8 +704,14 @@ static void parse_args(struct cli *cli, struct targets *t,
 			cli->allow_large_scope = true;
 		} else if (!strcmp(a, "--allow-large-store")) {
 			cli->allow_large_store = true;
-		} else if (!strcmp(a, "-Pn") || !strcmp(a, "-n")) {
-			/* nmap habits: no ping and no DNS are what we do */
+		} else if (!strcmp(a, "-Pn")) {
+			/* nmap habit: no ping is what we do */
+		} else if (!strcmp(a, "-n") || !strcmp(a, "-R")) {
+			if (cli->resolve_opt && strcmp(cli->resolve_opt, a))
+				cli_fail(
+					"-n (no reverse lookups) and -R (reverse lookups of every host up) contradict each other; give one");
+			cli->resolve_opt = a;
+			cli->reverse_dns = !strcmp(a, "-R");
 		} else if (a[0] == '-' && a[1] == 'v' &&
 			   strspn(a + 1, "v") == strlen(a + 1)) {
 			cli->verbose += (int)strlen(a + 1);

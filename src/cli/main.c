@@ -5,7 +5,13 @@
  * line becomes a defined scan in cli.c; here it is run: the stop flag (the
  * one mutable global) is set by SIGINT/SIGTERM, results stream to the
  * writers through hooks, a progress line goes to stderr when it is a
- * terminal, and checkpoints are saved when asked.  A -sS scan gives up
+ * terminal, and checkpoints are saved when asked.  What a user watching
+ * the scan sees does not depend on a terminal: "Starting ringscan" goes to
+ * stdout as the scan starts, and with -v each open port found becomes a
+ * "Discovered open port" line on stderr.  Those lines are gathered from the
+ * result hook into a fixed buffer and written once per batch of results
+ * (the results_done hook), so the loop pays no syscall per open port and
+ * the engines themselves never print.  A -sS scan gives up
  * every capability (privsep.h) as soon as its engine is set up, before the
  * first probe: the frames it parses and the files it writes from then on
  * are handled without privilege.
@@ -14,6 +20,7 @@
  * stopped by a signal (results gathered so far are still written).
  */
 #include <errno.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,8 +46,18 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
+/*
+ * The -v "Discovered" lines of one batch gather here before one write to
+ * stderr; a line is at most ~90 bytes, so a batch that finds more than
+ * ~90 open ports writes more than once, which is still far from one write
+ * per port.
+ */
+#define RUN_DISC_BYTES 8192
+#define RUN_DISC_LINE 128
+
 struct run_ctx {
 	struct output *out;
+	const struct targets *targets; /* for host names */
 	/* checkpoints */
 	const char *ckpt_path;
 	struct checkpoint ckpt; /* identity fields filled once */
@@ -56,19 +73,59 @@ struct run_ctx {
 	double prog_secs, prog_rate;
 	uint64_t prog_finished;
 	uint32_t pace_reports; /* per-host -v lines so far */
+	/* -v "Discovered open port" lines of the current batch */
+	bool live; /* results found by this run, not replayed */
+	time_t start_time;
+	size_t disc_len;
+	char disc[RUN_DISC_BYTES];
 };
 
 /* Per-host pacing lines are capped: a /16 of rate-limiting hosts would
  * otherwise print one line per host. */
 #define RUN_MAX_PACE_REPORTS 20
 
+/* The gathered Discovered lines to stderr, over the progress line. */
+static void disc_flush(struct run_ctx *rc)
+{
+	if (!rc->disc_len)
+		return;
+	if (rc->progress_shown) {
+		fputs("\r\033[K", stderr);
+		rc->progress_shown = false;
+	}
+	fwrite(rc->disc, 1, rc->disc_len, stderr);
+	fflush(stderr);
+	rc->disc_len = 0;
+}
+
 static void hook_result(void *p, const struct output_result *r)
 {
 	struct run_ctx *rc = p;
-	int ret = output_result(rc->out, r);
+	struct output_result named = *r;
+	char buf[RS_ADDR_STRLEN];
+	int ret, n;
 
+	/* O(1) when no target was a name. */
+	named.hostname = targets_addr_name(rc->targets, r->addr);
+	ret = output_result(rc->out, &named);
 	if (ret && !rc->write_err)
 		rc->write_err = ret;
+	if (!rc->verbose || !rc->live || r->state != OUT_OPEN)
+		return;
+	if (sizeof(rc->disc) - rc->disc_len < RUN_DISC_LINE)
+		disc_flush(rc);
+	/* nmap's words, address only (as nmap, even for a named host). */
+	n = snprintf(rc->disc + rc->disc_len, RUN_DISC_LINE,
+		     "Discovered open port %u/%s on %s\n", (unsigned)r->port,
+		     r->proto == RS_UDP ? "udp" : "tcp",
+		     addr_format(r->addr, buf, sizeof(buf)));
+	if (n > 0 && n < RUN_DISC_LINE)
+		rc->disc_len += (size_t)n;
+}
+
+static void hook_results_done(void *p)
+{
+	disc_flush(p);
 }
 
 /*
@@ -169,10 +226,24 @@ static void hook_checkpoint(void *p, const struct scan_position *pos)
 	}
 }
 
+/*
+ * The engine is ready and nothing is sent yet: the scan starts, and
+ * stdout says so (an engine that cannot be set up says why instead).  A
+ * closed stdout fails here too; the scan still writes its files.
+ */
+static void run_started(struct run_ctx *rc)
+{
+	int ret = output_start(rc->out, rc->start_time);
+
+	if (ret && !rc->write_err)
+		rc->write_err = ret;
+}
+
 static void hook_engine(void *p, const struct engine_info *info)
 {
 	struct run_ctx *rc = p;
 
+	run_started(rc);
 	if (info->slots < rc->concurrency_asked && rc->concurrency_set)
 		fprintf(stderr,
 			"ringscan: note: --concurrency %u capped to %u by the open-file limit (raise 'ulimit -n')\n",
@@ -204,6 +275,7 @@ static int hook_syn(void *p, const struct synengine_info *info)
 		rc->privdrop_failed = true;
 		return ret;
 	}
+	run_started(rc);
 	if (!rc->verbose)
 		return 0;
 	if (info->kind == SYNENGINE_XDP)
@@ -225,6 +297,46 @@ static int hook_syn(void *p, const struct synengine_info *info)
 			"; a keeper process resolves next hops and detaches XDP" :
 			"");
 	return 0;
+}
+
+/*
+ * -R: the name of every host up (that answered at all, as the reports
+ * count it), by reverse lookup, after the scan and before the reports.
+ * Hosts are walked in index order, which targets_set_ptr wants.  Lookups
+ * go through the system resolver (getnameinfo, NI_NAMEREQD: no name, no
+ * entry); a host without a name is simply shown without one.
+ */
+static void reverse_lookups(struct targets *t, const struct portlist *pl,
+			    const struct store *store)
+{
+	uint64_t total = targets_count(t) * pl->count;
+	uint64_t p = total ? store_next_set(store, 0, total) : 0;
+
+	while (p < total) {
+		uint64_t host = p / pl->count, end = (host + 1) * pl->count;
+		struct sockaddr_storage ss;
+		char name[NI_MAXHOST];
+		struct rs_addr a;
+		bool up = false;
+		socklen_t len;
+
+		for (; p < end; p = store_next_set(store, p + 1, end)) {
+			enum store_state st = store_get(store, p);
+
+			if (st == STORE_OPEN || st == STORE_CLOSED) {
+				up = true;
+				break;
+			}
+		}
+		if (up) {
+			targets_get(t, host, &a);
+			len = addr_to_sockaddr(&a, 0, &ss);
+			if (!getnameinfo((struct sockaddr *)&ss, len, name,
+					 sizeof(name), NULL, 0, NI_NAMEREQD))
+				(void)targets_set_ptr(t, host, name);
+		}
+		p = store_next_set(store, end, total);
+	}
 }
 
 static void print_probe(void *ctx, const struct rs_addr *a, uint16_t port)
@@ -412,6 +524,7 @@ int main(int argc, char **argv)
 
 	memset(&rc, 0, sizeof(rc));
 	rc.out = out;
+	rc.targets = cs.targets;
 	rc.progress_tty = isatty(STDERR_FILENO);
 	rc.verbose = cs.cli.verbose;
 	rc.concurrency_asked = cs.cli.scan.concurrency;
@@ -428,6 +541,7 @@ int main(int argc, char **argv)
 	};
 	hooks = (struct scan_hooks){
 		.result = hook_result,
+		.results_done = hook_results_done,
 		.progress = hook_progress,
 		.pace = hook_pace,
 		.checkpoint = cs.cli.checkpoint_path ? hook_checkpoint : NULL,
@@ -446,8 +560,11 @@ int main(int argc, char **argv)
 		}
 	}
 	start_time = time(NULL);
+	rc.start_time = start_time;
+	rc.live = true;
 	ret = scan_run(&cs.cli.scan, cs.targets, cs.ports, store, &hooks,
 		       &stop_signal, &sum);
+	disc_flush(&rc);
 	if (rc.progress_shown)
 		fputs("\r\033[K", stderr);
 	if (ret && rc.privdrop_failed) {
@@ -464,6 +581,8 @@ int main(int argc, char **argv)
 		goto out_free_store;
 	}
 
+	if (cs.cli.reverse_dns)
+		reverse_lookups(cs.targets, cs.ports, store);
 	rep = (struct output_report){
 		.targets = cs.targets,
 		.ports = cs.ports,

@@ -19,6 +19,14 @@
  * an unfinished shard is the one the scheduler made: the shard's k-th probe
  * is permute_shard_at(shard, shards, k)).
  *
+ * Host names travel with the rows (the CSV's hostname column, the JSON
+ * "hostname" key; files older than that column have none).  Each distinct
+ * name is kept once (a hash set: rows of a few named hosts repeat the same
+ * names millions of times), a row holds its number, and after the merge
+ * every row of an address carries the first name any of them had, which
+ * is also the name the reports give the host.  Checkpoint merges rebuild
+ * the names with the targets, from the command line.
+ *
  * CSV and JSON rows carry answers but not the scan: they merge into their
  * union, sorted by (host, port, proto) with the input order as tie-break so
  * that the first input's answer is kept and every other answer for the
@@ -450,6 +458,7 @@ struct mrow {
 	uint16_t port;
 	uint16_t reason; /* index into rowset.reasons */
 	uint32_t input;
+	uint32_t name; /* index into rowset.names; 0: none */
 	uint64_t seq; /* input order: the first answer wins */
 	int64_t rtt_us;
 };
@@ -459,7 +468,90 @@ struct rowset {
 	size_t n, cap;
 	char (*reasons)[RESULTFILE_REASON_MAX];
 	size_t nreasons;
+	/* distinct host names: names[0] is unused (no name) */
+	char **names;
+	uint32_t nnames, names_cap;
+	uint32_t *name_slots; /* open addressing over names, 0 = empty */
+	uint32_t nslots; /* a power of two, at least twice nnames */
 };
+
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static void names_insert_slot(struct rowset *rs, uint32_t id)
+{
+	uint32_t i = name_hash(rs->names[id]) & (rs->nslots - 1);
+
+	while (rs->name_slots[i])
+		i = (i + 1) & (rs->nslots - 1);
+	rs->name_slots[i] = id;
+}
+
+/* The number of name (interned), 0 for ""; -ENOMEM. */
+static int name_id(struct rowset *rs, const char *name, uint32_t *id)
+{
+	uint32_t i;
+
+	*id = 0;
+	if (!*name)
+		return 0;
+	if (rs->nslots) {
+		i = name_hash(name) & (rs->nslots - 1);
+		for (; rs->name_slots[i]; i = (i + 1) & (rs->nslots - 1))
+			if (!strcmp(rs->names[rs->name_slots[i]], name)) {
+				*id = rs->name_slots[i];
+				return 0;
+			}
+	}
+	if (rs->nnames + 1 >= rs->names_cap) {
+		uint32_t cap = rs->names_cap ? rs->names_cap * 2 : 64;
+		char **nv = reallocarray(rs->names, cap, sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		rs->names = nv;
+		rs->names_cap = cap;
+		if (!rs->nnames)
+			rs->nnames = 1; /* 0 stands for no name */
+	}
+	if (2 * (rs->nnames + 1) > rs->nslots) {
+		uint32_t n = rs->nslots ? rs->nslots * 2 : 128;
+		uint32_t *ns = calloc(n, sizeof(*ns));
+
+		if (!ns)
+			return -ENOMEM;
+		free(rs->name_slots);
+		rs->name_slots = ns;
+		rs->nslots = n;
+		for (i = 1; i < rs->nnames; i++)
+			names_insert_slot(rs, i);
+	}
+	rs->names[rs->nnames] = strdup(name);
+	if (!rs->names[rs->nnames])
+		return -ENOMEM;
+	*id = rs->nnames++;
+	names_insert_slot(rs, *id);
+	return 0;
+}
+
+static void names_free(struct rowset *rs)
+{
+	for (uint32_t i = 1; i < rs->nnames; i++)
+		free(rs->names[i]);
+	free(rs->names);
+	free(rs->name_slots);
+}
+
+static const char *row_name(const struct rowset *rs, const struct mrow *m)
+{
+	return m->name ? rs->names[m->name] : NULL;
+}
 
 static int reason_id(struct rowset *rs, const char *reason, uint16_t *id)
 {
@@ -492,6 +584,8 @@ static int rowset_add(struct rowset *rs, const struct resultfile_row *r,
 	}
 	m = &rs->rows[rs->n];
 	if ((ret = reason_id(rs, r->reason, &m->reason)))
+		return ret;
+	if ((ret = name_id(rs, r->hostname, &m->name)))
 		return ret;
 	m->addr = r->addr;
 	m->proto = (uint8_t)r->proto;
@@ -539,8 +633,10 @@ static int parse_rows(struct rowset *rs, const char *buf, size_t len,
  * not be lost to it.  So when a file does not end with a line end and does
  * not parse, it is parsed again without its last line: if that succeeds,
  * the cut line is dropped with a warning (a cut row never parses as JSON,
- * and as CSV only when cut inside its last field, rtt_ms, which then
- * parses as a shorter number - the answer itself is whole).
+ * and as CSV only when cut inside its last field: rtt_ms in the files
+ * of older versions, which then parses as a shorter number - the answer
+ * itself is whole - and hostname now, which would parse as a shorter
+ * name: that row keeps its answer and loses its name).
  */
 static void load_rows(struct rowset *rs, struct input *in, uint32_t idx)
 {
@@ -550,6 +646,9 @@ static void load_rows(struct rowset *rs, struct input *in, uint32_t idx)
 	int ret;
 
 	ret = parse_rows(rs, in->buf, in->len, idx, &rf, &err);
+	if (!ret && in->len && in->buf[in->len - 1] != '\n' &&
+	    rf.format == RESULTFILE_CSV && rf.ncols > 7 && rs->n > nrows)
+		rs->rows[rs->n - 1].name = 0;
 	if (ret == -EINVAL && in->len && in->buf[in->len - 1] != '\n') {
 		while (whole && in->buf[whole - 1] != '\n')
 			whole--;
@@ -604,6 +703,18 @@ static void rowset_dedup(struct rowset *rs, char **paths, struct tally *t)
 	}
 	rs->n = w;
 	say_disagreement_total(t);
+	/* One name per address: the first in (port, input) order. */
+	for (i = 0; i < rs->n; i = j) {
+		uint32_t name = 0;
+
+		for (j = i; j < rs->n &&
+			    !addr_cmp(&rs->rows[j].addr, &rs->rows[i].addr);
+		     j++)
+			if (!name)
+				name = rs->rows[j].name;
+		for (size_t k = i; k < j; k++)
+			rs->rows[k].name = name;
+	}
 }
 
 /*
@@ -655,6 +766,10 @@ static void rect_build(struct rect *r, const struct rowset *rs)
 		addr_format(&rs->rows[i].addr, host, sizeof(host));
 		if (targets_add(r->targets, host, &err))
 			merge_fail("host '%s': %s", host, err.reason);
+		if (row_name(rs, &rs->rows[i]) &&
+		    targets_add_name(r->targets, &rs->rows[i].addr,
+				     row_name(rs, &rs->rows[i])))
+			goto out_nomem;
 	}
 	for (unsigned p = 1; p < 65536; p++)
 		if (seen[p])
@@ -737,6 +852,7 @@ static int merge_rows(struct merge_opts *o, struct input *ins)
 			.state = (enum output_state)m->state,
 			.reason = rs.reasons[m->reason],
 			.rtt_us = m->rtt_us,
+			.hostname = row_name(&rs, m),
 		};
 		int ret = output_result(out, &r);
 
@@ -769,6 +885,7 @@ static int merge_rows(struct merge_opts *o, struct input *ins)
 	services_free(svc);
 	free(rs.reasons);
 	free(rs.rows);
+	names_free(&rs);
 	return status;
 }
 
@@ -916,6 +1033,7 @@ static void emit_probe(struct emit_ctx *e, uint64_t probe)
 	tally_add(&e->t, r.state);
 	targets_get(e->cs->targets, probe / nports, &a);
 	r.addr = &a;
+	r.hostname = targets_name(e->cs->targets, probe / nports);
 	r.port = e->cs->ports->port[probe % nports];
 	ret = output_result(e->out, &r);
 	if (ret && !e->write_err)

@@ -42,6 +42,19 @@
  * "0.0.0.0/0" never sends to multicast or class E; the block is noted so
  * the CLI can name it in its refusal.
  *
+ * Host names are kept beside the ranges, not in them: a name given as a
+ * target (alone, not as "name/24") is noted with the address it resolved
+ * to, in the order given, and at finalize the notes are sorted, the first
+ * name given for an address wins (a later "127.0.0.1" or a second name
+ * for it does not replace "localhost"), notes of excluded addresses are
+ * dropped, and the rest are keyed by host index.  The reports then find
+ * a host's name by binary search, and a scan with no names pays nothing.
+ * A name with several addresses is scanned at its first (IPv4 preferred,
+ * as before); the others are kept as text for the report's "Other
+ * addresses for NAME (not scanned)" line, as nmap does.  Names from
+ * reverse lookups (-R) arrive after finalize, in ascending host order, into
+ * a second table of the same shape.
+ *
  * Sizes: an IPv6 range can hold 2^128 addresses, which no integer type here
  * can count, so sizes are measured as hi - lo (always representable) and
  * compared against TARGETS_MAX_HOSTS before anything is added up.
@@ -96,7 +109,28 @@ struct rvec {
 	struct targets_reach *reach;
 };
 
+/*
+ * A host's name.  Before finalize it is keyed by address (family, v) and
+ * seq (order given); after, by host index, sorted and unique.
+ */
+struct hname {
+	rs_u128 v;
+	uint64_t idx;
+	uint64_t seq;
+	int family;
+	char *name;
+	char *others; /* other addresses of the name, not scanned; or NULL */
+};
+
+struct hnames {
+	struct hname *v;
+	size_t n;
+	size_t cap;
+};
+
 struct targets {
+	struct hnames names; /* given as targets */
+	struct hnames ptr; /* from reverse lookups (-R), after finalize */
 	struct rvec inc; /* after finalize: the disjoint sorted result */
 	struct rvec exc;
 	uint64_t *first; /* first[i]: index of host inc.v[i].lo */
@@ -669,9 +703,120 @@ static const char *check_host_name(const char *s)
 	return "invalid IPv4 address or host name";
 }
 
-/* First address of a name, IPv4 preferred. */
+static void hnames_free(struct hnames *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		free(h->v[i].name);
+		free(h->v[i].others);
+	}
+	free(h->v);
+	*h = (struct hnames){ 0 };
+}
+
+/* Drop entries from n on (a list that failed keeps none of its names). */
+static void hnames_truncate(struct hnames *h, size_t n)
+{
+	while (h->n > n) {
+		h->n--;
+		free(h->v[h->n].name);
+		free(h->v[h->n].others);
+	}
+}
+
+/* Append a copy of name (and others); takes nothing from the caller. */
+static int hnames_push(struct hnames *h, int family, rs_u128 v, uint64_t idx,
+		       const char *name, const char *others)
+{
+	struct hname *e;
+
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 8;
+		struct hname *nv = realloc(h->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		h->v = nv;
+		h->cap = cap;
+	}
+	e = &h->v[h->n];
+	*e = (struct hname){ .v = v, .idx = idx, .seq = h->n, .family = family };
+	e->name = strdup(name);
+	e->others = others && *others ? strdup(others) : NULL;
+	if (!e->name || (others && *others && !e->others)) {
+		free(e->name);
+		free(e->others);
+		return -ENOMEM;
+	}
+	h->n++;
+	return 0;
+}
+
+static void ai_addr(const struct addrinfo *ai, struct rs_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = (uint8_t)ai->ai_family;
+	if (ai->ai_family == AF_INET) {
+		struct sockaddr_in sin;
+
+		memcpy(&sin, ai->ai_addr, sizeof(sin));
+		memcpy(a->bytes, &sin.sin_addr, 4);
+	} else {
+		struct sockaddr_in6 sin6;
+
+		memcpy(&sin6, ai->ai_addr, sizeof(sin6));
+		memcpy(a->bytes, &sin6.sin6_addr, 16);
+	}
+}
+
+/*
+ * The addresses of res other than pick, distinct, space-separated, into
+ * buf (TARGETS_OTHERS_MAX): what the report names as not scanned.
+ */
+static void other_addrs(const struct addrinfo *res, const struct rs_addr *pick,
+			char *buf)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		char one[RS_ADDR_STRLEN];
+		struct rs_addr a;
+		size_t len;
+
+		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
+			continue;
+		ai_addr(ai, &a);
+		if (!addr_cmp(&a, pick))
+			continue;
+		addr_format(&a, one, sizeof(one));
+		len = strlen(one);
+		/* getaddrinfo repeats an address per socket type. */
+		if (strstr(buf, one)) {
+			const char *hit = buf;
+			bool dup = false;
+
+			while ((hit = strstr(hit, one))) {
+				if ((hit == buf || hit[-1] == ' ') &&
+				    (hit[len] == ' ' || !hit[len]))
+					dup = true;
+				hit += len;
+			}
+			if (dup)
+				continue;
+		}
+		if (off + len + 2 > TARGETS_OTHERS_MAX)
+			break;
+		off += (size_t)snprintf(buf + off, TARGETS_OTHERS_MAX - off,
+					"%s%s", off ? " " : "", one);
+	}
+}
+
+/*
+ * First address of a name, IPv4 preferred; the other addresses go to
+ * others (TARGETS_OTHERS_MAX bytes) when it is not NULL.
+ */
 static int resolve_host(const struct tok *tk, const char *name, int *family,
-			rs_u128 *v)
+			rs_u128 *v, char *others)
 {
 	struct addrinfo hints, *res, *ai, *pick = NULL;
 	const char *why = check_host_name(name);
@@ -700,19 +845,9 @@ static int resolve_host(const struct tok *tk, const char *name, int *family,
 		freeaddrinfo(res);
 		return tok_fail(tk, "cannot resolve host name");
 	}
-	memset(&a, 0, sizeof(a));
-	a.family = (uint8_t)pick->ai_family;
-	if (pick->ai_family == AF_INET) {
-		struct sockaddr_in sin;
-
-		memcpy(&sin, pick->ai_addr, sizeof(sin));
-		memcpy(a.bytes, &sin.sin_addr, 4);
-	} else {
-		struct sockaddr_in6 sin6;
-
-		memcpy(&sin6, pick->ai_addr, sizeof(sin6));
-		memcpy(a.bytes, &sin6.sin6_addr, 16);
-	}
+	ai_addr(pick, &a);
+	if (others)
+		other_addrs(res, &a, others);
 	freeaddrinfo(res);
 	*family = a.family;
 	*v = addr_to_u128(&a);
@@ -755,7 +890,7 @@ static int parse_cidr(const struct tok *tk, struct rvec *vec, char *s,
 		family = AF_INET;
 		v = v4;
 	} else {
-		ret = resolve_host(tk, s, &family, &v);
+		ret = resolve_host(tk, s, &family, &v, NULL);
 		if (ret)
 			return ret;
 	}
@@ -771,10 +906,14 @@ static int parse_cidr(const struct tok *tk, struct rvec *vec, char *s,
 	return push_range(tk, vec, family, v & ~mask, (v & ~mask) | mask);
 }
 
-/* One token, not NUL-terminated (it may sit inside a line or a list). */
-static int parse_token(struct rvec *vec, const char *s, size_t len,
-		       struct rs_error *err)
+/*
+ * One token, not NUL-terminated (it may sit inside a line or a list).  A
+ * host name's name goes to names, unless names is NULL (excludes).
+ */
+static int parse_token(struct rvec *vec, struct hnames *names, const char *s,
+		       size_t len, struct rs_error *err)
 {
+	char others[TARGETS_OTHERS_MAX];
 	struct tok tk = { .s = s, .len = len, .err = err };
 	char buf[TOKEN_MAX + 1];
 	char *slash;
@@ -802,10 +941,16 @@ static int parse_token(struct rvec *vec, const char *s, size_t len,
 		return parse_v6_spec(&tk, vec, buf);
 	if (strspn(buf, V4_CHARS) == len)
 		return parse_v4_spec(&tk, vec, buf);
-	ret = resolve_host(&tk, buf, &family, &v);
+	ret = resolve_host(&tk, buf, &family, &v, others);
 	if (ret)
 		return ret;
-	return push_range(&tk, vec, family, v, v);
+	ret = push_range(&tk, vec, family, v, v);
+	if (ret || !names)
+		return ret;
+	/* A trailing dot is DNS's root, not part of the name to show. */
+	if (len > 1 && buf[len - 1] == '.')
+		buf[len - 1] = '\0';
+	return hnames_push(names, family, v, 0, buf, others);
 }
 
 int targets_new(struct targets **out)
@@ -829,6 +974,8 @@ void targets_free(struct targets *t)
 	free(t->inc.v);
 	free(t->exc.v);
 	free(t->first);
+	hnames_free(&t->names);
+	hnames_free(&t->ptr);
 	free(t);
 }
 
@@ -853,7 +1000,8 @@ int targets_add(struct targets *t, const char *spec, struct rs_error *err)
 	assert(!t->final);
 	if (!spec)
 		return rs_error_set(err, "", 0, "empty target");
-	return parse_token(&t->inc, spec, strnlen(spec, TOKEN_MAX + 1), err);
+	return parse_token(&t->inc, &t->names, spec,
+			   strnlen(spec, TOKEN_MAX + 1), err);
 }
 
 /*
@@ -882,8 +1030,10 @@ static ssize_t read_line(FILE *f, char *buf, uint64_t *total)
 }
 
 /* Tokens of a list file into dst, all or nothing; see targets_add_file. */
-static int read_list(struct rvec *dst, const char *path, struct rs_error *err)
+static int read_list(struct rvec *dst, struct hnames *names, const char *path,
+		     struct rs_error *err)
 {
+	size_t names_before = names ? names->n : 0;
 	bool use_stdin = !strcmp(path, "-");
 	unsigned long lineno = 0;
 	uint64_t total = 0;
@@ -943,7 +1093,8 @@ static int read_list(struct rvec *dst, const char *path, struct rs_error *err)
 				i++;
 			if (i == start)
 				break;
-			ret = parse_token(&tmp, line + start, i - start, err);
+			ret = parse_token(&tmp, names, line + start, i - start,
+					  err);
 			if (ret) {
 				if (err)
 					err->line = lineno;
@@ -958,6 +1109,8 @@ static int read_list(struct rvec *dst, const char *path, struct rs_error *err)
 	}
 	ret = scratch_commit(dst, &tmp);
 out_free_tmp:
+	if (ret && names)
+		hnames_truncate(names, names_before);
 	free(tmp.v);
 	free(line);
 	if (!use_stdin)
@@ -968,7 +1121,7 @@ out_free_tmp:
 int targets_add_file(struct targets *t, const char *path, struct rs_error *err)
 {
 	assert(!t->final);
-	return read_list(&t->inc, path, err);
+	return read_list(&t->inc, &t->names, path, err);
 }
 
 int targets_exclude(struct targets *t, const char *list, struct rs_error *err)
@@ -994,7 +1147,7 @@ int targets_exclude(struct targets *t, const char *list, struct rs_error *err)
 					   "empty item in exclude list");
 			goto out_free_tmp;
 		}
-		ret = parse_token(&tmp, a, (size_t)(b - a), err);
+		ret = parse_token(&tmp, NULL, a, (size_t)(b - a), err);
 		if (ret)
 			goto out_free_tmp;
 		if (!*end)
@@ -1012,7 +1165,7 @@ int targets_exclude_file(struct targets *t, const char *path,
 			 struct rs_error *err)
 {
 	assert(!t->final);
-	return read_list(&t->exc, path, err);
+	return read_list(&t->exc, NULL, path, err);
 }
 
 /*
@@ -1059,6 +1212,46 @@ static size_t subtract(const struct rvec *inc, const struct rvec *exc,
 	return n;
 }
 
+static int hname_cmp(const void *pa, const void *pb)
+{
+	const struct hname *a = pa, *b = pb;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if (a->v != b->v)
+		return a->v < b->v ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/*
+ * The names, from address keys to host indexes: sorted by address (so by
+ * index too), the first given of each address kept, excluded ones gone.
+ */
+static void names_index(struct targets *t)
+{
+	struct hnames *h = &t->names;
+	size_t i, out = 0;
+
+	if (!h->n)
+		return;
+	qsort(h->v, h->n, sizeof(*h->v), hname_cmp);
+	for (i = 0; i < h->n; i++) {
+		struct hname *e = &h->v[i];
+		struct rs_addr a;
+
+		addr_from_u128(&a, e->family, e->v);
+		if ((out && h->v[out - 1].family == e->family &&
+		     h->v[out - 1].v == e->v) ||
+		    targets_index(t, &a, &e->idx)) {
+			free(e->name);
+			free(e->others);
+			continue;
+		}
+		h->v[out++] = *e;
+	}
+	h->n = out;
+}
+
 int targets_finalize(struct targets *t)
 {
 	struct range *out;
@@ -1100,6 +1293,7 @@ int targets_finalize(struct targets *t)
 	t->first = first;
 	t->count = total;
 	t->final = true;
+	names_index(t);
 	return 0;
 
 out_free_out:
@@ -1171,4 +1365,76 @@ void targets_range(const struct targets *t, size_t i, int *family, rs_u128 *lo,
 	*family = t->inc.v[i].family;
 	*lo = t->inc.v[i].lo;
 	*hi = t->inc.v[i].hi;
+}
+
+int targets_add_name(struct targets *t, const struct rs_addr *addr,
+		     const char *name)
+{
+	assert(!t->final);
+	if (!name || !*name)
+		return 0;
+	return hnames_push(&t->names, addr->family, addr_to_u128(addr), 0, name,
+			   NULL);
+}
+
+static const struct hname *hnames_find(const struct hnames *h, uint64_t idx)
+{
+	size_t lo = 0, hi = h->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (h->v[mid].idx == idx)
+			return &h->v[mid];
+		if (h->v[mid].idx < idx)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+const char *targets_name(const struct targets *t, uint64_t idx)
+{
+	const struct hname *e;
+
+	assert(t->final);
+	e = hnames_find(&t->names, idx);
+	return e ? e->name : NULL;
+}
+
+const char *targets_name_others(const struct targets *t, uint64_t idx)
+{
+	const struct hname *e;
+
+	assert(t->final);
+	e = hnames_find(&t->names, idx);
+	return e ? e->others : NULL;
+}
+
+const char *targets_addr_name(const struct targets *t,
+			      const struct rs_addr *addr)
+{
+	uint64_t idx;
+
+	if (!t->names.n || targets_index(t, addr, &idx))
+		return NULL;
+	return targets_name(t, idx);
+}
+
+int targets_set_ptr(struct targets *t, uint64_t idx, const char *name)
+{
+	assert(t->final && idx < t->count);
+	if (t->ptr.n && t->ptr.v[t->ptr.n - 1].idx >= idx)
+		return -EINVAL;
+	return hnames_push(&t->ptr, 0, 0, idx, name, NULL);
+}
+
+const char *targets_ptr_name(const struct targets *t, uint64_t idx)
+{
+	const struct hname *e;
+
+	assert(t->final);
+	e = hnames_find(&t->ptr, idx);
+	return e ? e->name : NULL;
 }

@@ -111,6 +111,7 @@ struct output {
 	struct writer xml;
 	struct writer grep;
 	bool text_stdout;
+	bool started; /* output_start wrote the stdout copy's first line */
 	bool open_only;
 	unsigned states;
 	const struct services *svc;
@@ -540,7 +541,7 @@ int output_open(struct output **out, const struct output_config *cfg,
 	/* The header goes out now so that even an empty scan is a valid CSV. */
 	if (o->csv.buf) {
 		w_puts(&o->csv,
-		       "host,port,proto,state,service,reason,rtt_ms\n");
+		       "host,port,proto,state,service,reason,rtt_ms,hostname\n");
 		w_flush(&o->csv);
 	}
 	*out = o;
@@ -617,6 +618,8 @@ static int write_csv(struct output *o, const struct output_result *r,
 	csv_field(w, r->reason ? r->reason : "");
 	w_putc(w, ',');
 	w_puts(w, rtt);
+	w_putc(w, ',');
+	csv_field(w, r->hostname ? r->hostname : "");
 	w_putc(w, '\n');
 	return w_row_end(w);
 }
@@ -635,7 +638,12 @@ static int write_json(struct output *o, const struct output_result *r,
 	json_string(w, service);
 	w_puts(w, ",\"reason\":");
 	json_string(w, r->reason ? r->reason : "");
-	w_printf(w, ",\"rtt_ms\":%s}\n", rtt[0] ? rtt : "null");
+	w_printf(w, ",\"rtt_ms\":%s", rtt[0] ? rtt : "null");
+	if (r->hostname) {
+		w_puts(w, ",\"hostname\":");
+		json_string(w, r->hostname);
+	}
+	w_puts(w, "}\n");
 	return w_row_end(w);
 }
 
@@ -801,6 +809,17 @@ static bool print_not_shown(struct writer *w, const struct output *o,
 	return true;
 }
 
+/*
+ * The one name a host is shown by: the name it was given as a target,
+ * else its reverse-lookup name (-R), else none.
+ */
+static const char *report_name(const struct output_report *rep, uint64_t host)
+{
+	const char *name = targets_name(rep->targets, host);
+
+	return name ? name : targets_ptr_name(rep->targets, host);
+}
+
 static void print_host(struct writer *w, const struct output *o,
 		       const struct output_report *rep, uint64_t host,
 		       const struct host_summary *h)
@@ -809,9 +828,31 @@ static void print_host(struct writer *w, const struct output *o,
 	struct rs_addr addr;
 	uint64_t base = host * rep->ports->count;
 
+	const char *name = report_name(rep, host);
+	const char *ptr = targets_ptr_name(rep->targets, host);
+	const char *others = targets_name_others(rep->targets, host);
+
 	targets_get(rep->targets, host, &addr);
 	addr_format(&addr, addr_buf, sizeof(addr_buf));
-	w_printf(w, "ringscan scan report for %s\nHost is up.\n", addr_buf);
+	w_puts(w, "ringscan scan report for ");
+	if (name) {
+		print_clean(w, name);
+		w_printf(w, " (%s)\nHost is up.\n", addr_buf);
+	} else {
+		w_printf(w, "%s\nHost is up.\n", addr_buf);
+	}
+	if (others) {
+		w_puts(w, "Other addresses for ");
+		print_clean(w, name);
+		w_puts(w, " (not scanned): ");
+		print_clean(w, others);
+		w_putc(w, '\n');
+	}
+	if (ptr && name != ptr && strcmp(ptr, name)) {
+		w_printf(w, "rDNS record for %s: ", addr_buf);
+		print_clean(w, ptr);
+		w_putc(w, '\n');
+	}
 	if (h->open == 0 && !h->list_filtered) {
 		/* Interrupted: "scanned" means answered, unknowns excluded. */
 		w_printf(w,
@@ -893,8 +934,20 @@ static void report_partial_note(struct writer *w,
 			 prefix, rep->shard_index + 1, rep->shard_count);
 }
 
+static void write_starting(struct writer *w, const struct output *o,
+			   time_t start_time)
+{
+	char when[64];
+
+	format_time(when, sizeof(when), start_time);
+	w_puts(w, "Starting ringscan ");
+	print_clean(w, o->version);
+	w_printf(w, " at %s\n", when);
+}
+
 static void write_report(struct writer *w, const struct output *o,
-			 const struct output_report *rep, bool with_command)
+			 const struct output_report *rep, bool with_command,
+			 bool with_starting)
 {
 	uint64_t nhosts = targets_count(rep->targets);
 	uint64_t up;
@@ -908,9 +961,8 @@ static void write_report(struct writer *w, const struct output *o,
 		print_clean(w, o->command_line);
 		w_putc(w, '\n');
 	}
-	w_puts(w, "Starting ringscan ");
-	print_clean(w, o->version);
-	w_printf(w, " at %s\n", when);
+	if (with_starting)
+		write_starting(w, o, rep->start_time);
 
 	up = report_hosts(w, o, rep, print_host);
 
@@ -1107,6 +1159,16 @@ static void xml_extrareasons(struct writer *w, const struct output_report *rep,
 	w_puts(w, "\"/>\n");
 }
 
+/* nmap's <hostname>: the name given (type user) or looked up (PTR). */
+static void xml_hostname(struct writer *w, const char *name, const char *type)
+{
+	if (!name)
+		return;
+	w_puts(w, "<hostname name=\"");
+	xml_escape(w, name);
+	w_printf(w, "\" type=\"%s\"/>\n", type);
+}
+
 /*
  * One <host>, in nmap's element order and line layout (status on the host
  * line, each port on one line), which line-oriented tools rely on.  The
@@ -1134,7 +1196,10 @@ static void xml_host(struct writer *w, const struct output *o,
 		 h->open ? "syn-ack" : closed_reason(o));
 	w_printf(w, "<address addr=\"%s\" addrtype=\"%s\"/>\n", addr_buf,
 		 addr.family == AF_INET6 ? "ipv6" : "ipv4");
-	w_puts(w, "<hostnames>\n</hostnames>\n<ports>");
+	w_puts(w, "<hostnames>\n");
+	xml_hostname(w, targets_name(rep->targets, host), "user");
+	xml_hostname(w, targets_ptr_name(rep->targets, host), "PTR");
+	w_puts(w, "</hostnames>\n<ports>");
 	if (h->closed) {
 		w_printf(w,
 			 "<extraports state=\"closed\" count=\"%" PRIu64
@@ -1248,10 +1313,16 @@ static void grep_host(struct writer *w, const struct output *o,
 	char addr_buf[RS_ADDR_STRLEN];
 	struct rs_addr addr;
 
+	const char *name = report_name(rep, host);
+
 	targets_get(rep->targets, host, &addr);
 	addr_format(&addr, addr_buf, sizeof(addr_buf));
-	w_printf(w, "Host: %s ()\tStatus: Up\nHost: %s ()\tPorts: ", addr_buf,
-		 addr_buf);
+	for (int line = 0; line < 2; line++) {
+		w_printf(w, "Host: %s (", addr_buf);
+		if (name)
+			grep_field(w, name);
+		w_puts(w, line ? ")\tPorts: " : ")\tStatus: Up\n");
+	}
 	walk_host(rep, host * rep->ports->count, grep_port_cell, &g);
 	if (h->closed && !filtered)
 		w_printf(w, "\tIgnored State: closed (%" PRIu64 ")", h->closed);
@@ -1286,29 +1357,56 @@ static void write_grep(struct writer *w, const struct output *o,
 		 rep->elapsed_s);
 }
 
+/* The text copy goes to stdout: no format given as "-" holds it already. */
+static bool text_on_stdout(const struct output *o)
+{
+	const struct writer *ws[] = { &o->normal, &o->csv, &o->json, &o->xml,
+				      &o->grep };
+
+	if (!o->text_stdout)
+		return false;
+	/* A format already on stdout must not get the text mixed in. */
+	for (size_t i = 0; i < sizeof(ws) / sizeof(ws[0]); i++)
+		if (ws[i]->buf && ws[i]->is_stdout)
+			return false;
+	return true;
+}
+
+int output_start(struct output *o, time_t start_time)
+{
+	struct writer out;
+	int ret;
+
+	if (!text_on_stdout(o))
+		return 0;
+	ret = writer_open(&out, "-", false);
+	if (ret)
+		return ret;
+	write_starting(&out, o, start_time);
+	ret = writer_close(&out);
+	o->started = true;
+	return ret;
+}
+
 int output_finish(struct output *o, const struct output_report *rep)
 {
 	struct writer *ws[] = { &o->normal, &o->csv, &o->json, &o->xml,
 				&o->grep };
-	bool stdout_taken = false;
 	int ret = 0;
 	size_t i;
 
-	/* A format already on stdout must not get the text mixed in. */
-	for (i = 0; i < sizeof(ws) / sizeof(ws[0]); i++)
-		stdout_taken |= ws[i]->buf && ws[i]->is_stdout;
 	if (rep && o->normal.buf)
-		write_report(&o->normal, o, rep, true);
+		write_report(&o->normal, o, rep, true, true);
 	if (rep && o->xml.buf)
 		write_xml(&o->xml, o, rep);
 	if (rep && o->grep.buf)
 		write_grep(&o->grep, o, rep);
-	if (rep && o->text_stdout && !stdout_taken) {
+	if (rep && text_on_stdout(o)) {
 		struct writer out;
 
 		ret = writer_open(&out, "-", false);
 		if (!ret) {
-			write_report(&out, o, rep, false);
+			write_report(&out, o, rep, false, !o->started);
 			ret = writer_close(&out);
 		}
 	}

@@ -162,6 +162,7 @@ enum column {
 	COL_SERVICE,
 	COL_REASON,
 	COL_RTT,
+	COL_HOSTNAME, /* optional: older versions wrote seven columns */
 	NCOLS,
 };
 
@@ -264,6 +265,13 @@ static const char *scan_set(void *ctx, unsigned col, const char *s, size_t n)
 		return NULL;
 	case COL_RTT:
 		return set_rtt(s, n, &row->rtt_us);
+	case COL_HOSTNAME:
+		if (!s)
+			return NULL; /* JSON null: no name */
+		if (n >= sizeof(row->hostname))
+			return "hostname too long";
+		memcpy(row->hostname, s, n + 1);
+		return NULL;
 	case NCOLS:
 		break;
 	}
@@ -300,16 +308,22 @@ static const struct resultfile_column scan_cols[NCOLS] = {
 	{ "reason", RESULTFILE_STRING, false, NULL, NULL },
 	{ "rtt_ms", RESULTFILE_NUMBER | RESULTFILE_NULL, false,
 	  "rtt_ms must be a number or null", NULL },
+	{ "hostname", RESULTFILE_STRING | RESULTFILE_NULL, false,
+	  "hostname must be a string or null", NULL },
 };
 
 static const struct resultfile_schema scan_schema = {
 	.csv_header = "host,port,proto,state,service,reason,rtt_ms",
+	.csv_header_opt = ",hostname",
 	.cols = scan_cols,
 	.ncols = NCOLS,
+	.ncols_opt = 1,
 	.neither =
-		"neither a ringscan CSV (its first line must be host,port,proto,state,service,reason,rtt_ms) nor JSON lines",
+		"neither a ringscan CSV (its first line must be host,port,proto,state,service,reason,rtt_ms[,hostname]) nor JSON lines",
 	.too_few = "too few fields (a row has 7)",
 	.too_many = "too many fields (a row has 7)",
+	.too_few_opt = "too few fields (a row has 8)",
+	.too_many_opt = "too many fields (a row has 8)",
 	.set = scan_set,
 	.row_begin = scan_row_begin,
 	.row_end = scan_row_end,
@@ -389,7 +403,8 @@ static int csv_field(struct resultfile *rf, struct field *f,
 
 static int csv_row(struct resultfile *rf, void *ctx, struct rs_error *err)
 {
-	unsigned ncols = rf->schema->ncols;
+	unsigned ncols = rf->ncols;
+	bool opt = ncols == rf->schema->ncols && rf->schema->ncols_opt;
 	struct partial pr;
 	struct field f;
 	int ret;
@@ -404,10 +419,13 @@ static int csv_row(struct resultfile *rf, void *ctx, struct rs_error *err)
 			if (peek(rf, 0) != ',')
 				return fail(rf, err, f.src,
 					    line_span(rf, f.src),
-					    rf->schema->too_few);
+					    opt ? rf->schema->too_few_opt :
+						  rf->schema->too_few);
 			rf->pos++;
 		} else if (peek(rf, 0) == ',') {
-			return fail_here(rf, err, rf->schema->too_many);
+			return fail_here(rf, err,
+					 opt ? rf->schema->too_many_opt :
+					       rf->schema->too_many);
 		}
 	}
 	eat_eol(rf);
@@ -770,6 +788,17 @@ int resultfile_begin_schema(struct resultfile *rf,
 		return fail(rf, err, p, line_span(rf, p), schema->neither);
 	}
 	rf->pos += hl;
+	/* The optional last columns: each row then has the header's count. */
+	rf->ncols = schema->ncols - schema->ncols_opt;
+	if (schema->csv_header_opt) {
+		size_t ol = strlen(schema->csv_header_opt);
+
+		if (rf->len - rf->pos >= ol &&
+		    !memcmp(rf->buf + rf->pos, schema->csv_header_opt, ol)) {
+			rf->pos += ol;
+			rf->ncols = schema->ncols;
+		}
+	}
 	if (!at_eol(rf))
 		return fail_here(rf, err, "text after the CSV header");
 	eat_eol(rf);

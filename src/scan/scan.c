@@ -597,6 +597,8 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 			now = clock_now_ns();
 			for (i = 0; i < (uint32_t)nres; i++)
 				scan_handle(&c, &results[i], now);
+			if (nres && c.hooks && c.hooks->results_done)
+				c.hooks->results_done(c.hooks->ctx);
 			scan_events(&c);
 		}
 		now = clock_now_ns();

@@ -31,7 +31,7 @@
 # shellcheck source=testbed.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/testbed.sh"
 
-TB_CSV_HEADER='host,port,proto,state,service,reason,rtt_ms'
+TB_CSV_HEADER='host,port,proto,state,service,reason,rtt_ms,hostname'
 
 tb_log()
 {

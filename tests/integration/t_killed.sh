@@ -12,7 +12,7 @@ tb_init
 tb_netns kill
 tb_listen kill "127.0.0.1:22 127.0.0.1:8080"
 ROUNDS=${KILL_ROUNDS:-8}
-CSV_ROW='^127\.0\.0\.1,[0-9]+,tcp,(open|closed|filtered),[^,]*,[a-z-]+,[0-9.]*$'
+CSV_ROW='^127\.0\.0\.1,[0-9]+,tcp,(open|closed|filtered),[^,]*,[a-z-]+,[0-9.]*,$'
 JSON_ROW='^\{"host":"127\.0\.0\.1","port":[0-9]+,"proto":"tcp","state":"(open|closed|filtered)","service":"[^"]*","reason":"[a-z-]+","rtt_ms":([0-9.]+|null)\}$'
 
 # whole FILE REGEX [HEADER]: the file ends with a newline and every line is
@@ -81,7 +81,7 @@ done
 
 tb_log "merge: a file cut mid-row by an older writer"
 {
-	echo "$TB_CSV_HEADER"
+	echo 'host,port,proto,state,service,reason,rtt_ms'
 	echo "127.0.0.1,22,tcp,open,ssh,syn-ack,0.042"
 	echo "127.0.0.1,23,tcp,closed,telnet,conn-refused,0.040"
 	printf '127.0.0.1,24,tcp,clo'
@@ -91,7 +91,7 @@ tb_log "merge: a file cut mid-row by an older writer"
 	printf '{"host":"127.0.0.1","port":81,"proto":"tcp","sta'
 } >"$TB_TMP/cut.json"
 {
-	echo "$TB_CSV_HEADER"
+	echo 'host,port,proto,state,service,reason,rtt_ms'
 	printf '127.0.0.1,25,tcp,open,smtp,syn-ack,0.042'
 } >"$TB_TMP/nonl.csv"
 rc=0

@@ -61,7 +61,7 @@ expect /dev/null merge /dev/null
 expect /dev/zero audit --netstat /dev/zero 127.0.0.1
 
 tb_log "what still works: pipes the user opened, stdin"
-printf '%s\n127.0.0.1,22,tcp,open,ssh,conn-refused,\n' "$TB_CSV_HEADER" \
+printf '%s\n127.0.0.1,22,tcp,open,ssh,conn-refused,,\n' "$TB_CSV_HEADER" \
 	>"$TB_TMP/rows.csv"
 rc=0
 timeout 10 ip netns exec "$(tb_nsname nr)" "$RINGSCAN" merge \

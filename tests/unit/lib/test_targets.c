@@ -1199,6 +1199,55 @@ static void test_unresolvable(void **state)
 	assert_string_equal(r.reason, "cannot resolve host name");
 }
 
+/*
+ * Names: keyed by host index after finalize, the first name given for an
+ * address wins, names of excluded addresses are dropped, lookups by
+ * address agree; reverse-lookup names only in ascending order.
+ */
+static void test_names(void **state)
+{
+	struct rs_error err = { 0 };
+	struct targets *t;
+	struct rs_addr a;
+
+	(void)state;
+	assert_int_equal(targets_new(&t), 0);
+	assert_int_equal(targets_add(t, "127.0.0.1-5", &err), 0);
+	assert_int_equal(targets_add(t, "::1", &err), 0);
+	assert_int_equal(addr_parse("127.0.0.3", &a), 0);
+	assert_int_equal(targets_add_name(t, &a, "three"), 0);
+	assert_int_equal(targets_add_name(t, &a, "later"), 0);
+	assert_int_equal(addr_parse("127.0.0.5", &a), 0);
+	assert_int_equal(targets_add_name(t, &a, "five"), 0);
+	assert_int_equal(addr_parse("::1", &a), 0);
+	assert_int_equal(targets_add_name(t, &a, "six"), 0);
+	assert_int_equal(addr_parse("127.0.0.1", &a), 0);
+	assert_int_equal(targets_add_name(t, &a, ""), 0); /* no name */
+	assert_int_equal(targets_exclude(t, "127.0.0.5", &err), 0);
+	assert_int_equal(targets_finalize(t), 0);
+
+	assert_int_equal(targets_count(t), 5);
+	assert_null(targets_name(t, 0));
+	assert_null(targets_name(t, 1));
+	assert_string_equal(targets_name(t, 2), "three");
+	assert_null(targets_name(t, 3));
+	assert_string_equal(targets_name(t, 4), "six");
+	assert_null(targets_name_others(t, 2));
+	assert_int_equal(addr_parse("::1", &a), 0);
+	assert_string_equal(targets_addr_name(t, &a), "six");
+	assert_int_equal(addr_parse("127.0.0.5", &a), 0);
+	assert_null(targets_addr_name(t, &a));
+
+	assert_null(targets_ptr_name(t, 1));
+	assert_int_equal(targets_set_ptr(t, 1, "ptr-one"), 0);
+	assert_int_equal(targets_set_ptr(t, 3, "ptr-four"), 0);
+	assert_int_equal(targets_set_ptr(t, 2, "out-of-order"), -EINVAL);
+	assert_string_equal(targets_ptr_name(t, 1), "ptr-one");
+	assert_string_equal(targets_ptr_name(t, 3), "ptr-four");
+	assert_null(targets_ptr_name(t, 2));
+	targets_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1225,6 +1274,7 @@ int main(void)
 		cmocka_unit_test(test_error_detail),
 		cmocka_unit_test(test_hostname),
 		cmocka_unit_test(test_unresolvable),
+		cmocka_unit_test(test_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

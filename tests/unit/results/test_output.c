@@ -426,7 +426,8 @@ static void test_open_truncates_last(void **state)
 	cfg.checkpoint_path = NULL;
 	assert_int_equal(output_open(&o, &cfg, NULL, &err), 0);
 	assert_int_equal(output_close(o), 0);
-	assert_file_is(ok, "host,port,proto,state,service,reason,rtt_ms\n");
+	assert_file_is(
+		ok, "host,port,proto,state,service,reason,rtt_ms,hostname\n");
 	unlink(ok);
 	free(ok);
 }
@@ -576,13 +577,13 @@ static void test_streams_basic(void **state)
 	assert_int_equal(count_fds(), fds);
 
 	assert_string_equal(
-		ct, "host,port,proto,state,service,reason,rtt_ms\n"
-		    "127.0.0.1,22,tcp,open,ssh,syn-ack,0.042\n"
-		    "127.0.0.1,25,tcp,closed,smtp,conn-refused,12.345\n"
-		    "127.0.0.2,80,tcp,filtered,http,no-response,\n"
+		ct, "host,port,proto,state,service,reason,rtt_ms,hostname\n"
+		    "127.0.0.1,22,tcp,open,ssh,syn-ack,0.042,\n"
+		    "127.0.0.1,25,tcp,closed,smtp,conn-refused,12.345,\n"
+		    "127.0.0.2,80,tcp,filtered,http,no-response,,\n"
 		    "127.0.0.3,443,tcp,filtered,https,host-unreach,"
-		    "1000.000\n"
-		    "2001:db8::1,4242,tcp,open,unknown,syn-ack,0.000\n");
+		    "1000.000,\n"
+		    "2001:db8::1,4242,tcp,open,unknown,syn-ack,0.000,\n");
 	assert_string_equal(
 		jt,
 		"{\"host\":\"127.0.0.1\",\"port\":22,\"proto\":\"tcp\","
@@ -623,8 +624,9 @@ static void test_streams_state_mask(void **state)
 	o = open_streams(svc, OUTPUT_ST_OPEN, &csv, &json);
 	emit_all_states(o);
 	finish_streams(o, csv, json, &ct, &jt);
-	assert_string_equal(ct, "host,port,proto,state,service,reason,rtt_ms\n"
-				"127.0.0.1,22,tcp,open,ssh,syn-ack,0.001\n");
+	assert_string_equal(
+		ct, "host,port,proto,state,service,reason,rtt_ms,hostname\n"
+		    "127.0.0.1,22,tcp,open,ssh,syn-ack,0.001,\n");
 	assert_int_equal(count_lines(jt), 1);
 	assert_non_null(strstr(jt, "\"port\":22,"));
 	free(ct);
@@ -634,10 +636,11 @@ static void test_streams_state_mask(void **state)
 	o = open_streams(svc, OUTPUT_ST_FILTERED, &csv, &json);
 	emit_all_states(o);
 	finish_streams(o, csv, json, &ct, &jt);
-	assert_string_equal(ct, "host,port,proto,state,service,reason,rtt_ms\n"
-				"127.0.0.1,80,tcp,filtered,http,no-response,\n"
-				"127.0.0.1,443,tcp,filtered,https,host-unreach,"
-				"0.003\n");
+	assert_string_equal(
+		ct, "host,port,proto,state,service,reason,rtt_ms,hostname\n"
+		    "127.0.0.1,80,tcp,filtered,http,no-response,,\n"
+		    "127.0.0.1,443,tcp,filtered,https,host-unreach,"
+		    "0.003,\n");
 	assert_int_equal(count_lines(jt), 2);
 	assert_null(strstr(jt, "\"open\""));
 	assert_null(strstr(jt, "\"closed\""));
@@ -648,9 +651,9 @@ static void test_streams_state_mask(void **state)
 	emit_all_states(o);
 	finish_streams(o, csv, json, &ct, &jt);
 	assert_string_equal(
-		ct, "host,port,proto,state,service,reason,rtt_ms\n"
-		    "127.0.0.1,22,tcp,open,ssh,syn-ack,0.001\n"
-		    "127.0.0.1,25,tcp,closed,smtp,conn-refused,0.002\n");
+		ct, "host,port,proto,state,service,reason,rtt_ms,hostname\n"
+		    "127.0.0.1,22,tcp,open,ssh,syn-ack,0.001,\n"
+		    "127.0.0.1,25,tcp,closed,smtp,conn-refused,0.002,\n");
 	assert_int_equal(count_lines(jt), 2);
 	free(ct);
 	free(jt);
@@ -659,8 +662,8 @@ static void test_streams_state_mask(void **state)
 	o = open_streams(svc, 0, &csv, &json);
 	emit_all_states(o);
 	finish_streams(o, csv, json, &ct, &jt);
-	assert_string_equal(ct,
-			    "host,port,proto,state,service,reason,rtt_ms\n");
+	assert_string_equal(
+		ct, "host,port,proto,state,service,reason,rtt_ms,hostname\n");
 	assert_string_equal(jt, "");
 	free(ct);
 	free(jt);
@@ -684,15 +687,15 @@ static void test_csv_quoting(void **state)
 	emit(o, "127.0.0.1", 22, OUT_OPEN, "line\nbreak", -1);
 	finish_streams(o, csv, json, &ct, &jt);
 	assert_string_equal(
-		ct, "host,port,proto,state,service,reason,rtt_ms\n"
+		ct, "host,port,proto,state,service,reason,rtt_ms,hostname\n"
 		    "127.0.0.1,1000,tcp,open,\"evil,name\",syn-ack,"
-		    "0.005\n"
+		    "0.005,\n"
 		    "127.0.0.1,1001,tcp,open,\"say\"\"hi\"\"\",syn-ack,"
-		    "0.005\n"
-		    "127.0.0.1,1002,tcp,open,back\\slash,syn-ack,0.005\n"
-		    "127.0.0.1,1003,tcp,open,ctl\x01\x1f\x7fx,\"a,b\",\n"
-		    "127.0.0.1,21,tcp,open,ftp,\"cr\rhere\",\n"
-		    "127.0.0.1,22,tcp,open,ssh,\"line\nbreak\",\n");
+		    "0.005,\n"
+		    "127.0.0.1,1002,tcp,open,back\\slash,syn-ack,0.005,\n"
+		    "127.0.0.1,1003,tcp,open,ctl\x01\x1f\x7fx,\"a,b\",,\n"
+		    "127.0.0.1,21,tcp,open,ftp,\"cr\rhere\",,\n"
+		    "127.0.0.1,22,tcp,open,ssh,\"line\nbreak\",,\n");
 	free(ct);
 	free(jt);
 	services_free(svc);
@@ -1285,6 +1288,100 @@ static void run_stdout_case(void *ctx)
 	c->close_ret = output_close(o);
 }
 
+/* output_start, then what stdout holds before output_finish runs. */
+struct start_case {
+	struct stdout_case c;
+	char *before; /* stdout's file after output_start, before finish */
+	int start_ret;
+};
+
+static void run_start_case(void *ctx)
+{
+	struct start_case *sc = ctx;
+	struct rs_error err = { 0 };
+	struct output *o = NULL;
+	char *p = path_in("stdout.txt");
+
+	sc->c.open_ret = output_open(&o, &sc->c.cfg, sc->c.svc, &err);
+	if (sc->c.open_ret) {
+		free(p);
+		return;
+	}
+	sc->start_ret = output_start(o, START_TIME);
+	sc->before = slurp(p);
+	free(p);
+	sc->c.finish_ret = output_finish(o, sc->c.rep);
+	sc->c.close_ret = output_close(o);
+}
+
+/*
+ * The Starting line reaches stdout when output_start is called - not with
+ * the report at the end - and the report then does not repeat it.  With
+ * the text not on stdout (-oX -, -oN -, no text) output_start writes
+ * nothing, and -oN - still gets its whole report.
+ */
+static void test_output_start(void **state)
+{
+	struct output_report rep = { .elapsed_s = 1,
+				     .complete = true,
+				     .start_time = START_TIME };
+	struct start_case sc = { .c = { .cfg = { .version = "0.1.0",
+						 .command_line = "ringscan x",
+						 .text_stdout = true } } };
+	struct scan s;
+	char *out;
+
+	(void)state;
+	scan_init(&s, "127.0.0.1", "22");
+	scan_set(&s, "127.0.0.1", 22, STORE_OPEN);
+	rep.targets = s.t;
+	rep.ports = s.pl;
+	rep.store = s.st;
+	sc.c.rep = &rep;
+	sc.c.svc = s.svc;
+
+	out = capture_stdout(run_start_case, &sc);
+	assert_int_equal(sc.start_ret, 0);
+	assert_int_equal(sc.c.finish_ret, 0);
+	assert_string_equal(sc.before, HEADER);
+	assert_string_equal(out, HEADER "ringscan scan report for 127.0.0.1\n"
+					"Host is up.\n"
+					"\n"
+					"PORT   STATE SERVICE\n"
+					"22/tcp open  ssh\n"
+					"\n"
+					"ringscan done: 1 IP address (1 host "
+					"up) scanned in 1.00 seconds\n");
+	free(sc.before);
+	free(out);
+
+	sc.c.cfg.xml_path = "-";
+	out = capture_stdout(run_start_case, &sc);
+	assert_int_equal(sc.start_ret, 0);
+	assert_string_equal(sc.before, "");
+	assert_null(strstr(out, "Starting ringscan"));
+	free(sc.before);
+	free(out);
+
+	sc.c.cfg.xml_path = NULL;
+	sc.c.cfg.normal_path = "-";
+	out = capture_stdout(run_start_case, &sc);
+	assert_string_equal(sc.before, "");
+	assert_int_equal(count_substr(out, "Starting ringscan"), 1);
+	assert_true(strncmp(out, "# ringscan 0.1.0 scan initiated ", 32) == 0);
+	free(sc.before);
+	free(out);
+
+	sc.c.cfg.normal_path = NULL;
+	sc.c.cfg.text_stdout = false;
+	out = capture_stdout(run_start_case, &sc);
+	assert_string_equal(sc.before, "");
+	assert_string_equal(out, "");
+	free(sc.before);
+	free(out);
+	scan_free(&s);
+}
+
 static void test_text_stdout(void **state)
 {
 	struct output_report rep = { .elapsed_s = 1,
@@ -1346,8 +1443,8 @@ static void test_text_stdout(void **state)
 	c.cfg.normal_path = NULL;
 	c.cfg.csv_path = "-";
 	out = capture_stdout(run_stdout_case, &c);
-	assert_string_equal(out,
-			    "host,port,proto,state,service,reason,rtt_ms\n");
+	assert_string_equal(
+		out, "host,port,proto,state,service,reason,rtt_ms,hostname\n");
 	free(out);
 
 	unlink(file);
@@ -2044,9 +2141,9 @@ static void test_all_writers(void **state)
 	assert_non_null(strstr(text, "22/tcp open  ssh\n"));
 	free(text);
 	text = slurp(paths[1]);
-	assert_string_equal(text,
-			    "host,port,proto,state,service,reason,rtt_ms\n"
-			    "127.0.0.1,22,tcp,open,ssh,syn-ack,0.007\n");
+	assert_string_equal(
+		text, "host,port,proto,state,service,reason,rtt_ms,hostname\n"
+		      "127.0.0.1,22,tcp,open,ssh,syn-ack,0.007,\n");
 	free(text);
 	text = slurp(paths[2]);
 	assert_int_equal(count_lines(text), 1);
@@ -2154,6 +2251,110 @@ static void test_xml_write_error(void **state)
 	scan_free(&s);
 }
 
+/*
+ * Host names in every format: the given name in the text report's header
+ * line, XML <hostname type="user">, grepable "Host: ADDR (NAME)", the CSV's
+ * last column (quoted when it must be) and JSON's "hostname"; a reverse
+ * name (-R) as type PTR, and in the text as the name when none was given
+ * or as an "rDNS record" line when it differs; unnamed hosts unchanged.
+ */
+static void test_host_names(void **state)
+{
+	struct rs_error err = { 0 };
+	struct services *svc = load_test_services();
+	char *csv, *json, *ct, *jt, *text;
+	struct output_result r = { .port = 22,
+				   .proto = RS_TCP,
+				   .state = OUT_OPEN,
+				   .reason = "syn-ack",
+				   .rtt_us = 42 };
+	struct output *o;
+	struct rs_addr a;
+	struct scan s;
+
+	(void)state;
+	assert_int_equal(addr_parse("127.0.0.1", &a), 0);
+	r.addr = &a;
+	o = open_streams(svc, OUTPUT_ST_OPEN, &csv, &json);
+	r.hostname = "web,1";
+	assert_int_equal(output_result(o, &r), 0);
+	r.hostname = NULL;
+	assert_int_equal(output_result(o, &r), 0);
+	finish_streams(o, csv, json, &ct, &jt);
+	assert_string_equal(
+		ct, "host,port,proto,state,service,reason,rtt_ms,hostname\n"
+		    "127.0.0.1,22,tcp,open,ssh,syn-ack,0.042,\"web,1\"\n"
+		    "127.0.0.1,22,tcp,open,ssh,syn-ack,0.042,\n");
+	assert_string_equal(
+		jt, "{\"host\":\"127.0.0.1\",\"port\":22,\"proto\":\"tcp\","
+		    "\"state\":\"open\",\"service\":\"ssh\","
+		    "\"reason\":\"syn-ack\",\"rtt_ms\":0.042,"
+		    "\"hostname\":\"web,1\"}\n"
+		    "{\"host\":\"127.0.0.1\",\"port\":22,\"proto\":\"tcp\","
+		    "\"state\":\"open\",\"service\":\"ssh\","
+		    "\"reason\":\"syn-ack\",\"rtt_ms\":0.042}\n");
+	free(ct);
+	free(jt);
+	services_free(svc);
+
+	/* Reports: .1 named "web", .2 reverse-named only, .3 both, .4 none */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(targets_new(&s.t), 0);
+	assert_int_equal(targets_add(s.t, "127.0.0.1-4", &err), 0);
+	assert_int_equal(addr_parse("127.0.0.1", &a), 0);
+	assert_int_equal(targets_add_name(s.t, &a, "web"), 0);
+	assert_int_equal(addr_parse("127.0.0.3", &a), 0);
+	assert_int_equal(targets_add_name(s.t, &a, "db<1>"), 0);
+	assert_int_equal(targets_finalize(s.t), 0);
+	assert_int_equal(targets_set_ptr(s.t, 1, "two.example"), 0);
+	assert_int_equal(targets_set_ptr(s.t, 2, "three.example"), 0);
+	s.svc = load_test_services();
+	s.pl = calloc(1, sizeof(*s.pl));
+	assert_non_null(s.pl);
+	assert_int_equal(ports_parse("22", s.svc, s.pl, &err), 0);
+	assert_int_equal(store_new(&s.st, 4), 0);
+	scan_set(&s, "127.0.0.1", 22, STORE_OPEN);
+	scan_set(&s, "127.0.0.2", 22, STORE_OPEN);
+	scan_set(&s, "127.0.0.3", 22, STORE_OPEN);
+	scan_set(&s, "127.0.0.4", 22, STORE_OPEN);
+
+	text = render(&s, false, true, 1);
+	assert_non_null(strstr(text,
+			       "ringscan scan report for web (127.0.0.1)\n"
+			       "Host is up.\n"));
+	assert_non_null(strstr(
+		text, "ringscan scan report for two.example (127.0.0.2)\n"
+		      "Host is up.\n\n"));
+	assert_non_null(strstr(text,
+			       "ringscan scan report for db<1> (127.0.0.3)\n"
+			       "Host is up.\n"
+			       "rDNS record for 127.0.0.3: three.example\n"));
+	assert_non_null(strstr(text, "ringscan scan report for 127.0.0.4\n"));
+	free(text);
+
+	text = render_fmt(&s, FMT_XML, false, true, 1, "ringscan x");
+	assert_non_null(strstr(text, "<hostnames>\n<hostname name=\"web\" "
+				     "type=\"user\"/>\n</hostnames>\n"));
+	assert_non_null(strstr(text, "<hostnames>\n<hostname "
+				     "name=\"two.example\" type=\"PTR\"/>\n"
+				     "</hostnames>\n"));
+	assert_non_null(strstr(text, "<hostnames>\n<hostname "
+				     "name=\"db&lt;1&gt;\" type=\"user\"/>\n"
+				     "<hostname name=\"three.example\" "
+				     "type=\"PTR\"/>\n</hostnames>\n"));
+	assert_int_equal(count_substr(text, "<hostnames>\n</hostnames>\n"), 1);
+	free(text);
+
+	text = render_fmt(&s, FMT_GREP, false, true, 1, "ringscan x");
+	assert_non_null(strstr(text, "Host: 127.0.0.1 (web)\tStatus: Up\n"
+				     "Host: 127.0.0.1 (web)\tPorts: 22/open/"));
+	assert_non_null(strstr(text, "Host: 127.0.0.2 (two.example)\tStatus"));
+	assert_non_null(strstr(text, "Host: 127.0.0.3 (db<1>)\tStatus"));
+	assert_non_null(strstr(text, "Host: 127.0.0.4 ()\tStatus"));
+	free(text);
+	scan_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2181,6 +2382,7 @@ int main(void)
 		cmocka_unit_test(test_report_ipv6_and_width),
 		cmocka_unit_test(test_report_sanitized),
 		cmocka_unit_test(test_text_stdout),
+		cmocka_unit_test(test_output_start),
 		cmocka_unit_test(test_report_sparse),
 		cmocka_unit_test(test_xml_golden),
 		cmocka_unit_test(test_xml_summaries),
@@ -2194,6 +2396,7 @@ int main(void)
 		cmocka_unit_test(test_grep_sanitized),
 		cmocka_unit_test(test_all_writers),
 		cmocka_unit_test(test_xml_grep_stdout),
+		cmocka_unit_test(test_host_names),
 		cmocka_unit_test(test_xml_write_error),
 	};
 

@@ -663,6 +663,63 @@ static void test_round_trip(void **state)
 	rmdir(dir);
 }
 
+/*
+ * The hostname column: read from the eight-column CSV (quoted, empty) and
+ * the JSON key (string, null, absent); a seven-column file has none; an
+ * eight-column header with seven-field rows is refused.
+ */
+static void test_hostname_column(void **state)
+{
+	static const char csv[] =
+		"host,port,proto,state,service,reason,rtt_ms,hostname\n"
+		"127.0.0.1,22,tcp,open,ssh,syn-ack,0.042,localhost\n"
+		"127.0.0.2,22,tcp,open,ssh,syn-ack,,\n"
+		"127.0.0.3,22,tcp,open,ssh,syn-ack,,\"a,b\"\n";
+	static const char json[] =
+		"{\"host\":\"127.0.0.1\",\"port\":22,\"proto\":\"tcp\","
+		"\"state\":\"open\",\"hostname\":\"localhost\"}\n"
+		"{\"host\":\"127.0.0.2\",\"port\":22,\"proto\":\"tcp\","
+		"\"state\":\"open\",\"hostname\":null}\n"
+		"{\"host\":\"127.0.0.3\",\"port\":22,\"proto\":\"tcp\","
+		"\"state\":\"open\"}\n";
+	static const char old[] = HDR "127.0.0.1,22,tcp,open,ssh,syn-ack,\n";
+	static const char short_row[] =
+		"host,port,proto,state,service,reason,rtt_ms,hostname\n"
+		"127.0.0.1,22,tcp,open,ssh,syn-ack,0.042\n";
+	const char *want[] = { "localhost", "", "a,b" };
+	const char *want_json[] = { "localhost", "", "" };
+	struct resultfile_row row;
+	struct resultfile rf;
+	struct rs_error err;
+	int i;
+
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(resultfile_begin(&rf, csv, strlen(csv), &err), 0);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(resultfile_next(&rf, &row, &err), 1);
+		assert_string_equal(row.hostname, want[i]);
+	}
+	assert_int_equal(resultfile_next(&rf, &row, &err), 0);
+
+	assert_int_equal(resultfile_begin(&rf, json, strlen(json), &err), 0);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(resultfile_next(&rf, &row, &err), 1);
+		assert_string_equal(row.hostname, want_json[i]);
+	}
+	assert_int_equal(resultfile_next(&rf, &row, &err), 0);
+
+	assert_int_equal(resultfile_begin(&rf, old, strlen(old), &err), 0);
+	assert_int_equal(resultfile_next(&rf, &row, &err), 1);
+	assert_string_equal(row.hostname, "");
+	assert_int_equal(row.port, 22);
+
+	assert_int_equal(
+		resultfile_begin(&rf, short_row, strlen(short_row), &err), 0);
+	assert_int_equal(resultfile_next(&rf, &row, &err), -EINVAL);
+	assert_string_equal(err.reason, "too few fields (a row has 8)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -675,6 +732,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_guarded),
 		cmocka_unit_test(test_long_fields_guarded),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_hostname_column),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
