@@ -49,6 +49,16 @@
  * estimate, with one PROBE round at CC_PROBE_GAIN every CC_PROBE_EVERY
  * rounds to find capacity.
  *
+ * Startup doubles only while rounds two RTTs old, counting what is still
+ * out as silent, show no excess silence: silences are judged an RTO late,
+ * and on a short path startup would otherwise send a whole scan before
+ * the first judgement.  Rounds made mostly of retries cannot be judged by
+ * the first attempts' share; for them the limit test sends at half the
+ * actual rate (PROBE_DOWN) and compares the answered share of all
+ * attempts: level below a limit, doubled above one.  A limit is an event
+ * (CC_LIMIT) that paces at the answers' rate; no limit vouches for the
+ * scope and lets it go 25 % faster.
+ *
  * Events also say when silence can be trusted: a probe silent while its
  * scope had an event in the last two RTOs, or before a round sent after
  * that event was judged free of drops, is not counted against its retry
@@ -85,6 +95,7 @@ enum cc_mode {
 	CC_DRAIN,
 	CC_CRUISE,
 	CC_PROBE,
+	CC_PROBE_DOWN, /* the limit test's round at half pace */
 };
 
 /* Why the last congestion event happened (for -v). */
@@ -93,6 +104,7 @@ enum cc_reason {
 	CC_DELAY, /* round trip rose above the path's minimum */
 	CC_SILENCE, /* a round's answered share fell: drops */
 	CC_PLATEAU, /* startup: answers stopped growing (no event) */
+	CC_LIMIT, /* answers held level when the pace halved: a limit */
 };
 
 struct cc_params {
@@ -111,6 +123,7 @@ struct cc_round {
 	uint32_t sent, ans, silent;
 	uint32_t ans_s, suspect; /* what the share counts (see cc_answered) */
 	float rate; /* pacing rate while it was sent */
+	uint8_t mode; /* enum cc_mode when it began */
 	bool delay; /* its time saw the delay signal */
 };
 
@@ -136,6 +149,7 @@ struct cc {
 	double share[CC_SHARE_ROUNDS]; /* answered / (answered + suspect) */
 	double eff[CC_SHARE_ROUNDS]; /* answered / (answered + silent) */
 	uint32_t bw_n, share_n, eff_n; /* entries written (ring positions) */
+	uint32_t pool_ans, pool_n; /* first attempts toward the next share */
 	double good[CC_GOOD_ROUNDS];
 	uint32_t good_n, good_next;
 	double full_bw; /* startup plateau detection */
@@ -146,6 +160,13 @@ struct cc {
 	uint64_t srtt_ns, rttvar_ns;
 	uint64_t min_rtt_ns, min_rtt_stamp_ns;
 	uint64_t min_rtt_next_ns; /* candidate for the next window */
+
+	/* the limit test: cruise rounds against half-pace ones */
+	bool retry_heavy; /* the last judged round was mostly retries */
+	bool lt_pending; /* a half-pace round is out or not yet judged */
+	uint32_t lt_down_sent; /* sent in the half-pace rounds so far */
+	uint64_t lt_base_sent, lt_base_ans, lt_base_ns;
+	uint64_t lt_down_sent_j, lt_down_ans, lt_down_ns; /* judged */
 
 	/* congestion history */
 	bool had_event;

@@ -175,6 +175,8 @@ static const char *pace_reason(int r)
 		return "round trips rose above the path's minimum";
 	case CC_SILENCE:
 		return "answers went missing";
+	case CC_LIMIT:
+		return "answers held level when the pace halved: the target limits them";
 	default:
 		return "answers stopped growing";
 	}

@@ -35,6 +35,15 @@
 #define CC_RECOVERED_MIN 64
 #define CC_RECOVERED_LOSS 0.03
 #define CC_RTT_SAMPLE_MAX 60000000000ULL
+/* The limit test: half pace, for at least this many sends each side. */
+/* A share of the clean maximum pools this many first attempts at least. */
+#define CC_SHARE_POOL 128
+#define CC_LT_GAIN 0.5
+#define CC_LT_MIN_SENT 128
+#define CC_LT_MIN_ANS 8
+#define CC_LT_EVERY 2 /* cruise rounds before a test */
+#define CC_LT_MIN_EFF 20 /* and one attempt in this many answered */
+#define CC_LT_GROW 1.25 /* the step up after a test found no limit */
 
 static double clamp_rate(const struct cc *c, double r)
 {
@@ -81,6 +90,7 @@ void cc_init(struct cc *c, const struct cc_params *p, uint64_t now_ns)
 	c->tok_ns = now_ns;
 	c->start_ns = now_ns;
 	round_begin(open_round(c), 0, now_ns, c->rate);
+	open_round(c)->mode = (uint8_t)c->mode;
 }
 
 static void accrue(struct cc *c, uint64_t now_ns)
@@ -116,6 +126,8 @@ uint32_t cc_sent(struct cc *c, uint64_t now_ns, uint32_t n)
 	c->tokens -= n;
 	open_round(c)->sent += n;
 	c->sent += n;
+	if (c->mode == CC_PROBE_DOWN)
+		c->lt_down_sent += n;
 	return seq;
 }
 
@@ -367,6 +379,9 @@ static double estimate(const struct cc *c)
 
 	if (g > 0)
 		return g;
+	/* A limit found by halving is measured, not guessed: keep to it. */
+	if (c->last_reason == CC_LIMIT)
+		return c->hold;
 	b = bw_estimate(c, cc_bw(c));
 	return b > c->hold ? b : c->hold;
 }
@@ -424,6 +439,14 @@ static double last_bw(const struct cc *c)
 	return c->bw_n ? c->bw[(c->bw_n - 1) % CC_BW_ROUNDS] : 0;
 }
 
+/* Forget the limit test's counts (an event makes them stale). */
+static void limit_reset(struct cc *c)
+{
+	c->lt_pending = false;
+	c->lt_base_sent = c->lt_base_ans = c->lt_base_ns = 0;
+	c->lt_down_sent_j = c->lt_down_ans = c->lt_down_ns = 0;
+}
+
 /*
  * A congestion event: rates at or above the failing one are struck; the
  * answers' rate just measured, as a send rate, is an estimate if it beats
@@ -433,8 +456,9 @@ static void congestion(struct cc *c, uint64_t now_ns, enum cc_reason why,
 		       double failed)
 {
 	double bw = last_bw(c), est;
-
 	strike(c, failed);
+	/* Rounds sent before it are no base for the limit test. */
+	limit_reset(c);
 	c->had_event = true;
 	c->vouched = false;
 	c->last_event_ns = now_ns;
@@ -480,6 +504,122 @@ static double round_send_rate(const struct cc_round *r)
 	return dur ? (double)r->sent * NS_PER_SEC / (double)dur : 0;
 }
 
+/*
+ * The limit test's verdict, once enough of both kinds of round is judged.
+ * Below a limit a round's answered share of all its attempts does not
+ * depend on the pace; above one the answers stay level whatever is sent,
+ * so at half pace the share doubles.  Saturated: the pace halves (an
+ * event: silences sent at the old pace are drops); not: the scope may be
+ * trusted again (a retry-heavy scope has no other way to vouch).
+ */
+/*
+ * Below any limit at rate rb: the scope is trusted again, and the next
+ * rounds may go a step faster - the next test finds out if too far.
+ */
+static void limit_clear(struct cc *c, double rb)
+{
+	c->vouched = true;
+	good_add(c, rb * CC_LT_GROW);
+}
+
+static void limit_verdict(struct cc *c, uint64_t now_ns)
+{
+	double eb, ed, rb, rd, var, ratio;
+
+	if (c->lt_base_sent < CC_LT_MIN_SENT || !c->lt_base_ns ||
+	    !c->lt_down_ns || c->lt_down_ans + c->lt_base_ans < CC_LT_MIN_ANS)
+		goto reset;
+	eb = (double)c->lt_base_ans / (double)c->lt_base_sent;
+	ed = (double)c->lt_down_ans / (double)c->lt_down_sent_j;
+	rb = (double)c->lt_base_sent * NS_PER_SEC / (double)c->lt_base_ns;
+	rd = (double)c->lt_down_sent_j * NS_PER_SEC / (double)c->lt_down_ns;
+	ratio = rb / rd;
+	/* The two paces must differ enough for the shares to tell. */
+	if (ratio < 1.5)
+		goto reset;
+	var = eb * (1 - eb) *
+	      (1.0 / (double)c->lt_base_sent + 1.0 / (double)c->lt_down_sent_j);
+	if (var < 1e-6)
+		var = 1e-6;
+	if (ed > eb * (1 + 0.4 * (ratio - 1)) && ed - eb > 3 * sqrt(var)) {
+		/*
+		 * Over a limit the answers' rate at full pace is the limit:
+		 * pace at it (as if every attempt below it were answered -
+		 * the cautious end; too low a pace only costs time, and the
+		 * next test raises it).  Halving instead took seven tests
+		 * to come down from 20,000/s to a target answering 200/s,
+		 * and the retries burnt meanwhile.
+		 */
+		double lim = (double)c->lt_base_ans * NS_PER_SEC /
+			     (double)c->lt_base_ns;
+
+		if (lim > rb)
+			lim = rb;
+		strike(c, lim * 1.01);
+		c->had_event = true;
+		c->vouched = false;
+		c->last_event_ns = now_ns;
+		c->last_reason = CC_LIMIT;
+		c->events++;
+		c->hold = clamp_rate(c, lim);
+		if (c->rate > c->hold)
+			c->rate = c->hold;
+		if (c->tokens > burst_of(c->rate))
+			c->tokens = burst_of(c->rate);
+	} else if (ed < eb * (1 + 0.2 * (ratio - 1))) {
+		limit_clear(c, rb);
+	}
+reset:
+	limit_reset(c);
+}
+
+/*
+ * Worth a test: the scope's rounds are retries (first attempts judge
+ * otherwise), enough cruise rounds are counted, and they drew answers -
+ * retries of filtered ports alone, the end of most scans, answer nothing
+ * at any pace, and halving it would only slow their retries down.
+ */
+enum lt_next { LT_NONE, LT_TEST, LT_CLEAR };
+
+static enum lt_next limit_next(const struct cc *c)
+{
+	if (!c->retry_heavy || c->lt_pending ||
+	    c->lt_base_sent < CC_LT_MIN_SENT ||
+	    c->lt_base_ans < CC_LT_MIN_ANS ||
+	    c->lt_base_ans * CC_LT_MIN_EFF < c->lt_base_sent)
+		return LT_NONE;
+	/*
+	 * Most attempts answered at full pace: no limit is holding them
+	 * back (and a share this high could not double at half pace).
+	 */
+	if (c->lt_base_ans * 5 >= c->lt_base_sent * 3)
+		return LT_CLEAR;
+	return LT_TEST;
+}
+
+/*
+ * A judged round's part in the limit test.  Rates here are what was sent,
+ * not the pace: a scan held by its in-flight slots sends far below it.
+ */
+static void limit_count(struct cc *c, const struct cc_round *r, uint64_t now_ns)
+{
+	uint64_t dur = r->end_ns - r->start_ns;
+
+	if (!dur)
+		return;
+	if (r->mode == CC_CRUISE && r->start_ns > c->last_event_ns) {
+		c->lt_base_sent += r->sent;
+		c->lt_base_ans += r->ans;
+		c->lt_base_ns += dur;
+	} else if (r->mode == CC_PROBE_DOWN && c->lt_pending) {
+		c->lt_down_sent_j += r->sent;
+		c->lt_down_ans += r->ans;
+		c->lt_down_ns += dur;
+		if (c->lt_down_sent_j >= CC_LT_MIN_SENT)
+			limit_verdict(c, now_ns);
+	}
+}
+
 /* A round with every probe resolved (or given up on): what did it show? */
 static void judge(struct cc *c, struct cc_round *r, uint64_t now_ns)
 {
@@ -495,16 +635,32 @@ static void judge(struct cc *c, struct cc_round *r, uint64_t now_ns)
 
 	if (n_all >= CC_JUDGE_MIN)
 		c->eff[c->eff_n++ % CC_SHARE_ROUNDS] = (double)r->ans / n_all;
+	/*
+	 * A round of retries (the end of a scan, or all of it once every
+	 * first probe went out in the first RTO) cannot be judged by the
+	 * first attempts' share: the limit test stands in.
+	 */
+	if (r->sent >= CC_ROUND_PROBES / 2)
+		c->retry_heavy = 2 * n_s < r->sent;
+	limit_count(c, r, now_ns);
 	c->first_ans += r->ans_s;
 	c->first_silent += r->suspect;
 	/*
 	 * Every share is kept, dropped or not: the clean value is their
 	 * maximum, which drops cannot raise, and were they left out, a first
-	 * round that happened to be lossy would stand for ever.
+	 * round that happened to be lossy would stand for ever.  Each share
+	 * is pooled over rounds up to CC_SHARE_POOL first attempts: the
+	 * maximum of shares of a few dozen probes each sat well above the
+	 * truth (a binomial's noise, maximised), and rounds that fell below
+	 * it by chance were called drops.
 	 */
-	if (n_s >= CC_JUDGE_MIN)
+	c->pool_ans += r->ans_s;
+	c->pool_n += n_s;
+	if (c->pool_n >= CC_SHARE_POOL) {
 		c->share[c->share_n++ % CC_SHARE_ROUNDS] =
-			(double)r->ans_s / n_s;
+			(double)c->pool_ans / c->pool_n;
+		c->pool_ans = c->pool_n = 0;
+	}
 	if (drops) {
 		/*
 		 * A round sent before the last cut was already answered
@@ -525,8 +681,17 @@ static void judge(struct cc *c, struct cc_round *r, uint64_t now_ns)
 	 */
 	if (judgeable && n_s >= CC_JUDGE_MIN && r->start_ns > c->last_event_ns)
 		c->vouched = true;
+	/*
+	 * A good rate needs a round that could have failed: one sent after
+	 * the last event (one sent before it may be the very overload the
+	 * event answered), and mostly of first attempts - a round of
+	 * retries with a handful of first ones has too few to show drops,
+	 * and vetting its rate let a policed scan climb back to ten times
+	 * what its target answered.
+	 */
 	if (judgeable && full && !r->delay && r->sent >= CC_ROUND_PROBES / 2 &&
-	    n_s >= CC_JUDGE_MIN)
+	    n_s >= CC_JUDGE_MIN && 2 * n_s >= r->sent &&
+	    r->start_ns > c->last_event_ns)
 		good_add(c, sent_rate);
 }
 
@@ -565,6 +730,33 @@ static uint64_t round_len_ns(const struct cc *c)
 	return len;
 }
 
+/*
+ * May startup double again?  Only while what it already sent looks clean.
+ * Silences are judged one RTO after a round, and on a short path startup
+ * doubles every few milliseconds: a scan into a target that polices its
+ * RSTs had sent every first probe of a /20 before the first round was
+ * judged, and nothing was left to judge by.  But answers are in two
+ * round trips after a round ends, so a round that old whose answered
+ * share - counting what is still out as silent - already falls below the
+ * clean share holds the growth until it is judged.  Loss on a long path
+ * stays within the tolerance and does not.
+ */
+static bool startup_may_grow(const struct cc *c, uint64_t now_ns)
+{
+	uint64_t age = 2 * c->srtt_ns + CC_ROUND_MIN_NS;
+
+	for (uint32_t seq = c->judge_seq; seq != c->seq; seq++) {
+		const struct cc_round *r = &c->r[seq % CC_ROUNDS];
+
+		if (r->seq != seq || !r->end_ns || now_ns - r->end_ns < age)
+			continue;
+		if (r->sent > r->ans &&
+		    excess_silence(c, r->ans, r->sent - r->ans))
+			return false;
+	}
+	return true;
+}
+
 static void round_close(struct cc *c, uint64_t now_ns)
 {
 	struct cc_round *r = open_round(c);
@@ -579,6 +771,7 @@ static void round_close(struct cc *c, uint64_t now_ns)
 		    (double)(dur + c->prev_dur_ns);
 	bool full = sent_rate >= 0.5 * c->rate;
 	bool settled = now_ns - c->start_ns >= cc_rto_ns(c);
+	enum lt_next lt;
 	bool delay = delay_high(c);
 
 	r->end_ns = now_ns;
@@ -597,6 +790,9 @@ static void round_close(struct cc *c, uint64_t now_ns)
 	} else {
 		switch (c->mode) {
 		case CC_STARTUP:
+			/* Held: answers cannot grow, so no plateau either. */
+			if (!startup_may_grow(c, now_ns))
+				break;
 			if (cc_bw(c) >= c->full_bw * CC_PLATEAU_GROWTH) {
 				c->full_bw = cc_bw(c);
 				c->full_bw_rounds = 0;
@@ -629,10 +825,33 @@ static void round_close(struct cc *c, uint64_t now_ns)
 			c->rate = estimate(c);
 			break;
 		case CC_CRUISE:
-			if (c->mode_rounds >= CC_PROBE_EVERY) {
+			lt = c->mode_rounds >= CC_LT_EVERY ? limit_next(c) :
+							     LT_NONE;
+			if (lt == LT_CLEAR) {
+				limit_clear(c, (double)c->lt_base_sent *
+						       NS_PER_SEC /
+						       (double)c->lt_base_ns);
+				limit_reset(c);
+				c->rate = estimate(c);
+			} else if (lt == LT_TEST) {
+				set_mode(c, CC_PROBE_DOWN);
+				c->lt_pending = true;
+				c->lt_down_sent = 0;
+				c->rate = (sent_rate < estimate(c) ?
+						   sent_rate :
+						   estimate(c)) *
+					  CC_LT_GAIN;
+			} else if (c->mode_rounds >= CC_PROBE_EVERY) {
 				set_mode(c, CC_PROBE);
 				c->rate = estimate(c) * CC_PROBE_GAIN;
 			} else {
+				c->rate = estimate(c);
+			}
+			break;
+		case CC_PROBE_DOWN:
+			/* Long enough to count answers at a low rate. */
+			if (c->lt_down_sent >= CC_LT_MIN_SENT) {
+				set_mode(c, CC_CRUISE);
 				c->rate = estimate(c);
 			}
 			break;
@@ -651,6 +870,7 @@ static void round_close(struct cc *c, uint64_t now_ns)
 	if (c->seq - c->judge_seq >= CC_ROUNDS)
 		judge_due(c, now_ns, true);
 	round_begin(open_round(c), c->seq, now_ns, c->rate);
+	open_round(c)->mode = (uint8_t)c->mode;
 }
 
 void cc_tick(struct cc *c, uint64_t now_ns)

@@ -758,6 +758,197 @@ static void test_simulated_scans(void **state)
 		simulate(&runs[k]);
 }
 
+/* ---- a subnet whose target polices its RSTs (scheduler + cc) ---- */
+
+/*
+ * The grid's veth/net cell in simulated time: 4096 hosts x 5 ports, the
+ * first three open (SYN-ACKs pass), the other two closed with their RSTs
+ * policed by a token bucket of `limit` per second (burst 10), port 4
+ * filtered on the first 256 hosts and one host filtered whole.  Every
+ * closed port must end closed: a policed RST is a drop, never a filter.
+ */
+struct pol_ev {
+	uint64_t due, sent;
+	struct sched_probe p;
+	bool ans;
+};
+
+struct pol_heap {
+	struct pol_ev *v;
+	uint32_t n;
+};
+
+static void pol_push(struct pol_heap *h, struct pol_ev e)
+{
+	uint32_t i = h->n++;
+
+	h->v[i] = e;
+	while (i) {
+		uint32_t up = (i - 1) / 2;
+		struct pol_ev t;
+
+		if (h->v[up].due <= h->v[i].due)
+			break;
+		t = h->v[up];
+		h->v[up] = h->v[i];
+		h->v[i] = t;
+		i = up;
+	}
+}
+
+static struct pol_ev pol_pop(struct pol_heap *h)
+{
+	struct pol_ev top = h->v[0];
+	uint32_t i = 0;
+
+	h->v[0] = h->v[--h->n];
+	for (;;) {
+		uint32_t l = 2 * i + 1, m = i;
+		struct pol_ev t;
+
+		if (l < h->n && h->v[l].due < h->v[m].due)
+			m = l;
+		if (l + 1 < h->n && h->v[l + 1].due < h->v[m].due)
+			m = l + 1;
+		if (m == i)
+			break;
+		t = h->v[m];
+		h->v[m] = h->v[i];
+		h->v[i] = t;
+		i = m;
+	}
+	return top;
+}
+
+enum { POL_FILTERED, POL_CLOSED, POL_OPEN };
+
+struct pol_result {
+	uint64_t wrong, events;
+	double secs, ideal;
+};
+
+static struct pol_result policed_subnet(double limit, uint64_t seed)
+{
+	const uint64_t hosts = 4096, ports = 5, n = hosts * ports;
+	const uint64_t rtt = 200000, slots = 4096; /* 0.2 ms, engine slots */
+	struct sched_config c = config(n, slots);
+	struct pol_heap h = { calloc(1 << 20, sizeof(struct pol_ev)), 0 };
+	uint8_t *kind = calloc(n, 1);
+	struct sched_probe out[256];
+	struct pol_result res = { 0 };
+	uint64_t t = T0, tok_t = T0, closed = 0, steps = 0;
+	double tok = 10;
+	struct sched_stats st;
+	struct sched *s;
+
+	assert_non_null(h.v);
+	assert_non_null(kind);
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t host = i / ports, port = i % ports;
+
+		if (host == 4000 || (port == 3 && host < 256))
+			kind[i] = POL_FILTERED;
+		else
+			kind[i] = port < 3 ? POL_OPEN : POL_CLOSED;
+		closed += kind[i] == POL_CLOSED;
+	}
+	c.nports = ports;
+	c.seed = seed;
+	c.retries = 3;
+	c.max_retries = 10;
+	c.max_scan_delay_ns = 1000 * MS;
+	c.cc = true;
+	s = new_sched(&c);
+	while (!sched_finished(s)) {
+		uint64_t wake, next;
+		uint32_t room, got;
+
+		assert_true(++steps < 50000000);
+		while (h.n && h.v[0].due <= t) {
+			struct pol_ev e = pol_pop(&h);
+
+			if (e.ans)
+				sched_answered(s, &e.p, e.due - e.sent, e.due,
+					       false);
+			else if (!sched_timed_out(s, &e.p, e.due) &&
+				 kind[e.p.probe] != POL_FILTERED)
+				res.wrong++;
+		}
+		sched_get_stats(s, &st);
+		room = (uint32_t)(slots - st.inflight);
+		if (room > 256)
+			room = 256;
+		got = room ? sched_next(s, t, out, room) : 0;
+		for (uint32_t i = 0; i < got; i++) {
+			bool last, ans = kind[out[i].probe] == POL_OPEN;
+			uint64_t tmo =
+				sched_probe_timeout_ns(s, &out[i], &last);
+
+			if (kind[out[i].probe] == POL_CLOSED) {
+				uint64_t at = t + rtt / 2;
+
+				tok += (double)(at - tok_t) / 1e9 * limit;
+				if (tok > 10)
+					tok = 10;
+				tok_t = at;
+				if (tok >= 1) {
+					tok -= 1;
+					ans = true;
+				}
+			}
+			pol_push(&h, (struct pol_ev){
+					     .due = ans ? t + rtt : t + tmo,
+					     .sent = t,
+					     .p = out[i],
+					     .ans = ans,
+				     });
+		}
+		if (got && got == room)
+			continue;
+		wake = sched_wake_ns(s, t);
+		next = h.n ? h.v[0].due : UINT64_MAX;
+		if (wake != UINT64_MAX && t + wake < next)
+			t += wake ? wake : 1000;
+		else if (next != UINT64_MAX)
+			t = next > t ? next : t + 1000;
+		else
+			t += MS;
+	}
+	sched_get_stats(s, &st);
+	res.events = st.cc_events;
+	res.secs = (double)(t - T0) / 1e9;
+	res.ideal = (double)closed / limit;
+	sched_free(s);
+	free(kind);
+	free(h.v);
+	return res;
+}
+
+static void test_policed_subnet(void **state)
+{
+	static const double limits[] = { 200, 500, 2000 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		for (uint64_t seed = 1; seed <= 3; seed++) {
+			struct pol_result r = policed_subnet(limits[i], seed);
+
+			if (getenv("SCHED_TEST_DEBUG"))
+				print_message("limit %.0f seed %llu: %.2f s "
+					      "(ideal %.2f), %llu events, "
+					      "%llu wrong\n",
+					      limits[i],
+					      (unsigned long long)seed, r.secs,
+					      r.ideal,
+					      (unsigned long long)r.events,
+					      (unsigned long long)r.wrong);
+			assert_int_equal(r.wrong, 0);
+			/* Not a crawl either (simulated time, not wall). */
+			assert_true(r.secs < 3 * r.ideal + 5);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -778,6 +969,7 @@ int main(void)
 		cmocka_unit_test(test_adaptive_timeout),
 		cmocka_unit_test(test_finished_only_at_end),
 		cmocka_unit_test(test_simulated_scans),
+		cmocka_unit_test(test_policed_subnet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
