@@ -54,6 +54,12 @@ struct cli {
 	struct scan_config scan;
 	struct output_config out;
 	const char *ports_spec;
+	const char *exclude_ports_spec; /* --exclude-ports */
+	const char *servicedb; /* --servicedb FILE */
+	const char *datadir; /* --datadir DIR */
+	const char *select_opt; /* -F, --top-ports or --port-ratio given */
+	uint32_t top_ports; /* --top-ports N (-F: 100), 0 if not given */
+	double port_ratio; /* --port-ratio R, 0 if not given */
 	const char *checkpoint_path; /* --checkpoint */
 	char oa_paths[4][PATH_MAX]; /* -oA: .nmap .xml .gnmap .csv */
 	bool shard_zmap; /* --shard I given (zmap's 0-based spelling) */
@@ -85,6 +91,7 @@ struct cli_scan {
 	struct portlist *ports;
 	uint64_t nprobes;
 	uint64_t fingerprint; /* checkpoint_fingerprint of the above */
+	char ports_how[96]; /* how the ports were chosen, for -v */
 };
 
 /* Parse argv (argv[0] is the program) into cs; exits 1 on bad input. */

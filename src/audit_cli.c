@@ -1605,7 +1605,7 @@ int audit_main(int argc, char **argv)
 	c.scan.seed = (uint64_t)time(NULL) ^ (uint64_t)getpid();
 	t0 = clock_now_ns();
 	pl = calloc(1, sizeof(*pl));
-	if (!pl || services_load(&svc, NULL)) {
+	if (!pl || services_find(&svc, NULL, NULL)) {
 		say("out of memory");
 		free(pl);
 		return AUDIT_EXIT_RUNTIME;

@@ -38,7 +38,17 @@ void cli_usage(FILE *f)
 		"  --excludefile FILE   targets to skip, from FILE\n"
 		"Ports:\n"
 		"  -p SPEC              22,80,8000-8100, -p- (all), http, T:443\n"
-		"                       default: 1-1024 and common service ports\n"
+		"                       default: nmap's top 1000 TCP ports (from its\n"
+		"                       nmap-services); without it 1-1024 and common\n"
+		"                       service ports\n"
+		"  -F                   fast: the top 100 ports\n"
+		"  --top-ports N        the N ports most often found open (within -p)\n"
+		"  --port-ratio R       the ports open on at least a fraction R of hosts\n"
+		"  --exclude-ports SPEC  never scan these ports (same syntax as -p)\n"
+		"  --servicedb FILE     service names and frequencies from FILE\n"
+		"                       (default /usr/share/nmap/nmap-services, else\n"
+		"                       /etc/services, which has no frequencies)\n"
+		"  --datadir DIR        look for DIR/nmap-services first\n"
 		"Scan:\n"
 		"  -sT                  TCP connect scan (the default)\n"
 		"  -sS                  TCP SYN scan over AF_XDP or AF_PACKET (root)\n"
@@ -392,12 +402,36 @@ static void record_command_line(struct cli *cli, int argc, char **argv)
 	}
 }
 
-static void parse_args(struct cli *cli, struct targets *t,
-		       const struct services *svc, struct portlist *pl,
-		       int argc, char **argv)
+/* --port-ratio R: a decimal strictly between 0 and 1, as nmap takes it. */
+static double parse_ratio(const char *v)
+{
+	char *end;
+	double r;
+
+	errno = 0;
+	r = strtod(v, &end);
+	if (errno || end == v || *end || !(r > 0 && r < 1))
+		cli_fail(
+			"--port-ratio '%s': expected a fraction above 0 and below 1, e.g. 0.01",
+			v);
+	return r;
+}
+
+/* -F, --top-ports and --port-ratio each choose the ports: one of them. */
+static void set_select(struct cli *cli, const char *opt)
+{
+	if (cli->select_opt)
+		cli_fail(
+			"%s and %s both choose the ports by frequency; give one (-F is --top-ports 100)",
+			cli->select_opt, opt);
+	cli->select_opt = opt;
+}
+
+static void parse_args(struct cli *cli, struct targets *t, int argc,
+		       char **argv)
 {
 	struct rs_error err;
-	bool have_targets = false, ports_given = false;
+	bool have_targets = false;
 	const char *v;
 	int i, ret;
 
@@ -426,7 +460,30 @@ static void parse_args(struct cli *cli, struct targets *t,
 			cli->ports_spec =
 				a[2] ? a + 2 :
 				       cli_short_value("-p", argc, argv, &i);
-			ports_given = true;
+		} else if (!strcmp(a, "-F")) {
+			set_select(cli, "-F");
+			cli->top_ports = 100;
+		} else if ((v = cli_long_value(a, "--top-ports", argc, argv,
+					       &i))) {
+			set_select(cli, "--top-ports");
+			cli->top_ports = (uint32_t)cli_parse_uint("--top-ports",
+								  v, 1, 65536);
+		} else if ((v = cli_long_value(a, "--port-ratio", argc, argv,
+					       &i))) {
+			set_select(cli, "--port-ratio");
+			cli->port_ratio = parse_ratio(v);
+		} else if ((v = cli_long_value(a, "--exclude-ports", argc, argv,
+					       &i))) {
+			if (cli->exclude_ports_spec)
+				cli_fail(
+					"--exclude-ports given twice; give one list, separated by commas (as in nmap)");
+			cli->exclude_ports_spec = v;
+		} else if ((v = cli_long_value(a, "--servicedb", argc, argv,
+					       &i))) {
+			cli->servicedb = v;
+		} else if ((v = cli_long_value(a, "--datadir", argc, argv,
+					       &i))) {
+			cli->datadir = v;
 		} else if (!strcmp(a, "-sT")) {
 			cli->scan.type = SCAN_CONNECT;
 		} else if (!strcmp(a, "-sS")) {
@@ -673,13 +730,99 @@ static void parse_args(struct cli *cli, struct targets *t,
 		cli_fail(
 			"--shard %u: must be below the shard count %u (zmap counts from 0; --shards K/N counts from 1)",
 			cli->scan.shard_index, cli->scan.shard_count);
-	if (ports_given) {
-		/* nmap's "-p-" arrives here as "-". */
-		if (ports_parse(cli->ports_spec, svc, pl, &err))
-			fail_parse("-p", &err);
-	} else {
-		ports_default(pl);
+	if (cli->ports_spec && cli->select_opt &&
+	    !strcmp(cli->select_opt, "-F"))
+		cli_fail(
+			"-F cannot be used with -p (as in nmap); to take the most common ports within a range, use --top-ports N with -p");
+}
+
+static struct portlist *new_portlist(void)
+{
+	struct portlist *pl = malloc(sizeof(*pl));
+
+	if (!pl) {
+		fprintf(stderr, "ringscan: out of memory\n");
+		exit(EXIT_RUNTIME);
 	}
+	return pl;
+}
+
+/*
+ * The ports, as nmap chooses them.  With nmap-services' frequencies the
+ * default is the top 1000, -F the top 100, and --top-ports/--port-ratio
+ * pick from the -p list when there is one; --exclude-ports is taken out
+ * before the top N are counted (nmap's order, so --top-ports 100 still
+ * scans 100).  Without frequencies the default is the built-in list and
+ * -F every port the services file names, as nmap does with such a file.
+ */
+static void select_ports(struct cli_scan *cs)
+{
+	const struct cli *cli = &cs->cli;
+	struct portlist *within = NULL, *ex = NULL;
+	bool ranked = services_has_ratios(cs->svc);
+	bool by_freq = cli->select_opt || (!cli->ports_spec && ranked);
+	struct rs_error err;
+
+	memset(&err, 0, sizeof(err));
+	if (cli->exclude_ports_spec) {
+		ex = new_portlist();
+		if (ports_parse(cli->exclude_ports_spec, cs->svc, ex, &err))
+			fail_parse("--exclude-ports", &err);
+	}
+	if (by_freq && !ranked &&
+	    (cli->port_ratio > 0 || strcmp(cli->select_opt, "-F")))
+		cli_fail(
+			"%s needs nmap's port frequencies, and %s has none; install nmap (nmap-services) or give --servicedb FILE",
+			cli->select_opt,
+			services_source(cs->svc) ?
+				services_source(cs->svc) :
+				"no services file was found");
+	if (by_freq && ranked) {
+		uint32_t top = cli->top_ports;
+
+		if (!cli->select_opt)
+			top = 1000;
+		if (cli->ports_spec || ex) {
+			within = new_portlist();
+			/* nmap's "-p-" arrives here as "-". */
+			if (ports_parse(cli->ports_spec ? cli->ports_spec : "-",
+					cs->svc, within, &err))
+				fail_parse("-p", &err);
+			if (ex)
+				ports_remove(within, ex);
+		}
+		ports_top(cs->svc, RS_TCP, top, cli->port_ratio, within,
+			  cs->ports);
+		if (cli->port_ratio > 0)
+			snprintf(cs->ports_how, sizeof(cs->ports_how),
+				 "the TCP ports open at least %g of the time",
+				 cli->port_ratio);
+		else
+			snprintf(cs->ports_how, sizeof(cs->ports_how),
+				 "nmap's top %u TCP ports%s", top,
+				 cli->ports_spec ? " within -p" : "");
+	} else if (by_freq) {
+		ports_named(cs->svc, RS_TCP, cs->ports);
+		snprintf(cs->ports_how, sizeof(cs->ports_how),
+			 "-F: every TCP port the services file names");
+	} else if (cli->ports_spec) {
+		if (ports_parse(cli->ports_spec, cs->svc, cs->ports, &err))
+			fail_parse("-p", &err);
+		snprintf(cs->ports_how, sizeof(cs->ports_how), "-p");
+	} else {
+		ports_default(cs->ports);
+		snprintf(
+			cs->ports_how, sizeof(cs->ports_how),
+			"the built-in default (1-1024 and common service ports)");
+	}
+	if (ex && !within)
+		ports_remove(cs->ports, ex);
+	if (!cs->ports->count)
+		cli_fail(
+			"no ports left to scan%s; check -p, --exclude-ports and the services file",
+			ex ? " after --exclude-ports" : "");
+	free(within);
+	free(ex);
 }
 
 /*
@@ -800,13 +943,22 @@ void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
 	record_command_line(&cs->cli, argc, argv);
 	cs->cli.out.command_line = cs->cli.command_line;
 	cs->ports = calloc(1, sizeof(*cs->ports));
-	if (!cs->ports || services_load(&cs->svc, NULL) ||
-	    targets_new(&cs->targets)) {
+	if (!cs->ports || targets_new(&cs->targets)) {
 		fprintf(stderr, "ringscan: out of memory\n");
 		exit(EXIT_RUNTIME);
 	}
 	targets_guard_reserved(cs->targets);
-	parse_args(&cs->cli, cs->targets, cs->svc, cs->ports, argc, argv);
+	parse_args(&cs->cli, cs->targets, argc, argv);
+	ret = services_find(&cs->svc, cs->cli.servicedb, cs->cli.datadir);
+	if (ret == -ENOMEM) {
+		fprintf(stderr, "ringscan: out of memory\n");
+		exit(EXIT_RUNTIME);
+	}
+	if (ret)
+		cli_fail(
+			"--servicedb '%s': %s (expected nmap's nmap-services or a services(5) file)",
+			cs->cli.servicedb, fileio_strerror(ret));
+	select_ports(cs);
 	cs->cli.scan.syn = &cs->cli.syn;
 	/* main.c drops every capability once the SYN engine is set up. */
 	cs->cli.syn.privsep = true;

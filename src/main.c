@@ -235,6 +235,29 @@ static void print_probe(void *ctx, const struct rs_addr *a, uint16_t port)
 	printf("%s %u\n", addr_format(a, buf, sizeof(buf)), port);
 }
 
+/*
+ * -v: where service names and the default ports came from, once: nmap's
+ * database, or the fallback without it (which changes what a default scan
+ * covers, so it is worth a line).
+ */
+static void say_services(const struct cli_scan *cs)
+{
+	const char *src = services_source(cs->svc);
+
+	if (services_has_ratios(cs->svc))
+		cli_say("ringscan: ",
+			"services from %s (nmap's port frequencies); ports: %s, %u in all",
+			src, cs->ports_how, cs->ports->count);
+	else
+		cli_say("ringscan: ",
+			"%s: service names from %s, without nmap's frequencies; ports: %s, %u in all",
+			cs->cli.servicedb ?
+				"--servicedb has no port frequencies" :
+				"nmap's nmap-services not found (install nmap, or give --servicedb FILE)",
+			src ? src : "nowhere (every port is 'unknown')",
+			cs->ports_how, cs->ports->count);
+}
+
 /* The scan that a checkpoint file describes, rebuilt from its command line. */
 struct resumed {
 	struct checkpoint ck;
@@ -331,6 +354,8 @@ int main(int argc, char **argv)
 
 	cli_scan_load(&cs, def_argc, def_argv);
 	cs.cli.verbose += extra_verbose;
+	if (cs.cli.verbose)
+		say_services(&cs);
 
 	if (!resume_path && cs.cli.checkpoint_path) {
 		/* The seed is part of what defines the scan: a random default

@@ -722,7 +722,7 @@ static int merge_rows(struct merge_opts *o, struct input *ins)
 	memset(&t, 0, sizeof(t));
 	memset(&rect, 0, sizeof(rect));
 	rs.reasons = calloc(MERGE_MAX_REASONS, sizeof(*rs.reasons));
-	if (!rs.reasons || services_load(&svc, NULL)) {
+	if (!rs.reasons || services_find(&svc, NULL, NULL)) {
 		fputs("ringscan merge: out of memory\n", stderr);
 		return EXIT_RUNTIME;
 	}
