@@ -75,7 +75,10 @@ struct cli {
 	bool exclude_given; /* --exclude or --excludefile */
 	const char *list_path; /* the last -iL FILE, for "no targets in" */
 	bool concurrency_set;
-	int verbose;
+	int verbose; /* -v, -vv: what main.c says on stderr */
+	int debug; /* -d, -dd: the configuration dump (main.c) */
+	int family; /* -4, -6: AF_INET, AF_INET6; 0 either */
+	uint64_t stats_every_ns; /* --stats-every; 0 none */
 	char command_line[1024];
 	/* -sS: the SYN engine's settings (scan.syn points here) */
 	struct synengine_config syn;

@@ -260,9 +260,11 @@ static void parse_args(struct acli *c, int argc, char **argv)
 			c->concurrency_set = true;
 		} else if ((v = cli_long_value(a, "--timeout", argc, argv,
 					       &i))) {
-			c->scan.timeout_ns =
-				cli_parse_uint("--timeout", v, 1, 3600000) *
-				1000000ULL;
+			/* A bare number is milliseconds, as it always was. */
+			c->scan.timeout_ns = cli_parse_time(
+				"--timeout", v, 1000000ULL, 3600 * NS_PER_S);
+			if (!c->scan.timeout_ns)
+				cli_fail("--timeout '%s': must be above 0", v);
 		} else if ((v = cli_long_value(a, "--retries", argc, argv,
 					       &i))) {
 			c->scan.retries = (uint32_t)cli_parse_uint("--retries",

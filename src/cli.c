@@ -51,6 +51,9 @@ void cli_usage(FILE *f)
 		"  --datadir DIR        look for DIR/nmap-services first\n"
 		"Scan:\n"
 		"  -sT                  TCP connect scan (the default)\n"
+		"  -4, -6               IPv4 or IPv6 targets only (names resolve to it)\n"
+		"  -r                   probe in order (host by host, ports ascending)\n"
+		"                       instead of the seeded random order\n"
 		"  -sS                  TCP SYN scan over AF_XDP or AF_PACKET (root)\n"
 		"  -e, --interface IF   -sS: interface (default: route to 1st target)\n"
 		"  --source-ip ADDR     -sS: source address (one per family)\n"
@@ -66,8 +69,9 @@ void cli_usage(FILE *f)
 		"                       with --retries retries, as masscan and zmap\n"
 		"  -T0..-T5             nmap's timing templates (paranoid..insane)\n"
 		"  --concurrency N      at most N probes in flight (default %u)\n"
-		"  --timeout MS         fixed per-attempt timeout in ms (default:\n"
-		"                       adaptive, from measured round trips)\n"
+		"  --timeout TIME       fixed per-attempt timeout; a bare number is\n"
+		"                       milliseconds (default: adaptive, from measured\n"
+		"                       round trips)\n"
 		"  --initial-rtt-timeout, --min-rtt-timeout, --max-rtt-timeout TIME\n"
 		"                       adaptive timeout: start and bounds\n"
 		"                       (default 1s, 100ms, 1s)\n"
@@ -86,7 +90,7 @@ void cli_usage(FILE *f)
 		"  --shards K/N         scan only part K of N (1-based; same --seed\n"
 		"                       on every machine); also --shards N --shard I\n"
 		"  --checkpoint FILE    save the scan's position every 5 s and on stop\n"
-		"  --checkpoint-interval MS  how often (default 5000)\n"
+		"  --checkpoint-interval TIME  how often (default 5s; bare number: ms)\n"
 		"  --resume FILE        continue a scan from its checkpoint\n"
 		"  --trust-checkpoint   with --resume as root: accept a checkpoint\n"
 		"                       another user owns or can write\n"
@@ -99,8 +103,15 @@ void cli_usage(FILE *f)
 		"  --states LIST        states written to CSV/JSON: open,closed,filtered\n"
 		"                       (default open)\n"
 		"  --open               show only open ports in the text report\n"
+		"  --reason             the text report's REASON column (syn-ack, ...)\n"
+		"  --stats-every TIME   a status line on stderr every TIME\n"
 		"  -v                   say what the engine chose; summary counts\n"
+		"  -vv                  also every pacing change and counts by state\n"
+		"  -d, -dd              the scan's whole configuration (-dd: port list\n"
+		"                       and target ranges too); implies -v\n"
 		"  -h, --help           this text;  --version  the version\n"
+		"Commands: ringscan audit ... (see ringscan audit --help),\n"
+		"  ringscan merge ... (see ringscan merge --help)\n"
 		"Exit: 0 done, 1 bad input, 2 runtime failure, 128+N on signal N.\n",
 		CLI_DEFAULT_CONCURRENCY, CLI_DEFAULT_RETRIES,
 		CLI_DEFAULT_MAX_RETRIES);
@@ -427,26 +438,129 @@ static void set_select(struct cli *cli, const char *opt)
 	cli->select_opt = opt;
 }
 
+/* Edit distance of two short words (Levenshtein), capped at 9. */
+static unsigned edit_distance(const char *a, const char *b)
+{
+	unsigned row[16], i, j, la = (unsigned)strlen(a),
+				lb = (unsigned)strlen(b);
+
+	if (la >= 16 || lb >= 16)
+		return 9;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		unsigned diag = row[0];
+
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			unsigned up = row[j],
+				 best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb] < 9 ? row[lb] : 9;
+}
+
+/*
+ * A first argument that failed as a target but is a bare word close to a
+ * subcommand ("audti", "mrege") was most likely meant as that command.
+ * Only then: a host name that resolves, or anything with a dot, is a
+ * target and never second-guessed.
+ */
+static void suggest_command(const char *word, const struct rs_error *err)
+{
+	static const char *const cmds[] = { "audit", "merge" };
+
+	if (strspn(word, "abcdefghijklmnopqrstuvwxyz") != strlen(word))
+		return;
+	for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
+		if (edit_distance(word, cmds[k]) <= 2)
+			cli_fail(
+				"'%s' is not a command nor a target (%s): did you mean `%s`?",
+				word, err->reason ? err->reason : "invalid",
+				cmds[k]);
+}
+
+/*
+ * Targets are added once every option is read, so that -4/-6 anywhere on
+ * the line applies to the names and ranges before it too, as in nmap.
+ * Each is a target token, or with is_file the path of an -iL list.
+ */
+struct deferred_target {
+	const char *v;
+	bool is_file;
+	bool first; /* argv[1]: may be a mistyped subcommand */
+};
+
+static void add_targets(struct cli *cli, struct targets *t,
+			const struct deferred_target *d, int n)
+{
+	struct rs_error err;
+	int ret;
+
+	memset(&err, 0, sizeof(err));
+	if (cli->family)
+		targets_set_family(t, cli->family);
+	for (int k = 0; k < n; k++) {
+		if (!d[k].is_file) {
+			if (targets_add(t, d[k].v, &err)) {
+				if (d[k].first)
+					suggest_command(d[k].v, &err);
+				fail_parse("target", &err);
+			}
+			continue;
+		}
+		if ((ret = targets_add_file(t, d[k].v, &err))) {
+			if (ret != -EINVAL && ret != -E2BIG)
+				cli_fail("-iL '%s': %s", d[k].v,
+					 fileio_strerror(ret));
+			fail_parse("target", &err);
+		}
+		cli->list_path = d[k].v;
+	}
+}
+
+static void set_family(struct cli *cli, int family)
+{
+	if (cli->family && cli->family != family)
+		cli_fail(
+			"-4 and -6 both given; give one (neither scans both families)");
+	cli->family = family;
+}
+
 static void parse_args(struct cli *cli, struct targets *t, int argc,
 		       char **argv)
 {
+	struct deferred_target *dt = calloc((size_t)argc, sizeof(*dt));
 	struct rs_error err;
 	bool have_targets = false;
+	int ndt = 0;
 	const char *v;
-	int i, ret;
+	int i;
 
+	if (!dt) {
+		fprintf(stderr, "ringscan: out of memory\n");
+		exit(EXIT_RUNTIME);
+	}
 	memset(&err, 0, sizeof(err));
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
 		if (a[0] != '-' || !a[1]) {
-			if ((ret = targets_add(t, a, &err)))
-				fail_parse("target", &err);
+			dt[ndt++] = (struct deferred_target){ .v = a,
+							      .first = i == 1 };
 			have_targets = true;
 		} else if (!strcmp(a, "--")) {
 			for (i++; i < argc; i++) {
-				if (targets_add(t, argv[i], &err))
-					fail_parse("target", &err);
+				dt[ndt++] = (struct deferred_target){
+					.v = argv[i]
+				};
 				have_targets = true;
 			}
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -457,9 +571,36 @@ static void parse_args(struct cli *cli, struct targets *t, int argc,
 			exit(0);
 		} else if (!strncmp(a, "-p", 2) && a[1] == 'p' &&
 			   strncmp(a, "--", 2)) {
-			cli->ports_spec =
-				a[2] ? a + 2 :
-				       cli_short_value("-p", argc, argv, &i);
+			v = a[2] ? a + 2 :
+				   cli_short_value("-p", argc, argv, &i);
+			if (cli->ports_spec)
+				cli_fail(
+					"-p given twice ('%s' and '%s'); give one list, separated by commas, e.g. -p %s,%s (as in nmap)",
+					cli->ports_spec, v, cli->ports_spec, v);
+			cli->ports_spec = v;
+		} else if (!strcmp(a, "-4")) {
+			set_family(cli, AF_INET);
+		} else if (!strcmp(a, "-6")) {
+			set_family(cli, AF_INET6);
+		} else if (!strcmp(a, "-r")) {
+			cli->scan.sequential = true;
+		} else if (!strcmp(a, "--reason")) {
+			cli->out.reason = true;
+		} else if (!strncmp(a, "-d", 2) &&
+			   (strspn(a + 1, "d") == strlen(a + 1) ||
+			    (a[2] >= '0' && a[2] <= '9' && !a[3]))) {
+			/* -d, -dd, ... or nmap's -d<level> */
+			cli->debug = a[2] >= '0' && a[2] <= '9' ?
+					     a[2] - '0' :
+					     cli->debug + (int)strlen(a + 1);
+		} else if ((v = cli_long_value(a, "--stats-every", argc, argv,
+					       &i))) {
+			cli->stats_every_ns = cli_parse_time(
+				"--stats-every", v, NS_PER_S, CLI_MAX_TIME_NS);
+			if (cli->stats_every_ns < 10000000ULL)
+				cli_fail(
+					"--stats-every '%s': at least 10ms (a bare number is seconds, as in nmap)",
+					v);
 		} else if (!strcmp(a, "-F")) {
 			set_select(cli, "-F");
 			cli->top_ports = 100;
@@ -554,16 +695,13 @@ static void parse_args(struct cli *cli, struct targets *t, int argc,
 				a);
 		} else if (!strcmp(a, "-iL")) {
 			v = cli_short_value(a, argc, argv, &i);
-			if ((ret = targets_add_file(t, v, &err))) {
-				if (ret != -EINVAL && ret != -E2BIG)
-					cli_fail("-iL '%s': %s", v,
-						 fileio_strerror(ret));
-				fail_parse("target", &err);
-			}
-			cli->list_path = v;
+			dt[ndt++] = (struct deferred_target){ .v = v,
+							      .is_file = true };
 			have_targets = true;
 		} else if ((v = cli_long_value(a, "--excludefile", argc, argv,
 					       &i))) {
+			int ret;
+
 			if ((ret = targets_exclude_file(t, v, &err))) {
 				if (ret != -EINVAL && ret != -E2BIG)
 					cli_fail("--excludefile '%s': %s", v,
@@ -659,10 +797,14 @@ static void parse_args(struct cli *cli, struct targets *t, int argc,
 			cli->checkpoint_path = v;
 		} else if ((v = cli_long_value(a, "--checkpoint-interval", argc,
 					       argv, &i))) {
+			/* A bare number is milliseconds, as it always was. */
 			cli->scan.checkpoint_ns =
-				cli_parse_uint("--checkpoint-interval", v, 100,
-					       86400000) *
-				1000000ULL;
+				cli_parse_time("--checkpoint-interval", v,
+					       1000000ULL, CLI_MAX_TIME_NS);
+			if (cli->scan.checkpoint_ns < 100000000ULL)
+				cli_fail(
+					"--checkpoint-interval '%s': at least 100ms",
+					v);
 		} else if ((v = cli_long_value(a, "--resume", argc, argv,
 					       &i))) {
 			cli_fail(
@@ -690,9 +832,13 @@ static void parse_args(struct cli *cli, struct targets *t, int argc,
 		}
 	}
 
+	add_targets(cli, t, dt, ndt);
+	free(dt);
 	if (!have_targets)
 		cli_fail(
 			"no targets given; for example: ringscan -p 1-1024 127.0.0.1");
+	if (cli->debug && !cli->verbose)
+		cli->verbose = 1; /* -d says at least what -v says */
 	if (cli->syn_only_opt && cli->scan.type != SCAN_SYN)
 		cli_fail("%s only applies to SYN scans; add -sS",
 			 cli->syn_only_opt);

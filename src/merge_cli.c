@@ -967,7 +967,8 @@ static int emit_final(struct emit_ctx *e, const struct ckin *cks, int n)
 	uint32_t count = cks[0].ck.shard_count;
 	struct permute perm;
 
-	if (permute_init(&perm, nprobes, e->cs->cli.scan.seed))
+	if (permute_init_order(&perm, nprobes, e->cs->cli.scan.seed,
+			       e->cs->cli.scan.sequential))
 		return -EINVAL;
 	for (uint32_t s = 0; s < count && s < nprobes; s++) {
 		uint64_t size = (nprobes - s + count - 1) / count;

@@ -388,14 +388,38 @@ static void test_ports(void **state)
  * A second -p is not refused: the last one wins (nmap refuses it).  Pinned
  * so that changing it is a decision, not an accident.
  */
-static void test_second_p_wins(void **state)
+/* nmap refuses a second -p; silently scanning only the last is worse. */
+static void test_second_p_refused(void **state)
 {
-	struct cli_scan *cs = LOAD("-p", "22", "-p", "80,81", "127.0.0.1");
+	(void)state;
+	REFUSED("-p given twice ('22' and '80,81')", "-p", "22", "-p", "80,81",
+		"127.0.0.1");
+	REFUSED("-p given twice ('22' and '80')", "-p22", "-p80", "127.0.0.1");
+}
+
+/* -4/-6 restrict the targets, wherever they stand on the line. */
+static void test_family(void **state)
+{
+	struct cli_scan *cs;
 
 	(void)state;
-	assert_int_equal(cs->ports->count, 2);
-	assert_int_equal(cs->ports->port[0], 80);
+	cs = LOAD("-p", "1", "198.18.0.0/30", "-4");
+	assert_int_equal(cs->cli.family, AF_INET);
+	assert_int_equal(targets_count(cs->targets), 4);
 	unload(cs);
+	cs = LOAD("-6", "-p", "1", "2001:2::1-2001:2::3");
+	assert_int_equal(cs->cli.family, AF_INET6);
+	assert_int_equal(targets_count(cs->targets), 3);
+	unload(cs);
+	/* excludes of the other family are harmless */
+	cs = LOAD("-6", "-p", "1", "2001:2::1", "--exclude", "198.18.0.1");
+	assert_int_equal(targets_count(cs->targets), 1);
+	unload(cs);
+	REFUSED("target '198.18.0.1': an IPv4 target, but -6 was given", "-p",
+		"1", "198.18.0.1", "-6");
+	REFUSED("target '2001:2::/126': an IPv6 target, but -4 was given", "-4",
+		"-p", "1", "198.18.0.1", "2001:2::/126");
+	REFUSED("-4 and -6 both given", "-4", "-6", "127.0.0.1");
 }
 
 static void test_targets(void **state)
@@ -560,6 +584,19 @@ static void test_time_options(void **state)
 	assert_int_equal(cs->cli.scan.timeout_ns, 2 * NS_PER_S);
 	unload(cs);
 
+	/* --checkpoint-interval: a bare number is milliseconds; units too */
+	cs = LOAD("--checkpoint-interval", "1500", "127.0.0.1");
+	assert_int_equal(cs->cli.scan.checkpoint_ns, 1500 * MS);
+	unload(cs);
+	cs = LOAD("--checkpoint-interval", "1m", "127.0.0.1");
+	assert_int_equal(cs->cli.scan.checkpoint_ns, 60 * NS_PER_S);
+	unload(cs);
+	REFUSED("--checkpoint-interval '50ms': at least 100ms",
+		"--checkpoint-interval", "50ms", "127.0.0.1");
+	REFUSED("--stats-every '5ms': at least 10ms", "--stats-every", "5ms",
+		"127.0.0.1");
+	REFUSED("--stats-every 'soon'", "--stats-every", "soon", "127.0.0.1");
+
 	/* a scan delay above the max raises the max, it is not refused */
 	cs = LOAD("--scan-delay", "2s", "--max-scan-delay", "1s", "127.0.0.1");
 	assert_int_equal(cs->cli.scan.scan_delay_ns, 2 * NS_PER_S);
@@ -706,6 +743,24 @@ static void test_misc_flags(void **state)
 	assert_int_equal(cs->cli.scan.shard_index, 1); /* K/N is 1-based */
 	unload(cs);
 
+	cs = LOAD("-r", "--reason", "-d", "--stats-every", "2", "127.0.0.1");
+	assert_true(cs->cli.scan.sequential);
+	assert_true(cs->cli.out.reason);
+	assert_int_equal(cs->cli.debug, 1);
+	assert_int_equal(cs->cli.verbose, 1); /* -d implies -v */
+	assert_int_equal(cs->cli.stats_every_ns, 2 * NS_PER_S);
+	unload(cs);
+	cs = LOAD("-dd", "-d", "--stats-every=250ms", "127.0.0.1");
+	assert_int_equal(cs->cli.debug, 3);
+	assert_false(cs->cli.scan.sequential);
+	assert_false(cs->cli.out.reason);
+	assert_int_equal(cs->cli.stats_every_ns, 250 * MS);
+	unload(cs);
+	cs = LOAD("-d4", "-vv", "127.0.0.1"); /* nmap's -d<level> */
+	assert_int_equal(cs->cli.debug, 4);
+	assert_int_equal(cs->cli.verbose, 2);
+	unload(cs);
+
 	cs = LOAD("--shards", "4", "--shard", "3", "--seed", "1",
 		  "127.0.0.1"); /* zmap's spelling is 0-based */
 	assert_int_equal(cs->cli.scan.shard_count, 4);
@@ -850,7 +905,8 @@ int main(void)
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_by_frequency),
 		cmocka_unit_test(test_refused_selection),
-		cmocka_unit_test(test_second_p_wins),
+		cmocka_unit_test(test_second_p_refused),
+		cmocka_unit_test(test_family),
 		cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_exclude),
 		cmocka_unit_test(test_excludefile),
