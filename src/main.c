@@ -8,10 +8,11 @@
  * terminal (and a "Stats:" line every --stats-every, terminal or not), and
  * checkpoints are saved when asked.
  *
- * What each level says on stderr: -v the engine chosen, where service
- * names came from, pacing changes (the first RUN_MAX_PACE_REPORTS per
- * host) and the closing counters; -vv every per-host pacing change and
- * the results counted by state; -d (which implies -v) the whole scan
+ * What each level says on stderr: -v the engine chosen, the fallback when
+ * nmap's services database is missing, pacing changes (the first
+ * RUN_MAX_PACE_REPORTS per host) and the closing counters; -vv also where
+ * services and ports came from, every per-host pacing change and the
+ * results counted by state; -d (which implies -v) the whole scan
  * configuration before it starts; -dd the port list and target ranges
  * too.  A -sS scan gives up
  * every capability (privsep.h) as soon as its engine is set up, before the
@@ -267,19 +268,19 @@ static void print_probe(void *ctx, const struct rs_addr *a, uint16_t port)
 }
 
 /*
- * -v: where service names and the default ports came from, once: nmap's
- * database, or the fallback without it (which changes what a default scan
- * covers, so it is worth a line).
+ * Where service names and the ports came from, once: the fallback without
+ * nmap's database at -v (it changes what a default scan covers, so it is
+ * worth a line), nmap's database itself, the expected case, at -vv.
  */
 static void say_services(const struct cli_scan *cs)
 {
 	const char *src = services_source(cs->svc);
 
-	if (services_has_ratios(cs->svc))
+	if (services_has_ratios(cs->svc) && cs->cli.verbose >= 2)
 		cli_say("ringscan: ",
 			"services from %s (nmap's port frequencies); ports: %s, %u in all",
 			src, cs->ports_how, cs->ports->count);
-	else
+	else if (!services_has_ratios(cs->svc))
 		cli_say("ringscan: ",
 			"%s: service names from %s, without nmap's frequencies; ports: %s, %u in all",
 			cs->cli.servicedb ?

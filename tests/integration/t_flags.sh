@@ -117,7 +117,10 @@ run v2 -vv -p 1-100 127.0.0.1
 run d1 -d -p 1-100 127.0.0.1
 run d2 -dd -p 1-100,200 127.0.0.1
 grep -q 'ringscan: engine io_uring' "$TB_TMP/v1.err" || tb_fail "-v: no engine line"
-! grep -q 'results:\|debug:' "$TB_TMP/v1.err" || tb_fail "-v says what -vv/-d say"
+! grep -q 'results:\|debug:\|services from' "$TB_TMP/v1.err" ||
+	tb_fail "-v says what -vv/-d say"
+grep -q "ringscan: services from .*nmap-services" "$TB_TMP/v2.err" ||
+	{ cat "$TB_TMP/v2.err"; tb_fail "-vv: not where the services came from"; }
 grep -q 'ringscan: results: 1 open, 98 closed, 1 filtered' "$TB_TMP/v2.err" ||
 	{ cat "$TB_TMP/v2.err"; tb_fail "-vv: no (true) results line"; }
 grep -q 'ringscan: engine io_uring' "$TB_TMP/d1.err" || tb_fail "-d does not imply -v"

@@ -81,15 +81,15 @@ for p in 8080 8081 31337; do
 done
 tb_log "  ok: the default scan includes 8080, 8081 and 31337"
 
-# Found where nmap installs it, without --servicedb; -v says from where.
+# Found where nmap installs it, without --servicedb; -vv says from where.
 tb_log "ringscan's own search finds nmap's database"
-tb_rs np --dry-run -v 127.0.0.1 >"$TB_TMP/search.dry" 2>"$TB_TMP/search.err" ||
+tb_rs np --dry-run -vv 127.0.0.1 >"$TB_TMP/search.dry" 2>"$TB_TMP/search.err" ||
 	{ cat "$TB_TMP/search.err"; tb_fail "ringscan --dry-run -v failed"; }
 awk '{ print $2 }' "$TB_TMP/search.dry" | sort -n | cmp -s - "$TB_TMP/default.nmap" ||
 	tb_fail "without --servicedb the default ports are not nmap's"
 grep -q "services from .*nmap-services (nmap's port frequencies)" "$TB_TMP/search.err" ||
-	{ cat "$TB_TMP/search.err"; tb_fail "-v does not say where the services came from"; }
-tb_log "  ok: nmap's top 1000, and -v names the file"
+	{ cat "$TB_TMP/search.err"; tb_fail "-vv does not say where the services came from"; }
+tb_log "  ok: nmap's top 1000, and -vv names the file"
 
 # --datadir DIR reads DIR/nmap-services: a two-port database there.
 mkdir "$TB_TMP/dd"
