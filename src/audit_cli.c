@@ -180,7 +180,7 @@ static void usage(FILE *f)
 		"Scan:\n"
 		"  -p SPEC              ports (default 1-65535)\n"
 		"  --concurrency N      connects in flight (default %u local, %u remote)\n"
-		"  --timeout MS, --retries N, --rate N   as for scans\n"
+		"  --timeout TIME, --retries N, --rate N  as for scans\n"
 		"Output (FILE - = stdout; the table goes to stdout too):\n"
 		"  -oN FILE             the text table\n"
 		"  -oC FILE             CSV: " AUDIT_CSV_HEADER "\n"
