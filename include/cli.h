@@ -50,6 +50,8 @@
 #define NS_PER_S 1000000000ULL
 #define CLI_MAX_PROBES (1ULL << 40) /* 256 GiB of store address space */
 
+struct deferred_target;
+
 struct cli {
 	struct scan_config scan;
 	struct output_config out;
@@ -79,6 +81,9 @@ struct cli {
 	int debug; /* -d, -dd: the configuration dump (main.c) */
 	int family; /* -4, -6: AF_INET, AF_INET6; 0 either */
 	uint64_t stats_every_ns; /* --stats-every; 0 none */
+	/* targets read while parsing, added after it (cli.c); kept here so
+	 * that an exit on bad input leaves it reachable, not leaked */
+	struct deferred_target *deferred;
 	char command_line[1024];
 	/* -sS: the SYN engine's settings (scan.syn points here) */
 	struct synengine_config syn;
@@ -95,6 +100,9 @@ struct cli_scan {
 	uint64_t nprobes;
 	uint64_t fingerprint; /* checkpoint_fingerprint of the above */
 	char ports_how[96]; /* how the ports were chosen, for -v */
+	/* select_ports' -p and --exclude-ports lists while it works, here
+	 * so that an exit on bad input leaves them reachable */
+	struct portlist *within, *exclude;
 };
 
 /* Parse argv (argv[0] is the program) into cs; exits 1 on bad input. */

@@ -548,6 +548,7 @@ static void parse_args(struct cli *cli, struct targets *t, int argc,
 		fprintf(stderr, "ringscan: out of memory\n");
 		exit(EXIT_RUNTIME);
 	}
+	cli->deferred = dt;
 	memset(&err, 0, sizeof(err));
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -834,6 +835,7 @@ static void parse_args(struct cli *cli, struct targets *t, int argc,
 
 	add_targets(cli, t, dt, ndt);
 	free(dt);
+	cli->deferred = NULL;
 	if (!have_targets)
 		cli_fail(
 			"no targets given; for example: ringscan -p 1-1024 127.0.0.1");
@@ -904,14 +906,14 @@ static struct portlist *new_portlist(void)
 static void select_ports(struct cli_scan *cs)
 {
 	const struct cli *cli = &cs->cli;
-	struct portlist *within = NULL, *ex = NULL;
+	struct portlist *ex = NULL;
 	bool ranked = services_has_ratios(cs->svc);
 	bool by_freq = cli->select_opt || (!cli->ports_spec && ranked);
 	struct rs_error err;
 
 	memset(&err, 0, sizeof(err));
 	if (cli->exclude_ports_spec) {
-		ex = new_portlist();
+		ex = cs->exclude = new_portlist();
 		if (ports_parse(cli->exclude_ports_spec, cs->svc, ex, &err))
 			fail_parse("--exclude-ports", &err);
 	}
@@ -929,7 +931,8 @@ static void select_ports(struct cli_scan *cs)
 		if (!cli->select_opt)
 			top = 1000;
 		if (cli->ports_spec || ex) {
-			within = new_portlist();
+			struct portlist *within = cs->within = new_portlist();
+
 			/* nmap's "-p-" arrives here as "-". */
 			if (ports_parse(cli->ports_spec ? cli->ports_spec : "-",
 					cs->svc, within, &err))
@@ -937,7 +940,7 @@ static void select_ports(struct cli_scan *cs)
 			if (ex)
 				ports_remove(within, ex);
 		}
-		ports_top(cs->svc, RS_TCP, top, cli->port_ratio, within,
+		ports_top(cs->svc, RS_TCP, top, cli->port_ratio, cs->within,
 			  cs->ports);
 		if (cli->port_ratio > 0)
 			snprintf(cs->ports_how, sizeof(cs->ports_how),
@@ -961,14 +964,15 @@ static void select_ports(struct cli_scan *cs)
 			cs->ports_how, sizeof(cs->ports_how),
 			"the built-in default (1-1024 and common service ports)");
 	}
-	if (ex && !within)
+	if (ex && !cs->within)
 		ports_remove(cs->ports, ex);
 	if (!cs->ports->count)
 		cli_fail(
 			"no ports left to scan%s; check -p, --exclude-ports and the services file",
 			ex ? " after --exclude-ports" : "");
-	free(within);
-	free(ex);
+	free(cs->within);
+	free(cs->exclude);
+	cs->within = cs->exclude = NULL;
 }
 
 /*
