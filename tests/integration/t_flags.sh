@@ -22,8 +22,13 @@ tb_netns fl
 NS=$(tb_nsname fl)
 tb_run fl ip -6 addr show dev lo | grep -q 'inet6 ::1/128' ||
 	tb_skip "no ::1 on lo in a new namespace (IPv6 disabled?)"
+# /etc/netns itself is removed again if this test made it (and it is empty).
+NETNS_MADE=
+[ -d /etc/netns ] || NETNS_MADE=1
 mkdir -p "/etc/netns/$NS"
-trap 'tb_rc=$?; trap - EXIT INT TERM; rm -rf "/etc/netns/$NS"; tb_cleanup; exit $tb_rc' EXIT
+trap 'tb_rc=$?; trap - EXIT INT TERM; rm -rf "/etc/netns/$NS"
+	[ -z "$NETNS_MADE" ] || rmdir /etc/netns 2>/dev/null
+	tb_cleanup; exit $tb_rc' EXIT
 printf '198.18.0.1 dual.test\n2001:2::1 dual.test\n2001:2::2 v6only.test\n' \
 	>"/etc/netns/$NS/hosts"
 tb_listen fl "127.0.0.1:22 127.0.0.1:8081 [::1]:22"
