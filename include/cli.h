@@ -62,10 +62,18 @@
 #define CLI_MAX_CONCURRENCY 1000000
 #define CLI_MAX_RATE 100000000ULL /* probes a second */
 
+struct deferred_target;
+
 struct cli {
 	struct scan_config scan;
 	struct output_config out;
 	const char *ports_spec;
+	const char *exclude_ports_spec; /* --exclude-ports */
+	const char *servicedb; /* --servicedb FILE */
+	const char *datadir; /* --datadir DIR */
+	const char *select_opt; /* -F, --top-ports or --port-ratio given */
+	uint32_t top_ports; /* --top-ports N (-F: 100), 0 if not given */
+	double port_ratio; /* --port-ratio R, 0 if not given */
 	const char *checkpoint_path; /* --checkpoint */
 	char oa_paths[OUTPUT_ALL_FILES][OUTPUT_PATH_MAX]; /* -oA */
 	bool shard_zmap; /* --shard I given (zmap's 0-based spelling) */
@@ -87,7 +95,13 @@ struct cli {
 	 */
 	bool reverse_dns;
 	const char *resolve_opt;
-	int verbose;
+	int verbose; /* -v, -vv: what main.c says on stderr */
+	int debug; /* -d, -dd: the configuration dump (main.c) */
+	int family; /* -4, -6: AF_INET, AF_INET6; 0 either */
+	uint64_t stats_every_ns; /* --stats-every; 0 none */
+	/* targets read while parsing, added after it (cli.c); kept here so
+	 * that an exit on bad input leaves it reachable, not leaked */
+	struct deferred_target *deferred;
 	char command_line[1024];
 	/* -sS: the SYN engine's settings (scan.syn points here) */
 	struct synengine_config syn;
@@ -103,6 +117,10 @@ struct cli_scan {
 	struct portlist *ports;
 	uint64_t nprobes;
 	uint64_t fingerprint; /* checkpoint_fingerprint of the above */
+	char ports_how[96]; /* how the ports were chosen, for -v */
+	/* select_ports' -p and --exclude-ports lists while it works, here
+	 * so that an exit on bad input leaves them reachable */
+	struct portlist *within, *exclude;
 };
 
 /* Parse argv (argv[0] is the program) into cs; exits 1 on bad input. */

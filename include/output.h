@@ -108,6 +108,7 @@ struct output_config {
 	const char *grep_path; /* -oG, or NULL */
 	unsigned states; /* OUTPUT_ST_* mask for CSV/JSON */
 	bool open_only; /* --open */
+	bool reason; /* --reason: the text report's REASON column */
 	bool syn; /* a SYN scan: closed ports say "reset", XML type "syn" */
 	const char *version; /* "0.1.0" */
 	const char *command_line; /* for the report header */

@@ -17,6 +17,7 @@
 #ifndef RINGSCAN_PERMUTE_H
 #define RINGSCAN_PERMUTE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define PERMUTE_ROUNDS 4
@@ -26,10 +27,19 @@ struct permute {
 	unsigned half_bits; /* bits in each Feistel half */
 	uint64_t half_mask;
 	uint64_t key[PERMUTE_ROUNDS];
+	bool identity; /* -r: probe i is i */
 };
 
 /* n in [1, 2^62]; -EINVAL otherwise. */
 int permute_init(struct permute *p, uint64_t n, uint64_t seed);
+
+/*
+ * The order a scan uses: the seeded permutation, or with sequential (nmap's
+ * -r) the identity - host after host, each host's ports ascending - which
+ * keeps shards and cursors meaning what they mean for the permutation.
+ */
+int permute_init_order(struct permute *p, uint64_t n, uint64_t seed,
+		       bool sequential);
 
 /* The i-th element (i < n) of the permutation; a value < n. */
 uint64_t permute_at(const struct permute *p, uint64_t i);

@@ -70,6 +70,7 @@ struct scan_config {
 	uint64_t scan_delay_ns, max_scan_delay_ns; /* per host, cc */
 	bool cc; /* congestion control (scheduler.h); off = fixed rate */
 	uint64_t seed;
+	bool sequential; /* -r: host after host, ports ascending */
 	uint32_t shard_index; /* 0-based */
 	uint32_t shard_count;
 	const struct scan_position *resume; /* NULL: a fresh scan */

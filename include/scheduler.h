@@ -68,6 +68,7 @@ struct sched_config {
 	uint64_t nprobes; /* size of the whole (host, port) space */
 	uint64_t nports; /* probe / nports = host index (cc) */
 	uint64_t seed;
+	bool sequential; /* -r: probes in numeric order, not permuted */
 	uint64_t rate; /* attempts per second at most, 0 = unlimited */
 	uint64_t min_rate; /* cc: never paced below (0 = none) */
 	uint32_t max_inflight; /* engine slots */

@@ -79,6 +79,15 @@ const struct targets_reach *targets_reached(const struct targets *t);
 /* "224.0.0.0/4" for block i, NULL past the last. */
 const char *targets_reserved_name(unsigned i);
 
+/*
+ * -4/-6, for the CLI, before any add: targets of only this family
+ * (AF_INET or AF_INET6; AF_UNSPEC, the default, any).  Host names resolve
+ * to an address of the family; an address or range of the other family
+ * is refused naming the option.  Excludes are not restricted (excluding
+ * what is not scanned is harmless).
+ */
+void targets_set_family(struct targets *t, int family);
+
 /* Add one target token. */
 int targets_add(struct targets *t, const char *spec, struct rs_error *err);
 

@@ -139,7 +139,7 @@ static void usage(FILE *f)
 		"Scan:\n"
 		"  -p SPEC              ports (default 1-65535)\n"
 		"  --concurrency N      connects in flight (default %u local, %u remote)\n"
-		"  --timeout MS, --retries N, --rate N   as for scans\n"
+		"  --timeout TIME, --retries N, --rate N  as for scans\n"
 		"Output (FILE - = stdout; the table goes to stdout too):\n"
 		"  -oN FILE             the text table\n"
 		"  -oC FILE             CSV: " AUDIT_CSV_HEADER "\n"
@@ -390,7 +390,7 @@ int audit_main(int argc, char **argv)
 	c.scan.seed = (uint64_t)time(NULL) ^ (uint64_t)getpid();
 	t0 = clock_now_ns();
 	pl = calloc(1, sizeof(*pl));
-	if (!pl || services_load(&svc, NULL)) {
+	if (!pl || services_find(&svc, NULL, NULL)) {
 		say("out of memory");
 		free(pl);
 		return EXIT_RUNTIME;

@@ -39,9 +39,22 @@ void cli_usage(FILE *f)
 		"  --excludefile FILE   targets to skip, from FILE\n"
 		"Ports:\n"
 		"  -p SPEC              22,80,8000-8100, -p- (all), http, T:443\n"
-		"                       default: 1-1024 and common service ports\n"
+		"                       default: nmap's top 1000 TCP ports (from its\n"
+		"                       nmap-services); without it 1-1024 and common\n"
+		"                       service ports\n"
+		"  -F                   fast: the top 100 ports\n"
+		"  --top-ports N        the N ports most often found open (within -p)\n"
+		"  --port-ratio R       the ports open on at least a fraction R of hosts\n"
+		"  --exclude-ports SPEC  never scan these ports (same syntax as -p)\n"
+		"  --servicedb FILE     service names and frequencies from FILE\n"
+		"                       (default /usr/share/nmap/nmap-services, else\n"
+		"                       /etc/services, which has no frequencies)\n"
+		"  --datadir DIR        look for DIR/nmap-services first\n"
 		"Scan:\n"
 		"  -sT                  TCP connect scan (the default)\n"
+		"  -4, -6               IPv4 or IPv6 targets only (names resolve to it)\n"
+		"  -r                   probe in order (host by host, ports ascending)\n"
+		"                       instead of the seeded random order\n"
 		"  -sS                  TCP SYN scan over AF_XDP or AF_PACKET (root)\n"
 		"  -e, --interface IF   -sS: interface (default: route to 1st target)\n"
 		"  --source-ip ADDR     -sS: source address (one per family)\n"
@@ -57,8 +70,9 @@ void cli_usage(FILE *f)
 		"                       with --retries retries, as masscan and zmap\n"
 		"  -T0..-T5             nmap's timing templates (paranoid..insane)\n"
 		"  --concurrency N      at most N probes in flight (default %u)\n"
-		"  --timeout MS         fixed per-attempt timeout in ms (default:\n"
-		"                       adaptive, from measured round trips)\n"
+		"  --timeout TIME       fixed per-attempt timeout; a bare number is\n"
+		"                       milliseconds (default: adaptive, from measured\n"
+		"                       round trips)\n"
 		"  --initial-rtt-timeout, --min-rtt-timeout, --max-rtt-timeout TIME\n"
 		"                       adaptive timeout: start and bounds\n"
 		"                       (default 1s, 100ms, 1s)\n"
@@ -77,7 +91,7 @@ void cli_usage(FILE *f)
 		"  --shards K/N         scan only part K of N (1-based; same --seed\n"
 		"                       on every machine); also --shards N --shard I\n"
 		"  --checkpoint FILE    save the scan's position every 5 s and on stop\n"
-		"  --checkpoint-interval MS  how often (default 5000)\n"
+		"  --checkpoint-interval TIME  how often (default 5s; bare number: ms)\n"
 		"  --resume FILE        continue a scan from its checkpoint\n"
 		"  --trust-checkpoint   with --resume as root: accept a checkpoint\n"
 		"                       another user owns or can write\n"
@@ -91,13 +105,20 @@ void cli_usage(FILE *f)
 		"  --states LIST        states written to CSV/JSON: open,closed,filtered\n"
 		"                       (default open)\n"
 		"  --open               show only open ports in the text report\n"
+		"  --reason             the text report's REASON column (syn-ack, ...)\n"
+		"  --stats-every TIME   a status line on stderr every TIME\n"
 		"  -n                   no reverse DNS lookups (the default)\n"
 		"  -R                   reverse DNS lookups of the hosts up, for the\n"
 		"                       reports (names given as targets are always kept)\n"
 		"  -v                   say what the engine chose, each open port\n"
 		"                       as found (stderr), and summary counts\n"
+		"  -vv                  also every pacing change and counts by state\n"
+		"  -d, -dd              the scan's whole configuration (-dd: port list\n"
+		"                       and target ranges too); implies -v\n"
 		"  -h, --help           this text;  -V, --version  the version, libraries\n"
 		"                       and kernel features found\n"
+		"Commands: ringscan audit ... (see ringscan audit --help),\n"
+		"  ringscan merge ... (see ringscan merge --help)\n"
 		"Exit: 0 done, 1 bad input, 2 runtime failure, 128+N on signal N.\n",
 		CLI_DEFAULT_CONCURRENCY, CLI_DEFAULT_RETRIES,
 		CLI_DEFAULT_MAX_RETRIES);
@@ -478,27 +499,155 @@ static void record_command_line(struct cli *cli, int argc, char **argv)
 	}
 }
 
-static void parse_args(struct cli *cli, struct targets *t,
-		       const struct services *svc, struct portlist *pl,
-		       int argc, char **argv)
+/* --port-ratio R: a decimal strictly between 0 and 1, as nmap takes it. */
+static double parse_ratio(const char *v)
+{
+	char *end;
+	double r;
+
+	errno = 0;
+	r = strtod(v, &end);
+	if (errno || end == v || *end || !(r > 0 && r < 1))
+		cli_fail(
+			"--port-ratio '%s': expected a fraction above 0 and below 1, e.g. 0.01",
+			v);
+	return r;
+}
+
+/* -F, --top-ports and --port-ratio each choose the ports: one of them. */
+static void set_select(struct cli *cli, const char *opt)
+{
+	if (cli->select_opt)
+		cli_fail(
+			"%s and %s both choose the ports by frequency; give one (-F is --top-ports 100)",
+			cli->select_opt, opt);
+	cli->select_opt = opt;
+}
+
+/* Edit distance of two short words (Levenshtein), capped at 9. */
+static unsigned edit_distance(const char *a, const char *b)
+{
+	unsigned row[16], i, j, la = (unsigned)strlen(a),
+				lb = (unsigned)strlen(b);
+
+	if (la >= 16 || lb >= 16)
+		return 9;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		unsigned diag = row[0];
+
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			unsigned up = row[j],
+				 best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb] < 9 ? row[lb] : 9;
+}
+
+/*
+ * A first argument that failed as a target but is a bare word close to a
+ * subcommand ("audti", "mrege") was most likely meant as that command.
+ * Only then: a host name that resolves, or anything with a dot, is a
+ * target and never second-guessed.
+ */
+static void suggest_command(const char *word, const struct rs_error *err)
+{
+	static const char *const cmds[] = { "audit", "merge" };
+
+	if (strspn(word, "abcdefghijklmnopqrstuvwxyz") != strlen(word))
+		return;
+	for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
+		if (edit_distance(word, cmds[k]) <= 2)
+			cli_fail(
+				"'%s' is not a command nor a target (%s): did you mean `%s`?",
+				word, err->reason ? err->reason : "invalid",
+				cmds[k]);
+}
+
+/*
+ * Targets are added once every option is read, so that -4/-6 anywhere on
+ * the line applies to the names and ranges before it too, as in nmap.
+ * Each is a target token, or with is_file the path of an -iL list.
+ */
+struct deferred_target {
+	const char *v;
+	bool is_file;
+	bool first; /* argv[1]: may be a mistyped subcommand */
+};
+
+static void add_targets(struct cli *cli, struct targets *t,
+			const struct deferred_target *d, int n)
 {
 	struct rs_error err;
-	bool have_targets = false, ports_given = false;
-	const char *v;
-	int i, ret;
+	int ret;
 
+	memset(&err, 0, sizeof(err));
+	if (cli->family)
+		targets_set_family(t, cli->family);
+	for (int k = 0; k < n; k++) {
+		if (!d[k].is_file) {
+			if (targets_add(t, d[k].v, &err)) {
+				if (d[k].first)
+					suggest_command(d[k].v, &err);
+				fail_parse("target", &err);
+			}
+			continue;
+		}
+		if ((ret = targets_add_file(t, d[k].v, &err))) {
+			if (ret != -EINVAL && ret != -E2BIG)
+				cli_fail("-iL '%s': %s", d[k].v,
+					 fileio_strerror(ret));
+			fail_parse("target", &err);
+		}
+		cli->list_path = d[k].v;
+	}
+}
+
+static void set_family(struct cli *cli, int family)
+{
+	if (cli->family && cli->family != family)
+		cli_fail(
+			"-4 and -6 both given; give one (neither scans both families)");
+	cli->family = family;
+}
+
+static void parse_args(struct cli *cli, struct targets *t, int argc,
+		       char **argv)
+{
+	struct deferred_target *dt = calloc((size_t)argc, sizeof(*dt));
+	struct rs_error err;
+	bool have_targets = false;
+	int ndt = 0;
+	const char *v;
+	int i;
+
+	if (!dt) {
+		fprintf(stderr, "ringscan: out of memory\n");
+		exit(EXIT_RUNTIME);
+	}
+	cli->deferred = dt;
 	memset(&err, 0, sizeof(err));
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
 		if (a[0] != '-' || !a[1]) {
-			if ((ret = targets_add(t, a, &err)))
-				fail_parse("target", &err);
+			dt[ndt++] = (struct deferred_target){ .v = a,
+							      .first = i == 1 };
 			have_targets = true;
 		} else if (!strcmp(a, "--")) {
 			for (i++; i < argc; i++) {
-				if (targets_add(t, argv[i], &err))
-					fail_parse("target", &err);
+				dt[ndt++] = (struct deferred_target){
+					.v = argv[i]
+				};
 				have_targets = true;
 			}
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -513,10 +662,60 @@ static void parse_args(struct cli *cli, struct targets *t,
 								0);
 		} else if (!strncmp(a, "-p", 2) && a[1] == 'p' &&
 			   strncmp(a, "--", 2)) {
-			cli->ports_spec =
-				a[2] ? a + 2 :
-				       cli_short_value("-p", argc, argv, &i);
-			ports_given = true;
+			v = a[2] ? a + 2 :
+				   cli_short_value("-p", argc, argv, &i);
+			if (cli->ports_spec)
+				cli_fail(
+					"-p given twice ('%s' and '%s'); give one list, separated by commas, e.g. -p %s,%s (as in nmap)",
+					cli->ports_spec, v, cli->ports_spec, v);
+			cli->ports_spec = v;
+		} else if (!strcmp(a, "-4")) {
+			set_family(cli, AF_INET);
+		} else if (!strcmp(a, "-6")) {
+			set_family(cli, AF_INET6);
+		} else if (!strcmp(a, "-r")) {
+			cli->scan.sequential = true;
+		} else if (!strcmp(a, "--reason")) {
+			cli->out.reason = true;
+		} else if (!strncmp(a, "-d", 2) &&
+			   (strspn(a + 1, "d") == strlen(a + 1) ||
+			    (a[2] >= '0' && a[2] <= '9' && !a[3]))) {
+			/* -d, -dd, ... or nmap's -d<level> */
+			cli->debug = a[2] >= '0' && a[2] <= '9' ?
+					     a[2] - '0' :
+					     cli->debug + (int)strlen(a + 1);
+		} else if ((v = cli_long_value(a, "--stats-every", argc, argv,
+					       &i))) {
+			cli->stats_every_ns = cli_parse_time(
+				"--stats-every", v, NS_PER_S, CLI_MAX_TIME_NS);
+			if (cli->stats_every_ns < 10000000ULL)
+				cli_fail(
+					"--stats-every '%s': at least 10ms (a bare number is seconds, as in nmap)",
+					v);
+		} else if (!strcmp(a, "-F")) {
+			set_select(cli, "-F");
+			cli->top_ports = 100;
+		} else if ((v = cli_long_value(a, "--top-ports", argc, argv,
+					       &i))) {
+			set_select(cli, "--top-ports");
+			cli->top_ports = (uint32_t)cli_parse_uint("--top-ports",
+								  v, 1, 65536);
+		} else if ((v = cli_long_value(a, "--port-ratio", argc, argv,
+					       &i))) {
+			set_select(cli, "--port-ratio");
+			cli->port_ratio = parse_ratio(v);
+		} else if ((v = cli_long_value(a, "--exclude-ports", argc, argv,
+					       &i))) {
+			if (cli->exclude_ports_spec)
+				cli_fail(
+					"--exclude-ports given twice; give one list, separated by commas (as in nmap)");
+			cli->exclude_ports_spec = v;
+		} else if ((v = cli_long_value(a, "--servicedb", argc, argv,
+					       &i))) {
+			cli->servicedb = v;
+		} else if ((v = cli_long_value(a, "--datadir", argc, argv,
+					       &i))) {
+			cli->datadir = v;
 		} else if (!strcmp(a, "-sT")) {
 			cli->scan.type = SCAN_CONNECT;
 		} else if (!strcmp(a, "-sS")) {
@@ -587,16 +786,13 @@ static void parse_args(struct cli *cli, struct targets *t,
 				a);
 		} else if (!strcmp(a, "-iL")) {
 			v = cli_short_value(a, argc, argv, &i);
-			if ((ret = targets_add_file(t, v, &err))) {
-				if (ret != -EINVAL && ret != -E2BIG)
-					cli_fail("-iL '%s': %s", v,
-						 fileio_strerror(ret));
-				fail_parse("target", &err);
-			}
-			cli->list_path = v;
+			dt[ndt++] = (struct deferred_target){ .v = v,
+							      .is_file = true };
 			have_targets = true;
 		} else if ((v = cli_long_value(a, "--excludefile", argc, argv,
 					       &i))) {
+			int ret;
+
 			if ((ret = targets_exclude_file(t, v, &err))) {
 				if (ret != -EINVAL && ret != -E2BIG)
 					cli_fail("--excludefile '%s': %s", v,
@@ -683,10 +879,14 @@ static void parse_args(struct cli *cli, struct targets *t,
 			cli->checkpoint_path = v;
 		} else if ((v = cli_long_value(a, "--checkpoint-interval", argc,
 					       argv, &i))) {
+			/* A bare number is milliseconds, as it always was. */
 			cli->scan.checkpoint_ns =
-				cli_parse_uint("--checkpoint-interval", v, 100,
-					       86400000) *
-				1000000ULL;
+				cli_parse_time("--checkpoint-interval", v,
+					       1000000ULL, CLI_MAX_TIME_NS);
+			if (cli->scan.checkpoint_ns < 100000000ULL)
+				cli_fail(
+					"--checkpoint-interval '%s': at least 100ms",
+					v);
 		} else if ((v = cli_long_value(a, "--resume", argc, argv,
 					       &i))) {
 			cli_fail(
@@ -720,9 +920,14 @@ static void parse_args(struct cli *cli, struct targets *t,
 		}
 	}
 
+	add_targets(cli, t, dt, ndt);
+	free(dt);
+	cli->deferred = NULL;
 	if (!have_targets)
 		cli_fail(
 			"no targets given; for example: ringscan -p 1-1024 127.0.0.1");
+	if (cli->debug && !cli->verbose)
+		cli->verbose = 1; /* -d says at least what -v says */
 	if (cli->syn_only_opt && cli->scan.type != SCAN_SYN)
 		cli_fail("%s only applies to SYN scans; add -sS",
 			 cli->syn_only_opt);
@@ -760,13 +965,101 @@ static void parse_args(struct cli *cli, struct targets *t,
 		cli_fail(
 			"--shard %u: must be below the shard count %u (zmap counts from 0; --shards K/N counts from 1)",
 			cli->scan.shard_index, cli->scan.shard_count);
-	if (ports_given) {
-		/* nmap's "-p-" arrives here as "-". */
-		if (ports_parse(cli->ports_spec, svc, pl, &err))
-			fail_parse("-p", &err);
-	} else {
-		ports_default(pl);
+	if (cli->ports_spec && cli->select_opt &&
+	    !strcmp(cli->select_opt, "-F"))
+		cli_fail(
+			"-F cannot be used with -p (as in nmap); to take the most common ports within a range, use --top-ports N with -p");
+}
+
+static struct portlist *new_portlist(void)
+{
+	struct portlist *pl = malloc(sizeof(*pl));
+
+	if (!pl) {
+		fprintf(stderr, "ringscan: out of memory\n");
+		exit(EXIT_RUNTIME);
 	}
+	return pl;
+}
+
+/*
+ * The ports, as nmap chooses them.  With nmap-services' frequencies the
+ * default is the top 1000, -F the top 100, and --top-ports/--port-ratio
+ * pick from the -p list when there is one; --exclude-ports is taken out
+ * before the top N are counted (nmap's order, so --top-ports 100 still
+ * scans 100).  Without frequencies the default is the built-in list and
+ * -F every port the services file names, as nmap does with such a file.
+ */
+static void select_ports(struct cli_scan *cs)
+{
+	const struct cli *cli = &cs->cli;
+	struct portlist *ex = NULL;
+	bool ranked = services_has_ratios(cs->svc);
+	bool by_freq = cli->select_opt || (!cli->ports_spec && ranked);
+	struct rs_error err;
+
+	memset(&err, 0, sizeof(err));
+	if (cli->exclude_ports_spec) {
+		ex = cs->exclude = new_portlist();
+		if (ports_parse(cli->exclude_ports_spec, cs->svc, ex, &err))
+			fail_parse("--exclude-ports", &err);
+	}
+	if (by_freq && !ranked &&
+	    (cli->port_ratio > 0 || strcmp(cli->select_opt, "-F")))
+		cli_fail(
+			"%s needs nmap's port frequencies, and %s has none; install nmap (nmap-services) or give --servicedb FILE",
+			cli->select_opt,
+			services_source(cs->svc) ?
+				services_source(cs->svc) :
+				"no services file was found");
+	if (by_freq && ranked) {
+		uint32_t top = cli->top_ports;
+
+		if (!cli->select_opt)
+			top = 1000;
+		if (cli->ports_spec || ex) {
+			struct portlist *within = cs->within = new_portlist();
+
+			/* nmap's "-p-" arrives here as "-". */
+			if (ports_parse(cli->ports_spec ? cli->ports_spec : "-",
+					cs->svc, within, &err))
+				fail_parse("-p", &err);
+			if (ex)
+				ports_remove(within, ex);
+		}
+		ports_top(cs->svc, RS_TCP, top, cli->port_ratio, cs->within,
+			  cs->ports);
+		if (cli->port_ratio > 0)
+			snprintf(cs->ports_how, sizeof(cs->ports_how),
+				 "the TCP ports open at least %g of the time",
+				 cli->port_ratio);
+		else
+			snprintf(cs->ports_how, sizeof(cs->ports_how),
+				 "nmap's top %u TCP ports%s", top,
+				 cli->ports_spec ? " within -p" : "");
+	} else if (by_freq) {
+		ports_named(cs->svc, RS_TCP, cs->ports);
+		snprintf(cs->ports_how, sizeof(cs->ports_how),
+			 "-F: every TCP port the services file names");
+	} else if (cli->ports_spec) {
+		if (ports_parse(cli->ports_spec, cs->svc, cs->ports, &err))
+			fail_parse("-p", &err);
+		snprintf(cs->ports_how, sizeof(cs->ports_how), "-p");
+	} else {
+		ports_default(cs->ports);
+		snprintf(
+			cs->ports_how, sizeof(cs->ports_how),
+			"the built-in default (1-1024 and common service ports)");
+	}
+	if (ex && !cs->within)
+		ports_remove(cs->ports, ex);
+	if (!cs->ports->count)
+		cli_fail(
+			"no ports left to scan%s; check -p, --exclude-ports and the services file",
+			ex ? " after --exclude-ports" : "");
+	free(cs->within);
+	free(cs->exclude);
+	cs->within = cs->exclude = NULL;
 }
 
 /*
@@ -887,13 +1180,22 @@ void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
 	record_command_line(&cs->cli, argc, argv);
 	cs->cli.out.command_line = cs->cli.command_line;
 	cs->ports = calloc(1, sizeof(*cs->ports));
-	if (!cs->ports || services_load(&cs->svc, NULL) ||
-	    targets_new(&cs->targets)) {
+	if (!cs->ports || targets_new(&cs->targets)) {
 		fprintf(stderr, "ringscan: out of memory\n");
 		exit(EXIT_RUNTIME);
 	}
 	targets_guard_reserved(cs->targets);
-	parse_args(&cs->cli, cs->targets, cs->svc, cs->ports, argc, argv);
+	parse_args(&cs->cli, cs->targets, argc, argv);
+	ret = services_find(&cs->svc, cs->cli.servicedb, cs->cli.datadir);
+	if (ret == -ENOMEM) {
+		fprintf(stderr, "ringscan: out of memory\n");
+		exit(EXIT_RUNTIME);
+	}
+	if (ret)
+		cli_fail(
+			"--servicedb '%s': %s (expected nmap's nmap-services or a services(5) file)",
+			cs->cli.servicedb, fileio_strerror(ret));
+	select_ports(cs);
 	cs->cli.scan.syn = &cs->cli.syn;
 	/* main.c drops every capability once the SYN engine is set up. */
 	cs->cli.syn.privsep = true;

@@ -11,10 +11,20 @@
  * "Discovered open port" line on stderr.  Those lines are gathered from the
  * result hook into a fixed buffer and written once per batch of results
  * (the results_done hook), so the loop pays no syscall per open port and
- * the engines themselves never print.  A -sS scan gives up
- * every capability (privsep.h) as soon as its engine is set up, before the
- * first probe: the frames it parses and the files it writes from then on
- * are handled without privilege.
+ * the engines themselves never print.  A "Stats:" line goes to stderr
+ * every --stats-every, terminal or not.
+ *
+ * What each level says on stderr: -v the engine chosen, the fallback when
+ * nmap's services database is missing, pacing changes (the first
+ * RUN_MAX_PACE_REPORTS per host) and the closing counters; -vv also where
+ * services and ports came from, every per-host pacing change and the
+ * results counted by state; -d (which implies -v) the whole scan
+ * configuration before it starts; -dd the port list and target ranges
+ * too.
+ *
+ * A -sS scan gives up every capability (privsep.h) as soon as its engine
+ * is set up, before the first probe: the frames it parses and the files it
+ * writes from then on are handled without privilege.
  *
  * Exit status: 0 finished, 1 bad input, 2 runtime failure, 128+signal when
  * stopped by a signal (results gathered so far are still written).
@@ -78,6 +88,9 @@ struct run_ctx {
 	time_t start_time;
 	size_t disc_len;
 	char disc[RUN_DISC_BYTES];
+	uint64_t stats_every_ns; /* --stats-every; 0 none */
+	uint64_t next_stats_ns;
+	uint64_t count[4]; /* results by enum output_state, for -vv */
 };
 
 /* Per-host pacing lines are capped: a /16 of rate-limiting hosts would
@@ -105,6 +118,8 @@ static void hook_result(void *p, const struct output_result *r)
 	char buf[RS_ADDR_STRLEN];
 	int ret, n;
 
+	if ((unsigned)r->state < 4)
+		rc->count[r->state]++;
 	/* O(1) when no target was a name. */
 	named.hostname = targets_addr_name(rc->targets, r->addr);
 	ret = output_result(rc->out, &named);
@@ -157,6 +172,24 @@ static void hook_progress(void *p, const struct scan_progress *pr)
 	if (secs >= 1.0 && rc->prog_rate > 0)
 		snprintf(eta, sizeof(eta), "%.0fs",
 			 (double)(s->total - s->finished) / rc->prog_rate);
+	if (rc->stats_every_ns && pr->elapsed_ns >= rc->next_stats_ns &&
+	    s->finished < s->total) {
+		uint64_t t = pr->elapsed_ns / NS_PER_S;
+
+		/* A line of its own, terminal or not (nmap's "Stats:"). */
+		fprintf(stderr,
+			"%sStats: %llu:%02llu:%02llu elapsed; %llu/%llu probes (%.1f%%), %.0f/s, %llu open, %llu retries, ETA %s\n",
+			rc->progress_shown ? "\r\033[K" : "",
+			(unsigned long long)(t / 3600),
+			(unsigned long long)(t / 60 % 60),
+			(unsigned long long)(t % 60),
+			(unsigned long long)s->finished,
+			(unsigned long long)s->total, frac * 100.0,
+			rc->prog_rate, (unsigned long long)pr->open,
+			(unsigned long long)s->retries, eta);
+		while (rc->next_stats_ns <= pr->elapsed_ns)
+			rc->next_stats_ns += rc->stats_every_ns;
+	}
 	if (!rc->progress_tty)
 		return;
 	fprintf(stderr,
@@ -191,7 +224,7 @@ static void hook_pace(void *p, const struct sched_event *ev,
 
 	if (rc->verbose < 1 || ev->reason == CC_NONE)
 		return;
-	if (host && rc->pace_reports >= RUN_MAX_PACE_REPORTS)
+	if (host && rc->verbose < 2 && rc->pace_reports >= RUN_MAX_PACE_REPORTS)
 		return;
 	fprintf(stderr, "%s", rc->progress_shown ? "\r\033[K" : "");
 	if (host) {
@@ -349,6 +382,126 @@ static void print_probe(void *ctx, const struct rs_addr *a, uint16_t port)
 	printf("%s %u\n", addr_format(a, buf, sizeof(buf)), port);
 }
 
+/*
+ * Where service names and the ports came from, once: the fallback without
+ * nmap's database at -v (it changes what a default scan covers, so it is
+ * worth a line), nmap's database itself, the expected case, at -vv.
+ */
+static void say_services(const struct cli_scan *cs)
+{
+	const char *src = services_source(cs->svc);
+
+	if (services_has_ratios(cs->svc) && cs->cli.verbose >= 2)
+		cli_say("ringscan: ",
+			"services from %s (nmap's port frequencies); ports: %s, %u in all",
+			src, cs->ports_how, cs->ports->count);
+	else if (!services_has_ratios(cs->svc))
+		cli_say("ringscan: ",
+			"%s: service names from %s, without nmap's frequencies; ports: %s, %u in all",
+			cs->cli.servicedb ?
+				"--servicedb has no port frequencies" :
+				"nmap's nmap-services not found (install nmap, or give --servicedb FILE)",
+			src ? src : "nowhere (every port is 'unknown')",
+			cs->ports_how, cs->ports->count);
+}
+
+static void say_ports(const struct portlist *pl)
+{
+	uint32_t i = 0;
+
+	fprintf(stderr, "ringscan: debug: port list:");
+	while (i < pl->count) {
+		uint32_t j = i;
+
+		while (j + 1 < pl->count && pl->port[j + 1] == pl->port[j] + 1)
+			j++;
+		if (j > i)
+			fprintf(stderr, "%s%u-%u", i ? "," : " ", pl->port[i],
+				pl->port[j]);
+		else
+			fprintf(stderr, "%s%u", i ? "," : " ", pl->port[i]);
+		i = j + 1;
+	}
+	fputc('\n', stderr);
+}
+
+static void say_targets(const struct targets *t)
+{
+	size_t i, n = targets_range_count(t);
+
+	for (i = 0; i < n; i++) {
+		char lo[RS_ADDR_STRLEN], hi[RS_ADDR_STRLEN];
+		struct rs_addr a, b;
+		rs_u128 vlo, vhi;
+		int family;
+
+		targets_range(t, i, &family, &vlo, &vhi);
+		addr_from_u128(&a, family, vlo);
+		addr_from_u128(&b, family, vhi);
+		addr_format(&a, lo, sizeof(lo));
+		addr_format(&b, hi, sizeof(hi));
+		if (vlo == vhi)
+			fprintf(stderr, "ringscan: debug: target range %s\n",
+				lo);
+		else
+			fprintf(stderr, "ringscan: debug: target range %s-%s\n",
+				lo, hi);
+	}
+}
+
+/* A time option; 0 is the scheduler's own default where zero_default. */
+static void print_ns(const char *name, uint64_t ns, bool zero_default)
+{
+	if (!ns && zero_default)
+		fprintf(stderr, " %s default", name);
+	else
+		fprintf(stderr, " %s %.3gs", name, (double)ns / 1e9);
+}
+
+/*
+ * -d: the scan as the command line defined it, every default filled in,
+ * before anything is sent - what to compare when two runs differ.
+ */
+static void say_config(const struct cli_scan *cs)
+{
+	const struct scan_config *sc = &cs->cli.scan;
+
+	fprintf(stderr,
+		"ringscan: debug: %s scan, %llu hosts x %u ports = %llu probes; order %s, seed %llu, shard %u/%u\n",
+		sc->type == SCAN_SYN ? "SYN (-sS)" : "connect (-sT)",
+		(unsigned long long)targets_count(cs->targets),
+		cs->ports->count, (unsigned long long)cs->nprobes,
+		sc->sequential ? "sequential (-r)" : "permuted",
+		(unsigned long long)sc->seed, sc->shard_index + 1,
+		sc->shard_count);
+	fprintf(stderr, "ringscan: debug: ports: %s; services from %s%s\n",
+		cs->ports_how,
+		services_source(cs->svc) ? services_source(cs->svc) : "nowhere",
+		services_has_ratios(cs->svc) ? " (with frequencies)" : "");
+	fprintf(stderr,
+		"ringscan: debug: concurrency %u, rate %llu/s (0 none), min-rate %llu/s, %s, retries %u, max-retries %u\n",
+		sc->concurrency, (unsigned long long)sc->rate,
+		(unsigned long long)sc->min_rate,
+		sc->cc ? "congestion control" : "fixed rate (--no-cc)",
+		sc->retries, sc->max_retries);
+	fprintf(stderr, "ringscan: debug: timing:");
+	if (sc->timeout_ns)
+		print_ns("fixed timeout", sc->timeout_ns, false);
+	else
+		fprintf(stderr, " adaptive timeout,");
+	print_ns("initial-rtt", sc->rto_init_ns, true);
+	print_ns("min-rtt", sc->rto_min_ns, true);
+	print_ns("max-rtt", sc->rto_max_ns, true);
+	print_ns("scan-delay", sc->scan_delay_ns, false);
+	print_ns("max-scan-delay", sc->max_scan_delay_ns, false);
+	print_ns("stats-every", cs->cli.stats_every_ns, false);
+	fputc('\n', stderr);
+	if (cs->cli.debug < 2)
+		return;
+	say_ports(cs->ports);
+	say_targets(cs->targets);
+}
+
 /* The scan that a checkpoint file describes, rebuilt from its command line. */
 struct resumed {
 	struct checkpoint ck;
@@ -444,7 +597,13 @@ int main(int argc, char **argv)
 	}
 
 	cli_scan_load(&cs, def_argc, def_argv);
-	cs.cli.verbose += extra_verbose;
+	/* resume_arg counted -v on every line; only a resume adds it. */
+	if (resume_path)
+		cs.cli.verbose += extra_verbose;
+	if (cs.cli.verbose)
+		say_services(&cs);
+	if (cs.cli.debug)
+		say_config(&cs);
 
 	if (!resume_path && cs.cli.checkpoint_path) {
 		/* The seed is part of what defines the scan: a random default
@@ -529,6 +688,8 @@ int main(int argc, char **argv)
 	rc.targets = cs.targets;
 	rc.progress_tty = isatty(STDERR_FILENO);
 	rc.verbose = cs.cli.verbose;
+	rc.stats_every_ns = cs.cli.stats_every_ns;
+	rc.next_stats_ns = cs.cli.stats_every_ns;
 	rc.concurrency_asked = cs.cli.scan.concurrency;
 	rc.concurrency_set = cs.cli.concurrency_set;
 	rc.ckpt_path = cs.cli.checkpoint_path;
@@ -621,6 +782,14 @@ int main(int argc, char **argv)
 			cs.cli.scan.cc ? "adaptive" : "fixed (--no-cc)",
 			(unsigned long long)sum.sched.cc_events,
 			(unsigned long long)sum.sched.spurious, sum.sched.rate);
+	if (cs.cli.verbose >= 2)
+		fprintf(stderr,
+			"ringscan: results: %llu open, %llu closed, %llu filtered (%llu of them unreachable)\n",
+			(unsigned long long)rc.count[OUT_OPEN],
+			(unsigned long long)rc.count[OUT_CLOSED],
+			(unsigned long long)(rc.count[OUT_FILTERED] +
+					     rc.count[OUT_UNREACH]),
+			(unsigned long long)rc.count[OUT_UNREACH]);
 	if (cs.cli.verbose && !sum.has_syn)
 		fprintf(stderr,
 			"ringscan: -sT: %llu attempts kept listening after their timeout, %llu answered late (%llu used)\n",

@@ -826,7 +826,7 @@ static int merge_rows(struct merge_opts *o, struct input *ins)
 	memset(&t, 0, sizeof(t));
 	memset(&rect, 0, sizeof(rect));
 	rs.reasons = calloc(MERGE_MAX_REASONS, sizeof(*rs.reasons));
-	if (!rs.reasons || services_load(&svc, NULL)) {
+	if (!rs.reasons || services_find(&svc, NULL, NULL)) {
 		fputs("ringscan merge: out of memory\n", stderr);
 		return EXIT_RUNTIME;
 	}
@@ -1074,7 +1074,8 @@ static int emit_final(struct emit_ctx *e, const struct ckin *cks, int n)
 	uint32_t count = cks[0].ck.shard_count;
 	struct permute perm;
 
-	if (permute_init(&perm, nprobes, e->cs->cli.scan.seed))
+	if (permute_init_order(&perm, nprobes, e->cs->cli.scan.seed,
+			       e->cs->cli.scan.sequential))
 		return -EINVAL;
 	for (uint32_t s = 0; s < count && s < nprobes; s++) {
 		uint64_t size = (nprobes - s + count - 1) / count;

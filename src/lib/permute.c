@@ -49,6 +49,7 @@ int permute_init(struct permute *p, uint64_t n, uint64_t seed)
 	if (n > 1)
 		bits = 64 - (unsigned)__builtin_clzll(n - 1);
 	p->n = n;
+	p->identity = false;
 	p->half_bits = (bits + 1) / 2;
 	if (p->half_bits == 0)
 		p->half_bits = 1;
@@ -75,11 +76,23 @@ static uint64_t feistel(const struct permute *p, uint64_t x)
 	return (left << p->half_bits) | right;
 }
 
+int permute_init_order(struct permute *p, uint64_t n, uint64_t seed,
+		       bool sequential)
+{
+	int ret = permute_init(p, n, seed);
+
+	if (!ret)
+		p->identity = sequential;
+	return ret;
+}
+
 uint64_t permute_at(const struct permute *p, uint64_t i)
 {
 	uint64_t x = i;
 
 	assert(i < p->n);
+	if (p->identity)
+		return i;
 	do
 		x = feistel(p, x);
 	while (x >= p->n);

@@ -281,6 +281,60 @@ void ports_default(struct portlist *pl)
 	map_to_list(&m, pl);
 }
 
+int ports_top(const struct services *svc, enum rs_proto proto, uint32_t top,
+	      double min_ratio, const struct portlist *within,
+	      struct portlist *pl)
+{
+	const struct services_rank *rank;
+	uint32_t n = services_ranking(svc, proto, &rank), i, idx;
+	struct portmap m;
+
+	pl->count = 0;
+	if (!services_has_ratios(svc))
+		return -ENOENT;
+	memset(&m, 0, sizeof(m));
+	/* The ranking is sorted: the first port below the ratio ends it. */
+	for (i = 0; i < n && (!top || pl->count < top); i++) {
+		if (rank[i].ratio < min_ratio)
+			break;
+		if (within && ports_index(within, rank[i].port, &idx))
+			continue;
+		map_set(&m, rank[i].port, rank[i].port);
+		pl->count++;
+	}
+	map_to_list(&m, pl);
+	return 0;
+}
+
+static void named_port(uint16_t port, void *ctx)
+{
+	struct match_ctx *mc = ctx;
+
+	if (port)
+		map_set(mc->m, port, port);
+}
+
+void ports_named(const struct services *svc, enum rs_proto proto,
+		 struct portlist *pl)
+{
+	struct portmap m;
+	struct match_ctx mc = { .m = &m, .added = 0 };
+
+	memset(&m, 0, sizeof(m));
+	services_match(svc, proto, "*", named_port, &mc);
+	map_to_list(&m, pl);
+}
+
+void ports_remove(struct portlist *pl, const struct portlist *ex)
+{
+	uint32_t i, n = 0, idx;
+
+	for (i = 0; i < pl->count; i++)
+		if (ports_index(ex, pl->port[i], &idx))
+			pl->port[n++] = pl->port[i];
+	pl->count = n;
+}
+
 int ports_index(const struct portlist *pl, uint16_t port, uint32_t *idx)
 {
 	uint32_t lo = 0, hi = pl->count;

@@ -107,6 +107,7 @@ struct rvec {
 	size_t compact_at; /* merge duplicates when n reaches this */
 	/* includes under the guard: where cut reserved parts are noted */
 	struct targets_reach *reach;
+	int family; /* includes under -4/-6: the only family; 0 any */
 };
 
 /*
@@ -253,7 +254,8 @@ static void scratch_init(struct rvec *tmp, struct rvec *dst)
 		rvec_compact(dst);
 	*tmp = (struct rvec){ .limit = dst->limit - dst->n,
 			      .compact_at = TARGETS_COMPACT_MIN,
-			      .reach = dst->reach };
+			      .reach = dst->reach,
+			      .family = dst->family };
 }
 
 static int scratch_commit(struct rvec *dst, struct rvec *tmp)
@@ -338,6 +340,10 @@ static int push_range(const struct tok *tk, struct rvec *vec, int family,
 	size_t i;
 	int ret;
 
+	if (vec->family && family != vec->family)
+		return tok_fail(tk, family == AF_INET ?
+					    "an IPv4 target, but -6 was given" :
+					    "an IPv6 target, but -4 was given");
 	if (!vec->reach || inside_reserved(family, lo, hi))
 		return push_one(tk, vec, family, lo, hi);
 	for (i = 0; i < NRESERVED; i++) {
@@ -812,11 +818,12 @@ static void other_addrs(const struct addrinfo *res, const struct rs_addr *pick,
 }
 
 /*
- * First address of a name, IPv4 preferred; the other addresses go to
- * others (TARGETS_OTHERS_MAX bytes) when it is not NULL.
+ * First address of a name, IPv4 preferred (only want's family if set);
+ * the other addresses go to others (TARGETS_OTHERS_MAX bytes) when it is
+ * not NULL.
  */
-static int resolve_host(const struct tok *tk, const char *name, int *family,
-			rs_u128 *v, char *others)
+static int resolve_host(const struct tok *tk, const char *name, int want,
+			int *family, rs_u128 *v, char *others)
 {
 	struct addrinfo hints, *res, *ai, *pick = NULL;
 	const char *why = check_host_name(name);
@@ -826,11 +833,17 @@ static int resolve_host(const struct tok *tk, const char *name, int *family,
 	if (why)
 		return tok_fail(tk, why);
 	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
+	hints.ai_family = want ? want : AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	rc = getaddrinfo(name, NULL, &hints, &res);
 	if (rc == EAI_MEMORY)
 		return -ENOMEM;
+	if (rc && want)
+		return tok_fail(tk, want == AF_INET ?
+					    "cannot resolve host name to an "
+					    "IPv4 address (-4)" :
+					    "cannot resolve host name to an "
+					    "IPv6 address (-6)");
 	if (rc)
 		return tok_fail(tk, "cannot resolve host name");
 	for (ai = res; ai; ai = ai->ai_next) {
@@ -890,7 +903,7 @@ static int parse_cidr(const struct tok *tk, struct rvec *vec, char *s,
 		family = AF_INET;
 		v = v4;
 	} else {
-		ret = resolve_host(tk, s, &family, &v, NULL);
+		ret = resolve_host(tk, s, vec->family, &family, &v, NULL);
 		if (ret)
 			return ret;
 	}
@@ -941,7 +954,7 @@ static int parse_token(struct rvec *vec, struct hnames *names, const char *s,
 		return parse_v6_spec(&tk, vec, buf);
 	if (strspn(buf, V4_CHARS) == len)
 		return parse_v4_spec(&tk, vec, buf);
-	ret = resolve_host(&tk, buf, &family, &v, others);
+	ret = resolve_host(&tk, buf, vec->family, &family, &v, others);
 	if (ret)
 		return ret;
 	ret = push_range(&tk, vec, family, v, v);
@@ -983,6 +996,12 @@ void targets_guard_reserved(struct targets *t)
 {
 	assert(!t->final && !t->inc.n);
 	t->inc.reach = &t->reach;
+}
+
+void targets_set_family(struct targets *t, int family)
+{
+	assert(!t->final && !t->inc.n);
+	t->inc.family = family;
 }
 
 const struct targets_reach *targets_reached(const struct targets *t)

@@ -113,6 +113,7 @@ struct output {
 	bool text_stdout;
 	bool started; /* output_start wrote the stdout copy's first line */
 	bool open_only;
+	bool reason; /* --reason */
 	unsigned states;
 	const struct services *svc;
 	char *version;
@@ -496,6 +497,7 @@ int output_open(struct output **out, const struct output_config *cfg,
 		return -ENOMEM;
 	o->text_stdout = cfg->text_stdout;
 	o->open_only = cfg->open_only;
+	o->reason = cfg->reason;
 	o->syn = cfg->syn;
 	o->states = cfg->states;
 	o->svc = svc;
@@ -728,36 +730,43 @@ static int port_width(uint16_t port)
 	return snprintf(buf, sizeof(buf), "%u/tcp", (unsigned)port);
 }
 
+/*
+ * The table's column widths.  With --reason the SERVICE column is as wide
+ * as its longest name, as nmap pads it, so REASON lines up; a first pass
+ * over the rows (w NULL) measures it.
+ */
+struct table_cols {
+	int pw, sw, vw;
+};
+
 static void print_row(struct writer *w, const struct output *o, uint16_t port,
-		      const char *state, int pw, int sw)
+		      const char *state, const char *reason,
+		      struct table_cols *c)
 {
+	const char *name = services_name(o->svc, RS_TCP, port);
 	char pbuf[16];
 
+	if (!w) {
+		if ((int)strlen(name) > c->vw)
+			c->vw = (int)strlen(name);
+		return;
+	}
 	snprintf(pbuf, sizeof(pbuf), "%u/tcp", (unsigned)port);
-	w_printf(w, "%-*s %-*s ", pw, pbuf, sw, state);
-	print_clean(w, services_name(o->svc, RS_TCP, port));
+	w_printf(w, "%-*s %-*s ", c->pw, pbuf, c->sw, state);
+	print_clean(w, name);
+	if (o->reason)
+		w_printf(w, "%*s %s", c->vw - (int)strlen(name), "", reason);
 	w_putc(w, '\n');
 }
 
-static void print_table(struct writer *w, const struct output *o,
-			const struct output_report *rep, uint64_t base,
-			const struct host_summary *h)
+static void table_rows(struct writer *w, const struct output *o,
+		       const struct output_report *rep, uint64_t base,
+		       const struct host_summary *h, struct table_cols *c)
 {
 	const struct portlist *pl = rep->ports;
 	uint64_t end = base + pl->count;
-	uint16_t last = h->last_open;
-	int pw, sw = 5; /* "STATE" */
 	uint64_t p = base;
 
-	if (h->list_filtered) {
-		sw = 8; /* "filtered" */
-		if (h->last_filtered > last)
-			last = h->last_filtered;
-	}
-	pw = port_width(last);
-	if (pw < 4)
-		pw = 4;
-	w_printf(w, "%-*s %-*s SERVICE\n", pw, "PORT", sw, "STATE");
 	while (p < end) {
 		uint64_t q = store_next_set(rep->store, p, end);
 		enum store_state st;
@@ -765,17 +774,43 @@ static void print_table(struct writer *w, const struct output *o,
 		if (h->list_filtered && rep->complete) {
 			for (; p < q; p++)
 				print_row(w, o, pl->port[p - base], "filtered",
-					  pw, sw);
+					  REASON_NORESP, c);
 		}
 		if (q == end)
 			break;
 		st = store_get(rep->store, q);
 		if (st == STORE_OPEN)
-			print_row(w, o, pl->port[q - base], "open", pw, sw);
+			print_row(w, o, pl->port[q - base], "open", "syn-ack",
+				  c);
 		else if (st == STORE_UNREACH && h->list_filtered)
-			print_row(w, o, pl->port[q - base], "filtered", pw, sw);
+			print_row(w, o, pl->port[q - base], "filtered",
+				  REASON_UNREACH, c);
 		p = q + 1;
 	}
+}
+
+static void print_table(struct writer *w, const struct output *o,
+			const struct output_report *rep, uint64_t base,
+			const struct host_summary *h)
+{
+	struct table_cols c = { .sw = 5, .vw = 7 }; /* "STATE", "SERVICE" */
+	uint16_t last = h->last_open;
+
+	if (h->list_filtered) {
+		c.sw = 8; /* "filtered" */
+		if (h->last_filtered > last)
+			last = h->last_filtered;
+	}
+	c.pw = port_width(last);
+	if (c.pw < 4)
+		c.pw = 4;
+	if (o->reason)
+		table_rows(NULL, o, rep, base, h, &c);
+	w_printf(w, "%-*s %-*s SERVICE", c.pw, "PORT", c.sw, "STATE");
+	if (o->reason)
+		w_printf(w, "%*s REASON", c.vw - 7, "");
+	w_putc(w, '\n');
+	table_rows(w, o, rep, base, h, &c);
 }
 
 static void not_shown_part(struct writer *w, bool *first, uint64_t n,
@@ -837,10 +872,15 @@ static void print_host(struct writer *w, const struct output *o,
 	w_puts(w, "ringscan scan report for ");
 	if (name) {
 		print_clean(w, name);
-		w_printf(w, " (%s)\nHost is up.\n", addr_buf);
+		w_printf(w, " (%s)\n", addr_buf);
 	} else {
-		w_printf(w, "%s\nHost is up.\n", addr_buf);
+		w_printf(w, "%s\n", addr_buf);
 	}
+	if (o->reason)
+		w_printf(w, "Host is up, received %s.\n",
+			 h->open ? "syn-ack" : closed_reason(o));
+	else
+		w_puts(w, "Host is up.\n");
 	if (others) {
 		w_puts(w, "Other addresses for ");
 		print_clean(w, name);

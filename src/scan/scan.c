@@ -482,6 +482,7 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 	scfg = (struct sched_config){
 		.nprobes = targets_count(targets) * ports->count,
 		.seed = cfg->seed,
+		.sequential = cfg->sequential,
 		.nports = ports->count,
 		.rate = cfg->rate,
 		.min_rate = cfg->min_rate,
@@ -657,7 +658,7 @@ int scan_replay(const struct scan_config *cfg, const struct targets *targets,
 
 	if (!pos || !n || !hooks || !hooks->result)
 		return 0;
-	if (permute_init(&p, n, cfg->seed))
+	if (permute_init_order(&p, n, cfg->seed, cfg->sequential))
 		return -EINVAL;
 	pend = calloc(pos->npending ? pos->npending : 1, sizeof(*pend));
 	if (!pend)
@@ -706,7 +707,7 @@ void scan_dry_run(const struct scan_config *cfg, const struct targets *targets,
 	struct permute p;
 	struct rs_addr a;
 
-	if (!n || permute_init(&p, n, cfg->seed))
+	if (!n || permute_init_order(&p, n, cfg->seed, cfg->sequential))
 		return;
 	for (uint64_t k = 0; cfg->shard_index + k * count < n; k++) {
 		uint64_t probe =

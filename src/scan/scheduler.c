@@ -289,7 +289,8 @@ int sched_new(struct sched **out, const struct sched_config *cfg)
 		return -EINVAL;
 	/* An empty space is valid (and finished); permute needs n >= 1. */
 	if (cfg->nprobes > 0) {
-		ret = permute_init(&perm, cfg->nprobes, cfg->seed);
+		ret = permute_init_order(&perm, cfg->nprobes, cfg->seed,
+					 cfg->sequential);
 		if (ret)
 			return ret;
 	}

@@ -15,7 +15,9 @@
  * Nothing here sends a packet or resolves a name: targets are address
  * literals from loopback and the benchmarking ranges (198.18.0.0/15,
  * 2001:2::/48), and no scan is run.  -p uses numbers only, because service
- * names would depend on the machine's /etc/services.
+ * names would depend on the machine's /etc/services; the services
+ * database that the default ports, -F, --top-ports and --port-ratio come
+ * from is a crafted file given with --servicedb, for the same reason.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -181,11 +183,70 @@ static void uint_refused(const char *s)
 		       "expected a whole number from 1 to 100");
 }
 
+/*
+ * Two crafted databases, written by the group setup: one in
+ * /etc/services' format (no frequencies) and one in nmap's, ranked
+ * 443 80 22 8080 21 25 (25 at frequency 0).
+ */
+static char plain_db[64], nmap_db[64];
+
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	snprintf(plain_db, sizeof(plain_db), "/tmp/test_cli.plain.%d",
+		 (int)getpid());
+	snprintf(nmap_db, sizeof(nmap_db), "/tmp/test_cli.nmap.%d",
+		 (int)getpid());
+	if (write_file(plain_db, "ssh\t22/tcp\nhttp\t80/tcp\nfoo\t9999/tcp\n"))
+		return -1;
+	return write_file(nmap_db, "ssh\t22/tcp\t0.2\n"
+				   "http\t80/tcp\t0.3\n"
+				   "https\t443/tcp\t0.4\n"
+				   "smtp\t25/tcp\t0.000000\n"
+				   "http-proxy\t8080/tcp\t0.15\n"
+				   "ftp\t21/tcp\t0.1\n");
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	unlink(plain_db);
+	unlink(nmap_db);
+	return 0;
+}
+
+static void assert_ports(const struct cli_scan *cs, const uint16_t *want,
+			 size_t n)
+{
+	size_t i;
+
+	if (cs->ports->count != n)
+		fail_msg("%u ports, want %zu", cs->ports->count, n);
+	for (i = 0; i < n; i++)
+		if (cs->ports->port[i] != want[i])
+			fail_msg("port %zu is %u, want %u", i,
+				 cs->ports->port[i], want[i]);
+}
+#define ASSERT_PORTS(cs, ...)                                    \
+	assert_ports(cs, (const uint16_t[]){ __VA_ARGS__ },      \
+		     sizeof((const uint16_t[]){ __VA_ARGS__ }) / \
+			     sizeof(uint16_t))
+
 /* ---- good command lines ---- */
 
 static void test_defaults(void **state)
 {
-	struct cli_scan *cs = LOAD("127.0.0.1");
+	struct cli_scan *cs = LOAD("--servicedb", plain_db, "127.0.0.1");
 	struct portlist *def = malloc(sizeof(*def));
 
 	(void)state;
@@ -214,9 +275,81 @@ static void test_defaults(void **state)
 	assert_memory_equal(cs->ports->port, def->port,
 			    def->count * sizeof(def->port[0]));
 	assert_int_equal(cs->nprobes, def->count);
-	assert_string_equal(cs->cli.command_line, "ringscan 127.0.0.1");
 	free(def);
 	unload(cs);
+	cs = LOAD("127.0.0.1");
+	assert_string_equal(cs->cli.command_line, "ringscan 127.0.0.1");
+	unload(cs);
+}
+
+/* With nmap's frequencies: its top 1000 (here all six), -F, and so on. */
+static void test_by_frequency(void **state)
+{
+	struct cli_scan *cs;
+
+	(void)state;
+	cs = LOAD("--servicedb", nmap_db, "127.0.0.1");
+	ASSERT_PORTS(cs, 21, 22, 25, 80, 443, 8080);
+	unload(cs);
+	cs = LOAD("--servicedb", nmap_db, "-F", "127.0.0.1");
+	ASSERT_PORTS(cs, 21, 22, 25, 80, 443, 8080);
+	unload(cs);
+	cs = LOAD("--servicedb", nmap_db, "--top-ports", "2", "127.0.0.1");
+	ASSERT_PORTS(cs, 80, 443);
+	unload(cs);
+	cs = LOAD("--servicedb", nmap_db, "--top-ports=3", "127.0.0.1");
+	ASSERT_PORTS(cs, 22, 80, 443);
+	unload(cs);
+	cs = LOAD("--servicedb", nmap_db, "--port-ratio", "0.15", "127.0.0.1");
+	ASSERT_PORTS(cs, 22, 80, 443, 8080);
+	unload(cs);
+	/* Within -p; --exclude-ports taken out before counting. */
+	cs = LOAD("--servicedb", nmap_db, "-p", "1-100", "--top-ports", "2",
+		  "127.0.0.1");
+	ASSERT_PORTS(cs, 22, 80);
+	unload(cs);
+	cs = LOAD("--servicedb", nmap_db, "--exclude-ports", "443,80",
+		  "--top-ports", "2", "127.0.0.1");
+	ASSERT_PORTS(cs, 22, 8080);
+	unload(cs);
+	/* An explicit -p is taken as it is, minus --exclude-ports. */
+	cs = LOAD("--servicedb", nmap_db, "-p", "1-5", "--exclude-ports", "2-4",
+		  "127.0.0.1");
+	ASSERT_PORTS(cs, 1, 5);
+	unload(cs);
+	/* Without frequencies -F is the ports the file names. */
+	cs = LOAD("--servicedb", plain_db, "-F", "127.0.0.1");
+	ASSERT_PORTS(cs, 22, 80, 9999);
+	unload(cs);
+	cs = LOAD("--servicedb", plain_db, "--exclude-ports", "1-1000",
+		  "127.0.0.1");
+	/* the built-in list less 1-1000 */
+	assert_int_equal(cs->ports->port[0], 1001);
+	assert_int_equal(cs->ports->count, 24 + 45);
+	unload(cs);
+}
+
+static void test_refused_selection(void **state)
+{
+	(void)state;
+	REFUSED("--top-ports needs nmap's port frequencies", "--servicedb",
+		plain_db, "--top-ports", "10", "127.0.0.1");
+	REFUSED("--port-ratio needs nmap's port frequencies", "--servicedb",
+		plain_db, "--port-ratio", "0.1", "127.0.0.1");
+	REFUSED("-F cannot be used with -p", "-F", "-p", "80", "127.0.0.1");
+	REFUSED("--top-ports and --port-ratio both", "--top-ports", "5",
+		"--port-ratio", "0.1", "127.0.0.1");
+	REFUSED("--top-ports '0'", "--top-ports", "0", "127.0.0.1");
+	REFUSED("--port-ratio '1.0'", "--port-ratio", "1.0", "127.0.0.1");
+	REFUSED("--port-ratio '-0.1'", "--port-ratio", "-0.1", "127.0.0.1");
+	REFUSED("--port-ratio 'nan'", "--port-ratio", "nan", "127.0.0.1");
+	REFUSED("--servicedb '/nonexistent/db': No such file", "--servicedb",
+		"/nonexistent/db", "127.0.0.1");
+	REFUSED("no ports left to scan after --exclude-ports", "--servicedb",
+		nmap_db, "--port-ratio", "0.35", "--exclude-ports", "443",
+		"127.0.0.1");
+	REFUSED("--exclude-ports given twice", "--exclude-ports", "1",
+		"--exclude-ports", "2", "127.0.0.1");
 }
 
 static void test_ports(void **state)
@@ -255,14 +388,38 @@ static void test_ports(void **state)
  * A second -p is not refused: the last one wins (nmap refuses it).  Pinned
  * so that changing it is a decision, not an accident.
  */
-static void test_second_p_wins(void **state)
+/* nmap refuses a second -p; silently scanning only the last is worse. */
+static void test_second_p_refused(void **state)
 {
-	struct cli_scan *cs = LOAD("-p", "22", "-p", "80,81", "127.0.0.1");
+	(void)state;
+	REFUSED("-p given twice ('22' and '80,81')", "-p", "22", "-p", "80,81",
+		"127.0.0.1");
+	REFUSED("-p given twice ('22' and '80')", "-p22", "-p80", "127.0.0.1");
+}
+
+/* -4/-6 restrict the targets, wherever they stand on the line. */
+static void test_family(void **state)
+{
+	struct cli_scan *cs;
 
 	(void)state;
-	assert_int_equal(cs->ports->count, 2);
-	assert_int_equal(cs->ports->port[0], 80);
+	cs = LOAD("-p", "1", "198.18.0.0/30", "-4");
+	assert_int_equal(cs->cli.family, AF_INET);
+	assert_int_equal(targets_count(cs->targets), 4);
 	unload(cs);
+	cs = LOAD("-6", "-p", "1", "2001:2::1-2001:2::3");
+	assert_int_equal(cs->cli.family, AF_INET6);
+	assert_int_equal(targets_count(cs->targets), 3);
+	unload(cs);
+	/* excludes of the other family are harmless */
+	cs = LOAD("-6", "-p", "1", "2001:2::1", "--exclude", "198.18.0.1");
+	assert_int_equal(targets_count(cs->targets), 1);
+	unload(cs);
+	REFUSED("target '198.18.0.1': an IPv4 target, but -6 was given", "-p",
+		"1", "198.18.0.1", "-6");
+	REFUSED("target '2001:2::/126': an IPv6 target, but -4 was given", "-4",
+		"-p", "1", "198.18.0.1", "2001:2::/126");
+	REFUSED("-4 and -6 both given", "-4", "-6", "127.0.0.1");
 }
 
 static void test_targets(void **state)
@@ -427,6 +584,19 @@ static void test_time_options(void **state)
 	assert_int_equal(cs->cli.scan.timeout_ns, 2 * NS_PER_S);
 	unload(cs);
 
+	/* --checkpoint-interval: a bare number is milliseconds; units too */
+	cs = LOAD("--checkpoint-interval", "1500", "127.0.0.1");
+	assert_int_equal(cs->cli.scan.checkpoint_ns, 1500 * MS);
+	unload(cs);
+	cs = LOAD("--checkpoint-interval", "1m", "127.0.0.1");
+	assert_int_equal(cs->cli.scan.checkpoint_ns, 60 * NS_PER_S);
+	unload(cs);
+	REFUSED("--checkpoint-interval '50ms': at least 100ms",
+		"--checkpoint-interval", "50ms", "127.0.0.1");
+	REFUSED("--stats-every '5ms': at least 10ms", "--stats-every", "5ms",
+		"127.0.0.1");
+	REFUSED("--stats-every 'soon'", "--stats-every", "soon", "127.0.0.1");
+
 	/* a scan delay above the max raises the max, it is not refused */
 	cs = LOAD("--scan-delay", "2s", "--max-scan-delay", "1s", "127.0.0.1");
 	assert_int_equal(cs->cli.scan.scan_delay_ns, 2 * NS_PER_S);
@@ -573,6 +743,24 @@ static void test_misc_flags(void **state)
 	assert_int_equal(cs->cli.scan.shard_index, 1); /* K/N is 1-based */
 	unload(cs);
 
+	cs = LOAD("-r", "--reason", "-d", "--stats-every", "2", "127.0.0.1");
+	assert_true(cs->cli.scan.sequential);
+	assert_true(cs->cli.out.reason);
+	assert_int_equal(cs->cli.debug, 1);
+	assert_int_equal(cs->cli.verbose, 1); /* -d implies -v */
+	assert_int_equal(cs->cli.stats_every_ns, 2 * NS_PER_S);
+	unload(cs);
+	cs = LOAD("-dd", "-d", "--stats-every=250ms", "127.0.0.1");
+	assert_int_equal(cs->cli.debug, 3);
+	assert_false(cs->cli.scan.sequential);
+	assert_false(cs->cli.out.reason);
+	assert_int_equal(cs->cli.stats_every_ns, 250 * MS);
+	unload(cs);
+	cs = LOAD("-d4", "-vv", "127.0.0.1"); /* nmap's -d<level> */
+	assert_int_equal(cs->cli.debug, 4);
+	assert_int_equal(cs->cli.verbose, 2);
+	unload(cs);
+
 	cs = LOAD("--shards", "4", "--shard", "3", "--seed", "1",
 		  "127.0.0.1"); /* zmap's spelling is 0-based */
 	assert_int_equal(cs->cli.scan.shard_count, 4);
@@ -715,7 +903,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_ports),
-		cmocka_unit_test(test_second_p_wins),
+		cmocka_unit_test(test_by_frequency),
+		cmocka_unit_test(test_refused_selection),
+		cmocka_unit_test(test_second_p_refused),
+		cmocka_unit_test(test_family),
 		cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_exclude),
 		cmocka_unit_test(test_excludefile),
@@ -734,5 +925,5 @@ int main(void)
 		cmocka_unit_test(test_refused_targets),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -245,6 +245,26 @@ static void test_sum_xor_self_check(void **state)
 	assert_int_equal(x, want_x);
 }
 
+/* -r: the identity, whatever the seed, and the same n's bounds. */
+static void test_sequential(void **state)
+{
+	struct permute p;
+	uint64_t i;
+
+	(void)state;
+	assert_int_equal(permute_init_order(&p, 0, 1, true), -EINVAL);
+	assert_int_equal(permute_init_order(&p, 1000, 12345, true), 0);
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(permute_at(&p, i), i);
+	/* a shard takes every nshards-th, as in the permutation */
+	assert_int_equal(permute_shard_at(&p, 1, 3, 5), 16);
+	/* and without it, the seeded permutation as permute_init gives */
+	assert_int_equal(permute_init_order(&p, 1000, 12345, false), 0);
+	for (i = 0; i < 1000 && permute_at(&p, i) == i; i++)
+		;
+	assert_true(i < 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_not_identity),
 		cmocka_unit_test(test_locality),
 		cmocka_unit_test(test_sum_xor_self_check),
+		cmocka_unit_test(test_sequential),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -359,6 +359,111 @@ static void test_index(void **state)
 	assert_int_equal(ports_index(pl, 80, &idx), -ENOENT);
 }
 
+static void assert_list(const struct portlist *got, const uint16_t *want,
+			size_t n)
+{
+	size_t i;
+
+	if (got->count != n)
+		fail_msg("%u ports, want %zu", got->count, n);
+	for (i = 0; i < n; i++)
+		if (got->port[i] != want[i])
+			fail_msg("port %zu is %u, want %u", i, got->port[i],
+				 want[i]);
+}
+#define ASSERT_LIST(got, ...)                                   \
+	assert_list(got, (const uint16_t[]){ __VA_ARGS__ },     \
+		    sizeof((const uint16_t[]){ __VA_ARGS__ }) / \
+			    sizeof(uint16_t))
+
+/*
+ * nmap's selection: ranking 443 (0.4), 80 (0.3), 22 and 8080 tied at 0.2
+ * (22 first in the file), 21 (0.1), then 25 and 23 at 0 (file order).
+ */
+static const char nmap_text[] = "ssh\t22/tcp\t0.2\n"
+				"http\t80/tcp\t0.3\n"
+				"https\t443/tcp\t0.4\n"
+				"smtp\t25/tcp\t0.000000\n"
+				"http-proxy\t8080/tcp\t0.2\n"
+				"ftp\t21/tcp\t0.1\n"
+				"telnet\t23/tcp\n"
+				"domain\t53/udp\t0.5\n";
+
+static void test_top(void **state)
+{
+	struct portlist *within = malloc(sizeof(*within));
+	struct rs_error err;
+	struct services *ns;
+	char path[160];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(within);
+	snprintf(path, sizeof(path), "%s.nmap", svc_path);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(nmap_text, f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(services_load(&ns, path), 0);
+	unlink(path);
+
+	assert_int_equal(ports_top(ns, RS_TCP, 1, 0, NULL, pl), 0);
+	ASSERT_LIST(pl, 443);
+	assert_int_equal(ports_top(ns, RS_TCP, 3, 0, NULL, pl), 0);
+	ASSERT_LIST(pl, 22, 80, 443); /* the tie's first in the file */
+	assert_int_equal(ports_top(ns, RS_TCP, 4, 0, NULL, pl), 0);
+	ASSERT_LIST(pl, 22, 80, 443, 8080);
+	assert_int_equal(ports_top(ns, RS_TCP, 6, 0, NULL, pl), 0);
+	ASSERT_LIST(pl, 21, 22, 25, 80, 443, 8080); /* 25 before 23 */
+	assert_int_equal(ports_top(ns, RS_TCP, 1000, 0, NULL, pl), 0);
+	ASSERT_LIST(pl, 21, 22, 23, 25, 80, 443, 8080);
+	/* By frequency: at least R (ties included), no count limit. */
+	assert_int_equal(ports_top(ns, RS_TCP, 0, 0.2, NULL, pl), 0);
+	ASSERT_LIST(pl, 22, 80, 443, 8080);
+	assert_int_equal(ports_top(ns, RS_TCP, 0, 0.35, NULL, pl), 0);
+	ASSERT_LIST(pl, 443);
+	assert_int_equal(ports_top(ns, RS_TCP, 0, 0.9, NULL, pl), 0);
+	assert_int_equal(pl->count, 0);
+	/* Within a list: the top N of those ports. */
+	assert_int_equal(ports_parse("1-100", NULL, within, &err), 0);
+	assert_int_equal(ports_top(ns, RS_TCP, 2, 0, within, pl), 0);
+	ASSERT_LIST(pl, 22, 80);
+	assert_int_equal(ports_top(ns, RS_UDP, 10, 0, NULL, pl), 0);
+	ASSERT_LIST(pl, 53);
+	services_free(ns);
+
+	/* No frequencies: refused, and nothing chosen. */
+	assert_int_equal(ports_top(svc, RS_TCP, 10, 0, NULL, pl), -ENOENT);
+	assert_int_equal(pl->count, 0);
+	assert_int_equal(ports_top(NULL, RS_TCP, 10, 0, NULL, pl), -ENOENT);
+	free(within);
+}
+
+static void test_named_remove(void **state)
+{
+	struct portlist *ex = malloc(sizeof(*ex));
+	struct rs_error err;
+
+	(void)state;
+	assert_non_null(ex);
+	/* Port 0 (twice in the file) is never a port to scan. */
+	ports_named(svc, RS_TCP, pl);
+	ASSERT_LIST(pl, 22, 80, 443, 8080);
+	ports_named(svc, RS_UDP, pl);
+	ASSERT_LIST(pl, 53);
+	ports_named(NULL, RS_TCP, pl);
+	assert_int_equal(pl->count, 0);
+
+	assert_int_equal(ports_parse("1-10", NULL, pl, &err), 0);
+	assert_int_equal(ports_parse("1,5-6,10,11", NULL, ex, &err), 0);
+	ports_remove(pl, ex);
+	ASSERT_LIST(pl, 2, 3, 4, 7, 8, 9);
+	assert_int_equal(ports_parse("1-65535", NULL, ex, &err), 0);
+	ports_remove(pl, ex);
+	assert_int_equal(pl->count, 0);
+	free(ex);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +474,8 @@ int main(void)
 		cmocka_unit_test(test_spec_table_guarded),
 		cmocka_unit_test(test_default),
 		cmocka_unit_test(test_index),
+		cmocka_unit_test(test_top),
+		cmocka_unit_test(test_named_remove),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

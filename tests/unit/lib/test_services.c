@@ -7,6 +7,12 @@
  * no final newline.  The real /etc/services, when present, is checked
  * against a second, deliberately naive reader written here with sscanf, so
  * the truth comes from the file and not from this test's expectations.
+ *
+ * nmap's format gets a crafted file of its own: frequencies in both
+ * spellings, ties (broken by file order, as nmap's stable sort does), a
+ * port listed twice (the first line's frequency counts), fractions nmap
+ * would refuse, and fields that only look like frequencies.  Its expected
+ * ranking is written out by hand below.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -361,6 +367,125 @@ static void test_real_file(void **state)
 	free(udp);
 }
 
+static const char nmap_text[] =
+	"# nmap-services, crafted\n"
+	"tcpmux\t1/tcp\t0.001995\t# TCP Port Service Multiplexer\n"
+	"http\t80/tcp\t0.484143\t# World Wide Web HTTP\n"
+	"http\t80/udp\t0.035767\n"
+	"unknown\t4/tcp\t0.000477\n"
+	"ssh\t22/tcp\t0.182286\n"
+	"tieb\t900/tcp\t0.001995\n" /* ties with tcpmux, comes after */
+	"tiea\t800/tcp\t0.001995\n" /* after tieb though lower port */
+	"dup\t22/tcp\t0.9\n" /* second line for 22: ignored */
+	"frac\t1000/tcp\t1/4\n" /* 0.25 */
+	"badfrac\t1001/tcp\t5/0\n" /* nmap refuses; 0 here */
+	"bigfrac\t1002/tcp\t7/3\n" /* above 1: 0 here */
+	"noratio\t1003/tcp\n" /* frequency 0 */
+	"alias\t1004/tcp\t1.5\n" /* not "0.": an alias, frequency 0 */
+	"zero\t0/tcp\t0.7\n" /* port 0 is never ranked */
+	"sctp\t5/sctp\t0.8\n"
+	"udp2\t53/udp\t0.2\n"
+	"neg\t1005/tcp\t-0.5\n" /* an alias, frequency 0 */
+	"junk\t1006/tcp\t0.\n" /* strtod reads 0 */
+	"huge\t70000/tcp\t0.99\n" /* skipped whole */
+	"trail\t1007/tcp\t0.5junk\n"; /* strtod reads 0.5 */
+
+static void test_nmap_format(void **state)
+{
+	/* frequency descending, ties in file order */
+	static const uint16_t want_tcp[] = { 1007, 80,	 1000, 22,   1,
+					     900,  800,	 4,    1001, 1002,
+					     1003, 1004, 1005, 1006 };
+	const struct services_rank *rank;
+	char path[160];
+	struct services *s;
+	uint32_t n, i;
+	uint16_t port;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s.nmap", crafted_path);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(nmap_text, f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(services_load(&s, path), 0);
+	unlink(path);
+	assert_true(services_has_ratios(s));
+	assert_string_equal(services_source(s), path);
+
+	/* 1007 ("0.5junk") first, then 80 (0.484143), 1000 (1/4)... */
+	n = services_ranking(s, RS_TCP, &rank);
+	assert_int_equal(n, sizeof(want_tcp) / sizeof(want_tcp[0]));
+	for (i = 0; i < n; i++)
+		if (rank[i].port != want_tcp[i])
+			fail_msg("rank %u: port %u, want %u", i, rank[i].port,
+				 want_tcp[i]);
+	assert_true(rank[0].ratio == 0.5);
+	assert_true(rank[1].ratio == 0.484143);
+	assert_true(rank[2].ratio == 0.25);
+	assert_true(rank[4].ratio == 0.001995 && rank[6].ratio == 0.001995);
+	for (i = 8; i < n; i++)
+		assert_true(rank[i].ratio == 0);
+
+	n = services_ranking(s, RS_UDP, &rank);
+	assert_int_equal(n, 2);
+	assert_int_equal(rank[0].port, 53);
+	assert_int_equal(rank[1].port, 80);
+
+	/* Names: the first line's; a frequency is never an alias. */
+	assert_string_equal(services_name(s, RS_TCP, 22), "ssh");
+	assert_string_equal(services_name(s, RS_TCP, 4), "unknown");
+	assert_string_equal(services_name(s, RS_TCP, 1004), "alias");
+	assert_int_equal(services_port(s, RS_TCP, "0.484143", &port), -ENOENT);
+	assert_int_equal(services_port(s, RS_TCP, "1/4", &port), -ENOENT);
+	assert_int_equal(services_port(s, RS_TCP, "1.5", &port), 0);
+	assert_int_equal(port, 1004);
+	assert_int_equal(services_port(s, RS_TCP, "dup", &port), 0);
+	assert_int_equal(port, 22);
+	services_free(s);
+}
+
+/* /etc/services' format has no frequencies: no ranking at all. */
+static void test_no_ratios(void **state)
+{
+	const struct services_rank *rank;
+	struct services *s;
+
+	(void)state;
+	assert_int_equal(services_load(&s, crafted_path), 0);
+	assert_false(services_has_ratios(s));
+	assert_int_equal(services_ranking(s, RS_TCP, &rank), 0);
+	assert_null(rank);
+	assert_int_equal(services_ranking(s, RS_UDP, &rank), 0);
+	services_free(s);
+	assert_false(services_has_ratios(NULL));
+	assert_null(services_source(NULL));
+	assert_int_equal(services_ranking(NULL, RS_TCP, &rank), 0);
+}
+
+/* services_find: an explicit file must exist; the search falls back. */
+static void test_find(void **state)
+{
+	char path[160];
+	struct services *s;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s.missing", crafted_path);
+	assert_int_equal(services_find(&s, path, NULL), -ENOENT);
+	assert_null(s);
+	assert_int_equal(services_find(&s, "/", NULL), -EISDIR);
+	assert_int_equal(services_find(&s, crafted_path, NULL), 0);
+	assert_string_equal(services_source(s), crafted_path);
+	assert_string_equal(services_name(s, RS_TCP, 22), "ssh");
+	services_free(s);
+
+	/* A datadir without nmap-services: the search goes on, no error. */
+	assert_int_equal(services_find(&s, NULL, "/nonexistent-dir"), 0);
+	assert_non_null(s);
+	services_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +494,9 @@ int main(void)
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_real_file),
+		cmocka_unit_test(test_nmap_format),
+		cmocka_unit_test(test_no_ratios),
+		cmocka_unit_test(test_find),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
