@@ -50,6 +50,8 @@
  *        DATE -- N IP addresses (M hosts up) scanned in S seconds".  In
  *        service names '/' and ',' become '|' and control bytes '?', so
  *        the fields still split.
+ *   SQLite (--sqlite): the CSV's rows, typed, in a database that every
+ *        scan adds to (sqlout.h: schema, batching, --resume).
  * Any number of outputs may be open at once (-oA opens four).
  */
 #ifndef RINGSCAN_OUTPUT_H
@@ -99,6 +101,12 @@ struct output_config {
 	const char *command_line; /* for the report header */
 	const char *checkpoint_path; /* --checkpoint, or NULL: no output may
 					name the same file */
+	/* --sqlite, and what its scans row records (sqlout.h) */
+	const char *sqlite_path; /* or NULL */
+	bool has_seed; /* a merge of CSV/JSON rows has none */
+	uint64_t seed;
+	const char *resume_key; /* a scan with a checkpoint, or NULL */
+	bool resume; /* --resume: continue resume_key's scan */
 };
 
 struct output_result {
@@ -143,7 +151,7 @@ struct output;
 int output_open(struct output **out, const struct output_config *cfg,
 		const struct services *svc, struct rs_error *err);
 
-/* Stream one final result to CSV/JSON (if its state is selected). */
+/* Stream one final result to CSV/JSON/SQLite (if its state is selected). */
 int output_result(struct output *o, const struct output_result *r);
 
 /* Write the reports (text, XML, grepable); flush everything. */

@@ -313,7 +313,7 @@ int main(int argc, char **argv)
 	int def_argc = argc, extra_verbose = 0;
 	bool trust = false;
 	char **def_argv = argv;
-	char seed_buf[24];
+	char seed_buf[24], resume_key[32];
 	time_t start_time;
 	int ret, status = 0;
 
@@ -381,6 +381,14 @@ int main(int argc, char **argv)
 		cs.cli.out.text_stdout = false;
 	memset(&err, 0, sizeof(err));
 	cs.cli.out.checkpoint_path = cs.cli.checkpoint_path;
+	if (cs.cli.checkpoint_path) {
+		/* What --resume finds its scan by in a database (sqlout.h). */
+		snprintf(resume_key, sizeof(resume_key), "%016llx/%u",
+			 (unsigned long long)cs.fingerprint,
+			 cs.cli.scan.shard_index);
+		cs.cli.out.resume_key = resume_key;
+		cs.cli.out.resume = resume_path != NULL;
+	}
 	ret = output_open(&out, &cs.cli.out, cs.svc, &err);
 	if (ret) {
 		cli_say("ringscan: ", "cannot write output '%s': %s", err.token,
