@@ -149,6 +149,23 @@ static int fail(struct rs_error *err, const char *path, const char *reason)
 	return rs_error_set(err, path, strlen(path), reason);
 }
 
+/* Our application_id, but do the columns we write exist?  (Preparing
+ * reads only the schema.) */
+static bool has_our_tables(struct sqlout *s)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(
+		s->db,
+		"SELECT id, command_line, version, seed, start_time, "
+		"end_time, status, resume_key FROM scans",
+		-1, &st, NULL);
+
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK &&
+	       sqlite3_prepare_v2(s->db, put_sql, -1, &s->put, NULL) ==
+		       SQLITE_OK;
+}
+
 /*
  * Is the file empty (*fresh), ringscan's, or refused?  Reads only: the
  * first read of a file that is not a database fails here.
@@ -186,6 +203,10 @@ static int check_owner(struct sqlout *s, bool *fresh, struct rs_error *err)
 			err, s->path,
 			"is a SQLite database of another program (not ringscan's tables); name a new file");
 	*fresh = app != SQLOUT_APP_ID;
+	if (!*fresh && !has_our_tables(s))
+		return fail(
+			err, s->path,
+			"has ringscan's mark but not its tables (changed by another program); name a new file");
 	return 0;
 }
 
@@ -288,11 +309,9 @@ static int start_scan(struct sqlout *s, const struct sqlout_scan *scan,
 		if (ret)
 			return ret;
 	}
-	/* Our application_id but not our columns: edited by hand. */
-	if (sqlite3_prepare_v2(s->db, put_sql, -1, &s->put, NULL) != SQLITE_OK)
-		return fail(
-			err, s->path,
-			"has ringscan's mark but not its tables (changed by another program); name a new file");
+	if (!s->put &&
+	    sqlite3_prepare_v2(s->db, put_sql, -1, &s->put, NULL) != SQLITE_OK)
+		return sql_errno(s->db, sqlite3_errcode(s->db));
 	if (scan->resume && scan->resume_key) {
 		ret = find_resumed(s, scan->resume_key, &s->scan_id);
 		if (ret)
@@ -366,6 +385,7 @@ out_rollback:
 	sqlout_discard(s);
 	return ret;
 out_close:
+	sqlite3_finalize(s->put);
 	sqlite3_close(s->db);
 	if (s->created)
 		unlink(path);
