@@ -161,6 +161,8 @@ static bool has_our_tables(struct sqlout *s)
 		-1, &st, NULL);
 
 	sqlite3_finalize(st);
+	sqlite3_finalize(s->put);
+	s->put = NULL;
 	return rc == SQLITE_OK &&
 	       sqlite3_prepare_v2(s->db, put_sql, -1, &s->put, NULL) ==
 		       SQLITE_OK;
@@ -304,6 +306,12 @@ static int start_scan(struct sqlout *s, const struct sqlout_scan *scan,
 		return ret;
 	s->in_txn = true;
 	s->txn_start_ns = clock_now_ns();
+	/* Two scans starting on one new file both saw it empty: the one
+	 * that got the lock second must find the first one's tables. */
+	if (fresh)
+		ret = check_owner(s, &fresh, err);
+	if (ret)
+		return ret;
 	if (fresh) {
 		ret = create_schema(s);
 		if (ret)
