@@ -154,6 +154,10 @@ int output_open(struct output **out, const struct output_config *cfg,
 /* Stream one final result to CSV/JSON/SQLite (if its state is selected). */
 int output_result(struct output *o, const struct output_result *r);
 
+/* Periodically during a scan: commit the SQLite batch if it is old
+ * enough (sqlout_tick); the streams need nothing. */
+int output_tick(struct output *o);
+
 /* Write the reports (text, XML, grepable); flush everything. */
 int output_finish(struct output *o, const struct output_report *rep);
 

@@ -6,7 +6,8 @@
  * scan, the rows a --resume replays and `ringscan merge` all reach it the
  * same way they reach the CSV).  sqlout_add is on the hot path of a scan:
  * one prepared statement step inside an open transaction, committed every
- * SQLOUT_BATCH_ROWS rows or SQLOUT_BATCH_NS, and at the end.
+ * SQLOUT_BATCH_ROWS rows or SQLOUT_BATCH_NS (checked per row and on the
+ * progress tick, sqlout_tick), and at the end.
  *
  * Schema (application_id SQLOUT_APP_ID, user_version SQLOUT_SCHEMA):
  *   scans(id INTEGER PRIMARY KEY, command_line TEXT, version TEXT,
@@ -95,6 +96,14 @@ int sqlout_commit(struct sqlout *s);
 /* Insert or replace one row; commits every batch.  The first error sticks
  * (later calls return it and write nothing). */
 int sqlout_add(struct sqlout *s, const struct sqlout_row *row);
+
+/*
+ * Commit the open batch if it is SQLOUT_BATCH_NS old, rows or not: called
+ * on the scan's progress tick, so that a scan waiting out its timeouts
+ * neither holds back its last rows nor keeps the write lock from another
+ * scan writing the same file.
+ */
+int sqlout_tick(struct sqlout *s);
 
 /* Commit, then mark the scan ended: status "done" or "interrupted". */
 int sqlout_finish(struct sqlout *s, bool interrupted);

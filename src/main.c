@@ -85,7 +85,10 @@ static void hook_progress(void *p, const struct scan_progress *pr)
 	double frac = s->total ? (double)s->finished / (double)s->total : 1;
 	double dt = secs - rc->prog_secs;
 	char eta[32] = "--";
+	int ret = output_tick(rc->out);
 
+	if (ret && !rc->write_err)
+		rc->write_err = ret;
 	if (dt > 0) {
 		double now_rate =
 			(double)(s->finished - rc->prog_finished) / dt;

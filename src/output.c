@@ -751,6 +751,11 @@ int output_result(struct output *o, const struct output_result *r)
 	return ret ? ret : ret2 ? ret2 : ret3;
 }
 
+int output_tick(struct output *o)
+{
+	return o->sql ? sqlout_tick(o->sql) : 0;
+}
+
 /* ---- text report ---- */
 
 /* What one host's cells add up to, and what its table will need. */

@@ -25,8 +25,10 @@
  *
  * Large transactions.  Rows are upserted through one prepared statement
  * into a transaction that is committed every SQLOUT_BATCH_ROWS rows or
- * when a row arrives SQLOUT_BATCH_NS after the transaction began, and at
- * the end (output_finish runs on SIGINT/SIGTERM too).  A SIGKILL loses the
+ * once it is SQLOUT_BATCH_NS old (seen at the next row or the next
+ * progress tick), and at the end (output_finish runs on SIGINT/SIGTERM
+ * too).  The transaction begins only with a row to write, so between
+ * batches another scan may write the same file.  A SIGKILL loses the
  * open transaction, as it loses the CSV's unwritten rows; --resume replays
  * every final probe of the checkpoint and re-sends the rest, and the
  * upsert keyed on (scan_id, host, port, proto) makes that neither lose nor
@@ -459,6 +461,13 @@ int sqlout_add(struct sqlout *s, const struct sqlout_row *row)
 	    clock_now_ns() - s->txn_start_ns >= SQLOUT_BATCH_NS)
 		return sqlout_commit(s);
 	return 0;
+}
+
+int sqlout_tick(struct sqlout *s)
+{
+	if (s->in_txn && clock_now_ns() - s->txn_start_ns >= SQLOUT_BATCH_NS)
+		return sqlout_commit(s);
+	return s->err;
 }
 
 int sqlout_finish(struct sqlout *s, bool interrupted)

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sqlout.h"
@@ -286,6 +287,32 @@ static void test_batches_visible(void **state)
 	free(db);
 }
 
+/* A batch left open by a quiet scan is committed by the tick once it is
+ * SQLOUT_BATCH_NS old, not before. */
+static void test_tick(void **state)
+{
+	char *db = path_in("tick.db");
+	struct timespec ts = {
+		.tv_sec = (time_t)(SQLOUT_BATCH_NS / 1000000000ULL),
+		.tv_nsec = (long)(SQLOUT_BATCH_NS % 1000000000ULL) + 50000000L,
+	};
+	struct sqlout *s;
+
+	(void)state;
+	assert_int_equal(sqlout_open(&s, db, &scan1, NULL), 0);
+	assert_int_equal(sqlout_commit(s), 0);
+	assert_int_equal(sqlout_tick(s), 0); /* nothing open: nothing */
+	add(s, "127.0.0.1", 22, "open", "ssh", 10);
+	assert_int_equal(sqlout_tick(s), 0);
+	assert_query(db, "SELECT count(*) FROM ports", "0\n");
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+	assert_int_equal(sqlout_tick(s), 0);
+	assert_query(db, "SELECT count(*) FROM ports", "1\n");
+	assert_int_equal(sqlout_close(s), 0);
+	free(db);
+}
+
 /* sqlout_discard undoes a new file entirely, and an old one's new row. */
 static void test_discard(void **state)
 {
@@ -393,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_second_scan),
 		cmocka_unit_test(test_resume),
 		cmocka_unit_test(test_batches_visible),
+		cmocka_unit_test(test_tick),
 		cmocka_unit_test(test_discard),
 		cmocka_unit_test(test_refusals),
 	};
