@@ -9,15 +9,18 @@
 #     same file as the first, whose resume key it shares;
 #   - three shards writing one database at once, then `ringscan merge` of
 #     their checkpoints and of their CSVs, each merge a scans row;
+#   - a -sS scan (AF_PACKET) into a directory that root, once -sS has
+#     dropped every capability, may no longer create files in: its batches
+#     still commit (the WAL file was made at open);
 #   - bad input refused with exit 1 and one line naming the file, the file
 #     and the other outputs left as they were: not a database, another
 #     program's database, an unwritable path, a directory, "-", the same
 #     file as -oC;
 #   - the README's SQLite queries, extracted from README.md and run as
 #     written by sqlite3 on two scans with known differences.
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-. "$(dirname "$0")/lib.sh"
-tb_init
+# shellcheck source-path=SCRIPTDIR source=synlib.sh
+. "$(dirname "$0")/synlib.sh"
+syn_init
 command -v sqlite3 >/dev/null 2>&1 ||
 	tb_skip "sqlite3 not installed (scripts/install-deps.sh)"
 
@@ -217,6 +220,19 @@ expect_scan "$T/m.db" 1 "99|done|$VERSION|1"
 tb_compare "$T/mtruth" "$T/mr.csv" || tb_fail "the merge of CSVs is wrong"
 same_rows "$T/mr.csv" "$T/m.db" 2 "merge of CSV rows"
 expect_scan "$T/m.db" 2 "NULL|done|$VERSION|1"
+
+tb_log "-sS: commits after the capabilities are dropped"
+syn_bed
+tb_listen tgt "0.0.0.0:22 0.0.0.0:80"
+mkdir "$T/nobody"
+chown nobody "$T/nobody"
+chmod 755 "$T/nobody"
+rc=0
+tb_rs scan -sS --engine packet -p 1-3000 --states "$ALL" -oC "$T/syn.csv" \
+	--sqlite "$T/nobody/syn.db" "$SYN_HOST" >"$T/syn.out" 2>&1 || rc=$?
+[ "$rc" = 0 ] || { cat "$T/syn.out"; tb_fail "-sS --sqlite exited $rc"; }
+same_rows "$T/syn.csv" "$T/nobody/syn.db" 1 "-sS, written without capabilities"
+grep -q ',reset,' "$T/syn.csv" || tb_fail "-sS: no closed (reset) rows compared"
 
 tb_log "bad input: refused before the scan, files as they were"
 cd "$T"
