@@ -54,6 +54,11 @@
  * this; a reader never blocks us (WAL). */
 #define SQLOUT_BUSY_MS 10000
 #define SQLOUT_CACHE_KIB 32768 /* page cache: index inserts land anywhere */
+/* Setting a file up is serialized by flock (sqlout.c): polled this often,
+ * for up to SQLOUT_BUSY_MS; and started again at most this many times when
+ * a failed setup removed the file being waited for. */
+#define SQLOUT_LOCK_POLL_MS 10
+#define SQLOUT_SETUP_TRIES 8
 
 /* What the scans row records. */
 struct sqlout_scan {

@@ -15,6 +15,17 @@
  * open, so that output_open can still undo it all if another output fails
  * (the CSV contract: a bad command line costs nothing).
  *
+ * One setup at a time.  Several ringscans may start on one new file at
+ * once (shards on one machine): SQLite's own locks do not cover the gap
+ * between reading an empty file and creating its tables, nor the switch
+ * to WAL, and lost races there came back as "another program's database"
+ * or SQLITE_BUSY.  So the setup - from the checks to the commit of the
+ * scans row - holds flock on a descriptor of our own, which only other
+ * ringscans take (flock and SQLite's POSIX locks do not interact on
+ * Linux).  The descriptor stays open until after sqlite3_close: closing
+ * any descriptor of a file drops all of the process's POSIX locks on it,
+ * SQLite's included.
+ *
  * Write-ahead logging, because a long scan is watched: readers (sqlite3 in
  * another terminal) never block the scan's commits, nor it their reads.
  * It also suits -sS, which drops every capability after setup: the WAL
@@ -44,7 +55,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -58,10 +72,14 @@ struct sqlout {
 	bool created; /* the file did not exist before sqlout_open */
 	bool committed; /* something of ours is on disk */
 	bool in_txn;
+	int lock_fd; /* ours, for the setup lock; open until SQLite closes */
+	bool setup_locked;
 	uint32_t rows; /* in the open transaction */
 	uint64_t txn_start_ns;
 	int err;
 };
+
+#define REASON_LOCKED "is locked by another program; try again when it is done"
 
 static const char schema_sql[] =
 	"CREATE TABLE scans ("
@@ -193,9 +211,7 @@ static int check_owner(struct sqlout *s, bool *fresh, struct rs_error *err)
 		return fail(err, s->path,
 			    "is a damaged SQLite database; name a new file");
 	if (ret == -EBUSY)
-		return fail(
-			err, s->path,
-			"is locked by another program; try again when it is done");
+		return fail(err, s->path, REASON_LOCKED);
 	if (ret)
 		return ret;
 	if (app == SQLOUT_APP_ID && ver != SQLOUT_SCHEMA)
@@ -301,9 +317,7 @@ static int start_scan(struct sqlout *s, const struct sqlout_scan *scan,
 	int ret = sql_exec(s, "BEGIN IMMEDIATE");
 
 	if (ret == -EBUSY)
-		return fail(
-			err, s->path,
-			"is locked by another program; try again when it is done");
+		return fail(err, s->path, REASON_LOCKED);
 	if (ret)
 		return ret;
 	s->in_txn = true;
@@ -332,6 +346,71 @@ static int start_scan(struct sqlout *s, const struct sqlout_scan *scan,
 	return insert_scan(s, scan);
 }
 
+/* flock, waiting up to SQLOUT_BUSY_MS for another ringscan's setup. */
+static int lock_wait(int fd)
+{
+	const struct timespec poll = { .tv_nsec =
+					       SQLOUT_LOCK_POLL_MS * 1000000L };
+
+	for (unsigned ms = 0;; ms += SQLOUT_LOCK_POLL_MS) {
+		if (!flock(fd, LOCK_EX | LOCK_NB))
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -errno;
+		if (ms >= SQLOUT_BUSY_MS)
+			return -EBUSY;
+		nanosleep(&poll, NULL);
+	}
+}
+
+/*
+ * Open the file ourselves and hold its setup lock (see the top of the
+ * file).  A setup that failed removes the file it made, and a ringscan
+ * that was waiting for the lock then holds a removed file: it checks that
+ * the path is still the file it locked, and starts again if not.
+ */
+static int lock_setup(struct sqlout *s, struct rs_error *err)
+{
+	for (int tries = 0; tries < SQLOUT_SETUP_TRIES; tries++) {
+		struct stat held, now;
+		int fd, ret;
+
+		fd = open(s->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		s->created = fd >= 0;
+		if (fd < 0 && errno == EEXIST) {
+			fd = open(s->path, O_RDWR | O_CLOEXEC);
+			if (fd < 0 && errno == ENOENT)
+				continue; /* removed between the two opens */
+		}
+		if (fd < 0)
+			return -errno;
+		ret = lock_wait(fd);
+		if (ret) {
+			close(fd);
+			return ret == -EBUSY ?
+				       fail(err, s->path, REASON_LOCKED) :
+				       ret;
+		}
+		if (!fstat(fd, &held) && !stat(s->path, &now) &&
+		    held.st_dev == now.st_dev && held.st_ino == now.st_ino) {
+			s->lock_fd = fd;
+			s->setup_locked = true;
+			return 0;
+		}
+		close(fd);
+	}
+	return fail(err, s->path, REASON_LOCKED);
+}
+
+/* The lock and its descriptor, once SQLite has let go of the file. */
+static void release_file(struct sqlout *s)
+{
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	s->lock_fd = -1;
+	s->setup_locked = false;
+}
+
 int sqlout_open(struct sqlout **out, const char *path,
 		const struct sqlout_scan *scan, struct rs_error *err)
 {
@@ -352,16 +431,17 @@ int sqlout_open(struct sqlout **out, const char *path,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->created = access(path, F_OK) != 0 && errno == ENOENT;
+	s->lock_fd = -1;
 	s->path = strdup(path);
 	if (!s->path) {
 		ret = -ENOMEM;
 		goto out_free;
 	}
+	ret = lock_setup(s, err);
+	if (ret)
+		goto out_free;
 	rc = sqlite3_open_v2(path, &s->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				     SQLITE_OPEN_NOMUTEX,
-			     NULL);
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		ret = s->db ? sql_errno(s->db, rc) : -ENOMEM;
 		if (!ret)
@@ -374,7 +454,12 @@ int sqlout_open(struct sqlout **out, const char *path,
 		goto out_close;
 	}
 	sqlite3_busy_timeout(s->db, SQLOUT_BUSY_MS);
-	ret = check_owner(s, &fresh, err);
+	/* One read transaction for the three header reads. */
+	ret = sql_exec(s, "BEGIN");
+	if (!ret) {
+		ret = check_owner(s, &fresh, err);
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	}
 	if (ret)
 		goto out_close;
 	/* WAL and its setting are not rolled back: only ever on a file that
@@ -384,6 +469,8 @@ int sqlout_open(struct sqlout **out, const char *path,
 		 "PRAGMA cache_size = -%d;",
 		 SQLOUT_CACHE_KIB);
 	ret = sql_exec(s, pragmas);
+	if (ret == -EBUSY)
+		ret = fail(err, path, REASON_LOCKED);
 	if (!ret)
 		ret = start_scan(s, scan, fresh, err);
 	if (ret)
@@ -399,6 +486,7 @@ out_close:
 	sqlite3_close(s->db);
 	if (s->created)
 		unlink(path);
+	release_file(s);
 out_free:
 	free(s->path);
 	free(s);
@@ -419,6 +507,10 @@ int sqlout_commit(struct sqlout *s)
 	s->in_txn = false;
 	s->committed = true;
 	s->rows = 0;
+	if (s->setup_locked) {
+		flock(s->lock_fd, LOCK_UN);
+		s->setup_locked = false;
+	}
 	return 0;
 }
 
@@ -507,6 +599,7 @@ void sqlout_discard(struct sqlout *s)
 	sqlite3_close(s->db);
 	if (s->created && !s->committed)
 		unlink(s->path);
+	release_file(s);
 	free(s->path);
 	free(s);
 }
@@ -525,6 +618,7 @@ int sqlout_close(struct sqlout *s)
 	rc = sqlite3_close(s->db);
 	if (rc != SQLITE_OK && !ret)
 		ret = -EIO;
+	release_file(s);
 	free(s->path);
 	free(s);
 	return ret;
