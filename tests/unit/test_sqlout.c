@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -313,6 +314,65 @@ static void test_tick(void **state)
 	free(db);
 }
 
+/*
+ * Shards starting on one new file at once: each gets its own scans row,
+ * none fails.  Forked children race from a common start line (a pipe
+ * whose write end the parent closes); several rounds, since one can pass
+ * by luck.
+ */
+static void test_concurrent_setup(void **state)
+{
+	enum { KIDS = 5, ROUNDS = 10 };
+	char *db = path_in("race.db");
+	char want[16];
+
+	(void)state;
+	for (int round = 0; round < ROUNDS; round++) {
+		pid_t pids[KIDS];
+		int go[2];
+
+		unlink(db);
+		assert_int_equal(pipe(go), 0);
+		for (int k = 0; k < KIDS; k++) {
+			pids[k] = fork();
+			assert_true(pids[k] >= 0);
+			if (pids[k] == 0) {
+				struct sqlout *s;
+				char c;
+				int ret;
+
+				close(go[1]);
+				(void)!read(go[0], &c, 1);
+				ret = sqlout_open(&s, db, &scan1, NULL);
+				if (!ret)
+					ret = sqlout_commit(s);
+				if (!ret) {
+					add(s, "127.0.0.1", 22, "open", "ssh",
+					    1);
+					ret = sqlout_finish(s, false);
+					ret = sqlout_close(s) ? -EIO : ret;
+				}
+				_exit(ret ? 1 : 0);
+			}
+		}
+		close(go[0]);
+		close(go[1]);
+		for (int k = 0; k < KIDS; k++) {
+			int st;
+
+			assert_int_equal(waitpid(pids[k], &st, 0), pids[k]);
+			assert_true(WIFEXITED(st));
+			assert_int_equal(WEXITSTATUS(st), 0);
+		}
+		snprintf(want, sizeof(want), "%d|%d\n", KIDS, KIDS);
+		assert_query(db,
+			     "SELECT (SELECT count(*) FROM scans), "
+			     "(SELECT count(*) FROM ports)",
+			     want);
+	}
+	free(db);
+}
+
 /* sqlout_discard undoes a new file entirely, and an old one's new row. */
 static void test_discard(void **state)
 {
@@ -421,6 +481,7 @@ int main(void)
 		cmocka_unit_test(test_resume),
 		cmocka_unit_test(test_batches_visible),
 		cmocka_unit_test(test_tick),
+		cmocka_unit_test(test_concurrent_setup),
 		cmocka_unit_test(test_discard),
 		cmocka_unit_test(test_refusals),
 	};
