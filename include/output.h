@@ -63,6 +63,8 @@
  *        DATE -- N IP addresses (M hosts up) scanned in S seconds".  In
  *        service names '/' and ',' become '|' and control bytes '?', so
  *        the fields still split.
+ *   SQLite (--sqlite): the CSV's rows, typed, in a database that every
+ *        scan adds to (sqlout.h: schema, batching, --resume).
  * Any number of outputs may be open at once (-oA opens four).
  */
 #ifndef RINGSCAN_OUTPUT_H
@@ -114,6 +116,12 @@ struct output_config {
 	const char *command_line; /* for the report header */
 	const char *checkpoint_path; /* --checkpoint, or NULL: no output may
 					name the same file */
+	/* --sqlite, and what its scans row records (sqlout.h) */
+	const char *sqlite_path; /* or NULL */
+	bool has_seed; /* a merge of CSV/JSON rows has none */
+	uint64_t seed;
+	const char *resume_key; /* a scan with a checkpoint, or NULL */
+	bool resume; /* --resume: continue resume_key's scan */
 };
 
 struct output_result {
@@ -181,8 +189,12 @@ int output_open(struct output **out, const struct output_config *cfg,
  */
 int output_start(struct output *o, time_t start_time);
 
-/* Stream one final result to CSV/JSON (if its state is selected). */
+/* Stream one final result to CSV/JSON/SQLite (if its state is selected). */
 int output_result(struct output *o, const struct output_result *r);
+
+/* Periodically during a scan: commit the SQLite batch if it is old
+ * enough (sqlout_tick); the streams need nothing. */
+int output_tick(struct output *o);
 
 /* Write the reports (text, XML, grepable); flush everything. */
 int output_finish(struct output *o, const struct output_report *rep);

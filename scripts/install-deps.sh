@@ -18,6 +18,8 @@ PACKAGES=(
 	clang llvm linux-libc-dev	# SYN scan: the XDP program (clang -target bpf)
 	libclang-rt-14-dev		# make fuzz: libFuzzer and the sanitizer runtimes
 	zlib1g-dev			# checkpoint checksums (crc32)
+	libsqlite3-dev			# --sqlite output
+	sqlite3				# t_sqlite: the README's queries
 	libcmocka-dev			# unit tests
 	nmap				# t_nmap_agree, benchmarks
 	libxml2-utils			# t_xml: xmllint --dtdvalid

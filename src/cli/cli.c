@@ -102,8 +102,10 @@ void cli_usage(FILE *f)
 		"  -oJ FILE             JSON lines\n"
 		"  -oX FILE             nmap XML;   -oG FILE  nmap grepable\n"
 		"  -oA BASE             BASE.nmap, BASE.xml, BASE.gnmap and BASE.csv\n"
-		"  --states LIST        states written to CSV/JSON: open,closed,filtered\n"
-		"                       (default open)\n"
+		"  --sqlite FILE        the CSV's rows into a SQLite database: each scan\n"
+		"                       adds a row to its scans table (see README)\n"
+		"  --states LIST        states written to CSV/JSON/SQLite:\n"
+		"                       open,closed,filtered (default open)\n"
 		"  --open               show only open ports in the text report\n"
 		"  --reason             the text report's REASON column (syn-ack, ...)\n"
 		"  --stats-every TIME   a status line on stderr every TIME\n"
@@ -782,8 +784,11 @@ static void parse_args(struct cli *cli, struct targets *t, int argc,
 					cli_short_value(a, argc, argv, &i));
 		} else if (!strncmp(a, "-o", 2) && a[1] == 'o') {
 			cli_fail(
-				"output option '%s' is not supported; use -oN, -oC, -oJ, -oX, -oG or -oA",
+				"output option '%s' is not supported; use -oN, -oC, -oJ, -oX, -oG, -oA or --sqlite",
 				a);
+		} else if ((v = cli_long_value(a, "--sqlite", argc, argv,
+					       &i))) {
+			cli->out.sqlite_path = v;
 		} else if (!strcmp(a, "-iL")) {
 			v = cli_short_value(a, argc, argv, &i);
 			dt[ndt++] = (struct deferred_target){ .v = v,
@@ -1200,6 +1205,8 @@ void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
 	/* main.c drops every capability once the SYN engine is set up. */
 	cs->cli.syn.privsep = true;
 	cs->cli.out.syn = cs->cli.scan.type == SCAN_SYN;
+	cs->cli.out.has_seed = true; /* random unless --seed: recorded */
+	cs->cli.out.seed = cs->cli.scan.seed;
 
 	ret = targets_finalize(cs->targets);
 	if (ret == -E2BIG)

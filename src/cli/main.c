@@ -157,7 +157,10 @@ static void hook_progress(void *p, const struct scan_progress *pr)
 	double frac = s->total ? (double)s->finished / (double)s->total : 1;
 	double dt = secs - rc->prog_secs;
 	char eta[32] = "--";
+	int ret = output_tick(rc->out);
 
+	if (ret && !rc->write_err)
+		rc->write_err = ret;
 	if (dt > 0) {
 		double now_rate =
 			(double)(s->finished - rc->prog_finished) / dt;
@@ -580,7 +583,7 @@ int main(int argc, char **argv)
 	int def_argc = argc, extra_verbose = 0;
 	bool trust = false;
 	char **def_argv = argv;
-	char seed_buf[24];
+	char seed_buf[24], resume_key[32];
 	time_t start_time;
 	int ret, status = 0;
 
@@ -654,6 +657,14 @@ int main(int argc, char **argv)
 		cs.cli.out.text_stdout = false;
 	memset(&err, 0, sizeof(err));
 	cs.cli.out.checkpoint_path = cs.cli.checkpoint_path;
+	if (cs.cli.checkpoint_path) {
+		/* What --resume finds its scan by in a database (sqlout.h). */
+		snprintf(resume_key, sizeof(resume_key), "%016llx/%u",
+			 (unsigned long long)cs.fingerprint,
+			 cs.cli.scan.shard_index);
+		cs.cli.out.resume_key = resume_key;
+		cs.cli.out.resume = resume_path != NULL;
+	}
 	ret = output_open(&out, &cs.cli.out, cs.svc, &err);
 	if (ret) {
 		cli_say("ringscan: ", "cannot write output '%s': %s", err.token,

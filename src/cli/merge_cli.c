@@ -123,7 +123,8 @@ static void merge_usage(FILE *f)
 	      "  -oJ FILE             JSON lines\n"
 	      "  -oX FILE             nmap XML;   -oG FILE  nmap grepable\n"
 	      "  -oA BASE             BASE.nmap, BASE.xml, BASE.gnmap and BASE.csv\n"
-	      "  --states LIST        states in CSV/JSON rows: open,closed,filtered\n"
+	      "  --sqlite FILE        the CSV's rows into a SQLite database, as a scan\n"
+	      "  --states LIST        states in CSV/JSON/SQLite rows: open,closed,filtered\n"
 	      "                       (default: every state for CSV/JSON inputs, the\n"
 	      "                       scan's own --states for checkpoints)\n"
 	      "  --open               show only open ports in the reports\n"
@@ -238,6 +239,11 @@ static void parse_args(struct merge_opts *o, int argc, char **argv)
 			o->any_output = true;
 		} else if (!strcmp(a, "-oA")) {
 			set_all_outputs(o, opt_value(a, argc, argv, &i));
+			o->any_output = true;
+		} else if (!strcmp(a, "--sqlite") ||
+			   !strncmp(a, "--sqlite=", 9)) {
+			o->out.sqlite_path =
+				a[8] ? a + 9 : opt_value(a, argc, argv, &i);
 			o->any_output = true;
 		} else if (!strcmp(a, "--states") ||
 			   !strncmp(a, "--states=", 9)) {
@@ -1183,6 +1189,8 @@ static int merge_checkpoints(struct merge_opts *o, struct input *ins)
 
 	o->out.states = o->states_set ? o->states : cs.cli.out.states;
 	o->out.open_only = o->open_only || cs.cli.out.open_only;
+	o->out.has_seed = true; /* the database's scans row records it */
+	o->out.seed = cs.cli.scan.seed;
 	out = open_outputs(o, cs.svc);
 	memset(&e, 0, sizeof(e));
 	e.out = out;

@@ -68,6 +68,7 @@
 
 #include "output.h"
 #include "escape.h"
+#include "sqlout.h"
 
 /* The closed-port reason for the connect scan the report describes. */
 /* What a closed port answered: a refused connect, or a RST to our SYN. */
@@ -110,6 +111,7 @@ struct output {
 	struct writer json;
 	struct writer xml;
 	struct writer grep;
+	struct sqlout *sql; /* --sqlite, or NULL */
 	bool text_stdout;
 	bool started; /* output_start wrote the stdout copy's first line */
 	bool open_only;
@@ -463,6 +465,59 @@ static int check_distinct(const struct output_slot *slots, size_t n,
 	return 0;
 }
 
+/*
+ * check_distinct for the database, which SQLite opens itself: judged by
+ * its name, which exists now that sqlout_open opened it.
+ */
+static int check_db_distinct(const struct output_slot *slots, size_t n,
+			     const struct output_config *cfg,
+			     struct rs_error *err)
+{
+	const char *p = cfg->sqlite_path;
+	struct stat db, st;
+
+	if (stat(p, &db))
+		return -errno;
+	if (cfg->checkpoint_path && !lstat(cfg->checkpoint_path, &st) &&
+	    same_file(&db, &st))
+		return rs_error_set(
+			err, p, strlen(p),
+			"is also the --checkpoint file, which would replace it; give them different names");
+	if (cfg->text_stdout && !fstat(STDOUT_FILENO, &st) &&
+	    same_file(&db, &st))
+		return rs_error_set(
+			err, p, strlen(p),
+			"is also standard output, where the text report goes; redirect it elsewhere");
+	for (size_t i = 0; i < n; i++)
+		if (slots[i].w->buf && !fstat(slots[i].w->fd, &st) &&
+		    same_file(&db, &st))
+			return rs_error_set(
+				err, p, strlen(p),
+				"names the same file as another output; two formats would mix in it");
+	return 0;
+}
+
+/* What the database's scans row says about this scan. */
+static int open_sqlite(struct output *o, const struct output_config *cfg,
+		       struct rs_error *err)
+{
+	char seed[24];
+	struct sqlout_scan scan = {
+		.command_line = cfg->command_line,
+		.version = cfg->version,
+		.seed = cfg->has_seed ? seed : NULL,
+		.resume_key = cfg->resume_key,
+		.resume = cfg->resume,
+	};
+	int ret;
+
+	snprintf(seed, sizeof(seed), "%" PRIu64, cfg->seed);
+	ret = sqlout_open(&o->sql, cfg->sqlite_path, &scan, err);
+	if (ret && ret != -EINVAL)
+		open_failed(err, cfg->sqlite_path);
+	return ret;
+}
+
 /* Truncate the regular files among the outputs (not standard output). */
 static int truncate_all(const struct output_slot *slots, size_t n,
 			struct rs_error *err)
@@ -533,7 +588,19 @@ int output_open(struct output **out, const struct output_config *cfg,
 			goto out_discard_writers;
 		}
 	}
+	if (cfg->sqlite_path) {
+		ret = open_sqlite(o, cfg, err);
+		if (ret)
+			goto out_discard_writers;
+	}
 	ret = check_distinct(slots, n, cfg, err);
+	if (!ret && o->sql) {
+		ret = check_db_distinct(slots, n, cfg, err);
+		if (!ret)
+			ret = sqlout_commit(o->sql);
+		if (ret && ret != -EINVAL)
+			open_failed(err, cfg->sqlite_path);
+	}
 	if (ret)
 		goto out_discard_writers;
 	ret = truncate_all(slots, n, err);
@@ -550,6 +617,7 @@ int output_open(struct output **out, const struct output_config *cfg,
 	return 0;
 
 out_discard_writers:
+	sqlout_discard(o->sql);
 	for (i = 0; i < n; i++) {
 		if (slots[i].w->buf && slots[i].w->created)
 			unlink(slots[i].path);
@@ -649,14 +717,32 @@ static int write_json(struct output *o, const struct output_result *r,
 	return w_row_end(w);
 }
 
+/* The CSV's row, typed: rtt_ms a number or NULL, not text. */
+static int write_sql(struct output *o, const struct output_result *r,
+		     const char *host, const char *service)
+{
+	struct sqlout_row row = {
+		.host = host,
+		.port = r->port,
+		.proto = proto_word(r->proto),
+		.state = output_state_name(r->state),
+		.service = service,
+		.reason = r->reason ? r->reason : "",
+		.rtt_us = r->rtt_us,
+		.hostname = r->hostname,
+	};
+
+	return sqlout_add(o->sql, &row);
+}
+
 int output_result(struct output *o, const struct output_result *r)
 {
 	char host[RS_ADDR_STRLEN];
 	char rtt[32] = "";
 	const char *service;
-	int ret = 0, ret2 = 0;
+	int ret = 0, ret2 = 0, ret3 = 0;
 
-	if (!o->csv.buf && !o->json.buf)
+	if (!o->csv.buf && !o->json.buf && !o->sql)
 		return 0;
 	if (!(o->states & state_bit(r->state)))
 		return 0;
@@ -668,7 +754,14 @@ int output_result(struct output *o, const struct output_result *r)
 		ret = write_csv(o, r, host, service, rtt);
 	if (o->json.buf)
 		ret2 = write_json(o, r, host, service, rtt);
-	return ret ? ret : ret2;
+	if (o->sql)
+		ret3 = write_sql(o, r, host, service);
+	return ret ? ret : ret2 ? ret2 : ret3;
+}
+
+int output_tick(struct output *o)
+{
+	return o->sql ? sqlout_tick(o->sql) : 0;
 }
 
 /* ---- text report ---- */
@@ -1456,6 +1549,12 @@ int output_finish(struct output *o, const struct output_report *rep)
 		if (r && !ret)
 			ret = r;
 	}
+	if (o->sql) {
+		int r = sqlout_finish(o->sql, rep && rep->interrupted);
+
+		if (r && !ret)
+			ret = r;
+	}
 	return ret;
 }
 
@@ -1476,6 +1575,9 @@ int output_close(struct output *o)
 	if (r && !ret)
 		ret = r;
 	r = writer_close(&o->grep);
+	if (r && !ret)
+		ret = r;
+	r = sqlout_close(o->sql);
 	if (r && !ret)
 		ret = r;
 	free(o->command_line);
