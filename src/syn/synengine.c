@@ -45,6 +45,7 @@
 
 #include "clock.h"
 #include "cookie.h"
+#include "mix.h"
 #include "pkt.h"
 #include "pktsock.h"
 #include "privsep.h"
@@ -295,16 +296,6 @@ static const struct link_ops xdp_ops = {
 static size_t alen(uint8_t family)
 {
 	return family == AF_INET6 ? 16 : 4;
-}
-
-static uint64_t mix64(uint64_t z)
-{
-	z ^= z >> 33;
-	z *= 0xff51afd7ed558ccdULL;
-	z ^= z >> 33;
-	z *= 0xc4ceb9fe1a85ec53ULL;
-	z ^= z >> 33;
-	return z;
 }
 
 static uint32_t rkey_hash(const struct rkey *k)
