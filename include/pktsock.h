@@ -14,7 +14,7 @@
  * batch, pktsock_tx_commit records its length, pktsock_tx_flush sends the
  * batch in one sendmmsg.  Sends block when the socket's buffer is full,
  * which is the backpressure we want; receives never block.  Same shape as
- * xsk.h, so the engine drives both through one small table.  Allocation
+ * afxdp.h, so the engine drives both through one small table.  Allocation
  * only in pktsock_new.  Single-threaded.
  */
 #ifndef RINGSCAN_PKTSOCK_H

@@ -59,7 +59,7 @@
 #include "engine.h"
 #include "neigh.h"
 #include "scheduler.h"
-#include "xsk.h"
+#include "afxdp.h"
 
 /*
  * Default source ports: just above Linux's default ephemeral range
@@ -97,7 +97,7 @@ struct synengine_config {
 	const struct rs_addr *src6;
 	uint16_t sport_lo, sport_hi; /* both 0: SYNENGINE_SPORT_LO..HI */
 	enum synengine_kind kind;
-	enum xsk_mode xdp_mode; /* with XDP: native, skb or either */
+	enum afxdp_mode xdp_mode; /* with XDP: native, skb or either */
 	uint8_t ttl; /* 0: SYNENGINE_TTL */
 	/*
 	 * The caller will drop its capabilities once the engine is set up
@@ -112,7 +112,7 @@ struct synengine_info {
 	enum synengine_kind kind; /* SYNENGINE_XDP or SYNENGINE_PACKET */
 	const char *name; /* "xdp" or "packet" */
 	int xdp_err; /* AUTO chose AF_PACKET because AF_XDP said this */
-	struct xsk_info xdp; /* when kind is SYNENGINE_XDP */
+	struct afxdp_info xdp; /* when kind is SYNENGINE_XDP */
 	char ifname[NEIGH_IFNAMSIZ];
 	int ifindex;
 	bool has_src4, has_src6;

@@ -169,7 +169,7 @@ struct synengine {
 	uint64_t next_neigh_poll;
 	uint32_t pass;
 
-	struct pollfd pfd[XSK_MAX_QUEUES + 1];
+	struct pollfd pfd[XDP_SCAN_MAX_QUEUES + 1];
 	uint32_t npfd;
 	struct pkt_frame rxf[RX_BATCH];
 	struct neigh_event nev[NEV_BATCH];
@@ -238,44 +238,44 @@ static const struct link_ops packet_ops = {
 
 static uint32_t xs_fds(const void *l, int *fds, uint32_t max)
 {
-	return xsk_fds(l, fds, max);
+	return afxdp_fds(l, fds, max);
 }
 
 static uint8_t *xs_tx_frame(void *l)
 {
-	return xsk_tx_frame(l);
+	return afxdp_tx_frame(l);
 }
 
 static void xs_tx_commit(void *l, uint32_t len)
 {
-	xsk_tx_commit(l, len);
+	afxdp_tx_commit(l, len);
 }
 
 static int xs_tx_flush(void *l)
 {
-	return xsk_tx_flush(l);
+	return afxdp_tx_flush(l);
 }
 
 static int xs_rx(void *l, struct pkt_frame *f, uint32_t max)
 {
-	return xsk_rx(l, f, max);
+	return afxdp_rx(l, f, max);
 }
 
 static void xs_rx_release(void *l)
 {
-	xsk_rx_release(l);
+	afxdp_rx_release(l);
 }
 
 static void xs_free(void *l)
 {
-	xsk_free(l);
+	afxdp_free(l);
 }
 
 static void xs_drops(void *l, uint64_t *rx_drops, uint64_t *tx_invalid)
 {
-	struct xsk_stats st;
+	struct afxdp_stats st;
 
-	xsk_get_stats(l, &st);
+	afxdp_get_stats(l, &st);
 	*rx_drops = st.kernel_drops;
 	*tx_invalid = st.tx_invalid;
 }
@@ -790,7 +790,7 @@ static int link_open(struct synengine *e, const struct synengine_config *cfg,
 		.port_lo = e->port_lo,
 		.port_hi = e->port_hi,
 	};
-	struct xsk_config xc = {
+	struct afxdp_config xc = {
 		.ifindex = e->ifindex,
 		.ifname = ifname,
 		.mode = cfg->xdp_mode,
@@ -801,14 +801,15 @@ static int link_open(struct synengine *e, const struct synengine_config *cfg,
 		.port_lo = e->port_lo,
 		.port_hi = e->port_hi,
 	};
-	struct xsk *x;
+	struct afxdp *x;
 	struct pktsock *p;
 	int ret;
 
 	info->xdp_err = 0;
 	if (cfg->kind != SYNENGINE_PACKET) {
 		/* AF_XDP on lo is not worth its traps: AF_PACKET does it. */
-		ret = e->loopback ? -EOPNOTSUPP : xsk_new(&x, &xc, &info->xdp);
+		ret = e->loopback ? -EOPNOTSUPP :
+				    afxdp_new(&x, &xc, &info->xdp);
 		if (!ret) {
 			e->ops = &xdp_ops;
 			e->link = x;
@@ -836,7 +837,7 @@ static void keeper_cleanup(void *ctx)
 	struct synengine *e = ctx;
 
 	if (e->ops == &xdp_ops)
-		xsk_detach(e->link);
+		afxdp_detach(e->link);
 }
 
 int synengine_new(struct synengine **out, const struct synengine_config *cfg,
@@ -847,7 +848,7 @@ int synengine_new(struct synengine **out, const struct synengine_config *cfg,
 	struct neigh_route r;
 	struct synengine *e;
 	uint8_t ttl = cfg->ttl ? cfg->ttl : SYNENGINE_TTL;
-	int fds[XSK_MAX_QUEUES];
+	int fds[XDP_SCAN_MAX_QUEUES];
 	int ret;
 
 	if (!info)
@@ -918,7 +919,7 @@ int synengine_new(struct synengine **out, const struct synengine_config *cfg,
 	if (ret)
 		goto out_free_neigh;
 
-	e->npfd = e->ops->fds(e->link, fds, XSK_MAX_QUEUES);
+	e->npfd = e->ops->fds(e->link, fds, XDP_SCAN_MAX_QUEUES);
 	for (uint32_t i = 0; i < e->npfd; i++)
 		e->pfd[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
 	e->pfd[e->npfd++] = (struct pollfd){ .fd = neigh_event_fd(e->nl),
@@ -966,7 +967,7 @@ void synengine_free(struct synengine *e)
 	if (e->keeper) {
 		/* The keeper detaches (we no longer can), then we close. */
 		if (e->ops == &xdp_ops)
-			xsk_disown(e->link);
+			afxdp_disown(e->link);
 		privsep_stop(e->keeper);
 	}
 	e->ops->free(e->link);
