@@ -11,9 +11,9 @@
  * kernel's stack; everything else still reaches it.
  *
  * Ownership of UMEM frames, one place at a time:
- *   RX frames: fill ring -> kernel -> RX ring -> caller (between afxdp_rx and
- *              afxdp_rx_release) -> fill ring again;
- *   TX frames: free stack -> caller (afxdp_tx_frame .. afxdp_tx_commit) ->
+ *   RX frames: fill ring -> kernel -> RX ring -> caller (between rx and
+ *              rx_release) -> fill ring again;
+ *   TX frames: free stack -> caller (tx_frame .. tx_commit) ->
  *              pending batch -> TX ring -> kernel -> completion ring ->
  *              free stack.
  * The fill ring is filled completely at start; the completion ring is
@@ -21,14 +21,14 @@
  * kick (sendto), only when the kernel asks for it (XDP_USE_NEED_WAKEUP).
  * TX uses queue 0's socket; RX reads every queue.
  *
- * afxdp_free detaches the program and frees everything; callers must reach
+ * The handle is driven through afxdp_link_ops (link.h), like pktsock.h's.
+ * Its free detaches the program and frees everything; callers must reach
  * it on every exit path (the CLI turns SIGINT/SIGTERM into a stop flag so
  * that it does).  A SIGKILL leaves the program attached: `ip link set dev
  * IF xdp off` removes it - unless a privsep keeper (privsep.h) holds a
  * copy of the handle: then the scanner, without the capabilities to
- * detach, calls afxdp_disown and the keeper afxdp_detach, even after a
- * SIGKILL of the scanner.  Same TX/RX shape as pktsock.h.  Allocation only
- * in afxdp_new.  Single-threaded.
+ * detach, calls disown and the keeper detach, even after a SIGKILL of the
+ * scanner.  Allocation only in afxdp_new.  Single-threaded.
  *
  * The prefix is afxdp_, not xsk_: xsk_ is libxdp's namespace (xsk_socket,
  * xsk_umem, xsk_ring_*), which afxdp.c uses side by side with its own.
@@ -41,7 +41,7 @@
 #include <stdint.h>
 
 #include "addr.h"
-#include "pkt.h"
+#include "link.h"
 #include "xdp_scan.h" /* XDP_SCAN_MAX_QUEUES: the program's XSKMAP size */
 
 #define AFXDP_FRAME_SIZE 2048
@@ -80,16 +80,6 @@ struct afxdp_info {
 	uint32_t queues;
 };
 
-struct afxdp_stats {
-	uint64_t tx_frames; /* put on the TX ring */
-	uint64_t tx_kicks;
-	uint64_t rx_frames;
-	/* frames the kernel dropped on the way to us, over every queue
-	 * (XDP_STATISTICS: rx_dropped + rx_ring_full + fill ring empty) */
-	uint64_t kernel_drops;
-	uint64_t tx_invalid; /* TX descriptors the kernel refused */
-};
-
 struct afxdp;
 
 /*
@@ -100,30 +90,14 @@ struct afxdp;
  */
 int afxdp_new(struct afxdp **out, const struct afxdp_config *cfg,
 	      struct afxdp_info *info);
-void afxdp_free(struct afxdp *x);
-
-/* Detach the program now (needs CAP_NET_ADMIN); idempotent. */
-void afxdp_detach(struct afxdp *x);
-
-/* Leave the detach to someone else: afxdp_free will only close and free. */
-void afxdp_disown(struct afxdp *x);
-
-/* The sockets' fds for poll(): writes at most max, returns the count. */
-uint32_t afxdp_fds(const struct afxdp *x, int *fds, uint32_t max);
-
-/* A frame of AFXDP_FRAME_SIZE bytes to fill, or NULL (batch full, no frame). */
-uint8_t *afxdp_tx_frame(struct afxdp *x);
-void afxdp_tx_commit(struct afxdp *x, uint32_t len);
-/* Put the batch on the TX ring and kick; frames put, or -errno. */
-int afxdp_tx_flush(struct afxdp *x);
 
 /*
- * Up to max received frames (from all queues), without blocking; valid
- * until afxdp_rx_release, which must be called before the next afxdp_rx.
+ * The link (link.h).  tx_frame hands out AFXDP_FRAME_SIZE-byte frames (NULL
+ * when the batch is full or every TX frame is in flight); tx_flush puts the
+ * batch on the TX ring and kicks; rx reads every queue; detach and disown
+ * as described above.  drops sums XDP_STATISTICS over every queue:
+ * rx_dropped + rx_ring_full + fill ring empty, and TX descriptors refused.
  */
-int afxdp_rx(struct afxdp *x, struct pkt_frame *f, uint32_t max);
-void afxdp_rx_release(struct afxdp *x);
-
-void afxdp_get_stats(const struct afxdp *x, struct afxdp_stats *st);
+extern const struct link_ops afxdp_link_ops;
 
 #endif

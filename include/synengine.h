@@ -56,10 +56,10 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "afxdp.h"
 #include "engine.h"
 #include "neigh.h"
 #include "scheduler.h"
-#include "afxdp.h"
 
 /*
  * Default source ports: just above Linux's default ephemeral range

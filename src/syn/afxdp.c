@@ -60,6 +60,12 @@ struct tx_pending {
 	uint32_t len;
 };
 
+struct afxdp_stats {
+	uint64_t tx_frames; /* put on the TX ring */
+	uint64_t tx_kicks;
+	uint64_t rx_frames;
+};
+
 struct afxdp {
 	int ifindex;
 	enum xdp_attach_mode mode;
@@ -358,8 +364,26 @@ out_free:
 	return ret;
 }
 
-void afxdp_free(struct afxdp *x)
+static void afxdp_detach(void *l)
 {
+	struct afxdp *x = l;
+
+	if (x->attached)
+		xdp_program__detach(x->prog, x->ifindex, x->mode, 0);
+	x->attached = false;
+}
+
+static void afxdp_disown(void *l)
+{
+	struct afxdp *x = l;
+
+	x->attached = false;
+}
+
+static void afxdp_free(void *l)
+{
+	struct afxdp *x = l;
+
 	if (!x)
 		return;
 	/* Detach first: from here on nothing more is redirected to us. */
@@ -371,20 +395,9 @@ void afxdp_free(struct afxdp *x)
 	free(x);
 }
 
-void afxdp_detach(struct afxdp *x)
+static uint32_t afxdp_fds(const void *l, int *fds, uint32_t max)
 {
-	if (x->attached)
-		xdp_program__detach(x->prog, x->ifindex, x->mode, 0);
-	x->attached = false;
-}
-
-void afxdp_disown(struct afxdp *x)
-{
-	x->attached = false;
-}
-
-uint32_t afxdp_fds(const struct afxdp *x, int *fds, uint32_t max)
-{
+	const struct afxdp *x = l;
 	uint32_t n = 0;
 
 	for (uint32_t q = 0; q < x->nq && n < max; q++)
@@ -408,8 +421,9 @@ static void drain_completions(struct afxdp *x)
 		xsk_ring_cons__release(&q0->comp, n);
 }
 
-uint8_t *afxdp_tx_frame(struct afxdp *x)
+static uint8_t *afxdp_tx_frame(void *l)
 {
+	struct afxdp *x = l;
 	uint64_t addr;
 
 	if (x->npending == AFXDP_BATCH)
@@ -423,8 +437,10 @@ uint8_t *afxdp_tx_frame(struct afxdp *x)
 	return xsk_umem__get_data(x->area, addr);
 }
 
-void afxdp_tx_commit(struct afxdp *x, uint32_t len)
+static void afxdp_tx_commit(void *l, uint32_t len)
 {
+	struct afxdp *x = l;
+
 	x->pending[x->npending++].len = len;
 }
 
@@ -456,8 +472,9 @@ static int kick_tx(struct afxdp *x)
 	return 0;
 }
 
-int afxdp_tx_flush(struct afxdp *x)
+static int afxdp_tx_flush(void *l)
 {
+	struct afxdp *x = l;
 	struct xq *q0 = &x->q[0];
 	uint32_t idx, n = x->npending;
 	int ret;
@@ -485,8 +502,9 @@ int afxdp_tx_flush(struct afxdp *x)
 	return ret ? ret : (int)n;
 }
 
-int afxdp_rx(struct afxdp *x, struct pkt_frame *f, uint32_t max)
+static int afxdp_rx(void *l, struct pkt_frame *f, uint32_t max)
 {
+	struct afxdp *x = l;
 	uint32_t got = 0;
 
 	for (uint32_t k = 0; k < x->nq && got < max; k++) {
@@ -494,7 +512,7 @@ int afxdp_rx(struct afxdp *x, struct pkt_frame *f, uint32_t max)
 		uint32_t idx = 0, n;
 
 		if (q->rx_held)
-			continue; /* caller forgot afxdp_rx_release */
+			continue; /* caller forgot rx_release */
 		n = xsk_ring_cons__peek(&q->rx, max - got, &idx);
 		for (uint32_t i = 0; i < n; i++) {
 			const struct xdp_desc *d =
@@ -512,8 +530,10 @@ int afxdp_rx(struct afxdp *x, struct pkt_frame *f, uint32_t max)
 	return (int)got;
 }
 
-void afxdp_rx_release(struct afxdp *x)
+static void afxdp_rx_release(void *l)
 {
+	struct afxdp *x = l;
+
 	for (uint32_t k = 0; k < x->nq; k++) {
 		struct xq *q = &x->q[k];
 		uint32_t fidx, n = q->rx_held;
@@ -542,11 +562,12 @@ void afxdp_rx_release(struct afxdp *x)
 	}
 }
 
-void afxdp_get_stats(const struct afxdp *x, struct afxdp_stats *st)
+static void afxdp_drops(void *l, uint64_t *rx_drops, uint64_t *tx_refused)
 {
-	*st = x->stats;
-	st->kernel_drops = 0;
-	st->tx_invalid = 0;
+	const struct afxdp *x = l;
+
+	*rx_drops = 0;
+	*tx_refused = 0;
 	/* The kernel's counters are cumulative per socket: sum them now. */
 	for (uint32_t i = 0; i < x->nq; i++) {
 		struct xdp_statistics ks;
@@ -556,8 +577,21 @@ void afxdp_get_stats(const struct afxdp *x, struct afxdp_stats *st)
 		if (getsockopt(xsk_socket__fd(x->q[i].sock), SOL_XDP,
 			       XDP_STATISTICS, &ks, &len))
 			continue;
-		st->kernel_drops += ks.rx_dropped + ks.rx_ring_full +
-				    ks.rx_fill_ring_empty_descs;
-		st->tx_invalid += ks.tx_invalid_descs;
+		*rx_drops += ks.rx_dropped + ks.rx_ring_full +
+			     ks.rx_fill_ring_empty_descs;
+		*tx_refused += ks.tx_invalid_descs;
 	}
 }
+
+const struct link_ops afxdp_link_ops = {
+	.fds = afxdp_fds,
+	.tx_frame = afxdp_tx_frame,
+	.tx_commit = afxdp_tx_commit,
+	.tx_flush = afxdp_tx_flush,
+	.rx = afxdp_rx,
+	.rx_release = afxdp_rx_release,
+	.drops = afxdp_drops,
+	.detach = afxdp_detach,
+	.disown = afxdp_disown,
+	.free = afxdp_free,
+};

@@ -30,8 +30,8 @@
  * just costs a new query.  The neighbour notification socket wakes waiting
  * slots; a slow poll of the kernel covers lost notifications.
  *
- * The link (AF_XDP or AF_PACKET) is behind a small table of functions; both
- * hand out TX frames to fill in place and RX frames to read in place.
+ * The link (AF_XDP or AF_PACKET) is the pair (ops, handle) of link.h: the
+ * engine never asks which one it drives, except to say so in info.
  */
 #include <errno.h>
 #include <linux/rtnetlink.h>
@@ -43,8 +43,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "afxdp.h"
 #include "clock.h"
 #include "cookie.h"
+#include "link.h"
 #include "mix.h"
 #include "pkt.h"
 #include "pktsock.h"
@@ -52,7 +54,6 @@
 #include "synengine.h"
 
 #define ID_NONE UINT32_MAX
-#define RX_BATCH 64
 #define NEV_BATCH 64
 #define TX_BACKLOG_WAIT_NS 1000000ULL /* recheck a full TX ring this often */
 
@@ -119,18 +120,6 @@ struct txq_ent {
 	uint32_t idx, gen;
 };
 
-struct link_ops {
-	uint32_t (*fds)(const void *l, int *fds, uint32_t max);
-	uint8_t *(*tx_frame)(void *l);
-	void (*tx_commit)(void *l, uint32_t len);
-	int (*tx_flush)(void *l);
-	int (*rx)(void *l, struct pkt_frame *f, uint32_t max);
-	void (*rx_release)(void *l);
-	void (*free)(void *l);
-	/* the kernel's drop counters (end of scan, not the hot path) */
-	void (*drops)(void *l, uint64_t *rx_drops, uint64_t *tx_invalid);
-};
-
 struct synengine {
 	const struct link_ops *ops;
 	void *link;
@@ -171,124 +160,9 @@ struct synengine {
 
 	struct pollfd pfd[XDP_SCAN_MAX_QUEUES + 1];
 	uint32_t npfd;
-	struct pkt_frame rxf[RX_BATCH];
+	struct pkt_frame rxf[LINK_RX_BATCH];
 	struct neigh_event nev[NEV_BATCH];
 	struct synengine_stats stats;
-};
-
-/* ---- link tables ---- */
-
-static uint32_t pk_fds(const void *l, int *fds, uint32_t max)
-{
-	if (!max)
-		return 0;
-	fds[0] = pktsock_fd(l);
-	return 1;
-}
-
-static uint8_t *pk_tx_frame(void *l)
-{
-	return pktsock_tx_frame(l);
-}
-
-static void pk_tx_commit(void *l, uint32_t len)
-{
-	pktsock_tx_commit(l, len);
-}
-
-static int pk_tx_flush(void *l)
-{
-	return pktsock_tx_flush(l);
-}
-
-static int pk_rx(void *l, struct pkt_frame *f, uint32_t max)
-{
-	return pktsock_rx(l, f, max);
-}
-
-static void pk_rx_release(void *l)
-{
-	(void)l; /* frames live in the socket's buffers until the next rx */
-}
-
-static void pk_free(void *l)
-{
-	pktsock_free(l);
-}
-
-static void pk_drops(void *l, uint64_t *rx_drops, uint64_t *tx_invalid)
-{
-	struct pktsock_stats st;
-
-	pktsock_get_stats(l, &st);
-	*rx_drops = st.kernel_drops;
-	*tx_invalid = st.tx_errors;
-}
-
-static const struct link_ops packet_ops = {
-	.fds = pk_fds,
-	.tx_frame = pk_tx_frame,
-	.tx_commit = pk_tx_commit,
-	.tx_flush = pk_tx_flush,
-	.rx = pk_rx,
-	.rx_release = pk_rx_release,
-	.free = pk_free,
-	.drops = pk_drops,
-};
-
-static uint32_t xs_fds(const void *l, int *fds, uint32_t max)
-{
-	return afxdp_fds(l, fds, max);
-}
-
-static uint8_t *xs_tx_frame(void *l)
-{
-	return afxdp_tx_frame(l);
-}
-
-static void xs_tx_commit(void *l, uint32_t len)
-{
-	afxdp_tx_commit(l, len);
-}
-
-static int xs_tx_flush(void *l)
-{
-	return afxdp_tx_flush(l);
-}
-
-static int xs_rx(void *l, struct pkt_frame *f, uint32_t max)
-{
-	return afxdp_rx(l, f, max);
-}
-
-static void xs_rx_release(void *l)
-{
-	afxdp_rx_release(l);
-}
-
-static void xs_free(void *l)
-{
-	afxdp_free(l);
-}
-
-static void xs_drops(void *l, uint64_t *rx_drops, uint64_t *tx_invalid)
-{
-	struct afxdp_stats st;
-
-	afxdp_get_stats(l, &st);
-	*rx_drops = st.kernel_drops;
-	*tx_invalid = st.tx_invalid;
-}
-
-static const struct link_ops xdp_ops = {
-	.fds = xs_fds,
-	.tx_frame = xs_tx_frame,
-	.tx_commit = xs_tx_commit,
-	.tx_flush = xs_tx_flush,
-	.rx = xs_rx,
-	.rx_release = xs_rx_release,
-	.free = xs_free,
-	.drops = xs_drops,
 };
 
 /* ---- keys and the index ---- */
@@ -811,7 +685,7 @@ static int link_open(struct synengine *e, const struct synengine_config *cfg,
 		ret = e->loopback ? -EOPNOTSUPP :
 				    afxdp_new(&x, &xc, &info->xdp);
 		if (!ret) {
-			e->ops = &xdp_ops;
+			e->ops = &afxdp_link_ops;
 			e->link = x;
 			info->kind = SYNENGINE_XDP;
 			info->name = "xdp";
@@ -824,7 +698,7 @@ static int link_open(struct synengine *e, const struct synengine_config *cfg,
 	ret = pktsock_new(&p, &pc);
 	if (ret)
 		return ret;
-	e->ops = &packet_ops;
+	e->ops = &pktsock_link_ops;
 	e->link = p;
 	info->kind = SYNENGINE_PACKET;
 	info->name = "packet";
@@ -836,8 +710,8 @@ static void keeper_cleanup(void *ctx)
 {
 	struct synengine *e = ctx;
 
-	if (e->ops == &xdp_ops)
-		afxdp_detach(e->link);
+	if (e->ops->detach)
+		e->ops->detach(e->link);
 }
 
 int synengine_new(struct synengine **out, const struct synengine_config *cfg,
@@ -930,7 +804,7 @@ int synengine_new(struct synengine **out, const struct synengine_config *cfg,
 	 * where something privileged is left to do: next hops to solicit
 	 * (not on loopback or NOARP links), a program to detach (XDP).
 	 */
-	if (cfg->privsep && (!e->noarp || e->ops == &xdp_ops)) {
+	if (cfg->privsep && (!e->noarp || e->ops->detach)) {
 		ret = privsep_start(&e->keeper, e->ifindex, keeper_cleanup, e);
 		if (ret)
 			goto out_free_link;
@@ -966,8 +840,8 @@ void synengine_free(struct synengine *e)
 		return;
 	if (e->keeper) {
 		/* The keeper detaches (we no longer can), then we close. */
-		if (e->ops == &xdp_ops)
-			afxdp_disown(e->link);
+		if (e->ops->disown)
+			e->ops->disown(e->link);
 		privsep_stop(e->keeper);
 	}
 	e->ops->free(e->link);
@@ -1360,13 +1234,13 @@ int synengine_run(struct synengine *e, uint64_t wait_ns,
 	now = clock_now_ns();
 	while (budget) {
 		n = e->ops->rx(e->link, e->rxf,
-			       budget < RX_BATCH ? budget : RX_BATCH);
+			       budget < LINK_RX_BATCH ? budget : LINK_RX_BATCH);
 		if (n < 0)
 			return n;
 		for (int i = 0; i < n; i++)
 			rx_frame(e, &e->rxf[i], now);
 		e->ops->rx_release(e->link);
-		if (n < RX_BATCH)
+		if (n < LINK_RX_BATCH)
 			break;
 		budget -= (uint32_t)n;
 	}
