@@ -1,13 +1,13 @@
 /*
  * synengine.h - the SYN scan engine: crafted SYNs out, replies judged by
- * their SYN cookie, over AF_XDP or AF_PACKET.  Same shape as engine.h (the
- * connect engine) and the same results, so that scan.c drives either
- * through one small table of functions.
+ * their SYN cookie, over AF_XDP or AF_PACKET.  It fills the same table of
+ * functions as engine.h's connect engine (struct engine_ops) and gives the
+ * same results, so that scan.c drives either the same way.
  *
- * A probe prepared with synengine_prep takes one of a fixed number of
+ * A probe prepared with prep takes one of a fixed number of
  * slots (the concurrency) and is keyed by (target address, port) in an
  * open-addressing index sized at synengine_new.  Its frame is built from a
- * per-family template at the next synengine_run and goes out in one burst
+ * per-family template at the next run and goes out in one burst
  * with the rest; the attempt's timeout starts then.  A reply is first
  * proven to answer one of our SYNs - its acknowledgment number minus one
  * must equal the SipHash cookie of its own 4-tuple (cookie.h) - and only
@@ -20,7 +20,7 @@
  * not lost: the timed-out probe's key stays in the index as a "linger"
  * record (a FIFO of as many records as slots), and a reply that finds it
  * is remembered there.  When the scheduler hands out the retry of that
- * probe, synengine_prep completes it at once with the remembered answer,
+ * probe, prep completes it at once with the remembered answer,
  * without sending anything (rtt_ns 0: no RTT sample from a late answer).
  * scan.c therefore needs no special case: every result belongs to the
  * attempt it was prepared for, and the scheduler's counts stay exact.  A
@@ -80,7 +80,7 @@
 #define SYNENGINE_NEIGH_CACHE 4096
 /* RSTs waiting for a TX frame; beyond, the target's SYN-ACK retry gets one. */
 #define SYNENGINE_RST_QUEUE 1024
-/* Frames read per synengine_run before returning results. */
+/* Frames read per run before returning results. */
 #define SYNENGINE_RX_BUDGET 4096
 
 enum synengine_kind {
@@ -159,34 +159,16 @@ struct synengine;
  */
 int synengine_new(struct synengine **out, const struct synengine_config *cfg,
 		  struct synengine_info *info);
-/* Detaches the XDP program (if any) and frees everything. */
-void synengine_free(struct synengine *e);
-
-uint32_t synengine_idle(const struct synengine *e);
-uint32_t synengine_busy(const struct synengine *e);
-
-/* Copy the probes now in flight (at most max) for a checkpoint. */
-uint32_t synengine_inflight(const struct synengine *e, struct sched_probe *out,
-			    uint32_t max);
-
-/*
- * Take a slot for one probe to sa (sockaddr_in/in6; copied).  Nothing is
- * sent before the next synengine_run.  -EBUSY if no slot is free (or the
- * same address and port is already in flight), -EINVAL for a bad sockaddr.
- */
-int synengine_prep(struct synengine *e, const struct sched_probe *p,
-		   const struct sockaddr *sa, socklen_t salen,
-		   uint64_t timeout_ns);
-
-/*
- * Send what was prepared, wait up to wait_ns for replies (0 = do not
- * wait), judge them and expire deadlines; finished probes are written to
- * res (at most max; the rest stay for the next call).  Returns the number
- * of results, or -errno if the link failed (-ENETDOWN ...).
- */
-int synengine_run(struct synengine *e, uint64_t wait_ns,
-		  struct engine_result *res, uint32_t max);
-
 void synengine_get_stats(const struct synengine *e, struct synengine_stats *st);
+
+/*
+ * The engine (engine.h's interface).  prep: -EBUSY also when the same
+ * address and port is already in flight; linger_ns is ignored (late
+ * answers are kept by linger records, above).  run sends what was
+ * prepared, waits for replies, judges them and expires deadlines; it fails
+ * only when the link does (-ENETDOWN ...).  free detaches the XDP program
+ * (if any) and frees everything.
+ */
+extern const struct engine_ops synengine_ops;
 
 #endif

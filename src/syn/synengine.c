@@ -834,8 +834,10 @@ out_free:
 	return ret;
 }
 
-void synengine_free(struct synengine *e)
+static void synengine_free(void *handle)
 {
+	struct synengine *e = handle;
+
 	if (!e)
 		return;
 	if (e->keeper) {
@@ -850,19 +852,24 @@ void synengine_free(struct synengine *e)
 	free(e);
 }
 
-uint32_t synengine_idle(const struct synengine *e)
+static uint32_t synengine_idle(const void *handle)
 {
+	const struct synengine *e = handle;
+
 	return e->nfree;
 }
 
-uint32_t synengine_busy(const struct synengine *e)
+static uint32_t synengine_busy(const void *handle)
 {
+	const struct synengine *e = handle;
+
 	return e->nslots - e->nfree;
 }
 
-uint32_t synengine_inflight(const struct synengine *e, struct sched_probe *out,
-			    uint32_t max)
+static uint32_t synengine_inflight(const void *handle, struct sched_probe *out,
+				   uint32_t max)
 {
+	const struct synengine *e = handle;
 	uint32_t n = 0;
 
 	for (uint32_t i = 0; i < e->nslots && n < max; i++)
@@ -907,16 +914,18 @@ static enum engine_outcome outcome_of_route_err(int err)
 	}
 }
 
-int synengine_prep(struct synengine *e, const struct sched_probe *p,
-		   const struct sockaddr *sa, socklen_t salen,
-		   uint64_t timeout_ns)
+static int synengine_prep(void *handle, const struct sched_probe *p,
+			  const struct sockaddr *sa, socklen_t salen,
+			  uint64_t timeout_ns, uint64_t linger_ns)
 {
+	struct synengine *e = handle;
 	uint64_t now = clock_now_ns(), since = 0;
 	struct rkey k;
 	struct slot *s;
 	uint32_t id, idx;
 	int err;
 
+	(void)linger_ns; /* late answers are kept by linger records */
 	if (sockaddr_key(sa, salen, &k))
 		return -EINVAL;
 	if (!e->nfree)
@@ -1218,9 +1227,10 @@ static int wait_io(struct synengine *e, uint64_t wait_ns, uint64_t now)
 	return 0;
 }
 
-int synengine_run(struct synengine *e, uint64_t wait_ns,
-		  struct engine_result *res, uint32_t max)
+static int synengine_run(void *handle, uint64_t wait_ns,
+			 struct engine_result *res, uint32_t max)
 {
+	struct synengine *e = handle;
 	uint64_t now = clock_now_ns();
 	uint32_t nres = 0, budget = SYNENGINE_RX_BUDGET;
 	int ret, n;
@@ -1283,3 +1293,12 @@ void synengine_get_stats(const struct synengine *e, struct synengine_stats *st)
 	*st = e->stats;
 	e->ops->drops(e->link, &st->kernel_drops, &st->tx_refused);
 }
+
+const struct engine_ops synengine_ops = {
+	.idle = synengine_idle,
+	.busy = synengine_busy,
+	.inflight = synengine_inflight,
+	.prep = synengine_prep,
+	.run = synengine_run,
+	.free = synengine_free,
+};
