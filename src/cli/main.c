@@ -1,14 +1,16 @@
 /*
  * main.c - the ringscan command: signals, hooks, resume, and the run.
  *
- * main.c and cli.c are the only code that prints or exits.  The command
- * line becomes a defined scan in cli.c; here it is run: the stop flag (the
- * one mutable global) is set by SIGINT/SIGTERM, results stream to the
- * writers through hooks, a progress line goes to stderr when it is a
- * terminal, and checkpoints are saved when asked.  A -sS scan gives up
- * every capability (privsep.h) as soon as its engine is set up, before the
- * first probe: the frames it parses and the files it writes from then on
- * are handled without privilege.
+ * Only the CLI code - main.c, cli.c, and the subcommands audit_cli.c and
+ * merge_cli.c - prints messages or chooses the exit status; every other
+ * module returns -errno (output.c writes results, not messages, where the
+ * user asked).  The command line becomes a defined scan in cli.c; here it
+ * is run: the stop flag (the one mutable global) is set by SIGINT/SIGTERM,
+ * results stream to the writers through hooks, a progress line goes to
+ * stderr when it is a terminal, and checkpoints are saved when asked.  A
+ * -sS scan gives up every capability (privsep.h) as soon as its engine is
+ * set up, before the first probe: the frames it parses and the files it
+ * writes from then on are handled without privilege.
  *
  * Exit status: 0 finished, 1 bad input, 2 runtime failure, 128+signal when
  * stopped by a signal (results gathered so far are still written).

@@ -1,16 +1,18 @@
 /*
- * scan.c - the connect-scan loop (see scan.h).
+ * scan.c - the scan loop, -sT and -sS (see scan.h).
  *
- * Order of work in one turn, chosen so that each turn costs one syscall:
+ * Order of work in one turn, chosen so that each turn costs one engine run
+ * (-sT: one io_uring_enter; -sS: one TX burst and one ppoll):
  *   1. ask the scheduler for up to min(idle slots, ENGINE_BATCH) probes and
- *      prepare their chains (no syscall);
- *   2. one io_uring_enter that submits them and waits for the first
- *      completion, bounded by the scheduler's next wake-up (a due retry or
- *      a rate token) and by the progress tick;
- *   3. judge every finished chain and feed the answer back to the scheduler
+ *      prepare them (no syscall; -sS asks netlink about a host's route and
+ *      next hop the first time it sees it);
+ *   2. one run that sends them and waits for the first answer, bounded by
+ *      the scheduler's next wake-up (a due retry or a rate token) and by
+ *      the progress tick;
+ *   3. judge every finished probe and feed the answer back to the scheduler
  *      (RTT samples, retries, window) and to the store and the hooks.
  * When nothing is in flight and the scheduler is waiting for time (rate
- * limit, retry backoff) the loop sleeps instead of entering the ring.
+ * limit, retry backoff) the loop sleeps instead of running the engine.
  */
 #include <arpa/inet.h>
 #include <errno.h>
