@@ -28,12 +28,12 @@
  * filtered) is only counted (stats.rx_late - stats.late_delivered).
  * Duplicates of a reply after its slot completed are counted and ignored.
  *
- * Next hop: each target's route is asked of the kernel once (neigh.h) and
- * the next hop's MAC read from the neighbour table; when absent, the
+ * Next hop (nexthop.h): each target's route is asked of the kernel once
+ * and the next hop's MAC read from the neighbour table; when absent, the
  * kernel is asked to resolve it (NTF_USE) and the probe waits in its slot
  * - not yet sent, its timeout not yet running - until a neighbour
  * notification (or a poll every SYNENGINE_NEIGH_POLL_NS) brings the MAC.
- * If resolution fails (SYNENGINE_NEIGH_WAIT_NS), the probe completes as
+ * If resolution fails (NEXTHOP_WAIT_NS), the probe completes as
  * ENGINE_UNREACH with -EHOSTUNREACH, as a connect() would; no route at all
  * is ENGINE_UNREACH with -ENETUNREACH.  Targets whose route leaves by
  * another interface (-EXDEV), local addresses of this host
@@ -69,15 +69,8 @@
 #define SYNENGINE_SPORT_LO 61000
 #define SYNENGINE_SPORT_HI 61999
 #define SYNENGINE_TTL 64
-/* A next hop not resolved after this is unreachable (ARP: 3 x 1 s). */
-#define SYNENGINE_NEIGH_WAIT_NS 3500000000ULL
 /* Re-ask the kernel about unresolved next hops this often. */
 #define SYNENGINE_NEIGH_POLL_NS 250000000ULL
-/* A failed next hop is not asked again for this long. */
-#define SYNENGINE_NEIGH_FAILED_NS 30000000000ULL
-/* Direct-mapped caches of routes (per target) and next hops. */
-#define SYNENGINE_ROUTE_CACHE 65536
-#define SYNENGINE_NEIGH_CACHE 4096
 /* RSTs waiting for a TX frame; beyond, the target's SYN-ACK retry gets one. */
 #define SYNENGINE_RST_QUEUE 1024
 /* Frames read per run before returning results. */
@@ -136,9 +129,9 @@ struct synengine_stats {
 	uint64_t neigh_lookups; /* route + neighbour netlink queries */
 	uint64_t neigh_solicits;
 	uint64_t neigh_failed; /* probes completed unreachable */
-	/* next hops given up on at ringscan's own limit (SYNENGINE_NEIGH_
-	 * WAIT_NS) rather than on the kernel's verdict: a kernel that never
-	 * says FAILED, or notifications lost */
+	/* next hops given up on at ringscan's own limit (NEXTHOP_WAIT_NS)
+	 * rather than on the kernel's verdict: a kernel that never says
+	 * FAILED, or notifications lost */
 	uint64_t neigh_timeouts;
 	/* from the kernel: frames it dropped before we read them (socket
 	 * buffer or AF_XDP rings full), and frames it refused to send */
