@@ -53,7 +53,7 @@ BPF_SRC := src/syn/xdp_scan.bpf.c
 SRCS := $(filter-out $(BPF_SRC),$(wildcard src/*/*.c))
 LIB_SRCS := $(filter-out src/cli/main.c,$(SRCS))
 # The SYN engine's XDP program, compiled for the BPF target and embedded in
-# the binary as a generated C array (xsk_bpf_obj, see include/xsk.h): no
+# the binary as a generated C array (afxdp_bpf_obj, see include/afxdp.h): no
 # object file to install or find at run time, and unlike `ld -r -b binary`
 # the symbol names do not depend on the build directory.
 BPF_CC ?= clang
@@ -122,11 +122,11 @@ $(BPF_GEN): $(BPF_OBJ)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  GEN     $@")
 	$(Q){ echo '/* Generated from $< by the Makefile. */'; \
-	  echo '#include "xsk.h"'; \
-	  echo 'const unsigned char xsk_bpf_obj[] __attribute__((aligned(8))) = {'; \
+	  echo '#include "afxdp.h"'; \
+	  echo 'const unsigned char afxdp_bpf_obj[] __attribute__((aligned(8))) = {'; \
 	  od -An -v -tx1 $< | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
 	  echo '};'; \
-	  echo 'const size_t xsk_bpf_obj_len = sizeof(xsk_bpf_obj);'; } >$@.tmp
+	  echo 'const size_t afxdp_bpf_obj_len = sizeof(afxdp_bpf_obj);'; } >$@.tmp
 	$(Q)mv $@.tmp $@
 
 # The libraries' versions as pkg-config has them, for ringscan --version

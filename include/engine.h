@@ -1,5 +1,8 @@
 /*
  * engine.h - the io_uring connect engine: executes probes, judges nothing.
+ * Also the engine interface that scan.c drives (struct engine_ops) and the
+ * outcomes and results it hands back, which the SYN engine (synengine.h)
+ * shares.
  *
  * One ring, a fixed table of probe slots, and per probe one hard-linked
  * chain submitted in a single batch:
@@ -32,7 +35,7 @@
  * COOP_TASKRUN, else plain; CQ is sized so that every in-flight chain's CQEs
  * fit.
  *
- * Hot path (engine_prep, engine_run): no allocation, no logging, one
+ * Hot path (prep, run): no allocation, no logging, one
  * io_uring_enter per loop that both submits and waits, CQEs reaped in one
  * pass with a single io_uring_cq_advance.  Single-threaded.
  */
@@ -86,6 +89,44 @@ struct engine_info {
 	bool linger_rst; /* SO_LINGER via uring_cmd available */
 };
 
+/*
+ * The engine interface: what scan.c drives, the same for the io_uring
+ * connect engine (engine_connect_ops, below) and the SYN engine
+ * (synengine_ops, synengine.h).  Each engine has its own constructor (the
+ * configurations differ) and fills one const table with its own functions,
+ * which take its opaque handle as void *.  The loop makes a few calls per
+ * batch and one prep per probe through it.
+ */
+struct engine_ops {
+	/* Slots free for prep; slots taken (or results waiting for run). */
+	uint32_t (*idle)(const void *e);
+	uint32_t (*busy)(const void *e);
+	/* Copy the probes now in flight (at most max) for a checkpoint. */
+	uint32_t (*inflight)(const void *e, struct sched_probe *out,
+			     uint32_t max);
+	/*
+	 * Take a slot for one probe to sa (sockaddr_in/in6, copied); nothing
+	 * is sent before the next run.  After timeout_ns the attempt is
+	 * reported ENGINE_TIMEOUT.  -EBUSY if no slot is free, -EINVAL for a
+	 * bad sockaddr.  linger_ns: how much longer a silent attempt keeps
+	 * listening for a late answer (engines that keep late answers by
+	 * other means ignore it).
+	 */
+	int (*prep)(void *e, const struct sched_probe *p,
+		    const struct sockaddr *sa, socklen_t salen,
+		    uint64_t timeout_ns, uint64_t linger_ns);
+	/*
+	 * Send everything prepared and wait up to wait_ns for at least one
+	 * completion (0 = do not wait); finished probes are written to res
+	 * (at most max; the rest stay for the next call).  Returns the number
+	 * of results, or -errno when the engine itself failed.
+	 */
+	int (*run)(void *e, uint64_t wait_ns, struct engine_result *res,
+		   uint32_t max);
+	/* Free everything; NULL is a no-op. */
+	void (*free)(void *e);
+};
+
 struct engine;
 
 /*
@@ -95,37 +136,18 @@ struct engine;
  */
 int engine_new(struct engine **out, const struct engine_config *cfg,
 	       struct engine_info *info);
-void engine_free(struct engine *e);
-
-/* Slots free for engine_prep. */
-uint32_t engine_idle(const struct engine *e);
-uint32_t engine_busy(const struct engine *e);
-
-/* Copy the probes now in flight (at most max) for a checkpoint. */
-uint32_t engine_inflight(const struct engine *e, struct sched_probe *out,
-			 uint32_t max);
-
-/*
- * Prepare one probe's chain (no syscall).  The sockaddr is copied.
- * After timeout_ns the attempt is reported ENGINE_TIMEOUT; with linger_ns
- * its connect keeps listening that much longer (the slot stays taken), and
- * an answer that comes meanwhile is not lost: it is delivered as the
- * answer of the probe's next attempt (at its prep, or when that attempt
- * would be reported silent), with late = true.  -EBUSY if no slot is free.
- */
-int engine_prep(struct engine *e, const struct sched_probe *p,
-		const struct sockaddr *sa, socklen_t salen, uint64_t timeout_ns,
-		uint64_t linger_ns);
 
 void engine_get_stats(const struct engine *e, struct engine_stats *st);
 
 /*
- * Submit everything prepared and wait up to wait_ns for at least one
- * completion (0 = do not wait), then reap: finished probes are written to
- * res (at most max; the rest stay queued for the next call).  Returns the
- * number of results, or -errno on a ring failure.
+ * The connect engine's table.  prep prepares one probe's chain (no
+ * syscall); with linger_ns its connect keeps listening that much longer
+ * than timeout_ns (the slot stays taken), and an answer that comes
+ * meanwhile is not lost: it is delivered as the answer of the probe's next
+ * attempt (at its prep, or when that attempt would be reported silent),
+ * with late = true.  run is one io_uring_enter that submits and waits, then
+ * one pass over the CQEs; it fails only on a ring failure.
  */
-int engine_run(struct engine *e, uint64_t wait_ns, struct engine_result *res,
-	       uint32_t max);
+extern const struct engine_ops engine_connect_ops;
 
 #endif

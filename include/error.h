@@ -4,7 +4,8 @@
  * Parsers return 0 or -errno like every fallible function here; when the
  * input is at fault they also fill an rs_error so that the CLI can print one
  * line naming the bad token (and the file line, for list files) and what to
- * do.  Modules never print; only main.c turns this into a message.
+ * do.  Modules never print; only the CLI code (main.c, cli.c, audit_cli.c,
+ * merge_cli.c) turns this into a message.
  */
 #ifndef RINGSCAN_ERROR_H
 #define RINGSCAN_ERROR_H

@@ -10,12 +10,12 @@
  * it answers a SYN-ACK for a port it has no socket for with a RST of its
  * own; the engine sends one anyway, for symmetry with AF_XDP.
  *
- * TX is batched: pktsock_tx_frame hands out the next free frame of the
- * batch, pktsock_tx_commit records its length, pktsock_tx_flush sends the
- * batch in one sendmmsg.  Sends block when the socket's buffer is full,
- * which is the backpressure we want; receives never block.  Same shape as
- * xsk.h, so the engine drives both through one small table.  Allocation
- * only in pktsock_new.  Single-threaded.
+ * TX is batched: tx_frame hands out the next free frame of the batch,
+ * tx_commit records its length, tx_flush sends the batch in one sendmmsg.
+ * Sends block when the socket's buffer is full, which is the backpressure
+ * we want; receives never block.  The engine drives it, like afxdp.h,
+ * through the link table (link.h).  Allocation only in pktsock_new.
+ * Single-threaded.
  */
 #ifndef RINGSCAN_PKTSOCK_H
 #define RINGSCAN_PKTSOCK_H
@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #include "addr.h"
-#include "pkt.h"
+#include "link.h"
 
 /* Frames per sendmmsg/recvmmsg: one syscall per batch, ~100 KiB of buffers. */
 #define PKTSOCK_BATCH 64
@@ -38,42 +38,20 @@ struct pktsock_config {
 	uint16_t port_lo, port_hi; /* ... and to a port in this range */
 };
 
-struct pktsock_stats {
-	uint64_t tx_frames; /* handed to the kernel */
-	uint64_t tx_errors; /* frames a sendmmsg refused (dropped) */
-	uint64_t rx_frames;
-	uint64_t rx_truncated; /* bigger than PKTSOCK_RX_FRAME: dropped */
-	/* frames the kernel dropped before we read them (receive buffer
-	 * full: PACKET_STATISTICS tp_drops) */
-	uint64_t kernel_drops;
-};
-
 struct pktsock;
 
-/* -EPERM without CAP_NET_RAW; -ENODEV; -ENOMEM; -EINVAL for a bad range. */
+/*
+ * -EPERM without CAP_NET_RAW; -ENODEV; -ENOMEM; -EINVAL for a bad range.
+ * The handle is then driven through pktsock_link_ops.
+ */
 int pktsock_new(struct pktsock **out, const struct pktsock_config *cfg);
-void pktsock_free(struct pktsock *p);
-
-int pktsock_fd(const struct pktsock *p);
-
-/* A frame of PKT_FRAME_MAX bytes to fill, or NULL when the batch is full. */
-uint8_t *pktsock_tx_frame(struct pktsock *p);
-void pktsock_tx_commit(struct pktsock *p, uint32_t len);
-/*
- * Send the batch.  Returns the number of frames sent (a frame the kernel
- * refuses is counted as an error and dropped, like a loss on the wire), or
- * -errno when the link itself is gone (-ENETDOWN, -ENXIO).
- */
-int pktsock_tx_flush(struct pktsock *p);
 
 /*
- * Receive up to max (<= PKTSOCK_BATCH) frames without blocking; they stay
- * valid until the next call.  Returns the count or -errno.
+ * The link (link.h).  tx_flush sends the batch in sendmmsg calls; a frame
+ * the kernel refuses is counted (drops' tx_refused) and dropped, like a
+ * loss on the wire.  rx frames live in the socket's buffers until the next
+ * rx (rx_release does nothing).  No detach or disown: nothing is attached.
  */
-int pktsock_rx(struct pktsock *p, struct pkt_frame *f, uint32_t max);
-
-/* Counters so far; reads (and so resets) the kernel's, outside the hot
- * path: call it at the end of a scan, not per batch. */
-void pktsock_get_stats(struct pktsock *p, struct pktsock_stats *st);
+extern const struct link_ops pktsock_link_ops;
 
 #endif

@@ -1,20 +1,23 @@
 /*
- * scan.h - the connect-scan pipeline: targets x ports -> sched -> engine ->
- * store -> results.
+ * scan.h - the scan pipeline, for -sT and -sS alike: targets x ports ->
+ * sched -> engine -> store -> results.
  *
- * scan_run() owns the loop.  Each turn it asks the scheduler for as many
- * probes as there are idle engine slots, maps each probe number to (host,
- * port) - probe = host_index * nports + port_index - prepares their chains,
- * makes one submit-and-wait, and turns every finished chain into a state:
- * open, closed, unreachable, or (after the last retry) filtered.  Final
- * states go to the store (which keeps the first answer of a probe) and,
- * through the result hook, to the streaming writers.
+ * scan_run() owns the loop and drives either engine - the io_uring connect
+ * engine (-sT, engine.h) or the SYN engine (-sS, synengine.h) - through
+ * their common table (struct engine_ops).  Each turn it asks the scheduler
+ * for as many probes as there are idle engine slots, maps each probe number
+ * to (host, port) - probe = host_index * nports + port_index - prepares
+ * them, makes one engine run (send and wait), and turns every finished
+ * probe into a state: open, closed, unreachable, or (after the last retry)
+ * filtered.  Final states go to the store (which keeps the first answer of
+ * a probe) and, through the result hook, to the streaming writers.
  *
- * Two things the engine cannot know are settled here: a connect to a local
- * address in the ephemeral port range may have connected a socket to itself
- * (verified with one plain socket and getsockname - rare: open local ports in
- * that range only), and whether a local shortage (EMFILE, ENOBUFS, ...)
- * should slow the scan down (the scheduler's window).
+ * Two things the engine cannot know are settled here: with -sT, a connect
+ * to a local address in the ephemeral port range may have connected a
+ * socket to itself (verified with one plain socket and getsockname - rare:
+ * open local ports in that range only), and whether a local shortage
+ * (EMFILE, ENOBUFS, ...) should slow the scan down (the scheduler's
+ * window).
  *
  * The loop allocates nothing after setup and prints nothing: progress and
  * results leave through hooks that the CLI provides.  It stops early when
@@ -122,8 +125,8 @@ struct scan_summary {
 
 /*
  * Run the scan.  0 when the loop ended normally (finished or stopped);
- * -errno when the engine or scheduler could not be set up or the ring
- * failed (see engine_new for the codes).
+ * -errno when the engine or scheduler could not be set up or the engine
+ * failed (see engine_new and synengine_new for the codes).
  */
 int scan_run(const struct scan_config *cfg, const struct targets *targets,
 	     const struct portlist *ports, struct store *store,

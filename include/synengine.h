@@ -1,13 +1,13 @@
 /*
  * synengine.h - the SYN scan engine: crafted SYNs out, replies judged by
- * their SYN cookie, over AF_XDP or AF_PACKET.  Same shape as engine.h (the
- * connect engine) and the same results, so that scan.c drives either
- * through one small table of functions.
+ * their SYN cookie, over AF_XDP or AF_PACKET.  It fills the same table of
+ * functions as engine.h's connect engine (struct engine_ops) and gives the
+ * same results, so that scan.c drives either the same way.
  *
- * A probe prepared with synengine_prep takes one of a fixed number of
+ * A probe prepared with prep takes one of a fixed number of
  * slots (the concurrency) and is keyed by (target address, port) in an
  * open-addressing index sized at synengine_new.  Its frame is built from a
- * per-family template at the next synengine_run and goes out in one burst
+ * per-family template at the next run and goes out in one burst
  * with the rest; the attempt's timeout starts then.  A reply is first
  * proven to answer one of our SYNs - its acknowledgment number minus one
  * must equal the SipHash cookie of its own 4-tuple (cookie.h) - and only
@@ -20,7 +20,7 @@
  * not lost: the timed-out probe's key stays in the index as a "linger"
  * record (a FIFO of as many records as slots), and a reply that finds it
  * is remembered there.  When the scheduler hands out the retry of that
- * probe, synengine_prep completes it at once with the remembered answer,
+ * probe, prep completes it at once with the remembered answer,
  * without sending anything (rtt_ns 0: no RTT sample from a late answer).
  * scan.c therefore needs no special case: every result belongs to the
  * attempt it was prepared for, and the scheduler's counts stay exact.  A
@@ -28,12 +28,12 @@
  * filtered) is only counted (stats.rx_late - stats.late_delivered).
  * Duplicates of a reply after its slot completed are counted and ignored.
  *
- * Next hop: each target's route is asked of the kernel once (neigh.h) and
- * the next hop's MAC read from the neighbour table; when absent, the
+ * Next hop (nexthop.h): each target's route is asked of the kernel once
+ * and the next hop's MAC read from the neighbour table; when absent, the
  * kernel is asked to resolve it (NTF_USE) and the probe waits in its slot
  * - not yet sent, its timeout not yet running - until a neighbour
  * notification (or a poll every SYNENGINE_NEIGH_POLL_NS) brings the MAC.
- * If resolution fails (SYNENGINE_NEIGH_WAIT_NS), the probe completes as
+ * If resolution fails (NEXTHOP_WAIT_NS), the probe completes as
  * ENGINE_UNREACH with -EHOSTUNREACH, as a connect() would; no route at all
  * is ENGINE_UNREACH with -ENETUNREACH.  Targets whose route leaves by
  * another interface (-EXDEV), local addresses of this host
@@ -56,10 +56,10 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "afxdp.h"
 #include "engine.h"
 #include "neigh.h"
 #include "scheduler.h"
-#include "xsk.h"
 
 /*
  * Default source ports: just above Linux's default ephemeral range
@@ -69,18 +69,11 @@
 #define SYNENGINE_SPORT_LO 61000
 #define SYNENGINE_SPORT_HI 61999
 #define SYNENGINE_TTL 64
-/* A next hop not resolved after this is unreachable (ARP: 3 x 1 s). */
-#define SYNENGINE_NEIGH_WAIT_NS 3500000000ULL
 /* Re-ask the kernel about unresolved next hops this often. */
 #define SYNENGINE_NEIGH_POLL_NS 250000000ULL
-/* A failed next hop is not asked again for this long. */
-#define SYNENGINE_NEIGH_FAILED_NS 30000000000ULL
-/* Direct-mapped caches of routes (per target) and next hops. */
-#define SYNENGINE_ROUTE_CACHE 65536
-#define SYNENGINE_NEIGH_CACHE 4096
 /* RSTs waiting for a TX frame; beyond, the target's SYN-ACK retry gets one. */
 #define SYNENGINE_RST_QUEUE 1024
-/* Frames read per synengine_run before returning results. */
+/* Frames read per run before returning results. */
 #define SYNENGINE_RX_BUDGET 4096
 
 enum synengine_kind {
@@ -97,7 +90,7 @@ struct synengine_config {
 	const struct rs_addr *src6;
 	uint16_t sport_lo, sport_hi; /* both 0: SYNENGINE_SPORT_LO..HI */
 	enum synengine_kind kind;
-	enum xsk_mode xdp_mode; /* with XDP: native, skb or either */
+	enum afxdp_mode xdp_mode; /* with XDP: native, skb or either */
 	uint8_t ttl; /* 0: SYNENGINE_TTL */
 	/*
 	 * The caller will drop its capabilities once the engine is set up
@@ -112,7 +105,7 @@ struct synengine_info {
 	enum synengine_kind kind; /* SYNENGINE_XDP or SYNENGINE_PACKET */
 	const char *name; /* "xdp" or "packet" */
 	int xdp_err; /* AUTO chose AF_PACKET because AF_XDP said this */
-	struct xsk_info xdp; /* when kind is SYNENGINE_XDP */
+	struct afxdp_info xdp; /* when kind is SYNENGINE_XDP */
 	char ifname[NEIGH_IFNAMSIZ];
 	int ifindex;
 	bool has_src4, has_src6;
@@ -136,9 +129,9 @@ struct synengine_stats {
 	uint64_t neigh_lookups; /* route + neighbour netlink queries */
 	uint64_t neigh_solicits;
 	uint64_t neigh_failed; /* probes completed unreachable */
-	/* next hops given up on at ringscan's own limit (SYNENGINE_NEIGH_
-	 * WAIT_NS) rather than on the kernel's verdict: a kernel that never
-	 * says FAILED, or notifications lost */
+	/* next hops given up on at ringscan's own limit (NEXTHOP_WAIT_NS)
+	 * rather than on the kernel's verdict: a kernel that never says
+	 * FAILED, or notifications lost */
 	uint64_t neigh_timeouts;
 	/* from the kernel: frames it dropped before we read them (socket
 	 * buffer or AF_XDP rings full), and frames it refused to send */
@@ -159,34 +152,16 @@ struct synengine;
  */
 int synengine_new(struct synengine **out, const struct synengine_config *cfg,
 		  struct synengine_info *info);
-/* Detaches the XDP program (if any) and frees everything. */
-void synengine_free(struct synengine *e);
-
-uint32_t synengine_idle(const struct synengine *e);
-uint32_t synengine_busy(const struct synengine *e);
-
-/* Copy the probes now in flight (at most max) for a checkpoint. */
-uint32_t synengine_inflight(const struct synengine *e, struct sched_probe *out,
-			    uint32_t max);
-
-/*
- * Take a slot for one probe to sa (sockaddr_in/in6; copied).  Nothing is
- * sent before the next synengine_run.  -EBUSY if no slot is free (or the
- * same address and port is already in flight), -EINVAL for a bad sockaddr.
- */
-int synengine_prep(struct synengine *e, const struct sched_probe *p,
-		   const struct sockaddr *sa, socklen_t salen,
-		   uint64_t timeout_ns);
-
-/*
- * Send what was prepared, wait up to wait_ns for replies (0 = do not
- * wait), judge them and expire deadlines; finished probes are written to
- * res (at most max; the rest stay for the next call).  Returns the number
- * of results, or -errno if the link failed (-ENETDOWN ...).
- */
-int synengine_run(struct synengine *e, uint64_t wait_ns,
-		  struct engine_result *res, uint32_t max);
-
 void synengine_get_stats(const struct synengine *e, struct synengine_stats *st);
+
+/*
+ * The engine (engine.h's interface).  prep: -EBUSY also when the same
+ * address and port is already in flight; linger_ns is ignored (late
+ * answers are kept by linger records, above).  run sends what was
+ * prepared, waits for replies, judges them and expires deadlines; it fails
+ * only when the link does (-ENETDOWN ...).  free detaches the XDP program
+ * (if any) and frees everything.
+ */
+extern const struct engine_ops synengine_ops;
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * xdp_scan.h - what the XDP program (src/syn/xdp_scan.bpf.c) and user space
- * (src/syn/xsk.c) share: the size of the XSKMAP and the layout of the one
+ * (src/syn/afxdp.c) share: the size of the XSKMAP and the layout of the one
  * configuration entry user space writes into the program's "cfg" map.
  *
  * Both sides include this file, so there is one definition to change;
@@ -14,7 +14,7 @@
 
 #include <linux/types.h>
 
-#define XSK_MAX_QUEUES 64 /* the program's XSKMAP size: queues served */
+#define XDP_SCAN_MAX_QUEUES 64 /* the program's XSKMAP size: queues served */
 
 #define XDP_SCAN_SRC4 1u /* flags: src4 is set */
 #define XDP_SCAN_SRC6 2u /* flags: src6 is set */

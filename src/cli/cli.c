@@ -758,11 +758,11 @@ static void parse_args(struct cli *cli, struct targets *t, int argc,
 		} else if ((v = cli_long_value(a, "--xdp-mode", argc, argv,
 					       &i))) {
 			if (!strcmp(v, "native"))
-				cli->syn.xdp_mode = XSK_MODE_NATIVE;
+				cli->syn.xdp_mode = AFXDP_MODE_NATIVE;
 			else if (!strcmp(v, "skb"))
-				cli->syn.xdp_mode = XSK_MODE_SKB;
+				cli->syn.xdp_mode = AFXDP_MODE_SKB;
 			else if (!strcmp(v, "auto"))
-				cli->syn.xdp_mode = XSK_MODE_AUTO;
+				cli->syn.xdp_mode = AFXDP_MODE_AUTO;
 			else
 				cli_fail(
 					"--xdp-mode '%s': expected native, skb or auto",
@@ -1168,7 +1168,7 @@ static void cli_defaults(struct cli *cli)
 	cli->scan.shard_count = 1;
 	cli->scan.type = SCAN_CONNECT;
 	cli->syn.kind = SYNENGINE_AUTO;
-	cli->syn.xdp_mode = XSK_MODE_AUTO;
+	cli->syn.xdp_mode = AFXDP_MODE_AUTO;
 	cli->out.states = OUTPUT_ST_OPEN;
 	cli->out.version = RINGSCAN_VERSION;
 	if (getrandom(&cli->scan.seed, sizeof(cli->scan.seed), 0) !=

@@ -128,7 +128,7 @@ static void probe_engine(struct features *ft)
 		return;
 	ft->ring_setup = info.setup;
 	ft->linger_rst = info.linger_rst;
-	engine_free(e);
+	engine_connect_ops.free(e);
 }
 
 void features_probe(struct features *ft)

@@ -1,11 +1,13 @@
 /*
  * main.c - the ringscan command: signals, hooks, resume, and the run.
  *
- * main.c and cli.c are the only code that prints or exits.  The command
- * line becomes a defined scan in cli.c; here it is run: the stop flag (the
- * one mutable global) is set by SIGINT/SIGTERM, results stream to the
- * writers through hooks, a progress line goes to stderr when it is a
- * terminal, and checkpoints are saved when asked.  What a user watching
+ * Only the CLI code - main.c, cli.c, and the subcommands audit_cli.c and
+ * merge_cli.c - prints messages or chooses the exit status; every other
+ * module returns -errno (output.c writes results, not messages, where the
+ * user asked).  The command line becomes a defined scan in cli.c; here it
+ * is run: the stop flag (the one mutable global) is set by SIGINT/SIGTERM,
+ * results stream to the writers through hooks, a progress line goes to
+ * stderr when it is a terminal, and checkpoints are saved when asked.  What a user watching
  * the scan sees does not depend on a terminal: "Starting ringscan" goes to
  * stdout as the scan starts, and with -v each open port found becomes a
  * "Discovered open port" line on stderr.  Those lines are gathered from the

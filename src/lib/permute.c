@@ -22,20 +22,11 @@
 #include <assert.h>
 #include <errno.h>
 
+#include "mix.h"
 #include "permute.h"
 
 #define PERMUTE_MAX_N (1ULL << 62)
 #define SPLITMIX_GAMMA 0x9e3779b97f4a7c15ULL
-
-static uint64_t mix64(uint64_t z)
-{
-	z ^= z >> 30;
-	z *= 0xbf58476d1ce4e5b9ULL;
-	z ^= z >> 27;
-	z *= 0x94d049bb133111ebULL;
-	z ^= z >> 31;
-	return z;
-}
 
 int permute_init(struct permute *p, uint64_t n, uint64_t seed)
 {

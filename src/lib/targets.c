@@ -23,10 +23,9 @@
  * is 10.0-255.0.1).
  *
  * nmap octet specs ("10.0-255.0-255.1") describe sets that are not
- * contiguous, so they expand to many ranges: the trailing octets that are
- * full (0-255) fold into the ranges of the last partial octet, and only the
- * octets before it are enumerated.  The number of ranges is computed before
- * expanding and capped (TARGETS_MAX_RANGES), since a spec like
+ * contiguous, so they expand to many ranges (octets.c parses and expands
+ * them).  The number of ranges is computed before expanding and capped
+ * (TARGETS_MAX_RANGES), since a spec like
  * "1-254.1-254.1-254.1" would otherwise need gigabytes (targets_add then
  * fails with -E2BIG and says why); when the cap is hit the array is first
  * compacted in place, so long lists full of duplicates still fit.  Lists
@@ -58,6 +57,15 @@
  * Sizes: an IPv6 range can hold 2^128 addresses, which no integer type here
  * can count, so sizes are measured as hi - lo (always representable) and
  * compared against TARGETS_MAX_HOSTS before anything is added up.
+ *
+ * Why this file is near 1,000 lines.  The one part with no state of its
+ * own, the IPv4 octet-spec grammar, is octets.c.  The rest is one pipeline
+ * over one pair of range arrays - classify a token, push its ranges
+ * through the scope guard (with the cap and compaction), commit a list all
+ * or nothing, finalize, index - and each step writes what the next reads;
+ * split further, the range arrays' layout and their invariants (room
+ * reserved before a push, compaction points) would have to be shared
+ * between files.
  */
 #include <arpa/inet.h>
 #include <assert.h>
@@ -70,6 +78,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "octets.h"
 #include "targets.h"
 
 /* A 253-byte DNS name plus "/128", with slack; longer is surely garbage. */
@@ -374,197 +383,28 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/*
- * One decimal octet at *p: 1-3 digits, at most 255.  Longer digit runs are
- * consumed whole so the error names the right problem.
- */
-static const char *parse_octet_num(const char **p, unsigned *out)
-{
-	unsigned v = 0, digits = 0;
-
-	while (is_digit(**p)) {
-		if (digits < 4)
-			v = v * 10 + (unsigned)(**p - '0');
-		digits++;
-		(*p)++;
-	}
-	if (!digits)
-		return "invalid IPv4 octet";
-	if (digits > 3 || v > 255)
-		return "IPv4 octet out of range (0-255)";
-	*out = v;
-	return NULL;
-}
-
-/* A plain dotted quad, the whole string; reason or NULL. */
-static const char *parse_v4_plain(const char *s, uint32_t *out)
-{
-	const char *p = s, *why;
-	uint32_t v = 0;
-	unsigned o;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		if (i) {
-			if (*p != '.')
-				return "IPv4 address needs four dotted octets";
-			p++;
-		}
-		why = parse_octet_num(&p, &o);
-		if (why)
-			return why;
-		v = v << 8 | o;
-	}
-	if (*p)
-		return "IPv4 address needs four dotted octets";
-	*out = v;
-	return NULL;
-}
-
-/* Octet sets of an nmap spec, one 256-bit map per octet. */
-struct octets {
-	uint8_t map[4][32];
+/* Where octets_expand's ranges go: the token's vector, through the guard. */
+struct octets_sink {
+	const struct tok *tk;
+	struct rvec *vec;
 };
 
-static void octet_set(uint8_t *map, unsigned lo, unsigned hi)
+static int octets_push(void *ctx, uint32_t lo, uint32_t hi)
 {
-	unsigned i;
+	struct octets_sink *k = ctx;
 
-	for (i = lo; i <= hi; i++)
-		map[i / 8] |= (uint8_t)(1u << (i % 8));
+	/* Room was reserved up front; push_range only adds a range's
+	 * pieces when the guard cuts it. */
+	return push_range(k->tk, k->vec, AF_INET, lo, hi);
 }
 
-static bool octet_has(const uint8_t *map, unsigned i)
-{
-	return map[i / 8] & (1u << (i % 8));
-}
-
-static bool octet_full(const uint8_t *map)
-{
-	unsigned i;
-
-	for (i = 0; i < 32; i++)
-		if (map[i] != 0xff)
-			return false;
-	return true;
-}
-
-/*
- * One octet of an nmap spec: a comma list of "n", "n-m", "-m" (0-m), "n-"
- * (n-255), "-" or "*" (0-255).  Stops at '.' or the end.
- */
-static const char *parse_octet_spec(const char **pp, uint8_t *map)
-{
-	const char *p = *pp, *why;
-	unsigned lo, hi;
-
-	if (*p == '.' || !*p)
-		return "empty IPv4 octet";
-	if (*p == ',')
-		return "empty item in octet list";
-	for (;;) {
-		if (*p == '*') {
-			p++;
-			lo = 0;
-			hi = 255;
-		} else {
-			bool has_lo = is_digit(*p);
-
-			lo = 0;
-			if (has_lo) {
-				why = parse_octet_num(&p, &lo);
-				if (why)
-					return why;
-			}
-			hi = lo;
-			if (*p == '-') {
-				p++;
-				hi = 255;
-				if (is_digit(*p)) {
-					why = parse_octet_num(&p, &hi);
-					if (why)
-						return why;
-				}
-			} else if (!has_lo) {
-				return "invalid IPv4 octet";
-			}
-			if (lo > hi)
-				return "range is reversed (start > end)";
-		}
-		octet_set(map, lo, hi);
-		if (*p == ',') {
-			p++;
-			if (*p == ',' || *p == '.' || !*p)
-				return "empty item in octet list";
-			continue;
-		}
-		if (*p == '.' || !*p)
-			break;
-		return *p == '-' ? "invalid octet range" : "invalid IPv4 octet";
-	}
-	*pp = p;
-	return NULL;
-}
-
-static const char *parse_octets(const char *s, struct octets *o)
-{
-	const char *p = s, *why;
-	int i;
-
-	memset(o, 0, sizeof(*o));
-	for (i = 0; i < 4; i++) {
-		if (i) {
-			if (*p != '.')
-				return "IPv4 address needs four dotted octets";
-			p++;
-		}
-		why = parse_octet_spec(&p, o->map[i]);
-		if (why)
-			return why;
-	}
-	if (*p)
-		return "IPv4 address needs four dotted octets";
-	return NULL;
-}
-
-/*
- * Expand octet sets to ranges.  k is the last octet that is not 0-255: each
- * maximal run in octet k, with everything after it, is one contiguous
- * range; the octets before k are enumerated.
- */
+/* An octet spec's ranges into vec, all or none reserved first. */
 static int add_octets(const struct tok *tk, struct rvec *vec,
 		      const struct octets *o)
 {
-	uint8_t vals[3][256], runs_lo[128], runs_hi[128];
-	unsigned nvals[3] = { 0 }, nruns = 0, idx[3] = { 0 };
-	unsigned shift, i, v;
-	uint64_t need = 1, tail;
-	int k, j, ret;
+	struct octets_sink sink = { tk, vec };
+	int ret = rvec_reserve(vec, octets_count(o));
 
-	for (k = 3; k >= 0 && octet_full(o->map[k]); k--)
-		;
-	if (k < 0)
-		return push_range(tk, vec, AF_INET, 0, 0xffffffffu);
-
-	for (j = 0; j < k; j++) {
-		for (v = 0; v < 256; v++)
-			if (octet_has(o->map[j], v))
-				vals[j][nvals[j]++] = (uint8_t)v;
-		need *= nvals[j];
-	}
-	for (v = 0; v < 256; v++) {
-		if (!octet_has(o->map[k], v))
-			continue;
-		if (nruns && runs_hi[nruns - 1] + 1u == v) {
-			runs_hi[nruns - 1] = (uint8_t)v;
-		} else {
-			runs_lo[nruns] = runs_hi[nruns] = (uint8_t)v;
-			nruns++;
-		}
-	}
-	need *= nruns;
-
-	ret = rvec_reserve(vec, need);
 	if (ret == -E2BIG) {
 		tok_fail(tk, "octet ranges expand to too many separate ranges; "
 			     "use CIDR or split the scan");
@@ -572,33 +412,7 @@ static int add_octets(const struct tok *tk, struct rvec *vec,
 	}
 	if (ret)
 		return ret;
-
-	shift = 8 * (3 - (unsigned)k);
-	tail = (1ULL << shift) - 1;
-	for (;;) {
-		uint64_t base = 0;
-
-		for (j = 0; j < k; j++)
-			base |= (uint64_t)vals[j][idx[j]] << (24 - 8 * j);
-		for (i = 0; i < nruns; i++) {
-			/* Reserved room up front; push_range only adds a
-			 * range's pieces when the guard cuts it. */
-			ret = push_range(tk, vec, AF_INET,
-					 base | (uint64_t)runs_lo[i] << shift,
-					 base | (uint64_t)runs_hi[i] << shift |
-						 tail);
-			if (ret)
-				return ret;
-		}
-		for (j = k - 1; j >= 0; j--) {
-			if (++idx[j] < nvals[j])
-				break;
-			idx[j] = 0;
-		}
-		if (j < 0)
-			break;
-	}
-	return 0;
+	return octets_expand(o, octets_push, &sink);
 }
 
 /* A token of V4_CHARS only: dotted quad, full dash range or octet spec. */
@@ -617,10 +431,8 @@ static int parse_v4_spec(const struct tok *tk, struct rvec *vec, char *s)
 		uint32_t lo, hi;
 
 		*dash = '\0';
-		why = parse_v4_plain(s, &lo);
-		if (!why) {
-			why = parse_v4_plain(dash + 1, &hi);
-			if (why)
+		if (!octets_parse_quad(s, &lo, &why)) {
+			if (octets_parse_quad(dash + 1, &hi, &why))
 				return tok_fail(tk, "range end must be a full "
 						    "IPv4 address");
 			if (lo > hi)
@@ -630,8 +442,7 @@ static int parse_v4_spec(const struct tok *tk, struct rvec *vec, char *s)
 		}
 		*dash = '-';
 	}
-	why = parse_octets(s, &o);
-	if (why)
+	if (octets_parse(&o, s, &why))
 		return tok_fail(tk, why);
 	return add_octets(tk, vec, &o);
 }
@@ -897,8 +708,7 @@ static int parse_cidr(const struct tok *tk, struct rvec *vec, char *s,
 		if (strpbrk(s, "-,*"))
 			return tok_fail(tk, "a /prefix needs a single address, "
 					    "not a range");
-		why = parse_v4_plain(s, &v4);
-		if (why)
+		if (octets_parse_quad(s, &v4, &why))
 			return tok_fail(tk, why);
 		family = AF_INET;
 		v = v4;

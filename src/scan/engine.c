@@ -316,8 +316,10 @@ out_free_tables:
 	return ret;
 }
 
-void engine_free(struct engine *e)
+static void engine_free(void *handle)
 {
+	struct engine *e = handle;
+
 	if (!e)
 		return;
 	/* Exiting the ring cancels whatever is in flight and closes the
@@ -331,13 +333,17 @@ void engine_free(struct engine *e)
 	free(e);
 }
 
-uint32_t engine_idle(const struct engine *e)
+static uint32_t engine_idle(const void *handle)
 {
+	const struct engine *e = handle;
+
 	return e->nfree;
 }
 
-uint32_t engine_busy(const struct engine *e)
+static uint32_t engine_busy(const void *handle)
 {
+	const struct engine *e = handle;
+
 	/* Results decided at prep count: engine_run must be called. */
 	return e->nslots - e->nfree + e->ready_n;
 }
@@ -417,10 +423,11 @@ static struct late_rec *late_of(struct engine *e, uint64_t probe)
 	return &e->late[(h >> 32) & e->late_mask];
 }
 
-int engine_prep(struct engine *e, const struct sched_probe *p,
-		const struct sockaddr *sa, socklen_t salen, uint64_t timeout_ns,
-		uint64_t linger_ns)
+static int engine_prep(void *handle, const struct sched_probe *p,
+		       const struct sockaddr *sa, socklen_t salen,
+		       uint64_t timeout_ns, uint64_t linger_ns)
 {
+	struct engine *e = handle;
 	struct late_rec *l = late_of(e, p->probe);
 	uint64_t hard_ns = timeout_ns + linger_ns;
 	struct io_uring_sqe *sqe;
@@ -608,9 +615,10 @@ static void linger_done(struct engine *e, const struct slot *s)
 	};
 }
 
-int engine_run(struct engine *e, uint64_t wait_ns, struct engine_result *res,
-	       uint32_t max)
+static int engine_run(void *handle, uint64_t wait_ns, struct engine_result *res,
+		      uint32_t max)
 {
+	struct engine *e = handle;
 	struct __kernel_timespec ts;
 	struct io_uring_cqe *cqe;
 	unsigned head, seen = 0;
@@ -707,9 +715,10 @@ int engine_run(struct engine *e, uint64_t wait_ns, struct engine_result *res,
 	return (int)nres;
 }
 
-uint32_t engine_inflight(const struct engine *e, struct sched_probe *out,
-			 uint32_t max)
+static uint32_t engine_inflight(const void *handle, struct sched_probe *out,
+				uint32_t max)
 {
+	const struct engine *e = handle;
 	uint32_t n = 0;
 
 	/* Lingering attempts were reported: their probes are the
@@ -719,3 +728,12 @@ uint32_t engine_inflight(const struct engine *e, struct sched_probe *out,
 			out[n++] = e->slots[i].probe;
 	return n;
 }
+
+const struct engine_ops engine_connect_ops = {
+	.idle = engine_idle,
+	.busy = engine_busy,
+	.inflight = engine_inflight,
+	.prep = engine_prep,
+	.run = engine_run,
+	.free = engine_free,
+};

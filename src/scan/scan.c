@@ -1,16 +1,18 @@
 /*
- * scan.c - the connect-scan loop (see scan.h).
+ * scan.c - the scan loop, -sT and -sS (see scan.h).
  *
- * Order of work in one turn, chosen so that each turn costs one syscall:
+ * Order of work in one turn, chosen so that each turn costs one engine run
+ * (-sT: one io_uring_enter; -sS: one TX burst and one ppoll):
  *   1. ask the scheduler for up to min(idle slots, ENGINE_BATCH) probes and
- *      prepare their chains (no syscall);
- *   2. one io_uring_enter that submits them and waits for the first
- *      completion, bounded by the scheduler's next wake-up (a due retry or
- *      a rate token) and by the progress tick;
- *   3. judge every finished chain and feed the answer back to the scheduler
+ *      prepare them (no syscall; -sS asks netlink about a host's route and
+ *      next hop the first time it sees it);
+ *   2. one run that sends them and waits for the first answer, bounded by
+ *      the scheduler's next wake-up (a due retry or a rate token) and by
+ *      the progress tick;
+ *   3. judge every finished probe and feed the answer back to the scheduler
  *      (RTT samples, retries, window) and to the store and the hooks.
  * When nothing is in flight and the scheduler is waiting for time (rate
- * limit, retry backoff) the loop sleeps instead of entering the ring.
+ * limit, retry backoff) the loop sleeps instead of running the engine.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -51,94 +53,16 @@ struct scan_ctx {
 };
 
 /*
- * The two engines behind one table: the io_uring connect engine (-sT) and
- * the SYN engine (-sS).  They share the shape (idle/busy slots, prep,
- * run-and-reap, in-flight list), so the loop below is the same for both.
+ * The two engines behind one table (engine.h): the io_uring connect engine
+ * (-sT) and the SYN engine (-sS).  They share the shape (idle/busy slots,
+ * prep, run-and-reap, in-flight list), so the loop below is the same for
+ * both; only opening them and reading their counters differ.
  */
 struct scan_engine {
+	const struct engine_ops *ops;
 	void *e;
-	uint32_t (*idle)(const void *e);
-	uint32_t (*busy)(const void *e);
-	int (*prep)(void *e, const struct sched_probe *p,
-		    const struct sockaddr *sa, socklen_t len,
-		    uint64_t timeout_ns, uint64_t linger_ns);
-	int (*run)(void *e, uint64_t wait_ns, struct engine_result *res,
-		   uint32_t max);
-	uint32_t (*inflight)(const void *e, struct sched_probe *out,
-			     uint32_t max);
-	void (*free)(void *e);
 	uint32_t slots;
 };
-
-static uint32_t conn_idle(const void *e)
-{
-	return engine_idle(e);
-}
-
-static uint32_t conn_busy(const void *e)
-{
-	return engine_busy(e);
-}
-
-static int conn_prep(void *e, const struct sched_probe *p,
-		     const struct sockaddr *sa, socklen_t len,
-		     uint64_t timeout_ns, uint64_t linger_ns)
-{
-	return engine_prep(e, p, sa, len, timeout_ns, linger_ns);
-}
-
-static int conn_run(void *e, uint64_t wait_ns, struct engine_result *res,
-		    uint32_t max)
-{
-	return engine_run(e, wait_ns, res, max);
-}
-
-static uint32_t conn_inflight(const void *e, struct sched_probe *out,
-			      uint32_t max)
-{
-	return engine_inflight(e, out, max);
-}
-
-static void conn_free(void *e)
-{
-	engine_free(e);
-}
-
-static uint32_t syn_idle(const void *e)
-{
-	return synengine_idle(e);
-}
-
-static uint32_t syn_busy(const void *e)
-{
-	return synengine_busy(e);
-}
-
-/* The SYN engine keeps late answers by itself (linger records). */
-static int syn_prep(void *e, const struct sched_probe *p,
-		    const struct sockaddr *sa, socklen_t len,
-		    uint64_t timeout_ns, uint64_t linger_ns)
-{
-	(void)linger_ns;
-	return synengine_prep(e, p, sa, len, timeout_ns);
-}
-
-static int syn_run(void *e, uint64_t wait_ns, struct engine_result *res,
-		   uint32_t max)
-{
-	return synengine_run(e, wait_ns, res, max);
-}
-
-static uint32_t syn_inflight(const void *e, struct sched_probe *out,
-			     uint32_t max)
-{
-	return synengine_inflight(e, out, max);
-}
-
-static void syn_free(void *e)
-{
-	synengine_free(e);
-}
 
 static int scan_engine_open(const struct scan_config *cfg,
 			    const struct targets *targets,
@@ -161,19 +85,14 @@ static int scan_engine_open(const struct scan_config *cfg,
 		if (ret)
 			return ret;
 		*se = (struct scan_engine){
+			.ops = &synengine_ops,
 			.e = e,
-			.idle = syn_idle,
-			.busy = syn_busy,
-			.prep = syn_prep,
-			.run = syn_run,
-			.inflight = syn_inflight,
-			.free = syn_free,
 			.slots = info.slots,
 		};
 		if (hooks && hooks->syn_ready) {
 			ret = hooks->syn_ready(hooks->ctx, &info);
 			if (ret) {
-				synengine_free(e);
+				se->ops->free(e);
 				memset(se, 0, sizeof(*se));
 				return ret;
 			}
@@ -187,13 +106,8 @@ static int scan_engine_open(const struct scan_config *cfg,
 		if (ret)
 			return ret;
 		*se = (struct scan_engine){
+			.ops = &engine_connect_ops,
 			.e = e,
-			.idle = conn_idle,
-			.busy = conn_busy,
-			.prep = conn_prep,
-			.run = conn_run,
-			.inflight = conn_inflight,
-			.free = conn_free,
 			.slots = info.slots,
 		};
 		if (hooks && hooks->engine_ready)
@@ -438,7 +352,7 @@ static void scan_checkpoint(struct scan_ctx *c, const struct scan_engine *e,
 	if (!c->hooks || !c->hooks->checkpoint)
 		return;
 	sched_get_stats(c->sched, &st);
-	n = e->inflight(e->e, buf, cap);
+	n = e->ops->inflight(e->e, buf, cap);
 	n += sched_queued(c->sched, buf + n, cap - n);
 	pos = (struct scan_position){
 		.issued = st.issued,
@@ -535,7 +449,7 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 		int nres;
 
 		now = clock_now_ns();
-		want = min_u64(se.idle(se.e), ENGINE_BATCH);
+		want = min_u64(se.ops->idle(se.e), ENGINE_BATCH);
 		n = want ? sched_next(c.sched, now, probes, want) : 0;
 		for (i = 0; i < n; i++) {
 			uint64_t host = probes[i].probe / ports->count;
@@ -568,17 +482,19 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 
 			targets_get(targets, host, &a);
 			len = addr_to_sockaddr(&a, port, &ss);
-			if (se.prep(se.e, &probes[i], (struct sockaddr *)&ss,
-				    len, tmo, linger))
+			if (se.ops->prep(se.e, &probes[i],
+					 (struct sockaddr *)&ss, len, tmo,
+					 linger))
 				sched_deferred(c.sched, &probes[i], now);
 		}
 		scan_events(&c);
 
-		wait = se.idle(se.e) ? sched_wake_ns(c.sched, now) : UINT64_MAX;
+		wait = se.ops->idle(se.e) ? sched_wake_ns(c.sched, now) :
+					    UINT64_MAX;
 		wait = min_u64(wait,
 			       next_progress > now ? next_progress - now : 0);
 		wait = min_u64(wait, SCAN_MAX_WAIT_NS);
-		if (!se.busy(se.e)) {
+		if (!se.ops->busy(se.e)) {
 			/* Only time can help: a rate token or a retry's due
 			 * time.  Sleep rather than spin. */
 			if (wait) {
@@ -590,7 +506,8 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 				nanosleep(&ts, NULL);
 			}
 		} else {
-			nres = se.run(se.e, wait ? wait : 0, results, nres_max);
+			nres = se.ops->run(se.e, wait ? wait : 0, results,
+					   nres_max);
 			if (nres < 0) {
 				ret = nres;
 				goto out_free_pending;
@@ -634,7 +551,7 @@ out_free_results:
 out_free_sched:
 	sched_free(c.sched);
 out_free_engine:
-	se.free(se.e);
+	se.ops->free(se.e);
 	return ret;
 }
 

@@ -51,6 +51,18 @@ struct filter {
 	unsigned v6; /* index of the IPv6 branch */
 };
 
+_Static_assert(PKTSOCK_BATCH >= LINK_RX_BATCH, "rx takes a link batch");
+
+struct pktsock_stats {
+	uint64_t tx_frames; /* handed to the kernel */
+	uint64_t tx_errors; /* frames a sendmmsg refused (dropped) */
+	uint64_t rx_frames;
+	uint64_t rx_truncated; /* bigger than PKTSOCK_RX_FRAME: dropped */
+	/* frames the kernel dropped before we read them (receive buffer
+	 * full: PACKET_STATISTICS tp_drops) */
+	uint64_t kernel_drops;
+};
+
 struct pktsock {
 	int fd;
 	uint32_t ntx;
@@ -221,32 +233,44 @@ out_free:
 	return ret;
 }
 
-void pktsock_free(struct pktsock *p)
+static void pktsock_free(void *l)
 {
+	struct pktsock *p = l;
+
 	if (!p)
 		return;
 	close(p->fd);
 	free(p);
 }
 
-int pktsock_fd(const struct pktsock *p)
+static uint32_t pktsock_fds(const void *l, int *fds, uint32_t max)
 {
-	return p->fd;
+	const struct pktsock *p = l;
+
+	if (!max)
+		return 0;
+	fds[0] = p->fd;
+	return 1;
 }
 
-uint8_t *pktsock_tx_frame(struct pktsock *p)
+static uint8_t *pktsock_tx_frame(void *l)
 {
+	struct pktsock *p = l;
+
 	return p->ntx < PKTSOCK_BATCH ? p->tx_buf[p->ntx] : NULL;
 }
 
-void pktsock_tx_commit(struct pktsock *p, uint32_t len)
+static void pktsock_tx_commit(void *l, uint32_t len)
 {
+	struct pktsock *p = l;
+
 	p->tx_iov[p->ntx].iov_len = len;
 	p->ntx++;
 }
 
-int pktsock_tx_flush(struct pktsock *p)
+static int pktsock_tx_flush(void *l)
 {
+	struct pktsock *p = l;
 	uint32_t done = 0;
 	int n;
 
@@ -276,8 +300,9 @@ int pktsock_tx_flush(struct pktsock *p)
 	return n;
 }
 
-int pktsock_rx(struct pktsock *p, struct pkt_frame *f, uint32_t max)
+static int pktsock_rx(void *l, struct pkt_frame *f, uint32_t max)
 {
+	struct pktsock *p = l;
 	uint32_t got = 0;
 	int n;
 
@@ -304,13 +329,31 @@ int pktsock_rx(struct pktsock *p, struct pkt_frame *f, uint32_t max)
 	return (int)got;
 }
 
-void pktsock_get_stats(struct pktsock *p, struct pktsock_stats *st)
+static void pktsock_rx_release(void *l)
 {
+	(void)l; /* frames live in the socket's buffers until the next rx */
+}
+
+static void pktsock_drops(void *l, uint64_t *rx_drops, uint64_t *tx_refused)
+{
+	struct pktsock *p = l;
 	struct tpacket_stats ks;
 	socklen_t len = sizeof(ks);
 
 	/* PACKET_STATISTICS resets on read: add, so that calls add up. */
 	if (getsockopt(p->fd, SOL_PACKET, PACKET_STATISTICS, &ks, &len) == 0)
 		p->stats.kernel_drops += ks.tp_drops;
-	*st = p->stats;
+	*rx_drops = p->stats.kernel_drops;
+	*tx_refused = p->stats.tx_errors;
 }
+
+const struct link_ops pktsock_link_ops = {
+	.fds = pktsock_fds,
+	.tx_frame = pktsock_tx_frame,
+	.tx_commit = pktsock_tx_commit,
+	.tx_flush = pktsock_tx_flush,
+	.rx = pktsock_rx,
+	.rx_release = pktsock_rx_release,
+	.drops = pktsock_drops,
+	.free = pktsock_free,
+};

@@ -32,13 +32,13 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#include "xdp_scan.h" /* shared with src/syn/xsk.c */
+#include "xdp_scan.h" /* shared with src/syn/afxdp.c */
 
 XDP_SCAN_ASSERT_LAYOUT();
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
-	__uint(max_entries, XSK_MAX_QUEUES);
+	__uint(max_entries, XDP_SCAN_MAX_QUEUES);
 	__type(key, __u32);
 	__type(value, __u32);
 } xsks SEC(".maps");

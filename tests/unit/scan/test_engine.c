@@ -67,7 +67,8 @@ static uint32_t collect(struct engine *e, struct engine_result *res, uint32_t n)
 	uint32_t got = 0;
 
 	while (got < n && clock_now_ns() < end) {
-		int r = engine_run(e, 50000000ULL, res + got, n - got);
+		int r = engine_connect_ops.run(e, 50000000ULL, res + got,
+					       n - got);
 
 		assert_true(r >= 0);
 		got += (uint32_t)r;
@@ -94,13 +95,13 @@ static void test_open_closed(void **state)
 	cfd = bound_socket(false, 0, &closed_port);
 	a0 = loopback(open_port);
 	a1 = loopback(closed_port);
-	assert_int_equal(engine_prep(e, &p0, (struct sockaddr *)&a0, sizeof(a0),
-				     1000000000ULL, 0),
+	assert_int_equal(engine_connect_ops.prep(e, &p0, (struct sockaddr *)&a0,
+						 sizeof(a0), 1000000000ULL, 0),
 			 0);
-	assert_int_equal(engine_prep(e, &p1, (struct sockaddr *)&a1, sizeof(a1),
-				     1000000000ULL, 0),
+	assert_int_equal(engine_connect_ops.prep(e, &p1, (struct sockaddr *)&a1,
+						 sizeof(a1), 1000000000ULL, 0),
 			 0);
-	assert_int_equal(engine_busy(e), 2);
+	assert_int_equal(engine_connect_ops.busy(e), 2);
 	assert_int_equal(collect(e, res, 2), 2);
 	for (int i = 0; i < 2; i++) {
 		if (res[i].probe.probe == 0) {
@@ -113,9 +114,9 @@ static void test_open_closed(void **state)
 		}
 	}
 	/* Both chains closed: every slot is idle again. */
-	assert_int_equal(engine_busy(e), 0);
-	assert_int_equal(engine_idle(e), 64);
-	engine_free(e);
+	assert_int_equal(engine_connect_ops.busy(e), 0);
+	assert_int_equal(engine_connect_ops.idle(e), 64);
+	engine_connect_ops.free(e);
 	close(lfd);
 	close(cfd);
 }
@@ -145,8 +146,8 @@ static void test_timeout(void **state)
 	}
 	usleep(100000);
 	t0 = clock_now_ns();
-	assert_int_equal(engine_prep(e, &p, (struct sockaddr *)&a, sizeof(a),
-				     200000000ULL, 0),
+	assert_int_equal(engine_connect_ops.prep(e, &p, (struct sockaddr *)&a,
+						 sizeof(a), 200000000ULL, 0),
 			 0);
 	assert_int_equal(collect(e, res, 1), 1);
 	dt = clock_now_ns() - t0;
@@ -154,7 +155,7 @@ static void test_timeout(void **state)
 	assert_int_equal(res[0].probe.probe, 7);
 	assert_int_equal(res[0].probe.attempt, 2);
 	assert_true(dt >= 190000000ULL);
-	engine_free(e);
+	engine_connect_ops.free(e);
 	for (int i = 0; i < nfill; i++)
 		close(fill[i]);
 	close(lfd);
@@ -182,16 +183,16 @@ static void test_recycle(void **state)
 	memset(seen, 0, sizeof(seen));
 	end = clock_now_ns() + 20000000000ULL;
 	while (done < N && clock_now_ns() < end) {
-		while (sent < N && engine_idle(e)) {
+		while (sent < N && engine_connect_ops.idle(e)) {
 			struct sched_probe p = { .probe = sent };
 
-			assert_int_equal(
-				engine_prep(e, &p, (struct sockaddr *)&a,
-					    sizeof(a), 1000000000ULL, 0),
-				0);
+			assert_int_equal(engine_connect_ops.prep(
+						 e, &p, (struct sockaddr *)&a,
+						 sizeof(a), 1000000000ULL, 0),
+					 0);
 			sent++;
 		}
-		int r = engine_run(e, 10000000ULL, res, 64);
+		int r = engine_connect_ops.run(e, 10000000ULL, res, 64);
 
 		assert_true(r >= 0);
 		for (int i = 0; i < r; i++) {
@@ -203,8 +204,8 @@ static void test_recycle(void **state)
 		}
 	}
 	assert_int_equal(done, N);
-	assert_int_equal(engine_busy(e), 0);
-	engine_free(e);
+	assert_int_equal(engine_connect_ops.busy(e), 0);
+	engine_connect_ops.free(e);
 	close(cfd);
 }
 
@@ -245,15 +246,16 @@ static void test_late_answer(void **state)
 	}
 	usleep(100000);
 	t0 = clock_now_ns();
-	assert_int_equal(engine_prep(e, &p0, (struct sockaddr *)&a, sizeof(a),
-				     200000000ULL, 3000000000ULL),
+	assert_int_equal(engine_connect_ops.prep(e, &p0, (struct sockaddr *)&a,
+						 sizeof(a), 200000000ULL,
+						 3000000000ULL),
 			 0);
 	assert_int_equal(collect(e, &res, 1), 1);
 	assert_int_equal(res.outcome, ENGINE_TIMEOUT);
 	assert_false(res.late);
 	assert_true(clock_now_ns() - t0 < 900000000ULL);
 	/* The slot is still taken: its connect is listening. */
-	assert_int_equal(engine_busy(e), 1);
+	assert_int_equal(engine_connect_ops.busy(e), 1);
 	/* Make room; the retransmitted SYN gets through. */
 	for (int i = 0; i < nfill; i++) {
 		int c = accept(lfd, NULL, NULL);
@@ -262,24 +264,27 @@ static void test_late_answer(void **state)
 			close(c);
 		close(fill[i]);
 	}
-	while (engine_busy(e) && clock_now_ns() - t0 < 4000000000ULL)
-		assert_int_equal(engine_run(e, 50000000ULL, &res, 1), 0);
-	assert_int_equal(engine_busy(e), 0);
+	while (engine_connect_ops.busy(e) &&
+	       clock_now_ns() - t0 < 4000000000ULL)
+		assert_int_equal(
+			engine_connect_ops.run(e, 50000000ULL, &res, 1), 0);
+	assert_int_equal(engine_connect_ops.busy(e), 0);
 	engine_get_stats(e, &st);
 	assert_int_equal(st.lingered, 1);
 	assert_int_equal(st.late, 1);
 	/* The retry is answered by the first attempt's connect. */
-	assert_int_equal(engine_prep(e, &p1, (struct sockaddr *)&a, sizeof(a),
-				     200000000ULL, 400000000ULL),
+	assert_int_equal(engine_connect_ops.prep(e, &p1, (struct sockaddr *)&a,
+						 sizeof(a), 200000000ULL,
+						 400000000ULL),
 			 0);
-	assert_int_equal(engine_run(e, 0, &res, 1), 1);
+	assert_int_equal(engine_connect_ops.run(e, 0, &res, 1), 1);
 	assert_int_equal(res.outcome, ENGINE_OPEN);
 	assert_true(res.late);
 	assert_int_equal(res.probe.attempt, 1);
-	assert_int_equal(engine_busy(e), 0);
+	assert_int_equal(engine_connect_ops.busy(e), 0);
 	engine_get_stats(e, &st);
 	assert_int_equal(st.late_used, 1);
-	engine_free(e);
+	engine_connect_ops.free(e);
 	close(lfd);
 }
 
@@ -302,7 +307,7 @@ static void test_slots_capped_by_rlimit(void **state)
 		if (e) {
 			assert_true(info.slots < 256);
 			assert_true(info.slots >= 100);
-			engine_free(e);
+			engine_connect_ops.free(e);
 			ran = true;
 		}
 		/* the hard limit cannot come back up without root */

@@ -162,8 +162,8 @@ static int prep(struct synengine *e, uint64_t probe, uint32_t attempt,
 	struct sockaddr_in sin;
 
 	to_sa(addr, port, &sin);
-	return synengine_prep(e, &p, (struct sockaddr *)&sin, sizeof(sin),
-			      timeout_ns);
+	return synengine_ops.prep(e, &p, (struct sockaddr *)&sin, sizeof(sin),
+				  timeout_ns, 0);
 }
 
 /* Run until want results are in (or ms pass); results sorted by probe. */
@@ -175,7 +175,7 @@ static uint32_t collect(struct synengine *e, struct engine_result *out,
 	uint32_t got = 0;
 
 	while (got < want && clock_now_ns() < end) {
-		int n = synengine_run(e, 20000000ULL, res, SLOTS);
+		int n = synengine_ops.run(e, 20000000ULL, res, SLOTS);
 
 		assert_true(n >= 0);
 		for (int i = 0; i < n && got < want; i++)
@@ -291,7 +291,7 @@ static void check_states(enum synengine_kind kind)
 	assert_int_equal(info.src4.bytes[3], 1);
 	assert_int_equal(info.sport_lo, SYNENGINE_SPORT_LO);
 	assert_int_equal(info.kind, kind);
-	assert_int_equal(synengine_idle(e), SLOTS);
+	assert_int_equal(synengine_ops.idle(e), SLOTS);
 
 	assert_int_equal(prep(e, 1, 0, "198.18.0.2", 22, 500000000ULL), 0);
 	assert_int_equal(prep(e, 2, 0, "198.18.0.2", 23, 500000000ULL), 0);
@@ -303,13 +303,13 @@ static void check_states(enum synengine_kind kind)
 	assert_int_equal(prep(e, 7, 0, "198.18.0.2", 22, 500000000ULL), -EBUSY);
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_UNIX;
-	assert_int_equal(synengine_prep(e, &(struct sched_probe){ .probe = 8 },
-					(struct sockaddr *)&sin, sizeof(sin),
-					1),
-			 -EINVAL);
-	assert_int_equal(synengine_busy(e), 6);
-	assert_int_equal(synengine_idle(e), SLOTS - 6);
-	assert_int_equal(synengine_inflight(e, inflight, SLOTS), 6);
+	assert_int_equal(
+		synengine_ops.prep(e, &(struct sched_probe){ .probe = 8 },
+				   (struct sockaddr *)&sin, sizeof(sin), 1, 0),
+		-EINVAL);
+	assert_int_equal(synengine_ops.busy(e), 6);
+	assert_int_equal(synengine_ops.idle(e), SLOTS - 6);
+	assert_int_equal(synengine_ops.inflight(e, inflight, SLOTS), 6);
 
 	assert_int_equal(collect(e, r, 6, 5000), 6);
 	assert_int_equal(r[0].outcome, ENGINE_OPEN);
@@ -324,8 +324,8 @@ static void check_states(enum synengine_kind kind)
 	assert_int_equal(r[5].err, -ENETUNREACH);
 	for (int i = 0; i < 6; i++)
 		assert_int_equal(r[i].probe.probe, (uint64_t)i + 1);
-	assert_int_equal(synengine_busy(e), 0);
-	assert_int_equal(synengine_inflight(e, inflight, SLOTS), 0);
+	assert_int_equal(synengine_ops.busy(e), 0);
+	assert_int_equal(synengine_ops.inflight(e, inflight, SLOTS), 0);
 
 	synengine_get_stats(e, &st);
 	assert_int_equal(st.tx_syn, 4);
@@ -341,11 +341,11 @@ static void check_states(enum synengine_kind kind)
 	send_reply(22, 22, 1, PKT_TCP_SYN | PKT_TCP_ACK);
 	send_reply(9, SYNENGINE_SPORT_LO, 1, PKT_TCP_SYN | PKT_TCP_ACK);
 	for (int i = 0; i < 10; i++)
-		assert_int_equal(synengine_run(e, 10000000ULL, r, 8), 0);
+		assert_int_equal(synengine_ops.run(e, 10000000ULL, r, 8), 0);
 	synengine_get_stats(e, &st);
 	assert_int_equal(st.rx_frames, 4 + 1); /* only the last one */
 	assert_int_equal(st.rx_bad_cookie, 1);
-	synengine_free(e);
+	synengine_ops.free(e);
 }
 
 static void test_states_packet(void **state)
@@ -392,7 +392,7 @@ static void test_late_answer(void **state)
 	send_reply(9, sport, seq + 1, PKT_TCP_SYN | PKT_TCP_ACK);
 	end = clock_now_ns() + 2000000000ULL;
 	do {
-		assert_int_equal(synengine_run(e, 10000000ULL, r, 2), 0);
+		assert_int_equal(synengine_ops.run(e, 10000000ULL, r, 2), 0);
 		synengine_get_stats(e, &st);
 	} while (!st.rx_late && clock_now_ns() < end);
 	assert_int_equal(st.rx_late, 1);
@@ -415,12 +415,12 @@ static void test_late_answer(void **state)
 	send_reply(9, sport, seq + 1, PKT_TCP_RST | PKT_TCP_ACK);
 	end = clock_now_ns() + 2000000000ULL;
 	do {
-		assert_int_equal(synengine_run(e, 10000000ULL, r, 2), 0);
+		assert_int_equal(synengine_ops.run(e, 10000000ULL, r, 2), 0);
 		synengine_get_stats(e, &st);
 	} while (st.rx_late < 2 && clock_now_ns() < end);
 	assert_int_equal(st.rx_late, 2);
 	assert_int_equal(st.late_delivered, 1);
-	synengine_free(e);
+	synengine_ops.free(e);
 }
 
 /* Replies with a wrong acknowledgment never complete a probe. */
@@ -443,7 +443,7 @@ static void test_forged_ignored(void **state)
 	while (capture_syn(9, &sport, &seq, 0))
 		;
 	assert_int_equal(prep(e, 5, 0, "198.18.0.2", 9, 400000000ULL), 0);
-	assert_int_equal(synengine_run(e, 0, r, 2), 0);
+	assert_int_equal(synengine_ops.run(e, 0, r, 2), 0);
 	assert_true(capture_syn(9, &sport, &seq, 1000));
 	for (size_t i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++) {
 		send_reply(9, sport, seq + 1 + wrong[i],
@@ -463,7 +463,7 @@ static void test_forged_ignored(void **state)
 	assert_int_equal(st.rx_bad_cookie, 11);
 	assert_int_equal(st.rx_foreign, 2);
 	assert_int_equal(st.rx_answers, 0);
-	synengine_free(e);
+	synengine_ops.free(e);
 }
 
 static void test_full_and_config(void **state)
@@ -492,7 +492,7 @@ static void test_full_and_config(void **state)
 	assert_int_equal(collect(e, r, 2, 2000), 2);
 	assert_int_equal(r[0].outcome, ENGINE_OPEN);
 	assert_int_equal(r[1].outcome, ENGINE_CLOSED);
-	synengine_free(e);
+	synengine_ops.free(e);
 
 	cfg.sport_lo = 5;
 	cfg.sport_hi = 4;
@@ -505,7 +505,7 @@ static void test_full_and_config(void **state)
 	assert_int_equal(synengine_new(&e, &cfg, NULL), -ENODEV);
 	cfg.ifname = "lo"; /* IPv4 over lo cannot work */
 	assert_int_equal(synengine_new(&e, &cfg, NULL), -EOPNOTSUPP);
-	synengine_free(NULL);
+	synengine_ops.free(NULL);
 }
 
 int main(void)

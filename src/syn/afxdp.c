@@ -1,9 +1,9 @@
 /*
- * xsk.c - AF_XDP link for the SYN engine (see xsk.h).
+ * afxdp.c - AF_XDP link for the SYN engine (see afxdp.h).
  *
  * Layout: one anonymous mapping holds every queue's UMEM back to back.
- * Queue q's area starts with XSK_RX_FRAMES receive frames; queue 0's also
- * has XSK_TX_FRAMES transmit frames after them.  Ring sizes equal frame
+ * Queue q's area starts with AFXDP_RX_FRAMES receive frames; queue 0's also
+ * has AFXDP_TX_FRAMES transmit frames after them.  Ring sizes equal frame
  * counts, so a ring can always take every frame that belongs to it and a
  * reserve on the fill or TX ring can never fail for a frame we own.
  *
@@ -38,7 +38,7 @@
 #include <xdp/libxdp.h>
 #include <xdp/xsk.h>
 
-#include "xsk.h"
+#include "afxdp.h"
 
 /* The program's configuration entry: include/xdp_scan.h, both sides. */
 XDP_SCAN_ASSERT_LAYOUT();
@@ -60,7 +60,13 @@ struct tx_pending {
 	uint32_t len;
 };
 
-struct xsk {
+struct afxdp_stats {
+	uint64_t tx_frames; /* put on the TX ring */
+	uint64_t tx_kicks;
+	uint64_t rx_frames;
+};
+
+struct afxdp {
 	int ifindex;
 	enum xdp_attach_mode mode;
 	bool attached;
@@ -69,13 +75,13 @@ struct xsk {
 	uint8_t *area;
 	size_t area_len;
 	uint32_t nq;
-	struct xq q[XSK_MAX_QUEUES];
-	uint64_t tx_free[XSK_TX_FRAMES]; /* free TX frame addresses */
+	struct xq q[XDP_SCAN_MAX_QUEUES];
+	uint64_t tx_free[AFXDP_TX_FRAMES]; /* free TX frame addresses */
 	uint32_t ntx_free;
-	struct tx_pending pending[XSK_BATCH];
+	struct tx_pending pending[AFXDP_BATCH];
 	uint32_t npending;
 	uint32_t rx_next_q; /* round-robin start for fairness */
-	struct xsk_stats stats;
+	struct afxdp_stats stats;
 };
 
 static int silent_libbpf(enum libbpf_print_level level, const char *fmt,
@@ -114,24 +120,25 @@ static uint32_t count_rx_queues(const char *ifname)
 	closedir(dir);
 	if (!n)
 		n = 1;
-	return n > XSK_MAX_QUEUES ? XSK_MAX_QUEUES : n;
+	return n > XDP_SCAN_MAX_QUEUES ? XDP_SCAN_MAX_QUEUES : n;
 }
 
 static size_t queue_area(uint32_t q)
 {
-	return (size_t)(XSK_RX_FRAMES + (q == 0 ? XSK_TX_FRAMES : 0)) *
-	       XSK_FRAME_SIZE;
+	return (size_t)(AFXDP_RX_FRAMES + (q == 0 ? AFXDP_TX_FRAMES : 0)) *
+	       AFXDP_FRAME_SIZE;
 }
 
-static int attach_prog(struct xsk *x, enum xsk_mode want)
+static int attach_prog(struct afxdp *x, enum afxdp_mode want)
 {
 	static const enum xdp_attach_mode order[] = { XDP_MODE_NATIVE,
 						      XDP_MODE_SKB };
 	int ret = -EOPNOTSUPP;
 
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		if ((want == XSK_MODE_NATIVE && order[i] != XDP_MODE_NATIVE) ||
-		    (want == XSK_MODE_SKB && order[i] != XDP_MODE_SKB))
+		if ((want == AFXDP_MODE_NATIVE &&
+		     order[i] != XDP_MODE_NATIVE) ||
+		    (want == AFXDP_MODE_SKB && order[i] != XDP_MODE_SKB))
 			continue;
 		ret = xdp_program__attach(x->prog, x->ifindex, order[i], 0);
 		if (!ret) {
@@ -146,7 +153,7 @@ static int attach_prog(struct xsk *x, enum xsk_mode want)
 	return ret;
 }
 
-static int write_filter(struct xsk *x, const struct xsk_config *cfg)
+static int write_filter(struct afxdp *x, const struct afxdp_config *cfg)
 {
 	struct xdp_scan_cfg f;
 	uint32_t key = 0;
@@ -169,25 +176,25 @@ static int write_filter(struct xsk *x, const struct xsk_config *cfg)
 	return bpf_map_update_elem(fd, &key, &f, BPF_ANY) ? -errno : 0;
 }
 
-static int queue_open(struct xsk *x, const struct xsk_config *cfg, uint32_t q,
-		      uint8_t *area, bool zerocopy)
+static int queue_open(struct afxdp *x, const struct afxdp_config *cfg,
+		      uint32_t q, uint8_t *area, bool zerocopy)
 {
 	struct xsk_umem_config ucfg = {
-		.fill_size = XSK_RX_FRAMES,
-		.comp_size = q == 0 ? XSK_TX_FRAMES : XSK_BATCH,
-		.frame_size = XSK_FRAME_SIZE,
+		.fill_size = AFXDP_RX_FRAMES,
+		.comp_size = q == 0 ? AFXDP_TX_FRAMES : AFXDP_BATCH,
+		.frame_size = AFXDP_FRAME_SIZE,
 		.frame_headroom = 0,
 		.flags = 0,
 	};
 	struct xsk_socket_config scfg = {
-		.rx_size = XSK_RX_FRAMES,
-		.tx_size = XSK_TX_FRAMES,
+		.rx_size = AFXDP_RX_FRAMES,
+		.tx_size = AFXDP_TX_FRAMES,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
 		.bind_flags = XDP_USE_NEED_WAKEUP |
 			      (zerocopy ? XDP_ZEROCOPY : XDP_COPY),
 	};
 	struct xq *xq = &x->q[q];
-	struct timespec busy_wait = { 0, XSK_BUSY_WAIT_NS };
+	struct timespec busy_wait = { 0, AFXDP_BUSY_WAIT_NS };
 	uint32_t idx;
 	int ret;
 
@@ -200,7 +207,7 @@ static int queue_open(struct xsk *x, const struct xsk_config *cfg, uint32_t q,
 		ret = xsk_socket__create(&xq->sock, cfg->ifname, q, xq->umem,
 					 &xq->rx, q == 0 ? &xq->tx : NULL,
 					 &scfg);
-		if (ret != -EBUSY || tries == XSK_BUSY_RETRIES)
+		if (ret != -EBUSY || tries == AFXDP_BUSY_RETRIES)
 			break;
 		/* The previous socket on this queue is still going away. */
 		nanosleep(&busy_wait, NULL);
@@ -213,15 +220,15 @@ static int queue_open(struct xsk *x, const struct xsk_config *cfg, uint32_t q,
 	}
 	/* Every RX frame to the kernel.  Ordering: submit publishes the
 	 * addresses before the producer index (release store). */
-	if (xsk_ring_prod__reserve(&xq->fill, XSK_RX_FRAMES, &idx) !=
-	    XSK_RX_FRAMES) {
+	if (xsk_ring_prod__reserve(&xq->fill, AFXDP_RX_FRAMES, &idx) !=
+	    AFXDP_RX_FRAMES) {
 		ret = -ENOSPC;
 		goto out_delete;
 	}
-	for (uint32_t i = 0; i < XSK_RX_FRAMES; i++)
+	for (uint32_t i = 0; i < AFXDP_RX_FRAMES; i++)
 		*xsk_ring_prod__fill_addr(&xq->fill, idx + i) =
-			(uint64_t)i * XSK_FRAME_SIZE;
-	xsk_ring_prod__submit(&xq->fill, XSK_RX_FRAMES);
+			(uint64_t)i * AFXDP_FRAME_SIZE;
+	xsk_ring_prod__submit(&xq->fill, AFXDP_RX_FRAMES);
 	return 0;
 
 out_delete:
@@ -232,7 +239,7 @@ out_delete:
 	return ret;
 }
 
-static void queues_close(struct xsk *x)
+static void queues_close(struct afxdp *x)
 {
 	for (uint32_t q = 0; q < x->nq; q++) {
 		if (x->q[q].sock)
@@ -245,7 +252,7 @@ static void queues_close(struct xsk *x)
 }
 
 /* Open every queue, zero-copy first where the attach mode allows it. */
-static int queues_open(struct xsk *x, const struct xsk_config *cfg,
+static int queues_open(struct afxdp *x, const struct afxdp_config *cfg,
 		       bool *zerocopy)
 {
 	int map_fd, ret = 0;
@@ -275,12 +282,12 @@ static int queues_open(struct xsk *x, const struct xsk_config *cfg,
 	}
 }
 
-int xsk_new(struct xsk **out, const struct xsk_config *cfg,
-	    struct xsk_info *info)
+int afxdp_new(struct afxdp **out, const struct afxdp_config *cfg,
+	      struct afxdp_info *info)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oopts, .object_name = "xdp_scan");
 	struct xdp_multiprog *mp;
-	struct xsk *x;
+	struct afxdp *x;
 	bool zerocopy = false;
 	int ret;
 
@@ -302,11 +309,12 @@ int xsk_new(struct xsk **out, const struct xsk_config *cfg,
 		ret = -ENOMEM;
 		goto out_free;
 	}
-	for (uint32_t i = 0; i < XSK_TX_FRAMES; i++)
-		x->tx_free[i] = (uint64_t)(XSK_RX_FRAMES + i) * XSK_FRAME_SIZE;
-	x->ntx_free = XSK_TX_FRAMES;
+	for (uint32_t i = 0; i < AFXDP_TX_FRAMES; i++)
+		x->tx_free[i] =
+			(uint64_t)(AFXDP_RX_FRAMES + i) * AFXDP_FRAME_SIZE;
+	x->ntx_free = AFXDP_TX_FRAMES;
 
-	x->obj = bpf_object__open_mem(xsk_bpf_obj, xsk_bpf_obj_len, &oopts);
+	x->obj = bpf_object__open_mem(afxdp_bpf_obj, afxdp_bpf_obj_len, &oopts);
 	ret = (int)libbpf_get_error(x->obj);
 	if (ret) {
 		x->obj = NULL;
@@ -356,12 +364,30 @@ out_free:
 	return ret;
 }
 
-void xsk_free(struct xsk *x)
+static void afxdp_detach(void *l)
 {
+	struct afxdp *x = l;
+
+	if (x->attached)
+		xdp_program__detach(x->prog, x->ifindex, x->mode, 0);
+	x->attached = false;
+}
+
+static void afxdp_disown(void *l)
+{
+	struct afxdp *x = l;
+
+	x->attached = false;
+}
+
+static void afxdp_free(void *l)
+{
+	struct afxdp *x = l;
+
 	if (!x)
 		return;
 	/* Detach first: from here on nothing more is redirected to us. */
-	xsk_detach(x);
+	afxdp_detach(x);
 	queues_close(x);
 	xdp_program__close(x->prog);
 	bpf_object__close(x->obj);
@@ -369,20 +395,9 @@ void xsk_free(struct xsk *x)
 	free(x);
 }
 
-void xsk_detach(struct xsk *x)
+static uint32_t afxdp_fds(const void *l, int *fds, uint32_t max)
 {
-	if (x->attached)
-		xdp_program__detach(x->prog, x->ifindex, x->mode, 0);
-	x->attached = false;
-}
-
-void xsk_disown(struct xsk *x)
-{
-	x->attached = false;
-}
-
-uint32_t xsk_fds(const struct xsk *x, int *fds, uint32_t max)
-{
+	const struct afxdp *x = l;
 	uint32_t n = 0;
 
 	for (uint32_t q = 0; q < x->nq && n < max; q++)
@@ -391,14 +406,14 @@ uint32_t xsk_fds(const struct xsk *x, int *fds, uint32_t max)
 }
 
 /* Completed TX frames back to the free stack. */
-static void drain_completions(struct xsk *x)
+static void drain_completions(struct afxdp *x)
 {
 	struct xq *q0 = &x->q[0];
 	uint32_t idx = 0, n;
 
 	/* Ordering: peek acquires the kernel's producer index, so the
 	 * addresses read below are the ones it published. */
-	n = xsk_ring_cons__peek(&q0->comp, XSK_TX_FRAMES, &idx);
+	n = xsk_ring_cons__peek(&q0->comp, AFXDP_TX_FRAMES, &idx);
 	for (uint32_t i = 0; i < n; i++)
 		x->tx_free[x->ntx_free++] =
 			*xsk_ring_cons__comp_addr(&q0->comp, idx + i);
@@ -406,11 +421,12 @@ static void drain_completions(struct xsk *x)
 		xsk_ring_cons__release(&q0->comp, n);
 }
 
-uint8_t *xsk_tx_frame(struct xsk *x)
+static uint8_t *afxdp_tx_frame(void *l)
 {
+	struct afxdp *x = l;
 	uint64_t addr;
 
-	if (x->npending == XSK_BATCH)
+	if (x->npending == AFXDP_BATCH)
 		return NULL;
 	if (!x->ntx_free)
 		drain_completions(x);
@@ -421,8 +437,10 @@ uint8_t *xsk_tx_frame(struct xsk *x)
 	return xsk_umem__get_data(x->area, addr);
 }
 
-void xsk_tx_commit(struct xsk *x, uint32_t len)
+static void afxdp_tx_commit(void *l, uint32_t len)
 {
+	struct afxdp *x = l;
+
 	x->pending[x->npending++].len = len;
 }
 
@@ -433,7 +451,7 @@ void xsk_tx_commit(struct xsk *x, uint32_t len)
  * SYNs still queued in the engine would wait forever.  ENOBUFS and EBUSY
  * are back-pressure: the frames stay on the ring for the next kick.
  */
-static int kick_tx(struct xsk *x)
+static int kick_tx(struct afxdp *x)
 {
 	struct xq *q0 = &x->q[0];
 	int fd = xsk_socket__fd(q0->sock);
@@ -442,7 +460,7 @@ static int kick_tx(struct xsk *x)
 		return 0;
 	/* Copy mode sends a small batch per call: repeat while EAGAIN says
 	 * frames remain, within a bound (leftovers go with the next kick). */
-	for (uint32_t i = 0; i <= XSK_BATCH; i++) {
+	for (uint32_t i = 0; i <= AFXDP_BATCH; i++) {
 		x->stats.tx_kicks++;
 		if (sendto(fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
 			break;
@@ -454,8 +472,9 @@ static int kick_tx(struct xsk *x)
 	return 0;
 }
 
-int xsk_tx_flush(struct xsk *x)
+static int afxdp_tx_flush(void *l)
 {
+	struct afxdp *x = l;
 	struct xq *q0 = &x->q[0];
 	uint32_t idx, n = x->npending;
 	int ret;
@@ -483,8 +502,9 @@ int xsk_tx_flush(struct xsk *x)
 	return ret ? ret : (int)n;
 }
 
-int xsk_rx(struct xsk *x, struct pkt_frame *f, uint32_t max)
+static int afxdp_rx(void *l, struct pkt_frame *f, uint32_t max)
 {
+	struct afxdp *x = l;
 	uint32_t got = 0;
 
 	for (uint32_t k = 0; k < x->nq && got < max; k++) {
@@ -492,7 +512,7 @@ int xsk_rx(struct xsk *x, struct pkt_frame *f, uint32_t max)
 		uint32_t idx = 0, n;
 
 		if (q->rx_held)
-			continue; /* caller forgot xsk_rx_release */
+			continue; /* caller forgot rx_release */
 		n = xsk_ring_cons__peek(&q->rx, max - got, &idx);
 		for (uint32_t i = 0; i < n; i++) {
 			const struct xdp_desc *d =
@@ -510,8 +530,10 @@ int xsk_rx(struct xsk *x, struct pkt_frame *f, uint32_t max)
 	return (int)got;
 }
 
-void xsk_rx_release(struct xsk *x)
+static void afxdp_rx_release(void *l)
 {
+	struct afxdp *x = l;
+
 	for (uint32_t k = 0; k < x->nq; k++) {
 		struct xq *q = &x->q[k];
 		uint32_t fidx, n = q->rx_held;
@@ -526,7 +548,7 @@ void xsk_rx_release(struct xsk *x)
 						     ->addr;
 
 				*xsk_ring_prod__fill_addr(&q->fill, fidx + i) =
-					a & ~(uint64_t)(XSK_FRAME_SIZE - 1);
+					a & ~(uint64_t)(AFXDP_FRAME_SIZE - 1);
 			}
 			/* Ordering: fill addresses published before the
 			 * RX slots are handed back. */
@@ -540,11 +562,12 @@ void xsk_rx_release(struct xsk *x)
 	}
 }
 
-void xsk_get_stats(const struct xsk *x, struct xsk_stats *st)
+static void afxdp_drops(void *l, uint64_t *rx_drops, uint64_t *tx_refused)
 {
-	*st = x->stats;
-	st->kernel_drops = 0;
-	st->tx_invalid = 0;
+	const struct afxdp *x = l;
+
+	*rx_drops = 0;
+	*tx_refused = 0;
 	/* The kernel's counters are cumulative per socket: sum them now. */
 	for (uint32_t i = 0; i < x->nq; i++) {
 		struct xdp_statistics ks;
@@ -554,8 +577,21 @@ void xsk_get_stats(const struct xsk *x, struct xsk_stats *st)
 		if (getsockopt(xsk_socket__fd(x->q[i].sock), SOL_XDP,
 			       XDP_STATISTICS, &ks, &len))
 			continue;
-		st->kernel_drops += ks.rx_dropped + ks.rx_ring_full +
-				    ks.rx_fill_ring_empty_descs;
-		st->tx_invalid += ks.tx_invalid_descs;
+		*rx_drops += ks.rx_dropped + ks.rx_ring_full +
+			     ks.rx_fill_ring_empty_descs;
+		*tx_refused += ks.tx_invalid_descs;
 	}
 }
+
+const struct link_ops afxdp_link_ops = {
+	.fds = afxdp_fds,
+	.tx_frame = afxdp_tx_frame,
+	.tx_commit = afxdp_tx_commit,
+	.tx_flush = afxdp_tx_flush,
+	.rx = afxdp_rx,
+	.rx_release = afxdp_rx_release,
+	.drops = afxdp_drops,
+	.detach = afxdp_detach,
+	.disown = afxdp_disown,
+	.free = afxdp_free,
+};
