@@ -930,7 +930,7 @@ static void test_policed_subnet(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
-		for (uint64_t seed = 1; seed <= 3; seed++) {
+		for (uint64_t seed = 1; seed <= 6; seed++) {
 			struct pol_result r = policed_subnet(limits[i], seed);
 
 			if (getenv("SCHED_TEST_DEBUG"))
@@ -943,8 +943,11 @@ static void test_policed_subnet(void **state)
 					      (unsigned long long)r.events,
 					      (unsigned long long)r.wrong);
 			assert_int_equal(r.wrong, 0);
-			/* Not a crawl either (simulated time, not wall). */
-			assert_true(r.secs < 3 * r.ideal + 5);
+			/*
+			 * Not a crawl either (simulated time, not wall): a
+			 * limit misread once held one of these at 36/s.
+			 */
+			assert_true(r.secs < 2 * r.ideal + 5);
 		}
 	}
 }
