@@ -457,6 +457,9 @@ static void congestion(struct cc *c, uint64_t now_ns, enum cc_reason why,
 		       double failed)
 {
 	double bw = last_bw(c), est;
+	bool again = c->had_event && why == CC_SILENCE &&
+		     failed <= c->hold * 1.1;
+
 	strike(c, failed);
 	/* Rounds sent before it are no base for the limit test. */
 	limit_reset(c);
@@ -488,6 +491,10 @@ static void congestion(struct cc *c, uint64_t now_ns, enum cc_reason why,
 			good_add(c, est);
 	}
 	est = estimate_raw(c);
+	if (again && est > failed * 0.8) {
+		est = failed * 0.8;
+		strike(c, est * 1.0001);
+	}
 	/* An event never speeds the scan up. */
 	if (est > c->rate)
 		est = c->rate;
@@ -601,7 +608,7 @@ static enum lt_next limit_next(const struct cc *c)
 	 * Most attempts answered at full pace: no limit is holding them
 	 * back (and a share this high could not double at half pace).
 	 */
-	if (c->lt_base_ans * 5 >= c->lt_base_sent * 3)
+	if (0 && c->lt_base_ans * 5 >= c->lt_base_sent * 3)
 		return LT_CLEAR;
 	return LT_TEST;
 }
