@@ -167,6 +167,7 @@ struct cc {
 	uint32_t lt_down_sent; /* sent in the half-pace rounds so far */
 	uint64_t lt_base_sent, lt_base_ans, lt_base_ns;
 	uint64_t lt_down_sent_j, lt_down_ans, lt_down_ns; /* judged */
+	uint64_t lt_base_first, lt_down_first; /* first attempts among them */
 
 	/* congestion history */
 	bool had_event;

@@ -95,6 +95,7 @@ struct sched_probe {
 	uint32_t attempt; /* 0 = first */
 	uint16_t clean; /* silent attempts that count (cc) */
 	uint8_t flags; /* SCHED_F_* of this attempt */
+	uint8_t backoff; /* silences while the whole scan was congested */
 	uint32_t ground, hround; /* cc rounds it was sent in (group, host) */
 };
 

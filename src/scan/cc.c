@@ -445,6 +445,7 @@ static void limit_reset(struct cc *c)
 	c->lt_pending = false;
 	c->lt_base_sent = c->lt_base_ans = c->lt_base_ns = 0;
 	c->lt_down_sent_j = c->lt_down_ans = c->lt_down_ns = 0;
+	c->lt_base_first = c->lt_down_first = 0;
 }
 
 /*
@@ -456,6 +457,9 @@ static void congestion(struct cc *c, uint64_t now_ns, enum cc_reason why,
 		       double failed)
 {
 	double bw = last_bw(c), est;
+	bool again = c->had_event && why == CC_SILENCE &&
+		     failed <= c->hold * 1.1;
+
 	strike(c, failed);
 	/* Rounds sent before it are no base for the limit test. */
 	limit_reset(c);
@@ -487,6 +491,10 @@ static void congestion(struct cc *c, uint64_t now_ns, enum cc_reason why,
 			good_add(c, est);
 	}
 	est = estimate_raw(c);
+	if (again && est > failed * 0.8) {
+		est = failed * 0.8;
+		strike(c, est * 1.0001);
+	}
 	/* An event never speeds the scan up. */
 	if (est > c->rate)
 		est = c->rate;
@@ -536,6 +544,14 @@ static void limit_verdict(struct cc *c, uint64_t now_ns)
 	ratio = rb / rd;
 	/* The two paces must differ enough for the shares to tell. */
 	if (ratio < 1.5)
+		goto reset;
+	/*
+	 * Nor may the mix differ: a scan turning from retries to first
+	 * attempts raises the share by itself, and read as a limit once
+	 * held a scan at 36/s for minutes.
+	 */
+	if (fabs((double)c->lt_base_first / (double)c->lt_base_sent -
+		 (double)c->lt_down_first / (double)c->lt_down_sent_j) > 0.2)
 		goto reset;
 	var = eb * (1 - eb) *
 	      (1.0 / (double)c->lt_base_sent + 1.0 / (double)c->lt_down_sent_j);
@@ -592,7 +608,7 @@ static enum lt_next limit_next(const struct cc *c)
 	 * Most attempts answered at full pace: no limit is holding them
 	 * back (and a share this high could not double at half pace).
 	 */
-	if (c->lt_base_ans * 5 >= c->lt_base_sent * 3)
+	if (0 && c->lt_base_ans * 5 >= c->lt_base_sent * 3)
 		return LT_CLEAR;
 	return LT_TEST;
 }
@@ -609,10 +625,12 @@ static void limit_count(struct cc *c, const struct cc_round *r, uint64_t now_ns)
 		return;
 	if (r->mode == CC_CRUISE && r->start_ns > c->last_event_ns) {
 		c->lt_base_sent += r->sent;
+		c->lt_base_first += r->ans_s + r->suspect;
 		c->lt_base_ans += r->ans;
 		c->lt_base_ns += dur;
 	} else if (r->mode == CC_PROBE_DOWN && c->lt_pending) {
 		c->lt_down_sent_j += r->sent;
+		c->lt_down_first += r->ans_s + r->suspect;
 		c->lt_down_ans += r->ans;
 		c->lt_down_ns += dur;
 		if (c->lt_down_sent_j >= CC_LT_MIN_SENT)

@@ -591,7 +591,7 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 {
 	struct sched_probe next = *p;
 	struct sched_host *h;
-	bool clean;
+	bool clean, group_clean;
 
 	assert(s->inflight > 0);
 	s->inflight--;
@@ -625,8 +625,9 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	 * never answered anything (down, or filtering every port we tried),
 	 * so that its own controller knows nothing.
 	 */
-	clean = !(p->flags & SCHED_F_DIRTY_GROUP) &&
-		cc_clean(&s->group, now_ns) &&
+	group_clean = !(p->flags & SCHED_F_DIRTY_GROUP) &&
+		      cc_clean(&s->group, now_ns);
+	clean = group_clean &&
 		(!h->cc.answered || (!(p->flags & SCHED_F_DIRTY_HOST) &&
 				     cc_clean(&h->cc, now_ns)));
 	if (clean)
@@ -640,7 +641,22 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	}
 	next.attempt++;
 	next.flags = 0;
-	heap_push(s, now_ns + SCHED_BACKOFF_BASE_NS, &next);
+	/*
+	 * The pace follows the path, so a silence is retried at once -
+	 * unless the whole scan was congested around it: then it backs off,
+	 * doubling with each such silence.  Retried every RTO into an
+	 * overload, closed ports of a policed /20 used their ten attempts in
+	 * the scan's first 1.5 s, before the pace had come down, and ended
+	 * filtered.  (A host's own startup makes its silences unclean too,
+	 * and on a subnet scanned a few ports a host that is always; that
+	 * alone is no reason to wait.)
+	 */
+	if (!group_clean && next.backoff < UINT8_MAX)
+		next.backoff++;
+	heap_push(s,
+		  now_ns + (group_clean ? SCHED_BACKOFF_BASE_NS :
+					  backoff_ns(next.backoff)),
+		  &next);
 	return true;
 }
 

@@ -763,7 +763,7 @@ static void test_simulated_scans(void **state)
 /*
  * The grid's veth/net cell in simulated time: 4096 hosts x 5 ports, the
  * first three open (SYN-ACKs pass), the other two closed with their RSTs
- * policed by a token bucket of `limit` per second (burst 10), port 4
+ * policed by a token bucket of `limit` per second (burst 5), port 4
  * filtered on the first 256 hosts and one host filtered whole.  Every
  * closed port must end closed: a policed RST is a drop, never a filter.
  */
@@ -822,6 +822,9 @@ static struct pol_ev pol_pop(struct pol_heap *h)
 
 enum { POL_FILTERED, POL_CLOSED, POL_OPEN };
 
+/* nft's default burst for "limit rate", as the grid's policer has it. */
+#define POL_BURST 5
+
 struct pol_result {
 	uint64_t wrong, events;
 	double secs, ideal;
@@ -837,7 +840,7 @@ static struct pol_result policed_subnet(double limit, uint64_t seed)
 	struct sched_probe out[256];
 	struct pol_result res = { 0 };
 	uint64_t t = T0, tok_t = T0, closed = 0, steps = 0;
-	double tok = 10;
+	double tok = POL_BURST;
 	struct sched_stats st;
 	struct sched *s;
 
@@ -888,8 +891,8 @@ static struct pol_result policed_subnet(double limit, uint64_t seed)
 				uint64_t at = t + rtt / 2;
 
 				tok += (double)(at - tok_t) / 1e9 * limit;
-				if (tok > 10)
-					tok = 10;
+				if (tok > POL_BURST)
+					tok = POL_BURST;
 				tok_t = at;
 				if (tok >= 1) {
 					tok -= 1;
@@ -930,7 +933,7 @@ static void test_policed_subnet(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
-		for (uint64_t seed = 1; seed <= 3; seed++) {
+		for (uint64_t seed = 1; seed <= 6; seed++) {
 			struct pol_result r = policed_subnet(limits[i], seed);
 
 			if (getenv("SCHED_TEST_DEBUG"))
@@ -943,8 +946,11 @@ static void test_policed_subnet(void **state)
 					      (unsigned long long)r.events,
 					      (unsigned long long)r.wrong);
 			assert_int_equal(r.wrong, 0);
-			/* Not a crawl either (simulated time, not wall). */
-			assert_true(r.secs < 3 * r.ideal + 5);
+			/*
+			 * Not a crawl either (simulated time, not wall): a
+			 * limit misread once held one of these at 36/s.
+			 */
+			assert_true(r.secs < 2 * r.ideal + 5);
 		}
 	}
 }
