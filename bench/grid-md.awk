@@ -37,28 +37,36 @@ NR == 1 {
 		worst[k] = $col["wrong"]
 	if ($col["wrong"] + 0 == 0 && $col["exit_code"] == 0)
 		exact[k]++
-	row[NR] = sprintf("| %s | %s | %s | %s | %s | **%s** | %s | %s | %s |",
+	if (("spurious" in col) && $col["spurious"] != "" && $col["probes"] > 0) {
+		sp = 100 * $col["spurious"] / $col["probes"]
+		if (!(k in spur) || sp > spur[k])
+			spur[k] = sp
+	}
+	row[NR] = sprintf("| %s | %s | %s | %s | %s | **%s** | %s | %s | %s | %s | %s |",
 		$col["cell"], $col["scanner"], $col["wall_s"],
 		$col["ideal_s"] == "" ? "-" : $col["ideal_s"],
 		$col["wall_over_ideal"] == "" ? "-" : $col["wall_over_ideal"],
 		$col["wrong"], $col["attempts"] == "" ? "-" : $col["attempts"],
 		$col["retries"] == "" ? "-" : $col["retries"],
-		$col["wanem_tail_drops"] == "" ? "-" : $col["wanem_tail_drops"])
+		$col["wanem_tail_drops"] == "" ? "-" : $col["wanem_tail_drops"],
+		!("spurious" in col) || $col["spurious"] == "" ? "-" : $col["spurious"],
+		!("kernel_drops" in col) || $col["kernel_drops"] == "" ? "-" : $col["kernel_drops"])
 	last = NR
 }
 END {
-	print "| cell (bed/capacity fps/queue/RTT ms/loss %/answer limit/target) | scanner | runs | median wall s | median × ideal | wrong (worst run) | exact runs |"
-	print "|---|---|---|---|---|---|---|"
+	print "| cell (bed/capacity fps/queue/RTT ms/loss %/answer limit/target) | scanner | runs | median wall s | median × ideal | wrong (worst run) | exact runs | spurious retries, % of probes (worst run) |"
+	print "|---|---|---|---|---|---|---|---|"
 	for (i = 1; i <= nk; i++) {
 		k = order[i]
-		printf "| %s | %d | %s | %s | **%s** | %d of %d |\n", k, runs[k],
-			median(wall[k]), median(ratio[k]), worst[k], exact[k], runs[k]
+		printf "| %s | %d | %s | %s | **%s** | %d of %d | %s |\n", k, runs[k],
+			median(wall[k]), median(ratio[k]), worst[k], exact[k], runs[k],
+			k in spur ? sprintf("%.2f", spur[k]) : "-"
 	}
 	print ""
 	print "Every run:"
 	print ""
-	print "| cell (bed/capacity fps/queue/RTT ms/loss %/answer limit/target) | scanner | wall s | ideal s | × ideal | wrong answers | attempts | retries | tail drops |"
-	print "|---|---|---|---|---|---|---|---|---|"
+	print "| cell (bed/capacity fps/queue/RTT ms/loss %/answer limit/target) | scanner | wall s | ideal s | × ideal | wrong answers | attempts | retries | tail drops | spurious retries | kernel drops (-sS) |"
+	print "|---|---|---|---|---|---|---|---|---|---|---|"
 	for (i = 2; i <= last; i++)
 		if (i in row)
 			print row[i]

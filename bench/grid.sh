@@ -39,7 +39,8 @@
 # report open ports only, so for them: open or not), the six accuracy
 # counts of bench/run.sh (open found / missed / false, filtered right /
 # missed / false),
-# ringscan's attempts and retries (-v summary line), and wanem's tail drops
+# ringscan's attempts, retries, spurious retries (-v summary lines) and,
+# for -sS, the kernel's receive drops plus send refusals (-v), and wanem's tail drops
 # (the bottleneck doing its job), overruns (wanem out of room or socket
 # buffer: should be 0) and lag_max_us (how late wanem ran at worst so far
 # in the cell: added delay).  Every run is bounded by `timeout` (GRID_TIMEOUT,
@@ -317,7 +318,8 @@ HEADER="cell,bed,capacity_fps,queue,rtt_ms,loss_pct,answer_limit,target,hosts,"
 HEADER+="ports,probes,scanner,exit_code,wall_s,ideal_s,wall_over_ideal,wrong,"
 HEADER+="wrong_pct,open_found,open_missed,false_open,filtered_right,"
 HEADER+="filtered_missed,false_filtered,attempts,retries,wanem_tail_drops,"
-HEADER+="wanem_overrun,wanem_lag_max_us,wanem_fifo,version,command"
+HEADER+="wanem_overrun,wanem_lag_max_us,wanem_fifo,spurious,kernel_drops,"
+HEADER+="version,command"
 echo "$HEADER" >"$CSV.partial"
 
 # run_one PLAN_LINE INDEX
@@ -327,6 +329,7 @@ run_one() {
 	local spec kind ver cmd out id truth probes oponly=0 zport='' rc
 	local wall acc of om fo fr fm ff wrong wpct ideal ratio
 	local att='' ret='' w0 w1 tdrop='' over='' lag='' hosts ports cell closed
+	local spur='' kdrop=''
 
 	bed_up "$bed" "$cap" "$queue" "$rtt" "$loss" "$limit" ||
 		{ say "testbed for '$1' failed"; wan_down; BED_KEY=; return 1; }
@@ -393,6 +396,12 @@ run_one() {
 		sum=$(grep -m1 '^ringscan: [0-9]* probes, ' "$TMPD/$id.stderr")
 		att=$(sed -n 's/^ringscan: [0-9]* probes, \([0-9]*\) attempts.*/\1/p' <<<"$sum")
 		ret=$(sed -n 's/.* attempts (\([0-9]*\) retries.*/\1/p' <<<"$sum")
+		# Retries whose predecessor was answered after all, and what
+		# the kernel dropped or refused under a -sS scan (-v lines).
+		spur=$(sed -n 's/^ringscan: pacing: .* \([0-9]*\) spurious retries.*/\1/p' \
+			"$TMPD/$id.stderr" | head -n 1)
+		kdrop=$(sed -n 's/.*kernel: \([0-9]*\) receive drops, \([0-9]*\) send refusals.*/\1 \2/p' \
+			"$TMPD/$id.stderr" | head -n 1 | awk '{ print $1 + $2 }')
 	fi
 	[ "$rc" -eq 0 ] || say "$id exited $rc ($(tail -c 200 "$TMPD/$id.stderr" | tr '\r\n' '  '))"
 	printf '  %-44s %-13s %7.2f s (ideal %6s, x%5s)  wrong %6s (%s%%)  retries %-6s tail_drops %-6s overrun %s%s\n' \
@@ -400,12 +409,13 @@ run_one() {
 		"$wpct" "${ret:--}" "${tdrop:--}" "${over:--}" \
 		"$([ "$rc" -eq 0 ] || echo "  exit $rc")" >&2
 	{
-		printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,' \
+		printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,' \
 			"$cell" "$bed" "${cap#-}" "${queue#-}" "$rtt" "$loss" \
 			"$limit" "$target" "$hosts" "${ports//,/ }" "$probes" \
 			"$scanner" "$rc" "$wall" "$ideal" "$ratio" "$wrong" "$wpct" \
 			"$of" "$om" "$fo" "${fr#-}" "${fm#-}" "${ff#-}" "$att" "$ret" \
-			"$tdrop" "$over" "$lag" "$([ "$bed" = wan ] && echo "${WAN_FIFO:-0}")"
+			"$tdrop" "$over" "$lag" "$([ "$bed" = wan ] && echo "${WAN_FIFO:-0}")" \
+			"$spur" "$kdrop"
 		echo "$(csv_quote "$ver"),$(csv_quote "$cmd")"
 	} >>"$CSV.partial"
 	# Let the queues, the delay line and the target's sockets drain.
