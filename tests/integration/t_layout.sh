@@ -19,7 +19,7 @@ declare -A MAY=(
 	[cli]="lib results scan syn audit"
 )
 # headers with no .c of their own
-declare -A OWNER=([clock]=lib [version]=lib [xdp_scan]=syn)
+declare -A OWNER=([clock]=lib [version]=lib [xdp_scan]=syn [outwriter]=results)
 
 fail=0
 for c in src/*/*.c; do
