@@ -26,6 +26,7 @@
 #ifndef RINGSCAN_FILEIO_H
 #define RINGSCAN_FILEIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
 
@@ -52,6 +53,27 @@ int fileio_read_fd(int fd, size_t max_bytes, char **buf, size_t *len);
 /* fileio_open + fileio_read_fd + close. */
 int fileio_read_all(const char *path, size_t max_bytes, char **buf,
 		    size_t *len);
+
+/*
+ * A whole input in memory, for readers that want all of it at once
+ * (`ringscan merge`): a regular file is mapped (row files of many GiB are
+ * normal), "-" (standard input) and "/dev/fd/N" naming an inherited pipe
+ * - what a shell's process substitution, <(zcat x.csv.gz), passes - are
+ * read into memory under max_stream bytes.  Any other path goes through
+ * fileio_open: a named FIFO or a device is refused.
+ */
+struct fileio_map {
+	char *buf; /* len bytes; NULL when len is 0 */
+	size_t len;
+	bool mapped;
+	bool is_file; /* st is the regular file's fstat (not stdin or a pipe) */
+	struct stat st;
+};
+
+/* 0 with *m filled; fileio_open's or fileio_read_fd's -errno, or mmap's. */
+int fileio_map(const char *path, size_t max_stream, struct fileio_map *m);
+/* Let the bytes go (m->st stays); a zeroed or released m is a no-op. */
+void fileio_unmap(struct fileio_map *m);
 
 /*
  * The reason to print for one of this module's -errno values: the refusal

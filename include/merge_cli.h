@@ -14,15 +14,13 @@
  * in docs/distributed.md.
  *
  * This is CLI code like cli.c: it prints to stderr and returns an exit
- * status (0 done, 1 bad input, 2 runtime failure); it calls cli_fail and
- * cli_scan_load, which exit 1 on bad input.  main() dispatches to it when
+ * status (0 done, 1 bad input, 2 runtime failure); it calls
+ * cli_scan_load, which exits 1 on bad input.  The merges themselves are
+ * rowmerge.h (with rowreport.h) and ckmerge.h, which never print.  main() dispatches to it when
  * argv[1] is "merge", passing argv + 1 (argv[0] is then "merge").
  */
 #ifndef RINGSCAN_MERGE_CLI_H
 #define RINGSCAN_MERGE_CLI_H
-
-/* Disagreements named one per line before the rest are only counted. */
-#define MERGE_MAX_REPORTED 20
 
 int merge_main(int argc, char **argv);
 

@@ -25,6 +25,12 @@
  * elsewhere (--proc-root) whose inodes do not match the live kernel is a
  * finding by design.  Captures (remote) have no inodes: only their
  * addresses matter there.
+ *
+ * Why one file of some 900 lines: it is the rules of audit.h applied in
+ * their order of seriousness to one merged picture; split, the record
+ * merge, the coverage bitmaps and the verdicts would each need the others'
+ * layout through an internal header, and the order of the rules could no
+ * longer be read top to bottom.
  */
 #include <ctype.h>
 #include <errno.h>

@@ -18,8 +18,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -143,6 +145,67 @@ int fileio_read_all(const char *path, size_t max_bytes, char **buf, size_t *len)
 	ret = fileio_read_fd(fd, max_bytes, buf, len);
 	close(fd);
 	return ret;
+}
+
+/*
+ * "/dev/fd/N" naming a pipe this process inherited: it is read from the
+ * descriptor itself.  Any other non-regular file - a named FIFO nobody may
+ * ever write to, a device - is refused by fileio_open.  -1 if path is not
+ * one.
+ */
+static int inherited_pipe(const char *path)
+{
+	unsigned long n;
+	struct stat st;
+	char *end;
+
+	if (strncmp(path, "/dev/fd/", 8) || path[8] < '0' || path[8] > '9')
+		return -1;
+	errno = 0;
+	n = strtoul(path + 8, &end, 10);
+	if (errno || *end || n > INT_MAX)
+		return -1;
+	if (fstat((int)n, &st) || !S_ISFIFO(st.st_mode))
+		return -1;
+	return (int)n;
+}
+
+int fileio_map(const char *path, size_t max_stream, struct fileio_map *m)
+{
+	int fd, ret;
+
+	memset(m, 0, sizeof(*m));
+	fd = strcmp(path, "-") ? inherited_pipe(path) : STDIN_FILENO;
+	if (fd >= 0)
+		return fileio_read_fd(fd, max_stream, &m->buf, &m->len);
+	ret = fileio_open(path, &fd, &m->st);
+	if (ret)
+		return ret;
+	m->is_file = true;
+	if (m->st.st_size > 0) {
+		m->buf = mmap(NULL, (size_t)m->st.st_size, PROT_READ,
+			      MAP_PRIVATE, fd, 0);
+		if (m->buf == MAP_FAILED) {
+			m->buf = NULL;
+			ret = -errno;
+		} else {
+			m->len = (size_t)m->st.st_size;
+			m->mapped = true;
+		}
+	}
+	close(fd);
+	return ret;
+}
+
+void fileio_unmap(struct fileio_map *m)
+{
+	if (m->mapped)
+		munmap(m->buf, m->len);
+	else
+		free(m->buf);
+	m->buf = NULL;
+	m->len = 0;
+	m->mapped = false;
 }
 
 const char *fileio_strerror(int err)

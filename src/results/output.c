@@ -1,6 +1,7 @@
 /*
- * output.c - CSV and JSON-lines streams; nmap-style text, XML and grepable
- * reports.
+ * output.c - the output handle: opening every output safely, the CSV and
+ * JSON-lines streams (and the SQLite rows, sqlout.c), and the writers
+ * every format goes through.
  *
  * The streams are written row by row as results become final, into each
  * writer's own buffer, which goes to the file with write(2) only at the end
@@ -16,42 +17,9 @@
  * for the same reason: it goes to terminals (escape.h, which the CLI's
  * error lines use too).
  *
- * The text report is built at the end from the state store, never from the
- * stream, so it costs nothing during the scan.  The store numbers probes
- * host * nports + port_index, and targets and ports are both sorted, so
- * walking probe numbers upwards visits hosts by ascending address and ports
- * ascending: no sorting is needed.  Hosts that never answered are skipped
- * with store_next_set, which jumps over untouched pages, so a /16 with two
- * live hosts costs two hosts' worth of work plus a scan of the page summary.
- * Within a host the gaps between set cells are the NONE cells: "filtered
- * (no-response)" once the scan is complete, "unknown" if it was interrupted,
- * in which case they are neither counted nor listed and the report says so.
- *
- * Closed ports are always summarized on the "Not shown" line; filtered ports
- * are listed when there are at most OUTPUT_MAX_LISTED of them on a host, like
- * nmap's ignored-states rule, so a firewalled host does not print 65535
- * lines.  A host counts as up when it answered at all (open or closed): an
- * ICMP unreachable usually comes from a router, not from the host.
- *
- * The XML (-oX) and grepable (-oG) reports walk the store the same way and
- * apply the same rules, so the three reports never disagree on a host or a
- * port.  They are written at the end even though nmap streams grepable
- * lines: a host's "Ports:" line needs all of its ports, and the CLI calls
- * output_finish on SIGINT too, so only a SIGKILL loses them.  Both follow
- * nmap 7.93's bytes (element order, one <port> per line, ctime dates, "Ports:
- * " with nothing after it for an all-ignored host) because scripts grep
- * them.  The XML has to validate against nmap.dtd, which admits no scanner
- * but "nmap": the root says so, and ringscan names itself in the comment,
- * args and version instead.  Where nmap prints a port list (extrareasons'
- * ports="1-79,81-65535") the list is emitted run by run while walking the
- * store, so a host's 65535 ports cost no buffer.
- *
- * Why one file of some 1,300 lines: the five formats share the writer
- * (its whole-row and page-bounded write rules), the per-host walk of the
- * store and the nmap rules for what is listed and what summarized; split
- * by format, each part would need that state through an internal header,
- * and the rules that keep the three reports agreeing would no longer sit
- * side by side.  The escaping of outside text is escape.c's.
+ * The reports (text, XML, grepable) are written at the end from the state
+ * store by report.c into the same writers; outwriter.h is the contract the
+ * two files share.  The escaping of outside text is escape.c's.
  */
 #include <assert.h>
 #include <errno.h>
@@ -66,63 +34,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "output.h"
 #include "escape.h"
+#include "output.h"
+#include "outwriter.h"
+#include "report.h"
 #include "sqlout.h"
 
-/* The closed-port reason for the connect scan the report describes. */
-/* What a closed port answered: a refused connect, or a RST to our SYN. */
-static const char *closed_reason(const struct output *o);
-#define REASON_NORESP "no-response"
-#define REASON_UNREACH "host-unreach"
-
-/*
- * One output file, written with write(2) from the writer's own buffer
- * (buf is NULL when the output was not asked for).  Every byte goes
- * through w_put, so the first failed write keeps its errno and later
- * writes are skipped; callers check w->err once.  A stream (CSV, JSON
- * lines) reaches the file in whole rows only: it is written out at the end
- * of a row (w_row_end) and never in the middle of one - its buffer grows
- * instead - because a kill -9 or the OOM killer can stop the scan at any
- * moment and what is on disk then must parse.  stdio cannot promise that:
- * it flushes whenever its buffer fills, mid-row.  A report (text, XML,
- * grepable) is one document written at the end, flushed whenever its
- * buffer fills.
- */
-struct writer {
-	int fd;
-	bool is_stdout;
-	bool stream; /* write out whole rows only */
-	char *buf; /* NULL if this output was not asked for */
-	bool created; /* output_open made the file (removed if it fails) */
-	size_t len;
-	size_t cap;
-	unsigned rows; /* since the last flush */
-	uint64_t pos; /* file offset of the next write (streams) */
-	int err; /* first write error, -errno */
-};
-
-#define OUTPUT_PAGE 4096 /* the page size writes are kept within */
-
-struct output {
-	bool syn; /* -sS: reasons and scan type as nmap -sS reports them */
-	struct writer normal;
-	struct writer csv;
-	struct writer json;
-	struct writer xml;
-	struct writer grep;
-	struct sqlout *sql; /* --sqlite, or NULL */
-	bool text_stdout;
-	bool started; /* output_start wrote the stdout copy's first line */
-	bool open_only;
-	bool reason; /* --reason */
-	unsigned states;
-	const struct services *svc;
-	char *version;
-	char *command_line;
-};
-
-static const char *closed_reason(const struct output *o)
+const char *output_closed_reason(const struct output *o)
 {
 	return o->syn ? "reset" : "conn-refused";
 }
@@ -176,7 +94,7 @@ static void w_write_out(struct writer *w)
 	w->rows = 0;
 }
 
-static void w_put(struct writer *w, const char *s, size_t n)
+void outwriter_put(struct writer *w, const char *s, size_t n)
 {
 	if (w->err || n == 0)
 		return;
@@ -201,20 +119,20 @@ static void w_put(struct writer *w, const char *s, size_t n)
 	w->len += n;
 }
 
-static void w_puts(struct writer *w, const char *s)
+void outwriter_puts(struct writer *w, const char *s)
 {
-	w_put(w, s, strlen(s));
+	outwriter_put(w, s, strlen(s));
 }
 
-static void w_putc(struct writer *w, char c)
+void outwriter_putc(struct writer *w, char c)
 {
-	w_put(w, &c, 1);
+	outwriter_put(w, &c, 1);
 }
 
 /* The writers as an escape.h sink: outside text goes through these. */
 static void w_sink(void *ctx, const char *s, size_t n)
 {
-	w_put(ctx, s, n);
+	outwriter_put(ctx, s, n);
 }
 
 static void csv_field(struct writer *w, const char *s)
@@ -227,18 +145,18 @@ static void json_string(struct writer *w, const char *s)
 	escape_json(w_sink, w, s);
 }
 
-static void xml_escape(struct writer *w, const char *s)
+void outwriter_xml(struct writer *w, const char *s)
 {
 	escape_xml(w_sink, w, s);
 }
 
-static void grep_field(struct writer *w, const char *s)
+void outwriter_grep_field(struct writer *w, const char *s)
 {
 	escape_grep(w_sink, w, s);
 }
 
 /* Outside text for a terminal: unsafe bytes as '?'. */
-static void print_clean(struct writer *w, const char *s)
+void outwriter_clean(struct writer *w, const char *s)
 {
 	escape_text(w_sink, w, s);
 }
@@ -246,10 +164,9 @@ static void print_clean(struct writer *w, const char *s)
 /*
  * For bounded formats only (numbers, addresses, fixed words: the longest is
  * the closing line, whose %.2f of a double stays under 330 bytes); any text
- * from outside goes through w_puts or print_clean instead.
+ * from outside goes through outwriter_puts or outwriter_clean instead.
  */
-__attribute__((format(printf, 2, 3))) static void w_printf(struct writer *w,
-							   const char *fmt, ...)
+void outwriter_printf(struct writer *w, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -259,7 +176,8 @@ __attribute__((format(printf, 2, 3))) static void w_printf(struct writer *w,
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	assert(n >= 0 && (size_t)n < sizeof(buf));
-	w_put(w, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	outwriter_put(w, buf,
+		      (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
 static int w_flush(struct writer *w)
@@ -609,8 +527,9 @@ int output_open(struct output **out, const struct output_config *cfg,
 
 	/* The header goes out now so that even an empty scan is a valid CSV. */
 	if (o->csv.buf) {
-		w_puts(&o->csv,
-		       "host,port,proto,state,service,reason,rtt_ms,hostname\n");
+		outwriter_puts(
+			&o->csv,
+			"host,port,proto,state,service,reason,rtt_ms,hostname\n");
 		w_flush(&o->csv);
 	}
 	*out = o;
@@ -681,16 +600,16 @@ static int write_csv(struct output *o, const struct output_result *r,
 	struct writer *w = &o->csv;
 
 	csv_field(w, host);
-	w_printf(w, ",%u,%s,%s,", (unsigned)r->port, proto_word(r->proto),
-		 output_state_name(r->state));
+	outwriter_printf(w, ",%u,%s,%s,", (unsigned)r->port,
+			 proto_word(r->proto), output_state_name(r->state));
 	csv_field(w, service);
-	w_putc(w, ',');
+	outwriter_putc(w, ',');
 	csv_field(w, r->reason ? r->reason : "");
-	w_putc(w, ',');
-	w_puts(w, rtt);
-	w_putc(w, ',');
+	outwriter_putc(w, ',');
+	outwriter_puts(w, rtt);
+	outwriter_putc(w, ',');
 	csv_field(w, r->hostname ? r->hostname : "");
-	w_putc(w, '\n');
+	outwriter_putc(w, '\n');
 	return w_row_end(w);
 }
 
@@ -699,21 +618,21 @@ static int write_json(struct output *o, const struct output_result *r,
 {
 	struct writer *w = &o->json;
 
-	w_puts(w, "{\"host\":");
+	outwriter_puts(w, "{\"host\":");
 	json_string(w, host);
-	w_printf(w, ",\"port\":%u,\"proto\":\"%s\",\"state\":\"%s\",",
-		 (unsigned)r->port, proto_word(r->proto),
-		 output_state_name(r->state));
-	w_puts(w, "\"service\":");
+	outwriter_printf(w, ",\"port\":%u,\"proto\":\"%s\",\"state\":\"%s\",",
+			 (unsigned)r->port, proto_word(r->proto),
+			 output_state_name(r->state));
+	outwriter_puts(w, "\"service\":");
 	json_string(w, service);
-	w_puts(w, ",\"reason\":");
+	outwriter_puts(w, ",\"reason\":");
 	json_string(w, r->reason ? r->reason : "");
-	w_printf(w, ",\"rtt_ms\":%s", rtt[0] ? rtt : "null");
+	outwriter_printf(w, ",\"rtt_ms\":%s", rtt[0] ? rtt : "null");
 	if (r->hostname) {
-		w_puts(w, ",\"hostname\":");
+		outwriter_puts(w, ",\"hostname\":");
 		json_string(w, r->hostname);
 	}
-	w_puts(w, "}\n");
+	outwriter_puts(w, "}\n");
 	return w_row_end(w);
 }
 
@@ -764,733 +683,6 @@ int output_tick(struct output *o)
 	return o->sql ? sqlout_tick(o->sql) : 0;
 }
 
-/* ---- text report ---- */
-
-/* What one host's cells add up to, and what its table will need. */
-struct host_summary {
-	uint64_t open;
-	uint64_t closed;
-	uint64_t noresp; /* NONE cells, counted only for a complete scan */
-	uint64_t unreach;
-	uint16_t last_open; /* highest port in each class, for widths */
-	uint16_t last_filtered;
-	bool list_filtered; /* filtered ports go in the table */
-};
-
-static void summarize_host(const struct output_report *rep, uint64_t base,
-			   bool open_only, struct host_summary *h)
-{
-	const struct portlist *pl = rep->ports;
-	uint64_t end = base + pl->count;
-	uint64_t p = base;
-
-	memset(h, 0, sizeof(*h));
-	while (p < end) {
-		uint64_t q = store_next_set(rep->store, p, end);
-
-		if (q > p && rep->complete) {
-			h->noresp += q - p;
-			h->last_filtered = pl->port[q - 1 - base];
-		}
-		if (q == end)
-			break;
-		switch (store_get(rep->store, q)) {
-		case STORE_OPEN:
-			h->open++;
-			h->last_open = pl->port[q - base];
-			break;
-		case STORE_CLOSED:
-			h->closed++;
-			break;
-		case STORE_UNREACH:
-			h->unreach++;
-			h->last_filtered = pl->port[q - base];
-			break;
-		case STORE_NONE:
-			assert(!"store_next_set returned a NONE cell");
-			break;
-		}
-		p = q + 1;
-	}
-	h->list_filtered = !open_only && h->noresp + h->unreach > 0 &&
-			   h->noresp + h->unreach <= OUTPUT_MAX_LISTED;
-}
-
-static int port_width(uint16_t port)
-{
-	char buf[16];
-
-	return snprintf(buf, sizeof(buf), "%u/tcp", (unsigned)port);
-}
-
-/*
- * The table's column widths.  With --reason the SERVICE column is as wide
- * as its longest name, as nmap pads it, so REASON lines up; a first pass
- * over the rows (w NULL) measures it.
- */
-struct table_cols {
-	int pw, sw, vw;
-};
-
-static void print_row(struct writer *w, const struct output *o, uint16_t port,
-		      const char *state, const char *reason,
-		      struct table_cols *c)
-{
-	const char *name = services_name(o->svc, RS_TCP, port);
-	char pbuf[16];
-
-	if (!w) {
-		if ((int)strlen(name) > c->vw)
-			c->vw = (int)strlen(name);
-		return;
-	}
-	snprintf(pbuf, sizeof(pbuf), "%u/tcp", (unsigned)port);
-	w_printf(w, "%-*s %-*s ", c->pw, pbuf, c->sw, state);
-	print_clean(w, name);
-	if (o->reason)
-		w_printf(w, "%*s %s", c->vw - (int)strlen(name), "", reason);
-	w_putc(w, '\n');
-}
-
-static void table_rows(struct writer *w, const struct output *o,
-		       const struct output_report *rep, uint64_t base,
-		       const struct host_summary *h, struct table_cols *c)
-{
-	const struct portlist *pl = rep->ports;
-	uint64_t end = base + pl->count;
-	uint64_t p = base;
-
-	while (p < end) {
-		uint64_t q = store_next_set(rep->store, p, end);
-		enum store_state st;
-
-		if (h->list_filtered && rep->complete) {
-			for (; p < q; p++)
-				print_row(w, o, pl->port[p - base], "filtered",
-					  REASON_NORESP, c);
-		}
-		if (q == end)
-			break;
-		st = store_get(rep->store, q);
-		if (st == STORE_OPEN)
-			print_row(w, o, pl->port[q - base], "open", "syn-ack",
-				  c);
-		else if (st == STORE_UNREACH && h->list_filtered)
-			print_row(w, o, pl->port[q - base], "filtered",
-				  REASON_UNREACH, c);
-		p = q + 1;
-	}
-}
-
-static void print_table(struct writer *w, const struct output *o,
-			const struct output_report *rep, uint64_t base,
-			const struct host_summary *h)
-{
-	struct table_cols c = { .sw = 5, .vw = 7 }; /* "STATE", "SERVICE" */
-	uint16_t last = h->last_open;
-
-	if (h->list_filtered) {
-		c.sw = 8; /* "filtered" */
-		if (h->last_filtered > last)
-			last = h->last_filtered;
-	}
-	c.pw = port_width(last);
-	if (c.pw < 4)
-		c.pw = 4;
-	if (o->reason)
-		table_rows(NULL, o, rep, base, h, &c);
-	w_printf(w, "%-*s %-*s SERVICE", c.pw, "PORT", c.sw, "STATE");
-	if (o->reason)
-		w_printf(w, "%*s REASON", c.vw - 7, "");
-	w_putc(w, '\n');
-	table_rows(w, o, rep, base, h, &c);
-}
-
-static void not_shown_part(struct writer *w, bool *first, uint64_t n,
-			   const char *state, const char *reason)
-{
-	if (n == 0)
-		return;
-	w_printf(w, "%s%" PRIu64 " %s tcp port%s (%s)", *first ? "" : ", ", n,
-		 state, n == 1 ? "" : "s", reason);
-	*first = false;
-}
-
-/* Returns whether a "Not shown" line was printed. */
-static bool print_not_shown(struct writer *w, const struct output *o,
-			    const struct host_summary *h)
-{
-	bool first = true;
-	bool summarize_filtered = !h->list_filtered;
-
-	if (h->closed == 0 &&
-	    (!summarize_filtered || h->noresp + h->unreach == 0))
-		return false;
-	w_puts(w, "Not shown: ");
-	not_shown_part(w, &first, h->closed, "closed", closed_reason(o));
-	if (summarize_filtered) {
-		not_shown_part(w, &first, h->noresp, "filtered", REASON_NORESP);
-		not_shown_part(w, &first, h->unreach, "filtered",
-			       REASON_UNREACH);
-	}
-	w_putc(w, '\n');
-	return true;
-}
-
-/*
- * The one name a host is shown by: the name it was given as a target,
- * else its reverse-lookup name (-R), else none.
- */
-static const char *report_name(const struct output_report *rep, uint64_t host)
-{
-	const char *name = targets_name(rep->targets, host);
-
-	return name ? name : targets_ptr_name(rep->targets, host);
-}
-
-static void print_host(struct writer *w, const struct output *o,
-		       const struct output_report *rep, uint64_t host,
-		       const struct host_summary *h)
-{
-	char addr_buf[RS_ADDR_STRLEN];
-	struct rs_addr addr;
-	uint64_t base = host * rep->ports->count;
-
-	const char *name = report_name(rep, host);
-	const char *ptr = targets_ptr_name(rep->targets, host);
-	const char *others = targets_name_others(rep->targets, host);
-
-	targets_get(rep->targets, host, &addr);
-	addr_format(&addr, addr_buf, sizeof(addr_buf));
-	w_puts(w, "ringscan scan report for ");
-	if (name) {
-		print_clean(w, name);
-		w_printf(w, " (%s)\n", addr_buf);
-	} else {
-		w_printf(w, "%s\n", addr_buf);
-	}
-	if (o->reason)
-		w_printf(w, "Host is up, received %s.\n",
-			 h->open ? "syn-ack" : closed_reason(o));
-	else
-		w_puts(w, "Host is up.\n");
-	if (others) {
-		w_puts(w, "Other addresses for ");
-		print_clean(w, name);
-		w_puts(w, " (not scanned): ");
-		print_clean(w, others);
-		w_putc(w, '\n');
-	}
-	if (ptr && name != ptr && strcmp(ptr, name)) {
-		w_printf(w, "rDNS record for %s: ", addr_buf);
-		print_clean(w, ptr);
-		w_putc(w, '\n');
-	}
-	if (h->open == 0 && !h->list_filtered) {
-		/* Interrupted: "scanned" means answered, unknowns excluded. */
-		w_printf(w,
-			 "All %" PRIu64 " scanned ports on %s are in ignored "
-			 "states.\n",
-			 h->open + h->closed + h->noresp + h->unreach,
-			 addr_buf);
-		print_not_shown(w, o, h);
-	} else {
-		if (!print_not_shown(w, o, h))
-			w_putc(w, '\n');
-		print_table(w, o, rep, base, h);
-	}
-	w_putc(w, '\n');
-}
-
-static void format_time(char *buf, size_t len, time_t t)
-{
-	struct tm tm;
-
-	if (!localtime_r(&t, &tm) ||
-	    strftime(buf, len, "%Y-%m-%d %H:%M %Z", &tm) == 0)
-		snprintf(buf, len, "?");
-}
-
-/* What a report does with one host that answered. */
-typedef void host_fn(struct writer *w, const struct output *o,
-		     const struct output_report *rep, uint64_t host,
-		     const struct host_summary *h);
-
-/*
- * Hand every host that answered, in order, to fn (with --open, only those
- * with an open port); return how many answered, i.e. the hosts up.
- */
-static uint64_t report_hosts(struct writer *w, const struct output *o,
-			     const struct output_report *rep, host_fn *fn)
-{
-	const struct portlist *pl = rep->ports;
-	uint64_t total = targets_count(rep->targets) * pl->count;
-	uint64_t up = 0;
-	uint64_t p;
-
-	assert(store_nprobes(rep->store) >= total);
-	p = total ? store_next_set(rep->store, 0, total) : 0;
-	while (p < total) {
-		uint64_t host = p / pl->count;
-		uint64_t base = host * pl->count;
-		struct host_summary h;
-
-		summarize_host(rep, base, o->open_only, &h);
-		if (h.open + h.closed > 0) {
-			up++;
-			if (!o->open_only || h.open > 0)
-				fn(w, o, rep, host, &h);
-		}
-		p = store_next_set(rep->store, base + pl->count, total);
-	}
-	return up;
-}
-
-/*
- * Why some ports are not reported: the scan was stopped early, or this is
- * one shard of several (the other shards' ports were never probed here).
- */
-static void report_partial_note(struct writer *w,
-				const struct output_report *rep,
-				const char *prefix)
-{
-	if (rep->interrupted)
-		w_printf(w,
-			 "%sScan interrupted: ports that had not answered are "
-			 "unknown, not filtered, and are not reported.\n",
-			 prefix);
-	else if (rep->shard_count > 1)
-		w_printf(w,
-			 "%sThis is shard %u of %u: ports of the other shards "
-			 "were not probed here and are not reported; merge "
-			 "every shard with 'ringscan merge'.\n",
-			 prefix, rep->shard_index + 1, rep->shard_count);
-}
-
-static void write_starting(struct writer *w, const struct output *o,
-			   time_t start_time)
-{
-	char when[64];
-
-	format_time(when, sizeof(when), start_time);
-	w_puts(w, "Starting ringscan ");
-	print_clean(w, o->version);
-	w_printf(w, " at %s\n", when);
-}
-
-static void write_report(struct writer *w, const struct output *o,
-			 const struct output_report *rep, bool with_command,
-			 bool with_starting)
-{
-	uint64_t nhosts = targets_count(rep->targets);
-	uint64_t up;
-	char when[64];
-
-	format_time(when, sizeof(when), rep->start_time);
-	if (with_command && o->command_line) {
-		w_puts(w, "# ringscan ");
-		print_clean(w, o->version);
-		w_printf(w, " scan initiated %s as: ", when);
-		print_clean(w, o->command_line);
-		w_putc(w, '\n');
-	}
-	if (with_starting)
-		write_starting(w, o, rep->start_time);
-
-	up = report_hosts(w, o, rep, print_host);
-
-	report_partial_note(w, rep, "");
-	w_printf(w,
-		 "ringscan done: %" PRIu64 " IP address%s (%" PRIu64
-		 " host%s up) scanned in %.2f seconds\n",
-		 nhosts, nhosts == 1 ? "" : "es", up, up == 1 ? "" : "s",
-		 rep->elapsed_s);
-}
-
-/* ---- per-port walks, shared by the XML and grepable reports ---- */
-
-/* A port's class as the reports see it. */
-enum cell {
-	CELL_OPEN,
-	CELL_CLOSED,
-	CELL_NORESP, /* NONE cell of a complete scan */
-	CELL_UNREACH,
-};
-
-typedef void cell_fn(void *ctx, uint16_t port, enum cell c);
-
-/*
- * Call fn for every port of the host at probe base, ascending.  NONE cells
- * are "no response" only once the scan is complete; before that they are
- * unknown and skipped, as in the text report.
- */
-static void walk_host(const struct output_report *rep, uint64_t base,
-		      cell_fn *fn, void *ctx)
-{
-	const struct portlist *pl = rep->ports;
-	uint64_t end = base + pl->count;
-	uint64_t p = base;
-
-	while (p < end) {
-		uint64_t q = store_next_set(rep->store, p, end);
-
-		if (rep->complete) {
-			for (; p < q; p++)
-				fn(ctx, pl->port[p - base], CELL_NORESP);
-		}
-		if (q == end)
-			break;
-		switch (store_get(rep->store, q)) {
-		case STORE_OPEN:
-			fn(ctx, pl->port[q - base], CELL_OPEN);
-			break;
-		case STORE_CLOSED:
-			fn(ctx, pl->port[q - base], CELL_CLOSED);
-			break;
-		case STORE_UNREACH:
-			fn(ctx, pl->port[q - base], CELL_UNREACH);
-			break;
-		case STORE_NONE:
-			assert(!"store_next_set returned a NONE cell");
-			break;
-		}
-		p = q + 1;
-	}
-}
-
-/*
- * nmap's compact port list, "1-100,8099": ascending ports are fed in one at
- * a time and a run is printed when it breaks, so no list is ever built.
- */
-struct port_ranges {
-	struct writer *w;
-	bool any;
-	uint16_t lo, hi;
-};
-
-static void ranges_flush(struct port_ranges *r)
-{
-	if (!r->any)
-		return;
-	if (r->lo == r->hi)
-		w_printf(r->w, "%u", (unsigned)r->lo);
-	else
-		w_printf(r->w, "%u-%u", (unsigned)r->lo, (unsigned)r->hi);
-}
-
-static void ranges_add(struct port_ranges *r, uint16_t port)
-{
-	if (r->any && port == r->hi + 1) {
-		r->hi = port;
-		return;
-	}
-	if (r->any) {
-		ranges_flush(r);
-		w_putc(r->w, ',');
-	}
-	r->any = true;
-	r->lo = r->hi = port;
-}
-
-struct class_ranges {
-	struct port_ranges r;
-	enum cell want;
-};
-
-static void class_ranges_cell(void *ctx, uint16_t port, enum cell c)
-{
-	struct class_ranges *cr = ctx;
-
-	if (c == cr->want)
-		ranges_add(&cr->r, port);
-}
-
-static void write_class_ranges(struct writer *w,
-			       const struct output_report *rep, uint64_t base,
-			       enum cell want)
-{
-	struct class_ranges cr = { .r = { .w = w }, .want = want };
-
-	walk_host(rep, base, class_ranges_cell, &cr);
-	ranges_flush(&cr.r);
-}
-
-/* ctime(3)'s layout, as nmap's XML and grepable headers use it. */
-static void format_ctime(char *buf, size_t len, time_t t)
-{
-	struct tm tm;
-
-	if (!localtime_r(&t, &tm) ||
-	    strftime(buf, len, "%a %b %e %H:%M:%S %Y", &tm) == 0)
-		snprintf(buf, len, "?");
-}
-
-/* Whole seconds at the end of the scan, for nmap's integer times. */
-static time_t end_time(const struct output_report *rep)
-{
-	if (!(rep->elapsed_s > 0) || rep->elapsed_s > 1e12)
-		return rep->start_time;
-	return rep->start_time + (time_t)(rep->elapsed_s + 0.5);
-}
-
-/* ---- XML report ---- */
-
-static void xml_service(struct writer *w, const struct output *o, uint16_t port)
-{
-	w_puts(w, "<service name=\"");
-	xml_escape(w, services_name(o->svc, RS_TCP, port));
-	w_puts(w, "\" method=\"table\" conf=\"3\"/>");
-}
-
-struct xml_ports_ctx {
-	struct writer *w;
-	const struct output *o;
-	bool list_filtered;
-};
-
-static void xml_port_cell(void *ctx, uint16_t port, enum cell c)
-{
-	struct xml_ports_ctx *x = ctx;
-	const char *state = "filtered", *reason;
-
-	switch (c) {
-	case CELL_OPEN:
-		state = "open";
-		reason = "syn-ack";
-		break;
-	case CELL_NORESP:
-		reason = REASON_NORESP;
-		break;
-	case CELL_UNREACH:
-		reason = REASON_UNREACH;
-		break;
-	case CELL_CLOSED:
-	default:
-		return;
-	}
-	if (c != CELL_OPEN && !x->list_filtered)
-		return;
-	w_printf(x->w,
-		 "<port protocol=\"tcp\" portid=\"%u\"><state state=\"%s\" "
-		 "reason=\"%s\" reason_ttl=\"0\"/>",
-		 (unsigned)port, state, reason);
-	xml_service(x->w, x->o, port);
-	w_puts(x->w, "</port>\n");
-}
-
-static void xml_extrareasons(struct writer *w, const struct output_report *rep,
-			     uint64_t base, enum cell c, const char *reason,
-			     uint64_t count)
-{
-	if (count == 0)
-		return;
-	w_printf(w,
-		 "<extrareasons reason=\"%s\" count=\"%" PRIu64
-		 "\" proto=\"tcp\" ports=\"",
-		 reason, count);
-	write_class_ranges(w, rep, base, c);
-	w_puts(w, "\"/>\n");
-}
-
-/* nmap's <hostname>: the name given (type user) or looked up (PTR). */
-static void xml_hostname(struct writer *w, const char *name, const char *type)
-{
-	if (!name)
-		return;
-	w_puts(w, "<hostname name=\"");
-	xml_escape(w, name);
-	w_printf(w, "\" type=\"%s\"/>\n", type);
-}
-
-/*
- * One <host>, in nmap's element order and line layout (status on the host
- * line, each port on one line), which line-oriented tools rely on.  The
- * host's times are the scan's: no per-host times are kept, and the scan's
- * bounds are true of every host in it.  Its status reason is the kind of
- * answer that showed it up, as nmap's TCP connect ping reports it.
- */
-static void xml_host(struct writer *w, const struct output *o,
-		     const struct output_report *rep, uint64_t host,
-		     const struct host_summary *h)
-{
-	struct xml_ports_ctx x = { .w = w,
-				   .o = o,
-				   .list_filtered = h->list_filtered };
-	uint64_t base = host * rep->ports->count;
-	char addr_buf[RS_ADDR_STRLEN];
-	struct rs_addr addr;
-
-	targets_get(rep->targets, host, &addr);
-	addr_format(&addr, addr_buf, sizeof(addr_buf));
-	w_printf(w,
-		 "<host starttime=\"%lld\" endtime=\"%lld\"><status "
-		 "state=\"up\" reason=\"%s\" reason_ttl=\"0\"/>\n",
-		 (long long)rep->start_time, (long long)end_time(rep),
-		 h->open ? "syn-ack" : closed_reason(o));
-	w_printf(w, "<address addr=\"%s\" addrtype=\"%s\"/>\n", addr_buf,
-		 addr.family == AF_INET6 ? "ipv6" : "ipv4");
-	w_puts(w, "<hostnames>\n");
-	xml_hostname(w, targets_name(rep->targets, host), "user");
-	xml_hostname(w, targets_ptr_name(rep->targets, host), "PTR");
-	w_puts(w, "</hostnames>\n<ports>");
-	if (h->closed) {
-		w_printf(w,
-			 "<extraports state=\"closed\" count=\"%" PRIu64
-			 "\">\n",
-			 h->closed);
-		xml_extrareasons(w, rep, base, CELL_CLOSED, closed_reason(o),
-				 h->closed);
-		w_puts(w, "</extraports>\n");
-	}
-	if (!h->list_filtered && h->noresp + h->unreach > 0) {
-		w_printf(w,
-			 "<extraports state=\"filtered\" count=\"%" PRIu64
-			 "\">\n",
-			 h->noresp + h->unreach);
-		xml_extrareasons(w, rep, base, CELL_NORESP, REASON_NORESP,
-				 h->noresp);
-		xml_extrareasons(w, rep, base, CELL_UNREACH, REASON_UNREACH,
-				 h->unreach);
-		w_puts(w, "</extraports>\n");
-	}
-	walk_host(rep, base, xml_port_cell, &x);
-	w_puts(w, "</ports>\n</host>\n");
-}
-
-static void write_xml(struct writer *w, const struct output *o,
-		      const struct output_report *rep)
-{
-	const struct portlist *pl = rep->ports;
-	uint64_t nhosts = targets_count(rep->targets);
-	struct port_ranges all = { .w = w };
-	char start[64], end[64];
-	uint64_t up;
-	uint32_t i;
-
-	format_ctime(start, sizeof(start), rep->start_time);
-	format_ctime(end, sizeof(end), end_time(rep));
-	w_puts(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		  "<!DOCTYPE nmaprun>\n<!-- ringscan ");
-	xml_escape(w, o->version);
-	w_printf(w, " scan initiated %s as: ", start);
-	xml_escape(w, o->command_line ? o->command_line : "ringscan");
-	w_puts(w, " -->\n<nmaprun scanner=\"nmap\" args=\"");
-	xml_escape(w, o->command_line ? o->command_line : "ringscan");
-	w_printf(w, "\" start=\"%lld\" startstr=\"%s\" version=\"",
-		 (long long)rep->start_time, start);
-	xml_escape(w, o->version);
-	w_printf(w,
-		 "\" xmloutputversion=\"1.05\">\n"
-		 "<scaninfo type=\"%s\" protocol=\"tcp\" "
-		 "numservices=\"%u\" services=\"",
-		 o->syn ? "syn" : "connect", (unsigned)pl->count);
-	for (i = 0; i < pl->count; i++)
-		ranges_add(&all, pl->port[i]);
-	ranges_flush(&all);
-	w_puts(w, "\"/>\n<verbose level=\"0\"/>\n<debugging level=\"0\"/>\n");
-
-	up = report_hosts(w, o, rep, xml_host);
-
-	/* One %.2f per call: w_printf's buffer is sized for one. */
-	w_printf(w,
-		 "<runstats><finished time=\"%lld\" timestr=\"%s\" "
-		 "summary=\"ringscan done at %s; %" PRIu64
-		 " IP address%s (%" PRIu64 " host%s up) scanned in ",
-		 (long long)end_time(rep), end, end, nhosts,
-		 nhosts == 1 ? "" : "es", up, up == 1 ? "" : "s");
-	w_printf(w, "%.2f seconds\" elapsed=\"", rep->elapsed_s);
-	w_printf(w, "%.2f\" exit=\"%s\"%s/>", rep->elapsed_s,
-		 rep->interrupted ? "error" : "success",
-		 rep->interrupted ? " errormsg=\"interrupted\"" : "");
-	w_printf(w,
-		 "<hosts up=\"%" PRIu64 "\" down=\"%" PRIu64
-		 "\" total=\"%" PRIu64 "\"/>\n</runstats>\n</nmaprun>\n",
-		 up, nhosts - up, nhosts);
-}
-
-/* ---- grepable report ---- */
-
-struct grep_ports_ctx {
-	struct writer *w;
-	const struct output *o;
-	bool list_filtered;
-	bool first;
-};
-
-static void grep_port_cell(void *ctx, uint16_t port, enum cell c)
-{
-	struct grep_ports_ctx *g = ctx;
-
-	if (c == CELL_CLOSED || (c != CELL_OPEN && !g->list_filtered))
-		return;
-	w_printf(g->w, "%s%u/%s/tcp//", g->first ? "" : ", ", (unsigned)port,
-		 c == CELL_OPEN ? "open" : "filtered");
-	grep_field(g->w, services_name(g->o->svc, RS_TCP, port));
-	w_puts(g->w, "///");
-	g->first = false;
-}
-
-/*
- * nmap 7.93's two lines per host.  "Ignored State" can name only one
- * state, so nmap leaves it out when both closed and filtered ports were
- * summarized; so does this.
- */
-static void grep_host(struct writer *w, const struct output *o,
-		      const struct output_report *rep, uint64_t host,
-		      const struct host_summary *h)
-{
-	struct grep_ports_ctx g = {
-		.w = w, .o = o, .list_filtered = h->list_filtered, .first = true
-	};
-	uint64_t filtered = h->list_filtered ? 0 : h->noresp + h->unreach;
-	char addr_buf[RS_ADDR_STRLEN];
-	struct rs_addr addr;
-
-	const char *name = report_name(rep, host);
-
-	targets_get(rep->targets, host, &addr);
-	addr_format(&addr, addr_buf, sizeof(addr_buf));
-	for (int line = 0; line < 2; line++) {
-		w_printf(w, "Host: %s (", addr_buf);
-		if (name)
-			grep_field(w, name);
-		w_puts(w, line ? ")\tPorts: " : ")\tStatus: Up\n");
-	}
-	walk_host(rep, host * rep->ports->count, grep_port_cell, &g);
-	if (h->closed && !filtered)
-		w_printf(w, "\tIgnored State: closed (%" PRIu64 ")", h->closed);
-	else if (filtered && !h->closed)
-		w_printf(w, "\tIgnored State: filtered (%" PRIu64 ")",
-			 filtered);
-	w_putc(w, '\n');
-}
-
-static void write_grep(struct writer *w, const struct output *o,
-		       const struct output_report *rep)
-{
-	uint64_t nhosts = targets_count(rep->targets);
-	char when[64];
-	uint64_t up;
-
-	format_ctime(when, sizeof(when), rep->start_time);
-	w_puts(w, "# ringscan ");
-	print_clean(w, o->version);
-	w_printf(w, " scan initiated %s as: ", when);
-	print_clean(w, o->command_line ? o->command_line : "ringscan");
-	w_putc(w, '\n');
-
-	up = report_hosts(w, o, rep, grep_host);
-
-	report_partial_note(w, rep, "# ");
-	format_ctime(when, sizeof(when), end_time(rep));
-	w_printf(w,
-		 "# ringscan done at %s -- %" PRIu64 " IP address%s (%" PRIu64
-		 " host%s up) scanned in %.2f seconds\n",
-		 when, nhosts, nhosts == 1 ? "" : "es", up, up == 1 ? "" : "s",
-		 rep->elapsed_s);
-}
-
-/* The text copy goes to stdout: no format given as "-" holds it already. */
 static bool text_on_stdout(const struct output *o)
 {
 	const struct writer *ws[] = { &o->normal, &o->csv, &o->json, &o->xml,
@@ -1515,7 +707,7 @@ int output_start(struct output *o, time_t start_time)
 	ret = writer_open(&out, "-", false);
 	if (ret)
 		return ret;
-	write_starting(&out, o, start_time);
+	report_starting(&out, o, start_time);
 	ret = writer_close(&out);
 	o->started = true;
 	return ret;
@@ -1529,17 +721,17 @@ int output_finish(struct output *o, const struct output_report *rep)
 	size_t i;
 
 	if (rep && o->normal.buf)
-		write_report(&o->normal, o, rep, true, true);
+		report_text(&o->normal, o, rep, true, true);
 	if (rep && o->xml.buf)
-		write_xml(&o->xml, o, rep);
+		report_xml(&o->xml, o, rep);
 	if (rep && o->grep.buf)
-		write_grep(&o->grep, o, rep);
+		report_grep(&o->grep, o, rep);
 	if (rep && text_on_stdout(o)) {
 		struct writer out;
 
 		ret = writer_open(&out, "-", false);
 		if (!ret) {
-			write_report(&out, o, rep, false, !o->started);
+			report_text(&out, o, rep, false, !o->started);
 			ret = writer_close(&out);
 		}
 	}

@@ -19,7 +19,8 @@ declare -A MAY=(
 	[cli]="lib results scan syn audit"
 )
 # headers with no .c of their own
-declare -A OWNER=([clock]=lib [link]=syn [mix]=lib [version]=lib [xdp_scan]=syn)
+declare -A OWNER=([clock]=lib [link]=syn [mix]=lib [outwriter]=results
+	[version]=lib [xdp_scan]=syn)
 
 fail=0
 for c in src/*/*.c; do

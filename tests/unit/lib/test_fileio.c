@@ -230,6 +230,56 @@ static void test_devices_and_directories(void **state)
 	unlink(in_dir("status"));
 }
 
+/*
+ * fileio_map: a regular file is mapped (and its fstat kept), an empty one
+ * gives no bytes, an inherited pipe named /dev/fd/N is read from the
+ * descriptor, a named FIFO is still refused without blocking.
+ */
+static void test_map(void **state)
+{
+	static const char text[] = "a,b\n1,2\n";
+	char fdpath[32];
+	struct fileio_map m;
+	int p[2];
+
+	(void)state;
+	write_file(in_dir("m"), text, sizeof(text) - 1);
+	assert_int_equal(fileio_map(in_dir("m"), 10, &m), 0);
+	assert_true(m.mapped);
+	assert_true(m.is_file);
+	assert_int_equal(m.st.st_size, (off_t)(sizeof(text) - 1));
+	assert_int_equal(m.len, sizeof(text) - 1);
+	assert_memory_equal(m.buf, text, m.len);
+	fileio_unmap(&m);
+	assert_null(m.buf);
+	fileio_unmap(&m); /* twice is harmless */
+	unlink(in_dir("m"));
+
+	write_file(in_dir("z"), "", 0);
+	assert_int_equal(fileio_map(in_dir("z"), 10, &m), 0);
+	assert_int_equal(m.len, 0);
+	assert_false(m.mapped);
+	fileio_unmap(&m);
+	unlink(in_dir("z"));
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], text, sizeof(text) - 1),
+			 (ssize_t)(sizeof(text) - 1));
+	close(p[1]);
+	snprintf(fdpath, sizeof(fdpath), "/dev/fd/%d", p[0]);
+	assert_int_equal(fileio_map(fdpath, 100, &m), 0);
+	assert_false(m.is_file);
+	assert_false(m.mapped);
+	assert_int_equal(m.len, sizeof(text) - 1);
+	assert_memory_equal(m.buf, text, m.len);
+	fileio_unmap(&m);
+	close(p[0]);
+
+	assert_int_equal(mkfifo(in_dir("q"), 0600), 0);
+	assert_int_equal(fileio_map(in_dir("q"), 100, &m), -FILEIO_ENOTREG);
+	unlink(in_dir("q"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +295,7 @@ int main(void)
 			test_fifo_refused_without_blocking, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_devices_and_directories,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map, setup, teardown),
 	};
 	int ret;
 
