@@ -13,6 +13,12 @@
  * Rates are doubles: they are computed a few hundred times a second at
  * most, and the token bucket needs fractions of a probe at low rates (a
  * host answering 3 RSTs a second).
+ *
+ * Why over 900 lines in one file: every signal here (the share, the delay,
+ * the limit test, startup's gate) reads and moves the same round ring and
+ * estimates, and each rule is stated against the others; split, each part
+ * would need the whole of struct cc and the order of the calls in
+ * round_close and judge, which is where the controller's decisions are.
  */
 #include <math.h>
 #include <string.h>
