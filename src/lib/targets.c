@@ -58,14 +58,16 @@
  * can count, so sizes are measured as hi - lo (always representable) and
  * compared against TARGETS_MAX_HOSTS before anything is added up.
  *
- * Why this file is near 1,000 lines.  The one part with no state of its
+ * Why this file is some 1,250 lines.  The one part with no state of its
  * own, the IPv4 octet-spec grammar, is octets.c.  The rest is one pipeline
  * over one pair of range arrays - classify a token, push its ranges
  * through the scope guard (with the cap and compaction), commit a list all
  * or nothing, finalize, index - and each step writes what the next reads;
  * split further, the range arrays' layout and their invariants (room
  * reserved before a push, compaction points) would have to be shared
- * between files.
+ * between files.  The names given as targets ride on the same pipeline:
+ * a name is pushed with its token, dropped with a list that fails, and
+ * gets its host index only when the ranges are final.
  */
 #include <arpa/inet.h>
 #include <assert.h>
