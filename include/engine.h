@@ -39,9 +39,10 @@
  * (io_uring cannot read TCP_INFO: its getsockopt takes SOL_SOCKET only).
  * A chain's SYN leaves inside the io_uring_enter that submits it, so run
  * submits the prepared chains in pieces that take about ENGINE_SUBMIT_NS
- * each (sized from the measured cost of a chain) and stamps chain j of n
- * in a piece at the middle of its share of that enter; an answer is
- * stamped when the enter that posts its CQE returns.  Each enter also runs
+ * each (sized from the measured cost of a chain) and stamps the chains of
+ * a piece at the start of its enter, the earliest their SYNs can have
+ * left; an answer is stamped when the enter that posts its CQE returns,
+ * the latest it can have come.  An RTT is never shorter than the wire's.  Each enter also runs
  * every completion the kernel has queued (DEFER_TASKRUN would otherwise
  * run only 20 per enter and leave the rest to later enters: that, and
  * stamping a whole batch at prep, made loopback RTTs of 20-60 ms).  The

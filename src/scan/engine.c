@@ -649,20 +649,20 @@ static uint32_t submit_chunk(const struct engine *e)
 
 /*
  * The kernel consumed n queued chains in one io_uring_enter that ran from
- * t0 to t1: each SYN left in that interval, one after the other, so chain
- * j of n is stamped at the middle of its share of it.  Its soft deadline
+ * t0 to t1: their SYNs left in that interval, so each is stamped at t0, the
+ * earliest it can have left, and with its answer stamped at the end of the
+ * enter that posts it - the latest it can have come - an RTT is never
+ * shorter than the wire's and at most one enter longer.  Its soft deadline
  * starts there too.
  */
 static void queue_stamp(struct engine *e, uint32_t n, uint64_t t0, uint64_t t1)
 {
-	uint64_t dt = t1 - t0;
-
 	for (uint32_t j = 0; j < n; j++) {
 		uint32_t idx = e->queue[e->q_head];
 		struct slot *s = &e->slots[idx];
 
 		e->q_head = (e->q_head + 1) % e->nslots;
-		s->sent_ns = t0 + dt * (2 * j + 1) / (2 * (uint64_t)n);
+		s->sent_ns = t0;
 		if (s->soft_after_ns) {
 			s->soft_ns = s->sent_ns + s->soft_after_ns;
 			heap_add(e, idx);
@@ -672,7 +672,7 @@ static void queue_stamp(struct engine *e, uint32_t n, uint64_t t0, uint64_t t1)
 	e->q_written -= n;
 	/* Smoothed like TCP's srtt (1/4 new): one slow submit (a
 	 * preemption) shrinks the next ones only a little. */
-	e->chain_ns = (3 * e->chain_ns + dt / n) / 4;
+	e->chain_ns = (3 * e->chain_ns + (t1 - t0) / n) / 4;
 }
 
 /* One pass over the CQ; answers are taken to have come at now. */

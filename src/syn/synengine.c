@@ -903,23 +903,20 @@ static uint32_t build_syn(struct synengine *e, uint8_t *buf, uint64_t now)
 
 /*
  * Hand the link's batch to the kernel.  The SYNs in it leave during the
- * call (sendmmsg, or the AF_XDP kick that copies them out), one after the
- * other, each first in its share of the call (the rest of the share is the
- * kernel delivering it - on veth, the target answering too): SYN j of n is
- * stamped at the start of its share, so an RTT is measured from the flush
- * that sent the SYN, not from the start of the pump, and never comes out
- * shorter than the kernel's own receive time of the answer allows.
+ * call (sendmmsg, or the AF_XDP kick that copies them out): each is
+ * stamped at its start, the earliest it can have left, so an RTT is
+ * measured from the flush that sent the SYN, not from the start of the
+ * pump, and is never shorter than the wire's (the answer's time is the
+ * kernel's receive time or later).
  */
 static int tx_flush_stamped(struct synengine *e)
 {
-	uint64_t t0 = clock_now_ns(), dt;
-	uint32_t n = e->nunsent;
+	uint64_t t0 = clock_now_ns();
 	int ret;
 
 	ret = e->ops->tx_flush(e->link);
-	dt = clock_now_ns() - t0;
-	for (uint32_t j = 0; j < n; j++)
-		e->slots[e->unsent[j]].sent_ns = t0 + dt * j / n;
+	for (uint32_t j = 0; j < e->nunsent; j++)
+		e->slots[e->unsent[j]].sent_ns = t0;
 	e->nunsent = 0;
 	return ret;
 }
