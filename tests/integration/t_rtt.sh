@@ -67,6 +67,7 @@ rtt_scan()
 		tb_fail "ringscan $* exited $rc ($label)"
 	fi
 	STATS=$(rtt_stats "$TB_TMP/$label.csv")
+	# shellcheck disable=SC2086 # fields are meant to split
 	set -- $STATS
 	[ "$1" = "$want" ] || tb_fail "$label: $1 open/closed rows, want $want"
 	[ "$2" = 0 ] || tb_fail "$label: $2 rows without an rtt_ms"
