@@ -35,9 +35,24 @@
  * COOP_TASKRUN, else plain; CQ is sized so that every in-flight chain's CQEs
  * fit.
  *
- * Hot path (prep, run): no allocation, no logging, one
- * io_uring_enter per loop that both submits and waits, CQEs reaped in one
- * pass with a single io_uring_cq_advance.  Single-threaded.
+ * rtt_ns is the round trip on the wire as well as user space can see it
+ * (io_uring cannot read TCP_INFO: its getsockopt takes SOL_SOCKET only).
+ * A chain's SYN leaves inside the io_uring_enter that submits it, so run
+ * submits the prepared chains in pieces that take about ENGINE_SUBMIT_NS
+ * each (sized from the measured cost of a chain) and stamps the chains of
+ * a piece at the start of its enter, the earliest their SYNs can have
+ * left; an answer is stamped when the enter that posts its CQE returns,
+ * the latest it can have come.  An RTT is never shorter than the wire's.  Each enter also runs
+ * every completion the kernel has queued (DEFER_TASKRUN would otherwise
+ * run only 20 per enter and leave the rest to later enters: that, and
+ * stamping a whole batch at prep, made loopback RTTs of 20-60 ms).  The
+ * error is then one piece (0.2 ms) plus the time the scan loop spends
+ * outside run, and on loopback, where the answer comes inside the submit,
+ * under a millisecond.
+ *
+ * Hot path (prep, run): no allocation, no logging; run makes one
+ * io_uring_enter per piece of ENGINE_SUBMIT_NS and one that waits, CQEs
+ * reaped after each with a single io_uring_cq_advance.  Single-threaded.
  */
 #ifndef RINGSCAN_ENGINE_H
 #define RINGSCAN_ENGINE_H
@@ -52,6 +67,18 @@
 #define ENGINE_SQES_PER_PROBE 5
 /* Probes prepared per loop: bounds SQ size and the latency of one submit. */
 #define ENGINE_BATCH 512
+/*
+ * One io_uring_enter sends about this much work: a connect's SYN leaves
+ * somewhere inside the submit that issues it, so its send time is known to
+ * within one submit.  200 us keeps rtt_ms within a millisecond while a
+ * loopback -p- (17 us of kernel work per chain) still makes only ~1
+ * syscall per 12 probes.
+ */
+#define ENGINE_SUBMIT_NS 200000ULL
+/* Chains per submit at least (a slow machine must not submit one by one)
+ * and in the first submit, before any cost was measured. */
+#define ENGINE_SUBMIT_MIN 4
+#define ENGINE_SUBMIT_FIRST 16
 
 enum engine_outcome {
 	ENGINE_OPEN, /* connected */
@@ -66,7 +93,7 @@ struct engine_result {
 	struct sched_probe probe;
 	enum engine_outcome outcome;
 	int err; /* -errno behind the outcome (0 if open) */
-	uint64_t rtt_ns; /* submit to connect completion; 0 if none */
+	uint64_t rtt_ns; /* SYN sent to answer reaped (see top); 0 if none */
 	bool late; /* the answer belongs to an earlier attempt */
 };
 

@@ -50,10 +50,15 @@
 #define PKT_SYN_WINDOW 1024
 #define PKT_SYN_MSS 1460
 
-/* One received frame, as the link layer hands it over. */
+/*
+ * One received frame, as the link layer hands it over.  rx_ns: when it
+ * arrived (CLOCK_MONOTONIC), the kernel's receive time where the link has
+ * one, else the time the link read it.
+ */
 struct pkt_frame {
 	const uint8_t *data;
 	uint32_t len;
+	uint64_t rx_ns;
 };
 
 enum pkt_kind {

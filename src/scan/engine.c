@@ -3,7 +3,9 @@
  *
  * A slot is born idle on the free stack.  engine_prep pops one, bumps its
  * generation, copies the target address and timeout into it (the kernel may
- * read them after the submit returns) and queues the chain.  CQEs arrive in
+ * read them after the submit returns) and queues the slot; engine_run
+ * writes the chains of the queue into the SQ one piece at a time, each
+ * piece in its own io_uring_enter, and stamps them (engine.h).  CQEs arrive in
  * any order between probes but in chain order within one: a socket or
  * setsockopt failure first, then connect and its link timeout (either order),
  * and always the close last.  Only the close turns the slot's gathered
@@ -11,7 +13,7 @@
  * no slot is reused while the kernel still refers to it.
  *
  * Nothing here allocates after engine_new; engine_run makes one
- * io_uring_enter per call.
+ * io_uring_enter per piece of ENGINE_SUBMIT_NS, and one to wait.
  */
 #include <errno.h>
 #include <liburing.h>
@@ -50,7 +52,8 @@ struct slot {
 	socklen_t addrlen;
 	struct __kernel_timespec ts;
 	struct sched_probe probe;
-	uint64_t sent_ns;
+	uint64_t sent_ns; /* when its submit sent the SYN (interpolated) */
+	uint64_t soft_after_ns; /* reported silent this long after sent_ns */
 	uint64_t rtt_ns;
 	int32_t socket_res;
 	int32_t connect_res;
@@ -93,6 +96,16 @@ struct engine {
 	/* results decided at prep time (a late answer), not yet returned */
 	struct engine_result *ready;
 	uint32_t ready_head, ready_n;
+	/*
+	 * Probes prepared and not yet known to be in the kernel, in prep
+	 * order (a ring of slot indices): the first q_written have their
+	 * chains in the SQ, the rest only in their slots.
+	 */
+	uint32_t *queue;
+	uint32_t q_head, q_n, q_written;
+	/* What one chain's issue costs in the submit, smoothed: sizes the
+	 * next submit so that it takes about ENGINE_SUBMIT_NS. */
+	uint64_t chain_ns;
 	struct engine_stats stats;
 	bool linger_rst;
 	struct linger linger; /* read by the kernel at issue time */
@@ -261,12 +274,15 @@ int engine_new(struct engine **out, const struct engine_config *cfg,
 	e->free_stack = calloc(nslots, sizeof(*e->free_stack));
 	e->heap = calloc(nslots, sizeof(*e->heap));
 	e->ready = calloc(nslots, sizeof(*e->ready));
+	e->queue = calloc(nslots, sizeof(*e->queue));
+	e->chain_ns = ENGINE_SUBMIT_NS / ENGINE_SUBMIT_FIRST;
 	e->late_mask = 1;
 	while (e->late_mask < 2 * nslots)
 		e->late_mask <<= 1;
 	e->late = calloc(e->late_mask, sizeof(*e->late));
 	e->late_mask--;
-	if (!e->slots || !e->free_stack || !e->heap || !e->ready || !e->late) {
+	if (!e->slots || !e->free_stack || !e->heap || !e->ready || !e->queue ||
+	    !e->late) {
 		ret = -ENOMEM;
 		goto out_free_tables;
 	}
@@ -308,6 +324,7 @@ out_exit_ring:
 	io_uring_queue_exit(&e->ring);
 out_free_tables:
 	free(e->late);
+	free(e->queue);
 	free(e->ready);
 	free(e->heap);
 	free(e->free_stack);
@@ -326,6 +343,7 @@ static void engine_free(void *handle)
 	 * registered sockets. */
 	io_uring_queue_exit(&e->ring);
 	free(e->late);
+	free(e->queue);
 	free(e->ready);
 	free(e->heap);
 	free(e->free_stack);
@@ -423,6 +441,41 @@ static struct late_rec *late_of(struct engine *e, uint64_t probe)
 	return &e->late[(h >> 32) & e->late_mask];
 }
 
+/* The chain of queued slot idx into the SQ (room checked by the caller). */
+static void chain_write(struct engine *e, uint32_t idx)
+{
+	struct slot *s = &e->slots[idx];
+	struct io_uring_sqe *sqe;
+
+	sqe = io_uring_get_sqe(&e->ring);
+	io_uring_prep_socket_direct(sqe, s->addr.sa.sa_family, SOCK_STREAM, 0,
+				    idx, 0);
+	sqe->flags |= IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS;
+	sqe->user_data = ud_pack(OP_SOCKET, s->gen, idx);
+
+	if (e->linger_rst) {
+		sqe = io_uring_get_sqe(&e->ring);
+		prep_setsockopt(sqe, (int)idx, SOL_SOCKET, SO_LINGER,
+				&e->linger, sizeof(e->linger));
+		sqe->flags |= IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS;
+		sqe->user_data = ud_pack(OP_SOCKOPT, s->gen, idx);
+	}
+
+	sqe = io_uring_get_sqe(&e->ring);
+	io_uring_prep_connect(sqe, (int)idx, &s->addr.sa, s->addrlen);
+	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK;
+	sqe->user_data = ud_pack(OP_CONNECT, s->gen, idx);
+
+	sqe = io_uring_get_sqe(&e->ring);
+	io_uring_prep_link_timeout(sqe, &s->ts, 0);
+	sqe->flags |= IOSQE_IO_HARDLINK;
+	sqe->user_data = ud_pack(OP_TIMEOUT, s->gen, idx);
+
+	sqe = io_uring_get_sqe(&e->ring);
+	io_uring_prep_close_direct(sqe, idx);
+	sqe->user_data = ud_pack(OP_CLOSE, s->gen, idx);
+}
+
 static int engine_prep(void *handle, const struct sched_probe *p,
 		       const struct sockaddr *sa, socklen_t salen,
 		       uint64_t timeout_ns, uint64_t linger_ns)
@@ -430,11 +483,10 @@ static int engine_prep(void *handle, const struct sched_probe *p,
 	struct engine *e = handle;
 	struct late_rec *l = late_of(e, p->probe);
 	uint64_t hard_ns = timeout_ns + linger_ns;
-	struct io_uring_sqe *sqe;
 	struct slot *s;
 	uint32_t idx;
 
-	if (!e->nfree || io_uring_sq_space_left(&e->ring) < e->sqes_per_probe)
+	if (!e->nfree)
 		return -EBUSY;
 	if (salen > sizeof(s->addr))
 		return -EINVAL;
@@ -467,39 +519,9 @@ static int engine_prep(void *handle, const struct sched_probe *p,
 	s->rtt_ns = 0;
 	s->state = SLOT_ACTIVE;
 
-	sqe = io_uring_get_sqe(&e->ring);
-	io_uring_prep_socket_direct(sqe, sa->sa_family, SOCK_STREAM, 0, idx, 0);
-	sqe->flags |= IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS;
-	sqe->user_data = ud_pack(OP_SOCKET, s->gen, idx);
-
-	if (e->linger_rst) {
-		sqe = io_uring_get_sqe(&e->ring);
-		prep_setsockopt(sqe, (int)idx, SOL_SOCKET, SO_LINGER,
-				&e->linger, sizeof(e->linger));
-		sqe->flags |= IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS;
-		sqe->user_data = ud_pack(OP_SOCKOPT, s->gen, idx);
-	}
-
-	sqe = io_uring_get_sqe(&e->ring);
-	io_uring_prep_connect(sqe, (int)idx, &s->addr.sa, s->addrlen);
-	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK;
-	sqe->user_data = ud_pack(OP_CONNECT, s->gen, idx);
-
-	sqe = io_uring_get_sqe(&e->ring);
-	io_uring_prep_link_timeout(sqe, &s->ts, 0);
-	sqe->flags |= IOSQE_IO_HARDLINK;
-	sqe->user_data = ud_pack(OP_TIMEOUT, s->gen, idx);
-
-	sqe = io_uring_get_sqe(&e->ring);
-	io_uring_prep_close_direct(sqe, idx);
-	sqe->user_data = ud_pack(OP_CLOSE, s->gen, idx);
-
-	/* Stamped last: the submit follows within this loop iteration. */
-	s->sent_ns = clock_now_ns();
-	if (linger_ns) {
-		s->soft_ns = s->sent_ns + timeout_ns;
-		heap_add(e, idx);
-	}
+	s->soft_after_ns = linger_ns ? timeout_ns : 0;
+	/* The chain is written at run, in the submit that sends it. */
+	e->queue[(e->q_head + e->q_n++) % e->nslots] = idx;
 	return 0;
 }
 
@@ -615,14 +637,164 @@ static void linger_done(struct engine *e, const struct slot *s)
 	};
 }
 
+/* Chains per submit that should take about ENGINE_SUBMIT_NS. */
+static uint32_t submit_chunk(const struct engine *e)
+{
+	uint64_t k = ENGINE_SUBMIT_NS / (e->chain_ns ? e->chain_ns : 1);
+
+	if (k < ENGINE_SUBMIT_MIN)
+		k = ENGINE_SUBMIT_MIN;
+	return k > ENGINE_BATCH ? ENGINE_BATCH : (uint32_t)k;
+}
+
+/*
+ * The kernel consumed n queued chains in one io_uring_enter that ran from
+ * t0 to t1: their SYNs left in that interval, so each is stamped at t0, the
+ * earliest it can have left, and with its answer stamped at the end of the
+ * enter that posts it - the latest it can have come - an RTT is never
+ * shorter than the wire's and at most one enter longer.  Its soft deadline
+ * starts there too.
+ */
+static void queue_stamp(struct engine *e, uint32_t n, uint64_t t0, uint64_t t1)
+{
+	for (uint32_t j = 0; j < n; j++) {
+		uint32_t idx = e->queue[e->q_head];
+		struct slot *s = &e->slots[idx];
+
+		e->q_head = (e->q_head + 1) % e->nslots;
+		s->sent_ns = t0;
+		if (s->soft_after_ns) {
+			s->soft_ns = s->sent_ns + s->soft_after_ns;
+			heap_add(e, idx);
+		}
+	}
+	e->q_n -= n;
+	e->q_written -= n;
+	/* Smoothed like TCP's srtt (1/4 new): one slow submit (a
+	 * preemption) shrinks the next ones only a little. */
+	e->chain_ns = (3 * e->chain_ns + (t1 - t0) / n) / 4;
+}
+
+/* One pass over the CQ; answers are taken to have come at now. */
+static void reap(struct engine *e, uint64_t now, struct engine_result *res,
+		 uint32_t *nres, uint32_t max)
+{
+	struct io_uring_cqe *cqe;
+	unsigned head, seen = 0;
+
+	io_uring_for_each_cqe(&e->ring, head, cqe) {
+		uint64_t ud = cqe->user_data;
+		uint32_t idx = (uint32_t)ud;
+		uint32_t gen = (uint32_t)(ud >> 32) & UD_GEN_MASK;
+		enum engine_op op = (enum engine_op)(ud >> 61);
+		struct slot *s;
+
+		if (*nres == max)
+			break;
+		seen++;
+		if (idx >= e->nslots || e->slots[idx].gen != gen)
+			continue; /* cannot happen: slots outlive their CQEs */
+		s = &e->slots[idx];
+		switch (op) {
+		case OP_SOCKET:
+			s->socket_res = cqe->res;
+			break;
+		case OP_SOCKOPT:
+			break; /* only lose the reset-on-close; keep going */
+		case OP_CONNECT:
+			s->connect_res = cqe->res;
+			/* 1 ns at least: 0 means no sample */
+			if (cqe->res != -ECANCELED)
+				s->rtt_ns =
+					now > s->sent_ns ? now - s->sent_ns : 1;
+			/* Done: no longer a candidate to report silent. */
+			heap_del(e, idx);
+			break;
+		case OP_TIMEOUT:
+			s->timeout_res = cqe->res;
+			break;
+		case OP_CLOSE:
+			heap_del(e, idx);
+			if (s->state == SLOT_ACTIVE)
+				report(e, s, &res[(*nres)++], false);
+			else
+				linger_done(e, s);
+			s->state = SLOT_FREE;
+			e->free_stack[e->nfree++] = idx;
+			break;
+		}
+	}
+	io_uring_cq_advance(&e->ring, seen);
+}
+
+static bool enter_failed(int ret)
+{
+	/* ETIME: nothing completed in time; EINTR: a signal (Ctrl-C);
+	 * EBUSY/EAGAIN: CQ backed up - reaping makes room. */
+	return ret < 0 && ret != -ETIME && ret != -EINTR && ret != -EBUSY &&
+	       ret != -EAGAIN;
+}
+
+/*
+ * One io_uring_enter that submits what is in the SQ and then runs every
+ * completion the kernel has queued for us, without waiting.  With
+ * DEFER_TASKRUN an enter runs at most max(20, min_complete) of them
+ * (IO_LOCAL_TW_DEFAULT_MAX), so asking for a whole CQ's worth with a zero
+ * timeout is what empties the list: answers are posted in the enter that
+ * follows them, not a few enters later.  Returns the SQEs submitted,
+ * -ETIME (the normal end) or -errno.
+ */
+static int enter_drain(struct engine *e)
+{
+	struct __kernel_timespec zero = { 0, 0 };
+	struct io_uring_cqe *cqe;
+
+	return io_uring_submit_and_wait_timeout(
+		&e->ring, &cqe, e->ring.cq.ring_entries, &zero, NULL);
+}
+
+/*
+ * Send the queued chains, at most submit_chunk() per io_uring_enter, and
+ * reap after each: answers that came during a submit (on loopback, all of
+ * them) are stamped at its end, not at the end of the whole batch.
+ */
+static int submit_queue(struct engine *e, struct engine_result *res,
+			uint32_t *nres, uint32_t max)
+{
+	while (e->q_n) {
+		uint32_t k = submit_chunk(e), left;
+		uint64_t t0, t1;
+		int ret;
+
+		while (e->q_written < e->q_n && e->q_written < k) {
+			chain_write(e, e->queue[(e->q_head + e->q_written) %
+						e->nslots]);
+			e->q_written++;
+		}
+		t0 = clock_now_ns();
+		ret = enter_drain(e);
+		t1 = clock_now_ns();
+		if (enter_failed(ret))
+			return ret;
+		/* Chains still in the SQ go with the next enter. */
+		left = io_uring_sq_ready(&e->ring) / e->sqes_per_probe;
+		if (left < e->q_written)
+			queue_stamp(e, e->q_written - left, t0, t1);
+		reap(e, t1, res, nres, max);
+		if (left && left == e->q_written)
+			break; /* the kernel took nothing: try at next run */
+	}
+	return 0;
+}
+
 static int engine_run(void *handle, uint64_t wait_ns, struct engine_result *res,
 		      uint32_t max)
 {
 	struct engine *e = handle;
 	struct __kernel_timespec ts;
 	struct io_uring_cqe *cqe;
-	unsigned head, seen = 0;
 	uint32_t nres = 0;
+	bool entered;
 	uint64_t now;
 	int ret;
 
@@ -631,6 +803,10 @@ static int engine_run(void *handle, uint64_t wait_ns, struct engine_result *res,
 		e->ready_head = (e->ready_head + 1) % e->nslots;
 		e->ready_n--;
 	}
+	entered = e->q_n > 0;
+	ret = submit_queue(e, res, &nres, max);
+	if (ret)
+		return ret;
 	if (nres)
 		wait_ns = 0;
 	if (wait_ns && e->heap_len) {
@@ -648,58 +824,17 @@ static int engine_run(void *handle, uint64_t wait_ns, struct engine_result *res,
 		ts.tv_nsec = (long long)(wait_ns % 1000000000ULL);
 		ret = io_uring_submit_and_wait_timeout(&e->ring, &cqe, 1, &ts,
 						       NULL);
-	} else {
-		/* With DEFER_TASKRUN completions are posted only when asked. */
-		ret = io_uring_submit_and_get_events(&e->ring);
+		/* Woken by the first: post the others that came with it. */
+		if (!enter_failed(ret))
+			ret = enter_drain(e);
+	} else if (!entered) {
+		ret = enter_drain(e);
 	}
-	/* ETIME: nothing completed in time; EINTR: a signal (Ctrl-C);
-	 * EBUSY/EAGAIN: CQ backed up - reaping below makes room. */
-	if (ret < 0 && ret != -ETIME && ret != -EINTR && ret != -EBUSY &&
-	    ret != -EAGAIN)
+	if (enter_failed(ret))
 		return ret;
 
 	now = clock_now_ns();
-	io_uring_for_each_cqe(&e->ring, head, cqe) {
-		uint64_t ud = cqe->user_data;
-		uint32_t idx = (uint32_t)ud;
-		uint32_t gen = (uint32_t)(ud >> 32) & UD_GEN_MASK;
-		enum engine_op op = (enum engine_op)(ud >> 61);
-		struct slot *s;
-
-		if (nres == max)
-			break;
-		seen++;
-		if (idx >= e->nslots || e->slots[idx].gen != gen)
-			continue; /* cannot happen: slots outlive their CQEs */
-		s = &e->slots[idx];
-		switch (op) {
-		case OP_SOCKET:
-			s->socket_res = cqe->res;
-			break;
-		case OP_SOCKOPT:
-			break; /* only lose the reset-on-close; keep going */
-		case OP_CONNECT:
-			s->connect_res = cqe->res;
-			if (cqe->res != -ECANCELED)
-				s->rtt_ns = now - s->sent_ns;
-			/* Done: no longer a candidate to report silent. */
-			heap_del(e, idx);
-			break;
-		case OP_TIMEOUT:
-			s->timeout_res = cqe->res;
-			break;
-		case OP_CLOSE:
-			heap_del(e, idx);
-			if (s->state == SLOT_ACTIVE)
-				report(e, s, &res[nres++], false);
-			else
-				linger_done(e, s);
-			s->state = SLOT_FREE;
-			e->free_stack[e->nfree++] = idx;
-			break;
-		}
-	}
-	io_uring_cq_advance(&e->ring, seen);
+	reap(e, now, res, &nres, max);
 
 	/* Attempts past their timeout: silent now; their connect lingers. */
 	while (e->heap_len && nres < max &&

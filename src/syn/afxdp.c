@@ -39,6 +39,7 @@
 #include <xdp/xsk.h>
 
 #include "afxdp.h"
+#include "clock.h"
 
 /* The program's configuration entry: include/xdp_scan.h, both sides. */
 XDP_SCAN_ASSERT_LAYOUT();
@@ -505,8 +506,11 @@ static int afxdp_tx_flush(void *l)
 static int afxdp_rx(void *l, struct pkt_frame *f, uint32_t max)
 {
 	struct afxdp *x = l;
+	uint64_t now = clock_now_ns();
 	uint32_t got = 0;
 
+	/* No per-frame time from the kernel here: the time of the read,
+	 * which follows the wake-up of the poll that saw them. */
 	for (uint32_t k = 0; k < x->nq && got < max; k++) {
 		struct xq *q = &x->q[(x->rx_next_q + k) % x->nq];
 		uint32_t idx = 0, n;
@@ -520,6 +524,7 @@ static int afxdp_rx(void *l, struct pkt_frame *f, uint32_t max)
 
 			f[got].data = xsk_umem__get_data(q->area, d->addr);
 			f[got].len = d->len;
+			f[got].rx_ns = now;
 			got++;
 		}
 		q->rx_idx = idx;

@@ -29,8 +29,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "pktsock.h"
 
 #ifndef PACKET_IGNORE_OUTGOING
@@ -72,6 +74,11 @@ struct pktsock {
 	uint8_t tx_buf[PKTSOCK_BATCH][PKT_FRAME_MAX];
 	struct mmsghdr rx_msg[PKTSOCK_BATCH];
 	struct iovec rx_iov[PKTSOCK_BATCH];
+	/* SCM_TIMESTAMPNS of each frame (the kernel's receive time) */
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(struct timespec))];
+	} rx_ctl[PKTSOCK_BATCH];
 	uint8_t rx_buf[PKTSOCK_BATCH][PKTSOCK_RX_FRAME];
 };
 
@@ -203,6 +210,8 @@ int pktsock_new(struct pktsock **out, const struct pktsock_config *cfg)
 	/* Best effort: a kernel without these just delivers more. */
 	(void)setsockopt(p->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
 			 sizeof(one));
+	/* Best effort too: without it a frame's time is when it was read. */
+	(void)setsockopt(p->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	if (setsockopt(p->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
 		       sizeof(rcvbuf)))
 		(void)setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
@@ -300,22 +309,65 @@ static int pktsock_tx_flush(void *l)
 	return n;
 }
 
+/* Both clocks now, in nanoseconds. */
+static void rx_clock(uint64_t *mono, uint64_t *real)
+{
+	struct timespec ts;
+
+	*mono = clock_now_ns();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	*real = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * When a frame arrived, on the scan's clock.  The kernel stamps frames in
+ * CLOCK_REALTIME; read just now, it is mapped through the two clocks'
+ * offset at the read (a step of the wall clock between the two is the only
+ * error).  A missing or impossible stamp (after the read) is the read's
+ * time.
+ */
+static uint64_t rx_time(const struct msghdr *m, uint64_t mono, uint64_t real)
+{
+	struct cmsghdr *c;
+	struct timespec ts;
+	uint64_t t, age;
+
+	for (c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR((struct msghdr *)m, c)) {
+		if (c->cmsg_level != SOL_SOCKET ||
+		    c->cmsg_type != SCM_TIMESTAMPNS)
+			continue;
+		memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+		t = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+		if (t > real)
+			return mono;
+		age = real - t;
+		return age < mono ? mono - age : mono;
+	}
+	return mono;
+}
+
 static int pktsock_rx(void *l, struct pkt_frame *f, uint32_t max)
 {
 	struct pktsock *p = l;
+	uint64_t mono = 0, real = 0;
 	uint32_t got = 0;
 	int n;
 
 	if (max > PKTSOCK_BATCH)
 		max = PKTSOCK_BATCH;
-	for (uint32_t i = 0; i < max; i++)
+	for (uint32_t i = 0; i < max; i++) {
 		p->rx_msg[i].msg_hdr.msg_flags = 0;
+		p->rx_msg[i].msg_hdr.msg_control = &p->rx_ctl[i];
+		p->rx_msg[i].msg_hdr.msg_controllen = sizeof(p->rx_ctl[i]);
+	}
 	n = recvmmsg(p->fd, p->rx_msg, max, MSG_DONTWAIT, NULL);
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ||
 				       errno == EINTR ?
 			       0 :
 			       -errno;
+	if (n > 0)
+		rx_clock(&mono, &real);
 	for (int i = 0; i < n; i++) {
 		p->stats.rx_frames++;
 		if (p->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
@@ -324,6 +376,7 @@ static int pktsock_rx(void *l, struct pkt_frame *f, uint32_t max)
 		}
 		f[got].data = p->rx_buf[i];
 		f[got].len = p->rx_msg[i].msg_len;
+		f[got].rx_ns = rx_time(&p->rx_msg[i].msg_hdr, mono, real);
 		got++;
 	}
 	return (int)got;

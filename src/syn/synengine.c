@@ -143,6 +143,9 @@ struct synengine {
 	uint32_t done_head, done_n;
 	struct txq_ent *txq; /* ring of nslots */
 	uint32_t txq_head, txq_n;
+	/* SYNs built since the last flush, in frame order: stamped by it */
+	uint32_t *unsent;
+	uint32_t nunsent;
 	struct rst_req *rstq; /* ring of SYNENGINE_RST_QUEUE */
 	uint32_t rst_head, rst_n;
 	struct nexthop *nh;
@@ -457,9 +460,10 @@ static int tables_alloc(struct synengine *e, uint32_t n)
 	e->heap = calloc(n, sizeof(*e->heap));
 	e->done = calloc(n, sizeof(*e->done));
 	e->txq = calloc(n, sizeof(*e->txq));
+	e->unsent = calloc(n, sizeof(*e->unsent));
 	e->rstq = calloc(SYNENGINE_RST_QUEUE, sizeof(*e->rstq));
 	if (!e->slots || !e->free_stack || !e->linger || !e->ht || !e->heap ||
-	    !e->done || !e->txq || !e->rstq)
+	    !e->done || !e->txq || !e->unsent || !e->rstq)
 		return -ENOMEM;
 	memset(e->ht, 0xff, cap * sizeof(*e->ht));
 	e->ht_mask = (uint32_t)(cap - 1);
@@ -480,6 +484,7 @@ static void tables_free(struct synengine *e)
 	free(e->heap);
 	free(e->done);
 	free(e->txq);
+	free(e->unsent);
 	free(e->rstq);
 }
 
@@ -887,12 +892,33 @@ static uint32_t build_syn(struct synengine *e, uint8_t *buf, uint64_t now)
 			 src_of(e, s->key.family)->bytes, s->key.addr, s->sport,
 			 s->key.port);
 	s->state = S_SENT;
-	s->sent_ns = now;
+	s->sent_ns = now; /* until the flush that sends it says better */
+	e->unsent[e->nunsent++] = t.idx;
 	s->deadline_ns = now + s->timeout_ns;
 	heap_push(e, t.idx);
 	e->stats.tx_syn++;
 	return pkt_build(s->key.family == AF_INET ? &e->syn4 : &e->syn6, buf,
 			 s->mac, s->key.addr, s->sport, s->key.port, seq, 0);
+}
+
+/*
+ * Hand the link's batch to the kernel.  The SYNs in it leave during the
+ * call (sendmmsg, or the AF_XDP kick that copies them out): each is
+ * stamped at its start, the earliest it can have left, so an RTT is
+ * measured from the flush that sent the SYN, not from the start of the
+ * pump, and is never shorter than the wire's (the answer's time is the
+ * kernel's receive time or later).
+ */
+static int tx_flush_stamped(struct synengine *e)
+{
+	uint64_t t0 = clock_now_ns();
+	int ret;
+
+	ret = e->ops->tx_flush(e->link);
+	for (uint32_t j = 0; j < e->nunsent; j++)
+		e->slots[e->unsent[j]].sent_ns = t0;
+	e->nunsent = 0;
+	return ret;
 }
 
 /*
@@ -909,7 +935,7 @@ static int tx_pump(struct synengine *e, uint64_t now)
 	while (e->rst_n || txq_head_valid(e)) {
 		buf = e->ops->tx_frame(e->link);
 		if (!buf) {
-			ret = e->ops->tx_flush(e->link);
+			ret = tx_flush_stamped(e);
 			if (ret < 0)
 				return ret;
 			buf = e->ops->tx_frame(e->link);
@@ -919,7 +945,7 @@ static int tx_pump(struct synengine *e, uint64_t now)
 		e->ops->tx_commit(e->link, e->rst_n ? build_rst(e, buf) :
 						      build_syn(e, buf, now));
 	}
-	ret = e->ops->tx_flush(e->link);
+	ret = tx_flush_stamped(e);
 	return ret < 0 ? ret : 0;
 }
 
@@ -940,8 +966,7 @@ static void rst_queue(struct synengine *e, const struct pkt_reply *r)
 	q->seq = r->ack;
 }
 
-static void rx_frame(struct synengine *e, const struct pkt_frame *f,
-		     uint64_t now)
+static void rx_frame(struct synengine *e, const struct pkt_frame *f)
 {
 	enum engine_outcome oc;
 	const struct rs_addr *src;
@@ -999,10 +1024,12 @@ static void rx_frame(struct synengine *e, const struct pkt_frame *f,
 		}
 	} else {
 		struct slot *s = &e->slots[id];
-		/* An answer to an earlier attempt gives no RTT sample. */
-		uint64_t rtt = s->state == S_SENT && r.dport == s->sport ?
-				       now - s->sent_ns :
-				       0;
+		/* An answer to an earlier attempt gives no RTT sample; 1 ns
+		 * at least for this one (0 means none). */
+		uint64_t rtt = 0;
+
+		if (s->state == S_SENT && r.dport == s->sport)
+			rtt = f->rx_ns > s->sent_ns ? f->rx_ns - s->sent_ns : 1;
 
 		e->stats.rx_answers++;
 		slot_finish(e, id, oc, 0, rtt);
@@ -1091,7 +1118,7 @@ static int synengine_run(void *handle, uint64_t wait_ns,
 		if (n < 0)
 			return n;
 		for (int i = 0; i < n; i++)
-			rx_frame(e, &e->rxf[i], now);
+			rx_frame(e, &e->rxf[i]);
 		e->ops->rx_release(e->link);
 		if (n < LINK_RX_BATCH)
 			break;
