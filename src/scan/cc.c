@@ -32,6 +32,9 @@
 #define CC_DRAIN_GAIN 0.75
 /* After an event, the answers' rate at a little below what they carried. */
 #define CC_EVENT_GAIN 0.95
+/* A second silence event at the pace the first set cuts to 0.8 of it. */
+#define CC_AGAIN_GAIN 0.8
+#define CC_AGAIN_SLACK 1.1
 #define CC_PLATEAU_GROWTH 1.25
 #define CC_PLATEAU_ROUNDS 3
 #define CC_JUDGE_MIN 8 /* outcomes a round needs to be judged by share */
@@ -463,8 +466,16 @@ static void congestion(struct cc *c, uint64_t now_ns, enum cc_reason why,
 		       double failed)
 {
 	double bw = last_bw(c), est;
+	/*
+	 * The pace the last event set failed as well: the answers' rate it
+	 * came from overstates the path when answers no limit holds fill it
+	 * (open ports' SYN-ACKs past a policer of RSTs), and going back to
+	 * it held scans of a policed /20 at twice what the target answered,
+	 * an event a second, until closed ports ran out of attempts.  So a
+	 * second silence event at that pace cuts below the failed rate.
+	 */
 	bool again = c->had_event && why == CC_SILENCE &&
-		     failed <= c->hold * 1.1;
+		     failed <= c->hold * CC_AGAIN_SLACK;
 
 	strike(c, failed);
 	/* Rounds sent before it are no base for the limit test. */
@@ -497,8 +508,8 @@ static void congestion(struct cc *c, uint64_t now_ns, enum cc_reason why,
 			good_add(c, est);
 	}
 	est = estimate_raw(c);
-	if (again && est > failed * 0.8) {
-		est = failed * 0.8;
+	if (again && est > failed * CC_AGAIN_GAIN) {
+		est = failed * CC_AGAIN_GAIN;
 		strike(c, est * 1.0001);
 	}
 	/* An event never speeds the scan up. */
@@ -601,22 +612,18 @@ reset:
  * retries of filtered ports alone, the end of most scans, answer nothing
  * at any pace, and halving it would only slow their retries down.
  */
-enum lt_next { LT_NONE, LT_TEST, LT_CLEAR };
-
-static enum lt_next limit_next(const struct cc *c)
+static bool limit_testable(const struct cc *c)
 {
-	if (!c->retry_heavy || c->lt_pending ||
-	    c->lt_base_sent < CC_LT_MIN_SENT ||
-	    c->lt_base_ans < CC_LT_MIN_ANS ||
-	    c->lt_base_ans * CC_LT_MIN_EFF < c->lt_base_sent)
-		return LT_NONE;
 	/*
-	 * Most attempts answered at full pace: no limit is holding them
-	 * back (and a share this high could not double at half pace).
+	 * Even when most attempts are answered at full pace: clearing the
+	 * scope without a test then (such a share cannot double) let the
+	 * pace step up 25 % at a time past a policer's rate, a sawtooth
+	 * that lost probes at every peak.
 	 */
-	if (0 && c->lt_base_ans * 5 >= c->lt_base_sent * 3)
-		return LT_CLEAR;
-	return LT_TEST;
+	return c->retry_heavy && !c->lt_pending &&
+	       c->lt_base_sent >= CC_LT_MIN_SENT &&
+	       c->lt_base_ans >= CC_LT_MIN_ANS &&
+	       c->lt_base_ans * CC_LT_MIN_EFF >= c->lt_base_sent;
 }
 
 /*
@@ -795,7 +802,6 @@ static void round_close(struct cc *c, uint64_t now_ns)
 		    (double)(dur + c->prev_dur_ns);
 	bool full = sent_rate >= 0.5 * c->rate;
 	bool settled = now_ns - c->start_ns >= cc_rto_ns(c);
-	enum lt_next lt;
 	bool delay = delay_high(c);
 
 	r->end_ns = now_ns;
@@ -849,15 +855,8 @@ static void round_close(struct cc *c, uint64_t now_ns)
 			c->rate = estimate(c);
 			break;
 		case CC_CRUISE:
-			lt = c->mode_rounds >= CC_LT_EVERY ? limit_next(c) :
-							     LT_NONE;
-			if (lt == LT_CLEAR) {
-				limit_clear(c, (double)c->lt_base_sent *
-						       NS_PER_SEC /
-						       (double)c->lt_base_ns);
-				limit_reset(c);
-				c->rate = estimate(c);
-			} else if (lt == LT_TEST) {
+			if (c->mode_rounds >= CC_LT_EVERY &&
+			    limit_testable(c)) {
 				set_mode(c, CC_PROBE_DOWN);
 				c->lt_pending = true;
 				c->lt_down_sent = 0;
