@@ -183,6 +183,8 @@ struct cc {
 	 * answers to retries */
 	uint64_t first_ans, first_silent, later_ans;
 	uint64_t finals, finals_silent; /* probes ended, and ended filtered */
+	/* probes whose first attempt timed out, and those of them answered */
+	uint64_t first_timeouts, recovered;
 };
 
 void cc_init(struct cc *c, const struct cc_params *p, uint64_t now_ns);
@@ -210,8 +212,13 @@ void cc_answered(struct cc *c, uint64_t now_ns, uint32_t round, uint64_t rtt_ns,
  * of all probes).
  */
 void cc_silent(struct cc *c, uint64_t now_ns, uint32_t round, bool suspect);
-/* A probe of this scope ended: answered, or filtered (silent). */
-void cc_final(struct cc *c, bool silent);
+/* A probe's first attempt timed out (whether or not it is retried). */
+void cc_first_timeout(struct cc *c);
+/*
+ * A probe of this scope ended: answered, or filtered (silent).  retried:
+ * its first attempt had timed out (cc_first_timeout was called for it).
+ */
+void cc_final(struct cc *c, bool silent, bool retried);
 /* Close the round and judge rounds if due (the callbacks do it too). */
 void cc_tick(struct cc *c, uint64_t now_ns);
 

@@ -540,8 +540,8 @@ void sched_answered(struct sched *s, const struct sched_probe *p,
 			    p->attempt == 0);
 		cc_answered(&s->group, now_ns, p->ground, late ? 0 : rtt_ns,
 			    p->attempt == 0);
-		cc_final(&h->cc, false);
-		cc_final(&s->group, false);
+		cc_final(&h->cc, false, p->attempt > 0 || late);
+		cc_final(&s->group, false, p->attempt > 0 || late);
 		if (p->clean > h->max_ans_clean)
 			h->max_ans_clean = p->clean;
 		if (p->clean > s->max_ans_clean)
@@ -618,6 +618,10 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	cc_silent(&h->cc, now_ns, p->hround,
 		  p->attempt == 0 && h->cc.answered > 0);
 	cc_silent(&s->group, now_ns, p->ground, p->attempt == 0);
+	if (p->attempt == 0) {
+		cc_first_timeout(&h->cc);
+		cc_first_timeout(&s->group);
+	}
 	events_check(s, h);
 	/*
 	 * A silence counts when nothing suggests a drop: the whole scan was
@@ -634,8 +638,8 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 		next.clean++;
 	if (next.clean >= clean_needed(s, h) || p->attempt >= max_attempt(s)) {
 		s->finished++;
-		cc_final(&h->cc, true);
-		cc_final(&s->group, true);
+		cc_final(&h->cc, true, true);
+		cc_final(&s->group, true, true);
 		host_put(s, h);
 		return false;
 	}
