@@ -4,11 +4,15 @@
  *
  * Steals exactly the frames the scanner needs and nothing else: TCP
  * segments addressed to the scanner's source address (IPv4 or IPv6) with a
- * destination port inside its source-port range are redirected to the
- * AF_XDP socket bound to the receiving queue; every other frame - ARP and
- * neighbour discovery (which the kernel needs to resolve our next hop), the
- * host's own TCP connections, ICMP, fragments, anything unparseable - is
- * passed to the kernel untouched.  libxdp's default program would redirect
+ * destination port inside its source-port range, and ICMP / ICMPv6
+ * destination unreachable errors addressed to it (they may quote one of
+ * our SYNs: the scanner checks the quote's port and cookie), are
+ * redirected to the AF_XDP socket bound to the receiving queue; every
+ * other frame - ARP and neighbour discovery (which the kernel needs to
+ * resolve our next hop), the host's own TCP connections, other ICMP
+ * (echo, time exceeded, packet too big), fragments, anything unparseable -
+ * is passed to the kernel untouched.  The kernel loses nothing it needs:
+ * an unreachable about one of our SYNs concerns no socket of its own.  libxdp's default program would redirect
  * every frame of the queue, ARP included, and the next hop would never
  * resolve.
  *
@@ -35,6 +39,10 @@
 #include "xdp_scan.h" /* shared with src/syn/afxdp.c */
 
 XDP_SCAN_ASSERT_LAYOUT();
+
+/* ICMP types (linux/icmp.h would drag in libc headers for another ABI). */
+#define ICMP_DEST_UNREACH 3
+#define ICMPV6_DEST_UNREACH 1
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
@@ -67,6 +75,22 @@ static __always_inline int v6_ours(const struct xdp_scan_cfg *c,
 	       d[3] == c->src6[3];
 }
 
+static __always_inline int to_xsk(struct xdp_md *ctx)
+{
+	return bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS);
+}
+
+/* An ICMP(v6) header at p: redirect if it is a destination unreachable. */
+static __always_inline int icmp_unreach(struct xdp_md *ctx, void *p,
+					void *data_end, __u8 type)
+{
+	const __u8 *t = p;
+
+	if ((void *)(t + 1) > data_end || *t != type)
+		return XDP_PASS;
+	return to_xsk(ctx);
+}
+
 SEC("xdp")
 int xdp_scan(struct xdp_md *ctx)
 {
@@ -87,7 +111,8 @@ int xdp_scan(struct xdp_md *ctx)
 
 		if (!(c->flags & XDP_SCAN_SRC4) || (void *)(ip + 1) > data_end)
 			return XDP_PASS;
-		if (ip->protocol != IPPROTO_TCP || ip->daddr != c->src4)
+		if (ip->daddr != c->src4 || (ip->protocol != IPPROTO_TCP &&
+					     ip->protocol != IPPROTO_ICMP))
 			return XDP_PASS;
 		/* Fragments (MF set or an offset) go to the kernel. */
 		if (ip->frag_off & bpf_htons(0x3fff))
@@ -95,13 +120,21 @@ int xdp_scan(struct xdp_md *ctx)
 		ihl = ip->ihl * 4;
 		if (ihl < sizeof(*ip))
 			return XDP_PASS;
+		if (ip->protocol == IPPROTO_ICMP)
+			return icmp_unreach(ctx, (void *)ip + ihl, data_end,
+					    ICMP_DEST_UNREACH);
 		th = (void *)ip + ihl;
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = (void *)(eth + 1);
 
 		if (!(c->flags & XDP_SCAN_SRC6) || (void *)(ip6 + 1) > data_end)
 			return XDP_PASS;
-		if (ip6->nexthdr != IPPROTO_TCP || !v6_ours(c, ip6))
+		if (!v6_ours(c, ip6))
+			return XDP_PASS;
+		if (ip6->nexthdr == IPPROTO_ICMPV6)
+			return icmp_unreach(ctx, ip6 + 1, data_end,
+					    ICMPV6_DEST_UNREACH);
+		if (ip6->nexthdr != IPPROTO_TCP)
 			return XDP_PASS;
 		th = (void *)(ip6 + 1);
 	} else {
@@ -109,7 +142,7 @@ int xdp_scan(struct xdp_md *ctx)
 	}
 	if ((void *)(th + 1) > data_end || !port_ours(c, th))
 		return XDP_PASS;
-	return bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS);
+	return to_xsk(ctx);
 }
 
 char _license[] SEC("license") = "GPL";
