@@ -550,7 +550,9 @@ static void check_icmp(enum synengine_kind kind)
 		assert_true(capture_syn(9, &sport, &seq, 1000));
 		for (size_t i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++)
 			send_unreach(cases[c].code, sport, 9, seq + wrong[i]);
-		/* Right sequence, but not from our port / not our range. */
+		/* Right sequence, but not from one of our ports: the XDP
+		 * program leaves it to the kernel (an error about the host's
+		 * own traffic); AF_PACKET hands it over, the engine refuses. */
 		send_unreach(cases[c].code, SYNENGINE_SPORT_LO - 1, 9, seq);
 		/* Fragmentation needed is no verdict, even with the cookie. */
 		send_unreach(4, sport, 9, seq);
@@ -564,7 +566,8 @@ static void check_icmp(enum synengine_kind kind)
 		synengine_get_stats(e, &st);
 		assert_int_equal(st.rx_icmp_forged, 3 * (c + 1));
 		assert_int_equal(st.rx_icmp, c + 1);
-		assert_int_equal(st.rx_foreign, 2 * (c + 1));
+		assert_int_equal(st.rx_foreign,
+				 (kind == SYNENGINE_XDP ? 1 : 2) * (c + 1));
 		assert_int_equal(st.rx_answers, c + 1);
 	}
 	synengine_ops.free(e);
