@@ -38,6 +38,7 @@
 #define ICMPV6_DEST_UNREACH 1
 /* Of a quoted TCP header, what RFC 792 promises: ports and sequence. */
 #define QUOTE_TCP_MIN 8
+#define TCP_FLAGS_OFF 13
 #define IPV4_HLEN 20
 #define IPV6_HLEN 40
 #define TCP_HLEN 20
@@ -247,7 +248,7 @@ static int parse_quoted_tcp(const uint8_t *seg, size_t avail,
 	r->dport = get16(seg + 2);
 	r->seq = get32(seg + 4);
 	r->ack = 0;
-	r->flags = avail >= 14 ? seg[13] : 0;
+	r->flags = avail > TCP_FLAGS_OFF ? seg[TCP_FLAGS_OFF] : 0;
 	return 0;
 }
 
