@@ -93,6 +93,12 @@ struct engine_result {
 	struct sched_probe probe;
 	enum engine_outcome outcome;
 	int err; /* -errno behind the outcome (0 if open) */
+	/*
+	 * ENGINE_UNREACH: nmap's reason word when the engine saw more than
+	 * err can say (the SYN engine reads the ICMP code: "admin-prohibited",
+	 * "port-unreach", ...); NULL to derive it from err.  Static storage.
+	 */
+	const char *reason;
 	uint64_t rtt_ns; /* SYN sent to answer reaped (see top); 0 if none */
 	bool late; /* the answer belongs to an earlier attempt */
 };

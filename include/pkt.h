@@ -24,6 +24,19 @@
  * (CHECKSUM_PARTIAL) and the SYN cookie already rejects anything that is
  * not an answer to our own probe.
  *
+ * ICMP.  An ICMP destination unreachable (IPv4 type 3) or ICMPv6 one (type
+ * 1) that quotes a TCP segment is a reply too: a router or the target
+ * refusing one of our SYNs.  pkt_parse returns the quoted segment's
+ * addresses, ports, sequence number (and flags, when the quote reaches
+ * them) - our SYN as we sent it, so the caller checks its cookie - with
+ * the ICMP type and code and the error's own source and destination.  The
+ * quote must hold the whole quoted IP header and 8 bytes of TCP (all RFC
+ * 792 promises); its lengths are not compared with what is quoted, as
+ * routers quote what they like.  A quoted IPv4 datagram that is not a
+ * first fragment, or a quoted IPv6 extension header, is refused like an
+ * outer one.  The ICMP checksum is not verified, for the TCP checksum's
+ * reason: the cookie in the quoted sequence number decides.
+ *
  * Byte order: frame bytes are network order; ports, sequence numbers and
  * flags in the structs are host order; addresses stay as network-order
  * bytes (IPv4 in the first four).
@@ -94,9 +107,24 @@ uint32_t pkt_build(const struct pkt_template *t, uint8_t *out,
 		   const uint8_t dst_mac[PKT_ETH_ALEN], const uint8_t *daddr,
 		   uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack);
 
+enum pkt_reply_kind {
+	PKT_REPLY_TCP, /* a TCP segment to us */
+	PKT_REPLY_ICMP, /* an ICMP(v6) destination unreachable quoting TCP */
+};
+
+/*
+ * PKT_REPLY_TCP: the segment's fields.  PKT_REPLY_ICMP: saddr, daddr,
+ * sport, dport, seq and flags are the quoted segment's (ours: saddr is our
+ * address, daddr the target), flags 0 when the quote stops before them,
+ * ack 0; icmp_from sent the error (the target or a router on the way) to
+ * icmp_to.
+ */
 struct pkt_reply {
 	uint8_t family;
+	uint8_t kind; /* enum pkt_reply_kind */
 	uint8_t flags; /* TCP flags (the low 8 bits) */
+	uint8_t icmp_type; /* PKT_REPLY_ICMP: 3 (IPv4) or 1 (ICMPv6) */
+	uint8_t icmp_code;
 	uint8_t src_mac[PKT_ETH_ALEN]; /* the hop that sent it: RST goes back */
 	uint8_t saddr[16];
 	uint8_t daddr[16];
@@ -104,16 +132,23 @@ struct pkt_reply {
 	uint16_t dport;
 	uint32_t seq;
 	uint32_t ack;
+	uint8_t icmp_from[16];
+	uint8_t icmp_to[16];
 };
 
 /*
  * Parse an Ethernet frame of len bytes into r.  0 for a well-formed TCP
- * segment over IPv4 or IPv6; otherwise, without reading past len:
- *   -EMSGSIZE        truncated: shorter than its headers or lengths say;
+ * segment over IPv4 or IPv6, or an ICMP(v6) destination unreachable
+ * quoting one (r->kind says which); otherwise, without reading past len:
+ *   -EMSGSIZE        truncated: shorter than its headers or lengths say,
+ *                    or a quote shorter than an IP header + 8 bytes;
  *   -EBADMSG         malformed: bad version, IHL, data offset, a length
- *                    field smaller than the headers, a bad IPv4 checksum;
- *   -EPROTONOSUPPORT not IPv4/IPv6, or not TCP;
- *   -EOPNOTSUPP      an IPv4 fragment or an IPv6 extension header.
+ *                    field smaller than the headers, a bad IPv4 checksum
+ *                    (in the quote too, but for the checksum);
+ *   -EPROTONOSUPPORT not IPv4/IPv6, not TCP or ICMP, another ICMP type, or
+ *                    a quote of something else than TCP;
+ *   -EOPNOTSUPP      an IPv4 fragment or an IPv6 extension header (outer,
+ *                    or in the quote).
  * r is unspecified after an error.
  */
 int pkt_parse(const uint8_t *frame, size_t len, struct pkt_reply *r);

@@ -122,6 +122,10 @@ struct synengine_stats {
 	uint64_t rx_malformed; /* refused by pkt_parse */
 	uint64_t rx_foreign; /* not to our address/ports, or not a reply */
 	uint64_t rx_bad_cookie; /* ack does not match: forged or stray */
+	/* ICMP(v6) destination unreachable quoting one of our SYNs whose
+	 * quoted sequence is its cookie: the port is filtered */
+	uint64_t rx_icmp;
+	uint64_t rx_icmp_forged; /* quoted sequence is not the cookie */
 	uint64_t rx_answers; /* validated replies matched to a slot */
 	uint64_t rx_late; /* validated replies for a timed-out attempt */
 	uint64_t late_delivered; /* of those, handed to the attempt's retry */

@@ -811,7 +811,7 @@ int main(int argc, char **argv)
 			(unsigned long long)sum.conn.late_used);
 	if (cs.cli.verbose && sum.has_syn)
 		fprintf(stderr,
-			"ringscan: -sS: sent %llu SYNs and %llu RSTs; received %llu frames: %llu answers, %llu late (%llu used), %llu duplicates, %llu bad cookies, %llu foreign, %llu malformed; %llu neighbour lookups, %llu unresolved (%llu timed out); kernel: %llu receive drops, %llu send refusals\n",
+			"ringscan: -sS: sent %llu SYNs and %llu RSTs; received %llu frames: %llu answers, %llu late (%llu used), %llu duplicates, %llu bad cookies, %llu foreign, %llu malformed, %llu ICMP unreachable, %llu forged ICMP; %llu neighbour lookups, %llu unresolved (%llu timed out); kernel: %llu receive drops, %llu send refusals\n",
 			(unsigned long long)sum.syn.tx_syn,
 			(unsigned long long)sum.syn.tx_rst,
 			(unsigned long long)sum.syn.rx_frames,
@@ -822,6 +822,8 @@ int main(int argc, char **argv)
 			(unsigned long long)sum.syn.rx_bad_cookie,
 			(unsigned long long)sum.syn.rx_foreign,
 			(unsigned long long)sum.syn.rx_malformed,
+			(unsigned long long)sum.syn.rx_icmp,
+			(unsigned long long)sum.syn.rx_icmp_forged,
 			(unsigned long long)sum.syn.neigh_lookups,
 			(unsigned long long)sum.syn.neigh_failed,
 			(unsigned long long)sum.syn.neigh_timeouts,

@@ -548,6 +548,7 @@ static void slot_judge(const struct slot *s, struct engine_result *r)
 	r->probe = s->probe;
 	r->rtt_ns = s->rtt_ns;
 	r->err = 0;
+	r->reason = NULL;
 	r->late = false;
 	if (s->socket_res < 0) {
 		r->err = s->socket_res;

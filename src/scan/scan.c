@@ -289,7 +289,8 @@ static void scan_handle(struct scan_ctx *c, const struct engine_result *r,
 	case ENGINE_UNREACH:
 		sched_answered(c->sched, &r->probe, r->rtt_ns, now, r->late);
 		if (store_set(c->store, r->probe.probe, STORE_UNREACH))
-			emit(c, &a, port, OUT_UNREACH, unreach_reason(r->err),
+			emit(c, &a, port, OUT_UNREACH,
+			     r->reason ? r->reason : unreach_reason(r->err),
 			     r->rtt_ns);
 		break;
 	case ENGINE_TIMEOUT:

@@ -31,6 +31,14 @@
 #define ETH_P_VLAN 0x8100
 #define ETH_P_QINQ 0x88a8
 #define IP_PROTO_TCP 6
+#define IP_PROTO_ICMP 1
+#define IP_PROTO_ICMPV6 58
+#define ICMP_HLEN 8
+#define ICMP_DEST_UNREACH 3
+#define ICMPV6_DEST_UNREACH 1
+/* Of a quoted TCP header, what RFC 792 promises: ports and sequence. */
+#define QUOTE_TCP_MIN 8
+#define TCP_FLAGS_OFF 13
 #define IPV4_HLEN 20
 #define IPV6_HLEN 40
 #define TCP_HLEN 20
@@ -204,6 +212,114 @@ static int parse_tcp(const uint8_t *seg, size_t seg_len, size_t avail,
 	return 0;
 }
 
+/*
+ * An IPv6 next header that is not TCP or ICMPv6: an extension header
+ * (refused, see pkt.h) or another protocol.
+ */
+static int v6_ext_or_foreign(uint8_t nh)
+{
+	switch (nh) {
+	case 0: /* hop-by-hop */
+	case 43: /* routing */
+	case 44: /* fragment */
+	case 50: /* ESP */
+	case 51: /* AH */
+	case 60: /* destination options */
+	case 135: /* mobility */
+	case 139: /* HIP */
+	case 140: /* shim6 */
+		return -EOPNOTSUPP;
+	default:
+		return -EPROTONOSUPPORT;
+	}
+}
+
+/*
+ * The first bytes of the TCP header an ICMP error quotes: at least the
+ * ports and the sequence number (QUOTE_TCP_MIN), the flags if the quote
+ * reaches them.
+ */
+static int parse_quoted_tcp(const uint8_t *seg, size_t avail,
+			    struct pkt_reply *r)
+{
+	if (avail < QUOTE_TCP_MIN)
+		return -EMSGSIZE;
+	r->sport = get16(seg);
+	r->dport = get16(seg + 2);
+	r->seq = get32(seg + 4);
+	r->ack = 0;
+	r->flags = avail > TCP_FLAGS_OFF ? seg[TCP_FLAGS_OFF] : 0;
+	return 0;
+}
+
+/*
+ * ICMP message of len bytes (all in the frame: the IP layer checked).
+ * Only destination unreachable is ours; its quote is the IP header of the
+ * datagram that failed - our SYN - and the start of its TCP header.  The
+ * quoted total length is not compared with what is quoted: routers quote
+ * as much or as little as they like (RFC 792: 8 bytes, RFC 1812: as many
+ * as fit in 576).
+ */
+static int parse_icmp4(const uint8_t *icmp, size_t len, struct pkt_reply *r)
+{
+	const uint8_t *q = icmp + ICMP_HLEN;
+	size_t qlen, ihl;
+
+	if (len < ICMP_HLEN)
+		return -EMSGSIZE;
+	if (icmp[0] != ICMP_DEST_UNREACH)
+		return -EPROTONOSUPPORT;
+	r->kind = PKT_REPLY_ICMP;
+	r->icmp_type = icmp[0];
+	r->icmp_code = icmp[1];
+	qlen = len - ICMP_HLEN;
+	if (qlen < IPV4_HLEN)
+		return -EMSGSIZE;
+	if ((q[0] >> 4) != 4)
+		return -EBADMSG;
+	ihl = (size_t)(q[0] & 0x0f) * 4;
+	if (ihl < IPV4_HLEN || get16(q + 2) < ihl + QUOTE_TCP_MIN)
+		return -EBADMSG;
+	if (get16(q + 6) & IPV4_OFFMASK)
+		return -EOPNOTSUPP; /* not a first fragment: no TCP header */
+	if (q[9] != IP_PROTO_TCP)
+		return -EPROTONOSUPPORT;
+	if (qlen < ihl)
+		return -EMSGSIZE;
+	memset(r->saddr, 0, sizeof(r->saddr));
+	memset(r->daddr, 0, sizeof(r->daddr));
+	memcpy(r->saddr, q + 12, 4);
+	memcpy(r->daddr, q + 16, 4);
+	return parse_quoted_tcp(q + ihl, qlen - ihl, r);
+}
+
+/* ICMPv6 message of len bytes: as parse_icmp4, quoting an IPv6 header. */
+static int parse_icmp6(const uint8_t *icmp, size_t len, struct pkt_reply *r)
+{
+	const uint8_t *q = icmp + ICMP_HLEN;
+	size_t qlen;
+
+	if (len < ICMP_HLEN)
+		return -EMSGSIZE;
+	if (icmp[0] != ICMPV6_DEST_UNREACH)
+		return -EPROTONOSUPPORT;
+	r->kind = PKT_REPLY_ICMP;
+	r->icmp_type = icmp[0];
+	r->icmp_code = icmp[1];
+	qlen = len - ICMP_HLEN;
+	if (qlen < IPV6_HLEN)
+		return -EMSGSIZE;
+	if ((q[0] >> 4) != 6)
+		return -EBADMSG;
+	if (get16(q + 4) < QUOTE_TCP_MIN)
+		return -EBADMSG;
+	if (q[6] != IP_PROTO_TCP)
+		return v6_ext_or_foreign(q[6]);
+	memcpy(r->saddr, q + 8, 16);
+	memcpy(r->daddr, q + 24, 16);
+	return parse_quoted_tcp(q + IPV6_HLEN, qlen - IPV6_HLEN, r);
+}
+
 static int parse_ipv4(const uint8_t *ip, size_t avail, struct pkt_reply *r)
 {
 	size_t ihl, tot;
@@ -226,14 +342,24 @@ static int parse_ipv4(const uint8_t *ip, size_t avail, struct pkt_reply *r)
 	frag = get16(ip + 6);
 	if (frag & (IPV4_MF | IPV4_OFFMASK))
 		return -EOPNOTSUPP;
-	if (ip[9] != IP_PROTO_TCP)
-		return -EPROTONOSUPPORT;
 	r->family = AF_INET;
-	memset(r->saddr, 0, sizeof(r->saddr));
-	memset(r->daddr, 0, sizeof(r->daddr));
-	memcpy(r->saddr, ip + 12, 4);
-	memcpy(r->daddr, ip + 16, 4);
-	return parse_tcp(ip + ihl, tot - ihl, tot - ihl, r);
+	switch (ip[9]) {
+	case IP_PROTO_TCP:
+		r->kind = PKT_REPLY_TCP;
+		memset(r->saddr, 0, sizeof(r->saddr));
+		memset(r->daddr, 0, sizeof(r->daddr));
+		memcpy(r->saddr, ip + 12, 4);
+		memcpy(r->daddr, ip + 16, 4);
+		return parse_tcp(ip + ihl, tot - ihl, tot - ihl, r);
+	case IP_PROTO_ICMP:
+		memset(r->icmp_from, 0, sizeof(r->icmp_from));
+		memset(r->icmp_to, 0, sizeof(r->icmp_to));
+		memcpy(r->icmp_from, ip + 12, 4);
+		memcpy(r->icmp_to, ip + 16, 4);
+		return parse_icmp4(ip + ihl, tot - ihl, r);
+	default:
+		return -EPROTONOSUPPORT;
+	}
 }
 
 static int parse_ipv6(const uint8_t *ip, size_t avail, struct pkt_reply *r)
@@ -247,26 +373,20 @@ static int parse_ipv6(const uint8_t *ip, size_t avail, struct pkt_reply *r)
 	plen = get16(ip + 4);
 	if (IPV6_HLEN + plen > avail)
 		return -EMSGSIZE;
+	r->family = AF_INET6;
 	switch (ip[6]) {
 	case IP_PROTO_TCP:
-		break;
-	case 0: /* hop-by-hop */
-	case 43: /* routing */
-	case 44: /* fragment */
-	case 50: /* ESP */
-	case 51: /* AH */
-	case 60: /* destination options */
-	case 135: /* mobility */
-	case 139: /* HIP */
-	case 140: /* shim6 */
-		return -EOPNOTSUPP;
+		r->kind = PKT_REPLY_TCP;
+		memcpy(r->saddr, ip + 8, 16);
+		memcpy(r->daddr, ip + 24, 16);
+		return parse_tcp(ip + IPV6_HLEN, plen, plen, r);
+	case IP_PROTO_ICMPV6:
+		memcpy(r->icmp_from, ip + 8, 16);
+		memcpy(r->icmp_to, ip + 24, 16);
+		return parse_icmp6(ip + IPV6_HLEN, plen, r);
 	default:
-		return -EPROTONOSUPPORT;
+		return v6_ext_or_foreign(ip[6]);
 	}
-	r->family = AF_INET6;
-	memcpy(r->saddr, ip + 8, 16);
-	memcpy(r->daddr, ip + 24, 16);
-	return parse_tcp(ip + IPV6_HLEN, plen, plen, r);
 }
 
 int pkt_parse(const uint8_t *frame, size_t len, struct pkt_reply *r)

@@ -6,9 +6,17 @@
  *
  *   ethertype IPv4: proto TCP, not a fragment, daddr == src4,
  *                   port_lo <= dport <= port_hi          -> accept
+ *                   proto ICMP, not a fragment, daddr == src4,
+ *                   type destination unreachable         -> accept
  *   ethertype IPv6: next header TCP, daddr == src6 (four words),
  *                   port_lo <= dport <= port_hi          -> accept
+ *                   next header ICMPv6, daddr == src6,
+ *                   type destination unreachable         -> accept
  *   anything else                                        -> drop
+ *
+ * The ICMP branches do not look into the quote (its offset depends on two
+ * header lengths): errors to us are few, and pkt_parse and the cookie in
+ * the quoted sequence number judge them.
  *
  * A family without a source address drops all of its frames.  Jumps are
  * emitted with symbolic targets and resolved once the program is complete
@@ -40,17 +48,18 @@
 #endif
 
 #define PKTSOCK_RCVBUF (4 << 20) /* absorbs a burst of replies */
-#define FILTER_MAX 48
+#define FILTER_MAX 64
 #define SNAP_ALL 0x40000
 
 /* Symbolic jump targets, resolved by filter_finish. */
-enum { L_NEXT, L_ACCEPT, L_DROP, L_V6 };
+enum { L_NEXT, L_ACCEPT, L_DROP, L_V6, L_ICMP4, L_ICMP6 };
 
 struct filter {
 	struct sock_filter ins[FILTER_MAX];
 	uint8_t jt[FILTER_MAX], jf[FILTER_MAX]; /* symbolic targets */
 	unsigned n;
 	unsigned v6; /* index of the IPv6 branch */
+	unsigned icmp4, icmp6; /* indexes of the ICMP branches */
 };
 
 _Static_assert(PKTSOCK_BATCH >= LINK_RX_BATCH, "rx takes a link batch");
@@ -107,24 +116,48 @@ static void f_ports(struct filter *f, bool indexed, uint32_t off,
 	f_jump(f, BPF_JMP | BPF_JGT | BPF_K, c->port_hi, L_DROP, L_ACCEPT);
 }
 
-static void filter_build(struct filter *f, const struct pktsock_config *c)
+/* IPv4: not a fragment, to src4; leaves X = the IP header length. */
+static void f_v4_ours(struct filter *f, const struct pktsock_config *c)
 {
 	uint32_t w;
 
+	f_stmt(f, BPF_LD | BPF_H | BPF_ABS, 14 + 6);
+	f_jump(f, BPF_JMP | BPF_JSET | BPF_K, 0x3fff, L_DROP, L_NEXT);
+	memcpy(&w, c->src4.bytes, 4);
+	f_stmt(f, BPF_LD | BPF_W | BPF_ABS, 14 + 16);
+	f_jump(f, BPF_JMP | BPF_JEQ | BPF_K, ntohl(w), L_NEXT, L_DROP);
+	f_stmt(f, BPF_LDX | BPF_B | BPF_MSH, 14);
+}
+
+/* IPv6: to src6. */
+static void f_v6_ours(struct filter *f, const struct pktsock_config *c)
+{
+	uint32_t w;
+
+	for (int i = 0; i < 4; i++) {
+		memcpy(&w, c->src6.bytes + 4 * i, 4);
+		f_stmt(f, BPF_LD | BPF_W | BPF_ABS, 14 + 24 + 4 * (uint32_t)i);
+		f_jump(f, BPF_JMP | BPF_JEQ | BPF_K, ntohl(w), L_NEXT, L_DROP);
+	}
+}
+
+static void filter_build(struct filter *f, const struct pktsock_config *c)
+{
 	f->n = 0;
 	f_stmt(f, BPF_LD | BPF_H | BPF_ABS, 12);
 	f_jump(f, BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, L_NEXT, L_V6);
 	if (c->has_src4) {
 		f_stmt(f, BPF_LD | BPF_B | BPF_ABS, 14 + 9);
 		f_jump(f, BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, L_NEXT,
-		       L_DROP);
-		f_stmt(f, BPF_LD | BPF_H | BPF_ABS, 14 + 6);
-		f_jump(f, BPF_JMP | BPF_JSET | BPF_K, 0x3fff, L_DROP, L_NEXT);
-		memcpy(&w, c->src4.bytes, 4);
-		f_stmt(f, BPF_LD | BPF_W | BPF_ABS, 14 + 16);
-		f_jump(f, BPF_JMP | BPF_JEQ | BPF_K, ntohl(w), L_NEXT, L_DROP);
-		f_stmt(f, BPF_LDX | BPF_B | BPF_MSH, 14);
+		       L_ICMP4);
+		f_v4_ours(f, c);
 		f_ports(f, true, 14 + 2, c);
+		f->icmp4 = f->n; /* A still holds the protocol */
+		f_jump(f, BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_ICMP, L_NEXT,
+		       L_DROP);
+		f_v4_ours(f, c);
+		f_stmt(f, BPF_LD | BPF_B | BPF_IND, 14); /* ICMP type */
+		f_jump(f, BPF_JMP | BPF_JEQ | BPF_K, 3, L_ACCEPT, L_DROP);
 	} else {
 		f_stmt(f, BPF_RET | BPF_K, 0);
 	}
@@ -133,15 +166,15 @@ static void filter_build(struct filter *f, const struct pktsock_config *c)
 	if (c->has_src6) {
 		f_stmt(f, BPF_LD | BPF_B | BPF_ABS, 14 + 6);
 		f_jump(f, BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, L_NEXT,
-		       L_DROP);
-		for (int i = 0; i < 4; i++) {
-			memcpy(&w, c->src6.bytes + 4 * i, 4);
-			f_stmt(f, BPF_LD | BPF_W | BPF_ABS,
-			       14 + 24 + 4 * (uint32_t)i);
-			f_jump(f, BPF_JMP | BPF_JEQ | BPF_K, ntohl(w), L_NEXT,
-			       L_DROP);
-		}
+		       L_ICMP6);
+		f_v6_ours(f, c);
 		f_ports(f, false, 14 + 40 + 2, c);
+		f->icmp6 = f->n;
+		f_jump(f, BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_ICMPV6, L_NEXT,
+		       L_DROP);
+		f_v6_ours(f, c);
+		f_stmt(f, BPF_LD | BPF_B | BPF_ABS, 14 + 40); /* ICMPv6 type */
+		f_jump(f, BPF_JMP | BPF_JEQ | BPF_K, 1, L_ACCEPT, L_DROP);
 	} else {
 		f_stmt(f, BPF_RET | BPF_K, 0);
 	}
@@ -163,6 +196,12 @@ static uint8_t target(const struct filter *f, unsigned i, uint8_t sym)
 		break;
 	case L_V6:
 		to = f->v6;
+		break;
+	case L_ICMP4:
+		to = f->icmp4;
+		break;
+	case L_ICMP6:
+		to = f->icmp6;
 		break;
 	default:
 		return 0;

@@ -92,6 +92,7 @@ struct slot {
 	uint8_t state;
 	uint8_t outcome;
 	bool late; /* completed by an earlier attempt's answer */
+	const char *reason; /* ENGINE_UNREACH from ICMP: nmap's word */
 	uint8_t mac[6];
 	uint8_t nexthop[16];
 };
@@ -100,6 +101,7 @@ struct late_rec {
 	struct rkey key;
 	uint8_t state;
 	uint8_t outcome;
+	const char *reason; /* as in struct slot */
 };
 
 struct rst_req {
@@ -791,6 +793,7 @@ static int synengine_prep(void *handle, const struct sched_probe *p,
 	s->rtt_ns = 0;
 	s->err = 0;
 	s->late = false;
+	s->reason = NULL;
 	s->state = S_QUEUED; /* until decided below; not yet anywhere */
 
 	if (id != ID_NONE) {
@@ -804,6 +807,7 @@ static int synengine_prep(void *handle, const struct sched_probe *p,
 		if (answered) {
 			e->stats.late_delivered++;
 			s->late = true;
+			s->reason = l->reason;
 			slot_done(e, idx, (enum engine_outcome)oc, 0, 0);
 			return 0;
 		}
@@ -966,12 +970,126 @@ static void rst_queue(struct synengine *e, const struct pkt_reply *r)
 	q->seq = r->ack;
 }
 
+/*
+ * nmap's reason for an ICMP destination unreachable code (its
+ * icmp_to_reason), or NULL for the one code that is no verdict:
+ * fragmentation needed asks for smaller datagrams and says nothing of the
+ * port (our SYNs are 60 bytes at most, so it is stray or forged anyway).
+ */
+static const char *icmp_reason(uint8_t family, uint8_t code)
+{
+	if (family == AF_INET) {
+		switch (code) {
+		case 0:
+			return "net-unreach";
+		case 1:
+			return "host-unreach";
+		case 2:
+			return "proto-unreach";
+		case 3:
+			return "port-unreach";
+		case 4:
+			return NULL;
+		case 9:
+			return "net-prohibited";
+		case 10:
+			return "host-prohibited";
+		case 13:
+			return "admin-prohibited";
+		default:
+			return "dest-unreach";
+		}
+	}
+	switch (code) {
+	case 0:
+		return "no-route";
+	case 1: /* communication administratively prohibited */
+	case 5: /* source address failed ingress/egress policy */
+		return "admin-prohibited";
+	case 2:
+		return "beyond-scope";
+	case 3:
+		return "host-unreach";
+	case 4:
+		return "port-unreach";
+	case 6:
+		return "reject-route";
+	default:
+		return "dest-unreach";
+	}
+}
+
+/*
+ * A SYN-ACK or RST: to our address and ports, acknowledging the cookie of
+ * the SYN it answers (ack - 1).  false if it is not one of ours (counted).
+ */
+static bool rx_tcp(struct synengine *e, const struct pkt_reply *r,
+		   enum engine_outcome *oc)
+{
+	const struct rs_addr *src = src_of(e, r->family);
+
+	if (!(r->family == AF_INET ? e->has_src4 : e->has_src6) ||
+	    memcmp(r->daddr, src->bytes, alen(r->family)) ||
+	    r->dport < e->port_lo || r->dport > e->port_hi ||
+	    !(r->flags & PKT_TCP_ACK)) {
+		e->stats.rx_foreign++;
+		return false;
+	}
+	if (r->flags & PKT_TCP_RST)
+		*oc = ENGINE_CLOSED;
+	else if (r->flags & PKT_TCP_SYN)
+		*oc = ENGINE_OPEN;
+	else {
+		e->stats.rx_foreign++;
+		return false;
+	}
+	if (r->ack - 1 != cookie_tcp(&e->key, r->family, r->daddr, r->saddr,
+				     r->dport, r->sport)) {
+		e->stats.rx_bad_cookie++;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * An ICMP(v6) destination unreachable: sent to our address, quoting a SYN
+ * from our address and ports (flags, if quoted, a bare SYN) whose sequence
+ * number is that SYN's cookie - the check a SYN-ACK gets on ack - 1, so an
+ * error can only be believed by someone who saw our SYN.  The target and
+ * port are the quoted destination, whoever sent the error (the target or a
+ * router: nmap says filtered either way).
+ */
+static bool rx_icmp(struct synengine *e, const struct pkt_reply *r,
+		    const char **reason)
+{
+	const struct rs_addr *src = src_of(e, r->family);
+	size_t n = alen(r->family);
+
+	*reason = icmp_reason(r->family, r->icmp_code);
+	if (!(r->family == AF_INET ? e->has_src4 : e->has_src6) ||
+	    memcmp(r->icmp_to, src->bytes, n) ||
+	    memcmp(r->saddr, src->bytes, n) || r->sport < e->port_lo ||
+	    r->sport > e->port_hi || (r->flags && r->flags != PKT_TCP_SYN) ||
+	    !*reason) {
+		e->stats.rx_foreign++;
+		return false;
+	}
+	if (r->seq != cookie_tcp(&e->key, r->family, r->saddr, r->daddr,
+				 r->sport, r->dport)) {
+		e->stats.rx_icmp_forged++;
+		return false;
+	}
+	e->stats.rx_icmp++;
+	return true;
+}
+
 static void rx_frame(struct synengine *e, const struct pkt_frame *f)
 {
-	enum engine_outcome oc;
-	const struct rs_addr *src;
+	enum engine_outcome oc = ENGINE_UNREACH;
+	const char *reason = NULL;
 	struct pkt_reply r;
 	struct rkey k;
+	uint16_t sport;
 	uint32_t id;
 	int ret;
 
@@ -984,31 +1102,21 @@ static void rx_frame(struct synengine *e, const struct pkt_frame *f)
 			e->stats.rx_malformed++;
 		return;
 	}
-	src = src_of(e, r.family);
-	if (!(r.family == AF_INET ? e->has_src4 : e->has_src6) ||
-	    memcmp(r.daddr, src->bytes, alen(r.family)) ||
-	    r.dport < e->port_lo || r.dport > e->port_hi ||
-	    !(r.flags & PKT_TCP_ACK)) {
-		e->stats.rx_foreign++;
-		return;
+	/* The target's side of the probe, and our source port. */
+	if (r.kind == PKT_REPLY_ICMP) {
+		if (!rx_icmp(e, &r, &reason))
+			return;
+		rkey_set(&k, r.family, r.daddr, r.dport);
+		sport = r.sport;
+	} else {
+		if (!rx_tcp(e, &r, &oc))
+			return;
+		if (oc == ENGINE_OPEN)
+			rst_queue(e, &r);
+		rkey_set(&k, r.family, r.saddr, r.sport);
+		sport = r.dport;
 	}
-	if (r.flags & PKT_TCP_RST)
-		oc = ENGINE_CLOSED;
-	else if (r.flags & PKT_TCP_SYN)
-		oc = ENGINE_OPEN;
-	else {
-		e->stats.rx_foreign++;
-		return;
-	}
-	if (r.ack - 1 !=
-	    cookie_tcp(&e->key, r.family, r.daddr, r.saddr, r.dport, r.sport)) {
-		e->stats.rx_bad_cookie++;
-		return;
-	}
-	if (oc == ENGINE_OPEN)
-		rst_queue(e, &r);
 
-	rkey_set(&k, r.family, r.saddr, r.sport);
 	id = ht_find(e, &k);
 	if (id == ID_NONE) {
 		e->stats.rx_unmatched++;
@@ -1018,6 +1126,7 @@ static void rx_frame(struct synengine *e, const struct pkt_frame *f)
 		if (l->state == L_WAIT) {
 			l->state = L_ANSWERED;
 			l->outcome = (uint8_t)oc;
+			l->reason = reason;
 			e->stats.rx_late++;
 		} else {
 			e->stats.rx_unmatched++;
@@ -1028,11 +1137,13 @@ static void rx_frame(struct synengine *e, const struct pkt_frame *f)
 		 * at least for this one (0 means none). */
 		uint64_t rtt = 0;
 
-		if (s->state == S_SENT && r.dport == s->sport)
+		if (s->state == S_SENT && sport == s->sport)
 			rtt = f->rx_ns > s->sent_ns ? f->rx_ns - s->sent_ns : 1;
 
 		e->stats.rx_answers++;
-		slot_finish(e, id, oc, 0, rtt);
+		s->reason = reason;
+		slot_finish(e, id, oc, oc == ENGINE_UNREACH ? -EHOSTUNREACH : 0,
+			    rtt);
 	}
 }
 
@@ -1156,6 +1267,7 @@ static int synengine_run(void *handle, uint64_t wait_ns,
 		r->err = s->err;
 		r->rtt_ns = s->rtt_ns;
 		r->late = s->late;
+		r->reason = s->reason;
 		s->state = S_FREE;
 		e->free_stack[e->nfree++] = idx;
 	}

@@ -4,11 +4,15 @@
  *
  * Steals exactly the frames the scanner needs and nothing else: TCP
  * segments addressed to the scanner's source address (IPv4 or IPv6) with a
- * destination port inside its source-port range are redirected to the
- * AF_XDP socket bound to the receiving queue; every other frame - ARP and
- * neighbour discovery (which the kernel needs to resolve our next hop), the
- * host's own TCP connections, ICMP, fragments, anything unparseable - is
- * passed to the kernel untouched.  libxdp's default program would redirect
+ * destination port inside its source-port range, and ICMP / ICMPv6
+ * destination unreachable errors addressed to it that quote a TCP segment
+ * from that address and one of those ports (the scanner then checks the
+ * quoted cookie), are redirected to the AF_XDP socket bound to the
+ * receiving queue; every other frame - ARP and neighbour discovery (which
+ * the kernel needs to resolve our next hop), the host's own TCP
+ * connections and the ICMP errors about them (fragmentation needed above
+ * all: path MTU discovery must keep working during a scan), other ICMP,
+ * fragments, anything unparseable - is passed to the kernel untouched.  libxdp's default program would redirect
  * every frame of the queue, ARP included, and the next hop would never
  * resolve.
  *
@@ -35,6 +39,10 @@
 #include "xdp_scan.h" /* shared with src/syn/afxdp.c */
 
 XDP_SCAN_ASSERT_LAYOUT();
+
+/* ICMP types (linux/icmp.h would drag in libc headers for another ABI). */
+#define ICMP_DEST_UNREACH 3
+#define ICMPV6_DEST_UNREACH 1
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
@@ -67,6 +75,61 @@ static __always_inline int v6_ours(const struct xdp_scan_cfg *c,
 	       d[3] == c->src6[3];
 }
 
+static __always_inline int to_xsk(struct xdp_md *ctx)
+{
+	return bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS);
+}
+
+static __always_inline int sport_ours(const struct xdp_scan_cfg *c,
+				      const struct tcphdr *th)
+{
+	__u16 sport = bpf_ntohs(th->source);
+
+	return sport >= c->port_lo && sport <= c->port_hi;
+}
+
+/*
+ * An ICMP header at p: a destination unreachable quoting (after the 8
+ * bytes of ICMP header) an IPv4 header and TCP from src4 and our ports.
+ */
+static __always_inline int icmp4_ours(const struct xdp_scan_cfg *c, void *p,
+				      void *data_end)
+{
+	const __u8 *type = p;
+	struct iphdr *q = p + 8;
+	struct tcphdr *th;
+	__u32 ihl;
+
+	if ((void *)(q + 1) > data_end || *type != ICMP_DEST_UNREACH ||
+	    q->protocol != IPPROTO_TCP || q->saddr != c->src4)
+		return 0;
+	ihl = q->ihl * 4;
+	if (ihl < sizeof(*q))
+		return 0;
+	th = (void *)q + ihl;
+	if ((void *)th + 2 > data_end)
+		return 0;
+	return sport_ours(c, th);
+}
+
+/* The same for ICMPv6, quoting an IPv6 header (no extension headers). */
+static __always_inline int icmp6_ours(const struct xdp_scan_cfg *c, void *p,
+				      void *data_end)
+{
+	const __u8 *type = p;
+	struct ipv6hdr *q = p + 8;
+	const __u32 *s = q->saddr.in6_u.u6_addr32;
+	struct tcphdr *th = (void *)(q + 1);
+
+	if ((void *)th + 2 > data_end || *type != ICMPV6_DEST_UNREACH ||
+	    q->nexthdr != IPPROTO_TCP)
+		return 0;
+	if (s[0] != c->src6[0] || s[1] != c->src6[1] || s[2] != c->src6[2] ||
+	    s[3] != c->src6[3])
+		return 0;
+	return sport_ours(c, th);
+}
+
 SEC("xdp")
 int xdp_scan(struct xdp_md *ctx)
 {
@@ -87,7 +150,8 @@ int xdp_scan(struct xdp_md *ctx)
 
 		if (!(c->flags & XDP_SCAN_SRC4) || (void *)(ip + 1) > data_end)
 			return XDP_PASS;
-		if (ip->protocol != IPPROTO_TCP || ip->daddr != c->src4)
+		if (ip->daddr != c->src4 || (ip->protocol != IPPROTO_TCP &&
+					     ip->protocol != IPPROTO_ICMP))
 			return XDP_PASS;
 		/* Fragments (MF set or an offset) go to the kernel. */
 		if (ip->frag_off & bpf_htons(0x3fff))
@@ -95,13 +159,22 @@ int xdp_scan(struct xdp_md *ctx)
 		ihl = ip->ihl * 4;
 		if (ihl < sizeof(*ip))
 			return XDP_PASS;
+		if (ip->protocol == IPPROTO_ICMP)
+			return icmp4_ours(c, (void *)ip + ihl, data_end) ?
+				       to_xsk(ctx) :
+				       XDP_PASS;
 		th = (void *)ip + ihl;
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = (void *)(eth + 1);
 
 		if (!(c->flags & XDP_SCAN_SRC6) || (void *)(ip6 + 1) > data_end)
 			return XDP_PASS;
-		if (ip6->nexthdr != IPPROTO_TCP || !v6_ours(c, ip6))
+		if (!v6_ours(c, ip6))
+			return XDP_PASS;
+		if (ip6->nexthdr == IPPROTO_ICMPV6)
+			return icmp6_ours(c, ip6 + 1, data_end) ? to_xsk(ctx) :
+								  XDP_PASS;
+		if (ip6->nexthdr != IPPROTO_TCP)
 			return XDP_PASS;
 		th = (void *)(ip6 + 1);
 	} else {
@@ -109,7 +182,7 @@ int xdp_scan(struct xdp_md *ctx)
 	}
 	if ((void *)(th + 1) > data_end || !port_ours(c, th))
 		return XDP_PASS;
-	return bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS);
+	return to_xsk(ctx);
 }
 
 char _license[] SEC("license") = "GPL";

@@ -482,13 +482,293 @@ static void test_parse_v6(void **state)
 	assert_int_equal(parse_guarded(f, len, &r), -EBADMSG);
 }
 
+/*
+ * ICMP errors quoting one of our SYNs (v4_a:61000 -> v4_b:443, seq
+ * 0xc0ffee01), sent by "from" to v4_a.  outer_opt/q_opt: words of IPv4
+ * options (NOPs) in the outer and the quoted header; q_tcp: bytes of the
+ * quoted TCP header (24 = all of our SYN).
+ */
+struct icmp4spec {
+	uint8_t type, code;
+	int outer_opt;
+	int q_opt;
+	int q_tcp;
+	uint8_t q_proto;
+};
+
+static const uint8_t v4_router[4] = { 198, 18, 7, 1 };
+
+static void put_syn_quote(uint8_t *tcp, int n)
+{
+	uint8_t full[24] = { 0xee,   0x48,	  0x01, 0xbb, 0xc0, 0xff,
+			     0xee,   0x01,	  0,	0,    0,    0,
+			     6 << 4, PKT_TCP_SYN, 0x04, 0x00, 0x12, 0x34,
+			     0,	     0,		  2,	4,    0x05, 0xb4 };
+
+	memcpy(tcp, full, (size_t)n);
+}
+
+static size_t mk_icmp4(uint8_t *f, const struct icmp4spec *s)
+{
+	size_t ihl = 20 + (size_t)s->outer_opt * 4;
+	size_t qihl = 20 + (size_t)s->q_opt * 4;
+	size_t tot = ihl + 8 + qihl + (size_t)s->q_tcp;
+	uint8_t *ip = f + 14, *icmp = ip + ihl, *q = icmp + 8;
+	uint16_t c;
+
+	memset(f, 0, 14 + tot);
+	memcpy(f, mac_a, 6);
+	memcpy(f + 6, mac_b, 6);
+	f[12] = 0x08;
+	ip[0] = (uint8_t)(0x40 | (ihl / 4));
+	ip[2] = (uint8_t)(tot >> 8);
+	ip[3] = (uint8_t)tot;
+	ip[8] = 64;
+	ip[9] = 1;
+	memcpy(ip + 12, v4_router, 4);
+	memcpy(ip + 16, v4_a, 4);
+	memset(ip + 20, 1, ihl - 20);
+	c = htons((uint16_t)~ref_fold(ref_sum(ip, ihl)));
+	memcpy(ip + 10, &c, 2);
+	icmp[0] = s->type;
+	icmp[1] = s->code;
+	/* The quote: our SYN's IP header as it left (total length 44). */
+	q[0] = (uint8_t)(0x40 | (qihl / 4));
+	q[3] = (uint8_t)(qihl + 24);
+	q[6] = 0x40; /* DF */
+	q[8] = 1;
+	q[9] = s->q_proto;
+	memcpy(q + 12, v4_a, 4);
+	memcpy(q + 16, v4_b, 4);
+	memset(q + 20, 1, qihl - 20);
+	put_syn_quote(q + qihl, s->q_tcp);
+	return 14 + tot;
+}
+
+static void check_quote_v4(const struct pkt_reply *r, uint8_t code)
+{
+	assert_int_equal(r->family, AF_INET);
+	assert_int_equal(r->kind, PKT_REPLY_ICMP);
+	assert_int_equal(r->icmp_type, 3);
+	assert_int_equal(r->icmp_code, code);
+	assert_memory_equal(r->icmp_from, v4_router, 4);
+	assert_memory_equal(r->icmp_to, v4_a, 4);
+	assert_memory_equal(r->saddr, v4_a, 4);
+	assert_memory_equal(r->daddr, v4_b, 4);
+	assert_int_equal(r->sport, 61000);
+	assert_int_equal(r->dport, 443);
+	assert_int_equal(r->seq, 0xc0ffee01);
+	assert_int_equal(r->ack, 0);
+}
+
+static void test_parse_icmp4(void **state)
+{
+	static const uint8_t codes[] = { 0, 1, 2, 3, 9, 10, 13 };
+	struct icmp4spec s = { 3, 13, 0, 0, 8, 6 };
+	uint8_t f[256];
+	struct pkt_reply r;
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(codes); i++) {
+		s.code = codes[i];
+		len = mk_icmp4(f, &s);
+		assert_int_equal(parse_guarded(f, len, &r), 0);
+		check_quote_v4(&r, codes[i]);
+		assert_int_equal(r.flags, 0); /* 8 bytes: no flags */
+		check_all_prefixes(f, len);
+	}
+	/* A whole SYN quoted (RFC 1812), options outside and in the quote. */
+	s = (struct icmp4spec){ 3, 10, 3, 2, 24, 6 };
+	len = mk_icmp4(f, &s);
+	assert_int_equal(parse_guarded(f, len, &r), 0);
+	check_quote_v4(&r, 10);
+	assert_int_equal(r.flags, PKT_TCP_SYN);
+	check_all_prefixes(f, len);
+	/* RFC 4884: an extension after the quote changes nothing. */
+	f[14 + 32 + 5] = 7; /* length attribute: 28 bytes of original */
+	memset(f + len, 0x20, 16);
+	f[14 + 2] = (uint8_t)((len + 16 - 14) >> 8);
+	f[14 + 3] = (uint8_t)(len + 16 - 14);
+	refresh_v4_csum(f);
+	assert_int_equal(parse_guarded(f, len + 16, &r), 0);
+	check_quote_v4(&r, 10);
+}
+
+/* Quotes cut at every length, with every length field consistent. */
+static void test_parse_icmp4_short_quotes(void **state)
+{
+	uint8_t f[256];
+	struct pkt_reply r;
+
+	(void)state;
+	for (int q_opt = 0; q_opt <= 1; q_opt++) {
+		struct icmp4spec s = { 3, 1, 0, q_opt, 24, 6 };
+		size_t full = mk_icmp4(f, &s), need;
+
+		need = 14 + 20 + 8 + 20 + (size_t)q_opt * 4 + 8;
+		for (size_t n = 14 + 20; n <= full; n++) {
+			size_t tot = n - 14;
+
+			mk_icmp4(f, &s);
+			f[16] = (uint8_t)(tot >> 8);
+			f[17] = (uint8_t)tot;
+			refresh_v4_csum(f);
+			assert_int_equal(parse_guarded(f, n, &r),
+					 n < need ? -EMSGSIZE : 0);
+			if (n >= need)
+				assert_int_equal(r.seq, 0xc0ffee01);
+		}
+	}
+}
+
+static void test_parse_icmp4_refused(void **state)
+{
+	struct icmp4spec s = { 3, 13, 1, 1, 8, 6 };
+	uint8_t f[256], g[256];
+	struct pkt_reply r;
+	size_t len = mk_icmp4(f, &s);
+	const size_t icmp = 14 + 24, q = icmp + 8;
+
+	(void)state;
+	assert_int_equal(parse_guarded(f, len, &r), 0);
+#define MUTATE(expr, want)                                         \
+	do {                                                       \
+		memcpy(g, f, len);                                 \
+		expr;                                              \
+		assert_int_equal(parse_guarded(g, len, &r), want); \
+	} while (0)
+	MUTATE(g[icmp] = 11, -EPROTONOSUPPORT); /* time exceeded */
+	MUTATE(g[icmp] = 0, -EPROTONOSUPPORT); /* echo reply */
+	MUTATE(g[icmp] = 5, -EPROTONOSUPPORT); /* redirect */
+	MUTATE(g[q] = 0x65, -EBADMSG); /* quoted version 6 */
+	MUTATE(g[q] = 0x44, -EBADMSG); /* quoted IHL 16 bytes */
+	MUTATE(g[q] = 0x40, -EBADMSG); /* quoted IHL 0 */
+	/* Quoted IHL 60: longer than the quote, or than its total length. */
+	MUTATE((g[q] = 0x4f, g[q + 3] = 84), -EMSGSIZE);
+	MUTATE(g[q] = 0x4f, -EBADMSG);
+	MUTATE(g[q + 3] = 24 + 7, -EBADMSG); /* quoted total < IHL + 8 */
+	MUTATE(g[q + 9] = 17, -EPROTONOSUPPORT); /* quoted UDP */
+	MUTATE(g[q + 9] = 1, -EPROTONOSUPPORT); /* quoted ICMP */
+	MUTATE(g[q + 7] = 0x08, -EOPNOTSUPP); /* not a first fragment */
+	MUTATE(g[q + 6] = 0x20, 0); /* first fragment (MF): TCP is there */
+	MUTATE(g[q + 10] = 0x5a, 0); /* the quoted checksum is not ours */
+	MUTATE((g[14 + 6] = 0x20, refresh_v4_csum(g)), -EOPNOTSUPP);
+	MUTATE(g[14 + 10] ^= 1, -EBADMSG); /* outer checksum */
+#undef MUTATE
+	/* An ICMP message shorter than its own header. */
+	memcpy(g, f, len);
+	g[16] = 0;
+	g[17] = 24 + 7;
+	refresh_v4_csum(g);
+	assert_int_equal(parse_guarded(g, 14 + 24 + 7, &r), -EMSGSIZE);
+}
+
+/* ICMPv6 destination unreachable quoting our SYN v6_a:61001 -> v6_b:22. */
+static const uint8_t v6_router[16] = { 0xfd, 0x00,     0x52,
+				       0x53, [14] = 7, [15] = 1 };
+
+static size_t mk_icmp6(uint8_t *f, uint8_t type, uint8_t code, uint8_t q_nh,
+		       int q_tcp)
+{
+	size_t plen = 8 + 40 + (size_t)q_tcp;
+	uint8_t *ip = f + 14, *icmp = ip + 40, *q = icmp + 8;
+
+	memset(f, 0, 14 + 40 + plen);
+	memcpy(f, mac_a, 6);
+	memcpy(f + 6, mac_b, 6);
+	f[12] = 0x86;
+	f[13] = 0xdd;
+	ip[0] = 0x60;
+	ip[4] = (uint8_t)(plen >> 8);
+	ip[5] = (uint8_t)plen;
+	ip[6] = 58;
+	ip[7] = 64;
+	memcpy(ip + 8, v6_router, 16);
+	memcpy(ip + 24, v6_a, 16);
+	icmp[0] = type;
+	icmp[1] = code;
+	q[0] = 0x60;
+	q[5] = 24;
+	q[6] = q_nh;
+	q[7] = 1;
+	memcpy(q + 8, v6_a, 16);
+	memcpy(q + 24, v6_b, 16);
+	put_syn_quote(q + 40, q_tcp);
+	q[40 + 1] = 0x49; /* sport 61001 */
+	if (q_tcp >= 4)
+		q[40 + 3] = 22; /* dport 22 */
+	q[40 + 2] = 0;
+	return 14 + 40 + plen;
+}
+
+static void test_parse_icmp6(void **state)
+{
+	uint8_t f[256], g[256];
+	struct pkt_reply r;
+	size_t len, full;
+
+	(void)state;
+	for (uint8_t code = 0; code <= 6; code++) {
+		len = mk_icmp6(f, 1, code, 6, 8);
+		assert_int_equal(parse_guarded(f, len, &r), 0);
+		assert_int_equal(r.family, AF_INET6);
+		assert_int_equal(r.kind, PKT_REPLY_ICMP);
+		assert_int_equal(r.icmp_type, 1);
+		assert_int_equal(r.icmp_code, code);
+		assert_memory_equal(r.icmp_from, v6_router, 16);
+		assert_memory_equal(r.icmp_to, v6_a, 16);
+		assert_memory_equal(r.saddr, v6_a, 16);
+		assert_memory_equal(r.daddr, v6_b, 16);
+		assert_int_equal(r.sport, 61001);
+		assert_int_equal(r.dport, 22);
+		assert_int_equal(r.seq, 0xc0ffee01);
+		assert_int_equal(r.flags, 0);
+		check_all_prefixes(f, len);
+	}
+	full = mk_icmp6(f, 1, 1, 6, 24);
+	assert_int_equal(parse_guarded(f, full, &r), 0);
+	assert_int_equal(r.flags, PKT_TCP_SYN);
+	/* Cut at every length, the payload length saying so. */
+	for (size_t n = 14 + 40; n <= full; n++) {
+		size_t plen = n - 14 - 40;
+
+		mk_icmp6(f, 1, 1, 6, 24);
+		f[18] = (uint8_t)(plen >> 8);
+		f[19] = (uint8_t)plen;
+		assert_int_equal(parse_guarded(f, n, &r),
+				 n < 14 + 40 + 8 + 40 + 8 ? -EMSGSIZE : 0);
+	}
+	len = mk_icmp6(f, 1, 4, 6, 8);
+#define MUTATE(expr, want)                                         \
+	do {                                                       \
+		memcpy(g, f, len);                                 \
+		expr;                                              \
+		assert_int_equal(parse_guarded(g, len, &r), want); \
+	} while (0)
+	MUTATE(g[54] = 3, -EPROTONOSUPPORT); /* time exceeded */
+	MUTATE(g[54] = 129, -EPROTONOSUPPORT); /* echo reply */
+	MUTATE(g[54] = 2, -EPROTONOSUPPORT); /* packet too big */
+	MUTATE(g[62] = 0x40, -EBADMSG); /* quoted version 4 */
+	MUTATE(g[62 + 5] = 7, -EBADMSG); /* quoted payload < 8 */
+	MUTATE(g[62 + 6] = 0, -EOPNOTSUPP); /* quoted hop-by-hop */
+	MUTATE(g[62 + 6] = 44, -EOPNOTSUPP); /* quoted fragment header */
+	MUTATE(g[62 + 6] = 17, -EPROTONOSUPPORT); /* quoted UDP */
+	MUTATE(g[62 + 6] = 58, -EPROTONOSUPPORT); /* quoted ICMPv6 */
+#undef MUTATE
+}
+
 /* Random bytes and random corruptions of valid frames never crash. */
 static void test_parse_fuzz(void **state)
 {
 	struct v4spec s = { 2, 8, 5, PKT_TCP_SYN | PKT_TCP_ACK };
-	uint8_t f[256], g[256] = { 0 }, v6[256];
+	struct icmp4spec is = { 3, 13, 1, 1, 24, 6 };
+	uint8_t f[256], g[256] = { 0 }, v6[256], i4[256], i6[256];
+	const uint8_t *src[4] = { f, v6, i4, i6 };
 	struct pkt_reply r;
 	size_t len = mk_v4(f, &s), len6 = mk_v6(v6, 6, 9);
+	size_t lens[4] = { len, len6, mk_icmp4(i4, &is),
+			   mk_icmp6(i6, 1, 1, 6, 24) };
 	struct guarded gd;
 	int ok = 0;
 
@@ -509,10 +789,10 @@ static void test_parse_fuzz(void **state)
 				g[14] = (uint8_t)(0x40 | (rand() & 15));
 			}
 		} else {
-			const uint8_t *src = n % 3 == 1 ? f : v6;
+			int which = rand() & 3;
 
-			l = n % 3 == 1 ? len : len6;
-			memcpy(g, src, l);
+			l = lens[which];
+			memcpy(g, src[which], l);
 			for (int k = rand() % 4; k >= 0; k--)
 				g[(size_t)rand() % l] ^=
 					(uint8_t)(1 << (rand() & 7));
@@ -539,6 +819,10 @@ int main(void)
 		cmocka_unit_test(test_parse_v4_malformed),
 		cmocka_unit_test(test_parse_vlan),
 		cmocka_unit_test(test_parse_v6),
+		cmocka_unit_test(test_parse_icmp4),
+		cmocka_unit_test(test_parse_icmp4_short_quotes),
+		cmocka_unit_test(test_parse_icmp4_refused),
+		cmocka_unit_test(test_parse_icmp6),
 		cmocka_unit_test(test_parse_fuzz),
 	};
 

@@ -15,7 +15,8 @@
  * Port 9 is where replies are written by hand: its SYN is captured, the
  * kernel drops it, and the test decides when (or whether) to answer and
  * with which acknowledgment number - which makes the late-answer path and
- * the cookie check deterministic.
+ * the cookie check deterministic.  ICMP destination unreachable errors
+ * quoting it are written by hand too, through a raw ICMP socket in B.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -49,8 +50,14 @@ static struct {
 	int fd_a, fd_b; /* the namespaces */
 	int cap; /* AF_PACKET on rs-b, in B */
 	int raw; /* raw TCP socket in B, bound to 198.18.0.2 */
+	int icmp; /* raw ICMP socket in B, bound to 198.18.0.2 */
 	int lst[2]; /* listeners in B */
-} bed = { .fd_a = -1, .fd_b = -1, .cap = -1, .raw = -1, .lst = { -1, -1 } };
+} bed = { .fd_a = -1,
+	  .fd_b = -1,
+	  .cap = -1,
+	  .raw = -1,
+	  .icmp = -1,
+	  .lst = { -1, -1 } };
 
 static int sh(const char *fmt, ...)
 {
@@ -117,10 +124,13 @@ static int bed_setup(void **state)
 	sll.sll_protocol = htons(ETH_P_IP);
 	sll.sll_ifindex = (int)if_nametoindex("rs-b");
 	bed.raw = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_TCP);
+	bed.icmp = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
 	inet_pton(AF_INET, "198.18.0.2", &src.sin_addr);
 	if (bed.lst[0] < 0 || bed.lst[1] < 0 || bed.cap < 0 || bed.raw < 0 ||
+	    bed.icmp < 0 ||
 	    bind(bed.cap, (struct sockaddr *)&sll, sizeof(sll)) ||
-	    bind(bed.raw, (struct sockaddr *)&src, sizeof(src)))
+	    bind(bed.raw, (struct sockaddr *)&src, sizeof(src)) ||
+	    bind(bed.icmp, (struct sockaddr *)&src, sizeof(src)))
 		return -1;
 	if (setns(bed.fd_a, CLONE_NEWNET))
 		return -1;
@@ -138,6 +148,8 @@ static int bed_teardown(void **state)
 		close(bed.cap);
 	if (bed.raw >= 0)
 		close(bed.raw);
+	if (bed.icmp >= 0)
+		close(bed.icmp);
 	return 0;
 }
 
@@ -268,6 +280,41 @@ static void send_reply(uint16_t sport, uint16_t dport, uint32_t ack,
 	assert_int_equal(sendto(bed.raw, th, sizeof(th), 0,
 				(struct sockaddr *)&dst, sizeof(dst)),
 			 20);
+}
+
+/*
+ * From 198.18.0.2 to 198.18.0.1: ICMP destination unreachable with code,
+ * quoting the SYN 198.18.0.1:sport -> 198.18.0.2:dport with sequence seq
+ * (its IP header and the first 8 bytes of TCP, as RFC 792 asks).
+ */
+static void send_unreach(uint8_t code, uint16_t sport, uint16_t dport,
+			 uint32_t seq)
+{
+	static const uint8_t qip[20] = {
+		0x45, 0, 0,   44, 0, 1, 0x40, 0,  1, 6,
+		0,    0, 198, 18, 0, 1, 198,  18, 0, 2
+	};
+	struct sockaddr_in dst;
+	uint8_t m[8 + 20 + 8] = { 3, code };
+	uint8_t *th = m + 28;
+	uint16_t c;
+
+	to_sa("198.18.0.1", 0, &dst);
+	memcpy(m + 8, qip, sizeof(qip));
+	th[0] = (uint8_t)(sport >> 8);
+	th[1] = (uint8_t)sport;
+	th[2] = (uint8_t)(dport >> 8);
+	th[3] = (uint8_t)dport;
+	th[4] = (uint8_t)(seq >> 24);
+	th[5] = (uint8_t)(seq >> 16);
+	th[6] = (uint8_t)(seq >> 8);
+	th[7] = (uint8_t)seq;
+	c = pkt_csum_fold(pkt_csum_add(0, m, sizeof(m)));
+	m[2] = (uint8_t)(c >> 8);
+	m[3] = (uint8_t)c;
+	assert_int_equal(sendto(bed.icmp, m, sizeof(m), 0,
+				(struct sockaddr *)&dst, sizeof(dst)),
+			 (ssize_t)sizeof(m));
 }
 
 static void check_states(enum synengine_kind kind)
@@ -466,6 +513,84 @@ static void test_forged_ignored(void **state)
 	synengine_ops.free(e);
 }
 
+/*
+ * ICMP errors quoting the SYN with a wrong sequence are counted as forged
+ * and complete nothing; the one with the cookie makes the port unreachable
+ * with nmap's reason for its code.  Both links: the socket filter and the
+ * XDP program must let the errors through.
+ */
+static void check_icmp(enum synengine_kind kind)
+{
+	static const uint32_t wrong[] = { 1, 0x80000000, 0xffffffff };
+	static const struct {
+		uint8_t code;
+		const char *reason;
+	} cases[] = { { 13, "admin-prohibited" },
+		      { 3, "port-unreach" },
+		      { 1, "host-unreach" } };
+	struct engine_result r[2];
+	struct synengine_stats st;
+	struct synengine *e;
+	uint16_t sport;
+	uint32_t seq;
+	int ret;
+
+	ret = new_engine(&e, kind, NULL);
+	if (kind == SYNENGINE_XDP && ret) {
+		print_message("AF_XDP unavailable here: %s\n", strerror(-ret));
+		skip();
+	}
+	assert_int_equal(ret, 0);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		while (capture_syn(9, &sport, &seq, 0))
+			;
+		assert_int_equal(prep(e, c, 0, "198.18.0.2", 9, 3000000000ULL),
+				 0);
+		assert_int_equal(synengine_ops.run(e, 0, r, 2), 0);
+		assert_true(capture_syn(9, &sport, &seq, 1000));
+		for (size_t i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++)
+			send_unreach(cases[c].code, sport, 9, seq + wrong[i]);
+		/* Right sequence, but not from one of our ports: the XDP
+		 * program leaves it to the kernel (an error about the host's
+		 * own traffic); AF_PACKET hands it over, the engine refuses. */
+		send_unreach(cases[c].code, SYNENGINE_SPORT_LO - 1, 9, seq);
+		/* Fragmentation needed is no verdict, even with the cookie. */
+		send_unreach(4, sport, 9, seq);
+		send_unreach(cases[c].code, sport, 9, seq);
+		assert_int_equal(collect(e, r, 1, 2000), 1);
+		assert_int_equal(r[0].probe.probe, c);
+		assert_int_equal(r[0].outcome, ENGINE_UNREACH);
+		assert_non_null(r[0].reason);
+		assert_string_equal(r[0].reason, cases[c].reason);
+		assert_true(r[0].rtt_ns > 0);
+		synengine_get_stats(e, &st);
+		assert_int_equal(st.rx_icmp_forged, 3 * (c + 1));
+		assert_int_equal(st.rx_icmp, c + 1);
+		assert_int_equal(st.rx_foreign,
+				 (kind == SYNENGINE_XDP ? 1 : 2) * (c + 1));
+		assert_int_equal(st.rx_answers, c + 1);
+	}
+	synengine_ops.free(e);
+}
+
+static void test_icmp_packet(void **state)
+{
+	(void)state;
+	NEED_BED();
+	if (!bed.nft)
+		skip();
+	check_icmp(SYNENGINE_PACKET);
+}
+
+static void test_icmp_xdp(void **state)
+{
+	(void)state;
+	NEED_BED();
+	if (!bed.nft)
+		skip();
+	check_icmp(SYNENGINE_XDP);
+}
+
 static void test_full_and_config(void **state)
 {
 	struct rs_addr hint = { .family = AF_INET, .bytes = { 198, 18, 0, 2 } };
@@ -515,6 +640,8 @@ int main(void)
 		cmocka_unit_test(test_states_xdp),
 		cmocka_unit_test(test_late_answer),
 		cmocka_unit_test(test_forged_ignored),
+		cmocka_unit_test(test_icmp_packet),
+		cmocka_unit_test(test_icmp_xdp),
 		cmocka_unit_test(test_full_and_config),
 	};
 
