@@ -885,6 +885,10 @@ static void test_table(void **state)
 	assert_int_equal(ports, NWANT);
 	assert_null(udppayload_entry(i + 1));
 	assert_null(udppayload_entry((size_t)-1));
+	/* A cap larger than the payload (even SIZE_MAX) is no overflow. */
+	for (j = 0; j < NWANT; j++)
+		assert_int_equal(build_ok(want[j].port, 7, buf, SIZE_MAX),
+				 udppayload_len(want[j].port));
 	/* QUIC's 1200 is the longest, and UDPPAYLOAD_MAX says so. */
 	assert_int_equal(udppayload_len(443), UDPPAYLOAD_MAX);
 }
