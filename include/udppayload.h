@@ -72,9 +72,10 @@ const struct udppayload_info *udppayload_entry(size_t i);
  * The n bytes every transaction ID is cut from: a payload's ID fields take
  * these bytes in order from the first (see each builder in udppayload.c),
  * except that a BER INTEGER's first byte is forced to 0x40-0x7f so the
- * value stays positive and four bytes long.  Word i of 8 bytes is the
- * big-endian mix64 of (i << 32 | cookie) plus a constant: a bijection, so
- * distinct cookies give distinct 8-byte IDs and none is all zeros.
+ * value stays positive and four bytes long.  Bytes 8i to 8i+7 are
+ * mix64((i << 32 | cookie) + 0x9e3779b97f4a7c15), big-endian (mix.h): a
+ * bijection of the cookie, so distinct cookies give distinct 8-byte IDs,
+ * and none of the first words is all zeros.
  */
 void udppayload_id(uint32_t cookie, uint8_t *out, size_t n);
 

@@ -5,9 +5,9 @@
  * Each builder is written from its protocol's specification, cited in its
  * table entry and in the comment above it; no other tool's payload file
  * is used (nmap's nmap-payloads has its own licence, and bytes copied from
- * it could not be checked against anything but themselves).  Each asks for
- * the smallest request the protocol answers, with fixed fields set as the
- * specification says a client sets them.
+ * it could not be checked against anything but themselves).  Each is an
+ * ordinary client request that a server answers, with its fixed fields
+ * set as the specification says a client sets them.
  *
  * Builders write through a bounded cursor (struct wr) rather than into
  * precomputed lengths: every write is checked against the caller's cap,
@@ -17,13 +17,12 @@
  * content is written, so no length in this file is counted by hand - and
  * a patch lands only in bytes that were actually written.
  *
- * Port lookup is a linear walk of some twenty entries: a few dozen
+ * Port lookup is a linear walk of sixteen entries: a few dozen
  * compares per probe, cheaper than the system call that sends it, and
  * simpler than a 64K-entry index that would have to be built or stored.
  */
 #include <assert.h>
 #include <errno.h>
-#include <stdbool.h>
 #include <string.h>
 
 #include "mix.h"
@@ -230,7 +229,8 @@ static void build_dns(struct wr *w, uint32_t cookie, uint16_t port)
  * mDNS, RFC 6762 6.7: a one-shot ("legacy unicast") query, which a
  * responder answers by unicast to the source port with the query's ID
  * echoed.  The question is DNS-SD's service type enumeration (RFC 6763 9),
- * which every DNS-SD responder owns.
+ * which every DNS-SD responder owns.  Responders ignore queries from off
+ * their link (RFC 6762 11), so this draws answers on the local link only.
  */
 static void build_mdns(struct wr *w, uint32_t cookie, uint16_t port)
 {
