@@ -105,7 +105,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(FLAGS_STAMP)
 $(BUILD)/helpers/%: tests/helpers/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^)
+
+# udpprobe sends what the payload module builds, so it links the module.
+$(BUILD)/helpers/udpprobe: $(BUILD)/obj/scan/udppayload.o
 
 # bench/run.sh and grid.sh build these too (bench/wan.sh) when missing.
 $(BUILD)/bench/%: bench/%.c $(FLAGS_STAMP)
