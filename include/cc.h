@@ -122,7 +122,6 @@ struct cc_round {
 	uint32_t seq;
 	uint32_t sent, ans, silent;
 	uint32_t ans_s, suspect; /* what the share counts (see cc_answered) */
-	uint32_t first; /* first attempts among sent (cc_first) */
 	float rate; /* pacing rate while it was sent */
 	uint8_t mode; /* enum cc_mode when it began */
 	bool delay; /* its time saw the delay signal */
@@ -169,8 +168,6 @@ struct cc {
 	uint64_t lt_base_sent, lt_base_ans, lt_base_ns;
 	uint64_t lt_down_sent_j, lt_down_ans, lt_down_ns; /* judged */
 	uint64_t lt_base_first, lt_down_first; /* first attempts among them */
-	/* judged rounds of unanswered retries in a row (see judge) */
-	uint64_t quiet_sent, quiet_ns;
 
 	/* congestion history */
 	bool had_event;
@@ -196,8 +193,6 @@ void cc_init(struct cc *c, const struct cc_params *p, uint64_t now_ns);
 uint32_t cc_allow(struct cc *c, uint64_t now_ns, uint32_t want);
 /* n probes were sent: take their tokens; returns their round. */
 uint32_t cc_sent(struct cc *c, uint64_t now_ns, uint32_t n);
-/* n of the probes just sent (cc_sent) were first attempts. */
-void cc_first(struct cc *c, uint32_t n);
 /* Nanoseconds until one token is there (0 = now). */
 uint64_t cc_wait_ns(const struct cc *c, uint64_t now_ns);
 

@@ -54,8 +54,6 @@
 #define CC_LT_EVERY 2 /* cruise rounds before a test */
 #define CC_LT_MIN_EFF 20 /* and one attempt in this many answered */
 #define CC_LT_GROW 1.25 /* the step up after a test found no limit */
-/* Unanswered retries for this long clear a scope (see judge). */
-#define CC_QUIET_NS 1e9
 
 static double clamp_rate(const struct cc *c, double r)
 {
@@ -141,11 +139,6 @@ uint32_t cc_sent(struct cc *c, uint64_t now_ns, uint32_t n)
 	if (c->mode == CC_PROBE_DOWN)
 		c->lt_down_sent += n;
 	return seq;
-}
-
-void cc_first(struct cc *c, uint32_t n)
-{
-	open_round(c)->first += n;
 }
 
 uint64_t cc_wait_ns(const struct cc *c, uint64_t now_ns)
@@ -516,7 +509,6 @@ static void limit_reset(struct cc *c)
 	c->lt_base_sent = c->lt_base_ans = c->lt_base_ns = 0;
 	c->lt_down_sent_j = c->lt_down_ans = c->lt_down_ns = 0;
 	c->lt_base_first = c->lt_down_first = 0;
-	c->quiet_sent = c->quiet_ns = 0;
 }
 
 /*
@@ -736,24 +728,6 @@ static void judge(struct cc *c, struct cc_round *r, uint64_t now_ns)
 	if (r->sent >= CC_ROUND_PROBES / 2)
 		c->retry_heavy = 2 * n_s < r->sent;
 	limit_count(c, r, now_ns);
-	/*
-	 * Rounds of retries that draw no answer at all, for long enough
-	 * that any policer would have let some through, are of ports that
-	 * do not answer: nothing to test, and nothing to distrust.
-	 * Without this the end of a scan - retries of filtered ports only,
-	 * no first attempt to judge by - never cleared its last event, so
-	 * those ports used every attempt, backing off (the last 4.7 s of
-	 * a simulated 9.7 s scan of a /20 policed at 2,000 RSTs/s).
-	 */
-	if (c->retry_heavy && !r->ans && r->end_ns > r->start_ns) {
-		c->quiet_sent += r->sent;
-		c->quiet_ns += r->end_ns - r->start_ns;
-	} else {
-		c->quiet_sent = c->quiet_ns = 0;
-	}
-	if (!c->vouched && c->quiet_sent >= CC_LT_MIN_SENT &&
-	    c->quiet_ns >= CC_QUIET_NS)
-		c->vouched = true;
 	c->first_ans += r->ans_s;
 	c->first_silent += r->suspect;
 	/*
@@ -861,13 +835,8 @@ static bool startup_may_grow(const struct cc *c, uint64_t now_ns)
 
 		if (r->seq != seq || !r->end_ns || now_ns - r->end_ns < age)
 			continue;
-		/*
-		 * First attempts only, as judge counts: a round of retries
-		 * of filtered ports is all silence, and counted whole it
-		 * held a /19 on plain veth in startup for the whole scan.
-		 */
-		if (r->first > r->ans_s &&
-		    excess_silence(c, r->ans_s, r->first - r->ans_s))
+		if (r->sent > r->ans &&
+		    excess_silence(c, r->ans, r->sent - r->ans))
 			return false;
 	}
 	return true;

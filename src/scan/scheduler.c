@@ -421,17 +421,14 @@ static uint32_t sched_next_fixed(struct sched *s, uint64_t now_ns,
 /*
  * Could a silence of a probe sent now be a drop caused by our pace?  Not
  * in a scope that has never answered at all (a host that is down or
- * filters everything): nothing says its silence is ours.  Nor in a
- * startup that has sent less than a round: a host of a subnet scanned a
- * few ports overloads nothing by itself (its silences were all called
- * dirty, and every filtered port used all its attempts).
+ * filters everything): nothing says its silence is ours.
  */
 static bool scope_dirty(const struct cc *c, uint64_t now_ns)
 {
 	if (!c->answered)
 		return false;
-	return (c->mode == CC_STARTUP && c->sent >= CC_ROUND_PROBES) ||
-	       (c->mode == CC_PROBE && cc_loaded(c)) || !cc_clean(c, now_ns);
+	return c->mode == CC_STARTUP || (c->mode == CC_PROBE && cc_loaded(c)) ||
+	       !cc_clean(c, now_ns);
 }
 
 /*
@@ -498,10 +495,6 @@ static uint32_t sched_next_cc(struct sched *s, uint64_t now_ns,
 			p.flags |= SCHED_F_DIRTY_GROUP;
 		p.hround = cc_sent(&h->cc, now_ns, 1);
 		p.ground = cc_sent(&s->group, now_ns, 1);
-		if (p.attempt == 0) {
-			cc_first(&h->cc, 1);
-			cc_first(&s->group, 1);
-		}
 		out[n++] = p;
 		s->attempts++;
 		s->inflight++;
