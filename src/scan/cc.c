@@ -35,6 +35,8 @@
 /* A second silence event at the pace the first set cuts to 0.8 of it. */
 #define CC_AGAIN_GAIN 0.8
 #define CC_AGAIN_SLACK 1.1
+/* One event cuts the pace to no less than this share of the failed rate. */
+#define CC_EVENT_FLOOR 0.5
 #define CC_PLATEAU_GROWTH 1.25
 #define CC_PLATEAU_ROUNDS 3
 #define CC_JUDGE_MIN 8 /* outcomes a round needs to be judged by share */
@@ -566,6 +568,15 @@ static void congestion(struct cc *c, uint64_t now_ns, enum cc_reason why,
 		est = failed * CC_AGAIN_GAIN;
 		strike(c, est * 1.0001);
 	}
+	/*
+	 * Nor does one event more than halve it: the answers' rate is the
+	 * path's only while first attempts fill it, and a resumed scan whose
+	 * rounds were all retries of a silent host took it for the path -
+	 * 40/s, then 12/s, until the run timed out.  A path that is that
+	 * narrow gets there by a few more events (or the limit test).
+	 */
+	if (est < failed * CC_EVENT_FLOOR)
+		est = failed * CC_EVENT_FLOOR;
 	/* An event never speeds the scan up. */
 	if (est > c->rate)
 		est = c->rate;
