@@ -560,6 +560,13 @@ static void congestion(struct cc *c, uint64_t now_ns, enum cc_reason why,
 		if (est > c->rate)
 			est = c->rate;
 		est *= CC_EVENT_GAIN;
+		/*
+		 * Rounds of retries measure the ports retried, not the path
+		 * (a resumed scan left with a silent host's probes answered
+		 * 9/s and cruised there): no good rate below the floor.
+		 */
+		if (c->retry_heavy && est < failed * CC_EVENT_FLOOR)
+			est = failed * CC_EVENT_FLOOR;
 		if (est > cc_good(c))
 			good_add(c, est);
 	}
