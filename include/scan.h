@@ -149,7 +149,8 @@ int scan_replay(const struct scan_config *cfg, const struct targets *targets,
  */
 void scan_dry_run(const struct scan_config *cfg, const struct targets *targets,
 		  const struct portlist *ports,
-		  void (*fn)(void *ctx, const struct rs_addr *a, uint16_t port),
+		  void (*fn)(void *ctx, const struct rs_addr *a, uint16_t port,
+			     enum rs_proto proto),
 		  void *ctx);
 
 #endif

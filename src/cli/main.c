@@ -379,12 +379,15 @@ static void reverse_lookups(struct targets *t, const struct portlist *pl,
 	}
 }
 
-static void print_probe(void *ctx, const struct rs_addr *a, uint16_t port)
+/* "ADDR PORT" for TCP (as before UDP existed), "ADDR PORT/udp" for UDP. */
+static void print_probe(void *ctx, const struct rs_addr *a, uint16_t port,
+			enum rs_proto proto)
 {
 	char buf[RS_ADDR_STRLEN];
 
 	(void)ctx;
-	printf("%s %u\n", addr_format(a, buf, sizeof(buf)), port);
+	printf("%s %u%s\n", addr_format(a, buf, sizeof(buf)), port,
+	       proto == RS_UDP ? "/udp" : "");
 }
 
 /*
@@ -651,6 +654,12 @@ int main(int argc, char **argv)
 		goto out_free;
 	}
 
+	if (cs.ports->nudp) {
+		fprintf(stderr,
+			"ringscan: -sU: UDP probes are not sent yet by this build; see what would be sent with --dry-run\n");
+		status = EXIT_BAD_INPUT;
+		goto out_free;
+	}
 	cs.cli.out.text_stdout = true;
 	if ((cs.cli.out.csv_path && !strcmp(cs.cli.out.csv_path, "-")) ||
 	    (cs.cli.out.json_path && !strcmp(cs.cli.out.json_path, "-")) ||

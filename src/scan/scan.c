@@ -617,7 +617,8 @@ int scan_replay(const struct scan_config *cfg, const struct targets *targets,
 
 void scan_dry_run(const struct scan_config *cfg, const struct targets *targets,
 		  const struct portlist *ports,
-		  void (*fn)(void *ctx, const struct rs_addr *a, uint16_t port),
+		  void (*fn)(void *ctx, const struct rs_addr *a, uint16_t port,
+			     enum rs_proto proto),
 		  void *ctx)
 {
 	uint64_t n = targets_count(targets) * ports->count;
@@ -632,6 +633,7 @@ void scan_dry_run(const struct scan_config *cfg, const struct targets *targets,
 			permute_shard_at(&p, cfg->shard_index, count, k);
 
 		targets_get(targets, probe / ports->count, &a);
-		fn(ctx, &a, ports->port[probe % ports->count]);
+		fn(ctx, &a, ports->port[probe % ports->count],
+		   ports_proto(ports, (uint32_t)(probe % ports->count)));
 	}
 }
