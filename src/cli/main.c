@@ -654,12 +654,6 @@ int main(int argc, char **argv)
 		goto out_free;
 	}
 
-	if (cs.ports->nudp) {
-		fprintf(stderr,
-			"ringscan: -sU: UDP probes are not sent yet by this build; see what would be sent with --dry-run\n");
-		status = EXIT_BAD_INPUT;
-		goto out_free;
-	}
 	cs.cli.out.text_stdout = true;
 	if ((cs.cli.out.csv_path && !strcmp(cs.cli.out.csv_path, "-")) ||
 	    (cs.cli.out.json_path && !strcmp(cs.cli.out.json_path, "-")) ||
