@@ -60,6 +60,7 @@ void cli_usage(FILE *f)
 		"  --datadir DIR        look for DIR/nmap-services first\n"
 		"Scan:\n"
 		"  -sT                  TCP connect scan (the default)\n"
+		"  -sU                  UDP scan (no root needed; combines with -sT/-sS)\n"
 		"  -4, -6               IPv4 or IPv6 targets only (names resolve to it)\n"
 		"  -r                   probe in order (host by host, ports ascending)\n"
 		"                       instead of the seeded random order\n"
