@@ -90,6 +90,7 @@ struct udpengine {
 	/* prepared, not yet in the kernel: a ring of slot indices */
 	uint32_t *queue;
 	uint32_t q_head, q_n;
+	uint32_t q_written; /* of those, chains already in the SQ */
 	bool recverr;
 	int one; /* the setsockopt's value, read by the kernel at issue */
 };
@@ -665,26 +666,31 @@ static int submit_queue(struct udpengine *e, struct engine_result *res,
 	while (e->q_n) {
 		uint32_t k = e->q_n < UDPENGINE_SUBMIT ? e->q_n :
 							 UDPENGINE_SUBMIT;
-		uint32_t left;
 		uint64_t t0, t1;
 		int ret;
 
-		if (io_uring_sq_space_left(&e->ring) <
-		    (uint64_t)k * e->sqes_per_probe)
-			return 0; /* cannot happen: the SQ is always drained */
-		for (uint32_t j = 0; j < k; j++)
-			chain_write(e, e->queue[(e->q_head + j) % e->nslots]);
+		/* Chains left in the SQ by an enter that took nothing (a
+		 * full CQ: EBUSY) go with this one, not written twice. */
+		if (!e->q_written) {
+			for (uint32_t j = 0; j < k; j++)
+				chain_write(
+					e,
+					e->queue[(e->q_head + j) % e->nslots]);
+			e->q_written = k;
+		}
+		k = e->q_written;
 		t0 = clock_now_ns();
 		ret = enter_drain(e);
 		t1 = clock_now_ns();
 		if (enter_failed(ret))
 			return ret;
-		left = io_uring_sq_ready(&e->ring);
-		if (left) {
-			/* SUBMIT_ALL: the kernel takes all or fails the
-			 * enter; a partial take would leave chains split. */
-			return -EIO;
+		if (io_uring_sq_ready(&e->ring)) {
+			/* SUBMIT_ALL: the kernel took none of them; reap to
+			 * make room and try again at the next run. */
+			reap(e, t1, res, nres, max);
+			return 0;
 		}
+		e->q_written = 0;
 		for (uint32_t j = 0; j < k; j++) {
 			uint32_t idx = e->queue[e->q_head];
 
