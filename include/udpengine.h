@@ -66,6 +66,13 @@
  */
 #define UDPENGINE_SUBMIT 64
 
+/*
+ * Slots at most: every chain's CQEs must fit the CQ, and the kernel's CQ
+ * holds at most 65536 entries (IORING_MAX_CQ_ENTRIES), so 8192 chains of
+ * 8.  A larger --concurrency (-sS -sU defaults to 65536) is capped here.
+ */
+#define UDPENGINE_MAX_SLOTS 8192
+
 struct udpengine_config {
 	uint32_t slots; /* probes in flight at most */
 };

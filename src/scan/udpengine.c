@@ -254,7 +254,9 @@ int udpengine_new(struct udpengine **out, const struct udpengine_config *cfg,
 
 	if (!cfg->slots)
 		return -EINVAL;
-	ret = cap_slots(cfg->slots, &nslots);
+	ret = cap_slots(cfg->slots < UDPENGINE_MAX_SLOTS ? cfg->slots :
+							   UDPENGINE_MAX_SLOTS,
+			&nslots);
 	if (ret)
 		return ret;
 	e = calloc(1, sizeof(*e));

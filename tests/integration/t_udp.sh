@@ -10,7 +10,8 @@
 # nmap's word for the ICMP code, open|filtered no-response.  The target's
 # ICMP rate limits are lifted (Linux sends about one error per second per
 # peer by default): this tests correctness, not the rate limit.  Then
-# -sU -sT in one run (-p U:...,T:22), the text and grepable reports, and,
+# -sU -sT in one run (-p U:...,T:22), the text and grepable reports,
+# -sS -sU in one run, and,
 # when nmap is installed, nmap -sU on the same ports must agree.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -152,6 +153,23 @@ for want in "53/open/udp//domain///" "9010/open|filtered/udp//" \
 		{ cat "$TB_TMP/g"; tb_fail "grepable report lacks '$want'"; }
 done
 tb_log "-sU -sT: rows, text and grepable reports exact"
+
+# -sS -sU: the SYN engine and the UDP engine side by side (the UDP
+# engine's slots are capped where -sS's 65536 would not fit its CQ).
+tb_rs scan -sS -sU -p "U:53,9001,9021,T:22,23" --states open,closed,filtered \
+	-oC "$TB_TMP/syn.csv" "$H4" >/dev/null 2>"$TB_TMP/err" ||
+	tb_fail "-sS -sU: $(cat "$TB_TMP/err")"
+awk -F, 'NR > 1 { print $1 "," $2 "," $3 "," $4 "," $6 }' \
+	"$TB_TMP/syn.csv" | sort >"$TB_TMP/got"
+sort >"$TB_TMP/want" <<-EOF
+	$H4,53,udp,open,udp-response
+	$H4,9001,udp,closed,port-unreach
+	$H4,9021,udp,filtered,host-unreach
+	$H4,22,tcp,open,syn-ack
+	$H4,23,tcp,closed,reset
+EOF
+diff -u "$TB_TMP/want" "$TB_TMP/got" >&2 || tb_fail "-sS -sU: rows differ"
+tb_log "-sS -sU: rows exact"
 
 # nmap -sU on the same ports must agree on every state.
 if command -v nmap >/dev/null 2>&1; then

@@ -251,6 +251,25 @@ static void test_batch(void **state)
 	udpengine_ops.free(e);
 }
 
+/* -sS -sU asks for 65536 slots: capped to what the CQ can hold. */
+static void test_slot_cap(void **state)
+{
+	struct udpengine_config cfg = { .slots = 65536 };
+	struct udpengine_info info;
+	struct udpengine *e = NULL;
+	int ret;
+
+	(void)state;
+	ret = udpengine_new(&e, &cfg, &info);
+	if (ret == -ENOSYS || ret == -EPERM || ret == -EOPNOTSUPP)
+		skip();
+	assert_int_equal(ret, 0);
+	assert_true(info.slots > 0 && info.slots <= UDPENGINE_MAX_SLOTS);
+	assert_true(info.cq_entries >=
+		    info.slots * (uint32_t)UDPENGINE_SQES_PER_PROBE);
+	udpengine_ops.free(e);
+}
+
 static void test_reasons(void **state)
 {
 	(void)state;
@@ -267,9 +286,8 @@ static void test_reasons(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ipv4),
-		cmocka_unit_test(test_ipv6),
-		cmocka_unit_test(test_batch),
+		cmocka_unit_test(test_ipv4),	cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_batch),	cmocka_unit_test(test_slot_cap),
 		cmocka_unit_test(test_reasons),
 	};
 
