@@ -171,6 +171,54 @@ EOF
 diff -u "$TB_TMP/want" "$TB_TMP/got" >&2 || tb_fail "-sS -sU: rows differ"
 tb_log "-sS -sU: rows exact"
 
+# Resume: a scan paced to take seconds, interrupted, then --resume; the
+# CSV must end with every port's state exact.
+env --default-signal=INT ip netns exec "$(tb_nsname scan)" "$RINGSCAN" \
+	-sU -p "$PORTS" --rate 8 --states open,closed,filtered \
+	-oC "$TB_TMP/res.csv" --checkpoint "$TB_TMP/res.ck" \
+	--checkpoint-interval 200 "$H4" "$H6" >/dev/null 2>&1 &
+pid=$!
+TB_PIDS="$TB_PIDS $pid"
+sleep 1
+kill -INT "$pid" 2>/dev/null || true
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" = 130 ] || tb_fail "-sU after SIGINT: exit $rc, want 130"
+before=$(tb_rows "$TB_TMP/res.csv")
+[ "$before" -lt 18 ] || tb_fail "-sU finished before SIGINT ($before rows)"
+tb_rs scan --resume "$TB_TMP/res.ck" >/dev/null 2>"$TB_TMP/err" ||
+	tb_fail "--resume of -sU: $(cat "$TB_TMP/err")"
+# (rows replayed from the checkpoint name an ICMP reject "unreach": the
+# checkpoint keeps states, not ICMP codes; compare the states)
+udp_rows "$TB_TMP/res.csv" | cut -d, -f1-3 >"$TB_TMP/got"
+cut -d, -f1-3 "$TB_TMP/truth" | diff -u - "$TB_TMP/got" >&2 ||
+	tb_fail "-sU interrupted and resumed: rows differ"
+tb_log "resume: $before rows before SIGINT, all exact after --resume"
+
+# Shards: two halves of the scan, merged from their checkpoints (rows
+# and a grepable report) and from their CSV rows, must be the truth.
+for k in 1 2; do
+	tb_rs scan -sU -p "$PORTS" --seed 7 --shards "$k/2" \
+		--states open,closed,filtered -oC "$TB_TMP/s$k.csv" \
+		--checkpoint "$TB_TMP/s$k.ck" "$H4" "$H6" >/dev/null \
+		2>"$TB_TMP/err" || tb_fail "shard $k/2: $(cat "$TB_TMP/err")"
+done
+"$RINGSCAN" merge -oC "$TB_TMP/m.csv" -oG "$TB_TMP/m.gnmap" \
+	"$TB_TMP/s1.ck" "$TB_TMP/s2.ck" 2>"$TB_TMP/err" ||
+	tb_fail "merge of the shards' checkpoints: $(cat "$TB_TMP/err")"
+# (a checkpoint keeps states, not ICMP reasons: compare the states)
+udp_rows "$TB_TMP/m.csv" | cut -d, -f1-3 >"$TB_TMP/got"
+cut -d, -f1-3 "$TB_TMP/truth" | diff -u - "$TB_TMP/got" >&2 ||
+	tb_fail "merged shard checkpoints differ from the truth"
+grep -qF "9010/open|filtered/udp//" "$TB_TMP/m.gnmap" ||
+	tb_fail "merged grepable report lacks 9010/open|filtered/udp"
+"$RINGSCAN" merge -oC "$TB_TMP/r.csv" "$TB_TMP/s1.csv" "$TB_TMP/s2.csv" \
+	2>"$TB_TMP/err" || tb_fail "merge of the shards' rows: $(cat "$TB_TMP/err")"
+udp_rows "$TB_TMP/r.csv" >"$TB_TMP/got"
+diff -u "$TB_TMP/truth" "$TB_TMP/got" >&2 ||
+	tb_fail "merged shard rows differ from the truth"
+tb_log "shards: merged checkpoints and rows exact"
+
 # nmap -sU on the same ports must agree on every state.
 if command -v nmap >/dev/null 2>&1; then
 	for h in "$H4" "$H6"; do
