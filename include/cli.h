@@ -108,6 +108,9 @@ struct cli {
 	struct synengine_config syn;
 	struct rs_addr src4, src6; /* --source-ip */
 	const char *syn_only_opt; /* a -sS-only option given (for errors) */
+	bool tcp_given; /* -sT or -sS given */
+	bool scan_tcp; /* TCP ports scanned (-sT/-sS, or no -s at all) */
+	bool scan_udp; /* -sU */
 };
 
 /* A scan as its command line defines it: parsed, finalized, checked. */
@@ -118,10 +121,11 @@ struct cli_scan {
 	struct portlist *ports;
 	uint64_t nprobes;
 	uint64_t fingerprint; /* checkpoint_fingerprint of the above */
-	char ports_how[96]; /* how the ports were chosen, for -v */
-	/* select_ports' -p and --exclude-ports lists while it works, here
-	 * so that an exit on bad input leaves them reachable */
-	struct portlist *within, *exclude;
+	char ports_how[200]; /* how the ports were chosen, for -v */
+	/* select_ports' -p and --exclude-ports lists (by enum rs_proto) and
+	 * the UDP list while it works, here so that an exit on bad input
+	 * leaves them reachable */
+	struct portlist *within[2], *exclude[2], *udp;
 };
 
 /* Parse argv (argv[0] is the program) into cs; exits 1 on bad input. */

@@ -148,8 +148,12 @@ struct output_report {
 	time_t start_time; /* wall clock, for the header */
 };
 
-/* "open", "closed" or "filtered" (unreachable is filtered, with a reason). */
-const char *output_state_name(enum output_state st);
+/*
+ * "open", "closed" or "filtered" (unreachable is filtered, with a reason);
+ * silence (OUT_FILTERED) is "open|filtered" for UDP, as nmap names it: an
+ * open UDP port may ignore the probe.
+ */
+const char *output_state_name(enum output_state st, enum rs_proto proto);
 
 /* name, for state parsing in the CLI: "open,closed,filtered" -> mask. */
 int output_parse_states(const char *list, unsigned *mask, struct rs_error *err);

@@ -38,6 +38,7 @@
 #include "store.h"
 #include "synengine.h"
 #include "targets.h"
+#include "udpengine.h"
 
 /* How often the progress hook is called. */
 #define SCAN_PROGRESS_NS 250000000ULL
@@ -104,6 +105,8 @@ struct scan_hooks {
 		     const struct rs_addr *host);
 	/* The engine that was set up (for -v). */
 	void (*engine_ready)(void *ctx, const struct engine_info *info);
+	/* The UDP engine (-sU) that was set up (for -v). */
+	void (*udp_ready)(void *ctx, const struct udpengine_info *info);
 	/*
 	 * The SYN engine is set up, nothing sent yet: the moment to drop
 	 * privileges.  Non-zero (-errno) stops the scan with that error.
@@ -149,7 +152,8 @@ int scan_replay(const struct scan_config *cfg, const struct targets *targets,
  */
 void scan_dry_run(const struct scan_config *cfg, const struct targets *targets,
 		  const struct portlist *ports,
-		  void (*fn)(void *ctx, const struct rs_addr *a, uint16_t port),
+		  void (*fn)(void *ctx, const struct rs_addr *a, uint16_t port,
+			     enum rs_proto proto),
 		  void *ctx);
 
 #endif

@@ -25,6 +25,7 @@ PACKAGES=(
 	libxml2-utils			# t_xml: xmllint --dtdvalid
 	ndiff				# t_xml: nmap's XML differ
 	nftables			# testbed: filtered ports
+	dnsmasq-base python3		# t_udp: a real DNS server, a UDP responder
 	unhide net-tools		# audit: t_audit_unhide, netstat captures, bench
 	iproute2			# testbed: ip netns, ss
 	procps util-linux coreutils	# ps, kill, timeout, env

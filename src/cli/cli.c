@@ -60,6 +60,7 @@ void cli_usage(FILE *f)
 		"  --datadir DIR        look for DIR/nmap-services first\n"
 		"Scan:\n"
 		"  -sT                  TCP connect scan (the default)\n"
+		"  -sU                  UDP scan (no root needed; combines with -sT/-sS)\n"
 		"  -4, -6               IPv4 or IPv6 targets only (names resolve to it)\n"
 		"  -r                   probe in order (host by host, ports ascending)\n"
 		"                       instead of the seeded random order\n"
@@ -578,11 +579,15 @@ static void parse_args(struct cli *cli, struct targets *t, int argc,
 			cli->datadir = v;
 		} else if (!strcmp(a, "-sT")) {
 			cli->scan.type = SCAN_CONNECT;
+			cli->tcp_given = true;
 		} else if (!strcmp(a, "-sS")) {
 			cli->scan.type = SCAN_SYN;
+			cli->tcp_given = true;
+		} else if (!strcmp(a, "-sU")) {
+			cli->scan_udp = true;
 		} else if (!strncmp(a, "-s", 2) && a[2]) {
 			cli_fail(
-				"scan type '%s' is not supported; use -sT (TCP connect) or -sS (TCP SYN)",
+				"scan type '%s' is not supported; use -sT (TCP connect), -sS (TCP SYN) or -sU (UDP)",
 				a);
 		} else if (!strcmp(a, "-e") ||
 			   (v = cli_long_value(a, "--interface", argc, argv,
@@ -791,6 +796,8 @@ static void parse_args(struct cli *cli, struct targets *t, int argc,
 			"no targets given; for example: ringscan -p 1-1024 127.0.0.1");
 	if (cli->debug && !cli->verbose)
 		cli->verbose = 1; /* -d says at least what -v says */
+	/* -sU alone scans UDP only; with nothing given, -sT. */
+	cli->scan_tcp = cli->tcp_given || !cli->scan_udp;
 	if (cli->syn_only_opt && cli->scan.type != SCAN_SYN)
 		cli_fail("%s only applies to SYN scans; add -sS",
 			 cli->syn_only_opt);
@@ -845,28 +852,91 @@ static struct portlist *new_portlist(void)
 	return pl;
 }
 
+static const char *const proto_name[] = { "TCP", "UDP" };
+
 /*
- * The ports, as nmap chooses them.  With nmap-services' frequencies the
- * default is the top 1000, -F the top 100, and --top-ports/--port-ratio
- * pick from the -p list when there is one; --exclude-ports is taken out
- * before the top N are counted (nmap's order, so --top-ports 100 still
- * scans 100).  Without frequencies the default is the built-in list and
- * -F every port the services file names, as nmap does with such a file.
+ * One protocol's ports, as nmap chooses them, into out.  With
+ * nmap-services' frequencies the default is the top 1000, -F the top 100,
+ * and --top-ports/--port-ratio pick from the -p list (within, already
+ * parsed, or NULL) when there is one; --exclude-ports (ex, or NULL) is
+ * taken out before the top N are counted (nmap's order, so --top-ports 100
+ * still scans 100).  Without frequencies the default is the built-in list
+ * and -F every port the services file names, as nmap does with such a
+ * file.  Returns how the ports were chosen, for -v.
+ */
+static void select_proto(struct cli_scan *cs, enum rs_proto proto,
+			 struct portlist *within, const struct portlist *ex,
+			 struct portlist *out, char *how, size_t howlen)
+{
+	const struct cli *cli = &cs->cli;
+	bool ranked = services_has_ratios(cs->svc);
+	bool by_freq = cli->select_opt || (!cli->ports_spec && ranked);
+
+	if (by_freq && ranked) {
+		uint32_t top = cli->top_ports;
+
+		if (!cli->select_opt)
+			top = 1000;
+		if (within && ex)
+			ports_remove(within, ex);
+		ports_top(cs->svc, proto, top, cli->port_ratio, within, out);
+		if (cli->port_ratio > 0)
+			snprintf(how, howlen,
+				 "the %s ports open at least %g of the time",
+				 proto_name[proto], cli->port_ratio);
+		else
+			snprintf(how, howlen, "nmap's top %u %s ports%s", top,
+				 proto_name[proto],
+				 cli->ports_spec ? " within -p" : "");
+		return;
+	}
+	if (by_freq) {
+		ports_named(cs->svc, proto, out);
+		snprintf(how, howlen,
+			 "-F: every %s port the services file names",
+			 proto_name[proto]);
+	} else if (within) {
+		memcpy(out, within,
+		       offsetof(struct portlist, port) +
+			       within->count * sizeof(within->port[0]));
+		snprintf(how, howlen, "-p");
+	} else if (proto == RS_UDP) {
+		ports_default_udp(out);
+		snprintf(how, howlen,
+			 "the built-in default (common UDP service ports)");
+	} else {
+		ports_default(out);
+		snprintf(
+			how, howlen,
+			"the built-in default (1-1024 and common service ports)");
+	}
+	if (ex)
+		ports_remove(out, ex);
+}
+
+/*
+ * The scan's ports: for each protocol scanned (-sT/-sS for TCP, -sU for
+ * UDP) its own list chosen by select_proto, joined TCP first (ports.h).
+ * A -p list is parsed once for both: items before any T:/U: prefix go to
+ * every protocol scanned, as in nmap.  A list that names ports for a
+ * protocol no scan type covers, or none for one that is scanned, is
+ * refused rather than half-scanned, saying which option to add.
  */
 static void select_ports(struct cli_scan *cs)
 {
 	const struct cli *cli = &cs->cli;
-	struct portlist *ex = NULL;
 	bool ranked = services_has_ratios(cs->svc);
 	bool by_freq = cli->select_opt || (!cli->ports_spec && ranked);
+	bool scan[2] = { cli->scan_tcp, cli->scan_udp };
+	unsigned bare = (scan[RS_TCP] ? PORTS_F_TCP : 0) |
+			(scan[RS_UDP] ? PORTS_F_UDP : 0);
+	unsigned seen = 0;
+	char how[2][96];
 	struct rs_error err;
+	unsigned proto;
 
 	memset(&err, 0, sizeof(err));
-	if (cli->exclude_ports_spec) {
-		ex = cs->exclude = new_portlist();
-		if (ports_parse(cli->exclude_ports_spec, cs->svc, ex, &err))
-			fail_parse("--exclude-ports", &err);
-	}
+	memset(how, 0, sizeof(how));
 	if (by_freq && !ranked &&
 	    (cli->port_ratio > 0 || strcmp(cli->select_opt, "-F")))
 		cli_fail(
@@ -875,54 +945,73 @@ static void select_ports(struct cli_scan *cs)
 			services_source(cs->svc) ?
 				services_source(cs->svc) :
 				"no services file was found");
-	if (by_freq && ranked) {
-		uint32_t top = cli->top_ports;
-
-		if (!cli->select_opt)
-			top = 1000;
-		if (cli->ports_spec || ex) {
-			struct portlist *within = cs->within = new_portlist();
-
-			/* nmap's "-p-" arrives here as "-". */
-			if (ports_parse(cli->ports_spec ? cli->ports_spec : "-",
-					cs->svc, within, &err))
-				fail_parse("-p", &err);
-			if (ex)
-				ports_remove(within, ex);
-		}
-		ports_top(cs->svc, RS_TCP, top, cli->port_ratio, cs->within,
-			  cs->ports);
-		if (cli->port_ratio > 0)
-			snprintf(cs->ports_how, sizeof(cs->ports_how),
-				 "the TCP ports open at least %g of the time",
-				 cli->port_ratio);
-		else
-			snprintf(cs->ports_how, sizeof(cs->ports_how),
-				 "nmap's top %u TCP ports%s", top,
-				 cli->ports_spec ? " within -p" : "");
-	} else if (by_freq) {
-		ports_named(cs->svc, RS_TCP, cs->ports);
-		snprintf(cs->ports_how, sizeof(cs->ports_how),
-			 "-F: every TCP port the services file names");
-	} else if (cli->ports_spec) {
-		if (ports_parse(cli->ports_spec, cs->svc, cs->ports, &err))
-			fail_parse("-p", &err);
-		snprintf(cs->ports_how, sizeof(cs->ports_how), "-p");
-	} else {
-		ports_default(cs->ports);
-		snprintf(
-			cs->ports_how, sizeof(cs->ports_how),
-			"the built-in default (1-1024 and common service ports)");
+	if (cli->exclude_ports_spec) {
+		cs->exclude[RS_TCP] = new_portlist();
+		cs->exclude[RS_UDP] = new_portlist();
+		if (ports_parse_protos(cli->exclude_ports_spec, cs->svc, bare,
+				       cs->exclude[RS_TCP], cs->exclude[RS_UDP],
+				       NULL, &err))
+			fail_parse("--exclude-ports", &err);
 	}
-	if (ex && !cs->within)
-		ports_remove(cs->ports, ex);
-	if (!cs->ports->count)
+	/* nmap's "-p-" arrives here as "-"; with --exclude-ports alone the
+	 * top ports are picked from everything else. */
+	if (cli->ports_spec || (by_freq && ranked && cli->exclude_ports_spec)) {
+		cs->within[RS_TCP] = new_portlist();
+		cs->within[RS_UDP] = new_portlist();
+		if (ports_parse_protos(cli->ports_spec ? cli->ports_spec : "-",
+				       cs->svc, bare, cs->within[RS_TCP],
+				       cs->within[RS_UDP], &seen, &err))
+			fail_parse("-p", &err);
+	}
+	if (cli->ports_spec && (seen & PORTS_F_UDP) && !scan[RS_UDP])
 		cli_fail(
-			"no ports left to scan%s; check -p, --exclude-ports and the services file",
-			ex ? " after --exclude-ports" : "");
-	free(cs->within);
-	free(cs->exclude);
-	cs->within = cs->exclude = NULL;
+			"-p '%s' has UDP ports (U:) but no UDP scan was asked for; add -sU (or drop the U: ports)",
+			cli->ports_spec);
+	if (cli->ports_spec && (seen & PORTS_F_TCP) && !scan[RS_TCP])
+		cli_fail(
+			"-p '%s' has TCP ports (T:) but only -sU was given; add -sT or -sS (or drop the T: ports)",
+			cli->ports_spec);
+	for (proto = RS_TCP; proto <= RS_UDP; proto++) {
+		if (!scan[proto])
+			continue;
+		if (cli->ports_spec && !(seen & (1u << proto)))
+			cli_fail(
+				"-p '%s' has no %s ports for %s; add %s to -p (for example -p U:53,T:22)",
+				cli->ports_spec, proto_name[proto],
+				proto == RS_UDP		   ? "-sU" :
+				cli->scan.type == SCAN_SYN ? "-sS" :
+							     "-sT",
+				proto == RS_UDP ? "U:PORTS" : "T:PORTS");
+		select_proto(cs, proto, cs->within[proto], cs->exclude[proto],
+			     proto == RS_TCP ? cs->ports : cs->udp, how[proto],
+			     sizeof(how[proto]));
+		if (!(proto == RS_TCP ? cs->ports : cs->udp)->count)
+			cli_fail(
+				"no %sports left to scan%s; check -p, --exclude-ports and the services file",
+				scan[RS_TCP] && scan[RS_UDP] ?
+					(proto == RS_UDP ? "UDP " : "TCP ") :
+					"",
+				cs->exclude[proto] ? " after --exclude-ports" :
+						     "");
+	}
+	if (!scan[RS_TCP])
+		cs->ports->count = 0;
+	if (!scan[RS_UDP])
+		cs->udp->count = 0;
+	(void)ports_join(cs->ports, cs->ports, cs->udp);
+	if (scan[RS_TCP] && scan[RS_UDP])
+		snprintf(cs->ports_how, sizeof(cs->ports_how), "%s; %s",
+			 how[RS_TCP], how[RS_UDP]);
+	else
+		snprintf(cs->ports_how, sizeof(cs->ports_how), "%s",
+			 how[scan[RS_UDP] ? RS_UDP : RS_TCP]);
+	for (proto = RS_TCP; proto <= RS_UDP; proto++) {
+		free(cs->within[proto]);
+		free(cs->exclude[proto]);
+		cs->within[proto] = cs->exclude[proto] = NULL;
+	}
+	free(cs->udp);
+	cs->udp = NULL;
 }
 
 /*
@@ -1043,6 +1132,8 @@ void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
 	record_command_line(&cs->cli, argc, argv);
 	cs->cli.out.command_line = cs->cli.command_line;
 	cs->ports = calloc(1, sizeof(*cs->ports));
+	cs->udp = new_portlist();
+	cs->udp->count = cs->udp->nudp = 0;
 	if (!cs->ports || targets_new(&cs->targets)) {
 		fprintf(stderr, "ringscan: out of memory\n");
 		exit(EXIT_RUNTIME);

@@ -279,6 +279,21 @@ static void run_started(struct run_ctx *rc)
 		rc->write_err = ret;
 }
 
+static void hook_udp(void *p, const struct udpengine_info *info)
+{
+	struct run_ctx *rc = p;
+
+	run_started(rc);
+	if (rc->verbose)
+		fprintf(stderr,
+			"ringscan: UDP engine io_uring: %u slots, ring %s (sq %u, cq %u), %s\n",
+			info->slots, info->setup, info->sq_entries,
+			info->cq_entries,
+			info->recverr ?
+				"IP_RECVERR: ICMP codes read from the error queue" :
+				"no socket uring_cmd: reasons from errno only, ICMP net/host unreachable unseen");
+}
+
 static void hook_engine(void *p, const struct engine_info *info)
 {
 	struct run_ctx *rc = p;
@@ -379,12 +394,15 @@ static void reverse_lookups(struct targets *t, const struct portlist *pl,
 	}
 }
 
-static void print_probe(void *ctx, const struct rs_addr *a, uint16_t port)
+/* "ADDR PORT" for TCP (as before UDP existed), "ADDR PORT/udp" for UDP. */
+static void print_probe(void *ctx, const struct rs_addr *a, uint16_t port,
+			enum rs_proto proto)
 {
 	char buf[RS_ADDR_STRLEN];
 
 	(void)ctx;
-	printf("%s %u\n", addr_format(a, buf, sizeof(buf)), port);
+	printf("%s %u%s\n", addr_format(a, buf, sizeof(buf)), port,
+	       proto == RS_UDP ? "/udp" : "");
 }
 
 /*
@@ -722,6 +740,7 @@ int main(int argc, char **argv)
 		.pace = hook_pace,
 		.checkpoint = cs.cli.checkpoint_path ? hook_checkpoint : NULL,
 		.engine_ready = hook_engine,
+		.udp_ready = hook_udp,
 		.syn_ready = hook_syn,
 		.ctx = &rc,
 	};
@@ -803,7 +822,7 @@ int main(int argc, char **argv)
 			(unsigned long long)(rc.count[OUT_FILTERED] +
 					     rc.count[OUT_UNREACH]),
 			(unsigned long long)rc.count[OUT_UNREACH]);
-	if (cs.cli.verbose && !sum.has_syn)
+	if (cs.cli.verbose && !sum.has_syn && cs.ports->count > cs.ports->nudp)
 		fprintf(stderr,
 			"ringscan: -sT: %llu attempts kept listening after their timeout, %llu answered late (%llu used)\n",
 			(unsigned long long)sum.conn.lingered,

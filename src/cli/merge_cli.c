@@ -318,8 +318,8 @@ static void say_disagreements(const struct merge_tally *t, char **paths)
 			"%s %u/%s: %s in '%s'; keeping %s from the earlier input",
 			addr_format(&d->addr, host, sizeof(host)),
 			(unsigned)d->port, d->proto == RS_UDP ? "udp" : "tcp",
-			output_state_name(d->other), paths[d->input],
-			output_state_name(d->kept));
+			output_state_name(d->other, d->proto), paths[d->input],
+			output_state_name(d->kept, d->proto));
 	}
 	if (t->disagree > t->shown)
 		fprintf(stderr,

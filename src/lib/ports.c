@@ -1,5 +1,5 @@
 /*
- * ports.c - nmap's -p syntax to a sorted list of TCP ports.
+ * ports.c - nmap's -p syntax to sorted lists of TCP and UDP ports.
  *
  * Every item, whatever its form, only sets bits in a 65536-bit map on the
  * stack; the list is read out of the map at the end, which sorts and
@@ -10,8 +10,14 @@
  * (bounded) to hand a C string to services.c.
  *
  * Refusals are deliberate: port 0 is not a probe, an empty item (",,") is a
- * typo that nmap would silently skip, and "U:"/"S:" would otherwise scan
- * TCP where the user asked for UDP or SCTP.  Each names the item and why.
+ * typo that nmap would silently skip, and "S:" (or "U:" where the caller
+ * takes no UDP list) would otherwise scan TCP where the user asked for
+ * SCTP or UDP.  Each names the item and why.
+ *
+ * nmap's prefixes switch the protocol for the items that follow; items
+ * before any prefix go to every protocol the caller names as "bare" (the
+ * scan types given).  Each protocol has its own map, and a service name is
+ * looked up in that protocol's table.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -75,8 +81,58 @@ static const uint16_t default_extra[] = {
 	27017, /* MongoDB */
 };
 
+/*
+ * The UDP ports scanned by -sU without nmap's frequencies: the services
+ * most often found listening (nmap's top UDP ports and the udppayload
+ * table agree on these).  Keep sorted; the README lists them.
+ */
+static const uint16_t default_udp[] = {
+	7, /* echo */
+	53, /* DNS */
+	67, /* DHCP server */
+	68, /* DHCP client */
+	69, /* TFTP */
+	111, /* portmapper */
+	123, /* NTP */
+	135, /* MS RPC */
+	137, /* NetBIOS name */
+	138, /* NetBIOS datagram */
+	139, /* NetBIOS session */
+	161, /* SNMP */
+	162, /* SNMP trap */
+	389, /* CLDAP */
+	443, /* QUIC */
+	445, /* SMB */
+	500, /* IKE */
+	514, /* syslog */
+	520, /* RIP */
+	623, /* IPMI */
+	631, /* IPP */
+	1194, /* OpenVPN */
+	1434, /* MS-SQL browser */
+	1701, /* L2TP */
+	1812, /* RADIUS */
+	1813, /* RADIUS accounting */
+	1900, /* SSDP */
+	2049, /* NFS */
+	3478, /* STUN */
+	4500, /* IKE NAT traversal */
+	5060, /* SIP */
+	5353, /* mDNS */
+	5355, /* LLMNR */
+	11211, /* memcached */
+	51820, /* WireGuard */
+};
+
 struct portmap {
 	uint64_t bit[65536 / 64];
+};
+
+/* What parse_item fills: one map per protocol (udp NULL: refused). */
+struct parse_maps {
+	struct portmap *map[2]; /* by enum rs_proto */
+	unsigned cur; /* PORTS_F_* the items go to now */
+	unsigned seen; /* PORTS_F_* that received items */
 };
 
 static void map_set(struct portmap *m, unsigned lo, unsigned hi)
@@ -92,6 +148,7 @@ static void map_to_list(const struct portmap *m, struct portlist *pl)
 	unsigned p;
 
 	pl->count = 0;
+	pl->nudp = 0;
 	for (p = 1; p < 65536; p++)
 		if (m->bit[p / 64] & (1ULL << (p % 64)))
 			pl->port[pl->count++] = (uint16_t)p;
@@ -169,7 +226,8 @@ static void match_port(uint16_t port, void *ctx)
 }
 
 static int parse_name(const char *s, size_t len, const struct services *svc,
-		      struct portmap *m, struct rs_error *err)
+		      enum rs_proto proto, struct portmap *m,
+		      struct rs_error *err)
 {
 	char name[PORT_NAME_MAX + 1];
 	uint16_t port;
@@ -185,47 +243,71 @@ static int parse_name(const char *s, size_t len, const struct services *svc,
 	if (strpbrk(name, "*?[")) {
 		struct match_ctx mc = { .m = m, .added = 0 };
 
-		services_match(svc, RS_TCP, name, match_port, &mc);
+		services_match(svc, proto, name, match_port, &mc);
 		if (!mc.added)
 			return rs_error_set(err, s, len,
-					    "no TCP service name matches the "
-					    "pattern");
+					    proto == RS_UDP ?
+						    "no UDP service name "
+						    "matches the pattern" :
+						    "no TCP service name "
+						    "matches the pattern");
 		return 0;
 	}
-	if (services_port(svc, RS_TCP, name, &port) || !port)
-		return rs_error_set(err, s, len, "unknown TCP service name");
+	if (services_port(svc, proto, name, &port) || !port)
+		return rs_error_set(err, s, len,
+				    proto == RS_UDP ?
+					    "unknown UDP service name" :
+					    "unknown TCP service name");
 	map_set(m, port, port);
 	return 0;
 }
 
+/* A "X:" prefix at s: switch pm->cur and skip it; -EINVAL if refused. */
+static int parse_prefix(const char **s, size_t *len, struct parse_maps *pm,
+			struct rs_error *err)
+{
+	const char *p = *s;
+
+	if (*len < 2 || p[1] != ':')
+		return 0;
+	switch (p[0]) {
+	case 'T':
+		pm->cur = PORTS_F_TCP;
+		break;
+	case 'U':
+		if (!pm->map[RS_UDP])
+			return rs_error_set(err, p, *len,
+					    "UDP ports are not accepted here "
+					    "(use T: or no prefix)");
+		pm->cur = PORTS_F_UDP;
+		break;
+	case 'S':
+		return rs_error_set(err, p, *len,
+				    "SCTP scans are not supported (use T:, "
+				    "U: or no prefix)");
+	default:
+		return 0;
+	}
+	*s += 2;
+	*len -= 2;
+	return 0;
+}
+
 static int parse_item(const char *s, size_t len, const struct services *svc,
-		      struct portmap *m, struct rs_error *err)
+		      struct parse_maps *pm, struct rs_error *err)
 {
 	const char *item = s;
 	size_t item_len = len, i;
 	bool numeric = true;
+	int ret = parse_prefix(&s, &len, pm, err);
 
-	/*
-	 * nmap's protocol prefixes switch the protocol for the items that
-	 * follow; with TCP the only one, "T:" changes nothing.
-	 */
-	if (len >= 2 && s[1] == ':') {
-		if (s[0] == 'U')
-			return rs_error_set(err, s, len,
-					    "UDP scans are not supported yet "
-					    "(use T: or no prefix)");
-		if (s[0] == 'S')
-			return rs_error_set(err, s, len,
-					    "SCTP scans are not supported yet "
-					    "(use T: or no prefix)");
-		if (s[0] == 'T') {
-			s += 2;
-			len -= 2;
-		}
-	}
+	if (ret)
+		return ret;
 	if (!len)
 		return rs_error_set(err, item, item_len,
-				    "empty port list after T:");
+				    item[0] == 'U' ?
+					    "empty port list after U:" :
+					    "empty port list after T:");
 	for (i = 0; i < len; i++) {
 		char c = s[i];
 
@@ -236,21 +318,44 @@ static int parse_item(const char *s, size_t len, const struct services *svc,
 		if ((c < '0' || c > '9') && c != '-')
 			numeric = false;
 	}
-	if (numeric)
-		return parse_range(s, len, m, err);
-	return parse_name(s, len, svc, m, err);
+	for (unsigned proto = RS_TCP; proto <= RS_UDP; proto++) {
+		if (!(pm->cur & (1u << proto)))
+			continue;
+		pm->seen |= 1u << proto;
+		if (numeric)
+			ret = parse_range(s, len, pm->map[proto], err);
+		else
+			ret = parse_name(s, len, svc, (enum rs_proto)proto,
+					 pm->map[proto], err);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
-int ports_parse(const char *spec, const struct services *svc,
-		struct portlist *pl, struct rs_error *err)
+int ports_parse_protos(const char *spec, const struct services *svc,
+		       unsigned bare, struct portlist *tcp,
+		       struct portlist *udp, unsigned *seen,
+		       struct rs_error *err)
 {
-	struct portmap m;
+	struct portmap m[2];
+	struct parse_maps pm = {
+		.map = { &m[RS_TCP], udp ? &m[RS_UDP] : NULL },
+		.cur = udp ? bare : PORTS_F_TCP,
+	};
 	const char *p = spec;
 
-	pl->count = 0;
+	tcp->count = 0;
+	tcp->nudp = 0;
+	if (udp) {
+		udp->count = 0;
+		udp->nudp = 0;
+	}
+	if (seen)
+		*seen = 0;
 	if (!spec || !*spec)
 		return rs_error_set(err, "", 0, "empty port list");
-	memset(&m, 0, sizeof(m));
+	memset(m, 0, sizeof(m));
 	for (;;) {
 		const char *end = strchrnul(p, ',');
 		int ret;
@@ -258,15 +363,25 @@ int ports_parse(const char *spec, const struct services *svc,
 		if (end == p)
 			return rs_error_set(err, spec, strlen(spec),
 					    "empty item in port list");
-		ret = parse_item(p, (size_t)(end - p), svc, &m, err);
+		ret = parse_item(p, (size_t)(end - p), svc, &pm, err);
 		if (ret)
 			return ret;
 		if (!*end)
 			break;
 		p = end + 1;
 	}
-	map_to_list(&m, pl);
+	map_to_list(&m[RS_TCP], tcp);
+	if (udp)
+		map_to_list(&m[RS_UDP], udp);
+	if (seen)
+		*seen = pm.seen;
 	return 0;
+}
+
+int ports_parse(const char *spec, const struct services *svc,
+		struct portlist *pl, struct rs_error *err)
+{
+	return ports_parse_protos(spec, svc, PORTS_F_TCP, pl, NULL, NULL, err);
 }
 
 void ports_default(struct portlist *pl)
@@ -279,6 +394,51 @@ void ports_default(struct portlist *pl)
 	for (i = 0; i < sizeof(default_extra) / sizeof(default_extra[0]); i++)
 		map_set(&m, default_extra[i], default_extra[i]);
 	map_to_list(&m, pl);
+}
+
+void ports_default_udp(struct portlist *pl)
+{
+	size_t i;
+
+	pl->nudp = 0;
+	pl->count = 0;
+	for (i = 0; i < sizeof(default_udp) / sizeof(default_udp[0]); i++)
+		pl->port[pl->count++] = default_udp[i];
+}
+
+int ports_join(struct portlist *pl, const struct portlist *tcp,
+	       const struct portlist *udp)
+{
+	if (tcp->nudp || udp->nudp)
+		return -EINVAL;
+	memmove(pl->port, tcp->port, tcp->count * sizeof(pl->port[0]));
+	memcpy(pl->port + tcp->count, udp->port,
+	       udp->count * sizeof(pl->port[0]));
+	pl->count = tcp->count + udp->count;
+	pl->nudp = udp->count;
+	return 0;
+}
+
+int ports_index_proto(const struct portlist *pl, enum rs_proto proto,
+		      uint16_t port, uint32_t *idx)
+{
+	uint32_t ntcp = pl->count - pl->nudp;
+	uint32_t lo = proto == RS_UDP ? ntcp : 0;
+	uint32_t hi = proto == RS_UDP ? pl->count : ntcp;
+	uint32_t end = hi;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (pl->port[mid] < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == end || pl->port[lo] != port)
+		return -ENOENT;
+	*idx = lo;
+	return 0;
 }
 
 int ports_top(const struct services *svc, enum rs_proto proto, uint32_t top,
@@ -337,18 +497,5 @@ void ports_remove(struct portlist *pl, const struct portlist *ex)
 
 int ports_index(const struct portlist *pl, uint16_t port, uint32_t *idx)
 {
-	uint32_t lo = 0, hi = pl->count;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (pl->port[mid] < port)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == pl->count || pl->port[lo] != port)
-		return -ENOENT;
-	*idx = lo;
-	return 0;
+	return ports_index_proto(pl, RS_TCP, port, idx);
 }

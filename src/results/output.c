@@ -551,7 +551,7 @@ out_free_strings:
 
 /* ---- streams ---- */
 
-const char *output_state_name(enum output_state st)
+const char *output_state_name(enum output_state st, enum rs_proto proto)
 {
 	switch (st) {
 	case OUT_OPEN:
@@ -559,6 +559,8 @@ const char *output_state_name(enum output_state st)
 	case OUT_CLOSED:
 		return "closed";
 	case OUT_FILTERED:
+		/* UDP silence may be an open port that ignored the probe */
+		return proto == RS_UDP ? "open|filtered" : "filtered";
 	case OUT_UNREACH:
 		return "filtered";
 	}
@@ -601,7 +603,8 @@ static int write_csv(struct output *o, const struct output_result *r,
 
 	csv_field(w, host);
 	outwriter_printf(w, ",%u,%s,%s,", (unsigned)r->port,
-			 proto_word(r->proto), output_state_name(r->state));
+			 proto_word(r->proto),
+			 output_state_name(r->state, r->proto));
 	csv_field(w, service);
 	outwriter_putc(w, ',');
 	csv_field(w, r->reason ? r->reason : "");
@@ -622,7 +625,7 @@ static int write_json(struct output *o, const struct output_result *r,
 	json_string(w, host);
 	outwriter_printf(w, ",\"port\":%u,\"proto\":\"%s\",\"state\":\"%s\",",
 			 (unsigned)r->port, proto_word(r->proto),
-			 output_state_name(r->state));
+			 output_state_name(r->state, r->proto));
 	outwriter_puts(w, "\"service\":");
 	json_string(w, service);
 	outwriter_puts(w, ",\"reason\":");
@@ -644,7 +647,7 @@ static int write_sql(struct output *o, const struct output_result *r,
 		.host = host,
 		.port = r->port,
 		.proto = proto_word(r->proto),
-		.state = output_state_name(r->state),
+		.state = output_state_name(r->state, r->proto),
 		.service = service,
 		.reason = r->reason ? r->reason : "",
 		.rtt_us = r->rtt_us,

@@ -51,6 +51,9 @@ struct host_summary {
 	uint64_t closed;
 	uint64_t noresp; /* NONE cells, counted only for a complete scan */
 	uint64_t unreach;
+	/* the same by protocol (enum rs_proto): a NONE cell is "filtered"
+	 * for TCP and "open|filtered" for UDP, as in nmap */
+	uint64_t open_p[2], closed_p[2], noresp_p[2], unreach_p[2];
 	uint16_t last_open; /* highest port in each class, for widths */
 	uint16_t last_filtered;
 	bool list_filtered; /* filtered ports go in the table */
@@ -61,28 +64,40 @@ static void summarize_host(const struct output_report *rep, uint64_t base,
 {
 	const struct portlist *pl = rep->ports;
 	uint64_t end = base + pl->count;
+	uint64_t udp_from = end - pl->nudp; /* the host's first UDP cell */
 	uint64_t p = base;
+	unsigned pr;
 
 	memset(h, 0, sizeof(*h));
 	while (p < end) {
 		uint64_t q = store_next_set(rep->store, p, end);
 
 		if (q > p && rep->complete) {
+			uint64_t udp = q <= udp_from ? 0 :
+				       p >= udp_from ? q - p :
+						       q - udp_from;
+
 			h->noresp += q - p;
+			h->noresp_p[RS_UDP] += udp;
+			h->noresp_p[RS_TCP] += q - p - udp;
 			h->last_filtered = pl->port[q - 1 - base];
 		}
 		if (q == end)
 			break;
+		pr = ports_proto(pl, (uint32_t)(q - base));
 		switch (store_get(rep->store, q)) {
 		case STORE_OPEN:
 			h->open++;
+			h->open_p[pr]++;
 			h->last_open = pl->port[q - base];
 			break;
 		case STORE_CLOSED:
 			h->closed++;
+			h->closed_p[pr]++;
 			break;
 		case STORE_UNREACH:
 			h->unreach++;
+			h->unreach_p[pr]++;
 			h->last_filtered = pl->port[q - base];
 			break;
 		case STORE_NONE:
@@ -111,11 +126,32 @@ struct table_cols {
 	int pw, sw, vw;
 };
 
-static void print_row(struct writer *w, const struct output *o, uint16_t port,
-		      const char *state, const char *reason,
-		      struct table_cols *c)
+static const char *proto_word(enum rs_proto proto)
 {
-	const char *name = services_name(o->svc, RS_TCP, port);
+	return proto == RS_UDP ? "udp" : "tcp";
+}
+
+/* nmap's names: silence is "filtered" for TCP, "open|filtered" for UDP. */
+static const char *noresp_state(enum rs_proto proto)
+{
+	return proto == RS_UDP ? "open|filtered" : "filtered";
+}
+
+static const char *open_reason(enum rs_proto proto)
+{
+	return proto == RS_UDP ? "udp-response" : "syn-ack";
+}
+
+static const char *closed_reason(const struct output *o, enum rs_proto proto)
+{
+	return proto == RS_UDP ? "port-unreach" : output_closed_reason(o);
+}
+
+static void print_row(struct writer *w, const struct output *o, uint16_t port,
+		      enum rs_proto proto, const char *state,
+		      const char *reason, struct table_cols *c)
+{
+	const char *name = services_name(o->svc, proto, port);
 	char pbuf[16];
 
 	if (!w) {
@@ -123,7 +159,8 @@ static void print_row(struct writer *w, const struct output *o, uint16_t port,
 			c->vw = (int)strlen(name);
 		return;
 	}
-	snprintf(pbuf, sizeof(pbuf), "%u/tcp", (unsigned)port);
+	snprintf(pbuf, sizeof(pbuf), "%u/%s", (unsigned)port,
+		 proto_word(proto));
 	outwriter_printf(w, "%-*s %-*s ", c->pw, pbuf, c->sw, state);
 	outwriter_clean(w, name);
 	if (o->reason)
@@ -144,19 +181,24 @@ static void table_rows(struct writer *w, const struct output *o,
 		uint64_t q = store_next_set(rep->store, p, end);
 		enum store_state st;
 
+		enum rs_proto pr;
+
 		if (h->list_filtered && rep->complete) {
-			for (; p < q; p++)
-				print_row(w, o, pl->port[p - base], "filtered",
-					  REASON_NORESP, c);
+			for (; p < q; p++) {
+				pr = ports_proto(pl, (uint32_t)(p - base));
+				print_row(w, o, pl->port[p - base], pr,
+					  noresp_state(pr), REASON_NORESP, c);
+			}
 		}
 		if (q == end)
 			break;
 		st = store_get(rep->store, q);
+		pr = ports_proto(pl, (uint32_t)(q - base));
 		if (st == STORE_OPEN)
-			print_row(w, o, pl->port[q - base], "open", "syn-ack",
-				  c);
+			print_row(w, o, pl->port[q - base], pr, "open",
+				  open_reason(pr), c);
 		else if (st == STORE_UNREACH && h->list_filtered)
-			print_row(w, o, pl->port[q - base], "filtered",
+			print_row(w, o, pl->port[q - base], pr, "filtered",
 				  REASON_UNREACH, c);
 		p = q + 1;
 	}
@@ -170,7 +212,7 @@ static void print_table(struct writer *w, const struct output *o,
 	uint16_t last = h->last_open;
 
 	if (h->list_filtered) {
-		c.sw = 8; /* "filtered" */
+		c.sw = h->noresp_p[RS_UDP] ? 13 : 8; /* "open|filtered" */
 		if (h->last_filtered > last)
 			last = h->last_filtered;
 	}
@@ -187,13 +229,14 @@ static void print_table(struct writer *w, const struct output *o,
 }
 
 static void not_shown_part(struct writer *w, bool *first, uint64_t n,
-			   const char *state, const char *reason)
+			   const char *state, enum rs_proto proto,
+			   const char *reason)
 {
 	if (n == 0)
 		return;
-	outwriter_printf(w, "%s%" PRIu64 " %s tcp port%s (%s)",
-			 *first ? "" : ", ", n, state, n == 1 ? "" : "s",
-			 reason);
+	outwriter_printf(w, "%s%" PRIu64 " %s %s port%s (%s)",
+			 *first ? "" : ", ", n, state, proto_word(proto),
+			 n == 1 ? "" : "s", reason);
 	*first = false;
 }
 
@@ -208,10 +251,14 @@ static bool print_not_shown(struct writer *w, const struct output *o,
 	    (!summarize_filtered || h->noresp + h->unreach == 0))
 		return false;
 	outwriter_puts(w, "Not shown: ");
-	not_shown_part(w, &first, h->closed, "closed", output_closed_reason(o));
-	if (summarize_filtered) {
-		not_shown_part(w, &first, h->noresp, "filtered", REASON_NORESP);
-		not_shown_part(w, &first, h->unreach, "filtered",
+	for (unsigned pr = RS_TCP; pr <= RS_UDP; pr++) {
+		not_shown_part(w, &first, h->closed_p[pr], "closed", pr,
+			       closed_reason(o, pr));
+		if (!summarize_filtered)
+			continue;
+		not_shown_part(w, &first, h->noresp_p[pr], noresp_state(pr), pr,
+			       REASON_NORESP);
+		not_shown_part(w, &first, h->unreach_p[pr], "filtered", pr,
 			       REASON_UNREACH);
 	}
 	outwriter_putc(w, '\n');
@@ -227,6 +274,17 @@ static const char *report_name(const struct output_report *rep, uint64_t host)
 	const char *name = targets_name(rep->targets, host);
 
 	return name ? name : targets_ptr_name(rep->targets, host);
+}
+
+/* The kind of answer that showed the host up, as nmap names it. */
+static const char *host_reason(const struct output *o,
+			       const struct host_summary *h)
+{
+	if (h->open_p[RS_TCP])
+		return "syn-ack";
+	if (h->open_p[RS_UDP])
+		return "udp-response";
+	return h->closed_p[RS_TCP] ? output_closed_reason(o) : "port-unreach";
 }
 
 static void print_host(struct writer *w, const struct output *o,
@@ -252,7 +310,7 @@ static void print_host(struct writer *w, const struct output *o,
 	}
 	if (o->reason)
 		outwriter_printf(w, "Host is up, received %s.\n",
-				 h->open ? "syn-ack" : output_closed_reason(o));
+				 host_reason(o, h));
 	else
 		outwriter_puts(w, "Host is up.\n");
 	if (others) {
@@ -401,7 +459,8 @@ enum cell {
 	CELL_UNREACH,
 };
 
-typedef void cell_fn(void *ctx, uint16_t port, enum cell c);
+typedef void cell_fn(void *ctx, uint16_t port, enum rs_proto proto,
+		     enum cell c);
 
 /*
  * Call fn for every port of the host at probe base, ascending.  NONE cells
@@ -418,21 +477,26 @@ static void walk_host(const struct output_report *rep, uint64_t base,
 	while (p < end) {
 		uint64_t q = store_next_set(rep->store, p, end);
 
+		enum rs_proto pr;
+
 		if (rep->complete) {
 			for (; p < q; p++)
-				fn(ctx, pl->port[p - base], CELL_NORESP);
+				fn(ctx, pl->port[p - base],
+				   ports_proto(pl, (uint32_t)(p - base)),
+				   CELL_NORESP);
 		}
 		if (q == end)
 			break;
+		pr = ports_proto(pl, (uint32_t)(q - base));
 		switch (store_get(rep->store, q)) {
 		case STORE_OPEN:
-			fn(ctx, pl->port[q - base], CELL_OPEN);
+			fn(ctx, pl->port[q - base], pr, CELL_OPEN);
 			break;
 		case STORE_CLOSED:
-			fn(ctx, pl->port[q - base], CELL_CLOSED);
+			fn(ctx, pl->port[q - base], pr, CELL_CLOSED);
 			break;
 		case STORE_UNREACH:
-			fn(ctx, pl->port[q - base], CELL_UNREACH);
+			fn(ctx, pl->port[q - base], pr, CELL_UNREACH);
 			break;
 		case STORE_NONE:
 			assert(!"store_next_set returned a NONE cell");
@@ -480,21 +544,25 @@ static void ranges_add(struct port_ranges *r, uint16_t port)
 struct class_ranges {
 	struct port_ranges r;
 	enum cell want;
+	enum rs_proto proto;
 };
 
-static void class_ranges_cell(void *ctx, uint16_t port, enum cell c)
+static void class_ranges_cell(void *ctx, uint16_t port, enum rs_proto proto,
+			      enum cell c)
 {
 	struct class_ranges *cr = ctx;
 
-	if (c == cr->want)
+	if (c == cr->want && proto == cr->proto)
 		ranges_add(&cr->r, port);
 }
 
 static void write_class_ranges(struct writer *w,
 			       const struct output_report *rep, uint64_t base,
-			       enum cell want)
+			       enum rs_proto proto, enum cell want)
 {
-	struct class_ranges cr = { .r = { .w = w }, .want = want };
+	struct class_ranges cr = { .r = { .w = w },
+				   .want = want,
+				   .proto = proto };
 
 	walk_host(rep, base, class_ranges_cell, &cr);
 	ranges_flush(&cr.r);
@@ -520,10 +588,11 @@ static time_t end_time(const struct output_report *rep)
 
 /* ---- XML report ---- */
 
-static void xml_service(struct writer *w, const struct output *o, uint16_t port)
+static void xml_service(struct writer *w, const struct output *o, uint16_t port,
+			enum rs_proto proto)
 {
 	outwriter_puts(w, "<service name=\"");
-	outwriter_xml(w, services_name(o->svc, RS_TCP, port));
+	outwriter_xml(w, services_name(o->svc, proto, port));
 	outwriter_puts(w, "\" method=\"table\" conf=\"3\"/>");
 }
 
@@ -533,7 +602,8 @@ struct xml_ports_ctx {
 	bool list_filtered;
 };
 
-static void xml_port_cell(void *ctx, uint16_t port, enum cell c)
+static void xml_port_cell(void *ctx, uint16_t port, enum rs_proto proto,
+			  enum cell c)
 {
 	struct xml_ports_ctx *x = ctx;
 	const char *state = "filtered", *reason;
@@ -541,9 +611,10 @@ static void xml_port_cell(void *ctx, uint16_t port, enum cell c)
 	switch (c) {
 	case CELL_OPEN:
 		state = "open";
-		reason = "syn-ack";
+		reason = open_reason(proto);
 		break;
 	case CELL_NORESP:
+		state = noresp_state(proto);
 		reason = REASON_NORESP;
 		break;
 	case CELL_UNREACH:
@@ -557,24 +628,24 @@ static void xml_port_cell(void *ctx, uint16_t port, enum cell c)
 		return;
 	outwriter_printf(
 		x->w,
-		"<port protocol=\"tcp\" portid=\"%u\"><state state=\"%s\" "
+		"<port protocol=\"%s\" portid=\"%u\"><state state=\"%s\" "
 		"reason=\"%s\" reason_ttl=\"0\"/>",
-		(unsigned)port, state, reason);
-	xml_service(x->w, x->o, port);
+		proto_word(proto), (unsigned)port, state, reason);
+	xml_service(x->w, x->o, port, proto);
 	outwriter_puts(x->w, "</port>\n");
 }
 
 static void xml_extrareasons(struct writer *w, const struct output_report *rep,
-			     uint64_t base, enum cell c, const char *reason,
-			     uint64_t count)
+			     uint64_t base, enum rs_proto proto, enum cell c,
+			     const char *reason, uint64_t count)
 {
 	if (count == 0)
 		return;
 	outwriter_printf(w,
 			 "<extrareasons reason=\"%s\" count=\"%" PRIu64
-			 "\" proto=\"tcp\" ports=\"",
-			 reason, count);
-	write_class_ranges(w, rep, base, c);
+			 "\" proto=\"%s\" ports=\"",
+			 reason, count, proto_word(proto));
+	write_class_ranges(w, rep, base, proto, c);
 	outwriter_puts(w, "\"/>\n");
 }
 
@@ -612,7 +683,7 @@ static void xml_host(struct writer *w, const struct output *o,
 			 "<host starttime=\"%lld\" endtime=\"%lld\"><status "
 			 "state=\"up\" reason=\"%s\" reason_ttl=\"0\"/>\n",
 			 (long long)rep->start_time, (long long)end_time(rep),
-			 h->open ? "syn-ack" : output_closed_reason(o));
+			 host_reason(o, h));
 	outwriter_printf(w, "<address addr=\"%s\" addrtype=\"%s\"/>\n",
 			 addr_buf, addr.family == AF_INET6 ? "ipv6" : "ipv4");
 	outwriter_puts(w, "<hostnames>\n");
@@ -624,20 +695,34 @@ static void xml_host(struct writer *w, const struct output *o,
 				 "<extraports state=\"closed\" count=\"%" PRIu64
 				 "\">\n",
 				 h->closed);
-		xml_extrareasons(w, rep, base, CELL_CLOSED,
-				 output_closed_reason(o), h->closed);
+		for (unsigned pr = RS_TCP; pr <= RS_UDP; pr++)
+			xml_extrareasons(w, rep, base, pr, CELL_CLOSED,
+					 closed_reason(o, pr), h->closed_p[pr]);
 		outwriter_puts(w, "</extraports>\n");
 	}
-	if (!h->list_filtered && h->noresp + h->unreach > 0) {
+	/* UDP silence is its own state, open|filtered: its own element. */
+	if (!h->list_filtered &&
+	    h->noresp_p[RS_TCP] + h->unreach_p[RS_TCP] + h->unreach_p[RS_UDP]) {
 		outwriter_printf(
 			w,
 			"<extraports state=\"filtered\" count=\"%" PRIu64
 			"\">\n",
-			h->noresp + h->unreach);
-		xml_extrareasons(w, rep, base, CELL_NORESP, REASON_NORESP,
-				 h->noresp);
-		xml_extrareasons(w, rep, base, CELL_UNREACH, REASON_UNREACH,
-				 h->unreach);
+			h->noresp_p[RS_TCP] + h->unreach);
+		xml_extrareasons(w, rep, base, RS_TCP, CELL_NORESP,
+				 REASON_NORESP, h->noresp_p[RS_TCP]);
+		for (unsigned pr = RS_TCP; pr <= RS_UDP; pr++)
+			xml_extrareasons(w, rep, base, pr, CELL_UNREACH,
+					 REASON_UNREACH, h->unreach_p[pr]);
+		outwriter_puts(w, "</extraports>\n");
+	}
+	if (!h->list_filtered && h->noresp_p[RS_UDP]) {
+		outwriter_printf(
+			w,
+			"<extraports state=\"open|filtered\" count=\"%" PRIu64
+			"\">\n",
+			h->noresp_p[RS_UDP]);
+		xml_extrareasons(w, rep, base, RS_UDP, CELL_NORESP,
+				 REASON_NORESP, h->noresp_p[RS_UDP]);
 		outwriter_puts(w, "</extraports>\n");
 	}
 	walk_host(rep, base, xml_port_cell, &x);
@@ -666,16 +751,28 @@ void report_xml(struct writer *w, const struct output *o,
 	outwriter_printf(w, "\" start=\"%lld\" startstr=\"%s\" version=\"",
 			 (long long)rep->start_time, start);
 	outwriter_xml(w, o->version);
-	outwriter_printf(w,
-			 "\" xmloutputversion=\"1.05\">\n"
-			 "<scaninfo type=\"%s\" protocol=\"tcp\" "
-			 "numservices=\"%u\" services=\"",
-			 o->syn ? "syn" : "connect", (unsigned)pl->count);
-	for (i = 0; i < pl->count; i++)
-		ranges_add(&all, pl->port[i]);
-	ranges_flush(&all);
-	outwriter_puts(
-		w, "\"/>\n<verbose level=\"0\"/>\n<debugging level=\"0\"/>\n");
+	outwriter_puts(w, "\" xmloutputversion=\"1.05\">\n");
+	/* One scaninfo per protocol scanned, as nmap writes for -sS -sU. */
+	for (unsigned pr = RS_TCP; pr <= RS_UDP; pr++) {
+		uint32_t from = pr == RS_UDP ? pl->count - pl->nudp : 0;
+		uint32_t to = pr == RS_UDP ? pl->count : pl->count - pl->nudp;
+
+		if (from == to)
+			continue;
+		all = (struct port_ranges){ .w = w };
+		outwriter_printf(w,
+				 "<scaninfo type=\"%s\" protocol=\"%s\" "
+				 "numservices=\"%u\" services=\"",
+				 pr == RS_UDP ? "udp" :
+				 o->syn	      ? "syn" :
+						"connect",
+				 proto_word(pr), (unsigned)(to - from));
+		for (i = from; i < to; i++)
+			ranges_add(&all, pl->port[i]);
+		ranges_flush(&all);
+		outwriter_puts(w, "\"/>\n");
+	}
+	outwriter_puts(w, "<verbose level=\"0\"/>\n<debugging level=\"0\"/>\n");
 
 	up = report_hosts(w, o, rep, xml_host);
 
@@ -706,15 +803,20 @@ struct grep_ports_ctx {
 	bool first;
 };
 
-static void grep_port_cell(void *ctx, uint16_t port, enum cell c)
+static void grep_port_cell(void *ctx, uint16_t port, enum rs_proto proto,
+			   enum cell c)
 {
 	struct grep_ports_ctx *g = ctx;
 
 	if (c == CELL_CLOSED || (c != CELL_OPEN && !g->list_filtered))
 		return;
-	outwriter_printf(g->w, "%s%u/%s/tcp//", g->first ? "" : ", ",
-			 (unsigned)port, c == CELL_OPEN ? "open" : "filtered");
-	outwriter_grep_field(g->w, services_name(g->o->svc, RS_TCP, port));
+	outwriter_printf(g->w, "%s%u/%s/%s//", g->first ? "" : ", ",
+			 (unsigned)port,
+			 c == CELL_OPEN	  ? "open" :
+			 c == CELL_NORESP ? noresp_state(proto) :
+					    "filtered",
+			 proto_word(proto));
+	outwriter_grep_field(g->w, services_name(g->o->svc, proto, port));
 	outwriter_puts(g->w, "///");
 	g->first = false;
 }

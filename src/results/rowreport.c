@@ -39,7 +39,8 @@ static int add_hosts(struct rowreport *r, const struct rowmerge *rm,
 		struct output_result row;
 
 		rowmerge_row(rm, i, &row);
-		seen[row.port] = 1;
+		/* bit 0: seen as TCP, bit 1: as UDP (1 << enum rs_proto) */
+		seen[row.port] |= (uint8_t)(1u << row.proto);
 		if (i && !addr_cmp(row.addr, &prev))
 			continue;
 		prev = *row.addr;
@@ -72,7 +73,7 @@ static int fill_store(struct rowreport *r, const struct rowmerge *rm)
 		rowmerge_row(rm, i, &row);
 		/* Built from these very rows: a bug if it happens. */
 		if (targets_index(r->targets, row.addr, &h) ||
-		    ports_index(r->ports, row.port, &pi))
+		    ports_index_proto(r->ports, row.proto, row.port, &pi))
 			return -EFAULT;
 		st = row.state == OUT_OPEN    ? STORE_OPEN :
 		     row.state == OUT_CLOSED  ? STORE_CLOSED :
@@ -95,16 +96,6 @@ int rowreport_build(struct rowreport *r, const struct rowmerge *rm,
 	memset(shape, 0, sizeof(*shape));
 	memset(err, 0, sizeof(*err));
 	shape->rows = n;
-	for (size_t i = 0; i < n; i++) {
-		struct output_result row;
-
-		rowmerge_row(rm, i, &row);
-		if (row.proto != RS_TCP) {
-			err->reason =
-				"the rows hold udp results, which -oN/-oX/-oG reports cannot carry yet; write -oC/-oJ";
-			return -EINVAL;
-		}
-	}
 	if (!n) {
 		err->reason = "the inputs hold no rows, " FIX;
 		return -EINVAL;
@@ -117,9 +108,13 @@ int rowreport_build(struct rowreport *r, const struct rowmerge *rm,
 	ret = add_hosts(r, rm, seen, shape, err);
 	if (ret)
 		goto out_free;
+	/* The scan's layout (ports.h): TCP ports, then UDP ports. */
+	for (unsigned pr = RS_TCP; pr <= RS_UDP; pr++)
+		for (unsigned p = 1; p < 65536; p++)
+			if (seen[p] & (1u << pr))
+				r->ports->port[r->ports->count++] = (uint16_t)p;
 	for (unsigned p = 1; p < 65536; p++)
-		if (seen[p])
-			r->ports->port[r->ports->count++] = (uint16_t)p;
+		r->ports->nudp += !!(seen[p] & (1u << RS_UDP));
 	shape->ports = r->ports->count;
 	shape->cells = shape->hosts * shape->ports;
 	if (shape->cells != n) {

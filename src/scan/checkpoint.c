@@ -102,6 +102,10 @@ uint64_t checkpoint_fingerprint(const struct targets *t,
 	}
 	h = fnv(h, &pl->count, sizeof(pl->count));
 	h = fnv(h, pl->port, pl->count * sizeof(pl->port[0]));
+	/* Only when there are UDP ports, so TCP scans keep their old
+	 * fingerprints (and checkpoints of older versions resume). */
+	if (pl->nudp)
+		h = fnv(h, &pl->nudp, sizeof(pl->nudp));
 	h = fnv(h, &seed, sizeof(seed));
 	h = fnv(h, &shard_count, sizeof(shard_count));
 	return h;

@@ -136,15 +136,16 @@ void ckmerge_shard(const struct ckmerge *m, int i, uint32_t *index,
 	*count = m->cks[i].ck.shard_count;
 }
 
-static const char *reason_of(enum store_state st, enum output_state *os)
+static const char *reason_of(enum store_state st, enum rs_proto proto,
+			     enum output_state *os)
 {
 	switch (st) {
 	case STORE_OPEN:
 		*os = OUT_OPEN;
-		return "syn-ack";
+		return proto == RS_UDP ? "udp-response" : "syn-ack";
 	case STORE_CLOSED:
 		*os = OUT_CLOSED;
-		return "conn-refused";
+		return proto == RS_UDP ? "port-unreach" : "conn-refused";
 	case STORE_UNREACH:
 		*os = OUT_UNREACH;
 		return "unreach";
@@ -174,14 +175,14 @@ static void note_disagreements(const struct ckmerge *m, int i, uint64_t pg,
 		enum store_state b = store_get(s, p);
 		struct merge_disagreement d = {
 			.port = cs->ports->port[p % nports],
-			.proto = RS_TCP,
+			.proto = ports_proto(cs->ports, (uint32_t)(p % nports)),
 			.input = (uint32_t)i,
 		};
 
 		if (a == STORE_NONE || a == b)
 			continue;
-		reason_of(a, &d.kept);
-		reason_of(b, &d.other);
+		reason_of(a, d.proto, &d.kept);
+		reason_of(b, d.proto, &d.other);
 		targets_get(cs->targets, p / nports, &d.addr);
 		mergetally_disagree(t, &d);
 	}
@@ -237,11 +238,14 @@ struct emit_ctx {
 static void emit_probe(struct emit_ctx *e, uint64_t probe)
 {
 	uint32_t nports = e->cs->ports->count;
-	struct output_result r = { .proto = RS_TCP, .rtt_us = -1 };
+	struct output_result r = {
+		.proto = ports_proto(e->cs->ports, (uint32_t)(probe % nports)),
+		.rtt_us = -1,
+	};
 	struct rs_addr a;
 	int ret;
 
-	r.reason = reason_of(store_get(e->merged, probe), &r.state);
+	r.reason = reason_of(store_get(e->merged, probe), r.proto, &r.state);
 	mergetally_add(e->t, r.state);
 	targets_get(e->cs->targets, probe / nports, &a);
 	r.addr = &a;

@@ -29,10 +29,17 @@
 #include "permute.h"
 #include "scan.h"
 #include "synengine.h"
+#include "udpengine.h"
 
 #define SCAN_MAX_WAIT_NS 100000000ULL /* re-check the stop flag this often */
 #define SCAN_VERIFY_TIMEOUT_MS 1000
 #define SCAN_MAX_LOCAL_ADDRS 256
+/*
+ * With a TCP and a UDP engine both busy, the loop cannot sleep on both
+ * rings at once: it waits on each in turn at most this long, so an answer
+ * on the other is reaped (and stamped) at most this late.
+ */
+#define SCAN_DUAL_WAIT_NS 1000000ULL
 
 struct local_addrs {
 	struct rs_addr addr[SCAN_MAX_LOCAL_ADDRS];
@@ -50,6 +57,7 @@ struct scan_ctx {
 	struct scan_summary *sum;
 	uint64_t open;
 	bool connect; /* -sT: opens of local targets may be self-connects */
+	bool syn; /* the TCP engine is -sS */
 };
 
 /*
@@ -66,13 +74,28 @@ struct scan_engine {
 
 static int scan_engine_open(const struct scan_config *cfg,
 			    const struct targets *targets,
-			    const struct scan_hooks *hooks,
+			    const struct scan_hooks *hooks, enum rs_proto proto,
 			    struct scan_engine *se)
 {
 	int ret;
 
 	memset(se, 0, sizeof(*se));
-	if (cfg->type == SCAN_SYN) {
+	if (proto == RS_UDP) {
+		struct udpengine_config uc = { .slots = cfg->concurrency };
+		struct udpengine_info info;
+		struct udpengine *e;
+
+		ret = udpengine_new(&e, &uc, &info);
+		if (ret)
+			return ret;
+		*se = (struct scan_engine){
+			.ops = &udpengine_ops,
+			.e = e,
+			.slots = info.slots,
+		};
+		if (hooks && hooks->udp_ready)
+			hooks->udp_ready(hooks->ctx, &info);
+	} else if (cfg->type == SCAN_SYN) {
 		struct synengine_config sc = *cfg->syn;
 		struct synengine_info info;
 		struct synengine *e;
@@ -114,6 +137,84 @@ static int scan_engine_open(const struct scan_config *cfg,
 			hooks->engine_ready(hooks->ctx, &info);
 	}
 	return 0;
+}
+
+/*
+ * A scan's engines, one per protocol it probes (ports.h): the TCP engine
+ * of -sT or -sS, the UDP engine of -sU, or both.  The loop treats them as
+ * one: as many idle slots as the fuller one has (a probe may be for
+ * either), busy if either is, in flight what both hold.
+ */
+struct scan_engines {
+	struct scan_engine by[2]; /* by enum rs_proto; ops NULL if unused */
+	uint32_t slots; /* in all */
+};
+
+static int scan_engines_open(const struct scan_config *cfg,
+			     const struct targets *targets,
+			     const struct portlist *ports,
+			     const struct scan_hooks *hooks,
+			     struct scan_engines *es)
+{
+	bool need[2] = { ports->count > ports->nudp, ports->nudp > 0 };
+	int ret;
+
+	memset(es, 0, sizeof(*es));
+	for (unsigned p = RS_TCP; p <= RS_UDP; p++) {
+		if (!need[p])
+			continue;
+		ret = scan_engine_open(cfg, targets, hooks, (enum rs_proto)p,
+				       &es->by[p]);
+		if (ret) {
+			if (p == RS_UDP && es->by[RS_TCP].ops)
+				es->by[RS_TCP].ops->free(es->by[RS_TCP].e);
+			return ret;
+		}
+		es->slots += es->by[p].slots;
+	}
+	return 0;
+}
+
+static void scan_engines_free(struct scan_engines *es)
+{
+	for (unsigned p = RS_TCP; p <= RS_UDP; p++)
+		if (es->by[p].ops)
+			es->by[p].ops->free(es->by[p].e);
+}
+
+static uint32_t scan_engines_idle(const struct scan_engines *es)
+{
+	uint32_t idle = UINT32_MAX;
+
+	for (unsigned p = RS_TCP; p <= RS_UDP; p++)
+		if (es->by[p].ops) {
+			uint32_t n = es->by[p].ops->idle(es->by[p].e);
+
+			idle = n < idle ? n : idle;
+		}
+	return idle == UINT32_MAX ? 0 : idle;
+}
+
+static uint32_t scan_engines_busy(const struct scan_engines *es)
+{
+	uint32_t busy = 0;
+
+	for (unsigned p = RS_TCP; p <= RS_UDP; p++)
+		if (es->by[p].ops)
+			busy += es->by[p].ops->busy(es->by[p].e);
+	return busy;
+}
+
+static uint32_t scan_engines_inflight(const struct scan_engines *es,
+				      struct sched_probe *out, uint32_t max)
+{
+	uint32_t n = 0;
+
+	for (unsigned p = RS_TCP; p <= RS_UDP; p++)
+		if (es->by[p].ops)
+			n += es->by[p].ops->inflight(es->by[p].e, out + n,
+						     max - n);
+	return n;
 }
 
 /* Every address, up or not: a self-connect needs only the address. */
@@ -230,12 +331,13 @@ static const char *unreach_reason(int err)
 }
 
 static void emit(struct scan_ctx *c, const struct rs_addr *a, uint16_t port,
-		 enum output_state st, const char *reason, uint64_t rtt_ns)
+		 enum rs_proto proto, enum output_state st, const char *reason,
+		 uint64_t rtt_ns)
 {
 	struct output_result r = {
 		.addr = a,
 		.port = port,
-		.proto = RS_TCP,
+		.proto = proto,
 		.state = st,
 		.reason = reason,
 		.rtt_us = rtt_ns ? (int64_t)(rtt_ns / 1000) : -1,
@@ -252,7 +354,10 @@ static void scan_handle(struct scan_ctx *c, const struct engine_result *r,
 {
 	uint32_t nports = c->ports->count;
 	uint64_t host = r->probe.probe / nports;
-	uint16_t port = c->ports->port[r->probe.probe % nports];
+	uint32_t pi = (uint32_t)(r->probe.probe % nports);
+	uint16_t port = c->ports->port[pi];
+	enum rs_proto proto = ports_proto(c->ports, pi);
+	bool udp = proto == RS_UDP;
 	enum engine_outcome oc = r->outcome;
 	struct sockaddr_storage ss;
 	struct rs_addr a;
@@ -260,8 +365,9 @@ static void scan_handle(struct scan_ctx *c, const struct engine_result *r,
 	int v;
 
 	targets_get(c->targets, host, &a);
-	if (oc == ENGINE_OPEN && c->connect && port >= c->local.eph_lo &&
-	    port <= c->local.eph_hi && addr_is_local(&c->local, &a)) {
+	if (oc == ENGINE_OPEN && c->connect && !udp &&
+	    port >= c->local.eph_lo && port <= c->local.eph_hi &&
+	    addr_is_local(&c->local, &a)) {
 		len = addr_to_sockaddr(&a, port, &ss);
 		v = verify_local_open((struct sockaddr *)&ss, len);
 		if (v == 0) {
@@ -278,24 +384,29 @@ static void scan_handle(struct scan_ctx *c, const struct engine_result *r,
 	case ENGINE_OPEN:
 		sched_answered(c->sched, &r->probe, r->rtt_ns, now, r->late);
 		if (store_set(c->store, r->probe.probe, STORE_OPEN))
-			emit(c, &a, port, OUT_OPEN, "syn-ack", r->rtt_ns);
+			emit(c, &a, port, proto, OUT_OPEN,
+			     udp ? "udp-response" : "syn-ack", r->rtt_ns);
 		break;
 	case ENGINE_CLOSED:
 		sched_answered(c->sched, &r->probe, r->rtt_ns, now, r->late);
 		if (store_set(c->store, r->probe.probe, STORE_CLOSED))
-			emit(c, &a, port, OUT_CLOSED,
-			     c->connect ? "conn-refused" : "reset", r->rtt_ns);
+			emit(c, &a, port, proto, OUT_CLOSED,
+			     udp	? "port-unreach" :
+			     c->connect ? "conn-refused" :
+					  "reset",
+			     r->rtt_ns);
 		break;
 	case ENGINE_UNREACH:
 		sched_answered(c->sched, &r->probe, r->rtt_ns, now, r->late);
 		if (store_set(c->store, r->probe.probe, STORE_UNREACH))
-			emit(c, &a, port, OUT_UNREACH,
+			emit(c, &a, port, proto, OUT_UNREACH,
 			     r->reason ? r->reason : unreach_reason(r->err),
 			     r->rtt_ns);
 		break;
 	case ENGINE_TIMEOUT:
 		if (!sched_timed_out(c->sched, &r->probe, now))
-			emit(c, &a, port, OUT_FILTERED, "no-response", 0);
+			emit(c, &a, port, proto, OUT_FILTERED, "no-response",
+			     0);
 		break;
 	case ENGINE_DEFER:
 		sched_deferred(c->sched, &r->probe, now);
@@ -304,7 +415,7 @@ static void scan_handle(struct scan_ctx *c, const struct engine_result *r,
 		/* Final, but not an answer from the target: no RTT sample. */
 		sched_answered(c->sched, &r->probe, 0, now, false);
 		c->sum->errors++;
-		emit(c, &a, port, OUT_FILTERED, "local-error", 0);
+		emit(c, &a, port, proto, OUT_FILTERED, "local-error", 0);
 		break;
 	}
 }
@@ -342,7 +453,7 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 }
 
 /* Hand the position to the checkpoint hook: in flight + queued = pending. */
-static void scan_checkpoint(struct scan_ctx *c, const struct scan_engine *e,
+static void scan_checkpoint(struct scan_ctx *c, const struct scan_engines *es,
 			    struct sched_probe *buf, uint32_t cap,
 			    uint64_t elapsed_ns)
 {
@@ -353,7 +464,7 @@ static void scan_checkpoint(struct scan_ctx *c, const struct scan_engine *e,
 	if (!c->hooks || !c->hooks->checkpoint)
 		return;
 	sched_get_stats(c->sched, &st);
-	n = e->ops->inflight(e->e, buf, cap);
+	n = scan_engines_inflight(es, buf, cap);
 	n += sched_queued(c->sched, buf + n, cap - n);
 	pos = (struct scan_position){
 		.issued = st.issued,
@@ -374,7 +485,7 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 	struct sched_probe *pending;
 	struct engine_result *results;
 	struct sched_config scfg;
-	struct scan_engine se;
+	struct scan_engines es;
 	struct scan_ctx c;
 	uint64_t start, now, next_progress, next_ckpt, ckpt_every, before = 0;
 	uint32_t nres_max, npend_max;
@@ -388,9 +499,10 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 	c.hooks = hooks;
 	c.sum = sum;
 	c.connect = cfg->type != SCAN_SYN;
+	c.syn = cfg->type == SCAN_SYN;
 	local_addrs_load(&c.local);
 
-	ret = scan_engine_open(cfg, targets, hooks, &se);
+	ret = scan_engines_open(cfg, targets, ports, hooks, &es);
 	if (ret)
 		return ret;
 
@@ -401,7 +513,7 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 		.nports = ports->count,
 		.rate = cfg->rate,
 		.min_rate = cfg->min_rate,
-		.max_inflight = se.slots,
+		.max_inflight = es.slots,
 		.retries = cfg->retries,
 		.max_retries = cfg->max_retries,
 		.timeout_ns = cfg->timeout_ns,
@@ -425,14 +537,14 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 			goto out_free_sched;
 		before = cfg->resume->elapsed_ns;
 	}
-	nres_max = se.slots;
+	nres_max = es.slots;
 	results = calloc(nres_max, sizeof(*results));
 	if (!results) {
 		ret = -ENOMEM;
 		goto out_free_sched;
 	}
 	/* Every slot in flight plus a full retry heap (2 x slots). */
-	npend_max = 3 * se.slots;
+	npend_max = 3 * es.slots;
 	pending = calloc(npend_max, sizeof(*pending));
 	if (!pending) {
 		ret = -ENOMEM;
@@ -450,12 +562,15 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 		int nres;
 
 		now = clock_now_ns();
-		want = min_u64(se.ops->idle(se.e), ENGINE_BATCH);
+		want = min_u64(scan_engines_idle(&es), ENGINE_BATCH);
 		n = want ? sched_next(c.sched, now, probes, want) : 0;
 		for (i = 0; i < n; i++) {
 			uint64_t host = probes[i].probe / ports->count;
-			uint16_t port =
-				ports->port[probes[i].probe % ports->count];
+			uint32_t pi =
+				(uint32_t)(probes[i].probe % ports->count);
+			uint16_t port = ports->port[pi];
+			const struct scan_engine *se =
+				&es.by[ports_proto(ports, pi)];
 			struct sockaddr_storage ss;
 			struct rs_addr a;
 			socklen_t len;
@@ -483,19 +598,19 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 
 			targets_get(targets, host, &a);
 			len = addr_to_sockaddr(&a, port, &ss);
-			if (se.ops->prep(se.e, &probes[i],
-					 (struct sockaddr *)&ss, len, tmo,
-					 linger))
+			if (se->ops->prep(se->e, &probes[i],
+					  (struct sockaddr *)&ss, len, tmo,
+					  linger))
 				sched_deferred(c.sched, &probes[i], now);
 		}
 		scan_events(&c);
 
-		wait = se.ops->idle(se.e) ? sched_wake_ns(c.sched, now) :
-					    UINT64_MAX;
+		wait = scan_engines_idle(&es) ? sched_wake_ns(c.sched, now) :
+						UINT64_MAX;
 		wait = min_u64(wait,
 			       next_progress > now ? next_progress - now : 0);
 		wait = min_u64(wait, SCAN_MAX_WAIT_NS);
-		if (!se.ops->busy(se.e)) {
+		if (!scan_engines_busy(&es)) {
 			/* Only time can help: a rate token or a retry's due
 			 * time.  Sleep rather than spin. */
 			if (wait) {
@@ -507,16 +622,32 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 				nanosleep(&ts, NULL);
 			}
 		} else {
-			nres = se.ops->run(se.e, wait ? wait : 0, results,
-					   nres_max);
-			if (nres < 0) {
-				ret = nres;
-				goto out_free_pending;
+			bool both = es.by[RS_TCP].ops && es.by[RS_UDP].ops &&
+				    es.by[RS_TCP].ops->busy(es.by[RS_TCP].e) &&
+				    es.by[RS_UDP].ops->busy(es.by[RS_UDP].e);
+			uint32_t got = 0;
+
+			for (unsigned p = RS_TCP; p <= RS_UDP; p++) {
+				const struct scan_engine *se = &es.by[p];
+				uint64_t w = both ? min_u64(wait,
+							    SCAN_DUAL_WAIT_NS) :
+						    wait;
+
+				if (!se->ops || !se->ops->busy(se->e))
+					continue;
+				/* Answers in hand: only poll the other. */
+				nres = se->ops->run(se->e, got ? 0 : w, results,
+						    nres_max);
+				if (nres < 0) {
+					ret = nres;
+					goto out_free_pending;
+				}
+				got += (uint32_t)nres;
+				now = clock_now_ns();
+				for (i = 0; i < (uint32_t)nres; i++)
+					scan_handle(&c, &results[i], now);
 			}
-			now = clock_now_ns();
-			for (i = 0; i < (uint32_t)nres; i++)
-				scan_handle(&c, &results[i], now);
-			if (nres && c.hooks && c.hooks->results_done)
+			if (got && c.hooks && c.hooks->results_done)
 				c.hooks->results_done(c.hooks->ctx);
 			scan_events(&c);
 		}
@@ -526,22 +657,22 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 			next_progress = now + SCAN_PROGRESS_NS;
 		}
 		if (now >= next_ckpt) {
-			scan_checkpoint(&c, &se, pending, npend_max,
+			scan_checkpoint(&c, &es, pending, npend_max,
 					before + now - start);
 			next_ckpt = clock_now_ns() + ckpt_every;
 		}
 	}
 	now = clock_now_ns();
 	scan_progress(&c, start, now);
-	scan_checkpoint(&c, &se, pending, npend_max, before + now - start);
+	scan_checkpoint(&c, &es, pending, npend_max, before + now - start);
 	sum->complete = sched_finished(c.sched);
 	sum->elapsed_ns = before + now - start;
 	sched_get_stats(c.sched, &sum->sched);
-	if (cfg->type == SCAN_SYN) {
+	if (es.by[RS_TCP].ops && cfg->type == SCAN_SYN) {
 		sum->has_syn = true;
-		synengine_get_stats(se.e, &sum->syn);
-	} else {
-		engine_get_stats(se.e, &sum->conn);
+		synengine_get_stats(es.by[RS_TCP].e, &sum->syn);
+	} else if (es.by[RS_TCP].ops) {
+		engine_get_stats(es.by[RS_TCP].e, &sum->conn);
 	}
 	ret = 0;
 
@@ -552,7 +683,7 @@ out_free_results:
 out_free_sched:
 	sched_free(c.sched);
 out_free_engine:
-	se.ops->free(se.e);
+	scan_engines_free(&es);
 	return ret;
 }
 
@@ -587,7 +718,10 @@ int scan_replay(const struct scan_config *cfg, const struct targets *targets,
 	for (uint64_t k = 0; k < pos->issued; k++) {
 		uint64_t probe =
 			permute_shard_at(&p, cfg->shard_index, count, k);
-		uint16_t port = ports->port[probe % ports->count];
+		uint32_t pi = (uint32_t)(probe % ports->count);
+		uint16_t port = ports->port[pi];
+		enum rs_proto proto = ports_proto(ports, pi);
+		bool udp = proto == RS_UDP;
 		struct rs_addr a;
 
 		if (bsearch(&probe, pend, pos->npending, sizeof(*pend),
@@ -596,18 +730,22 @@ int scan_replay(const struct scan_config *cfg, const struct targets *targets,
 		targets_get(targets, probe / ports->count, &a);
 		switch (store_get(store, probe)) {
 		case STORE_OPEN:
-			emit(&c, &a, port, OUT_OPEN, "syn-ack", 0);
+			emit(&c, &a, port, proto, OUT_OPEN,
+			     udp ? "udp-response" : "syn-ack", 0);
 			break;
 		case STORE_CLOSED:
-			emit(&c, &a, port, OUT_CLOSED,
-			     cfg->type == SCAN_SYN ? "reset" : "conn-refused",
+			emit(&c, &a, port, proto, OUT_CLOSED,
+			     udp		   ? "port-unreach" :
+			     cfg->type == SCAN_SYN ? "reset" :
+						     "conn-refused",
 			     0);
 			break;
 		case STORE_UNREACH:
-			emit(&c, &a, port, OUT_UNREACH, "unreach", 0);
+			emit(&c, &a, port, proto, OUT_UNREACH, "unreach", 0);
 			break;
 		case STORE_NONE:
-			emit(&c, &a, port, OUT_FILTERED, "no-response", 0);
+			emit(&c, &a, port, proto, OUT_FILTERED, "no-response",
+			     0);
 			break;
 		}
 	}
@@ -617,7 +755,8 @@ int scan_replay(const struct scan_config *cfg, const struct targets *targets,
 
 void scan_dry_run(const struct scan_config *cfg, const struct targets *targets,
 		  const struct portlist *ports,
-		  void (*fn)(void *ctx, const struct rs_addr *a, uint16_t port),
+		  void (*fn)(void *ctx, const struct rs_addr *a, uint16_t port,
+			     enum rs_proto proto),
 		  void *ctx)
 {
 	uint64_t n = targets_count(targets) * ports->count;
@@ -632,6 +771,7 @@ void scan_dry_run(const struct scan_config *cfg, const struct targets *targets,
 			permute_shard_at(&p, cfg->shard_index, count, k);
 
 		targets_get(targets, probe / ports->count, &a);
-		fn(ctx, &a, ports->port[probe % ports->count]);
+		fn(ctx, &a, ports->port[probe % ports->count],
+		   ports_proto(ports, (uint32_t)(probe % ports->count)));
 	}
 }

@@ -76,7 +76,11 @@ expect 0 -p 0 127.0.0.1
 expect 70000 -p 70000 127.0.0.1
 expect 5-1 -p 5-1 127.0.0.1
 expect ,, -p ,, 127.0.0.1
-expect U:53 -p U:53 127.0.0.1
+expect 'U:53|-sU' -p U:53 127.0.0.1
+expect 'T:22|-sT' -sU -p T:22 127.0.0.1
+expect '0|port 0' -sU -p U:0 127.0.0.1
+expect 'U:PORTS|-sU' -sU -sT -p T:22 127.0.0.1
+expect 'S:80' -p S:80 127.0.0.1
 tb_log "bad options"
 expect -5 --rate -5 -p 80 127.0.0.1
 expect abc --rate abc -p 80 127.0.0.1

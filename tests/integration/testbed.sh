@@ -301,7 +301,7 @@ testbed_nmap_rows()
 	/<address addr=/ && /addrtype="ipv[46]"/ { host = attr($0, "addr") }
 	/<extraports / { xst = attr($0, "state") }
 	/<extrareasons / { emit(attr($0, "ports"), xst) }
-	/<port protocol="tcp"/ {
+	/<port protocol="(tcp|udp)"/ {
 		p = attr($0, "portid")
 		s = $0; sub(/^.*<state /, "", s)
 		print host "," p "," attr(s, "state")

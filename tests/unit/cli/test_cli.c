@@ -214,7 +214,10 @@ static int group_setup(void **state)
 				   "https\t443/tcp\t0.4\n"
 				   "smtp\t25/tcp\t0.000000\n"
 				   "http-proxy\t8080/tcp\t0.15\n"
-				   "ftp\t21/tcp\t0.1\n");
+				   "ftp\t21/tcp\t0.1\n"
+				   "domain\t53/udp\t0.5\n"
+				   "ntp\t123/udp\t0.4\n"
+				   "snmp\t161/udp\t0.3\n");
 }
 
 static int group_teardown(void **state)
@@ -283,6 +286,58 @@ static void test_defaults(void **state)
 }
 
 /* With nmap's frequencies: its top 1000 (here all six), -F, and so on. */
+/*
+ * -sU: its own port list after the TCP one (ports.h), from the same -p
+ * (bare items for every scan type given), the default from nmap's UDP
+ * ranking or the built-in list.
+ */
+static void test_udp_ports(void **state)
+{
+	struct portlist *def = malloc(sizeof(*def));
+	struct cli_scan *cs;
+
+	(void)state;
+	assert_non_null(def);
+	cs = LOAD("--servicedb", nmap_db, "-sU", "127.0.0.1");
+	ASSERT_PORTS(cs, 53, 123, 161);
+	assert_int_equal(cs->ports->nudp, 3);
+	assert_false(cs->cli.scan_tcp);
+	unload(cs);
+	cs = LOAD("--servicedb", nmap_db, "-sU", "--top-ports", "2",
+		  "127.0.0.1");
+	ASSERT_PORTS(cs, 53, 123);
+	unload(cs);
+	cs = LOAD("--servicedb", nmap_db, "-sU", "-sT", "--top-ports", "1",
+		  "127.0.0.1");
+	ASSERT_PORTS(cs, 443, 53);
+	assert_int_equal(cs->ports->nudp, 1);
+	unload(cs);
+	cs = LOAD("--servicedb", plain_db, "-sU", "127.0.0.1");
+	ports_default_udp(def);
+	assert_int_equal(cs->ports->count, def->count);
+	assert_int_equal(cs->ports->nudp, def->count);
+	assert_memory_equal(cs->ports->port, def->port,
+			    def->count * sizeof(def->port[0]));
+	unload(cs);
+	cs = LOAD("-sU", "-sS", "-p", "U:53,161,T:22,80", "127.0.0.1");
+	ASSERT_PORTS(cs, 22, 80, 53, 161);
+	assert_int_equal(cs->ports->nudp, 2);
+	assert_int_equal(ports_proto(cs->ports, 1), RS_TCP);
+	assert_int_equal(ports_proto(cs->ports, 2), RS_UDP);
+	unload(cs);
+	cs = LOAD("-sU", "-sT", "-p", "7,1-2", "--exclude-ports", "U:2",
+		  "127.0.0.1");
+	ASSERT_PORTS(cs, 1, 2, 7, 1, 7);
+	assert_int_equal(cs->ports->nudp, 2);
+	unload(cs);
+	cs = LOAD("-p", "22", "127.0.0.1");
+	assert_int_equal(cs->ports->nudp, 0);
+	assert_true(cs->cli.scan_tcp);
+	assert_false(cs->cli.scan_udp);
+	unload(cs);
+	free(def);
+}
+
 static void test_by_frequency(void **state)
 {
 	struct cli_scan *cs;
@@ -811,7 +866,7 @@ static void test_refused_options(void **state)
 	REFUSED("-p needs a value", "127.0.0.1", "-p");
 	REFUSED("--exclude needs a value", "127.0.0.1", "--exclude");
 	REFUSED("-oA needs a value", "127.0.0.1", "-oA");
-	REFUSED("scan type '-sU' is not supported", "-sU", "127.0.0.1");
+	REFUSED("scan type '-sX' is not supported", "-sX", "127.0.0.1");
 	REFUSED("output option '-oZ' is not supported", "-oZ", "x",
 		"127.0.0.1");
 	REFUSED("-e only applies to SYN scans", "-e", "lo", "127.0.0.1");
@@ -831,7 +886,14 @@ static void test_refused_ports(void **state)
 	REFUSED("-p '0-10'", "-p", "0-10", "127.0.0.1");
 	REFUSED("reversed", "-p", "10-5", "127.0.0.1");
 	REFUSED("empty item", "-p", "22,,80", "127.0.0.1");
-	REFUSED("UDP scans are not supported", "-p", "U:53", "127.0.0.1");
+	REFUSED("has UDP ports (U:) but no UDP scan was asked for; add -sU",
+		"-p", "U:53", "127.0.0.1");
+	REFUSED("has TCP ports (T:) but only -sU was given", "-sU", "-p",
+		"T:22", "127.0.0.1");
+	REFUSED("has no UDP ports for -sU; add U:PORTS", "-sU", "-sT", "-p",
+		"T:22", "127.0.0.1");
+	REFUSED("port 0 cannot be scanned", "-sU", "-p", "U:0", "127.0.0.1");
+	REFUSED("SCTP scans are not supported", "-p", "S:80", "127.0.0.1");
 }
 
 static void test_refused_numbers(void **state)
@@ -904,6 +966,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_by_frequency),
+		cmocka_unit_test(test_udp_ports),
 		cmocka_unit_test(test_refused_selection),
 		cmocka_unit_test(test_second_p_refused),
 		cmocka_unit_test(test_family),

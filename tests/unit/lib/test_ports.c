@@ -125,9 +125,9 @@ static const struct port_case cases[] = {
 	BAD("100-10", "reversed", "100-10"),
 	BAD("1-2-3", "invalid port range", "1-2-3"),
 	BAD("--", "invalid port range", "--"),
-	BAD("U:53", "UDP scans are not supported yet", "U:53"),
-	BAD("T:22,U:53", "UDP scans are not supported yet", "U:53"),
-	BAD("S:80", "SCTP scans are not supported yet", "S:80"),
+	BAD("U:53", "UDP ports are not accepted here", "U:53"),
+	BAD("T:22,U:53", "UDP ports are not accepted here", "U:53"),
+	BAD("S:80", "SCTP scans are not supported", "S:80"),
 	BAD("T:", "empty", "T:"),
 	BAD("22,T:", "empty", "T:"),
 	BAD("T:T:22", "unknown", "T:22"),
@@ -464,6 +464,98 @@ static void test_named_remove(void **state)
 	free(ex);
 }
 
+/*
+ * Both protocols: prefixes switch the protocol for the items after them,
+ * bare items go to every protocol in bare, names resolve per protocol,
+ * and seen tells which protocols received items.
+ */
+static void test_protos(void **state)
+{
+	struct portlist *udp = malloc(sizeof(*udp));
+	struct rs_error err;
+	unsigned seen = 99;
+	uint32_t idx;
+
+	(void)state;
+	assert_non_null(udp);
+	assert_int_equal(ports_parse_protos("U:53,161,T:22,80", svc,
+					    PORTS_F_TCP | PORTS_F_UDP, pl, udp,
+					    &seen, &err),
+			 0);
+	ASSERT_LIST(pl, 22, 80);
+	ASSERT_LIST(udp, 53, 161);
+	assert_int_equal(seen, PORTS_F_TCP | PORTS_F_UDP);
+	assert_int_equal(pl->nudp, 0);
+	assert_int_equal(udp->nudp, 0);
+
+	/* A bare list goes to the scan types given. */
+	assert_int_equal(ports_parse_protos("7,1-3", svc, PORTS_F_UDP, pl, udp,
+					    &seen, &err),
+			 0);
+	assert_int_equal(pl->count, 0);
+	ASSERT_LIST(udp, 1, 2, 3, 7);
+	assert_int_equal(seen, PORTS_F_UDP);
+	assert_int_equal(ports_parse_protos("9,U:10", svc,
+					    PORTS_F_TCP | PORTS_F_UDP, pl, udp,
+					    &seen, &err),
+			 0);
+	ASSERT_LIST(pl, 9);
+	ASSERT_LIST(udp, 9, 10);
+
+	/* T: alone under -sU: seen says TCP only, so the CLI can refuse. */
+	assert_int_equal(ports_parse_protos("T:22", svc, PORTS_F_UDP, pl, udp,
+					    &seen, &err),
+			 0);
+	assert_int_equal(seen, PORTS_F_TCP);
+	assert_int_equal(udp->count, 0);
+
+	/* Names resolve in the protocol's own table. */
+	assert_int_equal(ports_parse_protos("U:domain,T:ssh", svc, PORTS_F_TCP,
+					    pl, udp, &seen, &err),
+			 0);
+	ASSERT_LIST(pl, 22);
+	ASSERT_LIST(udp, 53);
+	assert_int_equal(ports_parse_protos("U:ssh", svc, PORTS_F_TCP, pl, udp,
+					    &seen, &err),
+			 -EINVAL);
+	assert_string_equal(err.reason, "unknown UDP service name");
+	assert_int_equal(ports_parse_protos("U:0", svc, PORTS_F_UDP, pl, udp,
+					    &seen, &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.reason, "port 0"));
+	assert_int_equal(ports_parse_protos("53,U:", svc, PORTS_F_UDP, pl, udp,
+					    &seen, &err),
+			 -EINVAL);
+	assert_string_equal(err.reason, "empty port list after U:");
+
+	/* The scan's list: TCP first, then UDP; the index per protocol. */
+	assert_int_equal(ports_parse_protos("U:53,80,T:22,80", svc,
+					    PORTS_F_TCP | PORTS_F_UDP, pl, udp,
+					    &seen, &err),
+			 0);
+	assert_int_equal(ports_join(pl, pl, udp), 0);
+	ASSERT_LIST(pl, 22, 80, 53, 80);
+	assert_int_equal(pl->nudp, 2);
+	assert_int_equal(ports_proto(pl, 1), RS_TCP);
+	assert_int_equal(ports_proto(pl, 2), RS_UDP);
+	assert_int_equal(ports_index_proto(pl, RS_UDP, 80, &idx), 0);
+	assert_int_equal(idx, 3);
+	assert_int_equal(ports_index_proto(pl, RS_TCP, 80, &idx), 0);
+	assert_int_equal(idx, 1);
+	assert_int_equal(ports_index_proto(pl, RS_TCP, 53, &idx), -ENOENT);
+	assert_int_equal(ports_index_proto(pl, RS_UDP, 22, &idx), -ENOENT);
+	assert_int_equal(ports_join(udp, pl, udp), -EINVAL);
+
+	ports_default_udp(udp);
+	assert_true(udp->count > 20);
+	assert_int_equal(udp->nudp, 0);
+	for (uint32_t i = 1; i < udp->count; i++)
+		assert_true(udp->port[i - 1] < udp->port[i]);
+	assert_int_equal(ports_index(udp, 53, &idx), 0);
+	assert_int_equal(ports_index(udp, 161, &idx), 0);
+	free(udp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -476,6 +568,7 @@ int main(void)
 		cmocka_unit_test(test_index),
 		cmocka_unit_test(test_top),
 		cmocka_unit_test(test_named_remove),
+		cmocka_unit_test(test_protos),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

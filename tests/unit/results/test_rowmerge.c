@@ -212,8 +212,12 @@ static void test_report_refused(void **state)
 		    "127.0.0.2,80,tcp,open,,syn-ack,,\n",
 	};
 	static const char *const udp[] = {
-		HDR "127.0.0.1,53,udp,open,,udp-response,,\n",
+		HDR "127.0.0.1,53,udp,open,,udp-response,,\n"
+		    "127.0.0.1,53,tcp,closed,,conn-refused,,\n"
+		    "127.0.0.1,161,udp,open|filtered,,no-response,,\n"
+		    "127.0.0.1,22,tcp,open,,syn-ack,,\n",
 	};
+	uint32_t pi;
 	static const char *const none[] = { "" };
 	struct merge_tally t;
 	struct rowmerge *rm;
@@ -232,9 +236,19 @@ static void test_report_refused(void **state)
 	rowreport_free(&rr);
 	rowmerge_free(rm);
 
+	/* UDP rows make a report too: TCP ports first, then UDP (ports.h). */
 	rm = load(udp, 1, &t);
-	assert_int_equal(rowreport_build(&rr, rm, &shape, &err), -EINVAL);
-	assert_non_null(strstr(err.reason, "udp"));
+	assert_int_equal(rowreport_build(&rr, rm, &shape, &err), 0);
+	assert_int_equal(shape.ports, 4);
+	assert_int_equal(rr.ports->nudp, 2);
+	assert_int_equal(ports_index_proto(rr.ports, RS_UDP, 53, &pi), 0);
+	assert_int_equal(pi, 2);
+	assert_int_equal(store_get(rr.store, pi), STORE_OPEN);
+	assert_int_equal(ports_index_proto(rr.ports, RS_TCP, 53, &pi), 0);
+	assert_int_equal(store_get(rr.store, pi), STORE_CLOSED);
+	assert_int_equal(ports_index_proto(rr.ports, RS_UDP, 161, &pi), 0);
+	assert_int_equal(store_get(rr.store, pi), STORE_NONE);
+	rowreport_free(&rr);
 	rowmerge_free(rm);
 
 	rm = load(none, 1, &t);
