@@ -15,8 +15,20 @@
  * complete (the permutation cursor and the retry queue), so the store needs
  * no "done" bit - which also makes a checkpoint just the cells plus a cursor.
  *
+ * An ICMP unreachable comes with a reason (admin-prohibited, port-unreach,
+ * net-unreach, ...) that the 2 bits cannot hold.  A side table keeps it, as
+ * a small code, for the UNREACH cells whose reason is not the common one
+ * (host-unreach, code 0, which is what a cell without an entry reads as):
+ * an open-addressing hash of 8-byte entries, so a router's host-unreach for
+ * a whole dead subnet costs nothing, and a firewall that rejects every port
+ * of a host with admin-prohibited costs 16 bytes per port.  Reports,
+ * checkpoints and merges read the reasons back from it, so a resumed or
+ * merged scan names the same reason as the scan that saw the answer.
+ *
  * store_set is on the hot path: no allocation (page faults aside), no
- * syscalls.  Single-threaded.
+ * syscalls.  store_set_reason allocates only when its table doubles, which
+ * happens a logarithmic number of times in the number of non-default
+ * unreachables.  Single-threaded.
  */
 #ifndef RINGSCAN_STORE_H
 #define RINGSCAN_STORE_H
@@ -48,6 +60,37 @@ void store_free(struct store *s);
 int store_set(struct store *s, uint64_t probe, enum store_state st);
 
 enum store_state store_get(const struct store *s, uint64_t probe);
+
+/*
+ * Reasons of UNREACH cells.  Codes are indices into one fixed table of
+ * nmap's reason names; STORE_REASON_HOST_UNREACH (0) is the default.
+ * store_reason_code maps a name to its code (an unknown name to the code
+ * of the generic "unreach"); store_reason_name the other way (an unknown
+ * code to "unreach").
+ */
+#define STORE_REASON_HOST_UNREACH 0u
+#define STORE_REASON_MAX 16 /* every code is below this */
+unsigned store_reason_code(const char *name);
+const char *store_reason_name(unsigned code);
+/* How many codes there are: every code is below this. */
+unsigned store_reason_codes(void);
+
+/*
+ * Record the reason of an UNREACH cell (a cell in another state, or code
+ * 0, records nothing; a cell that has a reason recorded keeps it, as cells
+ * keep their first state).  -ENOMEM if the table could not grow: the cell
+ * keeps its state and reads as the default reason.
+ */
+int store_set_reason(struct store *s, uint64_t probe, unsigned code);
+unsigned store_reason(const struct store *s, uint64_t probe);
+
+/*
+ * Every recorded reason, in no particular order: start with *pos = 0;
+ * returns 1 and fills probe and code while there is one, then 0.
+ */
+int store_reason_next(const struct store *s, uint64_t *pos, uint64_t *probe,
+		      unsigned *code);
+uint64_t store_reason_count(const struct store *s);
 
 /* How many cells hold st (st != STORE_NONE). */
 uint64_t store_count(const struct store *s, enum store_state st);

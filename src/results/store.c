@@ -16,6 +16,11 @@
  *
  * The first final state wins and NONE is never written, so a cell changes
  * at most once and the per-state counters are exact without recounting.
+ *
+ * The reason table packs each entry in one uint64_t: probe + 1 in the low
+ * 56 bits (0 marks an empty slot) and the code in the top 8.  Linear
+ * probing, kept at most half full; it starts empty and doubles, so a scan
+ * that sees no unusual unreachable allocates nothing for it.
  */
 #include <assert.h>
 #include <errno.h>
@@ -39,7 +44,25 @@ struct store {
 	size_t npages;
 	size_t touched; /* summary bits set */
 	uint64_t count[4]; /* per enum store_state; [STORE_NONE] unused */
+	uint64_t *rtab; /* reasons: see above */
+	uint64_t rcap, rn; /* slots (a power of two, or 0), entries */
 };
+
+#define RT_PROBE_BITS 56
+#define RT_PROBE_MASK ((1ULL << RT_PROBE_BITS) - 1)
+#define RT_MIN_CAP 1024
+
+/* nmap's names; index = code.  Append only: checkpoints store the codes. */
+static const char *const reason_names[] = {
+	"host-unreach",	  "net-unreach",     "proto-unreach",	 "port-unreach",
+	"net-prohibited", "host-prohibited", "admin-prohibited", "dest-unreach",
+	"no-route",	  "beyond-scope",    "reject-route",	 "unreach",
+};
+#define REASON_GENERIC 11u /* "unreach" */
+_Static_assert(sizeof(reason_names) / sizeof(reason_names[0]) ==
+		       REASON_GENERIC + 1,
+	       "the generic reason is the last");
+_Static_assert(REASON_GENERIC < STORE_REASON_MAX, "codes fit the reports");
 
 static bool page_touched(const struct store *s, uint64_t page)
 {
@@ -96,6 +119,7 @@ void store_free(struct store *s)
 		return;
 	munmap(s->cells, s->map_len);
 	free(s->summary);
+	free(s->rtab);
 	free(s);
 }
 
@@ -254,4 +278,111 @@ int store_merge_page(struct store *s, uint64_t page, const uint8_t *cells,
 			(*conflicts)++;
 	}
 	return 0;
+}
+
+unsigned store_reason_code(const char *name)
+{
+	for (unsigned i = 0; i < sizeof(reason_names) / sizeof(reason_names[0]);
+	     i++)
+		if (!strcmp(reason_names[i], name))
+			return i;
+	return REASON_GENERIC;
+}
+
+const char *store_reason_name(unsigned code)
+{
+	return code < sizeof(reason_names) / sizeof(reason_names[0]) ?
+		       reason_names[code] :
+		       reason_names[REASON_GENERIC];
+}
+
+unsigned store_reason_codes(void)
+{
+	return sizeof(reason_names) / sizeof(reason_names[0]);
+}
+
+static uint64_t rt_slot(uint64_t key, uint64_t cap)
+{
+	/* Fibonacci hashing: probe numbers of one host are consecutive. */
+	return (key * 0x9e3779b97f4a7c15ULL) >> 32 & (cap - 1);
+}
+
+/* The slot holding key, or the empty slot where it would go. */
+static uint64_t rt_find(const uint64_t *tab, uint64_t cap, uint64_t key)
+{
+	uint64_t i = rt_slot(key, cap);
+
+	while (tab[i] && (tab[i] & RT_PROBE_MASK) != key)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+static int rt_grow(struct store *s)
+{
+	uint64_t cap = s->rcap ? s->rcap * 2 : RT_MIN_CAP;
+	uint64_t *tab;
+
+	if (cap > SIZE_MAX / sizeof(*tab))
+		return -ENOMEM;
+	tab = calloc(cap, sizeof(*tab));
+	if (!tab)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < s->rcap; i++)
+		if (s->rtab[i])
+			tab[rt_find(tab, cap, s->rtab[i] & RT_PROBE_MASK)] =
+				s->rtab[i];
+	free(s->rtab);
+	s->rtab = tab;
+	s->rcap = cap;
+	return 0;
+}
+
+int store_set_reason(struct store *s, uint64_t probe, unsigned code)
+{
+	uint64_t key = probe + 1, i;
+	int ret;
+
+	if (code == STORE_REASON_HOST_UNREACH || code >= store_reason_codes() ||
+	    key > RT_PROBE_MASK || probe >= s->nprobes ||
+	    store_get(s, probe) != STORE_UNREACH)
+		return 0;
+	if ((s->rn + 1) * 2 > s->rcap && (ret = rt_grow(s)))
+		return ret;
+	i = rt_find(s->rtab, s->rcap, key);
+	if (!s->rtab[i]) {
+		s->rtab[i] = key | (uint64_t)code << RT_PROBE_BITS;
+		s->rn++;
+	}
+	return 0;
+}
+
+unsigned store_reason(const struct store *s, uint64_t probe)
+{
+	uint64_t key = probe + 1, e;
+
+	if (!s->rn || key > RT_PROBE_MASK)
+		return STORE_REASON_HOST_UNREACH;
+	e = s->rtab[rt_find(s->rtab, s->rcap, key)];
+	return e ? (unsigned)(e >> RT_PROBE_BITS) : STORE_REASON_HOST_UNREACH;
+}
+
+int store_reason_next(const struct store *s, uint64_t *pos, uint64_t *probe,
+		      unsigned *code)
+{
+	for (; *pos < s->rcap; (*pos)++) {
+		uint64_t e = s->rtab[*pos];
+
+		if (!e)
+			continue;
+		(*pos)++;
+		*probe = (e & RT_PROBE_MASK) - 1;
+		*code = (unsigned)(e >> RT_PROBE_BITS);
+		return 1;
+	}
+	return 0;
+}
+
+uint64_t store_reason_count(const struct store *s)
+{
+	return s->rn;
 }

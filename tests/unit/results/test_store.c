@@ -314,6 +314,84 @@ static void test_large_store_is_lazy(void **state)
 	store_free(s);
 }
 
+/*
+ * Reasons against a plain per-probe reference: thousands of UNREACH cells
+ * with random codes across a large store (so the table doubles several
+ * times), cells in other states that must refuse a reason, first reason
+ * winning, and iteration giving back exactly the recorded set.
+ */
+static void test_reasons_vs_reference(void **state)
+{
+	const uint64_t n = 1ULL << 24;
+	const unsigned ncodes = store_reason_codes();
+	struct store *s;
+	uint8_t *ref = calloc(n, 1); /* code + 1; 0 = none */
+	uint64_t x = 0x1234567, pos = 0, probe, seen = 0, want = 0;
+	unsigned code;
+
+	(void)state;
+	assert_non_null(ref);
+	assert_int_equal(store_new(&s, n), 0);
+	assert_int_equal(store_reason(s, 5), STORE_REASON_HOST_UNREACH);
+	for (int i = 0; i < 20000; i++) {
+		uint64_t p = rnd(&x) % n;
+		unsigned c = (unsigned)(rnd(&x) % ncodes);
+		int kind = (int)(rnd(&x) % 4);
+
+		if (kind == 0) {
+			store_set(s, p, STORE_OPEN);
+			assert_int_equal(store_set_reason(s, p, c), 0);
+			continue;
+		}
+		store_set(s, p, STORE_UNREACH);
+		assert_int_equal(store_set_reason(s, p, c), 0);
+		if (store_get(s, p) == STORE_UNREACH && !ref[p] && c)
+			ref[p] = (uint8_t)(c + 1);
+		/* a second reason does not replace a recorded first one;
+		 * a cell with none recorded (the default) takes it */
+		c = (c + 1) % ncodes;
+		assert_int_equal(store_set_reason(s, p, c), 0);
+		if (store_get(s, p) == STORE_UNREACH && !ref[p] && c)
+			ref[p] = (uint8_t)(c + 1);
+	}
+	for (uint64_t p = 0; p < n; p++) {
+		if (ref[p])
+			want++;
+		if (store_get(s, p) != STORE_UNREACH)
+			continue;
+		assert_int_equal(store_reason(s, p),
+				 ref[p] ? ref[p] - 1u :
+					  STORE_REASON_HOST_UNREACH);
+	}
+	assert_true(want > 1000); /* the table grew past its first size */
+	assert_int_equal(store_reason_count(s), want);
+	while (store_reason_next(s, &pos, &probe, &code)) {
+		assert_true(probe < n);
+		assert_int_equal(ref[probe], code + 1);
+		seen++;
+	}
+	assert_int_equal(seen, want);
+	store_free(s);
+	free(ref);
+}
+
+static void test_reason_names_round_trip(void **state)
+{
+	(void)state;
+	for (unsigned c = 0; c < store_reason_codes(); c++)
+		assert_int_equal(store_reason_code(store_reason_name(c)), c);
+	assert_string_equal(store_reason_name(STORE_REASON_HOST_UNREACH),
+			    "host-unreach");
+	assert_string_equal(store_reason_name(999), "unreach");
+	assert_string_equal(store_reason_name(store_reason_code("no-such")),
+			    "unreach");
+	assert_int_equal(store_reason_code("admin-prohibited"),
+			 store_reason_code("admin-prohibited"));
+	assert_string_equal(
+		store_reason_name(store_reason_code("admin-prohibited")),
+		"admin-prohibited");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +405,8 @@ int main(void)
 		cmocka_unit_test(test_next_set_hand_picked),
 		cmocka_unit_test(test_next_set_vs_reference),
 		cmocka_unit_test(test_large_store_is_lazy),
+		cmocka_unit_test(test_reasons_vs_reference),
+		cmocka_unit_test(test_reason_names_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
