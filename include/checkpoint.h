@@ -39,7 +39,7 @@
 #include "store.h"
 #include "targets.h"
 
-#define CHECKPOINT_FORMAT 1
+#define CHECKPOINT_FORMAT 2 /* 2: the reasons of unreachables */
 #define CHECKPOINT_MAX_ARGS 4096
 #define CHECKPOINT_MAX_ARGV_BYTES (16u << 20) /* Linux allows far less */
 #define CHECKPOINT_MAX_PROBES (1ULL << 40) /* the CLI's scan limit */

@@ -22,7 +22,6 @@
 struct sqlout;
 
 #define REASON_NORESP "no-response"
-#define REASON_UNREACH "host-unreach"
 
 /*
  * One output file, written with write(2) from the writer's own buffer

@@ -54,6 +54,8 @@ struct host_summary {
 	/* the same by protocol (enum rs_proto): a NONE cell is "filtered"
 	 * for TCP and "open|filtered" for UDP, as in nmap */
 	uint64_t open_p[2], closed_p[2], noresp_p[2], unreach_p[2];
+	/* unreachables by reason code (store.h) */
+	uint64_t unreach_r[2][STORE_REASON_MAX];
 	uint16_t last_open; /* highest port in each class, for widths */
 	uint16_t last_filtered;
 	bool list_filtered; /* filtered ports go in the table */
@@ -98,6 +100,7 @@ static void summarize_host(const struct output_report *rep, uint64_t base,
 		case STORE_UNREACH:
 			h->unreach++;
 			h->unreach_p[pr]++;
+			h->unreach_r[pr][store_reason(rep->store, q)]++;
 			h->last_filtered = pl->port[q - base];
 			break;
 		case STORE_NONE:
@@ -198,8 +201,10 @@ static void table_rows(struct writer *w, const struct output *o,
 			print_row(w, o, pl->port[q - base], pr, "open",
 				  open_reason(pr), c);
 		else if (st == STORE_UNREACH && h->list_filtered)
-			print_row(w, o, pl->port[q - base], pr, "filtered",
-				  REASON_UNREACH, c);
+			print_row(
+				w, o, pl->port[q - base], pr, "filtered",
+				store_reason_name(store_reason(rep->store, q)),
+				c);
 		p = q + 1;
 	}
 }
@@ -258,8 +263,9 @@ static bool print_not_shown(struct writer *w, const struct output *o,
 			continue;
 		not_shown_part(w, &first, h->noresp_p[pr], noresp_state(pr), pr,
 			       REASON_NORESP);
-		not_shown_part(w, &first, h->unreach_p[pr], "filtered", pr,
-			       REASON_UNREACH);
+		for (unsigned r = 0; r < STORE_REASON_MAX; r++)
+			not_shown_part(w, &first, h->unreach_r[pr][r],
+				       "filtered", pr, store_reason_name(r));
 	}
 	outwriter_putc(w, '\n');
 	return true;
@@ -456,7 +462,7 @@ enum cell {
 	CELL_OPEN,
 	CELL_CLOSED,
 	CELL_NORESP, /* NONE cell of a complete scan */
-	CELL_UNREACH,
+	CELL_UNREACH, /* + the reason's code (store.h): one class each */
 };
 
 typedef void cell_fn(void *ctx, uint16_t port, enum rs_proto proto,
@@ -496,7 +502,9 @@ static void walk_host(const struct output_report *rep, uint64_t base,
 			fn(ctx, pl->port[q - base], pr, CELL_CLOSED);
 			break;
 		case STORE_UNREACH:
-			fn(ctx, pl->port[q - base], pr, CELL_UNREACH);
+			fn(ctx, pl->port[q - base], pr,
+			   (enum cell)(CELL_UNREACH +
+				       store_reason(rep->store, q)));
 			break;
 		case STORE_NONE:
 			assert(!"store_next_set returned a NONE cell");
@@ -617,12 +625,11 @@ static void xml_port_cell(void *ctx, uint16_t port, enum rs_proto proto,
 		state = noresp_state(proto);
 		reason = REASON_NORESP;
 		break;
-	case CELL_UNREACH:
-		reason = REASON_UNREACH;
-		break;
 	case CELL_CLOSED:
-	default:
 		return;
+	default: /* CELL_UNREACH + its reason's code */
+		reason = store_reason_name((unsigned)(c - CELL_UNREACH));
+		break;
 	}
 	if (c != CELL_OPEN && !x->list_filtered)
 		return;
@@ -711,8 +718,11 @@ static void xml_host(struct writer *w, const struct output *o,
 		xml_extrareasons(w, rep, base, RS_TCP, CELL_NORESP,
 				 REASON_NORESP, h->noresp_p[RS_TCP]);
 		for (unsigned pr = RS_TCP; pr <= RS_UDP; pr++)
-			xml_extrareasons(w, rep, base, pr, CELL_UNREACH,
-					 REASON_UNREACH, h->unreach_p[pr]);
+			for (unsigned r = 0; r < STORE_REASON_MAX; r++)
+				xml_extrareasons(w, rep, base, pr,
+						 (enum cell)(CELL_UNREACH + r),
+						 store_reason_name(r),
+						 h->unreach_r[pr][r]);
 		outwriter_puts(w, "</extraports>\n");
 	}
 	if (!h->list_filtered && h->noresp_p[RS_UDP]) {

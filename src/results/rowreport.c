@@ -79,8 +79,15 @@ static int fill_store(struct rowreport *r, const struct rowmerge *rm)
 		     row.state == OUT_CLOSED  ? STORE_CLOSED :
 		     row.state == OUT_UNREACH ? STORE_UNREACH :
 						STORE_NONE;
-		if (st != STORE_NONE)
-			store_set(r->store, h * r->ports->count + pi, st);
+		if (st == STORE_NONE)
+			continue;
+		store_set(r->store, h * r->ports->count + pi, st);
+		/* The row's own reason, for the text and XML reports;
+		 * -ENOMEM leaves the default one. */
+		if (st == STORE_UNREACH && row.reason)
+			(void)store_set_reason(r->store,
+					       h * r->ports->count + pi,
+					       store_reason_code(row.reason));
 	}
 	return 0;
 }

@@ -10,6 +10,8 @@
  *   u32 argc, then per argument: u32 length, bytes (no NUL)
  *   u32 npending, then per probe: u64 probe, u32 attempt
  *   u64 npages, then per page: u64 page index, STORE_PAGE_BYTES cells
+ *   u64 nreasons, then per reason: u64 probe, u8 code (store.h: the
+ *       reasons of unreachable cells other than host-unreach; format 2)
  *   u32 crc32 of every byte above
  *
  * The reader checks the CRC before it believes any length, then parses with
@@ -61,6 +63,7 @@ static const uint8_t ckpt_magic[8] = {
 #define CKPT_OFF_ISSUED (CKPT_OFF_NPROBES + 8 + 4 + 4)
 #define CKPT_PENDING_BYTES 12 /* u64 probe, u32 attempt */
 #define CKPT_PAGE_ENTRY_BYTES (8 + STORE_PAGE_BYTES)
+#define CKPT_REASON_BYTES 9 /* u64 probe, u8 code */
 /* zlib's length is 32 bits; feed it whole pages well below that. */
 #define CKPT_CRC_CHUNK (1u << 30)
 /* Random temporary names to try before giving up (each collision is
@@ -150,7 +153,8 @@ uint64_t checkpoint_size_max(uint64_t nprobes, uint64_t issued)
 	return CKPT_HEAD_LEN + 4ULL * CHECKPOINT_MAX_ARGS +
 	       CHECKPOINT_MAX_ARGV_BYTES + 4 +
 	       min_u64(issued, CHECKPOINT_MAX_PENDING) * CKPT_PENDING_BYTES +
-	       8 + pages * CKPT_PAGE_ENTRY_BYTES + 4;
+	       8 + pages * CKPT_PAGE_ENTRY_BYTES + 8 +
+	       min_u64(issued, nprobes) * CKPT_REASON_BYTES + 4;
 }
 
 /* ---- writer ---- */
@@ -192,6 +196,7 @@ static void write_body(struct wbuf *w, const struct checkpoint *c)
 {
 	char version[CKPT_VERSION_LEN] = { 0 };
 	uint64_t npages = 0, pg;
+	unsigned code;
 
 	strncpy(version, RINGSCAN_VERSION, sizeof(version) - 1);
 	w_bytes(w, ckpt_magic, sizeof(ckpt_magic));
@@ -224,6 +229,14 @@ static void write_body(struct wbuf *w, const struct checkpoint *c)
 	     pg = store_next_page(c->store, pg + 1)) {
 		w_u64(w, pg);
 		w_bytes(w, store_page(c->store, pg), STORE_PAGE_BYTES);
+	}
+	w_u64(w, store_reason_count(c->store));
+	for (uint64_t pos = 0, probe;
+	     store_reason_next(c->store, &pos, &probe, &code);) {
+		uint8_t b = (uint8_t)code;
+
+		w_u64(w, probe);
+		w_bytes(w, &b, 1);
 	}
 }
 
@@ -505,7 +518,7 @@ int checkpoint_parse(const uint8_t *buf, size_t len, struct checkpoint *c,
 	struct rbuf r = { .p = buf, .left = len };
 	const uint8_t *b;
 	uint32_t crc_stored, complete;
-	uint64_t npages, prev_page = 0, answers;
+	uint64_t npages, prev_page = 0, answers, nreasons;
 	size_t argv_bytes = 0;
 	char version[CKPT_VERSION_LEN + 1];
 	int ret;
@@ -600,7 +613,7 @@ int checkpoint_parse(const uint8_t *buf, size_t len, struct checkpoint *c,
 		goto out_release;
 	npages = r_u64(&r);
 	if (r.short_read || npages > store_page_count(c->store) ||
-	    npages * CKPT_PAGE_ENTRY_BYTES != r.left) {
+	    npages * CKPT_PAGE_ENTRY_BYTES > r.left) {
 		ret = bad(err, "checkpoint state pages are damaged");
 		goto out_release;
 	}
@@ -618,6 +631,31 @@ int checkpoint_parse(const uint8_t *buf, size_t len, struct checkpoint *c,
 		b = r_bytes(&r, STORE_PAGE_BYTES);
 		if (!b || store_merge_page(c->store, pg, b, NULL)) {
 			ret = bad(err, "checkpoint state page out of range");
+			goto out_release;
+		}
+	}
+	nreasons = r_u64(&r);
+	if (r.short_read || nreasons > c->nprobes ||
+	    nreasons * CKPT_REASON_BYTES != r.left) {
+		ret = bad(err, "checkpoint reasons are damaged");
+		goto out_release;
+	}
+	for (uint64_t i = 0; i < nreasons; i++) {
+		uint64_t probe = r_u64(&r);
+
+		b = r_bytes(&r, 1);
+		/* Only an unreachable cell has a reason, and only one. */
+		if (!b || probe >= c->nprobes ||
+		    store_get(c->store, probe) != STORE_UNREACH || !*b ||
+		    *b >= store_reason_codes() ||
+		    store_reason(c->store, probe) !=
+			    STORE_REASON_HOST_UNREACH) {
+			ret = bad(err,
+				  "checkpoint reason does not fit its cell");
+			goto out_release;
+		}
+		if (store_set_reason(c->store, probe, *b)) {
+			ret = -ENOMEM;
 			goto out_release;
 		}
 	}

@@ -192,6 +192,7 @@ int ckmerge_fold(struct ckmerge *m, const struct ckmerge_scan *scan,
 		 struct merge_tally *t, struct rs_error *err)
 {
 	uint32_t count = m->cks[0].ck.shard_count;
+	unsigned code;
 
 	memset(err, 0, sizeof(*err));
 	if (scan->fingerprint != m->cks[0].ck.fingerprint ||
@@ -223,6 +224,11 @@ int ckmerge_fold(struct ckmerge *m, const struct ckmerge_scan *scan,
 				return -ERANGE;
 			}
 		}
+		/* After the pages: a reason sticks only to an unreachable
+		 * cell.  -ENOMEM leaves the cell its default reason. */
+		for (uint64_t pos = 0, probe;
+		     store_reason_next(s, &pos, &probe, &code);)
+			(void)store_set_reason(m->merged, probe, code);
 	}
 	return 0;
 }
@@ -246,6 +252,8 @@ static void emit_probe(struct emit_ctx *e, uint64_t probe)
 	int ret;
 
 	r.reason = reason_of(store_get(e->merged, probe), r.proto, &r.state);
+	if (r.state == OUT_UNREACH)
+		r.reason = store_reason_name(store_reason(e->merged, probe));
 	mergetally_add(e->t, r.state);
 	targets_get(e->cs->targets, probe / nports, &a);
 	r.addr = &a;

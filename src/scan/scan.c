@@ -398,10 +398,15 @@ static void scan_handle(struct scan_ctx *c, const struct engine_result *r,
 		break;
 	case ENGINE_UNREACH:
 		sched_answered(c->sched, &r->probe, r->rtt_ns, now, r->late);
-		if (store_set(c->store, r->probe.probe, STORE_UNREACH))
-			emit(c, &a, port, proto, OUT_UNREACH,
-			     r->reason ? r->reason : unreach_reason(r->err),
-			     r->rtt_ns);
+		if (store_set(c->store, r->probe.probe, STORE_UNREACH)) {
+			const char *why = r->reason ? r->reason :
+						      unreach_reason(r->err);
+
+			/* -ENOMEM leaves the default reason: the state stands */
+			(void)store_set_reason(c->store, r->probe.probe,
+					       store_reason_code(why));
+			emit(c, &a, port, proto, OUT_UNREACH, why, r->rtt_ns);
+		}
 		break;
 	case ENGINE_TIMEOUT:
 		if (!sched_timed_out(c->sched, &r->probe, now))
@@ -741,7 +746,8 @@ int scan_replay(const struct scan_config *cfg, const struct targets *targets,
 			     0);
 			break;
 		case STORE_UNREACH:
-			emit(&c, &a, port, proto, OUT_UNREACH, "unreach", 0);
+			emit(&c, &a, port, proto, OUT_UNREACH,
+			     store_reason_name(store_reason(store, probe)), 0);
 			break;
 		case STORE_NONE:
 			emit(&c, &a, port, proto, OUT_FILTERED, "no-response",

@@ -65,6 +65,7 @@ static struct store *make_store(uint64_t n)
 	store_set(s, 3, STORE_OPEN);
 	store_set(s, 17000, STORE_CLOSED); /* second page */
 	store_set(s, n - 1, STORE_UNREACH);
+	store_set_reason(s, n - 1, store_reason_code("admin-prohibited"));
 	return s;
 }
 
@@ -189,6 +190,9 @@ static void test_round_trip(void **state)
 	assert_int_equal(store_get(c.store, 3), STORE_OPEN);
 	assert_int_equal(store_get(c.store, 17000), STORE_CLOSED);
 	assert_int_equal(store_get(c.store, 39999), STORE_UNREACH);
+	assert_string_equal(store_reason_name(store_reason(c.store, 39999)),
+			    "admin-prohibited");
+	assert_int_equal(store_reason_count(c.store), 1);
 	assert_int_equal(store_get(c.store, 4), STORE_NONE);
 	assert_int_equal(store_count(c.store, STORE_OPEN), 1);
 	assert_int_equal(store_count(c.store, STORE_CLOSED), 1);
@@ -255,7 +259,7 @@ static void expect_refused(const uint8_t *orig, size_t len, size_t off,
 
 static void test_lying_fields(void **state)
 {
-	static const uint8_t format2[4] = { 2, 0, 0, 0 };
+	static const uint8_t format2[4] = { CHECKPOINT_FORMAT + 1, 0, 0, 0 };
 	static const char other_version[16] = "9.9.9";
 	static const uint8_t shard_big[4] = { 7, 0, 0, 0 };
 	static const uint8_t zero[8] = { 0 };
@@ -395,10 +399,11 @@ static void test_crafted_bytes(void **state)
 
 	(void)state;
 	expect_refused(buf, len, OFF_COMPLETE, complete2, 4, "inconsistent");
-	/* The image's pages are 0, 1 and 2, in that order at the end:
-	 * swapped, they are out of order. */
+	/* The image's pages are 0, 1 and 2, in that order before its one
+	 * reason (u64 count, u64 probe, u8 code): swapped, they are out of
+	 * order. */
 	pages = 3;
-	a = buf + len - 4 - pages * sizeof(tmp) + sizeof(tmp);
+	a = buf + len - 4 - 17 - pages * sizeof(tmp) + sizeof(tmp);
 	b = a + sizeof(tmp);
 	memcpy(tmp, a, sizeof(tmp));
 	memcpy(a, b, sizeof(tmp));
@@ -407,6 +412,29 @@ static void test_crafted_bytes(void **state)
 	/* The same page twice is out of order too. */
 	memcpy(b, a, sizeof(tmp));
 	expect_refused(buf, len, 0, "RSCKPT\r\n", 8, "out of order");
+	free(buf);
+}
+
+/* The reason at the image's end, patched: each lie is refused. */
+static void test_crafted_reasons(void **state)
+{
+	const uint8_t zero = 0, big = 200, host = STORE_REASON_HOST_UNREACH;
+	uint8_t probe_open[8] = { 3 },
+		probe_out[8] = { 0x40, 0x9c }; /* 40000 */
+	uint8_t two[8] = { 2 };
+	size_t len;
+	uint8_t *buf = written_image(&len);
+	size_t code_off = len - 4 - 1, probe_off = len - 4 - 9;
+	size_t count_off = probe_off - 8;
+
+	(void)state;
+	expect_refused(buf, len, code_off, &zero, 1, "reason");
+	expect_refused(buf, len, code_off, &host, 1, "reason");
+	expect_refused(buf, len, code_off, &big, 1, "reason");
+	expect_refused(buf, len, probe_off, probe_open, 8, "reason");
+	expect_refused(buf, len, probe_off, probe_out, 8, "reason");
+	/* a count that the bytes left do not hold */
+	expect_refused(buf, len, count_off, two, 8, "reasons are damaged");
 	free(buf);
 }
 
@@ -676,6 +704,7 @@ int main(void)
 		cmocka_unit_test(test_write_ignores_planted_temp),
 		cmocka_unit_test(test_crafted_fields),
 		cmocka_unit_test(test_crafted_bytes),
+		cmocka_unit_test(test_crafted_reasons),
 		cmocka_unit_test(test_crc_over_4gib),
 		cmocka_unit_test(test_size_bound),
 		cmocka_unit_test(test_owner_check),
