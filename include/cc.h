@@ -169,6 +169,8 @@ struct cc {
 	uint64_t lt_down_sent_j, lt_down_ans, lt_down_ns; /* judged */
 	uint64_t lt_base_first, lt_down_first; /* first attempts among them */
 
+	bool held; /* sends held by a scope beneath it: see cc_held */
+
 	/* congestion history */
 	bool had_event;
 	bool vouched; /* a round sent since the last event was judged clean */
@@ -219,6 +221,22 @@ void cc_first_timeout(struct cc *c);
  * its first attempt had timed out (cc_first_timeout was called for it).
  */
 void cc_final(struct cc *c, bool silent, bool retried);
+/*
+ * Pace this scope at rate (never faster than now), measured elsewhere as
+ * the rate its answers are limited to (answers_per_s, reported by -v):
+ * good rates above it are struck and the scope cruises there, growing
+ * only by its probe rounds.  Unlike a congestion event it says nothing
+ * about silences (cc_clean is unchanged): the caller that measured the
+ * limit knows which silences it explains.
+ */
+void cc_cap(struct cc *c, uint64_t now_ns, double rate, double answers_per_s);
+/*
+ * Whether this scope's sends are held below its pace by a scope beneath it
+ * that paces at a measured limit (the scan by a host cut with cc_cap).
+ * Halving the pace then measures that limit, not this scope's path: no
+ * limit test starts, and one under way ends without a verdict.
+ */
+void cc_held(struct cc *c, bool held);
 /* Close the round and judge rounds if due (the callbacks do it too). */
 void cc_tick(struct cc *c, uint64_t now_ns);
 

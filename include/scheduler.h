@@ -61,12 +61,38 @@
  * scan runs at the fixed --rate with exactly retries + 1 attempts, as
  * masscan and zmap do.
  */
+/*
+ * UDP and the ICMP budget.  Linux sends about one port unreachable per
+ * second per peer after a burst of six, so past the burst a closed UDP
+ * port is as silent as a filtered one, and at one probe per second a
+ * round-based share test has nothing to judge.  nmap's evidence is used
+ * instead: an answer to a retry proves that the earlier silence of that
+ * port was the host's limit, not a filter - if that silence was of an
+ * attempt sent at the host's present pace.  Per host, once at least
+ * SCHED_LIMIT_DROPS such answers have come, and they are more than
+ * 1/SCHED_LIMIT_RATIO of the host's UDP answers since the last cut (a
+ * random loss of p makes them about p of the answers), the host is paced
+ * at the rate all its answers came back at over that time
+ * (cc_cap), and the silences of every attempt sent before the cut stop
+ * counting against their retry limits: they were sent too fast to prove
+ * anything.  A cut needs SCHED_LIMIT_WINDOW_NS of answers behind it, so
+ * the rate it measures is not a burst's.  And a UDP retry waits
+ * SCHED_UDP_RETRY_NS, as nmap's rate-limit detection waits a second, so
+ * that a port's attempts cannot all be spent before the first cut.
+ */
+#define SCHED_LIMIT_DROPS 2
+#define SCHED_LIMIT_RATIO 10
+#define SCHED_LIMIT_WINDOW_NS 1000000000ULL
+#define SCHED_LIMIT_OVER 0.5 /* answers below this share of the pace: over */
+#define SCHED_LIMIT_STEP 0.85 /* else the cut is a step */
+#define SCHED_UDP_RETRY_NS 1000000000ULL
 #define SCHED_HOSTS 16384 /* host table entries (a power of two) */
 #define SCHED_PARK_MAX 16 /* probes parked per sched_next call */
 
 struct sched_config {
 	uint64_t nprobes; /* size of the whole (host, port) space */
 	uint64_t nports; /* probe / nports = host index (cc) */
+	uint64_t nudp; /* port indices >= nports - nudp are UDP (cc) */
 	uint64_t seed;
 	bool sequential; /* -r: probes in numeric order, not permuted */
 	uint64_t rate; /* attempts per second at most, 0 = unlimited */
@@ -89,6 +115,11 @@ struct sched_config {
  * probing for capacity or just after a congestion event. */
 #define SCHED_F_DIRTY_HOST 1
 #define SCHED_F_DIRTY_GROUP 2
+/* The previous attempt was sent after the host's answer-limit cut number
+ * SCHED_F_CUT (mod 16) and before the next: kept across the retry. */
+#define SCHED_F_PREV_PACED 4
+#define SCHED_F_CUT_SHIFT 4
+#define SCHED_F_KEEP 0xf4 /* what a retry's send keeps */
 
 struct sched_probe {
 	uint64_t probe; /* host * nports + port_index */

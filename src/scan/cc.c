@@ -594,6 +594,37 @@ static void congestion(struct cc *c, uint64_t now_ns, enum cc_reason why,
 	set_mode(c, CC_DRAIN);
 }
 
+void cc_held(struct cc *c, bool held)
+{
+	c->held = held;
+	/* A half-pace round under way: back to the pace, no verdict. */
+	if (held && c->mode == CC_PROBE_DOWN) {
+		limit_reset(c);
+		set_mode(c, CC_CRUISE);
+		c->rate = clamp_rate(c, estimate(c));
+	}
+}
+
+void cc_cap(struct cc *c, uint64_t now_ns, double rate, double answers_per_s)
+{
+	rate = clamp_rate(c, rate);
+	if (rate > c->rate)
+		rate = c->rate;
+	strike(c, rate * 1.0001);
+	good_add(c, rate);
+	limit_reset(c);
+	c->bw_n = 0;
+	c->bw[c->bw_n++ % CC_BW_ROUNDS] = answers_per_s;
+	c->hold = rate;
+	c->rate = rate;
+	if (c->tokens > burst_of(c->rate))
+		c->tokens = burst_of(c->rate);
+	c->last_event_ns = now_ns;
+	c->last_reason = CC_LIMIT;
+	c->events++;
+	set_mode(c, CC_CRUISE);
+}
+
 static double round_send_rate(const struct cc_round *r)
 {
 	uint64_t dur = r->end_ns - r->start_ns;
@@ -623,7 +654,7 @@ static void limit_verdict(struct cc *c, uint64_t now_ns)
 {
 	double eb, ed, rb, rd, var, ratio;
 
-	if (c->lt_base_sent < CC_LT_MIN_SENT || !c->lt_base_ns ||
+	if (c->held || c->lt_base_sent < CC_LT_MIN_SENT || !c->lt_base_ns ||
 	    !c->lt_down_ns || c->lt_down_ans + c->lt_base_ans < CC_LT_MIN_ANS)
 		goto reset;
 	eb = (double)c->lt_base_ans / (double)c->lt_base_sent;
@@ -692,7 +723,7 @@ static bool limit_testable(const struct cc *c)
 	 * pace step up 25 % at a time past a policer's rate, a sawtooth
 	 * that lost probes at every peak.
 	 */
-	return c->retry_heavy && !c->lt_pending &&
+	return c->retry_heavy && !c->lt_pending && !c->held &&
 	       c->lt_base_sent >= CC_LT_MIN_SENT &&
 	       c->lt_base_ans >= CC_LT_MIN_ANS &&
 	       c->lt_base_ans * CC_LT_MIN_EFF >= c->lt_base_sent;

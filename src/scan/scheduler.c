@@ -54,6 +54,13 @@ struct sched_host {
 	uint32_t max_ans_clean; /* most clean silences before an answer */
 	bool answered; /* any attempt answered */
 	uint64_t events_seen; /* cc.events already reported */
+	/* the answer limit (scheduler.h): counts since the window began */
+	uint64_t lim_start_ns; /* first send, then the last cut */
+	uint32_t lim_ans; /* every answer */
+	uint32_t lim_first, lim_retry; /* UDP: to first attempts, retries */
+	uint32_t lim_seq; /* attempts of host rounds before it: forgiven */
+	bool limited; /* cut at least once */
+	uint32_t cuts; /* how many times */
 	struct cc cc;
 };
 
@@ -86,6 +93,8 @@ struct sched {
 	uint64_t spurious;
 	uint32_t max_ans_clean; /* the same, over every host */
 	uint64_t group_events_seen;
+	uint64_t held_ns; /* a probe of a cut host last waited for it */
+	bool held_any;
 	struct sched_event events[SCHED_EVENTS];
 	uint32_t ev_head, ev_len;
 };
@@ -205,6 +214,7 @@ static struct sched_host *host_get(struct sched *s, uint64_t host,
 			memset(h, 0, sizeof(*h));
 			h->host = host;
 			h->refs = 1;
+			h->lim_start_ns = now_ns;
 			cc_init(&h->cc, &s->host_params, now_ns);
 			s->nhosts++;
 			return h;
@@ -431,6 +441,9 @@ static bool scope_dirty(const struct cc *c, uint64_t now_ns)
 	       !cc_clean(c, now_ns);
 }
 
+static uint32_t clean_needed(const struct sched *s,
+			     const struct sched_host *h);
+
 /*
  * With cc: every hand-out needs a token of the group and of the probe's
  * host.  A probe whose host has none is parked in the heap until that
@@ -443,11 +456,14 @@ static uint32_t sched_next_cc(struct sched *s, uint64_t now_ns,
 {
 	uint32_t n = 0, parked = 0;
 
+	cc_held(&s->group, s->held_any && now_ns - s->held_ns <
+						  SCHED_LIMIT_WINDOW_NS);
 	while (n < max && s->inflight < s->window) {
 		bool retry = s->heap_len > 0 && s->heap[0].due_ns <= now_ns;
 		struct sched_probe p;
 		struct sched_host *h;
 		uint64_t host;
+		bool free_ride;
 
 		if (!retry && !new_allowed(s))
 			break;
@@ -464,9 +480,17 @@ static uint32_t sched_next_cc(struct sched *s, uint64_t now_ns,
 			if (!h)
 				break; /* too many hosts at once: wait */
 		}
-		if (cc_allow(&h->cc, now_ns, 1) == 0) {
+		free_ride = retry && h->limited &&
+			    (p.flags & SCHED_F_PREV_PACED) &&
+			    p.flags >> SCHED_F_CUT_SHIFT == (h->cuts & 15) &&
+			    (uint32_t)p.clean + 1 < clean_needed(s, h);
+		if (!free_ride && cc_allow(&h->cc, now_ns, 1) == 0) {
 			uint64_t due = now_ns + cc_wait_ns(&h->cc, now_ns);
 
+			if (h->limited) {
+				s->held_ns = now_ns;
+				s->held_any = true;
+			}
 			if (parked >= SCHED_PARK_MAX ||
 			    (!retry && s->heap_len >= s->heap_cap / 2)) {
 				if (!retry)
@@ -488,12 +512,12 @@ static uint32_t sched_next_cc(struct sched *s, uint64_t now_ns,
 		} else {
 			s->issued++;
 		}
-		p.flags = 0;
+		p.flags &= SCHED_F_KEEP;
 		if (scope_dirty(&h->cc, now_ns))
 			p.flags |= SCHED_F_DIRTY_HOST;
 		if (scope_dirty(&s->group, now_ns))
 			p.flags |= SCHED_F_DIRTY_GROUP;
-		p.hround = cc_sent(&h->cc, now_ns, 1);
+		p.hround = free_ride ? h->cc.seq : cc_sent(&h->cc, now_ns, 1);
 		p.ground = cc_sent(&s->group, now_ns, 1);
 		out[n++] = p;
 		s->attempts++;
@@ -515,6 +539,50 @@ uint32_t sched_next(struct sched *s, uint64_t now_ns, struct sched_probe *out,
 	if (s->cfg.cc)
 		return sched_next_cc(s, now_ns, out, max);
 	return sched_next_fixed(s, now_ns, out, max);
+}
+
+static bool probe_udp(const struct sched *s, uint64_t probe)
+{
+	return probe % s->cfg.nports >= s->cfg.nports - s->cfg.nudp;
+}
+
+/* The answer limit (scheduler.h): count an answer, cut when due. */
+static void limit_answer(struct sched *s, struct sched_host *h,
+			 const struct sched_probe *p, uint64_t now_ns,
+			 bool late)
+{
+	uint64_t span;
+	double rate, ans, pace;
+
+	h->lim_ans++;
+	if (!probe_udp(s, p->probe) || late)
+		return;
+	if (p->attempt == 0)
+		h->lim_first++;
+	else if ((p->flags & SCHED_F_PREV_PACED) &&
+		 p->flags >> SCHED_F_CUT_SHIFT == (h->cuts & 15))
+		h->lim_retry++;
+	span = now_ns - h->lim_start_ns;
+	if (h->lim_retry < SCHED_LIMIT_DROPS ||
+	    h->lim_retry * SCHED_LIMIT_RATIO <= h->lim_first + h->lim_retry ||
+	    span < SCHED_LIMIT_WINDOW_NS)
+		return;
+	ans = h->lim_ans / (span / 1e9);
+	/*
+	 * Over the limit, what comes back is the limit: pace at it.  When
+	 * most of what was sent came back anyway, the drops are the
+	 * limit's edges (one peer's budget spent a moment early), and the
+	 * answers' rate is the pace times the share of ports that answer:
+	 * pacing at it would spiral down.  Step down instead.
+	 */
+	pace = cc_rate(&h->cc);
+	rate = ans < pace * SCHED_LIMIT_OVER ? ans : pace * SCHED_LIMIT_STEP;
+	cc_cap(&h->cc, now_ns, rate, ans);
+	h->lim_seq = h->cc.seq + 1;
+	h->limited = true;
+	h->cuts++;
+	h->lim_start_ns = now_ns;
+	h->lim_ans = h->lim_first = h->lim_retry = 0;
 }
 
 void sched_answered(struct sched *s, const struct sched_probe *p,
@@ -547,6 +615,7 @@ void sched_answered(struct sched *s, const struct sched_probe *p,
 		if (p->clean > s->max_ans_clean)
 			s->max_ans_clean = p->clean;
 		h->answered = true;
+		limit_answer(s, h, p, now_ns, late);
 		events_check(s, h);
 		host_put(s, h);
 	}
@@ -592,6 +661,7 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	struct sched_probe next = *p;
 	struct sched_host *h;
 	bool clean, group_clean;
+	uint64_t due;
 
 	assert(s->inflight > 0);
 	s->inflight--;
@@ -634,6 +704,9 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	clean = group_clean &&
 		(!h->cc.answered || (!(p->flags & SCHED_F_DIRTY_HOST) &&
 				     cc_clean(&h->cc, now_ns)));
+	/* Sent before the host's last answer-limit cut: too fast to tell. */
+	if (h->limited && (int32_t)(p->hround - h->lim_seq) < 0)
+		clean = false;
 	if (clean)
 		next.clean++;
 	if (next.clean >= clean_needed(s, h) || p->attempt >= max_attempt(s)) {
@@ -645,6 +718,9 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	}
 	next.attempt++;
 	next.flags = 0;
+	if ((int32_t)(p->hround - h->lim_seq) >= 0)
+		next.flags = (uint8_t)(SCHED_F_PREV_PACED |
+				       (h->cuts & 15) << SCHED_F_CUT_SHIFT);
 	/*
 	 * The pace follows the path, so a silence is retried at once -
 	 * unless the whole scan was congested around it: then it backs off,
@@ -657,10 +733,10 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	 */
 	if (!group_clean && next.backoff < UINT8_MAX)
 		next.backoff++;
-	heap_push(s,
-		  now_ns + (group_clean ? SCHED_BACKOFF_BASE_NS :
-					  backoff_ns(next.backoff)),
-		  &next);
+	due = group_clean ? SCHED_BACKOFF_BASE_NS : backoff_ns(next.backoff);
+	if (probe_udp(s, p->probe) && due < SCHED_UDP_RETRY_NS)
+		due = SCHED_UDP_RETRY_NS;
+	heap_push(s, now_ns + due, &next);
 	return true;
 }
 
