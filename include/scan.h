@@ -35,6 +35,7 @@
 #include "output.h"
 #include "ports.h"
 #include "scheduler.h"
+#include "srcaddr.h"
 #include "store.h"
 #include "synengine.h"
 #include "targets.h"
@@ -64,6 +65,9 @@ struct scan_config {
 	const struct synengine_config *syn; /* SCAN_SYN: interface, sources,
 					       engine kind; slots and hint are
 					       filled in by scan_run */
+	/* -sT, -sU: sources to spread probes across (srcaddr.h), with one
+	 * of each family the targets have; NULL: the route's source */
+	const struct srcaddr *src;
 	uint32_t concurrency;
 	uint64_t rate; /* ceiling, probes/s; 0 = unlimited */
 	uint64_t min_rate; /* floor with cc; 0 = none */

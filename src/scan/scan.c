@@ -81,7 +81,8 @@ static int scan_engine_open(const struct scan_config *cfg,
 
 	memset(se, 0, sizeof(*se));
 	if (proto == RS_UDP) {
-		struct udpengine_config uc = { .slots = cfg->concurrency };
+		struct udpengine_config uc = { .slots = cfg->concurrency,
+					       .src = cfg->src };
 		struct udpengine_info info;
 		struct udpengine *e;
 
@@ -121,7 +122,8 @@ static int scan_engine_open(const struct scan_config *cfg,
 			}
 		}
 	} else {
-		struct engine_config ec = { .slots = cfg->concurrency };
+		struct engine_config ec = { .slots = cfg->concurrency,
+					    .src = cfg->src };
 		struct engine_info info;
 		struct engine *e;
 
