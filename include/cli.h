@@ -27,6 +27,7 @@
 #include "ports.h"
 #include "scan.h"
 #include "services.h"
+#include "srcaddr.h"
 #include "targets.h"
 
 /*
@@ -106,7 +107,9 @@ struct cli {
 	char command_line[1024];
 	/* -sS: the SYN engine's settings (scan.syn points here) */
 	struct synengine_config syn;
-	struct rs_addr src4, src6; /* --source-ip */
+	struct rs_addr src4, src6; /* --source-ip, one address: -sS */
+	struct srcaddr *sources; /* every --source-ip (-sT, -sU) */
+	const char *source_list; /* a --source-ip list or range given */
 	const char *syn_only_opt; /* a -sS-only option given (for errors) */
 	bool tcp_given; /* -sT or -sS given */
 	bool scan_tcp; /* TCP ports scanned (-sT/-sS, or no -s at all) */

@@ -292,6 +292,10 @@ static void hook_udp(void *p, const struct udpengine_info *info)
 			info->recverr ?
 				"IP_RECVERR: ICMP codes read from the error queue" :
 				"no socket uring_cmd: reasons from errno only, ICMP net/host unreachable unseen");
+	if (rc->verbose && info->sources)
+		fprintf(stderr,
+			"ringscan: UDP engine: probes spread over %u source addresses (IORING_OP_BIND)\n",
+			info->sources);
 }
 
 static void hook_engine(void *p, const struct engine_info *info)
@@ -310,6 +314,10 @@ static void hook_engine(void *p, const struct engine_info *info)
 			info->cq_entries,
 			info->linger_rst ? "reset on close (SO_LINGER 0)" :
 					   "plain close (no socket uring_cmd)");
+	if (rc->verbose && info->sources)
+		fprintf(stderr,
+			"ringscan: engine: probes spread over %u source addresses (IORING_OP_BIND, IP_BIND_ADDRESS_NO_PORT)\n",
+			info->sources);
 }
 
 static int hook_syn(void *p, const struct synengine_info *info)
