@@ -77,6 +77,9 @@ struct scan_config {
 	uint64_t rto_init_ns, rto_min_ns, rto_max_ns; /* 0 = defaults */
 	uint64_t scan_delay_ns, max_scan_delay_ns; /* per host, cc */
 	bool cc; /* congestion control (scheduler.h); off = fixed rate */
+	/* --defeat-icmp-ratelimit: a UDP probe's first silence is final
+	 * (closed|filtered), no retry waits for a rate-limited ICMP */
+	bool defeat_icmp;
 	uint64_t seed;
 	bool sequential; /* -r: host after host, ports ascending */
 	uint32_t shard_index; /* 0-based */

@@ -69,6 +69,8 @@ void cli_usage(FILE *f)
 		"  --source-ip LIST     -sT, -sU: source addresses to spread probes\n"
 		"                       across (198.18.0.10-25, a CIDR, commas; each\n"
 		"                       its own ICMP budget); -sS: one per family\n"
+		"  --defeat-icmp-ratelimit  -sU: no retries waiting for rate-limited\n"
+		"                       ICMP; silent ports are closed|filtered\n"
 		"  --source-port P|L-H  -sS: source ports (default 61000-61999)\n"
 		"  --engine xdp|packet  -sS: force AF_XDP or AF_PACKET (default auto)\n"
 		"  --xdp-mode native|skb  -sS: XDP attach mode (default: native, else skb)\n"
@@ -605,6 +607,8 @@ static void parse_args(struct cli *cli, struct targets *t, int argc,
 			cli->tcp_given = true;
 		} else if (!strcmp(a, "-sU")) {
 			cli->scan_udp = true;
+		} else if (!strcmp(a, "--defeat-icmp-ratelimit")) {
+			cli->scan.defeat_icmp = true;
 		} else if (!strncmp(a, "-s", 2) && a[2]) {
 			cli_fail(
 				"scan type '%s' is not supported; use -sT (TCP connect), -sS (TCP SYN) or -sU (UDP)",
@@ -821,6 +825,9 @@ static void parse_args(struct cli *cli, struct targets *t, int argc,
 	if (cli->syn_only_opt && cli->scan.type != SCAN_SYN)
 		cli_fail("%s only applies to SYN scans; add -sS",
 			 cli->syn_only_opt);
+	if (cli->scan.defeat_icmp && !cli->scan_udp)
+		cli_fail(
+			"--defeat-icmp-ratelimit only applies to UDP scans; add -sU");
 	if (cli->source_list && cli->scan.type == SCAN_SYN)
 		cli_fail(
 			"--source-ip '%s': -sS takes one address per family; lists and ranges are for -sT and -sU",
@@ -1249,6 +1256,7 @@ void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
 	/* main.c drops every capability once the SYN engine is set up. */
 	cs->cli.syn.privsep = true;
 	cs->cli.out.syn = cs->cli.scan.type == SCAN_SYN;
+	cs->cli.out.udp_closed_filtered = cs->cli.scan.defeat_icmp;
 	cs->cli.out.has_seed = true; /* random unless --seed: recorded */
 	cs->cli.out.seed = cs->cli.scan.seed;
 
