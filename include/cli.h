@@ -133,6 +133,13 @@ struct cli_scan {
 
 /* Parse argv (argv[0] is the program) into cs; exits 1 on bad input. */
 void cli_scan_load(struct cli_scan *cs, int argc, char **argv);
+
+/*
+ * Before a scan runs here (not for a merge, which may run on another
+ * machine): every --source-ip the engines bind is an address of this
+ * machine, proved by a bind; exits 1 naming the first that is not.
+ */
+void cli_scan_check_sources(const struct cli_scan *cs);
 void cli_scan_free(struct cli_scan *cs);
 
 void cli_usage(FILE *f);

@@ -1172,11 +1172,12 @@ static unsigned target_families(const struct targets *t)
 
 /*
  * --source-ip for the engines that bind it (-sT's connect engine, -sU):
- * at most SRCADDR_MAX, every one an address of this machine, and one of
- * each family the targets have - a target of a family without a source
- * would go out from the route's address and share its budget, which is
- * not what was asked.  -sS alone uses only its single address per family
- * (parse_source_ip) and is not checked here, as before.
+ * at most SRCADDR_MAX, and one of each family the targets have - a
+ * target of a family without a source would go out from the route's
+ * address and share its budget, which is not what was asked.  Whether
+ * they are this machine's is cli_scan_check_sources' question (not
+ * merge's: it may run elsewhere).  -sS alone uses only its single
+ * address per family (parse_source_ip) and is not checked, as before.
  */
 static void check_sources(struct cli_scan *cs)
 {
@@ -1185,9 +1186,7 @@ static void check_sources(struct cli_scan *cs)
 	bool connect = cli->scan.type == SCAN_CONNECT &&
 		       cs->ports->count > cs->ports->nudp;
 	static const char *const fam_name[2] = { "IPv4", "IPv6" };
-	char buf[RS_ADDR_STRLEN];
 	struct rs_error err = { 0 };
-	struct rs_addr bad;
 	unsigned fams;
 	int ret;
 
@@ -1206,15 +1205,6 @@ static void check_sources(struct cli_scan *cs)
 		fail_parse("--source-ip", &err);
 	if (!udp && !connect)
 		return;
-	ret = srcaddr_check_local(cli->sources, &bad);
-	if (ret) {
-		addr_format(&bad, buf, sizeof(buf));
-		cli_fail(
-			"--source-ip %s: not usable as a source here (%s); assign it to an interface first, e.g. ip addr add %s/%u dev IFACE%s",
-			buf, strerror(-ret), buf,
-			bad.family == AF_INET6 ? 128u : 32u,
-			bad.family == AF_INET6 ? " nodad" : "");
-	}
 	fams = target_families(cs->targets);
 	for (unsigned f = 0; f < 2; f++)
 		if ((fams & (1u << f)) &&
@@ -1286,6 +1276,24 @@ void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
 	cs->fingerprint = checkpoint_fingerprint(cs->targets, cs->ports,
 						 cs->cli.scan.seed,
 						 cs->cli.scan.shard_count);
+}
+
+void cli_scan_check_sources(const struct cli_scan *cs)
+{
+	char buf[RS_ADDR_STRLEN];
+	struct rs_addr bad;
+	int ret;
+
+	if (!cs->cli.scan.src)
+		return;
+	ret = srcaddr_check_local(cs->cli.scan.src, &bad);
+	if (!ret)
+		return;
+	addr_format(&bad, buf, sizeof(buf));
+	cli_fail(
+		"--source-ip %s: not usable as a source here (%s); assign it to an interface first, e.g. ip addr add %s/%u dev IFACE%s",
+		buf, strerror(-ret), buf, bad.family == AF_INET6 ? 128u : 32u,
+		bad.family == AF_INET6 ? " nodad" : "");
 }
 
 void cli_scan_free(struct cli_scan *cs)

@@ -628,6 +628,7 @@ int main(int argc, char **argv)
 	}
 
 	cli_scan_load(&cs, def_argc, def_argv);
+	cli_scan_check_sources(&cs);
 	/* resume_arg counted -v on every line; only a resume adds it. */
 	if (resume_path)
 		cs.cli.verbose += extra_verbose;

@@ -23,6 +23,8 @@
 #      closed|filtered, every closed port either closed (its unreachable
 #      came within the budget) or closed|filtered, never open; in every
 #      report format the label is closed|filtered.
+#      A checkpoint of such a scan merges in the target's namespace, where
+#      the sources are not local, with the same label.
 #   5. Bad input: a source not assigned here, a family without a source,
 #      -sS with a range, a host name, too many sources, an unspecified
 #      address, --defeat-icmp-ratelimit without -sU: exit 1, one line.
@@ -206,6 +208,21 @@ grep -q 'open|filtered' "$TB_TMP/fast.nmap" "$TB_TMP/fast.gnmap" "$TB_TMP/fast.x
 	tb_fail "fast mode: a report still says open|filtered"
 grep -q 'state="closed|filtered"' "$TB_TMP/fast.xml" || tb_fail "XML lacks closed|filtered"
 tb_log "--defeat-icmp-ratelimit: opens open, $silent ports closed|filtered, the rest closed"
+
+# A checkpoint of a scan with both options merges where the sources are
+# not local (the target's namespace): merge checks no source, and keeps
+# the scan's label for silence.
+tb_rs scan -sU --defeat-icmp-ratelimit --source-ip 198.18.0.16-31 \
+	-p 9000,9010 --checkpoint "$TB_TMP/fast.ck" -oC /dev/null "$H4" \
+	>/dev/null 2>"$TB_TMP/err" || tb_fail "checkpointed run: $(cat "$TB_TMP/err")"
+timeout -k 2 60 ip netns exec "$(tb_nsname tgt)" "$RINGSCAN" merge \
+	--states open,closed,filtered -oC "$TB_TMP/merged.csv" "$TB_TMP/fast.ck" \
+	>/dev/null 2>"$TB_TMP/err" || tb_fail "merge elsewhere: $(cat "$TB_TMP/err")"
+printf '%s\n' "$H4,9000,open,udp-response" "$H4,9010,closed|filtered,no-response" |
+	tb_sort >"$TB_TMP/want"
+rows "$TB_TMP/merged.csv" >"$TB_TMP/got"
+diff -u "$TB_TMP/want" "$TB_TMP/got" >&2 || tb_fail "merge of the checkpoint: rows differ"
+tb_log "merge of a --source-ip --defeat-icmp-ratelimit checkpoint elsewhere: exact"
 
 # 5. Bad input: exit 1 and one line naming the input.
 bad_input()
