@@ -72,6 +72,12 @@
 
 #include "scheduler.h"
 
+/*
+ * IORING_OP_BIND (Linux 6.11), which --source-ip needs (above): not in
+ * liburing 2.3's headers, so its number from the kernel's uapi.
+ */
+#define ENGINE_IORING_OP_BIND 56
+
 /* SQEs per probe chain (socket, setsockopt, connect, timeout, close). */
 #define ENGINE_SQES_PER_PROBE 5
 /* Probes prepared per loop: bounds SQ size and the latency of one submit. */

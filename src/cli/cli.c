@@ -205,6 +205,11 @@ void cli_version(FILE *f, const struct features *ft)
 			ft->linger_rst ?
 				"open ports closed with a reset (SO_LINGER by uring_cmd)" :
 				"plain close (no socket uring_cmd: open ports end in TIME_WAIT)");
+	if (!ft->uring_err && ft->ops_known)
+		fprintf(f, "source addresses (--source-ip LIST, -sT/-sU): %s\n",
+			ft->bind_op ?
+				"yes (io_uring bind op)" :
+				"no (io_uring has no bind op: Linux 6.11 or later)");
 	print_socket(f, "AF_XDP socket (-sS)", ft->xdp_err);
 	print_socket(f, "AF_PACKET socket (-sS without AF_XDP)",
 		     ft->packet_err);

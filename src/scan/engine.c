@@ -28,8 +28,6 @@
 
 /* Not in liburing 2.3's headers; stable kernel ABI since 6.7. */
 #define RS_SOCKET_URING_OP_SETSOCKOPT 3
-/* IORING_OP_BIND (Linux 6.11): not in liburing 2.3's headers either. */
-#define RS_IORING_OP_BIND 56
 
 #define ENGINE_SQ_ENTRIES 4096
 /* fds kept back from RLIMIT_NOFILE for output files, stdio and the ring. */
@@ -215,7 +213,7 @@ static int ring_has_ops(struct io_uring *ring, bool bind)
 			ret = -EOPNOTSUPP;
 	/* No fallback: a direct socket has no fd for a plain bind(). */
 	if (!ret && bind &&
-	    !io_uring_opcode_supported(probe, RS_IORING_OP_BIND))
+	    !io_uring_opcode_supported(probe, ENGINE_IORING_OP_BIND))
 		ret = -EPROTONOSUPPORT;
 	io_uring_free_probe(probe);
 	return ret;
@@ -513,9 +511,9 @@ static void chain_write_bind(struct engine *e, struct slot *s, uint32_t idx)
 	sqe->user_data = ud_pack(OP_NOPORT, s->gen, idx);
 
 	sqe = io_uring_get_sqe(&e->ring);
-	io_uring_prep_rw(RS_IORING_OP_BIND, sqe, (int)idx, &e->src[v6][i], 0,
-			 v6 ? sizeof(struct sockaddr_in6) :
-			      sizeof(struct sockaddr_in));
+	io_uring_prep_rw(
+		ENGINE_IORING_OP_BIND, sqe, (int)idx, &e->src[v6][i], 0,
+		v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
 	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK |
 		      IOSQE_CQE_SKIP_SUCCESS;
 	sqe->user_data = ud_pack(OP_BIND, s->gen, idx);

@@ -33,8 +33,6 @@
 
 /* Not in liburing 2.3's headers; stable kernel ABI since 6.7. */
 #define RS_SOCKET_URING_OP_SETSOCKOPT 3
-/* IORING_OP_BIND (Linux 6.11): not in liburing 2.3's headers either. */
-#define RS_IORING_OP_BIND 56
 
 #define UDP_SQ_ENTRIES 4096
 /* fds kept back from RLIMIT_NOFILE for output files, stdio and rings. */
@@ -195,7 +193,7 @@ static int ring_has_ops(struct io_uring *ring, bool bind)
 			ret = -EOPNOTSUPP;
 	/* No fallback: a direct socket has no fd for a plain bind(). */
 	if (!ret && bind &&
-	    !io_uring_opcode_supported(probe, RS_IORING_OP_BIND))
+	    !io_uring_opcode_supported(probe, ENGINE_IORING_OP_BIND))
 		ret = -EPROTONOSUPPORT;
 	io_uring_free_probe(probe);
 	return ret;
@@ -452,8 +450,8 @@ static void chain_write(struct udpengine *e, uint32_t idx)
 		/* The bind op by hand (liburing 2.3 has no prep for it): the
 		 * address in addr, its length in addr2 (off), len 0. */
 		sqe = io_uring_get_sqe(&e->ring);
-		io_uring_prep_rw(RS_IORING_OP_BIND, sqe, (int)idx, s->src, 0,
-				 s->srclen);
+		io_uring_prep_rw(ENGINE_IORING_OP_BIND, sqe, (int)idx, s->src,
+				 0, s->srclen);
 		sqe->flags |= IOSQE_FIXED_FILE | quiet;
 		sqe->user_data = ud_pack(OP_BIND, s->gen, idx);
 	}
