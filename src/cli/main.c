@@ -493,6 +493,25 @@ static void print_ns(const char *name, uint64_t ns, bool zero_default)
  * -d: the scan as the command line defined it, every default filled in,
  * before anything is sent - what to compare when two runs differ.
  */
+/* The sources -sT/-sU bind, per family: how many, first and last. */
+static void say_sources(const struct srcaddr *src)
+{
+	static const int fam[2] = { AF_INET, AF_INET6 };
+	char lo[RS_ADDR_STRLEN], hi[RS_ADDR_STRLEN];
+
+	for (unsigned f = 0; f < 2; f++) {
+		uint32_t n = srcaddr_count(src, fam[f]);
+
+		if (!n)
+			continue;
+		addr_format(srcaddr_get(src, fam[f], 0), lo, sizeof(lo));
+		addr_format(srcaddr_get(src, fam[f], n - 1), hi, sizeof(hi));
+		fprintf(stderr,
+			"ringscan: debug: --source-ip: %u %s source(s), %s .. %s\n",
+			n, f ? "IPv6" : "IPv4", lo, hi);
+	}
+}
+
 static void say_config(const struct cli_scan *cs)
 {
 	const struct scan_config *sc = &cs->cli.scan;
@@ -527,6 +546,11 @@ static void say_config(const struct cli_scan *cs)
 	print_ns("max-scan-delay", sc->max_scan_delay_ns, false);
 	print_ns("stats-every", cs->cli.stats_every_ns, false);
 	fputc('\n', stderr);
+	if (sc->src)
+		say_sources(sc->src);
+	if (sc->defeat_icmp)
+		fprintf(stderr,
+			"ringscan: debug: --defeat-icmp-ratelimit: a UDP port's first silence is final (closed|filtered)\n");
 	if (cs->cli.debug < 2)
 		return;
 	say_ports(cs->ports);
