@@ -64,6 +64,14 @@ const struct rs_addr *srcaddr_get(const struct srcaddr *s, int family,
 				  uint32_t i);
 
 /*
+ * The sources of a family as sockaddrs (port 0) in one new array, which
+ * the engines' bind ops point at for the whole scan: *out (the caller
+ * frees it) and *n; NULL and 0 when the family has none.  -ENOMEM.
+ */
+int srcaddr_sockaddrs(const struct srcaddr *s, int family,
+		      struct sockaddr_storage **out, uint32_t *n);
+
+/*
  * Bind a UDP socket to every source (port 0): 0 when all are this
  * machine's, else the bind's -errno (EADDRNOTAVAIL: not assigned here,
  * or an IPv6 address still tentative) with the first refused address in

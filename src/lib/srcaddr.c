@@ -165,6 +165,24 @@ const struct rs_addr *srcaddr_get(const struct srcaddr *s, int family,
 	return &s->by[family == AF_INET6][i];
 }
 
+int srcaddr_sockaddrs(const struct srcaddr *s, int family,
+		      struct sockaddr_storage **out, uint32_t *n)
+{
+	unsigned f = family == AF_INET6;
+
+	*out = NULL;
+	*n = 0;
+	if (!s->n[f])
+		return 0;
+	*out = calloc(s->n[f], sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < s->n[f]; i++)
+		addr_to_sockaddr(&s->by[f][i], 0, &(*out)[i]);
+	*n = s->n[f];
+	return 0;
+}
+
 int srcaddr_check_local(const struct srcaddr *s, struct rs_addr *bad)
 {
 	for (unsigned f = 0; f < 2; f++)

@@ -203,22 +203,14 @@ static int ring_has_ops(struct io_uring *ring, bool bind)
  * for the whole scan. */
 static int sources_init(struct udpengine *e, const struct srcaddr *src)
 {
-	static const int fam[2] = { AF_INET, AF_INET6 };
+	int ret;
 
-	for (unsigned f = 0; f < 2; f++) {
-		uint32_t n = src ? srcaddr_count(src, fam[f]) : 0;
-
-		if (!n)
-			continue;
-		e->src[f] = calloc(n, sizeof(*e->src[f]));
-		if (!e->src[f])
-			return -ENOMEM;
-		for (uint32_t i = 0; i < n; i++)
-			addr_to_sockaddr(srcaddr_get(src, fam[f], i), 0,
-					 &e->src[f][i]);
-		e->nsrc[f] = n;
-	}
-	return 0;
+	if (!src)
+		return 0;
+	ret = srcaddr_sockaddrs(src, AF_INET, &e->src[0], &e->nsrc[0]);
+	if (!ret)
+		ret = srcaddr_sockaddrs(src, AF_INET6, &e->src[1], &e->nsrc[1]);
+	return ret;
 }
 
 /*

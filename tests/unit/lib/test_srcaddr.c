@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -145,6 +146,40 @@ static void test_pick(void **state)
 	assert_int_equal(srcaddr_pick(1, 12345, 3), 0);
 }
 
+static void test_sockaddrs(void **state)
+{
+	struct sockaddr_storage *ss;
+	struct sockaddr_in6 *in6;
+	struct sockaddr_in *in;
+	struct srcaddr *s;
+	uint32_t n;
+
+	(void)state;
+	s = parse("198.18.0.7-8", 0);
+	assert_int_equal(srcaddr_sockaddrs(s, AF_INET, &ss, &n), 0);
+	assert_int_equal(n, 2);
+	in = (struct sockaddr_in *)&ss[1];
+	assert_int_equal(in->sin_family, AF_INET);
+	assert_int_equal(in->sin_port, 0);
+	assert_int_equal(ntohl(in->sin_addr.s_addr), 0xc6120008);
+	free(ss);
+	assert_int_equal(srcaddr_sockaddrs(s, AF_INET6, &ss, &n), 0);
+	assert_null(ss);
+	assert_int_equal(n, 0);
+	srcaddr_free(s);
+
+	s = parse("2001:2::1", 0);
+	assert_int_equal(srcaddr_sockaddrs(s, AF_INET6, &ss, &n), 0);
+	assert_int_equal(n, 1);
+	in6 = (struct sockaddr_in6 *)&ss[0];
+	assert_int_equal(in6->sin6_family, AF_INET6);
+	assert_int_equal(in6->sin6_port, 0);
+	assert_int_equal(in6->sin6_addr.s6_addr[15], 1);
+	assert_int_equal(in6->sin6_addr.s6_addr[1], 1);
+	free(ss);
+	srcaddr_free(s);
+}
+
 static void test_check_local(void **state)
 {
 	struct rs_addr bad = { 0 };
@@ -169,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_octet_range),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_pick),
+		cmocka_unit_test(test_sockaddrs),
 		cmocka_unit_test(test_check_local),
 	};
 
