@@ -27,6 +27,7 @@
 #include "ports.h"
 #include "scan.h"
 #include "services.h"
+#include "srcaddr.h"
 #include "targets.h"
 
 /*
@@ -106,7 +107,9 @@ struct cli {
 	char command_line[1024];
 	/* -sS: the SYN engine's settings (scan.syn points here) */
 	struct synengine_config syn;
-	struct rs_addr src4, src6; /* --source-ip */
+	struct rs_addr src4, src6; /* --source-ip, one address: -sS */
+	struct srcaddr *sources; /* every --source-ip (-sT, -sU) */
+	const char *source_list; /* a --source-ip list or range given */
 	const char *syn_only_opt; /* a -sS-only option given (for errors) */
 	bool tcp_given; /* -sT or -sS given */
 	bool scan_tcp; /* TCP ports scanned (-sT/-sS, or no -s at all) */
@@ -130,6 +133,13 @@ struct cli_scan {
 
 /* Parse argv (argv[0] is the program) into cs; exits 1 on bad input. */
 void cli_scan_load(struct cli_scan *cs, int argc, char **argv);
+
+/*
+ * Before a scan runs here (not for a merge, which may run on another
+ * machine): every --source-ip the engines bind is an address of this
+ * machine, proved by a bind; exits 1 naming the first that is not.
+ */
+void cli_scan_check_sources(const struct cli_scan *cs);
 void cli_scan_free(struct cli_scan *cs);
 
 void cli_usage(FILE *f);

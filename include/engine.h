@@ -9,9 +9,18 @@
  *
  *   SOCKET (direct, into fixed-file slot i)          CQE only on failure
  *     -> SETSOCKOPT SO_LINGER{1,0} (uring_cmd)       CQE only on failure
+ *    [-> SETSOCKOPT IP_BIND_ADDRESS_NO_PORT          CQE only on failure
+ *     -> BIND the source]  (--source-ip only)        CQE only on failure
  *     -> CONNECT (fixed file i)                      always a CQE
  *     -> LINK_TIMEOUT (the attempt's timeout)        always a CQE
  *     -> CLOSE (direct, slot i)                      always a CQE: slot free
+ *
+ * Sources (--source-ip LIST, srcaddr.h): the socket is bound, through
+ * IORING_OP_BIND (Linux 6.11), to the source srcaddr_pick chose for the
+ * probe and attempt, as the UDP engine does (udpengine.h, which says why
+ * there is no fallback); a target that rate-limits its RSTs per peer then
+ * gives each source its own budget.  The CLI gives sources for every
+ * family the targets have, so every chain has the same length.
  *
  * Late answers: the link timeout is the attempt's timeout plus a linger
  * time.  At the timeout itself (a soft deadline kept in a min-heap here)
@@ -63,6 +72,12 @@
 
 #include "scheduler.h"
 
+/*
+ * IORING_OP_BIND (Linux 6.11), which --source-ip needs (above): not in
+ * liburing 2.3's headers, so its number from the kernel's uapi.
+ */
+#define ENGINE_IORING_OP_BIND 56
+
 /* SQEs per probe chain (socket, setsockopt, connect, timeout, close). */
 #define ENGINE_SQES_PER_PROBE 5
 /* Probes prepared per loop: bounds SQ size and the latency of one submit. */
@@ -103,8 +118,11 @@ struct engine_result {
 	bool late; /* the answer belongs to an earlier attempt */
 };
 
+struct srcaddr;
+
 struct engine_config {
 	uint32_t slots; /* probes in flight at most */
+	const struct srcaddr *src; /* --source-ip; NULL: the route's */
 };
 
 /* Late answers (-v and tests). */
@@ -120,6 +138,7 @@ struct engine_info {
 	uint32_t cq_entries;
 	const char *setup; /* "SINGLE_ISSUER|DEFER_TASKRUN", ... */
 	bool linger_rst; /* SO_LINGER via uring_cmd available */
+	uint32_t sources; /* source addresses bound (0: the route's) */
 };
 
 /*
@@ -165,7 +184,8 @@ struct engine;
 /*
  * -ENOSYS/-EPERM: io_uring unavailable (absent or disabled by sysctl);
  * -EOPNOTSUPP: the kernel lacks an op the chain needs (socket, direct
- * descriptors); -EMFILE: RLIMIT_NOFILE below the slot count; -ENOMEM.
+ * descriptors); -EPROTONOSUPPORT: sources given and no IORING_OP_BIND;
+ * -EMFILE: RLIMIT_NOFILE below the slot count; -ENOMEM.
  */
 int engine_new(struct engine **out, const struct engine_config *cfg,
 	       struct engine_info *info);

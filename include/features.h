@@ -6,7 +6,7 @@
  * The probes are the engines' own first steps, minus any traffic: a small
  * io_uring ring asked which ops it supports, the connect engine set up with
  * one slot (engine_new: its trial creates one socket and closes it without
- * connecting), and an AF_XDP and an AF_PACKET socket created and closed,
+ * connecting; the op probe also says whether --source-ip can bind), and an AF_XDP and an AF_PACKET socket created and closed,
  * bound to nothing.  So "yes" means the engine can start here, not that a
  * header said so, and the answer is the same inside a network namespace
  * with no route out.
@@ -48,6 +48,7 @@ struct features {
 	int uring_err; /* 0: a ring was set up; else -errno */
 	bool ops_known; /* the kernel answered the op probe (5.6+) */
 	bool op[FEATURES_NOPS]; /* supported, when ops_known */
+	bool bind_op; /* IORING_OP_BIND (--source-ip, -sT/-sU), when known */
 	/* engine_new with one slot: 0, or its -errno (engine.h) */
 	int engine_err;
 	const char *ring_setup; /* the ring flags it got, when it started */

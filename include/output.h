@@ -112,6 +112,13 @@ struct output_config {
 	bool open_only; /* --open */
 	bool reason; /* --reason: the text report's REASON column */
 	bool syn; /* a SYN scan: closed ports say "reset", XML type "syn" */
+	/*
+	 * --defeat-icmp-ratelimit: UDP silence is "closed|filtered", nmap's
+	 * word in that mode - no retry waited for a rate-limited port
+	 * unreachable, so silence is most likely a closed port whose ICMP
+	 * the target withheld (design.md).
+	 */
+	bool udp_closed_filtered;
 	const char *version; /* "0.1.0" */
 	const char *command_line; /* for the report header */
 	const char *checkpoint_path; /* --checkpoint, or NULL: no output may

@@ -53,6 +53,7 @@ struct writer {
 
 struct output {
 	bool syn; /* -sS: reasons and scan type as nmap -sS reports them */
+	bool udp_closed_filtered; /* --defeat-icmp-ratelimit (output.h) */
 	struct writer normal;
 	struct writer csv;
 	struct writer json;
@@ -71,6 +72,10 @@ struct output {
 
 /* What a closed port answered: a refused connect, or a RST to our SYN. */
 const char *output_closed_reason(const struct output *o);
+
+/* The state word of a silent port: "filtered" (TCP), "open|filtered"
+ * (UDP), or "closed|filtered" (UDP with --defeat-icmp-ratelimit). */
+const char *output_noresp_name(const struct output *o, enum rs_proto proto);
 
 /* Buffer bytes for w (no-op once w->err is set or w is not open). */
 void outwriter_put(struct writer *w, const char *s, size_t n);

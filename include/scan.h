@@ -35,6 +35,7 @@
 #include "output.h"
 #include "ports.h"
 #include "scheduler.h"
+#include "srcaddr.h"
 #include "store.h"
 #include "synengine.h"
 #include "targets.h"
@@ -64,6 +65,9 @@ struct scan_config {
 	const struct synengine_config *syn; /* SCAN_SYN: interface, sources,
 					       engine kind; slots and hint are
 					       filled in by scan_run */
+	/* -sT, -sU: sources to spread probes across (srcaddr.h), with one
+	 * of each family the targets have; NULL: the route's source */
+	const struct srcaddr *src;
 	uint32_t concurrency;
 	uint64_t rate; /* ceiling, probes/s; 0 = unlimited */
 	uint64_t min_rate; /* floor with cc; 0 = none */
@@ -73,6 +77,9 @@ struct scan_config {
 	uint64_t rto_init_ns, rto_min_ns, rto_max_ns; /* 0 = defaults */
 	uint64_t scan_delay_ns, max_scan_delay_ns; /* per host, cc */
 	bool cc; /* congestion control (scheduler.h); off = fixed rate */
+	/* --defeat-icmp-ratelimit: a UDP probe's first silence is final
+	 * (closed|filtered), no retry waits for a rate-limited ICMP */
+	bool defeat_icmp;
 	uint64_t seed;
 	bool sequential; /* -r: host after host, ports ascending */
 	uint32_t shard_index; /* 0-based */

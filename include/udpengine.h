@@ -7,6 +7,7 @@
  *
  *   SOCKET SOCK_DGRAM (direct, fixed file i)         CQE only on failure
  *     -> SETSOCKOPT IP_RECVERR / IPV6_RECVERR        CQE only on failure
+ *     -> BIND the source (--source-ip only)          CQE only on failure
  *     -> CONNECT (fixed file i)                      CQE only on failure
  *     -> SEND the protocol payload (udppayload.h)    CQE only on failure
  *     -> RECV                                        always a CQE
@@ -35,6 +36,16 @@
  * the errno alone (port unreachable and the "hard" unreachables still
  * arrive; codes 0 and 1 are then silent) - said by udpengine_info.
  *
+ * Sources (--source-ip LIST, srcaddr.h): the chain binds the socket to
+ * the source srcaddr_pick chose for the probe and attempt, through
+ * IORING_OP_BIND (Linux 6.11), prepared by hand since liburing 2.3 has no
+ * helper.  A target's ICMP budget is per peer address, so each source
+ * brings its own.  There is no fallback for older kernels: the socket is
+ * a direct descriptor, which a plain bind() cannot reach, and giving up
+ * direct descriptors would cost the one-submit chain; udpengine_new then
+ * refuses with -EPROTONOSUPPORT and the CLI says so.  Without sources
+ * there is no bind and the kernel's route picks the source, as before.
+ *
  * Late replies: an attempt's socket closes at its timeout, so a reply that
  * comes later is lost (and draws a port unreachable from us); the
  * scheduler's next attempt asks again.  linger_ns is ignored.
@@ -57,7 +68,7 @@
 
 #include "engine.h"
 
-/* SQEs per probe chain (see above). */
+/* SQEs per probe chain (see above), without the bind. */
 #define UDPENGINE_SQES_PER_PROBE 8
 /*
  * Chains per io_uring_enter: their datagrams leave inside that enter, and
@@ -72,9 +83,14 @@
  * 8.  A larger --concurrency (-sS -sU defaults to 65536) is capped here.
  */
 #define UDPENGINE_MAX_SLOTS 8192
+/* With the bind, chains of 9: 65536 / 9 rounded down to 1024s. */
+#define UDPENGINE_MAX_SLOTS_BIND 7168
+
+struct srcaddr;
 
 struct udpengine_config {
 	uint32_t slots; /* probes in flight at most */
+	const struct srcaddr *src; /* --source-ip; NULL: the route's */
 };
 
 struct udpengine_info {
@@ -83,13 +99,15 @@ struct udpengine_info {
 	uint32_t cq_entries;
 	const char *setup; /* ring flags, as engine_info */
 	bool recverr; /* IP_RECVERR through uring_cmd: exact ICMP reasons */
+	uint32_t sources; /* source addresses bound (0: the route's) */
 };
 
 struct udpengine;
 
 /*
  * -ENOSYS/-EPERM: io_uring unavailable; -EOPNOTSUPP: the kernel lacks an
- * op the chain needs (socket, send, recv, direct descriptors); -EMFILE:
+ * op the chain needs (socket, send, recv, direct descriptors);
+ * -EPROTONOSUPPORT: sources given and no IORING_OP_BIND; -EMFILE:
  * RLIMIT_NOFILE too low; -ENOMEM.
  */
 int udpengine_new(struct udpengine **out, const struct udpengine_config *cfg,

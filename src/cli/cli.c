@@ -66,7 +66,11 @@ void cli_usage(FILE *f)
 		"                       instead of the seeded random order\n"
 		"  -sS                  TCP SYN scan over AF_XDP or AF_PACKET (root)\n"
 		"  -e, --interface IF   -sS: interface (default: route to 1st target)\n"
-		"  --source-ip ADDR     -sS: source address (one per family)\n"
+		"  --source-ip LIST     -sT, -sU: source addresses to spread probes\n"
+		"                       across (198.18.0.10-25, a CIDR, commas; each\n"
+		"                       its own ICMP budget); -sS: one per family\n"
+		"  --defeat-icmp-ratelimit  -sU: no retries waiting for rate-limited\n"
+		"                       ICMP; silent ports are closed|filtered\n"
 		"  --source-port P|L-H  -sS: source ports (default 61000-61999)\n"
 		"  --engine xdp|packet  -sS: force AF_XDP or AF_PACKET (default auto)\n"
 		"  --xdp-mode native|skb  -sS: XDP attach mode (default: native, else skb)\n"
@@ -201,6 +205,11 @@ void cli_version(FILE *f, const struct features *ft)
 			ft->linger_rst ?
 				"open ports closed with a reset (SO_LINGER by uring_cmd)" :
 				"plain close (no socket uring_cmd: open ports end in TIME_WAIT)");
+	if (!ft->uring_err && ft->ops_known)
+		fprintf(f, "source addresses (--source-ip LIST, -sT/-sU): %s\n",
+			ft->bind_op ?
+				"yes (io_uring bind op)" :
+				"no (io_uring has no bind op: Linux 6.11 or later)");
 	print_socket(f, "AF_XDP socket (-sS)", ft->xdp_err);
 	print_socket(f, "AF_PACKET socket (-sS without AF_XDP)",
 		     ft->packet_err);
@@ -282,20 +291,38 @@ static void set_all_outputs(struct cli *cli, const char *base)
 		cli_fail("-oA '%s': %s", base, err.reason);
 }
 
+/*
+ * --source-ip LIST: every value adds to the sources -sT and -sU spread
+ * their probes across (srcaddr.h; checked once the scan is known, in
+ * check_sources).  A single address is also -sS's source for its family,
+ * the last one given winning, as before lists existed.
+ */
 static void parse_source_ip(struct cli *cli, const char *v)
 {
+	struct rs_error err = { 0 };
 	struct rs_addr a;
+	int ret;
 
-	if (addr_parse(v, &a))
-		cli_fail("--source-ip '%s': not an IPv4 or IPv6 address", v);
-	if (a.family == AF_INET) {
+	if (!cli->sources && srcaddr_new(&cli->sources)) {
+		fprintf(stderr, "ringscan: out of memory\n");
+		exit(EXIT_RUNTIME);
+	}
+	ret = srcaddr_add(cli->sources, v, &err);
+	if (ret == -ENOMEM) {
+		fprintf(stderr, "ringscan: out of memory\n");
+		exit(EXIT_RUNTIME);
+	}
+	if (ret)
+		fail_parse("--source-ip", &err);
+	if (addr_parse(v, &a)) {
+		cli->source_list = v;
+	} else if (a.family == AF_INET) {
 		cli->src4 = a;
 		cli->syn.src4 = &cli->src4;
 	} else {
 		cli->src6 = a;
 		cli->syn.src6 = &cli->src6;
 	}
-	cli->syn_only_opt = "--source-ip";
 }
 
 /* "N" or "LO-HI": the source ports our SYNs use and the XDP program owns. */
@@ -585,6 +612,8 @@ static void parse_args(struct cli *cli, struct targets *t, int argc,
 			cli->tcp_given = true;
 		} else if (!strcmp(a, "-sU")) {
 			cli->scan_udp = true;
+		} else if (!strcmp(a, "--defeat-icmp-ratelimit")) {
+			cli->scan.defeat_icmp = true;
 		} else if (!strncmp(a, "-s", 2) && a[2]) {
 			cli_fail(
 				"scan type '%s' is not supported; use -sT (TCP connect), -sS (TCP SYN) or -sU (UDP)",
@@ -801,6 +830,13 @@ static void parse_args(struct cli *cli, struct targets *t, int argc,
 	if (cli->syn_only_opt && cli->scan.type != SCAN_SYN)
 		cli_fail("%s only applies to SYN scans; add -sS",
 			 cli->syn_only_opt);
+	if (cli->scan.defeat_icmp && !cli->scan_udp)
+		cli_fail(
+			"--defeat-icmp-ratelimit only applies to UDP scans; add -sU");
+	if (cli->source_list && cli->scan.type == SCAN_SYN)
+		cli_fail(
+			"--source-ip '%s': -sS takes one address per family; lists and ranges are for -sT and -sU",
+			cli->source_list);
 	if (cli->scan.type == SCAN_SYN && !cli->concurrency_set)
 		cli->scan.concurrency = CLI_DEFAULT_SYN_CONCURRENCY;
 	if (cli->scan.type == SCAN_SYN && !cli->rate_set)
@@ -1123,6 +1159,67 @@ static void cli_defaults(struct cli *cli)
 		cli->scan.seed = (uint64_t)time(NULL) ^ (uint64_t)getpid();
 }
 
+/* The families of the finalized targets: bit 0 IPv4, bit 1 IPv6. */
+static unsigned target_families(const struct targets *t)
+{
+	size_t n = targets_range_count(t);
+	unsigned fams = 0;
+	rs_u128 lo, hi;
+	int family;
+
+	/* Sorted IPv4 before IPv6: the first and the last range tell. */
+	for (size_t i = 0; i < n; i += n - 1 ? n - 1 : 1) {
+		targets_range(t, i, &family, &lo, &hi);
+		fams |= family == AF_INET6 ? 2u : 1u;
+	}
+	return fams;
+}
+
+/*
+ * --source-ip for the engines that bind it (-sT's connect engine, -sU):
+ * at most SRCADDR_MAX, and one of each family the targets have - a
+ * target of a family without a source would go out from the route's
+ * address and share its budget, which is not what was asked.  Whether
+ * they are this machine's is cli_scan_check_sources' question (not
+ * merge's: it may run elsewhere).  -sS alone uses only its single
+ * address per family (parse_source_ip) and is not checked, as before.
+ */
+static void check_sources(struct cli_scan *cs)
+{
+	struct cli *cli = &cs->cli;
+	bool udp = cs->ports->nudp > 0;
+	bool connect = cli->scan.type == SCAN_CONNECT &&
+		       cs->ports->count > cs->ports->nudp;
+	static const char *const fam_name[2] = { "IPv4", "IPv6" };
+	struct rs_error err = { 0 };
+	unsigned fams;
+	int ret;
+
+	if (!cli->sources)
+		return;
+	ret = srcaddr_finalize(cli->sources, &err);
+	if (ret == -E2BIG)
+		cli_fail(
+			"--source-ip: more than %u addresses; give a smaller range",
+			SRCADDR_MAX);
+	if (ret == -ENOMEM) {
+		fprintf(stderr, "ringscan: out of memory\n");
+		exit(EXIT_RUNTIME);
+	}
+	if (ret)
+		fail_parse("--source-ip", &err);
+	if (!udp && !connect)
+		return;
+	fams = target_families(cs->targets);
+	for (unsigned f = 0; f < 2; f++)
+		if ((fams & (1u << f)) &&
+		    !srcaddr_count(cli->sources, f ? AF_INET6 : AF_INET))
+			cli_fail(
+				"--source-ip has no %s address for the %s targets; add one, or leave those targets out (-%c)",
+				fam_name[f], fam_name[f], f ? '4' : '6');
+	cli->scan.src = cli->sources;
+}
+
 void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
 {
 	int ret;
@@ -1154,6 +1251,7 @@ void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
 	/* main.c drops every capability once the SYN engine is set up. */
 	cs->cli.syn.privsep = true;
 	cs->cli.out.syn = cs->cli.scan.type == SCAN_SYN;
+	cs->cli.out.udp_closed_filtered = cs->cli.scan.defeat_icmp;
 	cs->cli.out.has_seed = true; /* random unless --seed: recorded */
 	cs->cli.out.seed = cs->cli.scan.seed;
 
@@ -1172,6 +1270,7 @@ void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
 	if (!targets_count(cs->targets))
 		cli_fail("no targets left to scan after --exclude");
 	check_scope(&cs->cli, cs->targets);
+	check_sources(cs);
 	cs->nprobes = targets_count(cs->targets) * cs->ports->count;
 	if (cs->nprobes > CLI_MAX_PROBES)
 		cli_fail(
@@ -1184,10 +1283,29 @@ void cli_scan_load(struct cli_scan *cs, int argc, char **argv)
 						 cs->cli.scan.shard_count);
 }
 
+void cli_scan_check_sources(const struct cli_scan *cs)
+{
+	char buf[RS_ADDR_STRLEN];
+	struct rs_addr bad;
+	int ret;
+
+	if (!cs->cli.scan.src)
+		return;
+	ret = srcaddr_check_local(cs->cli.scan.src, &bad);
+	if (!ret)
+		return;
+	addr_format(&bad, buf, sizeof(buf));
+	cli_fail(
+		"--source-ip %s: not usable as a source here (%s); assign it to an interface first, e.g. ip addr add %s/%u dev IFACE%s",
+		buf, strerror(-ret), buf, bad.family == AF_INET6 ? 128u : 32u,
+		bad.family == AF_INET6 ? " nodad" : "");
+}
+
 void cli_scan_free(struct cli_scan *cs)
 {
 	targets_free(cs->targets);
 	services_free(cs->svc);
+	srcaddr_free(cs->cli.sources);
 	free(cs->ports);
 	memset(cs, 0, sizeof(*cs));
 }
@@ -1227,6 +1345,8 @@ const char *cli_engine_error(enum scan_type type, int err)
 		return "io_uring is not available (kernel too old, or disabled by sysctl kernel.io_uring_disabled); ringscan needs it";
 	case EOPNOTSUPP:
 		return "this kernel's io_uring lacks socket ops or direct descriptors (needs Linux 5.19 or later)";
+	case EPROTONOSUPPORT:
+		return "--source-ip with -sT or -sU needs io_uring's bind op (Linux 6.11 or later); leave --source-ip out on this kernel";
 	case EMFILE:
 		return "the open-file limit is too low for io_uring's file table; raise 'ulimit -n'";
 	case ENOMEM:

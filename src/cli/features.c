@@ -111,6 +111,8 @@ static void probe_uring(struct features *ft)
 		for (int i = 0; i < FEATURES_NOPS; i++)
 			ft->op[i] =
 				io_uring_opcode_supported(probe, ops[i].opcode);
+		ft->bind_op =
+			io_uring_opcode_supported(probe, ENGINE_IORING_OP_BIND);
 		io_uring_free_probe(probe);
 	}
 	io_uring_queue_exit(&ring);

@@ -292,6 +292,10 @@ static void hook_udp(void *p, const struct udpengine_info *info)
 			info->recverr ?
 				"IP_RECVERR: ICMP codes read from the error queue" :
 				"no socket uring_cmd: reasons from errno only, ICMP net/host unreachable unseen");
+	if (rc->verbose && info->sources)
+		fprintf(stderr,
+			"ringscan: UDP engine: probes spread over %u source addresses (IORING_OP_BIND)\n",
+			info->sources);
 }
 
 static void hook_engine(void *p, const struct engine_info *info)
@@ -310,6 +314,10 @@ static void hook_engine(void *p, const struct engine_info *info)
 			info->cq_entries,
 			info->linger_rst ? "reset on close (SO_LINGER 0)" :
 					   "plain close (no socket uring_cmd)");
+	if (rc->verbose && info->sources)
+		fprintf(stderr,
+			"ringscan: engine: probes spread over %u source addresses (IORING_OP_BIND, IP_BIND_ADDRESS_NO_PORT)\n",
+			info->sources);
 }
 
 static int hook_syn(void *p, const struct synengine_info *info)
@@ -485,6 +493,25 @@ static void print_ns(const char *name, uint64_t ns, bool zero_default)
  * -d: the scan as the command line defined it, every default filled in,
  * before anything is sent - what to compare when two runs differ.
  */
+/* The sources -sT/-sU bind, per family: how many, first and last. */
+static void say_sources(const struct srcaddr *src)
+{
+	static const int fam[2] = { AF_INET, AF_INET6 };
+	char lo[RS_ADDR_STRLEN], hi[RS_ADDR_STRLEN];
+
+	for (unsigned f = 0; f < 2; f++) {
+		uint32_t n = srcaddr_count(src, fam[f]);
+
+		if (!n)
+			continue;
+		addr_format(srcaddr_get(src, fam[f], 0), lo, sizeof(lo));
+		addr_format(srcaddr_get(src, fam[f], n - 1), hi, sizeof(hi));
+		fprintf(stderr,
+			"ringscan: debug: --source-ip: %u %s source(s), %s .. %s\n",
+			n, f ? "IPv6" : "IPv4", lo, hi);
+	}
+}
+
 static void say_config(const struct cli_scan *cs)
 {
 	const struct scan_config *sc = &cs->cli.scan;
@@ -519,6 +546,11 @@ static void say_config(const struct cli_scan *cs)
 	print_ns("max-scan-delay", sc->max_scan_delay_ns, false);
 	print_ns("stats-every", cs->cli.stats_every_ns, false);
 	fputc('\n', stderr);
+	if (sc->src)
+		say_sources(sc->src);
+	if (sc->defeat_icmp)
+		fprintf(stderr,
+			"ringscan: debug: --defeat-icmp-ratelimit: a UDP port's first silence is final (closed|filtered)\n");
 	if (cs->cli.debug < 2)
 		return;
 	say_ports(cs->ports);
@@ -620,6 +652,7 @@ int main(int argc, char **argv)
 	}
 
 	cli_scan_load(&cs, def_argc, def_argv);
+	cli_scan_check_sources(&cs);
 	/* resume_arg counted -v on every line; only a resume adds it. */
 	if (resume_path)
 		cs.cli.verbose += extra_verbose;

@@ -563,6 +563,8 @@ static int merge_checkpoints(struct merge_opts *o, struct fileio_map *ins)
 	o->out.states = o->states_set ? o->states : cs.cli.out.states;
 	o->out.open_only = o->open_only || cs.cli.out.open_only;
 	o->out.has_seed = true; /* the database's scans row records it */
+	/* --defeat-icmp-ratelimit: silence is closed|filtered (output.h) */
+	o->out.udp_closed_filtered = cs.cli.out.udp_closed_filtered;
 	o->out.seed = cs.cli.scan.seed;
 	out = open_outputs(o, cs.svc);
 	memset(&e, 0, sizeof(e));

@@ -472,6 +472,7 @@ int output_open(struct output **out, const struct output_config *cfg,
 	o->open_only = cfg->open_only;
 	o->reason = cfg->reason;
 	o->syn = cfg->syn;
+	o->udp_closed_filtered = cfg->udp_closed_filtered;
 	o->states = cfg->states;
 	o->svc = svc;
 	o->version = strdup(cfg->version ? cfg->version : "");
@@ -567,6 +568,22 @@ const char *output_state_name(enum output_state st, enum rs_proto proto)
 	return "unknown";
 }
 
+const char *output_noresp_name(const struct output *o, enum rs_proto proto)
+{
+	if (proto != RS_UDP)
+		return "filtered";
+	return o->udp_closed_filtered ? "closed|filtered" : "open|filtered";
+}
+
+/* A stream row's state word: silence as this scan names it. */
+static const char *row_state(const struct output *o,
+			     const struct output_result *r)
+{
+	if (r->state == OUT_FILTERED)
+		return output_noresp_name(o, r->proto);
+	return output_state_name(r->state, r->proto);
+}
+
 static unsigned state_bit(enum output_state st)
 {
 	switch (st) {
@@ -603,8 +620,7 @@ static int write_csv(struct output *o, const struct output_result *r,
 
 	csv_field(w, host);
 	outwriter_printf(w, ",%u,%s,%s,", (unsigned)r->port,
-			 proto_word(r->proto),
-			 output_state_name(r->state, r->proto));
+			 proto_word(r->proto), row_state(o, r));
 	csv_field(w, service);
 	outwriter_putc(w, ',');
 	csv_field(w, r->reason ? r->reason : "");
@@ -625,7 +641,7 @@ static int write_json(struct output *o, const struct output_result *r,
 	json_string(w, host);
 	outwriter_printf(w, ",\"port\":%u,\"proto\":\"%s\",\"state\":\"%s\",",
 			 (unsigned)r->port, proto_word(r->proto),
-			 output_state_name(r->state, r->proto));
+			 row_state(o, r));
 	outwriter_puts(w, "\"service\":");
 	json_string(w, service);
 	outwriter_puts(w, ",\"reason\":");
@@ -647,7 +663,7 @@ static int write_sql(struct output *o, const struct output_result *r,
 		.host = host,
 		.port = r->port,
 		.proto = proto_word(r->proto),
-		.state = output_state_name(r->state, r->proto),
+		.state = row_state(o, r),
 		.service = service,
 		.reason = r->reason ? r->reason : "",
 		.rtt_us = r->rtt_us,

@@ -134,10 +134,11 @@ static const char *proto_word(enum rs_proto proto)
 	return proto == RS_UDP ? "udp" : "tcp";
 }
 
-/* nmap's names: silence is "filtered" for TCP, "open|filtered" for UDP. */
-static const char *noresp_state(enum rs_proto proto)
+/* nmap's names: silence is "filtered" for TCP, "open|filtered" for UDP
+ * ("closed|filtered" with --defeat-icmp-ratelimit). */
+static const char *noresp_state(const struct output *o, enum rs_proto proto)
 {
-	return proto == RS_UDP ? "open|filtered" : "filtered";
+	return output_noresp_name(o, proto);
 }
 
 static const char *open_reason(enum rs_proto proto)
@@ -190,7 +191,8 @@ static void table_rows(struct writer *w, const struct output *o,
 			for (; p < q; p++) {
 				pr = ports_proto(pl, (uint32_t)(p - base));
 				print_row(w, o, pl->port[p - base], pr,
-					  noresp_state(pr), REASON_NORESP, c);
+					  noresp_state(o, pr), REASON_NORESP,
+					  c);
 			}
 		}
 		if (q == end)
@@ -261,8 +263,8 @@ static bool print_not_shown(struct writer *w, const struct output *o,
 			       closed_reason(o, pr));
 		if (!summarize_filtered)
 			continue;
-		not_shown_part(w, &first, h->noresp_p[pr], noresp_state(pr), pr,
-			       REASON_NORESP);
+		not_shown_part(w, &first, h->noresp_p[pr], noresp_state(o, pr),
+			       pr, REASON_NORESP);
 		for (unsigned r = 0; r < STORE_REASON_MAX; r++)
 			not_shown_part(w, &first, h->unreach_r[pr][r],
 				       "filtered", pr, store_reason_name(r));
@@ -622,7 +624,7 @@ static void xml_port_cell(void *ctx, uint16_t port, enum rs_proto proto,
 		reason = open_reason(proto);
 		break;
 	case CELL_NORESP:
-		state = noresp_state(proto);
+		state = noresp_state(x->o, proto);
 		reason = REASON_NORESP;
 		break;
 	case CELL_CLOSED:
@@ -707,7 +709,8 @@ static void xml_host(struct writer *w, const struct output *o,
 					 closed_reason(o, pr), h->closed_p[pr]);
 		outwriter_puts(w, "</extraports>\n");
 	}
-	/* UDP silence is its own state, open|filtered: its own element. */
+	/* UDP silence is its own state, open|filtered (or closed|filtered):
+	 * its own element. */
 	if (!h->list_filtered &&
 	    h->noresp_p[RS_TCP] + h->unreach_p[RS_TCP] + h->unreach_p[RS_UDP]) {
 		outwriter_printf(
@@ -726,11 +729,10 @@ static void xml_host(struct writer *w, const struct output *o,
 		outwriter_puts(w, "</extraports>\n");
 	}
 	if (!h->list_filtered && h->noresp_p[RS_UDP]) {
-		outwriter_printf(
-			w,
-			"<extraports state=\"open|filtered\" count=\"%" PRIu64
-			"\">\n",
-			h->noresp_p[RS_UDP]);
+		outwriter_printf(w,
+				 "<extraports state=\"%s\" count=\"%" PRIu64
+				 "\">\n",
+				 noresp_state(o, RS_UDP), h->noresp_p[RS_UDP]);
 		xml_extrareasons(w, rep, base, RS_UDP, CELL_NORESP,
 				 REASON_NORESP, h->noresp_p[RS_UDP]);
 		outwriter_puts(w, "</extraports>\n");
@@ -823,7 +825,7 @@ static void grep_port_cell(void *ctx, uint16_t port, enum rs_proto proto,
 	outwriter_printf(g->w, "%s%u/%s/%s//", g->first ? "" : ", ",
 			 (unsigned)port,
 			 c == CELL_OPEN	  ? "open" :
-			 c == CELL_NORESP ? noresp_state(proto) :
+			 c == CELL_NORESP ? noresp_state(g->o, proto) :
 					    "filtered",
 			 proto_word(proto));
 	outwriter_grep_field(g->w, services_name(g->o->svc, proto, port));

@@ -251,10 +251,12 @@ static const char *scan_set(void *ctx, unsigned col, const char *s, size_t n)
 			sr->state = OUT_OPEN;
 		else if (!strcmp(s, "closed"))
 			sr->state = OUT_CLOSED;
-		else if (!strcmp(s, "filtered") || !strcmp(s, "open|filtered"))
+		else if (!strcmp(s, "filtered") ||
+			 !strcmp(s, "open|filtered") ||
+			 !strcmp(s, "closed|filtered"))
 			sr->state = OUT_FILTERED; /* the latter: UDP silence */
 		else
-			return "state is not open, closed or filtered (or open|filtered)";
+			return "state is not open, closed or filtered (or open|filtered, closed|filtered)";
 		return NULL;
 	case COL_SERVICE:
 		return NULL; /* named again from the port when written */

@@ -24,6 +24,7 @@
 
 #include "clock.h"
 #include "engine.h"
+#include "srcaddr.h"
 
 /* Not in liburing 2.3's headers; stable kernel ABI since 6.7. */
 #define RS_SOCKET_URING_OP_SETSOCKOPT 3
@@ -38,6 +39,8 @@ enum engine_op {
 	OP_CONNECT,
 	OP_TIMEOUT,
 	OP_CLOSE,
+	OP_NOPORT, /* IP_BIND_ADDRESS_NO_PORT, before a bind */
+	OP_BIND,
 };
 
 #define UD_GEN_BITS 29
@@ -56,6 +59,7 @@ struct slot {
 	uint64_t soft_after_ns; /* reported silent this long after sent_ns */
 	uint64_t rtt_ns;
 	int32_t socket_res;
+	int32_t bind_res;
 	int32_t connect_res;
 	int32_t timeout_res;
 	uint32_t gen;
@@ -109,6 +113,10 @@ struct engine {
 	struct engine_stats stats;
 	bool linger_rst;
 	struct linger linger; /* read by the kernel at issue time */
+	int one; /* IP_BIND_ADDRESS_NO_PORT's value, read at issue time */
+	/* --source-ip: the sources of each family, [0] IPv4, [1] IPv6 */
+	struct sockaddr_storage *src[2];
+	uint32_t nsrc[2];
 };
 
 static inline uint64_t ud_pack(enum engine_op op, uint32_t gen, uint32_t idx)
@@ -191,7 +199,7 @@ static int ring_init(struct engine *e, uint32_t cq_entries, const char **setup)
 	return ret;
 }
 
-static int ring_has_ops(struct io_uring *ring)
+static int ring_has_ops(struct io_uring *ring, bool bind)
 {
 	static const int need[] = { IORING_OP_SOCKET, IORING_OP_CONNECT,
 				    IORING_OP_LINK_TIMEOUT, IORING_OP_CLOSE };
@@ -203,7 +211,25 @@ static int ring_has_ops(struct io_uring *ring)
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
 		if (!io_uring_opcode_supported(probe, need[i]))
 			ret = -EOPNOTSUPP;
+	/* No fallback: a direct socket has no fd for a plain bind(). */
+	if (!ret && bind &&
+	    !io_uring_opcode_supported(probe, ENGINE_IORING_OP_BIND))
+		ret = -EPROTONOSUPPORT;
 	io_uring_free_probe(probe);
+	return ret;
+}
+
+/* The sources of each family as sockaddrs, which the bind SQEs point at
+ * for the whole scan. */
+static int sources_init(struct engine *e, const struct srcaddr *src)
+{
+	int ret;
+
+	if (!src)
+		return 0;
+	ret = srcaddr_sockaddrs(src, AF_INET, &e->src[0], &e->nsrc[0]);
+	if (!ret)
+		ret = srcaddr_sockaddrs(src, AF_INET6, &e->src[1], &e->nsrc[1]);
 	return ret;
 }
 
@@ -253,6 +279,7 @@ static int engine_trial(struct engine *e)
 int engine_new(struct engine **out, const struct engine_config *cfg,
 	       struct engine_info *info)
 {
+	bool bind = cfg->src && srcaddr_count(cfg->src, 0);
 	struct engine *e;
 	uint32_t nslots = 0, cq;
 	const char *setup = "";
@@ -270,6 +297,7 @@ int engine_new(struct engine **out, const struct engine_config *cfg,
 	e->nslots = nslots;
 	e->linger.l_onoff = 1;
 	e->linger.l_linger = 0;
+	e->one = 1;
 	e->slots = calloc(nslots, sizeof(*e->slots));
 	e->free_stack = calloc(nslots, sizeof(*e->free_stack));
 	e->heap = calloc(nslots, sizeof(*e->heap));
@@ -286,20 +314,25 @@ int engine_new(struct engine **out, const struct engine_config *cfg,
 		ret = -ENOMEM;
 		goto out_free_tables;
 	}
+	ret = sources_init(e, cfg->src);
+	if (ret)
+		goto out_free_tables;
 	for (uint32_t i = 0; i < nslots; i++) {
 		e->free_stack[i] = nslots - 1 - i;
 		e->slots[i].hpos = HPOS_NONE;
 	}
 	e->nfree = nslots;
 
-	/* Three CQEs per chain in flight, plus failures of a whole batch. */
+	/* Three CQEs per chain in flight, plus failures of a whole batch
+	 * (whose chains have two more SQEs with a source to bind). */
 	cq = 1;
-	while (cq < (uint64_t)nslots * 3 + ENGINE_BATCH * ENGINE_SQES_PER_PROBE)
+	while (cq < (uint64_t)nslots * 3 +
+			    ENGINE_BATCH * (ENGINE_SQES_PER_PROBE + 2 * bind))
 		cq <<= 1;
 	ret = ring_init(e, cq, &setup);
 	if (ret)
 		goto out_free_tables;
-	ret = ring_has_ops(&e->ring);
+	ret = ring_has_ops(&e->ring, bind);
 	if (ret)
 		goto out_exit_ring;
 	ret = io_uring_register_files_sparse(&e->ring, nslots);
@@ -308,7 +341,7 @@ int engine_new(struct engine **out, const struct engine_config *cfg,
 	ret = engine_trial(e);
 	if (ret)
 		goto out_exit_ring;
-	e->sqes_per_probe = e->linger_rst ? 5 : 4;
+	e->sqes_per_probe = (e->linger_rst ? 5 : 4) + 2 * bind;
 
 	if (info) {
 		info->slots = nslots;
@@ -316,6 +349,7 @@ int engine_new(struct engine **out, const struct engine_config *cfg,
 		info->cq_entries = e->ring.cq.ring_entries;
 		info->setup = setup;
 		info->linger_rst = e->linger_rst;
+		info->sources = e->nsrc[0] + e->nsrc[1];
 	}
 	*out = e;
 	return 0;
@@ -323,6 +357,8 @@ int engine_new(struct engine **out, const struct engine_config *cfg,
 out_exit_ring:
 	io_uring_queue_exit(&e->ring);
 out_free_tables:
+	free(e->src[0]);
+	free(e->src[1]);
 	free(e->late);
 	free(e->queue);
 	free(e->ready);
@@ -342,6 +378,8 @@ static void engine_free(void *handle)
 	/* Exiting the ring cancels whatever is in flight and closes the
 	 * registered sockets. */
 	io_uring_queue_exit(&e->ring);
+	free(e->src[0]);
+	free(e->src[1]);
 	free(e->late);
 	free(e->queue);
 	free(e->ready);
@@ -441,6 +479,38 @@ static struct late_rec *late_of(struct engine *e, uint64_t probe)
 	return &e->late[(h >> 32) & e->late_mask];
 }
 
+/*
+ * The source of slot idx: IP_BIND_ADDRESS_NO_PORT first, so that the bind
+ * takes only the address and the connect picks the port by the whole
+ * 4-tuple - otherwise every bind would hold one of the source's ephemeral
+ * ports for any destination, and the kernel's bind-conflict search grows
+ * with the sockets in flight (NOTES: 32-42 s at 16000).  The option is
+ * SOL_IP for IPv6 sockets too.  A failed NO_PORT loses only that; the
+ * bind op is prepared by hand (liburing 2.3 has no helper): the address
+ * in addr, its length in addr2 (off), len 0.
+ */
+static void chain_write_bind(struct engine *e, struct slot *s, uint32_t idx)
+{
+	unsigned v6 = s->addr.sa.sa_family == AF_INET6;
+	uint32_t i =
+		srcaddr_pick(e->nsrc[v6], s->probe.probe, s->probe.attempt);
+	struct io_uring_sqe *sqe;
+
+	sqe = io_uring_get_sqe(&e->ring);
+	prep_setsockopt(sqe, (int)idx, SOL_IP, IP_BIND_ADDRESS_NO_PORT, &e->one,
+			sizeof(e->one));
+	sqe->flags |= IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS;
+	sqe->user_data = ud_pack(OP_NOPORT, s->gen, idx);
+
+	sqe = io_uring_get_sqe(&e->ring);
+	io_uring_prep_rw(
+		ENGINE_IORING_OP_BIND, sqe, (int)idx, &e->src[v6][i], 0,
+		v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK |
+		      IOSQE_CQE_SKIP_SUCCESS;
+	sqe->user_data = ud_pack(OP_BIND, s->gen, idx);
+}
+
 /* The chain of queued slot idx into the SQ (room checked by the caller). */
 static void chain_write(struct engine *e, uint32_t idx)
 {
@@ -460,6 +530,9 @@ static void chain_write(struct engine *e, uint32_t idx)
 		sqe->flags |= IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS;
 		sqe->user_data = ud_pack(OP_SOCKOPT, s->gen, idx);
 	}
+
+	if (e->nsrc[s->addr.sa.sa_family == AF_INET6])
+		chain_write_bind(e, s, idx);
 
 	sqe = io_uring_get_sqe(&e->ring);
 	io_uring_prep_connect(sqe, (int)idx, &s->addr.sa, s->addrlen);
@@ -514,6 +587,7 @@ static int engine_prep(void *handle, const struct sched_probe *p,
 	s->ts.tv_nsec = (long long)(hard_ns % 1000000000ULL);
 	s->probe = *p;
 	s->socket_res = 0;
+	s->bind_res = 0;
 	s->connect_res = 0;
 	s->timeout_res = 0;
 	s->rtt_ns = 0;
@@ -554,6 +628,17 @@ static void slot_judge(const struct slot *s, struct engine_result *r)
 		r->err = s->socket_res;
 		r->outcome = err_is_local_shortage(r->err) ? ENGINE_DEFER :
 							     ENGINE_ERROR;
+		return;
+	}
+	if (s->bind_res < 0) {
+		/* The connect went out from the route's source (a hard link
+		 * runs on): not our probe.  A vanished source
+		 * (EADDRNOTAVAIL) is final; its ports running out is not. */
+		r->err = s->bind_res;
+		r->outcome = s->bind_res != -EADDRNOTAVAIL &&
+					     err_is_local_shortage(r->err) ?
+				     ENGINE_DEFER :
+				     ENGINE_ERROR;
 		return;
 	}
 	r->err = c;
@@ -702,6 +787,11 @@ static void reap(struct engine *e, uint64_t now, struct engine_result *res,
 			break;
 		case OP_SOCKOPT:
 			break; /* only lose the reset-on-close; keep going */
+		case OP_NOPORT:
+			break; /* only lose the port's deferral; keep going */
+		case OP_BIND:
+			s->bind_res = cqe->res;
+			break;
 		case OP_CONNECT:
 			s->connect_res = cqe->res;
 			/* 1 ns at least: 0 means no sample */

@@ -57,6 +57,7 @@ struct scan_ctx {
 	struct scan_summary *sum;
 	uint64_t open;
 	bool connect; /* -sT: opens of local targets may be self-connects */
+	bool defeat_icmp; /* --defeat-icmp-ratelimit: UDP silence is final */
 	bool syn; /* the TCP engine is -sS */
 };
 
@@ -81,7 +82,8 @@ static int scan_engine_open(const struct scan_config *cfg,
 
 	memset(se, 0, sizeof(*se));
 	if (proto == RS_UDP) {
-		struct udpengine_config uc = { .slots = cfg->concurrency };
+		struct udpengine_config uc = { .slots = cfg->concurrency,
+					       .src = cfg->src };
 		struct udpengine_info info;
 		struct udpengine *e;
 
@@ -121,7 +123,8 @@ static int scan_engine_open(const struct scan_config *cfg,
 			}
 		}
 	} else {
-		struct engine_config ec = { .slots = cfg->concurrency };
+		struct engine_config ec = { .slots = cfg->concurrency,
+					    .src = cfg->src };
 		struct engine_info info;
 		struct engine *e;
 
@@ -409,6 +412,19 @@ static void scan_handle(struct scan_ctx *c, const struct engine_result *r,
 		}
 		break;
 	case ENGINE_TIMEOUT:
+		if (udp && c->defeat_icmp) {
+			/*
+			 * Final at once: a retry would only wait for the port
+			 * unreachable the target's ICMP budget withheld.  Told
+			 * to the scheduler as an answer without an RTT, so the
+			 * host's pace is not cut for a loss that is the
+			 * target's rate limit, not the path's.
+			 */
+			sched_answered(c->sched, &r->probe, 0, now, false);
+			emit(c, &a, port, proto, OUT_FILTERED, "no-response",
+			     0);
+			break;
+		}
 		if (!sched_timed_out(c->sched, &r->probe, now))
 			emit(c, &a, port, proto, OUT_FILTERED, "no-response",
 			     0);
@@ -504,6 +520,7 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 	c.hooks = hooks;
 	c.sum = sum;
 	c.connect = cfg->type != SCAN_SYN;
+	c.defeat_icmp = cfg->defeat_icmp;
 	c.syn = cfg->type == SCAN_SYN;
 	local_addrs_load(&c.local);
 

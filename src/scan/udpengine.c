@@ -27,6 +27,7 @@
 
 #include "clock.h"
 #include "mix.h"
+#include "srcaddr.h"
 #include "udpengine.h"
 #include "udppayload.h"
 
@@ -41,10 +42,11 @@
 /* The error queue's cmsg: sock_extended_err and the offender's address. */
 #define UDP_CBUF 128
 
-/* Eight ops: the 3 bits of user_data they have, exactly. */
+/* Nine ops: 4 bits of user_data (the generation keeps 28). */
 enum udp_op {
 	OP_SOCKET = 0,
 	OP_SOCKOPT,
+	OP_BIND,
 	OP_CONNECT,
 	OP_SEND,
 	OP_RECV,
@@ -53,7 +55,8 @@ enum udp_op {
 	OP_CLOSE,
 };
 
-#define UD_GEN_BITS 29
+#define UD_OP_SHIFT 60
+#define UD_GEN_BITS 28
 #define UD_GEN_MASK ((1u << UD_GEN_BITS) - 1)
 
 struct uslot {
@@ -67,7 +70,9 @@ struct uslot {
 	struct sched_probe probe;
 	uint64_t sent_ns;
 	uint64_t rtt_ns;
-	int32_t socket_res, connect_res, send_res, recv_res, errq_res;
+	int32_t socket_res, bind_res, connect_res, send_res, recv_res, errq_res;
+	const struct sockaddr *src; /* the source to bind, NULL none */
+	socklen_t srclen;
 	uint32_t gen;
 	uint32_t len; /* payload bytes */
 	bool active; /* prepared, its close not yet reaped */
@@ -93,12 +98,15 @@ struct udpengine {
 	uint32_t q_written; /* of those, chains already in the SQ */
 	bool recverr;
 	int one; /* the setsockopt's value, read by the kernel at issue */
+	/* --source-ip: the sources of each family, [0] IPv4, [1] IPv6 */
+	struct sockaddr_storage *src[2];
+	uint32_t nsrc[2];
 };
 
 static inline uint64_t ud_pack(enum udp_op op, uint32_t gen, uint32_t idx)
 {
-	return ((uint64_t)op << 61) | ((uint64_t)(gen & UD_GEN_MASK) << 32) |
-	       idx;
+	return ((uint64_t)op << UD_OP_SHIFT) |
+	       ((uint64_t)(gen & UD_GEN_MASK) << 32) | idx;
 }
 
 static int cap_slots(uint32_t want, uint32_t *got)
@@ -169,7 +177,7 @@ static int ring_init(struct udpengine *e, uint32_t cq_entries,
 	return ret;
 }
 
-static int ring_has_ops(struct io_uring *ring)
+static int ring_has_ops(struct io_uring *ring, bool bind)
 {
 	static const int need[] = { IORING_OP_SOCKET,  IORING_OP_CONNECT,
 				    IORING_OP_SEND,    IORING_OP_RECV,
@@ -183,7 +191,25 @@ static int ring_has_ops(struct io_uring *ring)
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
 		if (!io_uring_opcode_supported(probe, need[i]))
 			ret = -EOPNOTSUPP;
+	/* No fallback: a direct socket has no fd for a plain bind(). */
+	if (!ret && bind &&
+	    !io_uring_opcode_supported(probe, ENGINE_IORING_OP_BIND))
+		ret = -EPROTONOSUPPORT;
 	io_uring_free_probe(probe);
+	return ret;
+}
+
+/* The sources of each family as sockaddrs, which the bind SQEs point at
+ * for the whole scan. */
+static int sources_init(struct udpengine *e, const struct srcaddr *src)
+{
+	int ret;
+
+	if (!src)
+		return 0;
+	ret = srcaddr_sockaddrs(src, AF_INET, &e->src[0], &e->nsrc[0]);
+	if (!ret)
+		ret = srcaddr_sockaddrs(src, AF_INET6, &e->src[1], &e->nsrc[1]);
 	return ret;
 }
 
@@ -238,6 +264,8 @@ static void udpengine_free(void *handle)
 		return;
 	/* Exiting the ring cancels what is in flight and closes the sockets. */
 	io_uring_queue_exit(&e->ring);
+	free(e->src[0]);
+	free(e->src[1]);
 	free(e->queue);
 	free(e->free_stack);
 	free(e->slots);
@@ -248,15 +276,15 @@ int udpengine_new(struct udpengine **out, const struct udpengine_config *cfg,
 		  struct udpengine_info *info)
 {
 	struct udpengine *e;
+	bool bind = cfg->src && srcaddr_count(cfg->src, 0);
+	uint32_t max = bind ? UDPENGINE_MAX_SLOTS_BIND : UDPENGINE_MAX_SLOTS;
 	uint32_t nslots = 0, cq;
 	const char *setup = "";
 	int ret;
 
 	if (!cfg->slots)
 		return -EINVAL;
-	ret = cap_slots(cfg->slots < UDPENGINE_MAX_SLOTS ? cfg->slots :
-							   UDPENGINE_MAX_SLOTS,
-			&nslots);
+	ret = cap_slots(cfg->slots < max ? cfg->slots : max, &nslots);
 	if (ret)
 		return ret;
 	e = calloc(1, sizeof(*e));
@@ -271,6 +299,9 @@ int udpengine_new(struct udpengine **out, const struct udpengine_config *cfg,
 		ret = -ENOMEM;
 		goto out_free_tables;
 	}
+	ret = sources_init(e, cfg->src);
+	if (ret)
+		goto out_free_tables;
 	for (uint32_t i = 0; i < nslots; i++)
 		e->free_stack[i] = nslots - 1 - i;
 	e->nfree = nslots;
@@ -278,12 +309,12 @@ int udpengine_new(struct udpengine **out, const struct udpengine_config *cfg,
 	/* Every CQE a chain can post, for every slot at once (and never
 	 * below the SQ: the kernel refuses a smaller CQ). */
 	cq = 2 * UDP_SQ_ENTRIES;
-	while (cq < (uint64_t)nslots * UDPENGINE_SQES_PER_PROBE)
+	while (cq < (uint64_t)nslots * (UDPENGINE_SQES_PER_PROBE + bind))
 		cq <<= 1;
 	ret = ring_init(e, cq, &setup);
 	if (ret)
 		goto out_free_tables;
-	ret = ring_has_ops(&e->ring);
+	ret = ring_has_ops(&e->ring, bind);
 	if (ret)
 		goto out_exit_ring;
 	ret = io_uring_register_files_sparse(&e->ring, nslots);
@@ -292,10 +323,12 @@ int udpengine_new(struct udpengine **out, const struct udpengine_config *cfg,
 	ret = udp_trial(e);
 	if (ret)
 		goto out_exit_ring;
-	e->sqes_per_probe = e->recverr ? UDPENGINE_SQES_PER_PROBE :
-					 UDPENGINE_SQES_PER_PROBE - 2;
+	e->sqes_per_probe = (e->recverr ? UDPENGINE_SQES_PER_PROBE :
+					  UDPENGINE_SQES_PER_PROBE - 2) +
+			    bind;
 	if (info) {
 		info->slots = nslots;
+		info->sources = e->nsrc[0] + e->nsrc[1];
 		info->sq_entries = e->ring.sq.ring_entries;
 		info->cq_entries = e->ring.cq.ring_entries;
 		info->setup = setup;
@@ -307,6 +340,8 @@ int udpengine_new(struct udpengine **out, const struct udpengine_config *cfg,
 out_exit_ring:
 	io_uring_queue_exit(&e->ring);
 out_free_tables:
+	free(e->src[0]);
+	free(e->src[1]);
 	free(e->queue);
 	free(e->free_stack);
 	free(e->slots);
@@ -337,6 +372,7 @@ static int udpengine_prep(void *handle, const struct sched_probe *p,
 	uint16_t port;
 	size_t len = 0;
 	uint32_t idx;
+	unsigned v6;
 
 	(void)linger_ns;
 	if (!e->nfree)
@@ -344,6 +380,7 @@ static int udpengine_prep(void *handle, const struct sched_probe *p,
 	if (salen > sizeof(s->addr) ||
 	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
 		return -EINVAL;
+	v6 = sa->sa_family == AF_INET6;
 	idx = e->free_stack[--e->nfree];
 	s = &e->slots[idx];
 	s->gen = (s->gen + 1) & UD_GEN_MASK;
@@ -360,7 +397,16 @@ static int udpengine_prep(void *handle, const struct sched_probe *p,
 	s->ts.tv_sec = (long long)(timeout_ns / 1000000000ULL);
 	s->ts.tv_nsec = (long long)(timeout_ns % 1000000000ULL);
 	s->probe = *p;
-	s->socket_res = s->connect_res = s->send_res = 0;
+	s->src = NULL;
+	s->srclen = 0;
+	if (e->nsrc[v6]) {
+		uint32_t i = srcaddr_pick(e->nsrc[v6], p->probe, p->attempt);
+
+		s->src = (const struct sockaddr *)&e->src[v6][i];
+		s->srclen = v6 ? sizeof(struct sockaddr_in6) :
+				 sizeof(struct sockaddr_in);
+	}
+	s->socket_res = s->bind_res = s->connect_res = s->send_res = 0;
 	s->recv_res = s->errq_res = 0;
 	s->rtt_ns = 0;
 	s->active = true;
@@ -390,6 +436,16 @@ static void chain_write(struct udpengine *e, uint32_t idx)
 				sizeof(e->one));
 		sqe->flags |= quiet;
 		sqe->user_data = ud_pack(OP_SOCKOPT, s->gen, idx);
+	}
+
+	if (s->src) {
+		/* The bind op by hand (liburing 2.3 has no prep for it): the
+		 * address in addr, its length in addr2 (off), len 0. */
+		sqe = io_uring_get_sqe(&e->ring);
+		io_uring_prep_rw(ENGINE_IORING_OP_BIND, sqe, (int)idx, s->src,
+				 0, s->srclen);
+		sqe->flags |= IOSQE_FIXED_FILE | quiet;
+		sqe->user_data = ud_pack(OP_BIND, s->gen, idx);
 	}
 
 	sqe = io_uring_get_sqe(&e->ring);
@@ -572,6 +628,16 @@ static void slot_judge(const struct uslot *s, struct engine_result *r)
 							     ENGINE_ERROR;
 		return;
 	}
+	if (s->bind_res < 0) {
+		/* The source is gone (EADDRNOTAVAIL: no retry can help), or
+		 * its ports ran out (EADDRINUSE: later, with fewer in flight). */
+		r->err = s->bind_res;
+		r->outcome = s->bind_res != -EADDRNOTAVAIL &&
+					     err_is_local_shortage(r->err) ?
+				     ENGINE_DEFER :
+				     ENGINE_ERROR;
+		return;
+	}
 	if (s->connect_res < 0) {
 		judge_err(s, s->connect_res, r);
 		return;
@@ -600,7 +666,7 @@ static void reap(struct udpengine *e, uint64_t now, struct engine_result *res,
 		uint64_t ud = cqe->user_data;
 		uint32_t idx = (uint32_t)ud;
 		uint32_t gen = (uint32_t)(ud >> 32) & UD_GEN_MASK;
-		enum udp_op op = (enum udp_op)(ud >> 61);
+		enum udp_op op = (enum udp_op)(ud >> UD_OP_SHIFT);
 		struct uslot *s;
 
 		if (*nres == max)
@@ -615,6 +681,9 @@ static void reap(struct udpengine *e, uint64_t now, struct engine_result *res,
 			break;
 		case OP_SOCKOPT:
 			break; /* only the exact reason is lost; keep going */
+		case OP_BIND:
+			s->bind_res = cqe->res;
+			break;
 		case OP_CONNECT:
 			s->connect_res = cqe->res;
 			break;

@@ -99,6 +99,7 @@ static void all_yes(struct features *ft)
 		ft->op[i] = true;
 	ft->ring_setup = "COOP_TASKRUN";
 	ft->linger_rst = true;
+	ft->bind_op = true;
 }
 
 static void test_probe_agrees(void **state)
@@ -146,6 +147,9 @@ static void test_probe_agrees(void **state)
 		assert_int_equal(
 			ft.op[FEATURES_OP_URING_CMD],
 			io_uring_opcode_supported(probe, IORING_OP_URING_CMD));
+		assert_int_equal(ft.bind_op,
+				 io_uring_opcode_supported(
+					 probe, ENGINE_IORING_OP_BIND));
 		io_uring_free_probe(probe);
 	}
 	io_uring_queue_exit(&ring);
@@ -207,10 +211,23 @@ static void test_version_all_yes(void **state)
 		"io_uring: yes; ops socket yes, uring_cmd yes, connect yes, link_timeout yes, close yes");
 	line_of(text, "connect engine", line, sizeof(line));
 	assert_non_null(strstr(line, ": yes; ring COOP_TASKRUN, "));
+	line_of(text, "source addresses", line, sizeof(line));
+	assert_string_equal(
+		line,
+		"source addresses (--source-ip LIST, -sT/-sU): yes (io_uring bind op)");
 	line_of(text, "AF_XDP", line, sizeof(line));
 	assert_string_equal(line, "AF_XDP socket (-sS): yes");
 	line_of(text, "AF_PACKET", line, sizeof(line));
 	assert_string_equal(line, "AF_PACKET socket (-sS without AF_XDP): yes");
+	free(text);
+
+	/* Before Linux 6.11: no bind op, said with the version. */
+	all_yes(&ft);
+	ft.bind_op = false;
+	text = version_text(&ft);
+	line_of(text, "source addresses", line, sizeof(line));
+	assert_non_null(strstr(line, ": no (io_uring has no bind op"));
+	assert_non_null(strstr(line, "Linux 6.11"));
 	free(text);
 }
 

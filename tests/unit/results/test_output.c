@@ -670,6 +670,68 @@ static void test_streams_state_mask(void **state)
 	services_free(svc);
 }
 
+/*
+ * UDP silence in the streams: "open|filtered" as nmap -sU names it, and
+ * "closed|filtered" as nmap names it with --defeat-icmp-ratelimit; an
+ * ICMP-rejected UDP port stays "filtered" and TCP silence "filtered"
+ * either way.
+ */
+static void test_streams_udp_silence(void **state)
+{
+	static const char *const want[2] = { "open|filtered",
+					     "closed|filtered" };
+	struct rs_error err = { 0 };
+	struct rs_addr a;
+	char *csv, *ct;
+
+	(void)state;
+	assert_int_equal(addr_parse("127.0.0.1", &a), 0);
+	for (int fast = 0; fast < 2; fast++) {
+		struct output_config cfg = {
+			.version = "0.1.0",
+			.states = OUTPUT_ST_OPEN | OUTPUT_ST_CLOSED |
+				  OUTPUT_ST_FILTERED,
+			.udp_closed_filtered = fast,
+		};
+		struct output_result r[] = {
+			{ &a, 161, RS_UDP, OUT_FILTERED, "no-response", -1,
+			  NULL },
+			{ &a, 162, RS_UDP, OUT_UNREACH, "admin-prohibited", 1,
+			  NULL },
+			{ &a, 163, RS_UDP, OUT_CLOSED, "port-unreach", 1,
+			  NULL },
+			{ &a, 80, RS_TCP, OUT_FILTERED, "no-response", -1,
+			  NULL },
+		};
+		char line[128];
+		struct output *o;
+
+		csv = path_in("udp.csv");
+		cfg.csv_path = csv;
+		assert_int_equal(output_open(&o, &cfg, NULL, &err), 0);
+		for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+			assert_int_equal(output_result(o, &r[i]), 0);
+		assert_int_equal(output_finish(o, NULL), 0);
+		assert_int_equal(output_close(o), 0);
+		ct = slurp(csv);
+		snprintf(line, sizeof(line),
+			 "127.0.0.1,161,udp,%s,unknown,no-response,,\n",
+			 want[fast]);
+		assert_non_null(strstr(ct, line));
+		assert_non_null(strstr(
+			ct,
+			"127.0.0.1,162,udp,filtered,unknown,admin-prohibited,"));
+		assert_non_null(strstr(
+			ct, "127.0.0.1,163,udp,closed,unknown,port-unreach,"));
+		assert_non_null(strstr(
+			ct, "127.0.0.1,80,tcp,filtered,unknown,no-response,"));
+		assert_null(strstr(ct, want[!fast]));
+		free(ct);
+		unlink(csv);
+		free(csv);
+	}
+}
+
 /* Names from a hostile /etc/services must not break the columns. */
 static void test_csv_quoting(void **state)
 {
@@ -2367,6 +2429,7 @@ int main(void)
 		cmocka_unit_test(test_close_null),
 		cmocka_unit_test(test_streams_basic),
 		cmocka_unit_test(test_streams_state_mask),
+		cmocka_unit_test(test_streams_udp_silence),
 		cmocka_unit_test(test_csv_quoting),
 		cmocka_unit_test(test_json_escaping),
 		cmocka_unit_test(test_streams_flush),

@@ -1,0 +1,89 @@
+/*
+ * srcaddr.h - the local source addresses a scan spreads its probes across
+ * (--source-ip LIST for -sT and -sU).
+ *
+ * Why several sources: a target rate-limits its ICMP errors (and some
+ * their RSTs) per peer address - Linux sends about one port unreachable a
+ * second to each peer after a burst of about six - so a scan whose
+ * probes come from N of our addresses gets N budgets.  The list uses the
+ * target syntax (targets.h) without host names: addresses, "a-b" ranges,
+ * CIDR blocks and nmap octet ranges, several separated by commas, both
+ * families.  Every address must be a unicast address of this machine:
+ * srcaddr_check_local proves it by binding a socket to it, which is the
+ * kernel's own test (an address it would refuse at bind time is refused
+ * here, before anything is sent).
+ *
+ * Which source a probe uses is srcaddr_pick: probe number plus attempt,
+ * modulo the sources of the target's family.  A host's probes are
+ * host * nports + port index, so its ports spread evenly over the sources
+ * whatever the send order, and each retry of a probe goes out from the
+ * next source - the one whose silence may have been its ICMP budget gets
+ * a fresh one.
+ *
+ * Built once by the CLI (not thread-safe while built), then read only:
+ * srcaddr_pick and srcaddr_sockaddr are pure and safe on the hot path.
+ */
+#ifndef RINGSCAN_SRCADDR_H
+#define RINGSCAN_SRCADDR_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "error.h"
+
+/* Sources at most: a bound on the bind test at start and on the tables
+ * the engines keep; 4096 budgets is 4096 ICMP errors a second from a
+ * Linux target, four times its global icmp_msgs_per_sec. */
+#define SRCADDR_MAX 4096
+
+struct srcaddr;
+
+int srcaddr_new(struct srcaddr **out);
+void srcaddr_free(struct srcaddr *s);
+
+/*
+ * Add a comma-separated list.  -EINVAL with err (a token that is not an
+ * address, range or CIDR - names are refused: a source must be ours, not
+ * whatever a resolver says), -ENOMEM.
+ */
+int srcaddr_add(struct srcaddr *s, const char *list, struct rs_error *err);
+
+/*
+ * Merge duplicates, index by family.  -E2BIG beyond SRCADDR_MAX; -EINVAL
+ * with err for an address no socket can have as its source (unspecified,
+ * multicast, broadcast, IPv4-mapped).  No add after this.
+ */
+int srcaddr_finalize(struct srcaddr *s, struct rs_error *err);
+
+/* Sources of a family (AF_INET, AF_INET6), or of both with 0. */
+uint32_t srcaddr_count(const struct srcaddr *s, int family);
+
+/* Source i (< srcaddr_count(s, family)) of a family. */
+const struct rs_addr *srcaddr_get(const struct srcaddr *s, int family,
+				  uint32_t i);
+
+/*
+ * The sources of a family as sockaddrs (port 0) in one new array, which
+ * the engines' bind ops point at for the whole scan: *out (the caller
+ * frees it) and *n; NULL and 0 when the family has none.  -ENOMEM.
+ */
+int srcaddr_sockaddrs(const struct srcaddr *s, int family,
+		      struct sockaddr_storage **out, uint32_t *n);
+
+/*
+ * Bind a UDP socket to every source (port 0): 0 when all are this
+ * machine's, else the bind's -errno (EADDRNOTAVAIL: not assigned here,
+ * or an IPv6 address still tentative) with the first refused address in
+ * *bad.  Not on the hot path (two syscalls per source).
+ */
+int srcaddr_check_local(const struct srcaddr *s, struct rs_addr *bad);
+
+/* The source index for attempt `attempt` of probe `probe` among n > 0. */
+static inline uint32_t srcaddr_pick(uint32_t n, uint64_t probe,
+				    uint32_t attempt)
+{
+	return (uint32_t)((probe + attempt) % n);
+}
+
+#endif
