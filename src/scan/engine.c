@@ -117,6 +117,7 @@ struct engine {
 	/* --source-ip: the sources of each family, [0] IPv4, [1] IPv6 */
 	struct sockaddr_storage *src[2];
 	uint32_t nsrc[2];
+	uint32_t turn[2]; /* srcaddr_next's, per family */
 };
 
 static inline uint64_t ud_pack(enum engine_op op, uint32_t gen, uint32_t idx)
@@ -492,8 +493,7 @@ static struct late_rec *late_of(struct engine *e, uint64_t probe)
 static void chain_write_bind(struct engine *e, struct slot *s, uint32_t idx)
 {
 	unsigned v6 = s->addr.sa.sa_family == AF_INET6;
-	uint32_t i =
-		srcaddr_pick(e->nsrc[v6], s->probe.probe, s->probe.attempt);
+	uint32_t i = srcaddr_next(e->nsrc[v6], &e->turn[v6]);
 	struct io_uring_sqe *sqe;
 
 	sqe = io_uring_get_sqe(&e->ring);

@@ -441,8 +441,7 @@ static bool scope_dirty(const struct cc *c, uint64_t now_ns)
 	       !cc_clean(c, now_ns);
 }
 
-static uint32_t clean_needed(const struct sched *s,
-			     const struct sched_host *h);
+static uint32_t clean_needed(const struct sched *s, const struct sched_host *h);
 
 /*
  * With cc: every hand-out needs a token of the group and of the probe's
@@ -456,8 +455,8 @@ static uint32_t sched_next_cc(struct sched *s, uint64_t now_ns,
 {
 	uint32_t n = 0, parked = 0;
 
-	cc_held(&s->group, s->held_any && now_ns - s->held_ns <
-						  SCHED_LIMIT_WINDOW_NS);
+	cc_held(&s->group,
+		s->held_any && now_ns - s->held_ns < SCHED_LIMIT_WINDOW_NS);
 	while (n < max && s->inflight < s->window) {
 		bool retry = s->heap_len > 0 && s->heap[0].due_ns <= now_ns;
 		struct sched_probe p;

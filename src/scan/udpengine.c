@@ -101,6 +101,7 @@ struct udpengine {
 	/* --source-ip: the sources of each family, [0] IPv4, [1] IPv6 */
 	struct sockaddr_storage *src[2];
 	uint32_t nsrc[2];
+	uint32_t turn[2]; /* srcaddr_next's, per family */
 };
 
 static inline uint64_t ud_pack(enum udp_op op, uint32_t gen, uint32_t idx)
@@ -400,7 +401,7 @@ static int udpengine_prep(void *handle, const struct sched_probe *p,
 	s->src = NULL;
 	s->srclen = 0;
 	if (e->nsrc[v6]) {
-		uint32_t i = srcaddr_pick(e->nsrc[v6], p->probe, p->attempt);
+		uint32_t i = srcaddr_next(e->nsrc[v6], &e->turn[v6]);
 
 		s->src = (const struct sockaddr *)&e->src[v6][i];
 		s->srclen = v6 ? sizeof(struct sockaddr_in6) :

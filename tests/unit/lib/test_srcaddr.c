@@ -5,9 +5,8 @@
  * nmap octets, IPv6) and commas between them must give exactly the
  * addresses written out here, sorted, merged, split by family; host names,
  * empty items, more than SRCADDR_MAX and addresses no socket can send
- * from are refused with the token named.  srcaddr_pick must spread one
- * host's ports evenly over the sources and move each retry to the next
- * one.  The bind test accepts loopback and refuses an address of
+ * from are refused with the token named.  srcaddr_next must take the
+ * sources strictly in turn.  The bind test accepts loopback and refuses an address of
  * TEST-NET-1 (192.0.2.0/24, never assigned to a machine).
  */
 #include <arpa/inet.h>
@@ -129,21 +128,29 @@ static void test_refused(void **state)
 
 static void test_pick(void **state)
 {
-	enum { NPORTS = 100, NSRC = 16 };
-	unsigned per[NSRC] = { 0 };
+	enum { NSENDS = 1000, NSRC = 16 };
+	uint32_t turn = 0, last[NSRC];
 
 	(void)state;
-	/* Host 7's ports: probe numbers 700..799, spread evenly. */
-	for (uint64_t pi = 0; pi < NPORTS; pi++)
-		per[srcaddr_pick(NSRC, 7 * NPORTS + pi, 0)]++;
+	/* In turn: every window of NSRC consecutive sends uses each source
+	 * once, so no source is asked twice before the others once. */
 	for (unsigned i = 0; i < NSRC; i++)
-		assert_true(per[i] == NPORTS / NSRC ||
-			    per[i] == NPORTS / NSRC + 1);
-	/* A retry goes out from the next source. */
-	assert_int_equal(srcaddr_pick(NSRC, 31, 0), 15);
-	assert_int_equal(srcaddr_pick(NSRC, 31, 1), 0);
-	assert_int_equal(srcaddr_pick(NSRC, 31, 2), 1);
-	assert_int_equal(srcaddr_pick(1, 12345, 3), 0);
+		last[i] = UINT32_MAX;
+	for (uint32_t k = 0; k < NSENDS; k++) {
+		uint32_t i = srcaddr_next(NSRC, &turn);
+
+		assert_true(i < NSRC);
+		if (last[i] != UINT32_MAX)
+			assert_int_equal(k - last[i], NSRC);
+		last[i] = k;
+	}
+	/* One source; and a turn left over from a longer list. */
+	turn = 0;
+	assert_int_equal(srcaddr_next(1, &turn), 0);
+	assert_int_equal(srcaddr_next(1, &turn), 0);
+	turn = 40;
+	assert_int_equal(srcaddr_next(3, &turn), 0);
+	assert_int_equal(srcaddr_next(3, &turn), 1);
 }
 
 static void test_sockaddrs(void **state)
