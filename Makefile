@@ -12,7 +12,7 @@ CFLAGS ?= -O2 -g
 # Libraries through pkg-config (scripts/install-deps.sh installs them);
 # the test library only for the tests, so the tool builds without it.
 PKG_CONFIG ?= pkg-config
-PKGS := liburing libmnl libxdp libbpf libcap-ng zlib sqlite3
+PKGS := liburing libmnl libxdp libbpf libcap-ng zlib sqlite3 openssl
 ifneq ($(filter-out clean format format-check uninstall,$(or $(MAKECMDGOALS),all)),)
 ifneq ($(shell $(PKG_CONFIG) --exists $(PKGS) && echo ok),ok)
 $(error missing libraries ($(PKGS)): run scripts/install-deps.sh)
