@@ -20,6 +20,7 @@ PACKAGES=(
 	zlib1g-dev			# checkpoint checksums (crc32)
 	libsqlite3-dev			# --sqlite output
 	libssl-dev			# TLS probes: handshakes through OpenSSL
+	openssl				# t_tlsprobe: a certificate and s_server
 	sqlite3				# t_sqlite: the README's queries
 	libcmocka-dev			# unit tests
 	nmap				# t_nmap_agree, benchmarks
