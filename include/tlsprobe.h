@@ -40,23 +40,27 @@
  * the previous one.
  *
  * Allocation: a struct tlsprobe is made once per connection slot and
- * reused (SSL_clear); its SSL object, its two memory BIOs and their
- * buffers survive from one handshake to the next.  What OpenSSL still
- * allocates per handshake, and no API lets a caller pre-allocate: the
- * session object, the handshake transcript (a digest context and the
- * buffered ClientHello), the ephemeral key share (an EVP_PKEY and its
- * key-generation context), the key schedule's cipher and digest contexts,
- * the parsed peer certificate chain (X509 objects), and provider lookups.
- * OpenSSL 3 fetches algorithms through its providers and decodes keys
- * through generic decoders, so the count is large: test_tlsprobe counts
- * through CRYPTO_set_mem_functions about 2,200 allocations (176 KB in
- * all) for one TLS 1.3 handshake with a P-256 certificate on a reused
- * probe; a fresh probe makes about 25 more and 27 KB more (the SSL
- * object, its BIOs and buffers).  All are freed by the next
- * tlsprobe_start or by tlsprobe_free: the count of live ones comes back
- * exactly from one handshake to the next.  tlsprobe_info makes about 80
- * more (the decoded SAN list, UTF-8 conversions, the self-signature
- * check) and frees them before returning.
+ * reused (SSL_clear); its SSL object and its two memory BIOs (with their
+ * buffers) survive from one handshake to the next - about 9 KB per idle
+ * probe.  What OpenSSL still allocates per handshake, and no API lets a
+ * caller pre-allocate: the session object, the handshake transcript (a
+ * digest context and the buffered messages), the ephemeral key share (an
+ * EVP_PKEY and its key-generation context), the key schedule's cipher and
+ * digest contexts, the parsed peer certificate chain (X509 objects), the
+ * record buffers, and provider lookups.  OpenSSL 3 fetches algorithms
+ * through its providers and decodes keys through generic decoders, so
+ * the count is large: test_tlsprobe counts through
+ * CRYPTO_set_mem_functions about 2,200 allocations (330 KB over the
+ * handshake, not at once) for one TLS 1.3 handshake with a P-256
+ * certificate on a reused probe, about 25 more on a fresh one.  The
+ * record buffers are released while empty (SSL_MODE_RELEASE_BUFFERS), so
+ * a probe waiting for the server holds about 33 KB beyond its 9 KB
+ * instead of 66 KB (test_tlsprobe checks it stays under 48 KB): what
+ * matters with thousands of slots waiting at once.  Everything is freed by the next tlsprobe_start or by
+ * tlsprobe_free: the count of live allocations comes back exactly from
+ * one handshake to the next.  tlsprobe_info makes about 80 more (the
+ * decoded SAN list, UTF-8 conversions, the self-signature check) and
+ * frees them before returning.
  *
  * Untrusted strings: every string in struct tlsinfo comes from the server
  * and is read through OpenSSL calls that give its length, never through
@@ -112,13 +116,17 @@ void tlsprobe_free(struct tlsprobe *p);
  * extension, or NULL for an address (RFC 6066 forbids addresses there).
  * 0; -EINVAL if sni is empty, longer than TLSPROBE_MAX_SNI or holds a
  * byte that cannot be in a DNS name; -ENOMEM or -EPROTO if OpenSSL failed.
+ * After a failed start the probe is as if never started (pending_out,
+ * feed and info say -EINVAL) until a start succeeds.
  */
 int tlsprobe_start(struct tlsprobe *p, const char *sni);
 
 /*
  * The bytes to send now: copies up to cap of them into buf and sets *len
  * (0 when there is nothing to send).  Call until *len == 0: what does not
- * fit stays for the next call.  0, or -EINVAL before tlsprobe_start.
+ * fit stays for the next call.  After a failed feed this may hold the
+ * alert OpenSSL sends on the way out: sending it is optional.  0, or
+ * -EINVAL before a successful tlsprobe_start, or with cap 0.
  */
 int tlsprobe_pending_out(struct tlsprobe *p, uint8_t *buf, size_t cap,
 			 size_t *len);

@@ -101,6 +101,13 @@ int tlsprobe_ctx_new(struct tlsprobe_ctx **out)
 	SSL_CTX_set_options(c, SSL_OP_NO_TICKET | SSL_OP_LEGACY_SERVER_CONNECT);
 	SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_max_cert_list(c, TLSPROBE_MAX_CERTS);
+	/*
+	 * A probe mostly waits for the server, and thousands may wait at
+	 * once: the record buffers (about 33 KB together) are freed while
+	 * empty and made again for the next flight - a few allocations
+	 * against the handshake's two thousand.
+	 */
+	SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
 	/* Unlike the rest of the API, 0 is success here. */
 	if (SSL_CTX_set_alpn_protos(c, alpn_offer, sizeof(alpn_offer) - 1))
 		goto out_free_ssl_ctx;
@@ -152,6 +159,7 @@ out_free_ssl:
 	SSL_free(p->ssl);
 	p->ssl = NULL;
 out_err:
+	p->in = p->out = NULL;
 	ERR_clear_error();
 	return -ENOMEM;
 }
@@ -257,16 +265,24 @@ int tlsprobe_start(struct tlsprobe *p, const char *sni)
 {
 	int ret;
 
+	/*
+	 * Idle until the new handshake is under way: a start that fails
+	 * leaves nothing of the previous handshake to send or report.
+	 */
+	p->state = TLSPROBE_IDLE;
+	p->reason[0] = '\0';
+	p->fed = 0;
 	if (sni && !sni_ok(sni))
 		return -EINVAL;
 	ERR_clear_error();
-	p->state = TLSPROBE_FAILED;
-	p->reason[0] = '\0';
-	p->fed = 0;
-	SSL_set_session(p->ssl, NULL);
-	if (!SSL_clear(p->ssl)) {
-		SSL_free(p->ssl);
-		p->ssl = NULL;
+	if (p->ssl) {
+		SSL_set_session(p->ssl, NULL);
+		if (!SSL_clear(p->ssl)) {
+			SSL_free(p->ssl);
+			p->ssl = NULL;
+		}
+	}
+	if (!p->ssl) {
 		ret = ssl_make(p);
 		if (ret)
 			return ret;
@@ -274,8 +290,11 @@ int tlsprobe_start(struct tlsprobe *p, const char *sni)
 	(void)BIO_reset(p->in);
 	(void)BIO_reset(p->out);
 	/* NULL clears a name a previous handshake set. */
-	if (!SSL_set_tlsext_host_name(p->ssl, sni))
-		return fail(p, "cannot set the SNI host name");
+	if (!SSL_set_tlsext_host_name(p->ssl, sni)) {
+		ret = fail(p, "cannot set the SNI host name");
+		p->state = TLSPROBE_IDLE;
+		return ret;
+	}
 	SSL_set_connect_state(p->ssl);
 	p->state = TLSPROBE_HANDSHAKE;
 	ret = step(p);

@@ -21,9 +21,12 @@
  * failures and abandoned handshakes, and every result must belong to its
  * own server.  OpenSSL's allocations are counted through
  * CRYPTO_set_mem_functions: a reused probe must not leak (the live count
- * comes back exactly), and the numbers quoted in tlsprobe.h are printed.
+ * comes back exactly), a probe waiting for the server must hold well
+ * under what it would with its record buffers kept, and the numbers
+ * quoted in tlsprobe.h are printed.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -50,7 +53,7 @@
  * n_allocs only while `counting` is set, which is around the probe's own
  * calls so that the server's share is left out.
  */
-static long n_allocs, n_live, n_bytes;
+static long n_allocs, n_live, n_bytes, n_live_bytes;
 static bool counting;
 
 static void *count_malloc(size_t n, const char *file, int line)
@@ -60,6 +63,8 @@ static void *count_malloc(size_t n, const char *file, int line)
 	(void)file;
 	(void)line;
 	p = malloc(n);
+	if (p)
+		n_live_bytes += (long)malloc_usable_size(p);
 	if (p) {
 		n_allocs += counting;
 		n_bytes += counting ? (long)n : 0;
@@ -74,7 +79,13 @@ static void *count_realloc(void *old, size_t n, const char *file, int line)
 
 	(void)file;
 	(void)line;
+	if (old)
+		n_live_bytes -= (long)malloc_usable_size(old);
 	p = realloc(old, n);
+	if (p)
+		n_live_bytes += (long)malloc_usable_size(p);
+	else if (old)
+		n_live_bytes += (long)malloc_usable_size(old);
 	if (counting)
 		n_bytes += (long)n;
 	if (p && !old) {
@@ -88,8 +99,10 @@ static void count_free(void *p, const char *file, int line)
 {
 	(void)file;
 	(void)line;
-	if (p)
+	if (p) {
 		n_live--;
+		n_live_bytes -= (long)malloc_usable_size(p);
+	}
 	free(p);
 }
 
@@ -866,6 +879,18 @@ static void test_reuse(void **state)
 	ti = handshake(p, a, TLS1_3_VERSION, ALPN_NONE, NULL, 65536, 512);
 	assert_string_equal(ti.subject_cn, "www.ringscan.test");
 	assert_string_equal(ti.alpn, "");
+	/* A start refused leaves nothing of the last handshake behind. */
+	{
+		uint8_t buf[64];
+		size_t len;
+
+		assert_int_equal(tlsprobe_start(p, "bad host"), -EINVAL);
+		assert_int_equal(tlsprobe_info(p, &ti), -EINVAL);
+		assert_int_equal(tlsprobe_pending_out(p, buf, sizeof(buf),
+						      &len),
+				 -EINVAL);
+		assert_int_equal(tlsprobe_feed(p, buf, 1), -EINVAL);
+	}
 	tlsprobe_free(p);
 	X509_free(a);
 	X509_free(b);
@@ -968,6 +993,32 @@ static void test_allocations(void **state)
 	/* The reuse saves at least the SSL object and its two BIOs. */
 	assert_true(reused > 0);
 	assert_true(reused + 3 <= fresh);
+
+	/*
+	 * What a slot holds: idle, and waiting for the server after its
+	 * ClientHello went out.  Record buffers released while empty keep
+	 * the wait well under the 66 KB it takes with them kept.
+	 */
+	{
+		uint8_t hello[4096];
+		size_t len;
+		long at = n_live_bytes, idle, waiting;
+
+		q = probe_made(ctx);
+		idle = n_live_bytes - at;
+		at = n_live_bytes;
+		assert_int_equal(tlsprobe_start(q, "www.ringscan.test"), 0);
+		assert_int_equal(
+			tlsprobe_pending_out(q, hello, sizeof(hello), &len), 0);
+		assert_true(len > 0);
+		waiting = n_live_bytes - at;
+		tlsprobe_free(q);
+		print_message("memory held by a probe: idle %ld bytes, "
+			      "%ld more while waiting for the server\n",
+			      idle, waiting);
+		assert_true(idle > 0 && idle < 16 * 1024);
+		assert_true(waiting > 0 && waiting < 48 * 1024);
+	}
 	X509_free(cert);
 	tlsprobe_free(p);
 	tlsprobe_ctx_free(ctx);
