@@ -254,7 +254,7 @@ static int step(struct tlsprobe *p)
 	switch (SSL_get_error(p->ssl, r)) {
 	case SSL_ERROR_WANT_READ:
 		return 0;
-	case SSL_ERROR_SYSCALL: /* no BIO error but the queue is empty */
+	case SSL_ERROR_SYSCALL: /* the BIO failed: not with memory BIOs */
 		return fail(p, "unexpected end of handshake");
 	default:
 		return fail(p, "handshake failed");
@@ -299,7 +299,9 @@ int tlsprobe_start(struct tlsprobe *p, const char *sni)
 	p->state = TLSPROBE_HANDSHAKE;
 	ret = step(p);
 	if (ret > 0) /* done before the server said anything: cannot be */
-		return fail(p, "handshake done without a server");
+		ret = fail(p, "handshake done without a server");
+	if (ret < 0)
+		p->state = TLSPROBE_IDLE;
 	return ret;
 }
 
