@@ -177,4 +177,15 @@ struct tlsinfo {
  */
 int tlsprobe_info(const struct tlsprobe *p, struct tlsinfo *out);
 
+/*
+ * The certificate's fields of struct tlsinfo (has_cert to self_signed),
+ * by the same code as tlsprobe_info, from one DER-encoded certificate;
+ * version, alpn and cipher are left "".  For certificates that come some
+ * other way, for tests and for fuzzing the field extraction without a
+ * handshake.  0, or -EINVAL (and *out all zero) if der is not exactly one
+ * certificate; -ENOMEM.  Allocates (the decoded certificate), so not for
+ * a hot path.
+ */
+int tlsprobe_cert_info(const uint8_t *der, size_t len, struct tlsinfo *out);
+
 #endif /* RINGSCAN_TLSPROBE_H */

@@ -509,6 +509,21 @@ static void when(const ASN1_TIME *t, char *dst, size_t cap, int64_t *secs)
 	*secs = (int64_t)timegm(&tm);
 }
 
+/* The certificate's half of struct tlsinfo; print is a memory BIO. */
+static void cert_fields(BIO *print, const X509 *cert, struct tlsinfo *out)
+{
+	out->has_cert = true;
+	subject_cn(cert, out->subject_cn, sizeof(out->subject_cn));
+	issuer(print, cert, out->issuer, sizeof(out->issuer));
+	sans(cert, out->sans, sizeof(out->sans));
+	when(X509_get0_notBefore(cert), out->not_before,
+	     sizeof(out->not_before), &out->not_before_s);
+	when(X509_get0_notAfter(cert), out->not_after, sizeof(out->not_after),
+	     &out->not_after_s);
+	/* X509_self_signed takes a non-const X509 but only reads it. */
+	out->self_signed = X509_self_signed((X509 *)cert, 1) == 1;
+}
+
 int tlsprobe_info(const struct tlsprobe *p, struct tlsinfo *out)
 {
 	const unsigned char *alpn;
@@ -534,17 +549,41 @@ int tlsprobe_info(const struct tlsprobe *p, struct tlsinfo *out)
 		snprintf(out->cipher, sizeof(out->cipher), "%s", name);
 	}
 	cert = SSL_get0_peer_certificate(p->ssl);
-	if (cert) {
-		out->has_cert = true;
-		subject_cn(cert, out->subject_cn, sizeof(out->subject_cn));
-		issuer(p->print, cert, out->issuer, sizeof(out->issuer));
-		sans(cert, out->sans, sizeof(out->sans));
-		when(X509_get0_notBefore(cert), out->not_before,
-		     sizeof(out->not_before), &out->not_before_s);
-		when(X509_get0_notAfter(cert), out->not_after,
-		     sizeof(out->not_after), &out->not_after_s);
-		out->self_signed = X509_self_signed(cert, 1) == 1;
-	}
+	if (cert)
+		cert_fields(p->print, cert, out);
 	ERR_clear_error();
 	return 0;
+}
+
+int tlsprobe_cert_info(const uint8_t *der, size_t len, struct tlsinfo *out)
+{
+	const unsigned char *at = der;
+	X509 *cert;
+	BIO *print;
+	int ret = -EINVAL;
+
+	memset(out, 0, sizeof(*out));
+	if (!der || !len || len > LONG_MAX)
+		return -EINVAL;
+	ERR_clear_error();
+	print = BIO_new(BIO_s_mem());
+	if (!print) {
+		ret = -ENOMEM;
+		goto out_clear;
+	}
+	cert = d2i_X509(NULL, &at, (long)len);
+	/* One whole certificate: nothing left over, nothing missing. */
+	if (!cert || at != der + len)
+		goto out_free_cert;
+	cert_fields(print, cert, out);
+	ret = 0;
+
+out_free_cert:
+	X509_free(cert);
+	BIO_free(print);
+	if (ret)
+		memset(out, 0, sizeof(*out));
+out_clear:
+	ERR_clear_error();
+	return ret;
 }

@@ -46,6 +46,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "guard.h"
 #include "tlsprobe.h"
 
 /*
@@ -898,6 +899,70 @@ static void test_reuse(void **state)
 }
 
 /*
+ * The same fields from the DER bytes alone (tlsprobe_cert_info), read
+ * from right before a PROT_NONE page; every prefix of the certificate
+ * and the certificate with a byte after it are refused.
+ */
+static void test_cert_info(void **state)
+{
+	static const char cn_nul[] = "good.ringscan.test\0.evil.example";
+	struct certspec cs = {
+		.cn = cn_nul,
+		.cn_len = sizeof(cn_nul) - 1,
+		.sans = { "DNS:a.ringscan.test", "IP:198.18.0.1" },
+		.ca_signed = true,
+	};
+	X509 *cert = make_cert(&www), *hostile = make_cert(&cs);
+	unsigned char *der = NULL, *plus;
+	struct guarded g;
+	struct tlsinfo ti;
+	const void *at;
+	int n;
+
+	(void)state;
+	n = i2d_X509(cert, &der);
+	assert_true(n > 100);
+	at = guard_copy(&g, der, (size_t)n, false);
+	assert_int_equal(tlsprobe_cert_info(at, (size_t)n, &ti), 0);
+	assert_true(ti.has_cert);
+	assert_string_equal(ti.version, "");
+	assert_string_equal(ti.cipher, "");
+	assert_string_equal(ti.subject_cn, "www.ringscan.test");
+	assert_string_equal(ti.issuer, "CN=www.ringscan.test,O=ringscan test");
+	assert_string_equal(ti.sans, www_sans);
+	assert_string_equal(ti.not_after, "2029-12-31T23:59:59Z");
+	assert_true(ti.self_signed);
+	for (int k = 0; k < n; k++) {
+		at = guard_recopy(&g, der, (size_t)k, false);
+		assert_int_equal(tlsprobe_cert_info(at, (size_t)k, &ti),
+				 -EINVAL);
+		assert_false(ti.has_cert);
+	}
+	plus = malloc((size_t)n + 1);
+	assert_non_null(plus);
+	memcpy(plus, der, (size_t)n);
+	plus[n] = 0;
+	assert_int_equal(tlsprobe_cert_info(plus, (size_t)n + 1, &ti), -EINVAL);
+	assert_string_equal(ti.subject_cn, "");
+	assert_int_equal(tlsprobe_cert_info(NULL, 0, &ti), -EINVAL);
+	free(plus);
+	guard_free(&g);
+	OPENSSL_free(der);
+
+	der = NULL;
+	n = i2d_X509(hostile, &der);
+	assert_true(n > 100);
+	assert_int_equal(tlsprobe_cert_info(der, (size_t)n, &ti), 0);
+	assert_string_equal(ti.subject_cn, "good.ringscan.test?.evil.example");
+	assert_string_equal(ti.issuer, "CN=ringscan test CA,O=ringscan");
+	assert_string_equal(ti.sans, "DNS:a.ringscan.test,IP:198.18.0.1");
+	assert_false(ti.self_signed);
+	OPENSSL_free(der);
+	X509_free(cert);
+	X509_free(hostile);
+}
+
+/*
  * Nothing is resumed: a server that caches sessions and issues tickets,
  * and then changed its certificate, is shown with the new one, through
  * a full handshake, by the same probe.
@@ -1039,6 +1104,7 @@ int main(void)
 		cmocka_unit_test(test_einval),
 		cmocka_unit_test(test_reuse),
 		cmocka_unit_test(test_no_resumption),
+		cmocka_unit_test(test_cert_info),
 		cmocka_unit_test(test_allocations),
 	};
 
