@@ -12,7 +12,7 @@ CFLAGS ?= -O2 -g
 # Libraries through pkg-config (scripts/install-deps.sh installs them);
 # the test library only for the tests, so the tool builds without it.
 PKG_CONFIG ?= pkg-config
-PKGS := liburing libmnl libxdp libbpf libcap-ng zlib sqlite3
+PKGS := liburing libmnl libxdp libbpf libcap-ng zlib sqlite3 openssl
 ifneq ($(filter-out clean format format-check uninstall,$(or $(MAKECMDGOALS),all)),)
 ifneq ($(shell $(PKG_CONFIG) --exists $(PKGS) && echo ok),ok)
 $(error missing libraries ($(PKGS)): run scripts/install-deps.sh)
@@ -105,10 +105,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(FLAGS_STAMP)
 $(BUILD)/helpers/%: tests/helpers/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(HELPER_LIBS)
 
 # udpprobe sends what the payload module builds, so it links the module.
 $(BUILD)/helpers/udpprobe: $(BUILD)/obj/scan/udppayload.o
+
+# tlsget drives the TLS probe over a real socket: the module and OpenSSL.
+$(BUILD)/helpers/tlsget: $(BUILD)/obj/scan/tlsprobe.o
+$(BUILD)/helpers/tlsget: HELPER_LIBS = $(shell $(PKG_CONFIG) --libs openssl)
 
 # bench/run.sh and grid.sh build these too (bench/wan.sh) when missing.
 $(BUILD)/bench/%: bench/%.c $(FLAGS_STAMP)

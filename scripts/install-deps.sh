@@ -19,6 +19,8 @@ PACKAGES=(
 	libclang-rt-14-dev		# make fuzz: libFuzzer and the sanitizer runtimes
 	zlib1g-dev			# checkpoint checksums (crc32)
 	libsqlite3-dev			# --sqlite output
+	libssl-dev			# TLS probes: handshakes through OpenSSL
+	openssl				# t_tlsprobe: a certificate and s_server
 	sqlite3				# t_sqlite: the README's queries
 	libcmocka-dev			# unit tests
 	nmap				# t_nmap_agree, benchmarks
