@@ -81,12 +81,12 @@ enum bannerid_opener bannerid_opener(uint16_t port);
  * HEAD / with a Host header made of host (an IPv4 or IPv6 address
  * literal, brackets added for IPv6) and port (left out on 80), and
  * "Connection: close"; for BANNERID_REDIS "INFO server"; for
- * BANNERID_MEMCACHED "version".  Writes into buf (cap bytes) and returns
- * the number of bytes written (no NUL counted; one is added when it
- * fits); 0 for BANNERID_WAIT and BANNERID_TLS, which send nothing here;
- * -ENOSPC if cap is too small, -EINVAL for a NULL buf, a host that is not
- * an address literal (it would land unescaped in the request) or an
- * unknown op.
+ * BANNERID_MEMCACHED "version".  Writes the request and a NUL into buf
+ * (cap bytes) and returns the request's length without the NUL; 0 (and
+ * "" when cap allows) for BANNERID_WAIT and BANNERID_TLS, which send
+ * nothing here; -ENOSPC if the request and its NUL do not fit in cap;
+ * -EINVAL for a NULL buf, an unknown op, or (HTTP only) a host that is
+ * not an address literal, which could otherwise end the header line.
  */
 int bannerid_probe(enum bannerid_opener op, const char *host, uint16_t port,
 		   char *buf, size_t cap);

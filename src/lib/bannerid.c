@@ -217,7 +217,7 @@ static struct span cstr(const char *s)
  */
 static bool ssh_line(struct span line, bool ended, struct bannerid *o)
 {
-	struct span proto, soft, name, ver, comment, rest;
+	struct span proto, soft, rest;
 	size_t us;
 
 	if (!span_starts(line, "SSH-"))
@@ -227,53 +227,34 @@ static bool ssh_line(struct span line, bool ended, struct bannerid *o)
 	if (proto.n == rest.n || !proto.n || !is_digit(proto.p[0]))
 		return false; /* no '-' after it: not (yet) an identification */
 	FIELD_STR(o, service, "ssh");
-	FIELD_ADD(o, extrainfo, NULL, cstr("protocol "));
-	FIELD_ADD(o, extrainfo, NULL, proto);
 	rest = span_whole_words(span_skip(rest, proto.n + 1), ended);
-	soft = span_word(&rest);
-	comment = rest;
-	if (!soft.n)
-		return true;
+	soft = span_word(&rest); /* rest: the comments */
 	us = span_until(soft, "_");
-	name = span_of(soft.p, us);
-	ver = span_skip(soft, us + 1);
-	if (span_starts(soft, "OpenSSH_")) {
+	if (span_starts(soft, "OpenSSH_"))
 		FIELD_STR(o, product, "OpenSSH");
-	} else if (span_starts_ci(soft, "dropbear")) {
+	else if (span_starts_ci(soft, "dropbear"))
 		FIELD_STR(o, product, "Dropbear sshd");
-	} else {
-		FIELD(o, product, name);
-	}
-	FIELD(o, version, ver);
-	if (span_starts(comment, "Debian-") ||
-	    span_starts(comment, "Ubuntu-") ||
-	    span_starts(comment, "Raspbian-")) {
-		struct span rev = span_word(&comment);
-		size_t dash = span_until(rev, "-");
-		char distro[16];
+	else
+		FIELD(o, product, span_of(soft.p, us));
+	FIELD(o, version, span_skip(soft, us + 1));
+	if (span_starts(rest, "Debian-") || span_starts(rest, "Ubuntu-") ||
+	    span_starts(rest, "Raspbian-")) {
+		struct span rev = span_word(&rest);
+		struct span distro = span_of(rev.p, span_until(rev, "-"));
 
-		field_set(distro, sizeof(distro), span_of(rev.p, dash));
-		FIELD_ADD(o, version, " ", span_of(rev.p, dash));
-		FIELD_ADD(o, version, " ", span_skip(rev, dash + 1));
+		FIELD_ADD(o, version, " ", distro);
+		FIELD_ADD(o, version, " ", span_skip(rev, distro.n + 1));
 		FIELD_STR(o, ostype, "Linux");
-		if (strcmp(distro, "Debian")) {
+		if (!span_starts(distro, "Debian")) {
 			/* nmap: "Ubuntu Linux; protocol 2.0" */
-			char proto_info[BANNERID_FIELD];
-
-			memcpy(proto_info, o->extrainfo, sizeof(proto_info));
-			o->extrainfo[0] = '\0';
-			FIELD_ADD(o, extrainfo, NULL, cstr(distro));
-			FIELD_ADD(o, extrainfo, NULL, cstr(" Linux"));
-			FIELD_ADD(o, extrainfo, "; ", cstr(proto_info));
+			FIELD(o, extrainfo, distro);
+			FIELD_ADD(o, extrainfo, " ", cstr("Linux"));
 		}
-	} else if (comment.n) {
-		char proto_info[BANNERID_FIELD];
-
-		memcpy(proto_info, o->extrainfo, sizeof(proto_info));
-		o->extrainfo[0] = '\0';
-		FIELD(o, extrainfo, comment);
-		FIELD_ADD(o, extrainfo, "; ", cstr(proto_info));
+	} else {
+		FIELD(o, extrainfo, rest);
 	}
+	FIELD_ADD(o, extrainfo, "; ", cstr("protocol "));
+	FIELD_ADD(o, extrainfo, NULL, proto);
 	return true;
 }
 
@@ -366,6 +347,7 @@ static bool match_mysql(struct span s, struct bannerid *o)
 {
 	size_t plen, i, end;
 	struct span ver;
+	bool mariadb;
 
 	if (s.n < 5 || s.p[3] != 0)
 		return false;
@@ -379,10 +361,9 @@ static bool match_mysql(struct span s, struct bannerid *o)
 		if ((code != 1040 && code != 1129 && code != 1130) ||
 		    plen < 3 || plen > 512 || end < 4 + plen)
 			return false;
+		mariadb = span_has(msg, "MariaDB", false);
 		FIELD_STR(o, service, "mysql");
-		FIELD_STR(o, product,
-			  span_has(msg, "MariaDB", false) ? "MariaDB" :
-							    "MySQL");
+		FIELD_STR(o, product, mariadb ? "MariaDB" : "MySQL");
 		FIELD_STR(o, extrainfo,
 			  code == 1040 ? "too many connections" :
 					 "unauthorized");
@@ -396,12 +377,10 @@ static bool match_mysql(struct span s, struct bannerid *o)
 	if (i == end || i == 5 || !is_digit(s.p[5]))
 		return false; /* no NUL inside the packet: cut, or a liar */
 	ver = span_of(s.p + 5, i - 5);
+	mariadb = span_has(ver, "MariaDB", false) &&
+		  !span_starts(ver, "5.5.5-");
 	FIELD_STR(o, service, "mysql");
-	FIELD_STR(o, product,
-		  span_has(ver, "MariaDB", false) &&
-				  !span_starts(ver, "5.5.5-") ?
-			  "MariaDB" :
-			  "MySQL");
+	FIELD_STR(o, product, mariadb ? "MariaDB" : "MySQL");
 	FIELD(o, version, ver);
 	return true;
 }
