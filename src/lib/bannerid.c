@@ -622,7 +622,7 @@ static void ftp_fill(struct span text, struct bannerid *o)
 
 /*
  * A "220" greeting, SMTP's or FTP's.  The lines of a multiline reply
- * ("220-...") are read as one text.  SMTP servers say "ESMTP" or "SMTP"
+ * ("220-" up to "220 ") are read as one text.  SMTP servers say "ESMTP" or "SMTP"
  * as a word (RFC 5321 4.3.1 asks for it), FTP servers usually "FTP" in
  * their name; only a whole greeting with neither is decided by the port
  * (a cut one may yet say "ESMTP" on port 21).
@@ -640,16 +640,16 @@ static bool match_220(struct span s, uint16_t port, struct bannerid *o)
 		return false;
 	text = span_of(s.p, 0);
 	while (s.n) {
+		/* RFC 959 lets the lines between "220-" and "220 " be any
+		 * text; RFC 5321 gives each its code.  Both end at "220 ". */
 		ended = span_line(&s, &line);
-		if (!span_starts(line, "220"))
-			break;
 		line = span_whole_words(line, ended);
 		if (!nlines++)
 			first = span_skip(line, 4);
 		/* the lines lie one after another: text grows over them */
 		if (line.p + line.n > text.p + text.n)
 			text.n = (size_t)(line.p + line.n - text.p);
-		if (!ended || (line.n > 3 && line.p[3] == ' ')) {
+		if (!ended || span_starts(line, "220 ")) {
 			whole = ended;
 			break;
 		}

@@ -108,6 +108,11 @@ static const struct want cases[] = {
 	  "220-You are user number 1 of 50 allowed.\r\n"
 	  "220 This is a private system - No anonymous login\r\n",
 	  0, 2121, 0, "ftp", "Pure-FTPd", "", "", "", "" },
+	{ "ftp multiline, RFC 959 style",
+	  "220-Welcome\r\n to the FTP service\r\n220 ready\r\n", 0, 2100, 0,
+	  "ftp", "", "", "", "", "" },
+	{ "multiline cut before its last line", "220-Welcome\r\n", 0, 21,
+	  -ENOENT, "", "", "", "", "", "" },
 	{ "postfix", "220 mail.example.com ESMTP Postfix (Debian/GNU)\r\n", 0,
 	  25, 0, "smtp", "Postfix smtpd", "", "", "mail.example.com", "" },
 	{ "exim",
