@@ -5,7 +5,8 @@
 # In a private namespace: python3's http.server and memcached (if
 # installed) - whose truth is their own version strings, asked of the
 # packages (http.server's server_version and sys.version, memcached -V) -
-# and a replay listener that sends the published greetings of the
+# the identification of the installed OpenSSH (ssh -V; sshd itself need
+# not be installed) and a replay listener that sends the published greetings of the
 # servers not installed here (OpenSSH, Dropbear, vsftpd, ProFTPD,
 # Postfix, Exim, Sendmail, Dovecot, MySQL/MariaDB, VNC, telnetd, and
 # HTTP servers answering a request), plus three hostile ones: binary
@@ -50,6 +51,8 @@ GREET = {
     2301: b'\xff\xfd\x18\xff\xfd\x20\xff\xfd\x23\xff\xfd\x27',
     7001: b'\x00\x1b[2J\xff\xfe\x80junk\r\n\x07',
 }
+if len(sys.argv) > 1:  # the installed OpenSSH's own identification
+    GREET[2205] = sys.argv[1].encode() + b'\r\n'
 HTTP = {8081: b'nginx/1.22.1', 8082: b'Apache/2.4.57 (Debian)',
         8083: b'lighttpd/1.4.69', 8084: None, 8085: b'Microsoft-IIS/10.0',
         8086: b'Caddy'}
@@ -98,7 +101,19 @@ for p in list(GREET) + list(HTTP) + [REDIS, TRICKLE, MUTE]:
 print('ready', flush=True)
 threading.Event().wait()
 EOF
-tb_bg bid python3 "$TB_TMP/replay.py" >"$TB_TMP/replay.out"
+# sshd sends "SSH-2.0-" and the version ssh -V prints (the same package
+# source, OpenSSH's SSH_VERSION and Debian's SSH_EXTRAVERSION).
+sshid=
+if command -v ssh >/dev/null; then
+	sshid=$(ssh -V 2>&1 | sed -n 's/^\(OpenSSH_[^,]*\),.*/\1/p')
+fi
+if [ -n "$sshid" ]; then
+	tb_bg bid python3 "$TB_TMP/replay.py" "SSH-2.0-$sshid" \
+		>"$TB_TMP/replay.out"
+else
+	tb_note "no ssh -V: the installed OpenSSH's banner not checked"
+	tb_bg bid python3 "$TB_TMP/replay.py" >"$TB_TMP/replay.out"
+fi
 tb_bg bid python3 -m http.server 8000 --bind 127.0.0.1 \
 	>/dev/null 2>&1
 real=8000
@@ -122,6 +137,19 @@ shver=$(python3 -c 'import http.server as h; print(h.SimpleHTTPRequestHandler.se
 {
 	printf '8000\thttp\tSimpleHTTPServer\t%s\tPython %s\t\t\n' \
 		"$shver" "$pyver"
+	if [ -n "$sshid" ]; then
+		# "OpenSSH_9.2p1 Debian-2+deb12u6": nmap's version is
+		# "9.2p1 Debian 2+deb12u6", the distribution names the OS
+		v=${sshid#OpenSSH_}
+		case $v in
+		*" Debian-"*)
+			printf '2205\tssh\tOpenSSH\t%s\tprotocol 2.0\t\tLinux\n' \
+				"${v/ Debian-/ Debian }"
+			;;
+		*" "*) ;; # another distribution: not in this table
+		*) printf '2205\tssh\tOpenSSH\t%s\tprotocol 2.0\t\t\n' "$v" ;;
+		esac
+	fi
 	case " $real " in *" 11211 "*)
 		printf '11211\tmemcached\tMemcached\t%s\t\t\t\n' \
 			"$(memcached -V | awk '{print $2}')"
