@@ -553,16 +553,22 @@ static struct span version_word(struct span w)
 	return w;
 }
 
-/* Whether word occurs in s as a word: blanks, '(' or an end around it. */
+/* What may stand around a word of a greeting (lines included). */
+static bool is_sep(uint8_t c)
+{
+	static const char seps[] = " \t\r\n;,()";
+
+	return memchr(seps, c, sizeof(seps) - 1) != NULL;
+}
+
+/* Whether word occurs in s as a word: separators or an end around it. */
 static bool span_has_word(struct span s, const char *word)
 {
 	size_t k = strlen(word), at;
 
 	while ((at = span_find(s, word, false)) < s.n) {
-		bool before = at == 0 || s.p[at - 1] == ' ' ||
-			      s.p[at - 1] == '(';
-		bool after = at + k == s.n || s.p[at + k] == ' ' ||
-			     s.p[at + k] == ';' || s.p[at + k] == ',';
+		bool before = at == 0 || is_sep(s.p[at - 1]);
+		bool after = at + k == s.n || is_sep(s.p[at + k]);
 
 		if (before && after)
 			return true;
