@@ -72,6 +72,11 @@ static bool span_starts(struct span s, const char *pre)
 	return s.n >= k && memcmp(s.p, pre, k) == 0;
 }
 
+static bool span_is(struct span s, const char *str)
+{
+	return s.n == strlen(str) && span_starts(s, str);
+}
+
 static bool span_starts_ci(struct span s, const char *pre)
 {
 	size_t i, k = strlen(pre);
@@ -121,11 +126,18 @@ static size_t span_until(struct span s, const char *stop)
 	return i;
 }
 
+static bool is_blank(uint8_t c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* s without blanks at either end (line ends count: a multiline reply's
+ * text holds them). */
 static struct span span_trim(struct span s)
 {
-	while (s.n && (s.p[0] == ' ' || s.p[0] == '\t'))
+	while (s.n && is_blank(s.p[0]))
 		s = span_skip(s, 1);
-	while (s.n && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t'))
+	while (s.n && is_blank(s.p[s.n - 1]))
 		s.n--;
 	return s;
 }
@@ -166,7 +178,7 @@ static struct span span_word(struct span *s)
 	struct span w;
 
 	*s = span_trim(*s);
-	w = span_of(s->p, span_until(*s, " \t"));
+	w = span_of(s->p, span_until(*s, " \t\r\n"));
 	*s = span_trim(span_skip(*s, w.n));
 	return w;
 }
@@ -245,11 +257,16 @@ static bool ssh_line(struct span line, bool ended, struct bannerid *o)
 		FIELD_ADD(o, version, " ", distro);
 		FIELD_ADD(o, version, " ", span_skip(rev, distro.n + 1));
 		FIELD_STR(o, ostype, "Linux");
-		if (!span_starts(distro, "Debian")) {
+		if (span_is(distro, "Ubuntu")) {
 			/* nmap: "Ubuntu Linux; protocol 2.0" */
 			FIELD(o, extrainfo, distro);
 			FIELD_ADD(o, extrainfo, " ", cstr("Linux"));
 		}
+	} else if (span_starts(rest, "FreeBSD-")) {
+		/* nmap: "FreeBSD 20230316; protocol 2.0" */
+		FIELD_STR(o, extrainfo, "FreeBSD ");
+		FIELD_ADD(o, extrainfo, NULL, span_skip(span_word(&rest), 8));
+		FIELD_STR(o, ostype, "FreeBSD");
 	} else {
 		FIELD(o, extrainfo, rest);
 	}
@@ -275,34 +292,62 @@ static bool match_ssh_later(struct span s, struct bannerid *o)
 	return false;
 }
 
-/* HTTP's Server field (RFC 9110 10.2.4): product[/version] then more
- * products and (comments).  Names nmap prints differently are mapped. */
+/* Server field products that nmap names otherwise. */
+static const struct {
+	const char *token, *product, *ostype;
+} http_names[] = {
+	{ "Apache", "Apache httpd", "" },
+	{ "Microsoft-IIS", "Microsoft IIS httpd", "Windows" },
+	{ "Caddy", "Caddy httpd", "" },
+	{ "openresty", "OpenResty web app server", "" },
+};
+
+/*
+ * HTTP's Server field (RFC 9110 10.2.4): product["/"version] then more
+ * products and (comments), the first product being the server's.  Some
+ * servers write "Name(version)" (Jetty) instead of the slash.
+ */
 static void http_server(struct span v, struct bannerid *o)
 {
 	struct span prod = span_word(&v), name, ver;
-	size_t slash = span_until(prod, "/");
+	size_t i, cut = span_until(prod, "/(");
 
-	name = span_of(prod.p, slash);
-	ver = span_skip(prod, slash + 1);
-	if (span_starts(prod, "Apache") && name.n == 6) {
-		FIELD_STR(o, product, "Apache httpd");
-	} else if (span_starts(prod, "Microsoft-IIS") && name.n == 13) {
-		FIELD_STR(o, product, "Microsoft IIS httpd");
-		FIELD_STR(o, ostype, "Windows");
-	} else if (span_starts(prod, "Caddy") && name.n == 5) {
-		FIELD_STR(o, product, "Caddy httpd");
-	} else if ((span_starts(prod, "SimpleHTTP") && name.n == 10) ||
-		   (span_starts(prod, "BaseHTTP") && name.n == 8)) {
+	name = span_of(prod.p, cut);
+	ver = span_skip(prod, cut + 1);
+	if (cut < prod.n && prod.p[cut] == '(') {
+		if (prod.p[prod.n - 1] != ')')
+			ver.n = 0; /* not "Name(version)" after all */
+		else
+			ver.n--;
+	}
+	for (i = 0; i < ARRAY_SIZE(http_names); i++)
+		if (span_is(name, http_names[i].token))
+			break;
+	if (i < ARRAY_SIZE(http_names)) {
+		FIELD_STR(o, product, http_names[i].product);
+		FIELD_STR(o, ostype, http_names[i].ostype);
+	} else if (span_is(name, "SimpleHTTP") || span_is(name, "BaseHTTP")) {
 		/* Python's http.server: "SimpleHTTP/0.6 Python/3.11.2" */
+		struct span py = span_word(&v);
+
 		FIELD(o, product, name);
 		FIELD_ADD(o, product, NULL, cstr("Server"));
-		if (span_starts(v, "Python/")) {
-			struct span py = span_word(&v);
-
+		if (span_starts(py, "Python/")) {
 			FIELD_ADD(o, extrainfo, NULL, cstr("Python "));
 			FIELD_ADD(o, extrainfo, NULL, span_skip(py, 7));
 		}
 		FIELD(o, version, ver);
+		return;
+	} else if (span_is(name, "nginx") && v.n > 2 && v.p[0] == '(' &&
+		   v.p[v.n - 1] == ')' && span_until(v, " ") == v.n) {
+		/* "nginx/1.18.0 (Ubuntu)": nmap drops the parentheses */
+		struct span distro = span_of(v.p + 1, v.n - 2);
+
+		FIELD(o, product, name);
+		FIELD(o, version, ver);
+		FIELD(o, extrainfo, distro);
+		if (span_is(distro, "Ubuntu") || span_is(distro, "Debian"))
+			FIELD_STR(o, ostype, "Linux");
 		return;
 	} else {
 		FIELD(o, product, name);
@@ -606,10 +651,22 @@ static void smtp_fill(struct span first, struct span text, struct bannerid *o)
 	}
 }
 
-/* FTP (RFC 959 4.2): the same 220 reply; the text names the server. */
-static void ftp_fill(struct span text, struct bannerid *o)
+/* A greeting's first word, if it is a domain name ("ftp.example.com"). */
+static bool looks_like_host(struct span w)
 {
+	return w.n && span_has(w, ".", false) &&
+	       (is_digit(w.p[0]) ||
+		(lower(w.p[0]) >= 'a' && lower(w.p[0]) <= 'z'));
+}
+
+/* FTP (RFC 959 4.2): the same 220 reply; the text names the server. */
+static void ftp_fill(struct span first, struct span text, struct bannerid *o)
+{
+	struct span host = span_word(&first);
+
 	FIELD_STR(o, service, "ftp");
+	if (looks_like_host(host))
+		FIELD(o, hostname, host);
 	if (span_has(text, "(vsFTPd", false)) {
 		/* "220 (vsFTPd 3.0.3)" */
 		FIELD_STR(o, product, "vsftpd");
@@ -668,14 +725,15 @@ static bool match_220(struct span s, uint16_t port, struct bannerid *o)
 		words = text;
 	if (span_has_word(text, "ESMTP") || span_has_word(text, "SMTP"))
 		smtp_fill(first, text, o);
-	else if (span_has(words, "FTP", true))
-		ftp_fill(text, o);
+	else if (span_has(words, "FTP", true) ||
+		 span_has(text, "FileZilla Server", false))
+		ftp_fill(first, text, o);
 	else if (!whole)
 		return false; /* the rest may still say which */
 	else if (port_in(port, smtp_ports, ARRAY_SIZE(smtp_ports)))
 		smtp_fill(first, text, o);
 	else if (port_in(port, ftp_ports, ARRAY_SIZE(ftp_ports)))
-		ftp_fill(text, o);
+		ftp_fill(first, text, o);
 	else
 		return false;
 	return true;
