@@ -15,9 +15,9 @@
  * says whether the line ended inside the buffer.  A line that did not end
  * may have been cut by the engine's byte cap, so its last word is not
  * trusted (span_whole_words): a version "9.2" of what was "9.2p1" would be
- * a wrong identification, which is worse than none.  Lengths stated inside
- * the data (MySQL's packet length, a RESP bulk length) are checked against
- * what arrived and never used to index.
+ * a wrong identification, which is worse than none.  A length stated inside
+ * the data (MySQL's packet length) is checked against what arrived and
+ * never used to index; RESP's bulk length is not used at all.
  *
  * Products are named as nmap names them (checked against `nmap -sV` on
  * loopback listeners that replay the published greetings), versions are
