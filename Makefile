@@ -109,6 +109,9 @@ $(BUILD)/helpers/%: tests/helpers/%.c $(FLAGS_STAMP)
 
 # udpprobe sends what the payload module builds, so it links the module.
 $(BUILD)/helpers/udpprobe: $(BUILD)/obj/scan/udppayload.o
+# bannergrab sends bannerid's probes and judges the answer with it.
+$(BUILD)/helpers/bannergrab: $(BUILD)/obj/lib/bannerid.o \
+	$(BUILD)/obj/lib/escape.o
 
 # tlsget drives the TLS probe over a real socket: the module and OpenSSL.
 $(BUILD)/helpers/tlsget: $(BUILD)/obj/scan/tlsprobe.o

@@ -70,6 +70,18 @@ char *escape_text_copy(char *dst, size_t size, const char *src);
  */
 char *escape_token_copy(char *dst, size_t size, const char *src);
 
+/*
+ * A banner - len raw bytes from a server, NULs and all - as nmap's banner
+ * script shows it: leading and trailing white space (SP, HT, LF, VT, FF,
+ * CR) dropped, every other byte outside printable ASCII as "\xNN" (upper-
+ * case hex), so "220 hi\r\n" reads "220 hi" and a CR LF inside
+ * "\x0D\x0A".  Into dst (size > 0 bytes, NUL-terminated), cut before an
+ * escape that would not fit, never inside one.  The result is printable
+ * ASCII: the format writers below take it as any other string.  Returns
+ * its length.
+ */
+size_t escape_banner_copy(char *dst, size_t size, const void *buf, size_t len);
+
 /* s in each format, through put(ctx, ...).  See the top of this file. */
 void escape_text(escape_put_fn *put, void *ctx, const char *s);
 void escape_csv(escape_put_fn *put, void *ctx, const char *s);

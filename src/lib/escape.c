@@ -128,6 +128,42 @@ char *escape_token_copy(char *dst, size_t size, const char *src)
 	return dst;
 }
 
+/* Lua's %s, which the banner script trims with. */
+static int banner_blank(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+size_t escape_banner_copy(char *dst, size_t size, const void *buf, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *b = buf;
+	size_t n = 0;
+
+	while (len && banner_blank(b[0])) {
+		b++;
+		len--;
+	}
+	while (len && banner_blank(b[len - 1]))
+		len--;
+	for (; len; b++, len--) {
+		if (*b >= 0x20 && *b < 0x7f) {
+			if (n + 1 >= size)
+				break;
+			dst[n++] = (char)*b;
+			continue;
+		}
+		if (n + 4 >= size)
+			break;
+		dst[n++] = '\\';
+		dst[n++] = 'x';
+		dst[n++] = hex[*b >> 4];
+		dst[n++] = hex[*b & 15];
+	}
+	dst[n] = '\0';
+	return n;
+}
+
 void escape_text(escape_put_fn *put, void *ctx, const char *s)
 {
 	while (*s) {

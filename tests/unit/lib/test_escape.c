@@ -164,6 +164,42 @@ static void test_grep_text_token(void **state)
 	assert_string_equal(escape_token_copy(out, 4, "abcdef"), "abc");
 }
 
+static void check_banner(const void *in, size_t len, size_t size,
+			 const char *want)
+{
+	char out[64];
+
+	assert_true(size <= sizeof(out));
+	memset(out, 'Z', sizeof(out));
+	assert_int_equal(escape_banner_copy(out, size, in, len), strlen(want));
+	assert_string_equal(out, want);
+	/* nothing written past size */
+	if (size < sizeof(out))
+		assert_int_equal(out[size], 'Z');
+}
+
+/* What nmap's banner script prints (banner.nse: trim with Lua's %s, then
+ * bytes outside 0x20-0x7e as \xNN in upper case). */
+static void test_banner(void **state)
+{
+	(void)state;
+	check_banner("SSH-2.0-OpenSSH_9.2p1\r\n", 23, 64,
+		     "SSH-2.0-OpenSSH_9.2p1");
+	check_banner(" \t\v\f220 a\r\n220 b\r\n", 18, 64,
+		     "220 a\\x0D\\x0A220 b");
+	check_banner("\x00\xff\x7f\x1b[2J", 7, 64, "\\x00\\xFF\\x7F\\x1B[2J");
+	/* backslash is printable and passes, as in nmap */
+	check_banner("a\\b", 3, 64, "a\\b");
+	check_banner("", 0, 64, "");
+	check_banner(NULL, 0, 1, "");
+	check_banner("\r\n \r\n", 5, 64, "");
+	/* never half an escape, never past size */
+	check_banner("ab\x01", 3, 6, "ab");
+	check_banner("ab\x01", 3, 7, "ab\\x01");
+	check_banner("abcdef", 6, 4, "abc");
+	check_banner("\x01", 1, 1, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +209,7 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_xml),
 		cmocka_unit_test(test_grep_text_token),
+		cmocka_unit_test(test_banner),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
