@@ -27,6 +27,15 @@
  *          C0 controls, U+FFFE/U+FFFF and invalid UTF-8 become U+FFFD.
  *   grep   a field of an nmap grepable port entry: '/' and ',' (which
  *          split the entries) become '|', control bytes '?'.
+ *   banner bytes a server sent (--banners), as nmap's banner script shows
+ *          them: printable ASCII passes, every other byte - controls, NUL,
+ *          DEL, anything >= 0x80 whether valid UTF-8 or not - and the
+ *          backslash itself become "\xNN" (two upper-case hex digits), and
+ *          trailing CR, LF, blanks and NULs are left out.  The result is
+ *          printable ASCII only, at most 4 bytes per byte in, and then goes
+ *          through the writer of its format like any other string, so a
+ *          banner can neither drive a terminal nor break a row or a
+ *          document.
  *
  * The UTF-8 test is one function (escape_utf8_len), so no two formats can
  * disagree about what valid UTF-8 is.  The writers emit through a callback
@@ -69,6 +78,15 @@ char *escape_text_copy(char *dst, size_t size, const char *src);
  * not printable, non-blank ASCII as '_', "" as "-".  Returns dst.
  */
 char *escape_token_copy(char *dst, size_t size, const char *src);
+
+/*
+ * n bytes at src (any bytes, NULs too) as a banner (see the top) into dst
+ * (size > 0, NUL-terminated); stops at a whole escape that does not fit.
+ * Returns the length written.  ESCAPE_BANNER_MAX(n) is enough for n bytes.
+ */
+#define ESCAPE_BANNER_MAX(n) (4 * (n) + 1)
+size_t escape_banner_copy(char *dst, size_t size, const unsigned char *src,
+			  size_t n);
 
 /* s in each format, through put(ctx, ...).  See the top of this file. */
 void escape_text(escape_put_fn *put, void *ctx, const char *s);

@@ -317,3 +317,33 @@ void escape_grep(escape_put_fn *put, void *ctx, const char *s)
 	}
 	put(ctx, run, (size_t)(s - run));
 }
+
+size_t escape_banner_copy(char *dst, size_t size, const unsigned char *src,
+			  size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	/* What ends a greeting (CRLF, padding) says nothing: leave it. */
+	while (n && (src[n - 1] == '\r' || src[n - 1] == '\n' ||
+		     src[n - 1] == ' ' || src[n - 1] == '\t' || !src[n - 1]))
+		n--;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = src[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			if (o + 1 >= size)
+				break;
+			dst[o++] = (char)c;
+			continue;
+		}
+		if (o + 4 >= size)
+			break;
+		dst[o++] = '\\';
+		dst[o++] = 'x';
+		dst[o++] = hex[c >> 4];
+		dst[o++] = hex[c & 15];
+	}
+	dst[o] = '\0';
+	return o;
+}

@@ -164,6 +164,36 @@ static void test_grep_text_token(void **state)
 	assert_string_equal(escape_token_copy(out, 4, "abcdef"), "abc");
 }
 
+static void test_banner(void **state)
+{
+	static const unsigned char ssh[] = "SSH-2.0-OpenSSH_9.2p1 Debian\r\n";
+	static const unsigned char junk[] = {
+		0x1b, '[', '2', 'J', 0xff, 0xc3, 0xa9, 0, '\\', '"', '<', 0x7f
+	};
+	static const unsigned char nul_tail[] = { 'o', 'k', '\r', '\n', 0, 0 };
+	char out[ESCAPE_BANNER_MAX(sizeof(junk))];
+	size_t n;
+
+	(void)state;
+	n = escape_banner_copy(out, sizeof(out), ssh, sizeof(ssh) - 1);
+	assert_string_equal(out, "SSH-2.0-OpenSSH_9.2p1 Debian");
+	assert_int_equal(n, strlen(out));
+	/* every unsafe byte as \xNN, valid UTF-8 too: pure ASCII out */
+	escape_banner_copy(out, sizeof(out), junk, sizeof(junk));
+	assert_string_equal(out, "\\x1B[2J\\xFF\\xC3\\xA9\\x00\\x5C\"<\\x7F");
+	assert_true(strlen(out) <= 4 * sizeof(junk));
+	escape_banner_copy(out, sizeof(out), nul_tail, sizeof(nul_tail));
+	assert_string_equal(out, "ok");
+	/* a whole escape or nothing when space runs out */
+	n = escape_banner_copy(out, 7, junk, sizeof(junk));
+	assert_string_equal(out, "\\x1B[2");
+	assert_int_equal(n, 6);
+	n = escape_banner_copy(out, 4, junk, sizeof(junk));
+	assert_string_equal(out, "");
+	assert_int_equal(n, 0);
+	assert_int_equal(escape_banner_copy(out, sizeof(out), ssh, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +203,7 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_xml),
 		cmocka_unit_test(test_grep_text_token),
+		cmocka_unit_test(test_banner),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
