@@ -76,6 +76,7 @@
 #include <time.h>
 
 #include "addr.h"
+#include "bannerstore.h"
 #include "error.h"
 #include "ports.h"
 #include "services.h"
@@ -112,6 +113,10 @@ struct output_config {
 	bool open_only; /* --open */
 	bool reason; /* --reason: the text report's REASON column */
 	bool syn; /* a SYN scan: closed ports say "reset", XML type "syn" */
+	bool banners; /* --banners/-sV: banner columns and lines */
+	bool version_col; /* -sV: the text report's VERSION column */
+	bool banner_lines; /* --banners given: "|_banner:" under every port
+			      with a banner, identified or not */
 	const char *version; /* "0.1.0" */
 	const char *command_line; /* for the report header */
 	const char *checkpoint_path; /* --checkpoint, or NULL: no output may
@@ -133,6 +138,7 @@ struct output_result {
 			       "host-unreach", "net-unreach", ... */
 	int64_t rtt_us; /* -1 if unknown */
 	const char *hostname; /* the name the host was given by, or NULL */
+	const struct banner_rec *banner; /* --banners: open TCP ports */
 };
 
 struct output_report {
@@ -146,6 +152,7 @@ struct output_report {
 	uint32_t shard_index; /* 0-based; with shard_count > 1 the report */
 	uint32_t shard_count; /* says which part of the scan it covers */
 	time_t start_time; /* wall clock, for the header */
+	const struct bannerstore *banners; /* --banners, or NULL */
 };
 
 /*

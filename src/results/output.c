@@ -471,6 +471,9 @@ int output_open(struct output **out, const struct output_config *cfg,
 	o->text_stdout = cfg->text_stdout;
 	o->open_only = cfg->open_only;
 	o->reason = cfg->reason;
+	o->banners = cfg->banners;
+	o->banner_lines = cfg->banner_lines;
+	o->version_col = cfg->version_col;
 	o->syn = cfg->syn;
 	o->states = cfg->states;
 	o->svc = svc;
