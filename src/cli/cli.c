@@ -843,7 +843,8 @@ static void parse_args(struct cli *cli, struct targets *t, int argc,
 		cli_fail(
 			"%s reads banners over TCP connections; add -sT (UDP ports have none)",
 			cli->banners_opt);
-	if (!cli->scan.banners && (cli->version_knob || cli->banner_timeout_opt))
+	if (!cli->scan.banners &&
+	    (cli->version_knob || cli->banner_timeout_opt))
 		cli_fail("%s only applies with -sV or --banners; add one",
 			 cli->version_knob ? cli->version_knob :
 					     cli->banner_timeout_opt);

@@ -224,9 +224,8 @@ static void print_row(struct writer *w, const struct output *o,
 						 c->rw - (int)strlen(reason),
 						 "");
 			else
-				outwriter_printf(
-					w, "%*s ", c->vw - (int)strlen(name),
-					"");
+				outwriter_printf(w, "%*s ",
+						 c->vw - (int)strlen(name), "");
 			outwriter_clean(w, vbuf);
 		}
 	}
@@ -794,10 +793,9 @@ static void xml_host(struct writer *w, const struct output *o,
 		     const struct output_report *rep, uint64_t host,
 		     const struct host_summary *h)
 {
-	struct xml_ports_ctx x = { .w = w,
-				   .o = o,
-				   .rep = rep,
-				   .list_filtered = h->list_filtered };
+	struct xml_ports_ctx x = {
+		.w = w, .o = o, .rep = rep, .list_filtered = h->list_filtered
+	};
 	uint64_t base = host * rep->ports->count;
 	char addr_buf[RS_ADDR_STRLEN];
 	struct rs_addr addr;
@@ -946,9 +944,8 @@ static void grep_port_cell(void *ctx, uint64_t probe, uint16_t port,
 			 c == CELL_NORESP ? noresp_state(proto) :
 					    "filtered",
 			 proto_word(proto));
-	outwriter_grep_field(g->w,
-			     service_of(g->o, port, proto,
-					has_banner ? &br : NULL));
+	outwriter_grep_field(g->w, service_of(g->o, port, proto,
+					      has_banner ? &br : NULL));
 	/* nmap's seventh field: the version text (-sV) */
 	outwriter_puts(g->w, "//");
 	if (has_banner) {

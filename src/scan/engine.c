@@ -584,9 +584,9 @@ static void prep_recv(struct engine *e, uint32_t idx)
  * chains (submit_queue does not check for room). */
 static void acts_write(struct engine *e)
 {
-	while (e->a_n && io_uring_sq_space_left(&e->ring) >=
-				 ACT_SQES_MAX + ENGINE_BATCH *
-							ENGINE_SQES_PER_PROBE) {
+	while (e->a_n &&
+	       io_uring_sq_space_left(&e->ring) >=
+		       ACT_SQES_MAX + ENGINE_BATCH * ENGINE_SQES_PER_PROBE) {
 		uint32_t idx = e->acts[e->a_head];
 		struct slot *s = &e->slots[idx];
 		struct io_uring_sqe *sqe;
@@ -597,8 +597,8 @@ static void acts_write(struct engine *e)
 		case ACT_HTTP:
 			sqe = io_uring_get_sqe(&e->ring);
 			io_uring_prep_send(sqe, (int)idx,
-					   e->reqs + (size_t)idx *
-							     ENGINE_REQ_CAP,
+					   e->reqs +
+						   (size_t)idx * ENGINE_REQ_CAP,
 					   s->rlen, MSG_NOSIGNAL);
 			sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_LINK;
 			sqe->user_data = ud_pack(OP_SEND, s->gen, idx);
@@ -970,8 +970,9 @@ static void reap(struct engine *e, uint64_t now, struct engine_result *res,
 					.outcome = ENGINE_BANNER,
 					.rtt_ns = s->rtt_ns,
 					.slot = idx,
-					.banner = e->bufs + (size_t)idx *
-								    ENGINE_BANNER_CAP,
+					.banner =
+						e->bufs +
+						(size_t)idx * ENGINE_BANNER_CAP,
 					.banner_len = s->blen,
 				};
 			} else if (s->state == SLOT_ACTIVE) {
