@@ -25,6 +25,8 @@
  *        accept).  hostname is the name the host was given by as a target
  *        (empty if none); it came last, after the seven columns of older
  *        versions, so readers that take columns by position still work.
+ *        With --banners or -sV three more columns follow hostname:
+ *        banner (escape_banner_copy's form), product, version.
  *   JSON lines: one object per line with the same fields; rtt_ms is a number
  *        or null; "hostname" only when the host has a name; strings escaped
  *        per RFC 8259.
@@ -63,6 +65,11 @@
  *        DATE -- N IP addresses (M hosts up) scanned in S seconds".  In
  *        service names '/' and ',' become '|' and control bytes '?', so
  *        the fields still split.
+ *   Banners (--banners, -sV; output_result.banner and the report's
+ *        bannerstore): JSON "banner" and every identified field; text
+ *        "|_banner:" lines and -sV's VERSION column; XML <service> attributes
+ *        with method="probed" when identified and <script id="banner"
+ *        output="..."/>; grepable version field (see report.c).
  *   SQLite (--sqlite): the CSV's rows, typed, in a database that every
  *        scan adds to (sqlout.h: schema, batching, --resume).
  * Any number of outputs may be open at once (-oA opens four).
