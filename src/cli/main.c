@@ -519,6 +519,16 @@ static void say_config(const struct cli_scan *cs)
 	print_ns("max-scan-delay", sc->max_scan_delay_ns, false);
 	print_ns("stats-every", cs->cli.stats_every_ns, false);
 	fputc('\n', stderr);
+	if (sc->banners)
+		fprintf(stderr,
+			"ringscan: debug: banners (%s): %.3f s per open port, %u bytes at most%s\n",
+			cs->cli.banners_opt,
+			(double)(sc->banner_timeout_ns ?
+					 sc->banner_timeout_ns :
+					 ENGINE_BANNER_TIMEOUT_DEFAULT_NS) /
+				1e9,
+			ENGINE_BANNER_CAP,
+			cs->cli.out.version_col ? ", VERSION column" : "");
 	if (cs->cli.debug < 2)
 		return;
 	say_ports(cs->ports);
