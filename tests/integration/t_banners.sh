@@ -23,7 +23,10 @@
 #   5555  a listener that never speaks nor answers: open, empty banner, no
 #         delay past the deadline
 #   9     closed: no banner anywhere.
-# The XML with -sV must validate against nmap.dtd.  Then the CLI's one-line
+# The XML with -sV must validate against nmap.dtd.  Then 420 ports (400
+# open, half of them holding their exchange to the deadline) through 16
+# slots: every row exactly once, and the time that holding slots costs.
+# Then the CLI's one-line
 # refusals: --banners with -sS, with -sU only, a bad --banner-timeout.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -259,6 +262,56 @@ if ! grep -q '^2222/tcp open ' "$TB_TMP/b.out" ||
 	tb_fail "--banners text report: $(cat "$TB_TMP/b.out")"
 fi
 tb_log "  ok: text reports (-sV VERSION column, --banners |_banner: lines), grepable"
+
+# ---- many open ports through few slots: each exchange holds its slot
+# 200 ports that accept and never speak (held to --banner-timeout), 200
+# that accept and close at once (the helper), 20 closed; 16 slots.
+tb_bg tgt python3 -c '
+import socket, time
+socks = []
+for p in range(20000, 20200):
+    s = socket.socket()
+    s.bind(("127.0.0.1", p))
+    s.listen(64)
+    socks.append(s)
+print("ready", flush=True)
+time.sleep(600)
+' >"$TB_TMP/hold.out" 2>&1
+pairs=
+for p in $(seq 21000 21199); do pairs="$pairs 127.0.0.1:$p"; done
+tb_listen tgt "$pairs"
+for _ in $(seq 1 100); do
+	grep -qx ready "$TB_TMP/hold.out" && break
+	sleep 0.05
+done
+grep -qx ready "$TB_TMP/hold.out" || tb_fail "hold listeners not ready"
+start=$(date +%s.%N)
+tb_rs tgt --banners --banner-timeout 300ms --concurrency 16 \
+	-p 20000-20199,20500-20519,21000-21199 127.0.0.1 --states open,closed \
+	-oC "$TB_TMP/many.csv" >/dev/null 2>"$TB_TMP/many.err" || {
+	cat "$TB_TMP/many.err"
+	tb_fail "ringscan --banners over 420 ports failed"
+}
+end=$(date +%s.%N)
+elapsed=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
+python3 - "$TB_TMP/many.csv" <<'EOF' || tb_fail "420-port --banners CSV is wrong (above)"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))[1:]
+got = {int(r[1]): (r[3], r[8]) for r in rows}
+want = {p: "open" for p in list(range(20000, 20200)) + list(range(21000, 21200))}
+want.update({p: "closed" for p in range(20500, 20520)})
+bad = [p for p in want if got.get(p, (None,))[0] != want[p]]
+bad += [p for p in got if p not in want]
+bad += [p for p, (st, b) in got.items() if b != ""]
+if len(rows) != len(got) or bad:
+    print("FAIL: %d rows, %d ports, wrong: %s" % (len(rows), len(got), bad[:10]))
+    sys.exit(1)
+EOF
+# 200 held ports x 0.3 s through 16 slots: at least 3.75 s if the slots
+# were really held, and not minutes.
+awk -v e="$elapsed" 'BEGIN { exit !(e >= 3.7 && e < 30) }' ||
+	tb_fail "420 ports in 16 slots took $elapsed s (expected 3.75 s or a little more)"
+tb_log "  ok: 420 ports, 400 open, 16 slots: every row once, bannerless, in $elapsed s (slots held 0.3 s per silent port)"
 
 # ---- refusals: one line, exit 1, nothing scanned
 refuse()
