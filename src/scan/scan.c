@@ -66,7 +66,6 @@ struct scan_ctx {
 	struct scan_await *await;
 	uint32_t await_cap, await_n;
 	struct bannerstore *banners;
-	uint64_t banners_seen;
 };
 
 struct scan_await {
@@ -394,7 +393,6 @@ static void scan_banner(struct scan_ctx *c, const struct engine_result *r,
 		return;
 	w->valid = false;
 	c->await_n--;
-	c->banners_seen++;
 	if (c->hooks && c->hooks->identify)
 		c->hooks->identify(c->hooks->ctx, port, &rec);
 	if (c->banners)
