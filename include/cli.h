@@ -63,6 +63,8 @@
 #define CLI_MAX_RETRIES 100
 #define CLI_MAX_CONCURRENCY 1000000
 #define CLI_MAX_RATE 100000000ULL /* probes a second */
+/* --banner-timeout at most: a slot is held that long per open port. */
+#define CLI_MAX_BANNER_TIMEOUT_NS (60ULL * 1000000000ULL)
 
 struct deferred_target;
 
@@ -114,6 +116,9 @@ struct cli {
 	bool tcp_given; /* -sT or -sS given */
 	bool scan_tcp; /* TCP ports scanned (-sT/-sS, or no -s at all) */
 	bool scan_udp; /* -sU */
+	const char *banners_opt; /* -sV or --banners, as given */
+	const char *version_knob; /* --version-light & co., for errors */
+	const char *banner_timeout_opt; /* --banner-timeout given */
 };
 
 /* A scan as its command line defines it: parsed, finalized, checked. */

@@ -37,7 +37,7 @@
  * 0 makes the close of an open port a reset, so an all-open sweep leaves no
  * TIME_WAIT behind; kernels without socket uring_cmd skip that link.
  *
- * user_data packs the op (3 bits), a generation (29 bits) and the slot
+ * user_data packs the op (4 bits), a generation (28 bits) and the slot
  * index (32 bits), so a CQE for a recycled slot can never be mistaken for
  * the current probe.  The ring is set up with SINGLE_ISSUER|DEFER_TASKRUN
  * where the kernel accepts it (completions run only when we ask), else
@@ -58,6 +58,32 @@
  * error is then one piece (0.2 ms) plus the time the scan loop spends
  * outside run, and on loopback, where the answer comes inside the submit,
  * under a millisecond.
+ *
+ * Banners (engine_config.banners, -sT --banners): the chain then ends at
+ * the connect's LINK_TIMEOUT, without the CLOSE, and the CQEs drive a
+ * short exchange on the same fixed file, one op (and its own link
+ * timeout) in flight at a time:
+ *
+ *   connect failed, or connected after the attempt was reported silent
+ *       -> CLOSE
+ *   connected -> the open port is reported at once (banner_follows), then
+ *       RECV -> LINK_TIMEOUT (ENGINE_BANNER_WAIT_NS)   speaks-first ports
+ *       SEND HEAD -> RECV -> LINK_TIMEOUT (rest)        HTTP ports
+ *   RECV got bytes -> RECV again: until the buffer is full, the peer
+ *       closes, the per-port deadline, or - once what came ends with a
+ *       newline - ENGINE_BANNER_IDLE_NS of quiet
+ *   RECV silent (first wait) -> SEND HEAD -> RECV ... (any port)
+ *   anything else -> CLOSE, and at its CQE the ENGINE_BANNER result
+ *
+ * Every wait is a link timeout cut to the per-port deadline
+ * (banner_timeout_ns after the connect), so a trickling or never-closing
+ * server costs its slot that long and no more.  The follow-up SQEs are
+ * queued by reap (one per slot at most) and written into the SQ at the
+ * next run, ahead of new chains.  The slot - and with it one unit of
+ * --concurrency - stays taken for the exchange: the scheduler has the open
+ * port's answer and RTT at the connect, so its timing is unchanged, but
+ * fewer probes are in flight while open ports are read.  Buffers are per
+ * slot (ENGINE_BANNER_CAP bytes), allocated at engine_new.
  *
  * Hot path (prep, run): no allocation, no logging; run makes one
  * io_uring_enter per piece of ENGINE_SUBMIT_NS and one that waits, CQEs
@@ -90,6 +116,14 @@
  * syscall per 12 probes.
  */
 #define ENGINE_SUBMIT_NS 200000ULL
+/* --banners: bytes captured per port, the wait for a greeting before the
+ * HTTP probe goes out, and the quiet that ends a banner ending in a
+ * newline (a greeting is sent whole; what trickles keeps being read). */
+#define ENGINE_BANNER_CAP 512
+#define ENGINE_BANNER_WAIT_NS 1000000000ULL
+#define ENGINE_BANNER_IDLE_NS 250000000ULL
+#define ENGINE_BANNER_TIMEOUT_DEFAULT_NS 2000000000ULL
+
 /* Chains per submit at least (a slow machine must not submit one by one)
  * and in the first submit, before any cost was measured. */
 #define ENGINE_SUBMIT_MIN 4
@@ -102,6 +136,12 @@ enum engine_outcome {
 	ENGINE_UNREACH, /* ICMP unreachable/prohibited: filtered */
 	ENGINE_DEFER, /* local resource failure: try again later */
 	ENGINE_ERROR, /* anything else; err says what */
+	/*
+	 * --banners: the exchange after an ENGINE_OPEN with banner_follows
+	 * ended (slot says which); banner/banner_len hold what the server
+	 * sent (maybe nothing), valid until the next run.
+	 */
+	ENGINE_BANNER,
 };
 
 struct engine_result {
@@ -116,6 +156,11 @@ struct engine_result {
 	const char *reason;
 	uint64_t rtt_ns; /* SYN sent to answer reaped (see top); 0 if none */
 	bool late; /* the answer belongs to an earlier attempt */
+	/* ENGINE_OPEN: an ENGINE_BANNER for this slot follows */
+	bool banner_follows;
+	uint32_t slot; /* with banner_follows and ENGINE_BANNER */
+	const uint8_t *banner;
+	uint32_t banner_len;
 };
 
 struct srcaddr;
@@ -123,6 +168,9 @@ struct srcaddr;
 struct engine_config {
 	uint32_t slots; /* probes in flight at most */
 	const struct srcaddr *src; /* --source-ip; NULL: the route's */
+	bool banners; /* read what open ports say (see the top) */
+	uint64_t banner_timeout_ns; /* per port, from the connect; 0 = the
+				       default */
 };
 
 /* Late answers (-v and tests). */
@@ -130,6 +178,10 @@ struct engine_stats {
 	uint64_t lingered; /* attempts reported silent, connect kept */
 	uint64_t late; /* answers that came to a lingering connect */
 	uint64_t late_used; /* of those, delivered to a later attempt */
+	/* --banners */
+	uint64_t exchanges; /* open ports read */
+	uint64_t http_probes; /* HEAD requests sent */
+	uint64_t banner_bytes; /* bytes received */
 };
 
 struct engine_info {

@@ -27,6 +27,15 @@
  *          C0 controls, U+FFFE/U+FFFF and invalid UTF-8 become U+FFFD.
  *   grep   a field of an nmap grepable port entry: '/' and ',' (which
  *          split the entries) become '|', control bytes '?'.
+ *   banner bytes a server sent (--banners), as nmap's banner script shows
+ *          them: printable ASCII passes, every other byte - controls, NUL,
+ *          DEL, anything >= 0x80 whether valid UTF-8 or not - and the
+ *          backslash itself become "\xNN" (two upper-case hex digits), and
+ *          trailing CR, LF, blanks and NULs are left out.  The result is
+ *          printable ASCII only, at most 4 bytes per byte in, and then goes
+ *          through the writer of its format like any other string, so a
+ *          banner can neither drive a terminal nor break a row or a
+ *          document.
  *
  * The UTF-8 test is one function (escape_utf8_len), so no two formats can
  * disagree about what valid UTF-8 is.  The writers emit through a callback
@@ -71,16 +80,16 @@ char *escape_text_copy(char *dst, size_t size, const char *src);
 char *escape_token_copy(char *dst, size_t size, const char *src);
 
 /*
- * A banner - len raw bytes from a server, NULs and all - as nmap's banner
- * script shows it: leading and trailing white space (SP, HT, LF, VT, FF,
- * CR) dropped, every other byte outside printable ASCII as "\xNN" (upper-
- * case hex), so "220 hi\r\n" reads "220 hi" and a CR LF inside
- * "\x0D\x0A".  Into dst (size > 0 bytes, NUL-terminated), cut before an
- * escape that would not fit, never inside one.  The result is printable
- * ASCII: the format writers below take it as any other string.  Returns
- * its length.
+ * n bytes at buf (any bytes, NULs too) as a banner (see the top) into
+ * dst (size > 0, NUL-terminated): trailing white space and NULs dropped
+ * (what ends a greeting says nothing), printable ASCII but the backslash
+ * as is, every other byte as "\xNN" (upper-case hex), so the form reads
+ * back to the exact bytes; stops at a whole escape that does not fit.
+ * Returns the length written.  ESCAPE_BANNER_MAX(n) is enough for n
+ * bytes.
  */
-size_t escape_banner_copy(char *dst, size_t size, const void *buf, size_t len);
+#define ESCAPE_BANNER_MAX(n) (4 * (n) + 1)
+size_t escape_banner_copy(char *dst, size_t size, const void *buf, size_t n);
 
 /* s in each format, through put(ctx, ...).  See the top of this file. */
 void escape_text(escape_put_fn *put, void *ctx, const char *s);

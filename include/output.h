@@ -25,6 +25,8 @@
  *        accept).  hostname is the name the host was given by as a target
  *        (empty if none); it came last, after the seven columns of older
  *        versions, so readers that take columns by position still work.
+ *        With --banners or -sV three more columns follow hostname:
+ *        banner (escape_banner_copy's form), product, version.
  *   JSON lines: one object per line with the same fields; rtt_ms is a number
  *        or null; "hostname" only when the host has a name; strings escaped
  *        per RFC 8259.
@@ -63,6 +65,11 @@
  *        DATE -- N IP addresses (M hosts up) scanned in S seconds".  In
  *        service names '/' and ',' become '|' and control bytes '?', so
  *        the fields still split.
+ *   Banners (--banners, -sV; output_result.banner and the report's
+ *        bannerstore): JSON "banner" and every identified field; text
+ *        "|_banner:" lines and -sV's VERSION column; XML <service> attributes
+ *        with method="probed" when identified and <script id="banner"
+ *        output="..."/>; grepable version field (see report.c).
  *   SQLite (--sqlite): the CSV's rows, typed, in a database that every
  *        scan adds to (sqlout.h: schema, batching, --resume).
  * Any number of outputs may be open at once (-oA opens four).
@@ -76,6 +83,7 @@
 #include <time.h>
 
 #include "addr.h"
+#include "bannerstore.h"
 #include "error.h"
 #include "ports.h"
 #include "services.h"
@@ -119,6 +127,10 @@ struct output_config {
 	 * the target withheld (design.md).
 	 */
 	bool udp_closed_filtered;
+	bool banners; /* --banners/-sV: banner columns and lines */
+	bool version_col; /* -sV: the text report's VERSION column */
+	bool banner_lines; /* --banners given: "|_banner:" under every port
+			      with a banner, identified or not */
 	const char *version; /* "0.1.0" */
 	const char *command_line; /* for the report header */
 	const char *checkpoint_path; /* --checkpoint, or NULL: no output may
@@ -140,6 +152,7 @@ struct output_result {
 			       "host-unreach", "net-unreach", ... */
 	int64_t rtt_us; /* -1 if unknown */
 	const char *hostname; /* the name the host was given by, or NULL */
+	const struct banner_rec *banner; /* --banners: open TCP ports */
 };
 
 struct output_report {
@@ -153,6 +166,7 @@ struct output_report {
 	uint32_t shard_index; /* 0-based; with shard_count > 1 the report */
 	uint32_t shard_count; /* says which part of the scan it covers */
 	time_t start_time; /* wall clock, for the header */
+	const struct bannerstore *banners; /* --banners, or NULL */
 };
 
 /*

@@ -64,6 +64,9 @@ struct output {
 	bool started; /* output_start wrote the stdout copy's first line */
 	bool open_only;
 	bool reason; /* --reason */
+	bool banners; /* --banners/-sV: banner fields and columns */
+	bool banner_lines; /* --banners: text "|_banner:" lines */
+	bool version_col; /* -sV: text VERSION column */
 	unsigned states;
 	const struct services *svc;
 	char *version;

@@ -106,6 +106,15 @@ struct resultfile_schema {
 	const char *too_few_opt;
 	const char *too_many_opt;
 	/*
+	 * A second group (ncols_opt2, the last of cols) that may follow the
+	 * first: the --banners columns.  Read for their syntax, and their
+	 * counts named by too_few_opt2/too_many_opt2.
+	 */
+	const char *csv_header_opt2;
+	unsigned ncols_opt2;
+	const char *too_few_opt2;
+	const char *too_many_opt2;
+	/*
 	 * One decoded field (s NUL-terminated, n bytes; NULL for JSON
 	 * null) into the row at ctx: NULL, or the reason it is refused
 	 * (the error then names the field).

@@ -12,6 +12,10 @@
  * filtered.  Final states go to the store (which keeps the first answer of
  * a probe) and, through the result hook, to the streaming writers.
  *
+ * With --banners an open port's row waits until its exchange ends, so that
+ * the streaming outputs carry its banner; the scheduler has the answer at
+ * the connect.  A scan stopped early writes the waiting rows without.
+ *
  * Two things the engine cannot know are settled here: with -sT, a connect
  * to a local address in the ephemeral port range may have connected a
  * socket to itself (verified with one plain socket and getsockname - rare:
@@ -31,6 +35,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "bannerstore.h"
 #include "engine.h"
 #include "output.h"
 #include "ports.h"
@@ -86,6 +91,14 @@ struct scan_config {
 	uint32_t shard_count;
 	const struct scan_position *resume; /* NULL: a fresh scan */
 	uint64_t checkpoint_ns; /* 0 = SCAN_CHECKPOINT_NS */
+	/*
+	 * --banners (-sT only): read what each open port says (engine.h);
+	 * its row waits for the banner, which goes to banner_store (may be
+	 * NULL) and to the result hook.
+	 */
+	bool banners;
+	uint64_t banner_timeout_ns; /* 0 = ENGINE_BANNER_TIMEOUT_DEFAULT_NS */
+	struct bannerstore *banner_store;
 };
 
 struct scan_progress {
@@ -95,6 +108,12 @@ struct scan_progress {
 };
 
 struct scan_hooks {
+	/*
+	 * --banners: identify one banner - fill rec's fields (strings that
+	 * live until the next call) from rec->raw; NULL = nothing is
+	 * identified, the raw banner alone is kept.
+	 */
+	void (*identify)(void *ctx, uint16_t port, struct banner_rec *rec);
 	/* A probe's final state; called once per probe. */
 	void (*result)(void *ctx, const struct output_result *r);
 	/*

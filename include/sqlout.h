@@ -21,9 +21,13 @@
  *     NULL); resume_key names a scan that has a checkpoint (see below).
  *   ports(scan_id INTEGER, host TEXT, port INTEGER, proto TEXT, state TEXT,
  *         service TEXT, reason TEXT, rtt_ms REAL, hostname TEXT,
+ *         banner TEXT, product TEXT, version TEXT,
  *         PRIMARY KEY (scan_id, host, port, proto))
  *     exactly the CSV's rows and values, typed: rtt_ms and hostname NULL
- *     where the CSV's field is empty.  Indexed on (host, port) as well.
+ *     where the CSV's field is empty; banner NULL without --banners (or
+ *     for a port that was not read), "" for one that said nothing;
+ *     product and version NULL unless identified.  Indexed on (host, port)
+ *     as well.  Schema 1 (no banner columns) is upgraded on open.
  *
  * A --resume continues its scan's row: the latest scans row with the same
  * resume_key (the checkpoint's identity: fingerprint of targets, ports,
@@ -42,7 +46,10 @@
 #include "error.h"
 
 #define SQLOUT_APP_ID 0x52534e31 /* "RSN1" in the file header */
-#define SQLOUT_SCHEMA 1
+#define SQLOUT_SCHEMA 2
+/* A schema this version upgrades in place (sqlout.c): 1 lacked the banner
+ * columns. */
+#define SQLOUT_SCHEMA_UPGRADABLE 1
 /*
  * A commit is an fsync of the write-ahead log: large transactions make the
  * per-row cost a B-tree insert, while the time bound keeps a slow scan's
@@ -79,6 +86,11 @@ struct sqlout_row {
 	const char *reason;
 	int64_t rtt_us; /* -1: unknown (NULL) */
 	const char *hostname; /* the name given as a target; NULL or "": NULL */
+	/* --banners: the banner as escape_banner_copy shows it, and what
+	 * was identified; NULL (or "" for product/version): NULL */
+	const char *banner;
+	const char *product;
+	const char *version;
 };
 
 struct sqlout;

@@ -28,6 +28,7 @@ PACKAGES=(
 	ndiff				# t_xml: nmap's XML differ
 	nftables			# testbed: filtered ports
 	dnsmasq-base python3		# t_udp: a real DNS server, a UDP responder
+	openssh-server redis-server	# t_banners: real servers to read banners from
 	unhide net-tools		# audit: t_audit_unhide, netstat captures, bench
 	iproute2			# testbed: ip netns, ss
 	procps util-linux coreutils	# ps, kill, timeout, env
@@ -67,10 +68,35 @@ if [ -z "$(find "$lists" -maxdepth 1 -name '*_Packages*' -mtime -1 \
 	fi
 fi
 
+# Servers installed for the tests (sshd, redis) must not start as
+# daemons: without a policy of the machine's own, one that refuses every
+# start is in place for the install and removed after it.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	trap 'rm -f "$log" "$policy"' EXIT
+fi
+
 echo "install-deps.sh: installing ${missing[*]}"
 if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" \
 	>"$log" 2>&1 </dev/null; then
 	cat "$log" >&2
 	echo "install-deps.sh: apt-get install failed" >&2
 	exit 1
+fi
+# A systemd machine may start units apart from invoke-rc.d: stop and
+# disable the test servers' units, only if this run installed them (a
+# machine's own sshd, say, is left alone); the tests start their own, in
+# namespaces.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+	for pkg in "${missing[@]}"; do
+		case $pkg in
+		openssh-server) units="ssh.service ssh.socket" ;;
+		redis-server) units="redis-server.service" ;;
+		*) continue ;;
+		esac
+		# shellcheck disable=SC2086 # one unit a word
+		systemctl disable --now $units >/dev/null 2>&1 || true
+	done
 fi

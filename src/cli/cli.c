@@ -74,6 +74,14 @@ void cli_usage(FILE *f)
 		"  --source-port P|L-H  -sS: source ports (default 61000-61999)\n"
 		"  --engine xdp|packet  -sS: force AF_XDP or AF_PACKET (default auto)\n"
 		"  --xdp-mode native|skb  -sS: XDP attach mode (default: native, else skb)\n"
+		"Banners (-sT; see README \"Banners\"):\n"
+		"  --banners            read what each open port says first (or its\n"
+		"                       answer to an HTTP HEAD): text |_banner: lines,\n"
+		"                       CSV/JSON/SQLite banner fields, XML script\n"
+		"  -sV                  --banners plus nmap's VERSION column\n"
+		"                       (--version-light, --version-all and\n"
+		"                       --version-intensity N are accepted, no-ops)\n"
+		"  --banner-timeout TIME  per open port, from its connect (default 2s)\n"
 		"Timing (the pace follows the path and each host's answers;\n"
 		"TIME is 500ms, 2s, 1m, 1h; a bare number is seconds, as in nmap):\n"
 		"  --rate N, --max-rate N  never more than N probes per second\n"
@@ -614,9 +622,38 @@ static void parse_args(struct cli *cli, struct targets *t, int argc,
 			cli->scan_udp = true;
 		} else if (!strcmp(a, "--defeat-icmp-ratelimit")) {
 			cli->scan.defeat_icmp = true;
+		} else if (!strcmp(a, "-sV") || !strcmp(a, "--banners")) {
+			/* -sV adds the VERSION column (nmap); --banners
+			 * masscan's name for the grab alone */
+			cli->scan.banners = true;
+			if (!strcmp(a, "-sV"))
+				cli->out.version_col = true;
+			else
+				cli->out.banner_lines = true;
+			if (!cli->banners_opt || !strcmp(a, "-sV"))
+				cli->banners_opt = a;
+		} else if (!strcmp(a, "--version-light") ||
+			   !strcmp(a, "--version-all")) {
+			/* nmap's intensity knobs: one light exchange is all
+			 * there is; accepted so nmap command lines run */
+			cli->version_knob = a;
+		} else if ((v = cli_long_value(a, "--version-intensity", argc,
+					       argv, &i))) {
+			(void)cli_parse_uint("--version-intensity", v, 0, 9);
+			cli->version_knob = "--version-intensity";
+		} else if ((v = cli_long_value(a, "--banner-timeout", argc,
+					       argv, &i))) {
+			cli->scan.banner_timeout_ns =
+				cli_parse_time("--banner-timeout", v, NS_PER_S,
+					       CLI_MAX_BANNER_TIMEOUT_NS);
+			if (cli->scan.banner_timeout_ns < 10000000ULL)
+				cli_fail(
+					"--banner-timeout '%s': at least 10ms (a bare number is seconds)",
+					v);
+			cli->banner_timeout_opt = a;
 		} else if (!strncmp(a, "-s", 2) && a[2]) {
 			cli_fail(
-				"scan type '%s' is not supported; use -sT (TCP connect), -sS (TCP SYN) or -sU (UDP)",
+				"scan type '%s' is not supported; use -sT (TCP connect), -sS (TCP SYN) or -sU (UDP), and -sV for banners",
 				a);
 		} else if (!strcmp(a, "-e") ||
 			   (v = cli_long_value(a, "--interface", argc, argv,
@@ -827,6 +864,20 @@ static void parse_args(struct cli *cli, struct targets *t, int argc,
 		cli->verbose = 1; /* -d says at least what -v says */
 	/* -sU alone scans UDP only; with nothing given, -sT. */
 	cli->scan_tcp = cli->tcp_given || !cli->scan_udp;
+	if (cli->scan.banners && cli->scan.type == SCAN_SYN)
+		cli_fail(
+			"%s reads what open ports say over a TCP connection, which -sS does not make; use -sT %s (ports found by -sS can be rescanned that way)",
+			cli->banners_opt, cli->banners_opt);
+	if (cli->scan.banners && !cli->scan_tcp)
+		cli_fail(
+			"%s reads banners over TCP connections; add -sT (UDP ports have none)",
+			cli->banners_opt);
+	if (!cli->scan.banners &&
+	    (cli->version_knob || cli->banner_timeout_opt))
+		cli_fail("%s only applies with -sV or --banners; add one",
+			 cli->version_knob ? cli->version_knob :
+					     cli->banner_timeout_opt);
+	cli->out.banners = cli->scan.banners;
 	if (cli->syn_only_opt && cli->scan.type != SCAN_SYN)
 		cli_fail("%s only applies to SYN scans; add -sS",
 			 cli->syn_only_opt);

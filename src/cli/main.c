@@ -551,6 +551,16 @@ static void say_config(const struct cli_scan *cs)
 	if (sc->defeat_icmp)
 		fprintf(stderr,
 			"ringscan: debug: --defeat-icmp-ratelimit: a UDP port's first silence is final (closed|filtered)\n");
+	if (sc->banners)
+		fprintf(stderr,
+			"ringscan: debug: banners (%s): %.3f s per open port, %u bytes at most%s\n",
+			cs->cli.banners_opt,
+			(double)(sc->banner_timeout_ns ?
+					 sc->banner_timeout_ns :
+					 ENGINE_BANNER_TIMEOUT_DEFAULT_NS) /
+				1e9,
+			ENGINE_BANNER_CAP,
+			cs->cli.out.version_col ? ", VERSION column" : "");
 	if (cs->cli.debug < 2)
 		return;
 	say_ports(cs->ports);
@@ -623,6 +633,7 @@ int main(int argc, char **argv)
 {
 	struct cli_scan cs;
 	struct store *store = NULL;
+	struct bannerstore *banners = NULL;
 	struct output *out = NULL;
 	struct scan_summary sum;
 	struct run_ctx rc;
@@ -739,6 +750,16 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (cs.cli.scan.banners) {
+		ret = bannerstore_new(&banners, 0);
+		if (ret) {
+			fprintf(stderr, "ringscan: out of memory\n");
+			status = EXIT_RUNTIME;
+			goto out_free_store;
+		}
+		cs.cli.scan.banner_store = banners;
+	}
+
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal; /* no SA_RESTART: interrupt the wait */
 	sigaction(SIGINT, &sa, NULL);
@@ -822,6 +843,7 @@ int main(int argc, char **argv)
 		.shard_index = cs.cli.scan.shard_index,
 		.shard_count = cs.cli.scan.shard_count,
 		.start_time = start_time,
+		.banners = banners,
 	};
 	ret = output_finish(out, &rep);
 	if (ret || rc.write_err) {
@@ -861,6 +883,18 @@ int main(int argc, char **argv)
 			(unsigned long long)sum.conn.lingered,
 			(unsigned long long)sum.conn.late,
 			(unsigned long long)sum.conn.late_used);
+	if (cs.cli.verbose && banners)
+		fprintf(stderr,
+			"ringscan: banners: %llu open ports read, %llu HTTP probes sent, %llu bytes received, %llu banners kept\n",
+			(unsigned long long)sum.conn.exchanges,
+			(unsigned long long)sum.conn.http_probes,
+			(unsigned long long)sum.conn.banner_bytes,
+			(unsigned long long)bannerstore_count(banners));
+	if (banners && bannerstore_dropped(banners))
+		fprintf(stderr,
+			"ringscan: note: %llu banners were not kept for the text and XML reports (the banner store's %u MiB are full); the CSV, JSON and SQLite outputs have them all\n",
+			(unsigned long long)bannerstore_dropped(banners),
+			BANNERSTORE_DEFAULT_MAX >> 20);
 	if (cs.cli.verbose && sum.has_syn)
 		fprintf(stderr,
 			"ringscan: -sS: sent %llu SYNs and %llu RSTs; received %llu frames: %llu answers, %llu late (%llu used), %llu duplicates, %llu bad cookies, %llu foreign, %llu malformed, %llu ICMP unreachable, %llu forged ICMP; %llu neighbour lookups, %llu unresolved (%llu timed out); kernel: %llu receive drops, %llu send refusals\n",
@@ -898,6 +932,7 @@ int main(int argc, char **argv)
 	}
 
 out_free_store:
+	bannerstore_free(banners);
 	store_free(store);
 out_close_output:
 	if (output_close(out) && !status)

@@ -128,42 +128,6 @@ char *escape_token_copy(char *dst, size_t size, const char *src)
 	return dst;
 }
 
-/* Lua's %s, which the banner script trims with. */
-static int banner_blank(unsigned char c)
-{
-	return c == ' ' || (c >= '\t' && c <= '\r');
-}
-
-size_t escape_banner_copy(char *dst, size_t size, const void *buf, size_t len)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *b = buf;
-	size_t n = 0;
-
-	while (len && banner_blank(b[0])) {
-		b++;
-		len--;
-	}
-	while (len && banner_blank(b[len - 1]))
-		len--;
-	for (; len; b++, len--) {
-		if (*b >= 0x20 && *b < 0x7f) {
-			if (n + 1 >= size)
-				break;
-			dst[n++] = (char)*b;
-			continue;
-		}
-		if (n + 4 >= size)
-			break;
-		dst[n++] = '\\';
-		dst[n++] = 'x';
-		dst[n++] = hex[*b >> 4];
-		dst[n++] = hex[*b & 15];
-	}
-	dst[n] = '\0';
-	return n;
-}
-
 void escape_text(escape_put_fn *put, void *ctx, const char *s)
 {
 	while (*s) {
@@ -352,4 +316,34 @@ void escape_grep(escape_put_fn *put, void *ctx, const char *s)
 		run = s + 1;
 	}
 	put(ctx, run, (size_t)(s - run));
+}
+
+size_t escape_banner_copy(char *dst, size_t size, const void *buf, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *src = buf;
+	size_t o = 0;
+
+	/* What ends a greeting (CRLF, padding) says nothing: leave it. */
+	while (n && (src[n - 1] == ' ' || src[n - 1] == '\0' ||
+		     (src[n - 1] >= '\t' && src[n - 1] <= '\r')))
+		n--;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = src[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			if (o + 1 >= size)
+				break;
+			dst[o++] = (char)c;
+			continue;
+		}
+		if (o + 4 >= size)
+			break;
+		dst[o++] = '\\';
+		dst[o++] = 'x';
+		dst[o++] = hex[c >> 4];
+		dst[o++] = hex[c & 15];
+	}
+	dst[o] = '\0';
+	return o;
 }

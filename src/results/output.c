@@ -471,6 +471,9 @@ int output_open(struct output **out, const struct output_config *cfg,
 	o->text_stdout = cfg->text_stdout;
 	o->open_only = cfg->open_only;
 	o->reason = cfg->reason;
+	o->banners = cfg->banners;
+	o->banner_lines = cfg->banner_lines;
+	o->version_col = cfg->version_col;
 	o->syn = cfg->syn;
 	o->udp_closed_filtered = cfg->udp_closed_filtered;
 	o->states = cfg->states;
@@ -530,7 +533,9 @@ int output_open(struct output **out, const struct output_config *cfg,
 	if (o->csv.buf) {
 		outwriter_puts(
 			&o->csv,
-			"host,port,proto,state,service,reason,rtt_ms,hostname\n");
+			o->banners ?
+				"host,port,proto,state,service,reason,rtt_ms,hostname,banner,product,version\n" :
+				"host,port,proto,state,service,reason,rtt_ms,hostname\n");
 		w_flush(&o->csv);
 	}
 	*out = o;
@@ -614,7 +619,8 @@ static void format_rtt(char *buf, size_t len, int64_t rtt_us)
 }
 
 static int write_csv(struct output *o, const struct output_result *r,
-		     const char *host, const char *service, const char *rtt)
+		     const char *host, const char *service, const char *rtt,
+		     const char *banner)
 {
 	struct writer *w = &o->csv;
 
@@ -628,12 +634,27 @@ static int write_csv(struct output *o, const struct output_result *r,
 	outwriter_puts(w, rtt);
 	outwriter_putc(w, ',');
 	csv_field(w, r->hostname ? r->hostname : "");
+	if (o->banners) {
+		const struct banner_rec *b = r->banner;
+
+		outwriter_putc(w, ',');
+		csv_field(w, banner);
+		outwriter_putc(w, ',');
+		csv_field(w, b && b->field[BANNER_PRODUCT] ?
+				     b->field[BANNER_PRODUCT] :
+				     "");
+		outwriter_putc(w, ',');
+		csv_field(w, b && b->field[BANNER_VERSION] ?
+				     b->field[BANNER_VERSION] :
+				     "");
+	}
 	outwriter_putc(w, '\n');
 	return w_row_end(w);
 }
 
 static int write_json(struct output *o, const struct output_result *r,
-		      const char *host, const char *service, const char *rtt)
+		      const char *host, const char *service, const char *rtt,
+		      const char *banner)
 {
 	struct writer *w = &o->json;
 
@@ -651,14 +672,29 @@ static int write_json(struct output *o, const struct output_result *r,
 		outwriter_puts(w, ",\"hostname\":");
 		json_string(w, r->hostname);
 	}
+	if (r->banner) {
+		outwriter_puts(w, ",\"banner\":");
+		json_string(w, banner);
+		for (int f = 0; f < BANNER_NFIELDS; f++) {
+			const char *v = r->banner->field[f];
+
+			if (!v || !*v)
+				continue;
+			outwriter_printf(
+				w, ",\"%s\":",
+				banner_field_name((enum banner_field)f));
+			json_string(w, v);
+		}
+	}
 	outwriter_puts(w, "}\n");
 	return w_row_end(w);
 }
 
 /* The CSV's row, typed: rtt_ms a number or NULL, not text. */
 static int write_sql(struct output *o, const struct output_result *r,
-		     const char *host, const char *service)
+		     const char *host, const char *service, const char *banner)
 {
+	const struct banner_rec *b = r->banner;
 	struct sqlout_row row = {
 		.host = host,
 		.port = r->port,
@@ -668,6 +704,9 @@ static int write_sql(struct output *o, const struct output_result *r,
 		.reason = r->reason ? r->reason : "",
 		.rtt_us = r->rtt_us,
 		.hostname = r->hostname,
+		.banner = b ? banner : NULL,
+		.product = b ? b->field[BANNER_PRODUCT] : NULL,
+		.version = b ? b->field[BANNER_VERSION] : NULL,
 	};
 
 	return sqlout_add(o->sql, &row);
@@ -677,6 +716,9 @@ int output_result(struct output *o, const struct output_result *r)
 {
 	char host[RS_ADDR_STRLEN];
 	char rtt[32] = "";
+	/* the banner as nmap shows it (escape.h): ASCII, then each format's
+	 * escaping on top */
+	char banner[ESCAPE_BANNER_MAX(BANNERSTORE_RAW_MAX)];
 	const char *service;
 	int ret = 0, ret2 = 0, ret3 = 0;
 
@@ -686,14 +728,23 @@ int output_result(struct output *o, const struct output_result *r)
 		return 0;
 	addr_format(r->addr, host, sizeof(host));
 	service = services_name(o->svc, r->proto, r->port);
+	banner[0] = '\0';
+	if (r->banner) {
+		const char *id = r->banner->field[BANNER_SERVICE];
+
+		if (id && *id)
+			service = id;
+		escape_banner_copy(banner, sizeof(banner), r->banner->raw,
+				   r->banner->raw_len);
+	}
 	if (r->rtt_us >= 0)
 		format_rtt(rtt, sizeof(rtt), r->rtt_us);
 	if (o->csv.buf)
-		ret = write_csv(o, r, host, service, rtt);
+		ret = write_csv(o, r, host, service, rtt, banner);
 	if (o->json.buf)
-		ret2 = write_json(o, r, host, service, rtt);
+		ret2 = write_json(o, r, host, service, rtt, banner);
 	if (o->sql)
-		ret3 = write_sql(o, r, host, service);
+		ret3 = write_sql(o, r, host, service, banner);
 	return ret ? ret : ret2 ? ret2 : ret3;
 }
 

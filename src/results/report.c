@@ -32,6 +32,14 @@
  * ports="1-79,81-65535") the list is emitted run by run while walking the
  * store, so a host's 65535 ports cost no buffer.
  *
+ * Banners (--banners, -sV) come from the banner store by probe number:
+ * the text report's VERSION column (-sV: "product version (extrainfo)",
+ * empty when nothing was identified, as nmap leaves it) and nmap's banner
+ * script line "|_banner: ..." under the port (with --banners, and under
+ * -sV for a banner nothing identified); XML <service> with method="probed"
+ * when identified and <script id="banner" output="..."/>; the grepable
+ * version field.  A banner is always shown through escape_banner_copy
+ * (printable ASCII, \xNN for the rest) and then the format's own escaping.
  */
 #include <assert.h>
 #include <inttypes.h>
@@ -127,7 +135,43 @@ static int port_width(uint16_t port)
  */
 struct table_cols {
 	int pw, sw, vw;
+	int rw; /* REASON column width, with -sV */
 };
+
+/* probe's banner, if the scan read one and the store kept it. */
+static bool banner_of(const struct output_report *rep, uint64_t probe,
+		      struct banner_rec *r)
+{
+	return rep->banners && bannerstore_get(rep->banners, probe, r);
+}
+
+/* nmap's version text: "product version (extrainfo)", parts that exist. */
+static void version_text(const struct banner_rec *r, char *buf, size_t len)
+{
+	const char *p = r->field[BANNER_PRODUCT], *v = r->field[BANNER_VERSION],
+		   *x = r->field[BANNER_EXTRAINFO];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (p && *p)
+		n += (size_t)snprintf(buf + n, len - n, "%s", p);
+	if (v && *v && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? " " : "",
+				      v);
+	if (x && *x && n < len)
+		snprintf(buf + n, len - n, "%s(%s)", n ? " " : "", x);
+}
+
+#define VERSION_TEXT_MAX (3 * (BANNERSTORE_FIELD_MAX + 3))
+
+/* The identified service name, else the services file's. */
+static const char *service_of(const struct output *o, uint16_t port,
+			      enum rs_proto proto, const struct banner_rec *r)
+{
+	if (r && r->field[BANNER_SERVICE] && r->field[BANNER_SERVICE][0])
+		return r->field[BANNER_SERVICE];
+	return services_name(o->svc, proto, port);
+}
 
 static const char *proto_word(enum rs_proto proto)
 {
@@ -151,16 +195,22 @@ static const char *closed_reason(const struct output *o, enum rs_proto proto)
 	return proto == RS_UDP ? "port-unreach" : output_closed_reason(o);
 }
 
-static void print_row(struct writer *w, const struct output *o, uint16_t port,
-		      enum rs_proto proto, const char *state,
+static void print_row(struct writer *w, const struct output *o,
+		      const struct output_report *rep, uint64_t probe,
+		      uint16_t port, enum rs_proto proto, const char *state,
 		      const char *reason, struct table_cols *c)
 {
-	const char *name = services_name(o->svc, proto, port);
-	char pbuf[16];
+	struct banner_rec br;
+	bool has_banner = o->banners && banner_of(rep, probe, &br);
+	const char *name = service_of(o, port, proto, has_banner ? &br : NULL);
+	char pbuf[16], vbuf[VERSION_TEXT_MAX];
+	bool ident = has_banner && banner_rec_identified(&br);
 
 	if (!w) {
 		if ((int)strlen(name) > c->vw)
 			c->vw = (int)strlen(name);
+		if ((int)strlen(reason) > c->rw)
+			c->rw = (int)strlen(reason);
 		return;
 	}
 	snprintf(pbuf, sizeof(pbuf), "%u/%s", (unsigned)port,
@@ -170,7 +220,29 @@ static void print_row(struct writer *w, const struct output *o, uint16_t port,
 	if (o->reason)
 		outwriter_printf(w, "%*s %s", c->vw - (int)strlen(name), "",
 				 reason);
+	if (o->version_col && has_banner) {
+		version_text(&br, vbuf, sizeof(vbuf));
+		if (vbuf[0]) {
+			if (o->reason)
+				outwriter_printf(w, "%*s ",
+						 c->rw - (int)strlen(reason),
+						 "");
+			else
+				outwriter_printf(w, "%*s ",
+						 c->vw - (int)strlen(name), "");
+			outwriter_clean(w, vbuf);
+		}
+	}
 	outwriter_putc(w, '\n');
+	if (has_banner && br.raw_len && (o->banner_lines || !ident)) {
+		char esc[ESCAPE_BANNER_MAX(BANNERSTORE_RAW_MAX)];
+
+		if (escape_banner_copy(esc, sizeof(esc), br.raw, br.raw_len)) {
+			outwriter_puts(w, "|_banner: ");
+			outwriter_clean(w, esc);
+			outwriter_putc(w, '\n');
+		}
+	}
 }
 
 static void table_rows(struct writer *w, const struct output *o,
@@ -190,7 +262,7 @@ static void table_rows(struct writer *w, const struct output *o,
 		if (h->list_filtered && rep->complete) {
 			for (; p < q; p++) {
 				pr = ports_proto(pl, (uint32_t)(p - base));
-				print_row(w, o, pl->port[p - base], pr,
+				print_row(w, o, rep, p, pl->port[p - base], pr,
 					  noresp_state(o, pr), REASON_NORESP,
 					  c);
 			}
@@ -200,11 +272,12 @@ static void table_rows(struct writer *w, const struct output *o,
 		st = store_get(rep->store, q);
 		pr = ports_proto(pl, (uint32_t)(q - base));
 		if (st == STORE_OPEN)
-			print_row(w, o, pl->port[q - base], pr, "open",
+			print_row(w, o, rep, q, pl->port[q - base], pr, "open",
 				  open_reason(pr), c);
 		else if (st == STORE_UNREACH && h->list_filtered)
 			print_row(
-				w, o, pl->port[q - base], pr, "filtered",
+				w, o, rep, q, pl->port[q - base], pr,
+				"filtered",
 				store_reason_name(store_reason(rep->store, q)),
 				c);
 		p = q + 1;
@@ -215,7 +288,8 @@ static void print_table(struct writer *w, const struct output *o,
 			const struct output_report *rep, uint64_t base,
 			const struct host_summary *h)
 {
-	struct table_cols c = { .sw = 5, .vw = 7 }; /* "STATE", "SERVICE" */
+	/* "STATE", "SERVICE", "REASON" */
+	struct table_cols c = { .sw = 5, .vw = 7, .rw = 6 };
 	uint16_t last = h->last_open;
 
 	if (h->list_filtered) {
@@ -226,11 +300,14 @@ static void print_table(struct writer *w, const struct output *o,
 	c.pw = port_width(last);
 	if (c.pw < 4)
 		c.pw = 4;
-	if (o->reason)
+	if (o->reason || o->version_col)
 		table_rows(NULL, o, rep, base, h, &c);
 	outwriter_printf(w, "%-*s %-*s SERVICE", c.pw, "PORT", c.sw, "STATE");
 	if (o->reason)
 		outwriter_printf(w, "%*s REASON", c.vw - 7, "");
+	if (o->version_col)
+		outwriter_printf(w, "%*s VERSION",
+				 o->reason ? c.rw - 6 : c.vw - 7, "");
 	outwriter_putc(w, '\n');
 	table_rows(w, o, rep, base, h, &c);
 }
@@ -467,8 +544,8 @@ enum cell {
 	CELL_UNREACH, /* + the reason's code (store.h): one class each */
 };
 
-typedef void cell_fn(void *ctx, uint16_t port, enum rs_proto proto,
-		     enum cell c);
+typedef void cell_fn(void *ctx, uint64_t probe, uint16_t port,
+		     enum rs_proto proto, enum cell c);
 
 /*
  * Call fn for every port of the host at probe base, ascending.  NONE cells
@@ -489,7 +566,7 @@ static void walk_host(const struct output_report *rep, uint64_t base,
 
 		if (rep->complete) {
 			for (; p < q; p++)
-				fn(ctx, pl->port[p - base],
+				fn(ctx, p, pl->port[p - base],
 				   ports_proto(pl, (uint32_t)(p - base)),
 				   CELL_NORESP);
 		}
@@ -498,13 +575,13 @@ static void walk_host(const struct output_report *rep, uint64_t base,
 		pr = ports_proto(pl, (uint32_t)(q - base));
 		switch (store_get(rep->store, q)) {
 		case STORE_OPEN:
-			fn(ctx, pl->port[q - base], pr, CELL_OPEN);
+			fn(ctx, q, pl->port[q - base], pr, CELL_OPEN);
 			break;
 		case STORE_CLOSED:
-			fn(ctx, pl->port[q - base], pr, CELL_CLOSED);
+			fn(ctx, q, pl->port[q - base], pr, CELL_CLOSED);
 			break;
 		case STORE_UNREACH:
-			fn(ctx, pl->port[q - base], pr,
+			fn(ctx, q, pl->port[q - base], pr,
 			   (enum cell)(CELL_UNREACH +
 				       store_reason(rep->store, q)));
 			break;
@@ -557,9 +634,10 @@ struct class_ranges {
 	enum rs_proto proto;
 };
 
-static void class_ranges_cell(void *ctx, uint16_t port, enum rs_proto proto,
-			      enum cell c)
+static void class_ranges_cell(void *ctx, uint64_t probe, uint16_t port,
+			      enum rs_proto proto, enum cell c)
 {
+	(void)probe;
 	struct class_ranges *cr = ctx;
 
 	if (c == cr->want && proto == cr->proto)
@@ -598,23 +676,64 @@ static time_t end_time(const struct output_report *rep)
 
 /* ---- XML report ---- */
 
-static void xml_service(struct writer *w, const struct output *o, uint16_t port,
+/* An identified field as an XML attribute (nothing when empty). */
+static void xml_attr(struct writer *w, const char *name, const char *v)
+{
+	if (!v || !*v)
+		return;
+	outwriter_printf(w, " %s=\"", name);
+	outwriter_xml(w, v);
+	outwriter_putc(w, '"');
+}
+
+/*
+ * nmap's <service>: "table" and conf 3 for a name from the services file,
+ * "probed" and conf 10 once the banner identified something; then the
+ * banner script's element, as nmap's banner.nse writes it.
+ */
+static void xml_service(struct writer *w, const struct output *o,
+			const struct banner_rec *br, uint16_t port,
 			enum rs_proto proto)
 {
+	bool ident = br && banner_rec_identified(br);
+
 	outwriter_puts(w, "<service name=\"");
-	outwriter_xml(w, services_name(o->svc, proto, port));
-	outwriter_puts(w, "\" method=\"table\" conf=\"3\"/>");
+	outwriter_xml(w, service_of(o, port, proto, br));
+	outwriter_putc(w, '"');
+	if (ident) {
+		xml_attr(w, "product", br->field[BANNER_PRODUCT]);
+		xml_attr(w, "version", br->field[BANNER_VERSION]);
+		xml_attr(w, "extrainfo", br->field[BANNER_EXTRAINFO]);
+		xml_attr(w, "ostype", br->field[BANNER_OSTYPE]);
+		if (br->field[BANNER_TLS_VERSION] &&
+		    br->field[BANNER_TLS_VERSION][0])
+			outwriter_puts(w, " tunnel=\"ssl\"");
+	}
+	outwriter_puts(w, ident ? " method=\"probed\" conf=\"10\"/>" :
+				  " method=\"table\" conf=\"3\"/>");
+	if (br && br->raw_len) {
+		char esc[ESCAPE_BANNER_MAX(BANNERSTORE_RAW_MAX)];
+
+		if (escape_banner_copy(esc, sizeof(esc), br->raw,
+				       br->raw_len)) {
+			outwriter_puts(w, "<script id=\"banner\" output=\"");
+			outwriter_xml(w, esc);
+			outwriter_puts(w, "\"/>");
+		}
+	}
 }
 
 struct xml_ports_ctx {
 	struct writer *w;
 	const struct output *o;
+	const struct output_report *rep;
 	bool list_filtered;
 };
 
-static void xml_port_cell(void *ctx, uint16_t port, enum rs_proto proto,
-			  enum cell c)
+static void xml_port_cell(void *ctx, uint64_t probe, uint16_t port,
+			  enum rs_proto proto, enum cell c)
 {
+	struct banner_rec br;
 	struct xml_ports_ctx *x = ctx;
 	const char *state = "filtered", *reason;
 
@@ -640,7 +759,12 @@ static void xml_port_cell(void *ctx, uint16_t port, enum rs_proto proto,
 		"<port protocol=\"%s\" portid=\"%u\"><state state=\"%s\" "
 		"reason=\"%s\" reason_ttl=\"0\"/>",
 		proto_word(proto), (unsigned)port, state, reason);
-	xml_service(x->w, x->o, port, proto);
+	xml_service(x->w, x->o,
+		    c == CELL_OPEN && x->o->banners &&
+				    banner_of(x->rep, probe, &br) ?
+			    &br :
+			    NULL,
+		    port, proto);
 	outwriter_puts(x->w, "</port>\n");
 }
 
@@ -679,9 +803,9 @@ static void xml_host(struct writer *w, const struct output *o,
 		     const struct output_report *rep, uint64_t host,
 		     const struct host_summary *h)
 {
-	struct xml_ports_ctx x = { .w = w,
-				   .o = o,
-				   .list_filtered = h->list_filtered };
+	struct xml_ports_ctx x = {
+		.w = w, .o = o, .rep = rep, .list_filtered = h->list_filtered
+	};
 	uint64_t base = host * rep->ports->count;
 	char addr_buf[RS_ADDR_STRLEN];
 	struct rs_addr addr;
@@ -811,14 +935,19 @@ void report_xml(struct writer *w, const struct output *o,
 struct grep_ports_ctx {
 	struct writer *w;
 	const struct output *o;
+	const struct output_report *rep;
 	bool list_filtered;
 	bool first;
 };
 
-static void grep_port_cell(void *ctx, uint16_t port, enum rs_proto proto,
-			   enum cell c)
+static void grep_port_cell(void *ctx, uint64_t probe, uint16_t port,
+			   enum rs_proto proto, enum cell c)
 {
 	struct grep_ports_ctx *g = ctx;
+	struct banner_rec br;
+	bool has_banner = c == CELL_OPEN && g->o->banners &&
+			  banner_of(g->rep, probe, &br);
+	char vbuf[VERSION_TEXT_MAX];
 
 	if (c == CELL_CLOSED || (c != CELL_OPEN && !g->list_filtered))
 		return;
@@ -828,8 +957,15 @@ static void grep_port_cell(void *ctx, uint16_t port, enum rs_proto proto,
 			 c == CELL_NORESP ? noresp_state(g->o, proto) :
 					    "filtered",
 			 proto_word(proto));
-	outwriter_grep_field(g->w, services_name(g->o->svc, proto, port));
-	outwriter_puts(g->w, "///");
+	outwriter_grep_field(g->w, service_of(g->o, port, proto,
+					      has_banner ? &br : NULL));
+	/* nmap's seventh field: the version text (-sV) */
+	outwriter_puts(g->w, "//");
+	if (has_banner) {
+		version_text(&br, vbuf, sizeof(vbuf));
+		outwriter_grep_field(g->w, vbuf);
+	}
+	outwriter_puts(g->w, "/");
 	g->first = false;
 }
 
@@ -842,9 +978,11 @@ static void grep_host(struct writer *w, const struct output *o,
 		      const struct output_report *rep, uint64_t host,
 		      const struct host_summary *h)
 {
-	struct grep_ports_ctx g = {
-		.w = w, .o = o, .list_filtered = h->list_filtered, .first = true
-	};
+	struct grep_ports_ctx g = { .w = w,
+				    .o = o,
+				    .rep = rep,
+				    .list_filtered = h->list_filtered,
+				    .first = true };
 	uint64_t filtered = h->list_filtered ? 0 : h->noresp + h->unreach;
 	char addr_buf[RS_ADDR_STRLEN];
 	struct rs_addr addr;

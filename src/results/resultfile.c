@@ -163,6 +163,9 @@ enum column {
 	COL_REASON,
 	COL_RTT,
 	COL_HOSTNAME, /* optional: older versions wrote seven columns */
+	COL_BANNER, /* optional, --banners: read, not kept (merge has none) */
+	COL_PRODUCT,
+	COL_VERSION,
 	NCOLS,
 };
 
@@ -274,6 +277,9 @@ static const char *scan_set(void *ctx, unsigned col, const char *s, size_t n)
 			return "hostname too long";
 		memcpy(row->hostname, s, n + 1);
 		return NULL;
+	case COL_BANNER:
+	case COL_PRODUCT:
+	case COL_VERSION:
 	case NCOLS:
 		break;
 	}
@@ -312,6 +318,9 @@ static const struct resultfile_column scan_cols[NCOLS] = {
 	  "rtt_ms must be a number or null", NULL },
 	{ "hostname", RESULTFILE_STRING | RESULTFILE_NULL, false,
 	  "hostname must be a string or null", NULL },
+	{ "banner", 0, false, NULL, NULL },
+	{ "product", 0, false, NULL, NULL },
+	{ "version", 0, false, NULL, NULL },
 };
 
 static const struct resultfile_schema scan_schema = {
@@ -320,8 +329,12 @@ static const struct resultfile_schema scan_schema = {
 	.cols = scan_cols,
 	.ncols = NCOLS,
 	.ncols_opt = 1,
+	.csv_header_opt2 = ",banner,product,version",
+	.ncols_opt2 = 3,
+	.too_few_opt2 = "too few fields (a row has 11)",
+	.too_many_opt2 = "too many fields (a row has 11)",
 	.neither =
-		"neither a ringscan CSV (its first line must be host,port,proto,state,service,reason,rtt_ms[,hostname]) nor JSON lines",
+		"neither a ringscan CSV (its first line must be host,port,proto,state,service,reason,rtt_ms[,hostname[,banner,product,version]]) nor JSON lines",
 	.too_few = "too few fields (a row has 7)",
 	.too_many = "too many fields (a row has 7)",
 	.too_few_opt = "too few fields (a row has 8)",
@@ -405,8 +418,17 @@ static int csv_field(struct resultfile *rf, struct field *f,
 
 static int csv_row(struct resultfile *rf, void *ctx, struct rs_error *err)
 {
+	const struct resultfile_schema *sc = rf->schema;
 	unsigned ncols = rf->ncols;
-	bool opt = ncols == rf->schema->ncols && rf->schema->ncols_opt;
+	bool opt2 = sc->ncols_opt2 && ncols == sc->ncols;
+	bool opt = !opt2 && sc->ncols_opt &&
+		   ncols == sc->ncols - sc->ncols_opt2;
+	const char *few = opt2 ? sc->too_few_opt2 :
+			  opt  ? sc->too_few_opt :
+				 sc->too_few;
+	const char *many = opt2 ? sc->too_many_opt2 :
+			   opt	? sc->too_many_opt :
+				  sc->too_many;
 	struct partial pr;
 	struct field f;
 	int ret;
@@ -420,14 +442,10 @@ static int csv_row(struct resultfile *rf, void *ctx, struct rs_error *err)
 		if (col + 1 < ncols) {
 			if (peek(rf, 0) != ',')
 				return fail(rf, err, f.src,
-					    line_span(rf, f.src),
-					    opt ? rf->schema->too_few_opt :
-						  rf->schema->too_few);
+					    line_span(rf, f.src), few);
 			rf->pos++;
 		} else if (peek(rf, 0) == ',') {
-			return fail_here(rf, err,
-					 opt ? rf->schema->too_many_opt :
-					       rf->schema->too_many);
+			return fail_here(rf, err, many);
 		}
 	}
 	eat_eol(rf);
@@ -791,14 +809,23 @@ int resultfile_begin_schema(struct resultfile *rf,
 	}
 	rf->pos += hl;
 	/* The optional last columns: each row then has the header's count. */
-	rf->ncols = schema->ncols - schema->ncols_opt;
+	rf->ncols = schema->ncols - schema->ncols_opt - schema->ncols_opt2;
 	if (schema->csv_header_opt) {
 		size_t ol = strlen(schema->csv_header_opt);
 
 		if (rf->len - rf->pos >= ol &&
 		    !memcmp(rf->buf + rf->pos, schema->csv_header_opt, ol)) {
 			rf->pos += ol;
-			rf->ncols = schema->ncols;
+			rf->ncols += schema->ncols_opt;
+			ol = schema->csv_header_opt2 ?
+				     strlen(schema->csv_header_opt2) :
+				     0;
+			if (ol && rf->len - rf->pos >= ol &&
+			    !memcmp(rf->buf + rf->pos, schema->csv_header_opt2,
+				    ol)) {
+				rf->pos += ol;
+				rf->ncols += schema->ncols_opt2;
+			}
 		}
 	}
 	if (!at_eol(rf))

@@ -45,6 +45,13 @@
  * upsert keyed on (scan_id, host, port, proto) makes that neither lose nor
  * duplicate a row.
  *
+ * Schema 2 added the --banners columns (banner, product, version) to
+ * ports.  A schema-1 database of ours is upgraded in place, under the
+ * setup lock and inside the scan's first transaction (ALTER TABLE ... ADD
+ * COLUMN three times, user_version 2): its rows keep NULLs there, and
+ * readers that name their columns see no difference.  Older ringscans
+ * then refuse the file as another version's, as they would any newer one.
+ *
  * Errors: the first failure sticks in s->err and later calls write
  * nothing, like output.c's writers; SQLite result codes become the nearest
  * -errno (a full disk is -ENOSPC).
@@ -72,6 +79,7 @@ struct sqlout {
 	bool created; /* the file did not exist before sqlout_open */
 	bool committed; /* something of ours is on disk */
 	bool in_txn;
+	bool upgrade; /* a schema-1 database: add the banner columns */
 	int lock_fd; /* ours, for the setup lock; open until SQLite closes */
 	bool setup_locked;
 	uint32_t rows; /* in the open transaction */
@@ -101,16 +109,30 @@ static const char schema_sql[] =
 	"reason TEXT NOT NULL, "
 	"rtt_ms REAL, "
 	"hostname TEXT, "
+	"banner TEXT, "
+	"product TEXT, "
+	"version TEXT, "
 	"PRIMARY KEY (scan_id, host, port, proto));"
 	"CREATE INDEX ports_host_port ON ports (host, port);";
 
 static const char put_sql[] =
 	"INSERT INTO ports (scan_id, host, port, proto, state, service, "
-	"reason, rtt_ms, hostname) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+	"reason, rtt_ms, hostname, banner, product, version) VALUES "
+	"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
 	"ON CONFLICT (scan_id, host, port, proto) DO UPDATE SET "
 	"state = excluded.state, service = excluded.service, "
 	"reason = excluded.reason, rtt_ms = excluded.rtt_ms, "
-	"hostname = excluded.hostname";
+	"hostname = excluded.hostname, banner = excluded.banner, "
+	"product = excluded.product, version = excluded.version";
+
+/* What schema 1 had, to recognize our tables before the upgrade. */
+static const char v1_ports_sql[] =
+	"SELECT scan_id, host, port, proto, state, service, reason, rtt_ms, "
+	"hostname FROM ports";
+
+static const char upgrade_sql[] = "ALTER TABLE ports ADD COLUMN banner TEXT;"
+				  "ALTER TABLE ports ADD COLUMN product TEXT;"
+				  "ALTER TABLE ports ADD COLUMN version TEXT;";
 
 /* The nearest errno for a SQLite result code (extended codes included). */
 static int sql_errno(sqlite3 *db, int rc)
@@ -185,9 +207,16 @@ static bool has_our_tables(struct sqlout *s)
 	sqlite3_finalize(st);
 	sqlite3_finalize(s->put);
 	s->put = NULL;
-	return rc == SQLITE_OK &&
-	       sqlite3_prepare_v2(s->db, put_sql, -1, &s->put, NULL) ==
-		       SQLITE_OK;
+	if (rc != SQLITE_OK)
+		return false;
+	if (s->upgrade) {
+		/* put_sql names columns schema 1 lacks: prepared later */
+		rc = sqlite3_prepare_v2(s->db, v1_ports_sql, -1, &st, NULL);
+		sqlite3_finalize(st);
+		return rc == SQLITE_OK;
+	}
+	return sqlite3_prepare_v2(s->db, put_sql, -1, &s->put, NULL) ==
+	       SQLITE_OK;
 }
 
 /*
@@ -216,7 +245,8 @@ static int check_owner(struct sqlout *s, bool *fresh, struct rs_error *err)
 		return fail(err, s->path, REASON_LOCKED);
 	if (ret)
 		return ret;
-	if (app == SQLOUT_APP_ID && ver != SQLOUT_SCHEMA)
+	s->upgrade = app == SQLOUT_APP_ID && ver == SQLOUT_SCHEMA_UPGRADABLE;
+	if (app == SQLOUT_APP_ID && ver != SQLOUT_SCHEMA && !s->upgrade)
 		return fail(
 			err, s->path,
 			"was written by another ringscan version (its schema version differs); name a new file");
@@ -334,6 +364,18 @@ static int start_scan(struct sqlout *s, const struct sqlout_scan *scan,
 		ret = create_schema(s);
 		if (ret)
 			return ret;
+	} else if (s->upgrade) {
+		char pragma[48];
+
+		ret = sql_exec(s, upgrade_sql);
+		if (ret)
+			return ret;
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d;",
+			 SQLOUT_SCHEMA);
+		ret = sql_exec(s, pragma);
+		if (ret)
+			return ret;
+		s->upgrade = false;
 	}
 	if (!s->put &&
 	    sqlite3_prepare_v2(s->db, put_sql, -1, &s->put, NULL) != SQLITE_OK)
@@ -547,6 +589,13 @@ int sqlout_add(struct sqlout *s, const struct sqlout_row *row)
 		sqlite3_bind_text(st, 9, row->hostname, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 9);
+	/* unbound parameters are NULL (sqlite3_clear_bindings below) */
+	if (row->banner)
+		sqlite3_bind_text(st, 10, row->banner, -1, SQLITE_STATIC);
+	if (row->product && row->product[0])
+		sqlite3_bind_text(st, 11, row->product, -1, SQLITE_STATIC);
+	if (row->version && row->version[0])
+		sqlite3_bind_text(st, 12, row->version, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	/* The bound strings are the caller's: no pointer outlives the call. */

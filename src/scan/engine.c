@@ -12,9 +12,20 @@
  * results into an engine_result and returns the slot, so no fixed file and
  * no slot is reused while the kernel still refers to it.
  *
+ * --banners (engine.h): the chain stops before the CLOSE; the connect's
+ * CQE decides the slot's next op, queued as an action (a ring of slot
+ * indices, one entry per slot at most) and written into the SQ at the
+ * start of the next run or piece, ahead of the new chains, so the
+ * accounting of chains per submit sees them first.  Each RECV and its link
+ * timeout, each SEND, post their CQEs like the chain's; only the CLOSE's
+ * CQE frees the slot, as without banners.  A CQE that comes after its
+ * slot was reused is dropped by the generation check (a link timeout's CQE
+ * may trail its RECV's).
+ *
  * Nothing here allocates after engine_new; engine_run makes one
  * io_uring_enter per piece of ENGINE_SUBMIT_NS, and one to wait.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <liburing.h>
 #include <netinet/in.h>
@@ -22,6 +33,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "bannerprobe.h"
 #include "clock.h"
 #include "engine.h"
 #include "srcaddr.h"
@@ -41,9 +53,22 @@ enum engine_op {
 	OP_CLOSE,
 	OP_NOPORT, /* IP_BIND_ADDRESS_NO_PORT, before a bind */
 	OP_BIND,
+	OP_RECV, /* --banners */
+	OP_SEND,
 };
 
-#define UD_GEN_BITS 29
+/* What a slot does next in a banner exchange (slot.action). */
+enum slot_action {
+	ACT_NONE,
+	ACT_RECV, /* RECV -> LINK_TIMEOUT(xts) */
+	ACT_HTTP, /* SEND request -> RECV -> LINK_TIMEOUT(xts) */
+	ACT_CLOSE,
+};
+
+/* The HTTP request of one slot (bannerprobe_http). */
+#define ENGINE_REQ_CAP 96
+
+#define UD_GEN_BITS 28 /* the op takes the 4 bits above */
 #define UD_GEN_MASK ((1u << UD_GEN_BITS) - 1)
 
 struct slot {
@@ -66,12 +91,20 @@ struct slot {
 	uint32_t hpos; /* place in the soft-deadline heap, or HPOS_NONE */
 	uint64_t soft_ns; /* when the attempt is reported silent */
 	uint8_t state; /* SLOT_* */
+	/* --banners */
+	uint8_t action; /* ACT_*: queued in the action ring */
+	bool sent; /* the HTTP request went out */
+	uint32_t blen; /* bytes in the slot's banner buffer */
+	uint32_t rlen; /* length of its request */
+	uint64_t xend_ns; /* the exchange's deadline */
+	struct __kernel_timespec xts; /* the next RECV's link timeout */
 };
 
 enum slot_state {
 	SLOT_FREE,
 	SLOT_ACTIVE, /* in flight, nothing reported yet */
 	SLOT_LINGER, /* reported silent, its connect still listening */
+	SLOT_EXCHANGE, /* reported open, reading its banner (--banners) */
 };
 
 #define HPOS_NONE UINT32_MAX
@@ -111,6 +144,13 @@ struct engine {
 	 * next submit so that it takes about ENGINE_SUBMIT_NS. */
 	uint64_t chain_ns;
 	struct engine_stats stats;
+	/* --banners: per-slot buffers, and slots with an op to issue */
+	bool banners;
+	uint64_t banner_timeout_ns;
+	uint8_t *bufs; /* nslots x ENGINE_BANNER_CAP */
+	char *reqs; /* nslots x ENGINE_REQ_CAP */
+	uint32_t *acts;
+	uint32_t a_head, a_n;
 	bool linger_rst;
 	struct linger linger; /* read by the kernel at issue time */
 	int one; /* IP_BIND_ADDRESS_NO_PORT's value, read at issue time */
@@ -122,7 +162,7 @@ struct engine {
 
 static inline uint64_t ud_pack(enum engine_op op, uint32_t gen, uint32_t idx)
 {
-	return ((uint64_t)op << 61) | ((uint64_t)(gen & UD_GEN_MASK) << 32) |
+	return ((uint64_t)op << 60) | ((uint64_t)(gen & UD_GEN_MASK) << 32) |
 	       idx;
 }
 
@@ -318,16 +358,31 @@ int engine_new(struct engine **out, const struct engine_config *cfg,
 	ret = sources_init(e, cfg->src);
 	if (ret)
 		goto out_free_tables;
+	if (cfg->banners) {
+		e->banners = true;
+		e->banner_timeout_ns = cfg->banner_timeout_ns ?
+					       cfg->banner_timeout_ns :
+					       ENGINE_BANNER_TIMEOUT_DEFAULT_NS;
+		e->bufs = malloc((size_t)nslots * ENGINE_BANNER_CAP);
+		e->reqs = malloc((size_t)nslots * ENGINE_REQ_CAP);
+		e->acts = calloc(nslots, sizeof(*e->acts));
+		if (!e->bufs || !e->reqs || !e->acts) {
+			ret = -ENOMEM;
+			goto out_free_tables;
+		}
+	}
 	for (uint32_t i = 0; i < nslots; i++) {
 		e->free_stack[i] = nslots - 1 - i;
 		e->slots[i].hpos = HPOS_NONE;
 	}
 	e->nfree = nslots;
 
-	/* Three CQEs per chain in flight, plus failures of a whole batch
-	 * (whose chains have two more SQEs with a source to bind). */
+	/* Three CQEs per chain in flight (with banners, up to eight: connect
+	 * and timeout, receives and their timeouts, send, close), plus
+	 * failures of a whole batch (whose chains have two more SQEs with a
+	 * source to bind). */
 	cq = 1;
-	while (cq < (uint64_t)nslots * 3 +
+	while (cq < (uint64_t)nslots * (e->banners ? 8 : 3) +
 			    ENGINE_BATCH * (ENGINE_SQES_PER_PROBE + 2 * bind))
 		cq <<= 1;
 	ret = ring_init(e, cq, &setup);
@@ -342,7 +397,9 @@ int engine_new(struct engine **out, const struct engine_config *cfg,
 	ret = engine_trial(e);
 	if (ret)
 		goto out_exit_ring;
-	e->sqes_per_probe = (e->linger_rst ? 5 : 4) + 2 * bind;
+	/* With banners the CLOSE is issued after the exchange. */
+	e->sqes_per_probe =
+		(e->linger_rst ? 5 : 4) + 2 * bind - (e->banners ? 1 : 0);
 
 	if (info) {
 		info->slots = nslots;
@@ -360,6 +417,9 @@ out_exit_ring:
 out_free_tables:
 	free(e->src[0]);
 	free(e->src[1]);
+	free(e->acts);
+	free(e->reqs);
+	free(e->bufs);
 	free(e->late);
 	free(e->queue);
 	free(e->ready);
@@ -381,6 +441,9 @@ static void engine_free(void *handle)
 	io_uring_queue_exit(&e->ring);
 	free(e->src[0]);
 	free(e->src[1]);
+	free(e->acts);
+	free(e->reqs);
+	free(e->bufs);
 	free(e->late);
 	free(e->queue);
 	free(e->ready);
@@ -541,12 +604,173 @@ static void chain_write(struct engine *e, uint32_t idx)
 
 	sqe = io_uring_get_sqe(&e->ring);
 	io_uring_prep_link_timeout(sqe, &s->ts, 0);
-	sqe->flags |= IOSQE_IO_HARDLINK;
 	sqe->user_data = ud_pack(OP_TIMEOUT, s->gen, idx);
+	if (e->banners)
+		return; /* the connect's CQE decides what comes next */
+	sqe->flags |= IOSQE_IO_HARDLINK;
 
 	sqe = io_uring_get_sqe(&e->ring);
 	io_uring_prep_close_direct(sqe, idx);
 	sqe->user_data = ud_pack(OP_CLOSE, s->gen, idx);
+}
+
+/* ---- --banners: the exchange after a connect (engine.h) */
+
+/* SQEs an action takes at most. */
+#define ACT_SQES_MAX 3
+
+static void act_queue(struct engine *e, uint32_t idx, enum slot_action a)
+{
+	e->slots[idx].action = (uint8_t)a;
+	e->acts[(e->a_head + e->a_n++) % e->nslots] = idx;
+}
+
+static void set_xts(struct slot *s, uint64_t ns)
+{
+	s->xts.tv_sec = (long long)(ns / 1000000000ULL);
+	s->xts.tv_nsec = (long long)(ns % 1000000000ULL);
+}
+
+/* The rest of the exchange's time at now, at least 1 ms. */
+static uint64_t x_left(const struct slot *s, uint64_t now)
+{
+	return s->xend_ns > now + 1000000ULL ? s->xend_ns - now : 1000000ULL;
+}
+
+/* RECV into what is left of the buffer, linked to the slot's xts. */
+static void prep_recv(struct engine *e, uint32_t idx)
+{
+	struct slot *s = &e->slots[idx];
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&e->ring);
+
+	io_uring_prep_recv(sqe, (int)idx,
+			   e->bufs + (size_t)idx * ENGINE_BANNER_CAP + s->blen,
+			   ENGINE_BANNER_CAP - s->blen, 0);
+	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_LINK;
+	sqe->user_data = ud_pack(OP_RECV, s->gen, idx);
+	sqe = io_uring_get_sqe(&e->ring);
+	io_uring_prep_link_timeout(sqe, &s->xts, 0);
+	sqe->user_data = ud_pack(OP_TIMEOUT, s->gen, idx);
+}
+
+/* The queued actions into the SQ, leaving room for a full piece of
+ * chains (submit_queue does not check for room). */
+static void acts_write(struct engine *e)
+{
+	while (e->a_n &&
+	       io_uring_sq_space_left(&e->ring) >=
+		       ACT_SQES_MAX + ENGINE_BATCH * ENGINE_SQES_PER_PROBE) {
+		uint32_t idx = e->acts[e->a_head];
+		struct slot *s = &e->slots[idx];
+		struct io_uring_sqe *sqe;
+
+		e->a_head = (e->a_head + 1) % e->nslots;
+		e->a_n--;
+		switch (s->action) {
+		case ACT_HTTP:
+			sqe = io_uring_get_sqe(&e->ring);
+			io_uring_prep_send(sqe, (int)idx,
+					   e->reqs +
+						   (size_t)idx * ENGINE_REQ_CAP,
+					   s->rlen, MSG_NOSIGNAL);
+			sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_LINK;
+			sqe->user_data = ud_pack(OP_SEND, s->gen, idx);
+			prep_recv(e, idx);
+			break;
+		case ACT_RECV:
+			prep_recv(e, idx);
+			break;
+		default:
+			sqe = io_uring_get_sqe(&e->ring);
+			io_uring_prep_close_direct(sqe, idx);
+			sqe->user_data = ud_pack(OP_CLOSE, s->gen, idx);
+			break;
+		}
+		s->action = ACT_NONE;
+	}
+}
+
+/* Send the HTTP probe next (unless it does not fit: then close). */
+static void x_http(struct engine *e, uint32_t idx, uint64_t now)
+{
+	struct slot *s = &e->slots[idx];
+	char host[INET6_ADDRSTRLEN];
+	const void *a = s->addr.sa.sa_family == AF_INET6 ?
+				(const void *)&s->addr.in6.sin6_addr :
+				(const void *)&s->addr.in4.sin_addr;
+	uint16_t port = ntohs(s->addr.sa.sa_family == AF_INET6 ?
+				      s->addr.in6.sin6_port :
+				      s->addr.in4.sin_port);
+	int n = -ENOSPC;
+
+	if (inet_ntop(s->addr.sa.sa_family, a, host, sizeof(host)))
+		n = bannerprobe_http(host, port,
+				     e->reqs + (size_t)idx * ENGINE_REQ_CAP,
+				     ENGINE_REQ_CAP);
+	if (n <= 0) {
+		act_queue(e, idx, ACT_CLOSE);
+		return;
+	}
+	s->rlen = (uint32_t)n;
+	s->sent = true;
+	e->stats.http_probes++;
+	set_xts(s, x_left(s, now));
+	act_queue(e, idx, ACT_HTTP);
+}
+
+/* The connect of slot idx succeeded and was reported: start reading. */
+static void x_start(struct engine *e, uint32_t idx, uint64_t now)
+{
+	struct slot *s = &e->slots[idx];
+	uint16_t port = ntohs(s->addr.sa.sa_family == AF_INET6 ?
+				      s->addr.in6.sin6_port :
+				      s->addr.in4.sin_port);
+
+	s->state = SLOT_EXCHANGE;
+	s->blen = 0;
+	s->sent = false;
+	s->xend_ns = now + e->banner_timeout_ns;
+	e->stats.exchanges++;
+	if (bannerprobe_kind(port) == BANNERPROBE_HTTP) {
+		x_http(e, idx, now);
+		return;
+	}
+	set_xts(s, e->banner_timeout_ns < ENGINE_BANNER_WAIT_NS ?
+			   e->banner_timeout_ns :
+			   ENGINE_BANNER_WAIT_NS);
+	act_queue(e, idx, ACT_RECV);
+}
+
+/* A RECV of the exchange completed with res. */
+static void x_recv_done(struct engine *e, uint32_t idx, int32_t res,
+			uint64_t now)
+{
+	struct slot *s = &e->slots[idx];
+	const uint8_t *buf = e->bufs + (size_t)idx * ENGINE_BANNER_CAP;
+	uint64_t wait;
+
+	if (res > 0) {
+		s->blen += (uint32_t)res;
+		e->stats.banner_bytes += (uint64_t)res;
+		if (s->blen >= ENGINE_BANNER_CAP || now >= s->xend_ns) {
+			act_queue(e, idx, ACT_CLOSE);
+			return;
+		}
+		wait = x_left(s, now);
+		/* A whole line came: a little quiet ends it.  A partial one
+		 * (a trickle) is read up to the deadline. */
+		if (buf[s->blen - 1] == '\n' && wait > ENGINE_BANNER_IDLE_NS)
+			wait = ENGINE_BANNER_IDLE_NS;
+		set_xts(s, wait);
+		act_queue(e, idx, ACT_RECV);
+		return;
+	}
+	/* Silent through the first wait: ask, HTTP being the likeliest. */
+	if (res == -ECANCELED && !s->sent && !s->blen && now < s->xend_ns) {
+		x_http(e, idx, now);
+		return;
+	}
+	act_queue(e, idx, ACT_CLOSE); /* EOF, reset, deadline, ... */
 }
 
 static int engine_prep(void *handle, const struct sched_probe *p,
@@ -592,6 +816,8 @@ static int engine_prep(void *handle, const struct sched_probe *p,
 	s->timeout_res = 0;
 	s->rtt_ns = 0;
 	s->state = SLOT_ACTIVE;
+	s->blen = 0;
+	s->sent = false;
 
 	s->soft_after_ns = linger_ns ? timeout_ns : 0;
 	/* The chain is written at run, in the submit that sends it. */
@@ -624,6 +850,10 @@ static void slot_judge(const struct slot *s, struct engine_result *r)
 	r->err = 0;
 	r->reason = NULL;
 	r->late = false;
+	r->banner_follows = false;
+	r->slot = 0;
+	r->banner = NULL;
+	r->banner_len = 0;
 	if (s->socket_res < 0) {
 		r->err = s->socket_res;
 		r->outcome = err_is_local_shortage(r->err) ? ENGINE_DEFER :
@@ -772,7 +1002,7 @@ static void reap(struct engine *e, uint64_t now, struct engine_result *res,
 		uint64_t ud = cqe->user_data;
 		uint32_t idx = (uint32_t)ud;
 		uint32_t gen = (uint32_t)(ud >> 32) & UD_GEN_MASK;
-		enum engine_op op = (enum engine_op)(ud >> 61);
+		enum engine_op op = (enum engine_op)(ud >> 60);
 		struct slot *s;
 
 		if (*nres == max)
@@ -800,16 +1030,46 @@ static void reap(struct engine *e, uint64_t now, struct engine_result *res,
 					now > s->sent_ns ? now - s->sent_ns : 1;
 			/* Done: no longer a candidate to report silent. */
 			heap_del(e, idx);
+			if (!e->banners)
+				break;
+			if (cqe->res == 0 && s->socket_res >= 0 &&
+			    s->state == SLOT_ACTIVE) {
+				struct engine_result *r = &res[(*nres)++];
+
+				report(e, s, r, false);
+				r->banner_follows = true;
+				r->slot = idx;
+				x_start(e, idx, now);
+			} else {
+				act_queue(e, idx, ACT_CLOSE);
+			}
 			break;
 		case OP_TIMEOUT:
 			s->timeout_res = cqe->res;
 			break;
+		case OP_RECV:
+			x_recv_done(e, idx, cqe->res, now);
+			break;
+		case OP_SEND:
+			break; /* a failed send cancels its RECV: seen there */
 		case OP_CLOSE:
 			heap_del(e, idx);
-			if (s->state == SLOT_ACTIVE)
+			if (s->state == SLOT_EXCHANGE) {
+				res[(*nres)++] = (struct engine_result){
+					.probe = s->probe,
+					.outcome = ENGINE_BANNER,
+					.rtt_ns = s->rtt_ns,
+					.slot = idx,
+					.banner =
+						e->bufs +
+						(size_t)idx * ENGINE_BANNER_CAP,
+					.banner_len = s->blen,
+				};
+			} else if (s->state == SLOT_ACTIVE) {
 				report(e, s, &res[(*nres)++], false);
-			else
+			} else {
 				linger_done(e, s);
+			}
 			s->state = SLOT_FREE;
 			e->free_stack[e->nfree++] = idx;
 			break;
@@ -857,6 +1117,7 @@ static int submit_queue(struct engine *e, struct engine_result *res,
 		uint64_t t0, t1;
 		int ret;
 
+		acts_write(e);
 		while (e->q_written < e->q_n && e->q_written < k) {
 			chain_write(e, e->queue[(e->q_head + e->q_written) %
 						e->nslots]);
@@ -867,8 +1128,11 @@ static int submit_queue(struct engine *e, struct engine_result *res,
 		t1 = clock_now_ns();
 		if (enter_failed(ret))
 			return ret;
-		/* Chains still in the SQ go with the next enter. */
+		/* Chains still in the SQ go with the next enter (they are
+		 * its tail: actions are written first). */
 		left = io_uring_sq_ready(&e->ring) / e->sqes_per_probe;
+		if (left > e->q_written)
+			left = e->q_written;
 		if (left < e->q_written)
 			queue_stamp(e, e->q_written - left, t0, t1);
 		reap(e, t1, res, nres, max);
@@ -910,6 +1174,7 @@ static int engine_run(void *handle, uint64_t wait_ns, struct engine_result *res,
 		else if (soft - t < wait_ns)
 			wait_ns = soft - t;
 	}
+	acts_write(e);
 	if (wait_ns && engine_busy(e)) {
 		ts.tv_sec = (long long)(wait_ns / 1000000000ULL);
 		ts.tv_nsec = (long long)(wait_ns % 1000000000ULL);
@@ -918,7 +1183,7 @@ static int engine_run(void *handle, uint64_t wait_ns, struct engine_result *res,
 		/* Woken by the first: post the others that came with it. */
 		if (!enter_failed(ret))
 			ret = enter_drain(e);
-	} else if (!entered) {
+	} else if (!entered || io_uring_sq_ready(&e->ring)) {
 		ret = enter_drain(e);
 	}
 	if (enter_failed(ret))

@@ -59,6 +59,20 @@ struct scan_ctx {
 	bool connect; /* -sT: opens of local targets may be self-connects */
 	bool defeat_icmp; /* --defeat-icmp-ratelimit: UDP silence is final */
 	bool syn; /* the TCP engine is -sS */
+	/*
+	 * --banners: open ports whose row waits for their banner, by engine
+	 * slot (a slot holds one exchange until its ENGINE_BANNER), so that
+	 * CSV/JSON/SQLite rows carry it; await_n of them valid.
+	 */
+	struct scan_await *await;
+	uint32_t await_cap, await_n;
+	struct bannerstore *banners;
+};
+
+struct scan_await {
+	uint64_t probe;
+	uint64_t rtt_ns;
+	bool valid;
 };
 
 /*
@@ -123,8 +137,12 @@ static int scan_engine_open(const struct scan_config *cfg,
 			}
 		}
 	} else {
-		struct engine_config ec = { .slots = cfg->concurrency,
-					    .src = cfg->src };
+		struct engine_config ec = {
+			.slots = cfg->concurrency,
+			.src = cfg->src,
+			.banners = cfg->banners,
+			.banner_timeout_ns = cfg->banner_timeout_ns,
+		};
 		struct engine_info info;
 		struct engine *e;
 
@@ -333,9 +351,10 @@ static const char *unreach_reason(int err)
 	}
 }
 
-static void emit(struct scan_ctx *c, const struct rs_addr *a, uint16_t port,
-		 enum rs_proto proto, enum output_state st, const char *reason,
-		 uint64_t rtt_ns)
+static void emit_banner(struct scan_ctx *c, const struct rs_addr *a,
+			uint16_t port, enum rs_proto proto,
+			enum output_state st, const char *reason,
+			uint64_t rtt_ns, const struct banner_rec *banner)
 {
 	struct output_result r = {
 		.addr = a,
@@ -344,12 +363,63 @@ static void emit(struct scan_ctx *c, const struct rs_addr *a, uint16_t port,
 		.state = st,
 		.reason = reason,
 		.rtt_us = rtt_ns ? (int64_t)(rtt_ns / 1000) : -1,
+		.banner = banner,
 	};
 
 	if (st == OUT_OPEN)
 		c->open++;
 	if (c->hooks && c->hooks->result)
 		c->hooks->result(c->hooks->ctx, &r);
+}
+
+static void emit(struct scan_ctx *c, const struct rs_addr *a, uint16_t port,
+		 enum rs_proto proto, enum output_state st, const char *reason,
+		 uint64_t rtt_ns)
+{
+	emit_banner(c, a, port, proto, st, reason, rtt_ns, NULL);
+}
+
+/*
+ * An exchange ended: the open port's row goes out now, with its banner
+ * (identified by the hook when there is one) kept in the banner store for
+ * the reports.  A banner whose open was not taken (a self-connection, an
+ * answer the store had already) has no row waiting and is dropped.
+ */
+static void scan_banner(struct scan_ctx *c, const struct engine_result *r,
+			const struct rs_addr *a, uint16_t port)
+{
+	struct scan_await *w = r->slot < c->await_cap ? &c->await[r->slot] :
+							NULL;
+	struct banner_rec rec = { .raw = r->banner, .raw_len = r->banner_len };
+
+	if (!w || !w->valid || w->probe != r->probe.probe)
+		return;
+	w->valid = false;
+	c->await_n--;
+	if (c->hooks && c->hooks->identify)
+		c->hooks->identify(c->hooks->ctx, port, &rec);
+	if (c->banners)
+		(void)bannerstore_put(c->banners, r->probe.probe, &rec);
+	emit_banner(c, a, port, RS_TCP, OUT_OPEN, "syn-ack", w->rtt_ns, &rec);
+}
+
+/* The scan stops with exchanges unfinished: their rows, bannerless. */
+static void scan_await_flush(struct scan_ctx *c)
+{
+	uint32_t nports = c->ports->count;
+	struct rs_addr a;
+
+	for (uint32_t i = 0; i < c->await_cap && c->await_n; i++) {
+		struct scan_await *w = &c->await[i];
+
+		if (!w->valid)
+			continue;
+		w->valid = false;
+		c->await_n--;
+		targets_get(c->targets, w->probe / nports, &a);
+		emit(c, &a, c->ports->port[w->probe % nports], RS_TCP, OUT_OPEN,
+		     "syn-ack", w->rtt_ns);
+	}
 }
 
 static void scan_handle(struct scan_ctx *c, const struct engine_result *r,
@@ -384,11 +454,25 @@ static void scan_handle(struct scan_ctx *c, const struct engine_result *r,
 	}
 
 	switch (oc) {
+	case ENGINE_BANNER:
+		scan_banner(c, r, &a, port);
+		break;
 	case ENGINE_OPEN:
 		sched_answered(c->sched, &r->probe, r->rtt_ns, now, r->late);
-		if (store_set(c->store, r->probe.probe, STORE_OPEN))
-			emit(c, &a, port, proto, OUT_OPEN,
-			     udp ? "udp-response" : "syn-ack", r->rtt_ns);
+		if (!store_set(c->store, r->probe.probe, STORE_OPEN))
+			break;
+		if (r->banner_follows && r->slot < c->await_cap) {
+			/* The row waits for the banner (scan_banner). */
+			c->await[r->slot] = (struct scan_await){
+				.probe = r->probe.probe,
+				.rtt_ns = r->rtt_ns,
+				.valid = true,
+			};
+			c->await_n++;
+			break;
+		}
+		emit(c, &a, port, proto, OUT_OPEN,
+		     udp ? "udp-response" : "syn-ack", r->rtt_ns);
 		break;
 	case ENGINE_CLOSED:
 		sched_answered(c->sched, &r->probe, r->rtt_ns, now, r->late);
@@ -524,9 +608,19 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 	c.syn = cfg->type == SCAN_SYN;
 	local_addrs_load(&c.local);
 
+	c.banners = cfg->banner_store;
 	ret = scan_engines_open(cfg, targets, ports, hooks, &es);
 	if (ret)
 		return ret;
+	if (cfg->banners && cfg->type == SCAN_CONNECT &&
+	    es.by[RS_TCP].ops == &engine_connect_ops) {
+		c.await_cap = es.by[RS_TCP].slots;
+		c.await = calloc(c.await_cap, sizeof(*c.await));
+		if (!c.await) {
+			scan_engines_free(&es);
+			return -ENOMEM;
+		}
+	}
 
 	scfg = (struct sched_config){
 		.nprobes = targets_count(targets) * ports->count,
@@ -579,7 +673,9 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 	ckpt_every = cfg->checkpoint_ns ? cfg->checkpoint_ns :
 					  SCAN_CHECKPOINT_NS;
 	next_ckpt = start + ckpt_every;
-	while (!*stop && !sched_finished(c.sched)) {
+	/* Open ports still being read keep the loop going after the last
+	 * probe is answered (their rows wait for their banners). */
+	while (!*stop && (!sched_finished(c.sched) || c.await_n)) {
 		uint32_t want, n, i;
 		uint64_t wait;
 		int nres;
@@ -685,6 +781,7 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 			next_ckpt = clock_now_ns() + ckpt_every;
 		}
 	}
+	scan_await_flush(&c);
 	now = clock_now_ns();
 	scan_progress(&c, start, now);
 	scan_checkpoint(&c, &es, pending, npend_max, before + now - start);
@@ -707,6 +804,7 @@ out_free_sched:
 	sched_free(c.sched);
 out_free_engine:
 	scan_engines_free(&es);
+	free(c.await);
 	return ret;
 }
 

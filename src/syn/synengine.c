@@ -1268,6 +1268,10 @@ static int synengine_run(void *handle, uint64_t wait_ns,
 		r->rtt_ns = s->rtt_ns;
 		r->late = s->late;
 		r->reason = s->reason;
+		r->banner_follows = false;
+		r->slot = 0;
+		r->banner = NULL;
+		r->banner_len = 0;
 		s->state = S_FREE;
 		e->free_stack[e->nfree++] = idx;
 	}

@@ -178,26 +178,53 @@ static void check_banner(const void *in, size_t len, size_t size,
 		assert_int_equal(out[size], 'Z');
 }
 
-/* What nmap's banner script prints (banner.nse: trim with Lua's %s, then
- * bytes outside 0x20-0x7e as \xNN in upper case). */
-static void test_banner(void **state)
+/* Edges: trailing white space, cuts at size, never half an escape. */
+static void test_banner_edges(void **state)
 {
 	(void)state;
 	check_banner("SSH-2.0-OpenSSH_9.2p1\r\n", 23, 64,
 		     "SSH-2.0-OpenSSH_9.2p1");
-	check_banner(" \t\v\f220 a\r\n220 b\r\n", 18, 64,
-		     "220 a\\x0D\\x0A220 b");
+	check_banner("220 a\r\n220 b\r\n\v\f", 16, 64, "220 a\\x0D\\x0A220 b");
 	check_banner("\x00\xff\x7f\x1b[2J", 7, 64, "\\x00\\xFF\\x7F\\x1B[2J");
-	/* backslash is printable and passes, as in nmap */
-	check_banner("a\\b", 3, 64, "a\\b");
+	/* the backslash is escaped too, so the form reads back exactly */
+	check_banner("a\\b", 3, 64, "a\\x5Cb");
 	check_banner("", 0, 64, "");
 	check_banner(NULL, 0, 1, "");
 	check_banner("\r\n \r\n", 5, 64, "");
-	/* never half an escape, never past size */
 	check_banner("ab\x01", 3, 6, "ab");
 	check_banner("ab\x01", 3, 7, "ab\\x01");
 	check_banner("abcdef", 6, 4, "abc");
 	check_banner("\x01", 1, 1, "");
+}
+
+static void test_banner(void **state)
+{
+	static const unsigned char ssh[] = "SSH-2.0-OpenSSH_9.2p1 Debian\r\n";
+	static const unsigned char junk[] = {
+		0x1b, '[', '2', 'J', 0xff, 0xc3, 0xa9, 0, '\\', '"', '<', 0x7f
+	};
+	static const unsigned char nul_tail[] = { 'o', 'k', '\r', '\n', 0, 0 };
+	char out[ESCAPE_BANNER_MAX(sizeof(junk))];
+	size_t n;
+
+	(void)state;
+	n = escape_banner_copy(out, sizeof(out), ssh, sizeof(ssh) - 1);
+	assert_string_equal(out, "SSH-2.0-OpenSSH_9.2p1 Debian");
+	assert_int_equal(n, strlen(out));
+	/* every unsafe byte as \xNN, valid UTF-8 too: pure ASCII out */
+	escape_banner_copy(out, sizeof(out), junk, sizeof(junk));
+	assert_string_equal(out, "\\x1B[2J\\xFF\\xC3\\xA9\\x00\\x5C\"<\\x7F");
+	assert_true(strlen(out) <= 4 * sizeof(junk));
+	escape_banner_copy(out, sizeof(out), nul_tail, sizeof(nul_tail));
+	assert_string_equal(out, "ok");
+	/* a whole escape or nothing when space runs out */
+	n = escape_banner_copy(out, 7, junk, sizeof(junk));
+	assert_string_equal(out, "\\x1B[2");
+	assert_int_equal(n, 6);
+	n = escape_banner_copy(out, 4, junk, sizeof(junk));
+	assert_string_equal(out, "");
+	assert_int_equal(n, 0);
+	assert_int_equal(escape_banner_copy(out, sizeof(out), ssh, 0), 0);
 }
 
 int main(void)
@@ -210,6 +237,7 @@ int main(void)
 		cmocka_unit_test(test_xml),
 		cmocka_unit_test(test_grep_text_token),
 		cmocka_unit_test(test_banner),
+		cmocka_unit_test(test_banner_edges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -695,12 +695,12 @@ static void test_streams_udp_silence(void **state)
 		};
 		struct output_result r[] = {
 			{ &a, 161, RS_UDP, OUT_FILTERED, "no-response", -1,
-			  NULL },
+			  NULL, NULL },
 			{ &a, 162, RS_UDP, OUT_UNREACH, "admin-prohibited", 1,
+			  NULL, NULL },
+			{ &a, 163, RS_UDP, OUT_CLOSED, "port-unreach", 1, NULL,
 			  NULL },
-			{ &a, 163, RS_UDP, OUT_CLOSED, "port-unreach", 1,
-			  NULL },
-			{ &a, 80, RS_TCP, OUT_FILTERED, "no-response", -1,
+			{ &a, 80, RS_TCP, OUT_FILTERED, "no-response", -1, NULL,
 			  NULL },
 		};
 		char line[128];
@@ -1860,6 +1860,132 @@ static void test_xml_no_host_up(void **state)
 }
 
 /* Valid UTF-8 with no character XML 1.0 refuses (controls but LF, FFFE/F). */
+/*
+ * --banners/-sV: identified fields and raw banners through every writer -
+ * the text report's VERSION column (and a |_banner: line only for the
+ * banner nothing identified), XML <service> method="probed" with nmap's
+ * attributes and the banner script, the grepable version field, the CSV's
+ * three appended columns and the JSON fields.  Raw bytes come out in
+ * escape_banner_copy's form.
+ */
+static void test_banners_identified(void **state)
+{
+	static const uint8_t ssh[] = "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n";
+	static const uint8_t http[] = "HTTP/1.0 200 OK\r\n\x1b[0m";
+	struct banner_rec rec[2] = {
+		{ .raw = ssh, .raw_len = sizeof(ssh) - 1 },
+		{ .raw = http, .raw_len = sizeof(http) - 1 },
+	};
+	struct output_config cfg = {
+		.version = "0.1.0",
+		.states = OUTPUT_ST_OPEN,
+		.banners = true,
+		.version_col = true,
+	};
+	struct rs_error err = { 0 };
+	struct bannerstore *bs;
+	struct output_report rep;
+	struct output *o;
+	struct scan s;
+	char *paths[5], *text[5];
+	const char *names[5] = { "b.nmap", "b.xml", "b.gnmap", "b.csv",
+				 "b.json" };
+	uint16_t ports[2] = { 22, 80 };
+
+	(void)state;
+	rec[0].field[BANNER_SERVICE] = "ssh";
+	rec[0].field[BANNER_PRODUCT] = "OpenSSH";
+	rec[0].field[BANNER_VERSION] = "9.2p1 Debian 2";
+	rec[0].field[BANNER_EXTRAINFO] = "protocol 2.0";
+	rec[0].field[BANNER_OSTYPE] = "Linux";
+	scan_init(&s, "127.0.0.1", "22,80");
+	assert_int_equal(bannerstore_new(&bs, 0), 0);
+	for (int i = 0; i < 5; i++)
+		paths[i] = path_in(names[i]);
+	cfg.normal_path = paths[0];
+	cfg.xml_path = paths[1];
+	cfg.grep_path = paths[2];
+	cfg.csv_path = paths[3];
+	cfg.json_path = paths[4];
+	assert_int_equal(output_open(&o, &cfg, s.svc, &err), 0);
+	for (int i = 0; i < 2; i++) {
+		struct rs_addr a;
+		struct output_result r = {
+			.addr = &a,
+			.port = ports[i],
+			.proto = RS_TCP,
+			.state = OUT_OPEN,
+			.reason = "syn-ack",
+			.rtt_us = 42,
+			.banner = &rec[i],
+		};
+
+		assert_int_equal(addr_parse("127.0.0.1", &a), 0);
+		scan_set(&s, "127.0.0.1", ports[i], STORE_OPEN);
+		assert_int_equal(bannerstore_put(bs, (uint64_t)i, &rec[i]), 0);
+		assert_int_equal(output_result(o, &r), 0);
+	}
+	rep = (struct output_report){
+		.targets = s.t,
+		.ports = s.pl,
+		.store = s.st,
+		.elapsed_s = 1,
+		.complete = true,
+		.start_time = START_TIME,
+		.banners = bs,
+	};
+	assert_int_equal(output_finish(o, &rep), 0);
+	assert_int_equal(output_close(o), 0);
+	for (int i = 0; i < 5; i++) {
+		text[i] = slurp(paths[i]);
+		unlink(paths[i]);
+		free(paths[i]);
+	}
+	assert_non_null(strstr(
+		text[0],
+		"PORT   STATE SERVICE VERSION\n"
+		"22/tcp open  ssh     OpenSSH 9.2p1 Debian 2 (protocol 2.0)\n"
+		"80/tcp open  http\n"
+		"|_banner: HTTP/1.0 200 OK\\x0D\\x0A\\x1B[0m\n\n"));
+	assert_non_null(strstr(
+		text[1],
+		"<service name=\"ssh\" product=\"OpenSSH\" version=\"9.2p1 "
+		"Debian 2\" extrainfo=\"protocol 2.0\" ostype=\"Linux\" "
+		"method=\"probed\" conf=\"10\"/><script id=\"banner\" "
+		"output=\"SSH-2.0-OpenSSH_9.2p1 Debian-2\"/></port>\n"));
+	assert_non_null(strstr(
+		text[1], "<service name=\"http\" method=\"table\" conf=\"3\"/>"
+			 "<script id=\"banner\" output=\"HTTP/1.0 200 "
+			 "OK\\x0D\\x0A\\x1B[0m\"/></port>\n"));
+	assert_non_null(strstr(
+		text[2], "Ports: 22/open/tcp//ssh//OpenSSH 9.2p1 Debian 2 "
+			 "(protocol 2.0)/, 80/open/tcp//http///\n"));
+	assert_string_equal(
+		text[3],
+		"host,port,proto,state,service,reason,rtt_ms,hostname,banner,"
+		"product,version\n"
+		"127.0.0.1,22,tcp,open,ssh,syn-ack,0.042,,"
+		"SSH-2.0-OpenSSH_9.2p1 Debian-2,OpenSSH,9.2p1 Debian 2\n"
+		"127.0.0.1,80,tcp,open,http,syn-ack,0.042,,"
+		"HTTP/1.0 200 OK\\x0D\\x0A\\x1B[0m,,\n");
+	assert_string_equal(
+		text[4],
+		"{\"host\":\"127.0.0.1\",\"port\":22,\"proto\":\"tcp\","
+		"\"state\":\"open\",\"service\":\"ssh\",\"reason\":\"syn-ack\","
+		"\"rtt_ms\":0.042,\"banner\":\"SSH-2.0-OpenSSH_9.2p1 Debian-2\","
+		"\"service_name\":\"ssh\",\"product\":\"OpenSSH\","
+		"\"version\":\"9.2p1 Debian 2\",\"extrainfo\":\"protocol 2.0\","
+		"\"ostype\":\"Linux\"}\n"
+		"{\"host\":\"127.0.0.1\",\"port\":80,\"proto\":\"tcp\","
+		"\"state\":\"open\",\"service\":\"http\",\"reason\":\"syn-ack\","
+		"\"rtt_ms\":0.042,\"banner\":\"HTTP/1.0 200 "
+		"OK\\\\x0D\\\\x0A\\\\x1B[0m\"}\n");
+	for (int i = 0; i < 5; i++)
+		free(text[i]);
+	bannerstore_free(bs);
+	scan_free(&s);
+}
+
 static bool xml_chars_ok(const char *text)
 {
 	const unsigned char *s = (const unsigned char *)text;
@@ -2448,6 +2574,7 @@ int main(void)
 		cmocka_unit_test(test_output_start),
 		cmocka_unit_test(test_report_sparse),
 		cmocka_unit_test(test_xml_golden),
+		cmocka_unit_test(test_banners_identified),
 		cmocka_unit_test(test_xml_summaries),
 		cmocka_unit_test(test_xml_open_only),
 		cmocka_unit_test(test_xml_interrupted),

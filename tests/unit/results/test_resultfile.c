@@ -720,9 +720,56 @@ static void test_hostname_column(void **state)
 	assert_string_equal(err.reason, "too few fields (a row has 8)");
 }
 
+/* --banners CSVs and JSON: read (merge takes their rows), banners not kept. */
+static void test_banner_columns(void **state)
+{
+	static const char csv[] =
+		"host,port,proto,state,service,reason,rtt_ms,hostname,banner,product,version\n"
+		"127.0.0.1,22,tcp,open,ssh,syn-ack,0.042,,\"SSH-2.0-x\\x0D,y\",OpenSSH,9.2p1\n"
+		"127.0.0.1,23,tcp,closed,telnet,conn-refused,,,,,\n";
+	static const char json[] =
+		"{\"host\":\"127.0.0.1\",\"port\":22,\"proto\":\"tcp\","
+		"\"state\":\"open\",\"banner\":\"SSH-2.0-x\",\"version\":\"1\"}\n";
+	static const char short_row[] =
+		"host,port,proto,state,service,reason,rtt_ms,hostname,banner,product,version\n"
+		"127.0.0.1,22,tcp,open,ssh,syn-ack,0.042,\n";
+	static const char long_row[] =
+		"host,port,proto,state,service,reason,rtt_ms,hostname,banner,product,version\n"
+		"127.0.0.1,22,tcp,open,ssh,syn-ack,0.042,,,,,x\n";
+	struct resultfile_row row;
+	struct resultfile rf;
+	struct rs_error err;
+
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(resultfile_begin(&rf, csv, strlen(csv), &err), 0);
+	assert_int_equal(resultfile_next(&rf, &row, &err), 1);
+	assert_int_equal(row.port, 22);
+	assert_int_equal(row.state, OUT_OPEN);
+	assert_int_equal(row.rtt_us, 42);
+	assert_int_equal(resultfile_next(&rf, &row, &err), 1);
+	assert_int_equal(row.state, OUT_CLOSED);
+	assert_int_equal(resultfile_next(&rf, &row, &err), 0);
+
+	assert_int_equal(resultfile_begin(&rf, json, strlen(json), &err), 0);
+	assert_int_equal(resultfile_next(&rf, &row, &err), 1);
+	assert_int_equal(row.port, 22);
+	assert_int_equal(resultfile_next(&rf, &row, &err), 0);
+
+	assert_int_equal(
+		resultfile_begin(&rf, short_row, strlen(short_row), &err), 0);
+	assert_int_equal(resultfile_next(&rf, &row, &err), -EINVAL);
+	assert_string_equal(err.reason, "too few fields (a row has 11)");
+	assert_int_equal(
+		resultfile_begin(&rf, long_row, strlen(long_row), &err), 0);
+	assert_int_equal(resultfile_next(&rf, &row, &err), -EINVAL);
+	assert_string_equal(err.reason, "too many fields (a row has 11)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_banner_columns),
 		cmocka_unit_test(test_guard_traps),
 		cmocka_unit_test(test_good_table),
 		cmocka_unit_test(test_good_table_guarded),

@@ -166,7 +166,7 @@ static void test_rows_typed(void **state)
 		     "1|ringscan -p 22 127.0.0.1|0.1.0|18446744073709551615|"
 		     "text|done|NULL|1|1\n");
 	assert_query(db, "PRAGMA application_id", "1381191217\n");
-	assert_query(db, "PRAGMA user_version", "1\n");
+	assert_query(db, "PRAGMA user_version", "2\n");
 	/* The (host, port) index is there for queries across scans. */
 	assert_query(db,
 		     "SELECT name FROM sqlite_master WHERE type = 'index' "
@@ -473,6 +473,72 @@ static void test_refusals(void **state)
 	free(nodir);
 }
 
+/*
+ * --banners: the banner columns hold what the row says (NULL when the row
+ * has none), and a schema-1 database - written before they existed - is
+ * upgraded in place, its old rows kept with NULLs there.
+ */
+static void test_banners_and_upgrade(void **state)
+{
+	char *db = path_in("v1.db");
+	struct sqlout *s;
+	struct rs_error err;
+	sqlite3 *h;
+	struct sqlout_row r = {
+		.host = "127.0.0.1",
+		.port = 2222,
+		.proto = "tcp",
+		.state = "open",
+		.service = "ssh",
+		.reason = "syn-ack",
+		.rtt_us = 10,
+		.banner = "SSH-2.0-OpenSSH_9.2p1\\x0D",
+		.product = "OpenSSH",
+		.version = "",
+	};
+
+	(void)state;
+	/* schema 1 exactly as version 1 created it, with one scan's row */
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(
+			h,
+			"CREATE TABLE scans (id INTEGER PRIMARY KEY, "
+			"command_line TEXT NOT NULL, version TEXT NOT NULL, "
+			"seed TEXT, start_time TEXT NOT NULL, end_time TEXT, "
+			"status TEXT NOT NULL, resume_key TEXT);"
+			"CREATE TABLE ports (scan_id INTEGER NOT NULL "
+			"REFERENCES scans (id), host TEXT NOT NULL, "
+			"port INTEGER NOT NULL, proto TEXT NOT NULL, "
+			"state TEXT NOT NULL, service TEXT NOT NULL, "
+			"reason TEXT NOT NULL, rtt_ms REAL, hostname TEXT, "
+			"PRIMARY KEY (scan_id, host, port, proto));"
+			"INSERT INTO scans VALUES (1, 'old', '0.0.9', NULL, "
+			"'2026-01-01 00:00:00', NULL, 'done', NULL);"
+			"INSERT INTO ports VALUES (1, '127.0.0.1', 22, 'tcp', "
+			"'open', 'ssh', 'syn-ack', 0.5, NULL);"
+			"PRAGMA application_id = 1381191217;"
+			"PRAGMA user_version = 1;",
+			NULL, NULL, NULL),
+		SQLITE_OK);
+	sqlite3_close(h);
+
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(sqlout_open(&s, db, &scan1, &err), 0);
+	assert_int_equal(sqlout_add(s, &r), 0);
+	add(s, "127.0.0.1", 80, "closed", "http", 5);
+	assert_int_equal(sqlout_finish(s, false), 0);
+	assert_int_equal(sqlout_close(s), 0);
+	assert_query(db, "PRAGMA user_version", "2\n");
+	assert_query(db,
+		     "SELECT scan_id, port, banner, product, version "
+		     "FROM ports ORDER BY scan_id, port",
+		     "1|22|NULL|NULL|NULL\n"
+		     "2|80|NULL|NULL|NULL\n"
+		     "2|2222|SSH-2.0-OpenSSH_9.2p1\\x0D|OpenSSH|NULL\n");
+	free(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -484,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_concurrent_setup),
 		cmocka_unit_test(test_discard),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_banners_and_upgrade),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

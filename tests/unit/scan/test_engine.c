@@ -17,7 +17,9 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -321,9 +323,130 @@ static void test_slots_capped_by_rlimit(void **state)
 	skip();
 }
 
+/*
+ * --banners: the open result comes at the connect (banner_follows), the
+ * exchange's ENGINE_BANNER at its close, with the bytes the peer sent: a
+ * greeting read as it came, and for a silent peer the HTTP request sent
+ * after the first wait, whose answer becomes the banner.  A closed port
+ * has no exchange; every slot is free at the end.
+ */
+static void test_banner_exchange(void **state)
+{
+	struct engine_config cfg = {
+		.slots = 8,
+		.banners = true,
+		.banner_timeout_ns = 3000000000ULL,
+	};
+	struct sched_probe p[3] = { { .probe = 0 },
+				    { .probe = 1 },
+				    { .probe = 2 } };
+	uint16_t port[3];
+	int fd[3], greet = -1, quiet = -1;
+	struct engine *e = NULL;
+	char req[128], want[128];
+	size_t reqlen = 0;
+	bool opened[3] = { false }, banner[3] = { false };
+	struct engine_stats st;
+	bool closed = false;
+	uint64_t end;
+	int ret;
+
+	(void)state;
+	ret = engine_new(&e, &cfg, NULL);
+	if (ret == -ENOSYS || ret == -EPERM || ret == -EOPNOTSUPP)
+		skip();
+	assert_int_equal(ret, 0);
+	fd[0] = bound_socket(true, 4, &port[0]); /* greets */
+	fd[1] = bound_socket(true, 4, &port[1]); /* silent, answers HTTP */
+	fd[2] = bound_socket(false, 0, &port[2]); /* closed */
+	for (int i = 0; i < 3; i++) {
+		struct sockaddr_in a = loopback(port[i]);
+
+		assert_int_equal(
+			engine_connect_ops.prep(e, &p[i], (struct sockaddr *)&a,
+						sizeof(a), 1000000000ULL, 0),
+			0);
+	}
+	snprintf(want, sizeof(want),
+		 "HEAD / HTTP/1.0\r\nHost: 127.0.0.1:%u\r\n\r\n",
+		 (unsigned)port[1]);
+	end = clock_now_ns() + 6000000000ULL;
+	while (!(banner[0] && banner[1] && closed) && clock_now_ns() < end) {
+		struct engine_result res[8];
+		int n = engine_connect_ops.run(e, 20000000ULL, res, 8);
+
+		assert_true(n >= 0);
+		for (int i = 0; i < n; i++) {
+			uint64_t k = res[i].probe.probe;
+
+			if (res[i].outcome == ENGINE_CLOSED) {
+				assert_int_equal(k, 2);
+				assert_false(res[i].banner_follows);
+				closed = true;
+			} else if (res[i].outcome == ENGINE_OPEN) {
+				assert_true(k < 2);
+				assert_true(res[i].banner_follows);
+				assert_true(res[i].rtt_ns > 0);
+				opened[k] = true;
+			} else {
+				assert_int_equal(res[i].outcome, ENGINE_BANNER);
+				assert_true(k < 2 && opened[k]);
+				banner[k] = true;
+				if (k == 0) {
+					assert_int_equal(res[i].banner_len, 7);
+					assert_memory_equal(res[i].banner,
+							    "hello\r\n", 7);
+				} else {
+					assert_int_equal(res[i].banner_len, 19);
+					assert_memory_equal(
+						res[i].banner,
+						"HTTP/1.0 200 OK\r\n\r\n", 19);
+				}
+			}
+		}
+		if (opened[0] && greet < 0) {
+			greet = accept(fd[0], NULL, NULL);
+			assert_true(greet >= 0);
+			assert_int_equal(write(greet, "hello\r\n", 7), 7);
+		}
+		if (opened[1] && quiet < 0) {
+			quiet = accept4(fd[1], NULL, NULL, SOCK_NONBLOCK);
+			assert_true(quiet >= 0);
+		}
+		if (quiet >= 0 && reqlen < strlen(want)) {
+			ssize_t r = read(quiet, req + reqlen,
+					 sizeof(req) - 1 - reqlen);
+
+			if (r > 0)
+				reqlen += (size_t)r;
+			if (reqlen == strlen(want)) {
+				req[reqlen] = '\0';
+				assert_string_equal(req, want);
+				assert_int_equal(
+					write(quiet, "HTTP/1.0 200 OK\r\n\r\n",
+					      19),
+					19);
+				shutdown(quiet, SHUT_WR);
+			}
+		}
+	}
+	assert_true(banner[0] && banner[1] && closed);
+	assert_int_equal(engine_connect_ops.busy(e), 0);
+	engine_get_stats(e, &st);
+	assert_int_equal(st.exchanges, 2);
+	assert_int_equal(st.http_probes, 1);
+	assert_int_equal(st.banner_bytes, 7 + 19);
+	engine_connect_ops.free(e);
+	close(greet);
+	close(quiet);
+	for (int i = 0; i < 3; i++)
+		close(fd[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_banner_exchange),
 		cmocka_unit_test(test_open_closed),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_recycle),

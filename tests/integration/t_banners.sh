@@ -1,0 +1,340 @@
+#!/usr/bin/env bash
+# t_banners: -sT --banners and -sV through the real CLI, against real
+# servers from Debian and hostile listeners started in a namespace of our
+# own (everything on its loopback):
+#   2222  OpenSSH's sshd (host key generated here): the banner is its
+#         version line, and the truth is the installed package's version
+#         ("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10" from 1:9.2p1-2+deb12u10)
+#   8080  python3 -m http.server on an HTTP port: HEAD sent at once; the
+#         truth is http.server's own Server string and "HTTP/1.0 200 OK"
+#   7777  the same server on a port not known as HTTP: HEAD only after the
+#         first silence - the banner must still be its answer
+#   6380  redis-server (if installed): silent, and it drops the HEAD that
+#         follows without a word (its defence against cross-protocol
+#         scripting, which its log must report - the proof the probe went
+#         out): open with an empty banner
+#   3333  junk: escape sequences, invalid UTF-8, NUL, quotes, markup,
+#         separators and 700 bytes: every output must hold it escaped (no
+#         raw control byte, valid UTF-8, valid CSV/JSON/XML) and bounded
+#         (the first ENGINE_BANNER_CAP = 512 bytes, which the escaped form
+#         must decode back to exactly)
+#   4444  a trickle of one byte a second, forever: the scan must end within
+#         --banner-timeout plus a margin, the banner a prefix of the trickle
+#   5555  a listener that never speaks nor answers: open, empty banner, no
+#         delay past the deadline
+#   9     closed: no banner anywhere.
+# The XML with -sV must validate against nmap.dtd.  Then 420 ports (400
+# open, half of them holding their exchange to the deadline) through 16
+# slots: every row exactly once, and the time that holding slots costs.
+# Then the CLI's one-line
+# refusals: --banners with -sS, with -sU only, a bad --banner-timeout.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+tb_init
+command -v python3 >/dev/null 2>&1 || tb_skip "python3 not installed"
+SSHD=/usr/sbin/sshd
+[ -x "$SSHD" ] || tb_skip "sshd not installed (openssh-server; scripts/install-deps.sh)"
+command -v ssh-keygen >/dev/null 2>&1 || tb_skip "ssh-keygen not installed"
+command -v xmllint >/dev/null 2>&1 || tb_skip "xmllint not installed (libxml2-utils)"
+command -v sqlite3 >/dev/null 2>&1 || tb_skip "sqlite3 not installed"
+DTD=/usr/share/nmap/nmap.dtd
+[ -f "$DTD" ] || tb_skip "$DTD missing (nmap; scripts/install-deps.sh)"
+REDIS=$(command -v redis-server || true)
+TB_RS_TIMEOUT=60
+T=2 # --banner-timeout, seconds
+
+tb_netns tgt
+
+# ---- the servers
+ssh-keygen -q -t ed25519 -N '' -f "$TB_TMP/hostkey" ||
+	tb_fail "ssh-keygen failed"
+cat >"$TB_TMP/sshd_config" <<EOF
+Port 2222
+ListenAddress 127.0.0.1
+HostKey $TB_TMP/hostkey
+PidFile $TB_TMP/sshd.pid
+UsePAM no
+EOF
+# sshd insists on its privilege separation directory.
+mkdir -p /run/sshd
+tb_bg tgt "$SSHD" -D -e -f "$TB_TMP/sshd_config" >"$TB_TMP/sshd.log" 2>&1
+mkdir -p "$TB_TMP/www"
+echo hello >"$TB_TMP/www/index.html"
+tb_bg tgt python3 -m http.server 8080 --bind 127.0.0.1 \
+	--directory "$TB_TMP/www" >"$TB_TMP/http1.log" 2>&1
+tb_bg tgt python3 -m http.server 7777 --bind 127.0.0.1 \
+	--directory "$TB_TMP/www" >"$TB_TMP/http2.log" 2>&1
+PORTS=9,2222,3333,4444,5555,7777,8080
+if [ -n "$REDIS" ]; then
+	tb_bg tgt "$REDIS" --port 6380 --bind 127.0.0.1 --save '' \
+		--appendonly no --daemonize no --protected-mode no \
+		--dir "$TB_TMP" >"$TB_TMP/redis.log" 2>&1
+	PORTS=$PORTS,6380
+else
+	tb_note "redis-server not installed: no database in this run"
+fi
+# the hostile three
+tb_bg tgt python3 -c '
+import socket, threading, time, sys
+JUNK = (b"\x1b[2J\x1b]0;owned\x07\xff\xfe\xc3\x28\xed\xa0\x80\"<&>,;\r\n\x00"
+        + bytes(range(256)) * 2 + b"tail" * 50)
+def serve(port, fn):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port))
+    s.listen(64)
+    while True:
+        c, _ = s.accept()
+        threading.Thread(target=fn, args=(c,), daemon=True).start()
+def junk(c):
+    try:
+        c.sendall(JUNK)
+        time.sleep(30)
+    except OSError:
+        pass
+def trickle(c):
+    try:
+        for i in range(60):
+            c.send(b"trickle-"[i % 8:i % 8 + 1])
+            time.sleep(1)
+    except OSError:
+        pass
+def silent(c):
+    time.sleep(60)
+for p, f in ((3333, junk), (4444, trickle), (5555, silent)):
+    threading.Thread(target=serve, args=(p, f), daemon=True).start()
+time.sleep(0.3)
+print("ready", flush=True)
+time.sleep(600)
+' >"$TB_TMP/hostile.out" 2>&1
+for _ in $(seq 1 100); do
+	n=$(tb_run tgt ss -Hltn | grep -cE ':(2222|3333|4444|5555|7777|8080|6380) ' || true)
+	want=6
+	[ -n "$REDIS" ] && want=7
+	[ "$n" -ge "$want" ] && grep -qx ready "$TB_TMP/hostile.out" && break
+	sleep 0.1
+done
+[ "$n" -ge "$want" ] || {
+	cat "$TB_TMP/sshd.log" "$TB_TMP/hostile.out"
+	tb_fail "servers not listening after 10 s ($n of $want)"
+}
+
+# ---- the truths
+SSH_TRUTH=
+if v=$(dpkg-query -W -f='${Version}' openssh-server 2>/dev/null); then
+	v=${v#*:}
+	SSH_TRUTH="SSH-2.0-OpenSSH_${v%%-*} Debian-${v#*-}"
+else
+	tb_note "no dpkg: sshd's banner checked for its OpenSSH prefix only"
+fi
+HTTP_SERVER=$(python3 -c 'import http.server as h, sys
+print(h.SimpleHTTPRequestHandler.server_version, "Python/" + sys.version.split()[0])')
+
+# ---- one -sV scan into every output
+start=$(date +%s.%N)
+tb_rs tgt -sV --banner-timeout "$T" -p "$PORTS" 127.0.0.1 \
+	-oA "$TB_TMP/v" -oJ "$TB_TMP/v.json" --sqlite "$TB_TMP/v.db" \
+	--states open,closed >"$TB_TMP/v.stdout" 2>"$TB_TMP/v.stderr" || {
+	cat "$TB_TMP/v.stderr"
+	tb_fail "ringscan -sV failed ($?)"
+}
+end=$(date +%s.%N)
+elapsed=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
+tb_log "  -sV scan: $elapsed s with --banner-timeout $T"
+# every exchange is bounded by T after its connect; 4 s for a loaded box
+awk -v e="$elapsed" -v t="$T" 'BEGIN { exit !(e < t + 4) }' ||
+	tb_fail "the scan took $elapsed s: the trickle or the silent port held it past --banner-timeout $T + 4 s"
+awk -v e="$elapsed" -v t="$T" 'BEGIN { exit !(e >= t - 0.2) }' ||
+	tb_fail "the scan took $elapsed s: shorter than the trickle's --banner-timeout $T"
+
+# The checks, in python: the CSV, JSON, SQLite and XML banners per port.
+tb_run tgt true # (the namespace still exists)
+python3 - "$TB_TMP" "$SSH_TRUTH" "$HTTP_SERVER" "$REDIS" <<'EOF' || tb_fail "banner checks failed (above)"
+import csv, json, re, sqlite3, sys
+import xml.etree.ElementTree as ET
+tmp, ssh_truth, http_server, redis = sys.argv[1:5]
+JUNK = (b"\x1b[2J\x1b]0;owned\x07\xff\xfe\xc3\x28\xed\xa0\x80\"<&>,;\r\n\x00"
+        + bytes(range(256)) * 2 + b"tail" * 50)
+bad = []
+def check(cond, what):
+    if not cond:
+        bad.append(what)
+
+def unescape(s):
+    # the \xNN form back to bytes; everything else is printable ASCII
+    check(all(0x20 <= ord(ch) < 0x7f for ch in s), "banner not printable ASCII: %r" % s[:80])
+    return re.sub(r"\\x([0-9A-F]{2})", lambda m: chr(int(m.group(1), 16)), s).encode("latin-1")
+
+for name in ("v.csv", "v.json", "v.xml", "v.nmap", "v.gnmap"):
+    raw = open("%s/%s" % (tmp, name), "rb").read()
+    check(b"\x1b" not in raw and b"\x00" not in raw, name + ": a raw ESC or NUL byte")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        bad.append(name + ": not UTF-8: %s" % e)
+
+rows = list(csv.reader(open(tmp + "/v.csv", newline="")))
+check(rows[0] == "host,port,proto,state,service,reason,rtt_ms,hostname,banner,product,version".split(","),
+      "CSV header %r" % rows[0])
+csvb = {}
+for r in rows[1:]:
+    check(len(r) == 11, "CSV row of %d fields: %r" % (len(r), r))
+    csvb[int(r[1])] = (r[3], r[8])
+jsonb = {}
+for line in open(tmp + "/v.json"):
+    o = json.loads(line)
+    jsonb[o["port"]] = (o["state"], o.get("banner"))
+db = sqlite3.connect(tmp + "/v.db")
+sqlb = {p: (s, b) for p, s, b in db.execute("SELECT port, state, banner FROM ports")}
+xmlb = {}
+for port in ET.parse(tmp + "/v.xml").getroot().iter("port"):
+    sc = port.find("script")
+    xmlb[int(port.get("portid"))] = (port.find("state").get("state"),
+                                    sc.get("output") if sc is not None else None)
+    check(sc is None or sc.get("id") == "banner", "XML script id")
+
+for fmt, got in (("CSV", csvb), ("JSON", jsonb), ("SQLite", sqlb), ("XML", xmlb)):
+    def b(p):
+        return got.get(p, (None, None))[1] or ""
+    # closed: no banner
+    check(got.get(9, ("closed", None))[0] == "closed" and not b(9), fmt + ": port 9 closed, bannerless")
+    # sshd
+    s = b(2222)
+    if ssh_truth:
+        check(s == ssh_truth, "%s: sshd banner %r, truth %r" % (fmt, s, ssh_truth))
+    else:
+        check(s.startswith("SSH-2.0-OpenSSH_"), "%s: sshd banner %r" % (fmt, s))
+    # HTTP, at once (8080) and after the silence (7777)
+    for p in (8080, 7777):
+        h = unescape(b(p)).decode("latin-1")
+        check(h.startswith("HTTP/1.0 200 OK\r\n"), "%s: %d: %r" % (fmt, p, h[:60]))
+        check("\r\nServer: %s\r\n" % http_server in h, "%s: %d: no Server: %s in %r" % (fmt, p, http_server, h[:120]))
+    if redis:
+        check(got.get(6380, (None,))[0] == "open" and b(6380) == "", "%s: redis %r" % (fmt, got.get(6380)))
+    # junk: escaped, bounded, exact
+    j = b(3333)
+    check(len(j) <= 4 * 512, "%s: junk banner of %d bytes" % (fmt, len(j)))
+    check(unescape(j) == JUNK[:512].rstrip(b"\r\n \t\x00"), "%s: junk banner does not decode to the first 512 bytes" % fmt)
+    # the trickle: what came before the deadline, nothing made up
+    t = b(4444)
+    check(0 < len(t) <= 4 and ("trickle-" * 2).startswith(t), "%s: trickle banner %r" % (fmt, t))
+    # never speaks: open, empty
+    check(got.get(5555, (None,))[0] == "open" and b(5555) == "", "%s: silent port %r" % (fmt, got.get(5555)))
+# JSON and SQLite say "" for a port that said nothing, not null
+check(jsonb[5555][1] == "" and sqlb[5555][1] == "", "empty banner is not \"\"")
+for m in bad:
+    print("FAIL:", m)
+sys.exit(1 if bad else 0)
+EOF
+tb_log "  ok: sshd, HTTP (twice), junk, trickle, silent and closed ports agree in CSV, JSON, SQLite and XML"
+if [ -n "$REDIS" ]; then
+	grep -q "SECURITY ATTACK.*Host:" "$TB_TMP/redis.log" ||
+		tb_fail "redis-server never saw the HTTP probe: $(tail -3 "$TB_TMP/redis.log")"
+	tb_log "  ok: redis-server got the HEAD after its silence (and refused it, as it does HTTP)"
+fi
+
+xmllint --noout --dtdvalid "$DTD" "$TB_TMP/v.xml" 2>"$TB_TMP/xmllint.err" || {
+	head -n 20 "$TB_TMP/xmllint.err"
+	tb_fail "-sV XML does not validate against nmap.dtd"
+}
+tb_log "  ok: -sV XML is valid against nmap.dtd"
+
+# Text: the VERSION column, and |_banner: lines (nothing identified here)
+grep -q '^PORT  *STATE SERVICE  *VERSION$' "$TB_TMP/v.nmap" ||
+	tb_fail "-sV text report has no VERSION column: $(grep PORT "$TB_TMP/v.nmap")"
+grep -qxF "|_banner: ${SSH_TRUTH:-SSH-2.0-OpenSSH_}" "$TB_TMP/v.nmap" ||
+	[ -z "$SSH_TRUTH" ] ||
+	tb_fail "-sV text report lacks sshd's |_banner: line"
+cmp -s "$TB_TMP/v.stdout" /dev/null &&
+	tb_fail "no text report on stdout"
+grep -q "^Host: 127.0.0.1 ()	Ports: .*2222/open/tcp//[^/]*///" "$TB_TMP/v.gnmap" ||
+	tb_fail "grepable line: $(grep Ports "$TB_TMP/v.gnmap")"
+
+# --banners alone: the same lines under nmap's banner script name
+tb_rs tgt --banners --banner-timeout 500ms -p 2222,9 127.0.0.1 \
+	>"$TB_TMP/b.out" 2>&1 || {
+	cat "$TB_TMP/b.out"
+	tb_fail "ringscan --banners failed"
+}
+if ! grep -q '^2222/tcp open ' "$TB_TMP/b.out" ||
+	! grep -q '^|_banner: SSH-2.0-OpenSSH_' "$TB_TMP/b.out" ||
+	grep -q VERSION "$TB_TMP/b.out"; then
+	tb_fail "--banners text report: $(cat "$TB_TMP/b.out")"
+fi
+tb_log "  ok: text reports (-sV VERSION column, --banners |_banner: lines), grepable"
+
+# ---- many open ports through few slots: each exchange holds its slot
+# 200 ports that accept and never speak (held to --banner-timeout), 200
+# that accept and close at once (the helper), 20 closed; 16 slots.
+tb_bg tgt python3 -c '
+import socket, time
+socks = []
+for p in range(20000, 20200):
+    s = socket.socket()
+    s.bind(("127.0.0.1", p))
+    s.listen(64)
+    socks.append(s)
+print("ready", flush=True)
+time.sleep(600)
+' >"$TB_TMP/hold.out" 2>&1
+pairs=
+for p in $(seq 21000 21199); do pairs="$pairs 127.0.0.1:$p"; done
+tb_listen tgt "$pairs"
+for _ in $(seq 1 100); do
+	grep -qx ready "$TB_TMP/hold.out" && break
+	sleep 0.05
+done
+grep -qx ready "$TB_TMP/hold.out" || tb_fail "hold listeners not ready"
+start=$(date +%s.%N)
+tb_rs tgt --banners --banner-timeout 300ms --concurrency 16 \
+	-p 20000-20199,20500-20519,21000-21199 127.0.0.1 --states open,closed \
+	-oC "$TB_TMP/many.csv" >/dev/null 2>"$TB_TMP/many.err" || {
+	cat "$TB_TMP/many.err"
+	tb_fail "ringscan --banners over 420 ports failed"
+}
+end=$(date +%s.%N)
+elapsed=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
+python3 - "$TB_TMP/many.csv" <<'EOF' || tb_fail "420-port --banners CSV is wrong (above)"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))[1:]
+got = {int(r[1]): (r[3], r[8]) for r in rows}
+want = {p: "open" for p in list(range(20000, 20200)) + list(range(21000, 21200))}
+want.update({p: "closed" for p in range(20500, 20520)})
+bad = [p for p in want if got.get(p, (None,))[0] != want[p]]
+bad += [p for p in got if p not in want]
+bad += [p for p, (st, b) in got.items() if b != ""]
+if len(rows) != len(got) or bad:
+    print("FAIL: %d rows, %d ports, wrong: %s" % (len(rows), len(got), bad[:10]))
+    sys.exit(1)
+EOF
+# 200 held ports x 0.3 s through 16 slots: at least 3.75 s if the slots
+# were really held, and not minutes.
+awk -v e="$elapsed" 'BEGIN { exit !(e >= 3.7 && e < 30) }' ||
+	tb_fail "420 ports in 16 slots took $elapsed s (expected 3.75 s or a little more)"
+tb_log "  ok: 420 ports, 400 open, 16 slots: every row once, bannerless, in $elapsed s (slots held 0.3 s per silent port)"
+
+# ---- refusals: one line, exit 1, nothing scanned
+refuse()
+{
+	local want=$1 out rc
+	shift
+	set +e
+	out=$(tb_rs tgt "$@" 2>&1)
+	rc=$?
+	set -e
+	[ "$rc" = 1 ] || tb_fail "'$*' exited $rc, not 1: $out"
+	[ "$(printf '%s\n' "$out" | wc -l)" = 1 ] ||
+		tb_fail "'$*' said more than one line: $out"
+	case $out in
+	*"$want"*) ;;
+	*) tb_fail "'$*' said '$out', not '$want'" ;;
+	esac
+}
+refuse "use -sT" --banners -sS -p 22 127.0.0.1
+refuse "use -sT" -sS -sV -p 22 127.0.0.1
+refuse "add -sT" -sU --banners -p 53 127.0.0.1
+refuse "--banner-timeout 'x'" --banners --banner-timeout x -p 22 127.0.0.1
+refuse "at least 10ms" --banners --banner-timeout 1ms -p 22 127.0.0.1
+refuse "only applies with -sV" --version-light -p 22 127.0.0.1
+tb_log "  ok: --banners with -sS or -sU only, bad --banner-timeout: refused in one line"
+exit 0
