@@ -147,8 +147,9 @@ bed_up() {
 	done
 	rl=$(wan_exec_target sysctl -n net.ipv4.icmp_ratelimit)
 	mps=$(wan_exec_target sysctl -n net.ipv4.icmp_msgs_per_sec)
-	[ "$rl" = 1000 ] && [ "$mps" = 1000 ] ||
+	if [ "$rl" != 1000 ] || [ "$mps" != 1000 ]; then
 		die "the target's ICMP limits are not the defaults ($rl ms, $mps/s)"
+	fi
 	TARGET_SYSCTLS="net.ipv4.icmp_ratelimit = $rl ms,"
 	TARGET_SYSCTLS+=" icmp_msgs_per_sec = $mps,"
 	TARGET_SYSCTLS+=" icmp_msgs_burst = $(wan_exec_target sysctl -n net.ipv4.icmp_msgs_burst),"
@@ -350,6 +351,7 @@ run_one() {
 	printf '  %-22s run %d: %8.2f s wall %6.2f s cpu %7d KB icmp %s/%s acc %s%s\n' \
 		"$name" "$run" "$wall" "$cpu" "$rss" "$unr" "$rl" "$acc" \
 		"$([ "$rc" -eq 0 ] || echo "  exit $rc")" >&2
+	# shellcheck disable=SC2086 # $acc: twelve fields
 	csv_row udp veth "$name" "$run" "$T" "top-${T_LIST[$name]}" \
 		"$(wc -l <"$truth")" "$wall" "$user" "$sys" "$cpu" "$rss" "$unr" \
 		"$rl" $acc "$ldiff" "$rc" "${T_VER[$name]}" "$cmd" \
@@ -367,10 +369,10 @@ run_one() {
 # csv_row FIELD...: 30 fields as CSV_HEADER, the last two quoted.
 csv_row() {
 	local -a f=("$@")
-	local i out= q
+	local i out='' q
 	for ((i = 0; i < 28; i++)); do
-		[ "${f[$i]}" = - ] && f[$i]=
-		out+="${f[$i]},"
+		[ "${f[i]}" = - ] && f[i]=
+		out+="${f[i]},"
 	done
 	q=${f[28]//\"/\"\"}
 	out+="\"$q\","
@@ -418,19 +420,26 @@ worst() {
 			  a[7], a[7] + a[8] }'
 }
 
+# exact_runs NAME: how many of its runs had no wrong answer.
+exact_runs() {
+	# shellcheck disable=SC2086
+	printf '%s\n' ${R_ACC[$1]} | awk -F, '$10 == 0 { n++ } END { print n + 0 }'
+}
+
 # table GROUP BASE: the markdown table of a group; "× BASE" is the wall
 # time over BASE's median (nmap -sU with its defaults on the same list).
 table() {
-	local g=$1 base=$2 bw= name wall ratio runs cmd note cells w oc cc fc ofc
+	local g=$1 base=$2 bw='' name wall ratio runs cmd note w oc cc fc ofc
+	# shellcheck disable=SC2086 # one run per word
 	[ -n "${R_WALL[$base]:-}" ] && bw=$(median ${R_WALL[$base]})
-	echo "| row | runs | wall s (median) | × nmap -sU defaults | wrong answers (worst run) | open right | closed right | filtered right | open\\|filtered right | CPU s | peak RSS MiB | ICMP unreachables sent by the target | ICMP errors the target's per-peer limit held back | command |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	echo "| row | runs | wall s (median) | × nmap -sU defaults | wrong answers (worst run) | exact runs | open right | closed right | filtered right | open\\|filtered right | CPU s | peak RSS MiB | ICMP unreachables sent by the target | ICMP errors the target's per-peer limit held back | command |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 	for name in "${TOOLS[@]}"; do
 		[ "${T_GROUP[$name]}" = "$g" ] || continue
 		if [ -z "${R_WALL[$name]:-}" ]; then
 			cmd=${T_CMD[$name]//\{OUT\}/OUT}
 			# shellcheck disable=SC2016
-			printf '| %s | 0 | | | | | | | | | | | | `%s` - **%s** |\n' \
+			printf '| %s | 0 | | | | | | | | | | | | | `%s` - **%s** |\n' \
 				"$name" "${cmd//|/\\|}" "${T_NOTE[$name]:-not run}"
 			continue
 		fi
@@ -449,14 +458,41 @@ table() {
 		[ -n "${R_LISTDIFF[$name]:-}" ] &&
 			note+=" **nmap scanned another list: ${R_LISTDIFF[$name]} ports differ**"
 		# shellcheck disable=SC2016,SC2086
-		printf '| %s | %s | %.2f | %s | %s | %s | %s | %s | %s | %.2f | %.1f | %s | %s | `%s`%s |\n' \
-			"$name" "$runs" "$wall" "$ratio" "${w//|/\\|}" "$oc" "$cc" \
+		printf '| %s | %s | %.2f | %s | %s | %s of %s | %s | %s | %s | %s | %.2f | %.1f | %s | %s | `%s`%s |\n' \
+			"$name" "$runs" "$wall" "$ratio" "${w//|/\\|}" \
+			"$(exact_runs "$name")" "$runs" "$oc" "$cc" \
 			"$fc" "$ofc" "$(median ${R_CPU[$name]})" \
 			"$(awk -v k="$(median ${R_RSS[$name]})" 'BEGIN { print k / 1024 }')" \
 			"$(fmt "$(median ${R_ICMP[$name]})" '%.0f')" \
 			"$(fmt "$(median ${R_RL[$name]})" '%.0f')" \
 			"${cmd//|/\\|}" "$note"
 	done
+}
+
+# goal TEXT ROW BASE MAX_RATIO MAX_S: one of issue 13's "Done when"
+# targets held against ROW: exact in every run, and its median wall time
+# at most MAX_RATIO x BASE's and under MAX_S seconds ("-" for neither).
+goal() {
+	local text=$1 name=$2 base=$3 maxr=$4 maxs=$5 wall bw='' runs ex
+	if [ -z "${R_WALL[$name]:-}" ]; then
+		echo "- $text (\`$name\`): ${T_NOTE[$name]:-not run}"
+		return 0
+	fi
+	# shellcheck disable=SC2086 # one run per word
+	{
+		wall=$(median ${R_WALL[$name]})
+		[ -n "${R_WALL[$base]:-}" ] && bw=$(median ${R_WALL[$base]})
+	}
+	runs=$(wc -w <<<"${R_WALL[$name]}")
+	ex=$(exact_runs "$name")
+	awk -v t="$text" -v n="$name" -v w="$wall" -v b="$bw" -v mr="$maxr" \
+		-v ms="$maxs" -v r="$runs" -v e="$ex" -v bn="$base" 'BEGIN {
+		ok = (e == r)
+		if (mr != "-") ok = ok && b != "" && w <= mr * b
+		if (ms != "-") ok = ok && w < ms
+		rel = (b != "" && b > 0) ? sprintf(" = %.2f × %s", w / b, bn) : ""
+		printf "- %s (`%s`): **%s**: median %.2f s%s, %d of %d runs exact\n",
+			t, n, ok ? "met" : "not met", w, rel, e, r }'
 }
 
 # ---- the scan -------------------------------------------------------------
@@ -568,6 +604,17 @@ done
 	echo "### One host × top 1000 UDP ports"
 	echo
 	table b nmap-sU-1000
+	echo
+	echo "Against issue 13's targets (its \"Done when\"), from the rows above:"
+	echo
+	goal "top 100, one source: exact, no slower than nmap -sU" \
+		ringscan-1src nmap-sU 1 -
+	goal "top 100, 16 sources: exact in at most 0.15 × nmap -sU's time" \
+		ringscan-16src nmap-sU 0.15 -
+	goal "top 1000, 32 sources: exact in under a minute" \
+		ringscan-32src-1000 nmap-sU-1000 - 60
+	goal "fast open-port mode (top 1000): finishes in seconds (under 10 s), no wrong answer with its label for silent ports" \
+		ringscan-defeat-1000 nmap-sU-1000 - 10
 	echo
 	if [ -n "$pending" ]; then
 		echo "Pending rows (not measured here, no number given): $pending."
