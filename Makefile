@@ -70,7 +70,7 @@ HELPER_BINS := $(TEST_HELPERS:tests/helpers/%.c=$(BUILD)/helpers/%)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
 .PHONY: all tests test unit integration clean format format-check bench \
-	bench-quick bench-grid bench-tools fuzz fuzz-run install uninstall FORCE
+	bench-quick bench-grid bench-udp bench-tools fuzz fuzz-run install uninstall FORCE
 
 all: $(BUILD)/ringscan
 
@@ -180,6 +180,11 @@ bench-quick: all bench-tools $(HELPER_BINS)
 # The congestion grid (bench/grid.sh); GRID_MODE=full for every cell.
 bench-grid: all bench-tools $(HELPER_BINS)
 	$(Q)BUILD=$(BUILD) bench/grid.sh $(or $(GRID_MODE),quick)
+
+# The UDP scenario alone (bench/udp.sh); UDP_MODE=full for 3 runs per row
+# and the ~1000 s rows.
+bench-udp: all
+	$(Q)BUILD=$(BUILD) bench/udp.sh $(or $(UDP_MODE),quick)
 
 # Fuzzing.  The harnesses need clang's libFuzzer, whatever CC is, so the
 # library is compiled a second time into build/fuzz/ with clang and the

@@ -25,6 +25,10 @@
 #             (loopback, every address answers), stopped after a few
 #             seconds: the random probe order has touched the whole state
 #             store by then (see RESULTS.md for the argument).
+#   udp       -sU of one host whose ICMP errors are rate-limited, top 100
+#             and top 1000 UDP ports, against nmap -sU: bench/udp.sh, full
+#             mode only (BENCH_ONLY=udp to run it in quick mode); its last
+#             section (results/udp.md) is carried into RESULTS.md.
 # Each tool runs with the options named in the table; runs are interleaved
 # (A, B, C, A, B, C, ...) so drift on this shared machine hits every tool
 # alike.  Per run: wall, user and system seconds and peak RSS from
@@ -823,6 +827,17 @@ mem_row() {
 		"$cmd (stopped after $MEM_SECS s)" >>"$RES/memory.csv.tmp"
 }
 
+# ==== 7: UDP ======================================================================
+# bench/udp.sh builds its own testbed (it keeps the target's ICMP rate
+# limits, which none of the TCP scenarios need) and writes results/udp.csv
+# and results/udp.md; RESULTS.md below carries udp.md, so a quick run that
+# skips this keeps the last full run's section.
+scen_udp() {
+	say "udp: bench/udp.sh $MODE"
+	BUILD=$BUILD UDP_SPLICE=0 bench/udp.sh "$MODE" ||
+		say "bench/udp.sh failed; results/udp.md is the last run's"
+}
+
 # ==== plots =======================================================================
 # One colour per tool in every plot.
 fam_lt() {
@@ -948,7 +963,11 @@ plots() {
 # ==== run ===========================================================================
 # BENCH_ONLY="rate memory" runs only those scenarios (for working on
 # one); the CSVs of the others are then left as they were.
-for sc in ${BENCH_ONLY:-loopback wan subnet_veth subnet_wan rate memory}; do
+# UDP takes ~30 min in full mode (nmap -sU at one ICMP error per second)
+# and is left out of the quick run.
+SCENARIOS="loopback wan subnet_veth subnet_wan rate memory"
+[ "$MODE" = full ] && SCENARIOS+=" udp"
+for sc in ${BENCH_ONLY:-$SCENARIOS}; do
 	"scen_$sc"
 done
 
@@ -1040,6 +1059,9 @@ TOTAL=$(($(date +%s) - START))
 	echo
 	cat "$TMPD/syn.md" 2>/dev/null
 	echo
+	if [ -s "$RES/udp.md" ]; then
+		cat "$RES/udp.md"
+	fi
 	if [ -n "$AUDIT_MD" ]; then
 		echo "## Audit (bench/audit.sh)"
 		echo
