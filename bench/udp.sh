@@ -40,7 +40,7 @@
 # Scoring: each of the port list's ports is wrong when its state differs
 # from the truth or it is missing from the output.  The fast modes label a
 # silent port without waiting for the ICMP budget (nmap: closed|filtered,
-# ringscan: UDP_DEFEAT_LABEL, open|filtered by default); their rows are
+# ringscan: UDP_DEFEAT_LABEL, closed|filtered by default, as nmap); their rows are
 # scored twice: strictly, and with that label accepted for every port that
 # is not open (what an open-port sweep promises).
 #
@@ -79,7 +79,7 @@ esac
 RUN_TIMEOUT=${BENCH_UDP_TIMEOUT:-600}
 SLOW_TIMEOUT=${BENCH_UDP_SLOW_TIMEOUT:-1800}
 ONLY=${BENCH_UDP_ONLY:-}
-DEFEAT_LABEL=${UDP_DEFEAT_LABEL:-open|filtered}
+DEFEAT_LABEL=${UDP_DEFEAT_LABEL:-closed|filtered}
 REFILL=6 # s: the target's ICMP token bucket refills between runs
 
 RES=bench/results
