@@ -105,6 +105,7 @@ enum cc_reason {
 	CC_SILENCE, /* a round's answered share fell: drops */
 	CC_PLATEAU, /* startup: answers stopped growing (no event) */
 	CC_LIMIT, /* answers held level when the pace halved: a limit */
+	CC_RETRIES, /* retries got answers the pace had gone without (cc_cap) */
 };
 
 struct cc_params {

@@ -215,6 +215,8 @@ static const char *pace_reason(int r)
 		return "answers went missing";
 	case CC_LIMIT:
 		return "answers held level when the pace halved: the target limits them";
+	case CC_RETRIES:
+		return "retries were answered where the first tries were not: the target limits its answers";
 	default:
 		return "answers stopped growing";
 	}

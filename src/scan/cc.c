@@ -445,7 +445,7 @@ static double estimate(const struct cc *c)
 	if (g > 0)
 		return g;
 	/* A limit found by halving is measured, not guessed: keep to it. */
-	if (c->last_reason == CC_LIMIT)
+	if (c->last_reason == CC_LIMIT || c->last_reason == CC_RETRIES)
 		return c->hold;
 	b = bw_estimate(c, cc_bw(c));
 	return b > c->hold ? b : c->hold;
@@ -620,7 +620,7 @@ void cc_cap(struct cc *c, uint64_t now_ns, double rate, double answers_per_s)
 	if (c->tokens > burst_of(c->rate))
 		c->tokens = burst_of(c->rate);
 	c->last_event_ns = now_ns;
-	c->last_reason = CC_LIMIT;
+	c->last_reason = CC_RETRIES;
 	c->events++;
 	set_mode(c, CC_CRUISE);
 }
