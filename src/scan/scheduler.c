@@ -441,8 +441,6 @@ static bool scope_dirty(const struct cc *c, uint64_t now_ns)
 	       !cc_clean(c, now_ns);
 }
 
-static uint32_t clean_needed(const struct sched *s, const struct sched_host *h);
-
 /*
  * With cc: every hand-out needs a token of the group and of the probe's
  * host.  A probe whose host has none is parked in the heap until that
@@ -462,7 +460,6 @@ static uint32_t sched_next_cc(struct sched *s, uint64_t now_ns,
 		struct sched_probe p;
 		struct sched_host *h;
 		uint64_t host;
-		bool free_ride;
 
 		if (!retry && !new_allowed(s))
 			break;
@@ -479,11 +476,7 @@ static uint32_t sched_next_cc(struct sched *s, uint64_t now_ns,
 			if (!h)
 				break; /* too many hosts at once: wait */
 		}
-		free_ride = retry && h->limited &&
-			    (p.flags & SCHED_F_PREV_PACED) &&
-			    p.flags >> SCHED_F_CUT_SHIFT == (h->cuts & 15) &&
-			    (uint32_t)p.clean + 1 < clean_needed(s, h);
-		if (!free_ride && cc_allow(&h->cc, now_ns, 1) == 0) {
+		if (cc_allow(&h->cc, now_ns, 1) == 0) {
 			uint64_t due = now_ns + cc_wait_ns(&h->cc, now_ns);
 
 			if (h->limited) {
@@ -516,7 +509,7 @@ static uint32_t sched_next_cc(struct sched *s, uint64_t now_ns,
 			p.flags |= SCHED_F_DIRTY_HOST;
 		if (scope_dirty(&s->group, now_ns))
 			p.flags |= SCHED_F_DIRTY_GROUP;
-		p.hround = free_ride ? h->cc.seq : cc_sent(&h->cc, now_ns, 1);
+		p.hround = cc_sent(&h->cc, now_ns, 1);
 		p.ground = cc_sent(&s->group, now_ns, 1);
 		out[n++] = p;
 		s->attempts++;
