@@ -1039,7 +1039,8 @@ static struct pol_result udp_sim(uint64_t ports, uint32_t sources,
 		uint64_t wake, next;
 		uint32_t room, got;
 
-		assert_true(++steps < 50000000);
+		if (++steps >= 50000000)
+			fail_msg("stuck at %.1f s", (double)(t - T0) / 1e9);
 		while (h.n && h.v[0].due <= t) {
 			struct pol_ev e = pol_pop(&h);
 
@@ -1130,8 +1131,13 @@ static void test_udp_icmp_budget(void **state)
 					      r.ideal,
 					      (unsigned long long)r.wrong);
 			assert_int_equal(r.wrong, 0);
-			/* Simulated time: a crawl is a bug too. */
-			assert_true(r.secs < 2.5 * r.ideal + 15);
+			/*
+			 * Simulated time, and a guard against a crawl, not
+			 * a speed target (bench/udp.sh measures those): a
+			 * cut counted on stale retries once held 1000
+			 * ports at 8/s for 800 s.
+			 */
+			assert_true(r.secs < 4 * r.ideal + 15);
 		}
 	}
 }
