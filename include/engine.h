@@ -96,13 +96,11 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "ringsetup.h"
 #include "scheduler.h"
 
-/*
- * IORING_OP_BIND (Linux 6.11), which --source-ip needs (above): not in
- * liburing 2.3's headers, so its number from the kernel's uapi.
- */
-#define ENGINE_IORING_OP_BIND 56
+/* IORING_OP_BIND (Linux 6.11), which --source-ip needs (above). */
+#define ENGINE_IORING_OP_BIND RINGSETUP_IORING_OP_BIND
 
 /* SQEs per probe chain (socket, setsockopt, connect, timeout, close). */
 #define ENGINE_SQES_PER_PROBE 5

@@ -36,14 +36,16 @@
 #include "bannerprobe.h"
 #include "clock.h"
 #include "engine.h"
+#include "ringsetup.h"
 #include "srcaddr.h"
-
-/* Not in liburing 2.3's headers; stable kernel ABI since 6.7. */
-#define RS_SOCKET_URING_OP_SETSOCKOPT 3
 
 #define ENGINE_SQ_ENTRIES 4096
 /* fds kept back from RLIMIT_NOFILE for output files, stdio and the ring. */
 #define ENGINE_FD_RESERVE 64
+
+/* The opcodes every chain needs (the bind op is checked apart). */
+static const int ops_needed[] = { IORING_OP_SOCKET, IORING_OP_CONNECT,
+				  IORING_OP_LINK_TIMEOUT, IORING_OP_CLOSE };
 
 enum engine_op {
 	OP_SOCKET = 1,
@@ -166,100 +168,6 @@ static inline uint64_t ud_pack(enum engine_op op, uint32_t gen, uint32_t idx)
 	       idx;
 }
 
-static int engine_cap_slots(uint32_t want, uint32_t *got)
-{
-	struct rlimit rl;
-	uint64_t avail;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl))
-		return -errno;
-	if (rl.rlim_cur < rl.rlim_max) {
-		/* Registered files count against the limit: take all we may. */
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl))
-			(void)getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	avail = rl.rlim_cur;
-	if (avail == RLIM_INFINITY || avail > UINT32_MAX)
-		avail = UINT32_MAX;
-	if (avail <= ENGINE_FD_RESERVE + 8)
-		avail = avail > 16 ? avail - 12 : 1;
-	else
-		avail -= ENGINE_FD_RESERVE;
-	*got = want < avail ? want : (uint32_t)avail;
-	return 0;
-}
-
-static void prep_setsockopt(struct io_uring_sqe *sqe, int fixed_idx, int level,
-			    int optname, const void *val, uint32_t len)
-{
-	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fixed_idx, NULL, 0, 0);
-	sqe->cmd_op = RS_SOCKET_URING_OP_SETSOCKOPT;
-	/* level and optname share the addr field in the kernel's layout */
-	sqe->addr = (uint64_t)(uint32_t)level |
-		    ((uint64_t)(uint32_t)optname << 32);
-	sqe->file_index = len; /* optlen */
-	sqe->addr3 = (uint64_t)(uintptr_t)val; /* optval */
-	sqe->flags |= IOSQE_FIXED_FILE;
-}
-
-static int ring_init(struct engine *e, uint32_t cq_entries, const char **setup)
-{
-	static const struct {
-		unsigned flags;
-		const char *name;
-	} tries[] = {
-		{ IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
-		  "SINGLE_ISSUER|DEFER_TASKRUN" },
-		{ IORING_SETUP_COOP_TASKRUN, "COOP_TASKRUN" },
-		{ 0, "default" },
-	};
-	struct io_uring_params p;
-	int ret = -EINVAL;
-
-	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
-		memset(&p, 0, sizeof(p));
-		p.flags = tries[i].flags | IORING_SETUP_CQSIZE |
-			  IORING_SETUP_SUBMIT_ALL;
-		p.cq_entries = cq_entries;
-		ret = io_uring_queue_init_params(ENGINE_SQ_ENTRIES, &e->ring,
-						 &p);
-		if (ret == -EINVAL && tries[i].flags == 0) {
-			/* very old kernel: no SUBMIT_ALL either */
-			p.flags &= ~IORING_SETUP_SUBMIT_ALL;
-			ret = io_uring_queue_init_params(ENGINE_SQ_ENTRIES,
-							 &e->ring, &p);
-		}
-		if (ret == 0) {
-			*setup = tries[i].name;
-			return 0;
-		}
-		if (ret != -EINVAL)
-			return ret;
-	}
-	return ret;
-}
-
-static int ring_has_ops(struct io_uring *ring, bool bind)
-{
-	static const int need[] = { IORING_OP_SOCKET, IORING_OP_CONNECT,
-				    IORING_OP_LINK_TIMEOUT, IORING_OP_CLOSE };
-	struct io_uring_probe *probe = io_uring_get_probe_ring(ring);
-	int ret = 0;
-
-	if (!probe)
-		return -EOPNOTSUPP;
-	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
-		if (!io_uring_opcode_supported(probe, need[i]))
-			ret = -EOPNOTSUPP;
-	/* No fallback: a direct socket has no fd for a plain bind(). */
-	if (!ret && bind &&
-	    !io_uring_opcode_supported(probe, ENGINE_IORING_OP_BIND))
-		ret = -EPROTONOSUPPORT;
-	io_uring_free_probe(probe);
-	return ret;
-}
-
 /* The sources of each family as sockaddrs, which the bind SQEs point at
  * for the whole scan. */
 static int sources_init(struct engine *e, const struct srcaddr *src)
@@ -290,8 +198,8 @@ static int engine_trial(struct engine *e)
 	sqe->flags |= IOSQE_IO_HARDLINK;
 	sqe->user_data = OP_SOCKET;
 	sqe = io_uring_get_sqe(&e->ring);
-	prep_setsockopt(sqe, 0, SOL_SOCKET, SO_LINGER, &e->linger,
-			sizeof(e->linger));
+	ringsetup_prep_setsockopt(sqe, 0, SOL_SOCKET, SO_LINGER, &e->linger,
+				  sizeof(e->linger));
 	sqe->flags |= IOSQE_IO_HARDLINK;
 	sqe->user_data = OP_SOCKOPT;
 	sqe = io_uring_get_sqe(&e->ring);
@@ -328,7 +236,7 @@ int engine_new(struct engine **out, const struct engine_config *cfg,
 
 	if (!cfg->slots)
 		return -EINVAL;
-	ret = engine_cap_slots(cfg->slots, &nslots);
+	ret = ringsetup_cap_slots(cfg->slots, ENGINE_FD_RESERVE, &nslots);
 	if (ret)
 		return ret;
 
@@ -385,10 +293,12 @@ int engine_new(struct engine **out, const struct engine_config *cfg,
 	while (cq < (uint64_t)nslots * (e->banners ? 8 : 3) +
 			    ENGINE_BATCH * (ENGINE_SQES_PER_PROBE + 2 * bind))
 		cq <<= 1;
-	ret = ring_init(e, cq, &setup);
+	ret = ringsetup_init(&e->ring, ENGINE_SQ_ENTRIES, cq, &setup);
 	if (ret)
 		goto out_free_tables;
-	ret = ring_has_ops(&e->ring, bind);
+	ret = ringsetup_has_ops(&e->ring, ops_needed,
+				sizeof(ops_needed) / sizeof(ops_needed[0]),
+				bind);
 	if (ret)
 		goto out_exit_ring;
 	ret = io_uring_register_files_sparse(&e->ring, nslots);
@@ -560,17 +470,17 @@ static void chain_write_bind(struct engine *e, struct slot *s, uint32_t idx)
 	struct io_uring_sqe *sqe;
 
 	sqe = io_uring_get_sqe(&e->ring);
-	prep_setsockopt(sqe, (int)idx, SOL_IP, IP_BIND_ADDRESS_NO_PORT, &e->one,
-			sizeof(e->one));
+	ringsetup_prep_setsockopt(sqe, (int)idx, SOL_IP,
+				  IP_BIND_ADDRESS_NO_PORT, &e->one,
+				  sizeof(e->one));
 	sqe->flags |= IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS;
 	sqe->user_data = ud_pack(OP_NOPORT, s->gen, idx);
 
 	sqe = io_uring_get_sqe(&e->ring);
-	io_uring_prep_rw(
-		ENGINE_IORING_OP_BIND, sqe, (int)idx, &e->src[v6][i], 0,
+	ringsetup_prep_bind(
+		sqe, (int)idx, (const struct sockaddr *)&e->src[v6][i],
 		v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
-	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK |
-		      IOSQE_CQE_SKIP_SUCCESS;
+	sqe->flags |= IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS;
 	sqe->user_data = ud_pack(OP_BIND, s->gen, idx);
 }
 
@@ -588,8 +498,8 @@ static void chain_write(struct engine *e, uint32_t idx)
 
 	if (e->linger_rst) {
 		sqe = io_uring_get_sqe(&e->ring);
-		prep_setsockopt(sqe, (int)idx, SOL_SOCKET, SO_LINGER,
-				&e->linger, sizeof(e->linger));
+		ringsetup_prep_setsockopt(sqe, (int)idx, SOL_SOCKET, SO_LINGER,
+					  &e->linger, sizeof(e->linger));
 		sqe->flags |= IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS;
 		sqe->user_data = ud_pack(OP_SOCKOPT, s->gen, idx);
 	}
@@ -825,22 +735,6 @@ static int engine_prep(void *handle, const struct sched_probe *p,
 	return 0;
 }
 
-static bool err_is_local_shortage(int err)
-{
-	switch (-err) {
-	case EMFILE:
-	case ENFILE:
-	case ENOBUFS:
-	case ENOMEM:
-	case EAGAIN:
-	case EADDRNOTAVAIL:
-	case EADDRINUSE:
-		return true;
-	default:
-		return false;
-	}
-}
-
 static void slot_judge(const struct slot *s, struct engine_result *r)
 {
 	int c = s->connect_res;
@@ -856,8 +750,8 @@ static void slot_judge(const struct slot *s, struct engine_result *r)
 	r->banner_len = 0;
 	if (s->socket_res < 0) {
 		r->err = s->socket_res;
-		r->outcome = err_is_local_shortage(r->err) ? ENGINE_DEFER :
-							     ENGINE_ERROR;
+		r->outcome = ringsetup_local_shortage(r->err) ? ENGINE_DEFER :
+								ENGINE_ERROR;
 		return;
 	}
 	if (s->bind_res < 0) {
@@ -866,7 +760,7 @@ static void slot_judge(const struct slot *s, struct engine_result *r)
 		 * (EADDRNOTAVAIL) is final; its ports running out is not. */
 		r->err = s->bind_res;
 		r->outcome = s->bind_res != -EADDRNOTAVAIL &&
-					     err_is_local_shortage(r->err) ?
+					     ringsetup_local_shortage(r->err) ?
 				     ENGINE_DEFER :
 				     ENGINE_ERROR;
 		return;
@@ -893,8 +787,8 @@ static void slot_judge(const struct slot *s, struct engine_result *r)
 		r->outcome = ENGINE_UNREACH;
 		break;
 	default:
-		r->outcome = err_is_local_shortage(c) ? ENGINE_DEFER :
-							ENGINE_ERROR;
+		r->outcome = ringsetup_local_shortage(c) ? ENGINE_DEFER :
+							   ENGINE_ERROR;
 		break;
 	}
 }
@@ -1078,32 +972,6 @@ static void reap(struct engine *e, uint64_t now, struct engine_result *res,
 	io_uring_cq_advance(&e->ring, seen);
 }
 
-static bool enter_failed(int ret)
-{
-	/* ETIME: nothing completed in time; EINTR: a signal (Ctrl-C);
-	 * EBUSY/EAGAIN: CQ backed up - reaping makes room. */
-	return ret < 0 && ret != -ETIME && ret != -EINTR && ret != -EBUSY &&
-	       ret != -EAGAIN;
-}
-
-/*
- * One io_uring_enter that submits what is in the SQ and then runs every
- * completion the kernel has queued for us, without waiting.  With
- * DEFER_TASKRUN an enter runs at most max(20, min_complete) of them
- * (IO_LOCAL_TW_DEFAULT_MAX), so asking for a whole CQ's worth with a zero
- * timeout is what empties the list: answers are posted in the enter that
- * follows them, not a few enters later.  Returns the SQEs submitted,
- * -ETIME (the normal end) or -errno.
- */
-static int enter_drain(struct engine *e)
-{
-	struct __kernel_timespec zero = { 0, 0 };
-	struct io_uring_cqe *cqe;
-
-	return io_uring_submit_and_wait_timeout(
-		&e->ring, &cqe, e->ring.cq.ring_entries, &zero, NULL);
-}
-
 /*
  * Send the queued chains, at most submit_chunk() per io_uring_enter, and
  * reap after each: answers that came during a submit (on loopback, all of
@@ -1124,9 +992,9 @@ static int submit_queue(struct engine *e, struct engine_result *res,
 			e->q_written++;
 		}
 		t0 = clock_now_ns();
-		ret = enter_drain(e);
+		ret = ringsetup_enter_drain(&e->ring);
 		t1 = clock_now_ns();
-		if (enter_failed(ret))
+		if (ringsetup_enter_failed(ret))
 			return ret;
 		/* Chains still in the SQ go with the next enter (they are
 		 * its tail: actions are written first). */
@@ -1181,12 +1049,12 @@ static int engine_run(void *handle, uint64_t wait_ns, struct engine_result *res,
 		ret = io_uring_submit_and_wait_timeout(&e->ring, &cqe, 1, &ts,
 						       NULL);
 		/* Woken by the first: post the others that came with it. */
-		if (!enter_failed(ret))
-			ret = enter_drain(e);
+		if (!ringsetup_enter_failed(ret))
+			ret = ringsetup_enter_drain(&e->ring);
 	} else if (!entered || io_uring_sq_ready(&e->ring)) {
-		ret = enter_drain(e);
+		ret = ringsetup_enter_drain(&e->ring);
 	}
-	if (enter_failed(ret))
+	if (ringsetup_enter_failed(ret))
 		return ret;
 
 	now = clock_now_ns();

@@ -27,12 +27,10 @@
 
 #include "clock.h"
 #include "mix.h"
+#include "ringsetup.h"
 #include "srcaddr.h"
 #include "udpengine.h"
 #include "udppayload.h"
-
-/* Not in liburing 2.3's headers; stable kernel ABI since 6.7. */
-#define RS_SOCKET_URING_OP_SETSOCKOPT 3
 
 #define UDP_SQ_ENTRIES 4096
 /* fds kept back from RLIMIT_NOFILE for output files, stdio and rings. */
@@ -43,6 +41,12 @@
 #define UDP_CBUF 128
 
 /* Nine ops: 4 bits of user_data (the generation keeps 28). */
+/* The opcodes every chain needs (the bind op is checked apart). */
+static const int ops_needed[] = { IORING_OP_SOCKET,  IORING_OP_CONNECT,
+				  IORING_OP_SEND,    IORING_OP_RECV,
+				  IORING_OP_RECVMSG, IORING_OP_LINK_TIMEOUT,
+				  IORING_OP_CLOSE };
+
 enum udp_op {
 	OP_SOCKET = 0,
 	OP_SOCKOPT,
@@ -110,96 +114,6 @@ static inline uint64_t ud_pack(enum udp_op op, uint32_t gen, uint32_t idx)
 	       ((uint64_t)(gen & UD_GEN_MASK) << 32) | idx;
 }
 
-static int cap_slots(uint32_t want, uint32_t *got)
-{
-	struct rlimit rl;
-	uint64_t avail;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl))
-		return -errno;
-	if (rl.rlim_cur < rl.rlim_max) {
-		/* Registered files count against the limit: take all we may. */
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl))
-			(void)getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	avail = rl.rlim_cur;
-	if (avail == RLIM_INFINITY || avail > UINT32_MAX)
-		avail = UINT32_MAX;
-	if (avail <= UDP_FD_RESERVE + 8)
-		avail = avail > 16 ? avail - 12 : 1;
-	else
-		avail -= UDP_FD_RESERVE;
-	*got = want < avail ? want : (uint32_t)avail;
-	return 0;
-}
-
-static void prep_setsockopt(struct io_uring_sqe *sqe, int fixed_idx, int level,
-			    int optname, const void *val, uint32_t len)
-{
-	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fixed_idx, NULL, 0, 0);
-	sqe->cmd_op = RS_SOCKET_URING_OP_SETSOCKOPT;
-	/* level and optname share the addr field in the kernel's layout */
-	sqe->addr = (uint64_t)(uint32_t)level |
-		    ((uint64_t)(uint32_t)optname << 32);
-	sqe->file_index = len; /* optlen */
-	sqe->addr3 = (uint64_t)(uintptr_t)val; /* optval */
-	sqe->flags |= IOSQE_FIXED_FILE;
-}
-
-static int ring_init(struct udpengine *e, uint32_t cq_entries,
-		     const char **setup)
-{
-	static const struct {
-		unsigned flags;
-		const char *name;
-	} tries[] = {
-		{ IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
-		  "SINGLE_ISSUER|DEFER_TASKRUN" },
-		{ IORING_SETUP_COOP_TASKRUN, "COOP_TASKRUN" },
-		{ 0, "default" },
-	};
-	struct io_uring_params p;
-	int ret = -EINVAL;
-
-	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
-		memset(&p, 0, sizeof(p));
-		p.flags = tries[i].flags | IORING_SETUP_CQSIZE |
-			  IORING_SETUP_SUBMIT_ALL;
-		p.cq_entries = cq_entries;
-		ret = io_uring_queue_init_params(UDP_SQ_ENTRIES, &e->ring, &p);
-		if (ret == 0) {
-			*setup = tries[i].name;
-			return 0;
-		}
-		if (ret != -EINVAL)
-			return ret;
-	}
-	return ret;
-}
-
-static int ring_has_ops(struct io_uring *ring, bool bind)
-{
-	static const int need[] = { IORING_OP_SOCKET,  IORING_OP_CONNECT,
-				    IORING_OP_SEND,    IORING_OP_RECV,
-				    IORING_OP_RECVMSG, IORING_OP_LINK_TIMEOUT,
-				    IORING_OP_CLOSE };
-	struct io_uring_probe *probe = io_uring_get_probe_ring(ring);
-	int ret = 0;
-
-	if (!probe)
-		return -EOPNOTSUPP;
-	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
-		if (!io_uring_opcode_supported(probe, need[i]))
-			ret = -EOPNOTSUPP;
-	/* No fallback: a direct socket has no fd for a plain bind(). */
-	if (!ret && bind &&
-	    !io_uring_opcode_supported(probe, ENGINE_IORING_OP_BIND))
-		ret = -EPROTONOSUPPORT;
-	io_uring_free_probe(probe);
-	return ret;
-}
-
 /* The sources of each family as sockaddrs, which the bind SQEs point at
  * for the whole scan. */
 static int sources_init(struct udpengine *e, const struct srcaddr *src)
@@ -231,7 +145,8 @@ static int udp_trial(struct udpengine *e)
 	sqe->flags |= IOSQE_IO_HARDLINK;
 	sqe->user_data = OP_SOCKET;
 	sqe = io_uring_get_sqe(&e->ring);
-	prep_setsockopt(sqe, 0, SOL_IP, IP_RECVERR, &e->one, sizeof(e->one));
+	ringsetup_prep_setsockopt(sqe, 0, SOL_IP, IP_RECVERR, &e->one,
+				  sizeof(e->one));
 	sqe->flags |= IOSQE_IO_HARDLINK;
 	sqe->user_data = OP_SOCKOPT;
 	sqe = io_uring_get_sqe(&e->ring);
@@ -285,7 +200,8 @@ int udpengine_new(struct udpengine **out, const struct udpengine_config *cfg,
 
 	if (!cfg->slots)
 		return -EINVAL;
-	ret = cap_slots(cfg->slots < max ? cfg->slots : max, &nslots);
+	ret = ringsetup_cap_slots(cfg->slots < max ? cfg->slots : max,
+				  UDP_FD_RESERVE, &nslots);
 	if (ret)
 		return ret;
 	e = calloc(1, sizeof(*e));
@@ -312,10 +228,12 @@ int udpengine_new(struct udpengine **out, const struct udpengine_config *cfg,
 	cq = 2 * UDP_SQ_ENTRIES;
 	while (cq < (uint64_t)nslots * (UDPENGINE_SQES_PER_PROBE + bind))
 		cq <<= 1;
-	ret = ring_init(e, cq, &setup);
+	ret = ringsetup_init(&e->ring, UDP_SQ_ENTRIES, cq, &setup);
 	if (ret)
 		goto out_free_tables;
-	ret = ring_has_ops(&e->ring, bind);
+	ret = ringsetup_has_ops(&e->ring, ops_needed,
+				sizeof(ops_needed) / sizeof(ops_needed[0]),
+				bind);
 	if (ret)
 		goto out_exit_ring;
 	ret = io_uring_register_files_sparse(&e->ring, nslots);
@@ -432,20 +350,17 @@ static void chain_write(struct udpengine *e, uint32_t idx)
 		bool v6 = s->addr.sa.sa_family == AF_INET6;
 
 		sqe = io_uring_get_sqe(&e->ring);
-		prep_setsockopt(sqe, (int)idx, v6 ? SOL_IPV6 : SOL_IP,
-				v6 ? IPV6_RECVERR : IP_RECVERR, &e->one,
-				sizeof(e->one));
+		ringsetup_prep_setsockopt(sqe, (int)idx, v6 ? SOL_IPV6 : SOL_IP,
+					  v6 ? IPV6_RECVERR : IP_RECVERR,
+					  &e->one, sizeof(e->one));
 		sqe->flags |= quiet;
 		sqe->user_data = ud_pack(OP_SOCKOPT, s->gen, idx);
 	}
 
 	if (s->src) {
-		/* The bind op by hand (liburing 2.3 has no prep for it): the
-		 * address in addr, its length in addr2 (off), len 0. */
 		sqe = io_uring_get_sqe(&e->ring);
-		io_uring_prep_rw(ENGINE_IORING_OP_BIND, sqe, (int)idx, s->src,
-				 0, s->srclen);
-		sqe->flags |= IOSQE_FIXED_FILE | quiet;
+		ringsetup_prep_bind(sqe, (int)idx, s->src, s->srclen);
+		sqe->flags |= quiet;
 		sqe->user_data = ud_pack(OP_BIND, s->gen, idx);
 	}
 
@@ -560,22 +475,6 @@ static bool errq_unreach(const struct uslot *s, uint8_t *code)
 	return false;
 }
 
-static bool err_is_local_shortage(int err)
-{
-	switch (-err) {
-	case EMFILE:
-	case ENFILE:
-	case ENOBUFS:
-	case ENOMEM:
-	case EAGAIN:
-	case EADDRNOTAVAIL:
-	case EADDRINUSE:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* An error from the network (ICMP, or the route) as an outcome. */
 static void judge_err(const struct uslot *s, int err, struct engine_result *r)
 {
@@ -611,8 +510,8 @@ static void judge_err(const struct uslot *s, int err, struct engine_result *r)
 			r->reason = "proto-unreach";
 		break;
 	default:
-		r->outcome = err_is_local_shortage(err) ? ENGINE_DEFER :
-							  ENGINE_ERROR;
+		r->outcome = ringsetup_local_shortage(err) ? ENGINE_DEFER :
+							     ENGINE_ERROR;
 		break;
 	}
 }
@@ -625,8 +524,8 @@ static void slot_judge(const struct uslot *s, struct engine_result *r)
 	};
 	if (s->socket_res < 0) {
 		r->err = s->socket_res;
-		r->outcome = err_is_local_shortage(r->err) ? ENGINE_DEFER :
-							     ENGINE_ERROR;
+		r->outcome = ringsetup_local_shortage(r->err) ? ENGINE_DEFER :
+								ENGINE_ERROR;
 		return;
 	}
 	if (s->bind_res < 0) {
@@ -634,7 +533,7 @@ static void slot_judge(const struct uslot *s, struct engine_result *r)
 		 * its ports ran out (EADDRINUSE: later, with fewer in flight). */
 		r->err = s->bind_res;
 		r->outcome = s->bind_res != -EADDRNOTAVAIL &&
-					     err_is_local_shortage(r->err) ?
+					     ringsetup_local_shortage(r->err) ?
 				     ENGINE_DEFER :
 				     ENGINE_ERROR;
 		return;
@@ -713,24 +612,6 @@ static void reap(struct udpengine *e, uint64_t now, struct engine_result *res,
 	io_uring_cq_advance(&e->ring, seen);
 }
 
-static bool enter_failed(int ret)
-{
-	/* ETIME: nothing completed in time; EINTR: a signal (Ctrl-C);
-	 * EBUSY/EAGAIN: CQ backed up - reaping makes room. */
-	return ret < 0 && ret != -ETIME && ret != -EINTR && ret != -EBUSY &&
-	       ret != -EAGAIN;
-}
-
-/* Submit what is in the SQ and run every completion queued (engine.c). */
-static int enter_drain(struct udpengine *e)
-{
-	struct __kernel_timespec zero = { 0, 0 };
-	struct io_uring_cqe *cqe;
-
-	return io_uring_submit_and_wait_timeout(
-		&e->ring, &cqe, e->ring.cq.ring_entries, &zero, NULL);
-}
-
 /* The queued chains, UDPENGINE_SUBMIT per enter, each piece stamped. */
 static int submit_queue(struct udpengine *e, struct engine_result *res,
 			uint32_t *nres, uint32_t max)
@@ -752,9 +633,9 @@ static int submit_queue(struct udpengine *e, struct engine_result *res,
 		}
 		k = e->q_written;
 		t0 = clock_now_ns();
-		ret = enter_drain(e);
+		ret = ringsetup_enter_drain(&e->ring);
 		t1 = clock_now_ns();
-		if (enter_failed(ret))
+		if (ringsetup_enter_failed(ret))
 			return ret;
 		if (io_uring_sq_ready(&e->ring)) {
 			/* SUBMIT_ALL: the kernel took none of them; reap to
@@ -795,12 +676,12 @@ static int udpengine_run(void *handle, uint64_t wait_ns,
 		ts.tv_nsec = (long long)(wait_ns % 1000000000ULL);
 		ret = io_uring_submit_and_wait_timeout(&e->ring, &cqe, 1, &ts,
 						       NULL);
-		if (!enter_failed(ret))
-			ret = enter_drain(e);
+		if (!ringsetup_enter_failed(ret))
+			ret = ringsetup_enter_drain(&e->ring);
 	} else if (!entered) {
-		ret = enter_drain(e);
+		ret = ringsetup_enter_drain(&e->ring);
 	}
-	if (enter_failed(ret))
+	if (ringsetup_enter_failed(ret))
 		return ret;
 	reap(e, clock_now_ns(), res, &nres, max);
 	return (int)nres;
