@@ -17,8 +17,8 @@
  * dropped ones.
  *
  * The identification fields (service, product, version, ...) are plain
- * strings filled by whoever identifies the banner (scan_hooks.identify);
- * a field nobody filled reads as "".  Single-threaded; put is called once
+ * strings filled by the scan from bannerid_identify and the TLS
+ * handshake; a field nobody filled reads as "".  Single-threaded; put is called once
  * per open port, after its exchange, not per probe.
  */
 #ifndef RINGSCAN_BANNERSTORE_H
@@ -39,6 +39,7 @@ enum banner_field {
 	BANNER_PRODUCT,
 	BANNER_VERSION,
 	BANNER_EXTRAINFO,
+	BANNER_HOSTNAME, /* the name a greeting gives itself */
 	BANNER_OSTYPE,
 	BANNER_TLS_VERSION, /* "TLSv1.3" */
 	BANNER_TLS_ALPN, /* "h2" */

@@ -68,11 +68,16 @@
  *       -> CLOSE
  *   connected -> the open port is reported at once (banner_follows), then
  *       RECV -> LINK_TIMEOUT (ENGINE_BANNER_WAIT_NS)   speaks-first ports
- *       SEND HEAD -> RECV -> LINK_TIMEOUT (rest)        HTTP ports
+ *       SEND request -> RECV -> LINK_TIMEOUT (rest)     HTTP, Redis and
+ *                                                       memcached ports
  *   RECV got bytes -> RECV again: until the buffer is full, the peer
  *       closes, the per-port deadline, or - once what came ends with a
  *       newline - ENGINE_BANNER_IDLE_NS of quiet
  *   RECV silent (first wait) -> SEND HEAD -> RECV ... (any port)
+ *
+ * Which ports get which opening, and the requests themselves, are the
+ * identification module's (bannerid_opener, bannerid_probe): the engine
+ * asks the way the identifier expects to be answered.
  *   anything else -> CLOSE, and at its CQE the ENGINE_BANNER result
  *
  * Every wait is a link timeout cut to the per-port deadline
@@ -180,7 +185,7 @@ struct engine_stats {
 	uint64_t late_used; /* of those, delivered to a later attempt */
 	/* --banners */
 	uint64_t exchanges; /* open ports read */
-	uint64_t http_probes; /* HEAD requests sent */
+	uint64_t probes; /* requests sent: HTTP HEAD, Redis INFO, memcached */
 	uint64_t banner_bytes; /* bytes received */
 };
 

@@ -704,6 +704,7 @@ static void xml_service(struct writer *w, const struct output *o,
 		xml_attr(w, "product", br->field[BANNER_PRODUCT]);
 		xml_attr(w, "version", br->field[BANNER_VERSION]);
 		xml_attr(w, "extrainfo", br->field[BANNER_EXTRAINFO]);
+		xml_attr(w, "hostname", br->field[BANNER_HOSTNAME]);
 		xml_attr(w, "ostype", br->field[BANNER_OSTYPE]);
 		if (br->field[BANNER_TLS_VERSION] &&
 		    br->field[BANNER_TLS_VERSION][0])

@@ -33,7 +33,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "bannerprobe.h"
+#include "bannerid.h"
 #include "clock.h"
 #include "engine.h"
 #include "srcaddr.h"
@@ -61,12 +61,13 @@ enum engine_op {
 enum slot_action {
 	ACT_NONE,
 	ACT_RECV, /* RECV -> LINK_TIMEOUT(xts) */
-	ACT_HTTP, /* SEND request -> RECV -> LINK_TIMEOUT(xts) */
+	ACT_PROBE, /* SEND request -> RECV -> LINK_TIMEOUT(xts) */
 	ACT_CLOSE,
 };
 
-/* The HTTP request of one slot (bannerprobe_http). */
-#define ENGINE_REQ_CAP 96
+/* The request of one slot (bannerid_probe): the longest, an HTTP HEAD to
+ * a bracketed IPv6 address with a port, takes 134 bytes and its NUL. */
+#define ENGINE_REQ_CAP 160
 
 #define UD_GEN_BITS 28 /* the op takes the 4 bits above */
 #define UD_GEN_MASK ((1u << UD_GEN_BITS) - 1)
@@ -93,7 +94,7 @@ struct slot {
 	uint8_t state; /* SLOT_* */
 	/* --banners */
 	uint8_t action; /* ACT_*: queued in the action ring */
-	bool sent; /* the HTTP request went out */
+	bool sent; /* the request went out */
 	uint32_t blen; /* bytes in the slot's banner buffer */
 	uint32_t rlen; /* length of its request */
 	uint64_t xend_ns; /* the exchange's deadline */
@@ -667,7 +668,7 @@ static void acts_write(struct engine *e)
 		e->a_head = (e->a_head + 1) % e->nslots;
 		e->a_n--;
 		switch (s->action) {
-		case ACT_HTTP:
+		case ACT_PROBE:
 			sqe = io_uring_get_sqe(&e->ring);
 			io_uring_prep_send(sqe, (int)idx,
 					   e->reqs +
@@ -690,49 +691,57 @@ static void acts_write(struct engine *e)
 	}
 }
 
-/* Send the HTTP probe next (unless it does not fit: then close). */
-static void x_http(struct engine *e, uint32_t idx, uint64_t now)
+/* The slot's port, from the address it connected to. */
+static uint16_t slot_port(const struct slot *s)
+{
+	return ntohs(s->addr.sa.sa_family == AF_INET6 ? s->addr.in6.sin6_port :
+							s->addr.in4.sin_port);
+}
+
+/* Send opener op's request next (unless it does not fit: then close). */
+static void x_probe(struct engine *e, uint32_t idx, uint64_t now,
+		    enum bannerid_opener op)
 {
 	struct slot *s = &e->slots[idx];
 	char host[INET6_ADDRSTRLEN];
 	const void *a = s->addr.sa.sa_family == AF_INET6 ?
 				(const void *)&s->addr.in6.sin6_addr :
 				(const void *)&s->addr.in4.sin_addr;
-	uint16_t port = ntohs(s->addr.sa.sa_family == AF_INET6 ?
-				      s->addr.in6.sin6_port :
-				      s->addr.in4.sin_port);
 	int n = -ENOSPC;
 
 	if (inet_ntop(s->addr.sa.sa_family, a, host, sizeof(host)))
-		n = bannerprobe_http(host, port,
-				     e->reqs + (size_t)idx * ENGINE_REQ_CAP,
-				     ENGINE_REQ_CAP);
+		n = bannerid_probe(op, host, slot_port(s),
+				   e->reqs + (size_t)idx * ENGINE_REQ_CAP,
+				   ENGINE_REQ_CAP);
 	if (n <= 0) {
 		act_queue(e, idx, ACT_CLOSE);
 		return;
 	}
 	s->rlen = (uint32_t)n;
 	s->sent = true;
-	e->stats.http_probes++;
+	e->stats.probes++;
 	set_xts(s, x_left(s, now));
-	act_queue(e, idx, ACT_HTTP);
+	act_queue(e, idx, ACT_PROBE);
 }
 
-/* The connect of slot idx succeeded and was reported: start reading. */
+/*
+ * The connect of slot idx succeeded and was reported: start the exchange
+ * as bannerid_opener says - the request at once where the server waits
+ * for one (HTTP, Redis, memcached), otherwise a wait for its greeting.
+ */
 static void x_start(struct engine *e, uint32_t idx, uint64_t now)
 {
 	struct slot *s = &e->slots[idx];
-	uint16_t port = ntohs(s->addr.sa.sa_family == AF_INET6 ?
-				      s->addr.in6.sin6_port :
-				      s->addr.in4.sin_port);
+	enum bannerid_opener op = bannerid_opener(slot_port(s));
 
 	s->state = SLOT_EXCHANGE;
 	s->blen = 0;
 	s->sent = false;
 	s->xend_ns = now + e->banner_timeout_ns;
 	e->stats.exchanges++;
-	if (bannerprobe_kind(port) == BANNERPROBE_HTTP) {
-		x_http(e, idx, now);
+	if (op == BANNERID_HTTP || op == BANNERID_REDIS ||
+	    op == BANNERID_MEMCACHED) {
+		x_probe(e, idx, now, op);
 		return;
 	}
 	set_xts(s, e->banner_timeout_ns < ENGINE_BANNER_WAIT_NS ?
@@ -767,7 +776,7 @@ static void x_recv_done(struct engine *e, uint32_t idx, int32_t res,
 	}
 	/* Silent through the first wait: ask, HTTP being the likeliest. */
 	if (res == -ECANCELED && !s->sent && !s->blen && now < s->xend_ns) {
-		x_http(e, idx, now);
+		x_probe(e, idx, now, BANNERID_HTTP);
 		return;
 	}
 	act_queue(e, idx, ACT_CLOSE); /* EOF, reset, deadline, ... */

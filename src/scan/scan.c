@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bannerid.h"
 #include "clock.h"
 #include "localaddr.h"
 #include "permute.h"
@@ -381,8 +382,9 @@ static void emit(struct scan_ctx *c, const struct rs_addr *a, uint16_t port,
 
 /*
  * An exchange ended: the open port's row goes out now, with its banner
- * (identified by the hook when there is one) kept in the banner store for
- * the reports.  A banner whose open was not taken (a self-connection, an
+ * and what bannerid_identify makes of it, kept in the banner store for
+ * the reports.  Identifying here, once, where the banner is stored, is
+ * what makes every output say the same thing.  A banner whose open was not taken (a self-connection, an
  * answer the store had already) has no row waiting and is dropped.
  */
 static void scan_banner(struct scan_ctx *c, const struct engine_result *r,
@@ -391,13 +393,20 @@ static void scan_banner(struct scan_ctx *c, const struct engine_result *r,
 	struct scan_await *w = r->slot < c->await_cap ? &c->await[r->slot] :
 							NULL;
 	struct banner_rec rec = { .raw = r->banner, .raw_len = r->banner_len };
+	struct bannerid id;
 
 	if (!w || !w->valid || w->probe != r->probe.probe)
 		return;
 	w->valid = false;
 	c->await_n--;
-	if (c->hooks && c->hooks->identify)
-		c->hooks->identify(c->hooks->ctx, port, &rec);
+	if (!bannerid_identify(r->banner, r->banner_len, port, &id)) {
+		rec.field[BANNER_SERVICE] = id.service;
+		rec.field[BANNER_PRODUCT] = id.product;
+		rec.field[BANNER_VERSION] = id.version;
+		rec.field[BANNER_EXTRAINFO] = id.extrainfo;
+		rec.field[BANNER_HOSTNAME] = id.hostname;
+		rec.field[BANNER_OSTYPE] = id.ostype;
+	}
 	if (c->banners)
 		(void)bannerstore_put(c->banners, r->probe.probe, &rec);
 	emit_banner(c, a, port, RS_TCP, OUT_OPEN, "syn-ack", w->rtt_ns, &rec);
