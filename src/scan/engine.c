@@ -37,6 +37,7 @@
 #include "clock.h"
 #include "engine.h"
 #include "srcaddr.h"
+#include "tlsprobe.h"
 
 /* Not in liburing 2.3's headers; stable kernel ABI since 6.7. */
 #define RS_SOCKET_URING_OP_SETSOCKOPT 3
@@ -62,6 +63,7 @@ enum slot_action {
 	ACT_NONE,
 	ACT_RECV, /* RECV -> LINK_TIMEOUT(xts) */
 	ACT_PROBE, /* SEND request -> RECV -> LINK_TIMEOUT(xts) */
+	ACT_TLS_SEND, /* SEND TLS bytes -> LINK_TIMEOUT(xts) */
 	ACT_CLOSE,
 };
 
@@ -95,6 +97,8 @@ struct slot {
 	/* --banners */
 	uint8_t action; /* ACT_*: queued in the action ring */
 	bool sent; /* the request went out */
+	bool tls; /* the exchange is a TLS handshake (the slot's tlsprobe) */
+	bool tls_ok; /* it finished: the engine's tlsinfo[slot] is valid */
 	uint32_t blen; /* bytes in the slot's banner buffer */
 	uint32_t rlen; /* length of its request */
 	uint64_t xend_ns; /* the exchange's deadline */
@@ -152,6 +156,10 @@ struct engine {
 	char *reqs; /* nslots x ENGINE_REQ_CAP */
 	uint32_t *acts;
 	uint32_t a_head, a_n;
+	/* TLS ports: one reusable handshake per slot, and what it found */
+	struct tlsprobe_ctx *tls_ctx;
+	struct tlsprobe **tls;
+	struct tlsinfo *tlsinfo;
 	bool linger_rst;
 	struct linger linger; /* read by the kernel at issue time */
 	int one; /* IP_BIND_ADDRESS_NO_PORT's value, read at issue time */
@@ -318,6 +326,42 @@ static int engine_trial(struct engine *e)
 	return 0;
 }
 
+/*
+ * --banners: a tlsprobe per slot, made here once so that a handshake
+ * reuses its SSL object and BIOs (what OpenSSL still allocates per
+ * handshake: tlsprobe.h).  Freed by tls_fini, which takes a half-made set.
+ */
+static int tls_init(struct engine *e)
+{
+	int ret = tlsprobe_ctx_new(&e->tls_ctx);
+
+	if (ret)
+		return ret;
+	e->tls = calloc(e->nslots, sizeof(*e->tls));
+	e->tlsinfo = calloc(e->nslots, sizeof(*e->tlsinfo));
+	if (!e->tls || !e->tlsinfo)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < e->nslots; i++) {
+		ret = tlsprobe_new(e->tls_ctx, &e->tls[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void tls_fini(struct engine *e)
+{
+	if (e->tls)
+		for (uint32_t i = 0; i < e->nslots; i++)
+			tlsprobe_free(e->tls[i]);
+	free(e->tls);
+	free(e->tlsinfo);
+	tlsprobe_ctx_free(e->tls_ctx);
+	e->tls = NULL;
+	e->tlsinfo = NULL;
+	e->tls_ctx = NULL;
+}
+
 int engine_new(struct engine **out, const struct engine_config *cfg,
 	       struct engine_info *info)
 {
@@ -371,6 +415,9 @@ int engine_new(struct engine **out, const struct engine_config *cfg,
 			ret = -ENOMEM;
 			goto out_free_tables;
 		}
+		ret = tls_init(e);
+		if (ret)
+			goto out_free_tls;
 	}
 	for (uint32_t i = 0; i < nslots; i++) {
 		e->free_stack[i] = nslots - 1 - i;
@@ -388,7 +435,7 @@ int engine_new(struct engine **out, const struct engine_config *cfg,
 		cq <<= 1;
 	ret = ring_init(e, cq, &setup);
 	if (ret)
-		goto out_free_tables;
+		goto out_free_tls;
 	ret = ring_has_ops(&e->ring, bind);
 	if (ret)
 		goto out_exit_ring;
@@ -415,6 +462,8 @@ int engine_new(struct engine **out, const struct engine_config *cfg,
 
 out_exit_ring:
 	io_uring_queue_exit(&e->ring);
+out_free_tls:
+	tls_fini(e);
 out_free_tables:
 	free(e->src[0]);
 	free(e->src[1]);
@@ -440,6 +489,7 @@ static void engine_free(void *handle)
 	/* Exiting the ring cancels whatever is in flight and closes the
 	 * registered sockets. */
 	io_uring_queue_exit(&e->ring);
+	tls_fini(e);
 	free(e->src[0]);
 	free(e->src[1]);
 	free(e->acts);
@@ -681,6 +731,18 @@ static void acts_write(struct engine *e)
 		case ACT_RECV:
 			prep_recv(e, idx);
 			break;
+		case ACT_TLS_SEND:
+			sqe = io_uring_get_sqe(&e->ring);
+			io_uring_prep_send(sqe, (int)idx,
+					   e->bufs + (size_t)idx *
+							     ENGINE_BANNER_CAP,
+					   s->rlen, MSG_NOSIGNAL);
+			sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_LINK;
+			sqe->user_data = ud_pack(OP_SEND, s->gen, idx);
+			sqe = io_uring_get_sqe(&e->ring);
+			io_uring_prep_link_timeout(sqe, &s->xts, 0);
+			sqe->user_data = ud_pack(OP_TIMEOUT, s->gen, idx);
+			break;
 		default:
 			sqe = io_uring_get_sqe(&e->ring);
 			io_uring_prep_close_direct(sqe, idx);
@@ -725,9 +787,86 @@ static void x_probe(struct engine *e, uint32_t idx, uint64_t now,
 }
 
 /*
+ * The TLS handshake's next step: send what the slot's tlsprobe has to
+ * say (through the banner buffer, free while nothing is received), or
+ * when it has nothing, receive the server's next flight.  What does not
+ * fit in one send goes in the next, after the first's CQE.
+ */
+static void x_tls_step(struct engine *e, uint32_t idx, uint64_t now)
+{
+	struct slot *s = &e->slots[idx];
+	size_t n = 0;
+
+	if (tlsprobe_pending_out(e->tls[idx],
+				 e->bufs + (size_t)idx * ENGINE_BANNER_CAP,
+				 ENGINE_BANNER_CAP, &n)) {
+		act_queue(e, idx, ACT_CLOSE);
+		return;
+	}
+	s->blen = 0;
+	set_xts(s, x_left(s, now));
+	if (n) {
+		s->rlen = (uint32_t)n;
+		act_queue(e, idx, ACT_TLS_SEND);
+		return;
+	}
+	act_queue(e, idx, ACT_RECV);
+}
+
+/* A SEND of the TLS handshake completed with res. */
+static void x_send_done(struct engine *e, uint32_t idx, int32_t res,
+			uint64_t now)
+{
+	struct slot *s = &e->slots[idx];
+
+	if (!s->tls)
+		return; /* a failed request cancels its RECV: seen there */
+	/* A short send of a few hundred bytes to a fresh socket means it
+	 * is going away: no retry of the rest. */
+	if (res != (int32_t)s->rlen || now >= s->xend_ns) {
+		act_queue(e, idx, ACT_CLOSE);
+		return;
+	}
+	x_tls_step(e, idx, now);
+}
+
+/*
+ * A RECV of the TLS handshake got res bytes: fed to the slot's tlsprobe.
+ * Done: the certificate's fields are kept and the banner is empty (the
+ * bytes were TLS records).  Not TLS after all: what the server said in
+ * that read is its banner (an HTTP server answering on 443, say).
+ */
+static void x_tls_recv(struct engine *e, uint32_t idx, int32_t res,
+		       uint64_t now)
+{
+	struct slot *s = &e->slots[idx];
+	int ret;
+
+	if (res <= 0) {
+		act_queue(e, idx, ACT_CLOSE); /* EOF, reset, deadline, ... */
+		return;
+	}
+	e->stats.banner_bytes += (uint64_t)res;
+	ret = tlsprobe_feed(e->tls[idx],
+			    e->bufs + (size_t)idx * ENGINE_BANNER_CAP,
+			    (size_t)res);
+	if (ret == 0 && now < s->xend_ns) {
+		x_tls_step(e, idx, now);
+		return;
+	}
+	if (ret == 1 && !tlsprobe_info(e->tls[idx], &e->tlsinfo[idx])) {
+		s->tls_ok = true;
+		e->stats.tls_handshakes++;
+	}
+	s->blen = ret < 0 ? (uint32_t)res : 0;
+	act_queue(e, idx, ACT_CLOSE);
+}
+
+/*
  * The connect of slot idx succeeded and was reported: start the exchange
  * as bannerid_opener says - the request at once where the server waits
- * for one (HTTP, Redis, memcached), otherwise a wait for its greeting.
+ * for one (HTTP, Redis, memcached), a TLS handshake on TLS ports,
+ * otherwise a wait for its greeting.
  */
 static void x_start(struct engine *e, uint32_t idx, uint64_t now)
 {
@@ -737,8 +876,15 @@ static void x_start(struct engine *e, uint32_t idx, uint64_t now)
 	s->state = SLOT_EXCHANGE;
 	s->blen = 0;
 	s->sent = false;
+	s->tls = false;
+	s->tls_ok = false;
 	s->xend_ns = now + e->banner_timeout_ns;
 	e->stats.exchanges++;
+	if (op == BANNERID_TLS && !tlsprobe_start(e->tls[idx], NULL)) {
+		s->tls = true;
+		x_tls_step(e, idx, now);
+		return;
+	}
 	if (op == BANNERID_HTTP || op == BANNERID_REDIS ||
 	    op == BANNERID_MEMCACHED) {
 		x_probe(e, idx, now, op);
@@ -758,6 +904,10 @@ static void x_recv_done(struct engine *e, uint32_t idx, int32_t res,
 	const uint8_t *buf = e->bufs + (size_t)idx * ENGINE_BANNER_CAP;
 	uint64_t wait;
 
+	if (s->tls) {
+		x_tls_recv(e, idx, res, now);
+		return;
+	}
 	if (res > 0) {
 		s->blen += (uint32_t)res;
 		e->stats.banner_bytes += (uint64_t)res;
@@ -1060,7 +1210,8 @@ static void reap(struct engine *e, uint64_t now, struct engine_result *res,
 			x_recv_done(e, idx, cqe->res, now);
 			break;
 		case OP_SEND:
-			break; /* a failed send cancels its RECV: seen there */
+			x_send_done(e, idx, cqe->res, now);
+			break;
 		case OP_CLOSE:
 			heap_del(e, idx);
 			if (s->state == SLOT_EXCHANGE) {
@@ -1073,6 +1224,8 @@ static void reap(struct engine *e, uint64_t now, struct engine_result *res,
 						e->bufs +
 						(size_t)idx * ENGINE_BANNER_CAP,
 					.banner_len = s->blen,
+					.tls = s->tls_ok ? &e->tlsinfo[idx] :
+							   NULL,
 				};
 			} else if (s->state == SLOT_ACTIVE) {
 				report(e, s, &res[(*nres)++], false);

@@ -30,6 +30,7 @@
 #include "permute.h"
 #include "scan.h"
 #include "synengine.h"
+#include "tlsprobe.h"
 #include "udpengine.h"
 
 #define SCAN_MAX_WAIT_NS 100000000ULL /* re-check the stop flag this often */
@@ -382,7 +383,8 @@ static void emit(struct scan_ctx *c, const struct rs_addr *a, uint16_t port,
 
 /*
  * An exchange ended: the open port's row goes out now, with its banner
- * and what bannerid_identify makes of it, kept in the banner store for
+ * and what bannerid_identify makes of it (and, on a TLS port, what the
+ * handshake found), kept in the banner store for
  * the reports.  Identifying here, once, where the banner is stored, is
  * what makes every output say the same thing.  A banner whose open was not taken (a self-connection, an
  * answer the store had already) has no row waiting and is dropped.
@@ -406,6 +408,14 @@ static void scan_banner(struct scan_ctx *c, const struct engine_result *r,
 		rec.field[BANNER_EXTRAINFO] = id.extrainfo;
 		rec.field[BANNER_HOSTNAME] = id.hostname;
 		rec.field[BANNER_OSTYPE] = id.ostype;
+	}
+	if (r->tls) {
+		rec.field[BANNER_TLS_VERSION] = r->tls->version;
+		rec.field[BANNER_TLS_ALPN] = r->tls->alpn;
+		rec.field[BANNER_CERT_CN] = r->tls->subject_cn;
+		rec.field[BANNER_CERT_SANS] = r->tls->sans;
+		rec.field[BANNER_CERT_ISSUER] = r->tls->issuer;
+		rec.field[BANNER_CERT_EXPIRY] = r->tls->not_after;
 	}
 	if (c->banners)
 		(void)bannerstore_put(c->banners, r->probe.probe, &rec);

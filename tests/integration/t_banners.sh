@@ -22,6 +22,11 @@
 #         --banner-timeout plus a margin, the banner a prefix of the trickle
 #   5555  a listener that never speaks nor answers: open, empty banner, no
 #         delay past the deadline
+#   8443  openssl s_server (TLS 1.3 only, ALPN h2) with a certificate
+#         generated here: a TLS handshake through the ring; the truth is
+#         openssl x509 on that certificate (subject CN, SANs, issuer,
+#         notAfter) and the server's own options (TLSv1.3, h2), in JSON,
+#         the XML ssl-cert script and the text report's |_ssl-cert lines
 #   9     closed: no banner anywhere.
 # -sV identifies the real servers: product and version in every output
 # (text VERSION column, XML <service>, grepable, CSV, JSON, SQLite) equal
@@ -42,6 +47,7 @@ SSHD=/usr/sbin/sshd
 command -v ssh-keygen >/dev/null 2>&1 || tb_skip "ssh-keygen not installed"
 command -v xmllint >/dev/null 2>&1 || tb_skip "xmllint not installed (libxml2-utils)"
 command -v sqlite3 >/dev/null 2>&1 || tb_skip "sqlite3 not installed"
+command -v openssl >/dev/null 2>&1 || tb_skip "openssl not installed"
 DTD=/usr/share/nmap/nmap.dtd
 [ -f "$DTD" ] || tb_skip "$DTD missing (nmap; scripts/install-deps.sh)"
 REDIS=$(command -v redis-server || true)
@@ -70,7 +76,16 @@ tb_bg tgt python3 -m http.server 8080 --bind 127.0.0.1 \
 	--directory "$TB_TMP/www" >"$TB_TMP/http1.log" 2>&1
 tb_bg tgt python3 -m http.server 7777 --bind 127.0.0.1 \
 	--directory "$TB_TMP/www" >"$TB_TMP/http2.log" 2>&1
-PORTS=9,2222,3333,4444,5555,7777,8080
+# The TLS server's certificate: an EC key, two DNS names and an address.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$TB_TMP/tls.key" -out "$TB_TMP/tls.crt" -days 30 \
+	-subj "/CN=ringscan.test/O=Ringscan Test" \
+	-addext "subjectAltName=DNS:ringscan.test,DNS:www.ringscan.test,IP:127.0.0.1" \
+	2>"$TB_TMP/openssl.err" || tb_fail "openssl req: $(cat "$TB_TMP/openssl.err")"
+tb_bg tgt openssl s_server -www -tls1_3 -alpn h2 -accept 127.0.0.1:8443 \
+	-cert "$TB_TMP/tls.crt" -key "$TB_TMP/tls.key" \
+	</dev/null >"$TB_TMP/tls.log" 2>&1
+PORTS=9,2222,3333,4444,5555,7777,8080,8443
 if [ -n "$REDIS" ]; then
 	tb_bg tgt "$REDIS" --port 6379 --bind 127.0.0.1 --save '' \
 		--appendonly no --daemonize no --protected-mode no \
@@ -121,8 +136,8 @@ print("ready", flush=True)
 time.sleep(600)
 ' >"$TB_TMP/hostile.out" 2>&1
 for _ in $(seq 1 100); do
-	n=$(tb_run tgt ss -Hltn | grep -cE ':(2222|3333|4444|5555|7777|8080|6379|11211) ' || true)
-	want=6
+	n=$(tb_run tgt ss -Hltn | grep -cE ':(2222|3333|4444|5555|7777|8080|8443|6379|11211) ' || true)
+	want=7
 	[ -n "$REDIS" ] && want=$((want + 1))
 	[ -n "$MEMCACHED" ] && want=$((want + 1))
 	[ "$n" -ge "$want" ] && grep -qx ready "$TB_TMP/hostile.out" && break
@@ -164,6 +179,14 @@ fi
 if [ -n "$MEMCACHED" ]; then
 	echo "11211|memcached|Memcached|$("$MEMCACHED" -V | awk '{print $2}')|" >>"$TB_TMP/truth"
 fi
+# The certificate's truth, from openssl x509 (tls_version and ALPN are
+# the server's -tls1_3 and -alpn h2).  x509 writes "IP Address:" and
+# ", " where the JSON has "IP:" and ","; expiry as ISO 8601 UTC.
+openssl x509 -in "$TB_TMP/tls.crt" -noout -nameopt RFC2253 -issuer \
+	-enddate -ext subjectAltName >"$TB_TMP/tls.x509" ||
+	tb_fail "openssl x509 failed"
+openssl x509 -in "$TB_TMP/tls.crt" -noout -nameopt RFC2253,sep_multiline \
+	-subject >>"$TB_TMP/tls.x509"
 
 # ---- one -sV scan into every output
 start=$(date +%s.%N)
@@ -227,10 +250,10 @@ db = sqlite3.connect(tmp + "/v.db")
 sqlb = {p: (s, b) for p, s, b in db.execute("SELECT port, state, banner FROM ports")}
 xmlb = {}
 for port in ET.parse(tmp + "/v.xml").getroot().iter("port"):
-    sc = port.find("script")
+    sc = port.find("script[@id='banner']")
     xmlb[int(port.get("portid"))] = (port.find("state").get("state"),
                                     sc.get("output") if sc is not None else None)
-    check(sc is None or sc.get("id") == "banner", "XML script id")
+    check(all(e.get("id") in ("banner", "ssl-cert") for e in port.iter("script")), "XML script id")
 
 for fmt, got in (("CSV", csvb), ("JSON", jsonb), ("SQLite", sqlb), ("XML", xmlb)):
     def b(p):
@@ -304,11 +327,41 @@ for p, (svc, prod, ver, extra) in truth.items():
 # the hostile and silent ports identify as nothing
 for p in (3333, 4444, 5555):
     check(not ids["JSON"][p][1] and not ids["JSON"][p][2], "JSON: port %d identified as %r" % (p, ids["JSON"][p]))
+
+# TLS on 8443: the certificate as openssl x509 reads it
+import datetime
+x = open(tmp + "/tls.x509").read().splitlines()
+issuer = [l for l in x if l.startswith("issuer=")][0][len("issuer="):]
+end = [l for l in x if l.startswith("notAfter=")][0][len("notAfter="):]
+expiry = datetime.datetime.strptime(end, "%b %d %H:%M:%S %Y GMT").strftime("%Y-%m-%dT%H:%M:%SZ")
+sans = x[x.index([l for l in x if "Subject Alternative Name" in l][0]) + 1].strip()
+sans = sans.replace("IP Address:", "IP:").replace(", ", ",")
+cn = [l.strip()[3:] for l in x if l.strip().startswith("CN=")][0]
+tls_truth = {"tls_version": "TLSv1.3", "tls_alpn": "h2", "cert_cn": cn,
+             "cert_sans": sans, "cert_issuer": issuer, "cert_expiry": expiry}
+for line in open(tmp + "/v.json"):
+    o = json.loads(line)
+    if o["port"] == 8443:
+        for k, v in tls_truth.items():
+            check(o.get(k) == v, "JSON: 8443 %s %r, truth %r" % (k, o.get(k), v))
+        check(o.get("banner") == "", "JSON: 8443 banner %r (TLS records are not a banner)" % o.get("banner"))
+sc = [p for p in ET.parse(tmp + "/v.xml").getroot().iter("port") if p.get("portid") == "8443"][0]
+ssl = [e for e in sc.iter("script") if e.get("id") == "ssl-cert"]
+want = "Subject: commonName=%s\nSubject Alternative Name: %s\nIssuer: %s\nNot valid after:  %s" % (cn, sans, issuer, expiry)
+check(len(ssl) == 1 and ssl[0].get("output") == want,
+      "XML: 8443 ssl-cert %r, truth %r" % (ssl[0].get("output") if ssl else None, want))
+check(sc.find("service").get("tunnel") == "ssl", "XML: 8443 not tunnel=ssl")
+text = open(tmp + "/v.nmap").read()
+want = ("| ssl-cert: Subject: commonName=%s\n| Subject Alternative Name: %s\n"
+        "| Issuer: %s\n|_Not valid after:  %s\n") % (cn, sans, issuer, expiry)
+check(re.search(r"^8443/tcp +open +https-alt *\n" + re.escape(want), text, re.M),
+      "text: no ssl-cert lines %r" % want)
 for m in bad:
     print("FAIL:", m)
 sys.exit(1 if bad else 0)
 EOF
 tb_log "  ok: sshd, HTTP (twice), redis, memcached, junk, trickle, silent and closed ports agree in CSV, JSON, SQLite and XML"
+tb_log "  ok: TLS on 8443: version, ALPN, subject CN, SANs, issuer and expiry as openssl x509 says, in JSON, XML and text"
 tb_log "  ok: -sV: $(cut -d'|' -f1 "$TB_TMP/truth" | paste -sd, -) identified as their packages say, in every output"
 
 # nmap -sV --version-light on the real servers' ports, in the same
