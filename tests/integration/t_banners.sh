@@ -27,6 +27,10 @@
 #         openssl x509 on that certificate (subject CN, SANs, issuer,
 #         notAfter) and the server's own options (TLSv1.3, h2), in JSON,
 #         the XML ssl-cert script and the text report's |_ssl-cert lines
+#   993   a plain-text greeting on a TLS port: the handshake fails, and
+#         what the server said is its banner, without TLS fields
+#   995   silence on a TLS port: open, empty banner, no TLS fields, no
+#         delay past the deadline
 #   9     closed: no banner anywhere.
 # -sV identifies the real servers: product and version in every output
 # (text VERSION column, XML <service>, grepable, CSV, JSON, SQLite) equal
@@ -85,7 +89,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 tb_bg tgt openssl s_server -www -tls1_3 -alpn h2 -accept 127.0.0.1:8443 \
 	-cert "$TB_TMP/tls.crt" -key "$TB_TMP/tls.key" \
 	</dev/null >"$TB_TMP/tls.log" 2>&1
-PORTS=9,2222,3333,4444,5555,7777,8080,8443
+PORTS=9,993,995,2222,3333,4444,5555,7777,8080,8443
 if [ -n "$REDIS" ]; then
 	tb_bg tgt "$REDIS" --port 6379 --bind 127.0.0.1 --save '' \
 		--appendonly no --daemonize no --protected-mode no \
@@ -129,15 +133,22 @@ def trickle(c):
         pass
 def silent(c):
     time.sleep(60)
-for p, f in ((3333, junk), (4444, trickle), (5555, silent)):
+def greet(c):
+    try:
+        c.sendall(b"* OK not TLS here\r\n")
+        time.sleep(30)
+    except OSError:
+        pass
+for p, f in ((3333, junk), (4444, trickle), (5555, silent), (993, greet),
+             (995, silent)):
     threading.Thread(target=serve, args=(p, f), daemon=True).start()
 time.sleep(0.3)
 print("ready", flush=True)
 time.sleep(600)
 ' >"$TB_TMP/hostile.out" 2>&1
 for _ in $(seq 1 100); do
-	n=$(tb_run tgt ss -Hltn | grep -cE ':(2222|3333|4444|5555|7777|8080|8443|6379|11211) ' || true)
-	want=7
+	n=$(tb_run tgt ss -Hltn | grep -cE ':(993|995|2222|3333|4444|5555|7777|8080|8443|6379|11211) ' || true)
+	want=9
 	[ -n "$REDIS" ] && want=$((want + 1))
 	[ -n "$MEMCACHED" ] && want=$((want + 1))
 	[ "$n" -ge "$want" ] && grep -qx ready "$TB_TMP/hostile.out" && break
@@ -345,6 +356,11 @@ for line in open(tmp + "/v.json"):
         for k, v in tls_truth.items():
             check(o.get(k) == v, "JSON: 8443 %s %r, truth %r" % (k, o.get(k), v))
         check(o.get("banner") == "", "JSON: 8443 banner %r (TLS records are not a banner)" % o.get("banner"))
+    # TLS ports where no TLS came: no TLS fields; what was said is kept
+    if o["port"] in (993, 995):
+        check(not [k for k in o if k.startswith(("tls_", "cert_"))], "JSON: %d has TLS fields: %r" % (o["port"], o))
+        check(o["state"] == "open" and o.get("banner") == ("* OK not TLS here" if o["port"] == 993 else ""),
+              "JSON: %d banner %r" % (o["port"], o.get("banner")))
 sc = [p for p in ET.parse(tmp + "/v.xml").getroot().iter("port") if p.get("portid") == "8443"][0]
 ssl = [e for e in sc.iter("script") if e.get("id") == "ssl-cert"]
 want = "Subject: commonName=%s\nSubject Alternative Name: %s\nIssuer: %s\nNot valid after:  %s" % (cn, sans, issuer, expiry)
@@ -361,7 +377,7 @@ for m in bad:
 sys.exit(1 if bad else 0)
 EOF
 tb_log "  ok: sshd, HTTP (twice), redis, memcached, junk, trickle, silent and closed ports agree in CSV, JSON, SQLite and XML"
-tb_log "  ok: TLS on 8443: version, ALPN, subject CN, SANs, issuer and expiry as openssl x509 says, in JSON, XML and text"
+tb_log "  ok: TLS on 8443: version, ALPN, subject CN, SANs, issuer and expiry as openssl x509 says, in JSON, XML and text; no TLS on 993/995: banner kept, no TLS fields"
 tb_log "  ok: -sV: $(cut -d'|' -f1 "$TB_TMP/truth" | paste -sd, -) identified as their packages say, in every output"
 
 # nmap -sV --version-light on the real servers' ports, in the same
