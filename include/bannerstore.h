@@ -30,9 +30,11 @@
 
 #define BANNERSTORE_CHUNK (1u << 20)
 #define BANNERSTORE_DEFAULT_MAX (256u << 20)
-/* Longest raw banner and field kept (longer ones are cut). */
+/* Longest raw banner and field kept (longer ones are cut).  The field
+ * bound is the longest field filled (struct tlsinfo's sans, 511 bytes),
+ * so the reports show what the streaming outputs got. */
 #define BANNERSTORE_RAW_MAX 4096u
-#define BANNERSTORE_FIELD_MAX 255u
+#define BANNERSTORE_FIELD_MAX 511u
 
 enum banner_field {
 	BANNER_SERVICE, /* nmap's service name, when identified */

@@ -389,6 +389,15 @@ static void emit(struct scan_ctx *c, const struct rs_addr *a, uint16_t port,
  * what makes every output say the same thing.  A banner whose open was not taken (a self-connection, an
  * answer the store had already) has no row waiting and is dropped.
  */
+/* Every field filled below fits the store whole: the reports show what
+ * the streaming outputs get. */
+_Static_assert(sizeof(((struct tlsinfo *)0)->sans) - 1 <=
+			       BANNERSTORE_FIELD_MAX &&
+		       sizeof(((struct tlsinfo *)0)->issuer) - 1 <=
+			       BANNERSTORE_FIELD_MAX &&
+		       BANNERID_FIELD - 1 <= BANNERSTORE_FIELD_MAX,
+	       "a banner field longer than the banner store keeps");
+
 static void scan_banner(struct scan_ctx *c, const struct engine_result *r,
 			const struct rs_addr *a, uint16_t port)
 {
