@@ -17,8 +17,8 @@
  * dropped ones.
  *
  * The identification fields (service, product, version, ...) are plain
- * strings filled by whoever identifies the banner (scan_hooks.identify);
- * a field nobody filled reads as "".  Single-threaded; put is called once
+ * strings filled by the scan from bannerid_identify and the TLS
+ * handshake; a field nobody filled reads as "".  Single-threaded; put is called once
  * per open port, after its exchange, not per probe.
  */
 #ifndef RINGSCAN_BANNERSTORE_H
@@ -30,15 +30,18 @@
 
 #define BANNERSTORE_CHUNK (1u << 20)
 #define BANNERSTORE_DEFAULT_MAX (256u << 20)
-/* Longest raw banner and field kept (longer ones are cut). */
+/* Longest raw banner and field kept (longer ones are cut).  The field
+ * bound is the longest field filled (struct tlsinfo's sans, 511 bytes),
+ * so the reports show what the streaming outputs got. */
 #define BANNERSTORE_RAW_MAX 4096u
-#define BANNERSTORE_FIELD_MAX 255u
+#define BANNERSTORE_FIELD_MAX 511u
 
 enum banner_field {
 	BANNER_SERVICE, /* nmap's service name, when identified */
 	BANNER_PRODUCT,
 	BANNER_VERSION,
 	BANNER_EXTRAINFO,
+	BANNER_HOSTNAME, /* the name a greeting gives itself */
 	BANNER_OSTYPE,
 	BANNER_TLS_VERSION, /* "TLSv1.3" */
 	BANNER_TLS_ALPN, /* "h2" */

@@ -68,12 +68,23 @@
  *       -> CLOSE
  *   connected -> the open port is reported at once (banner_follows), then
  *       RECV -> LINK_TIMEOUT (ENGINE_BANNER_WAIT_NS)   speaks-first ports
- *       SEND HEAD -> RECV -> LINK_TIMEOUT (rest)        HTTP ports
+ *       SEND request -> RECV -> LINK_TIMEOUT (rest)     HTTP, Redis and
+ *                                                       memcached ports
  *   RECV got bytes -> RECV again: until the buffer is full, the peer
  *       closes, the per-port deadline, or - once what came ends with a
  *       newline - ENGINE_BANNER_IDLE_NS of quiet
  *   RECV silent (first wait) -> SEND HEAD -> RECV ... (any port)
+ *   TLS ports: the slot's tlsprobe drives a handshake: SEND what it has
+ *       to say -> LINK_TIMEOUT (rest); RECV the server's flight, feed it;
+ *       again until the handshake is done, fails, or the deadline
  *   anything else -> CLOSE, and at its CQE the ENGINE_BANNER result
+ *
+ * Which ports get which opening, and the requests themselves, are the
+ * identification module's (bannerid_opener, bannerid_probe): the engine
+ * asks the way the identifier expects to be answered.  The TLS probes
+ * (one per slot, made at engine_new with banners only, reused: what
+ * OpenSSL still allocates per handshake is in tlsprobe.h) put their
+ * findings in engine_result.tls; the banner is then empty.
  *
  * Every wait is a link timeout cut to the per-port deadline
  * (banner_timeout_ns after the connect), so a trickling or never-closing
@@ -142,6 +153,8 @@ enum engine_outcome {
 	ENGINE_BANNER,
 };
 
+struct tlsinfo;
+
 struct engine_result {
 	struct sched_probe probe;
 	enum engine_outcome outcome;
@@ -159,6 +172,9 @@ struct engine_result {
 	uint32_t slot; /* with banner_follows and ENGINE_BANNER */
 	const uint8_t *banner;
 	uint32_t banner_len;
+	/* ENGINE_BANNER on a TLS port: the finished handshake's findings
+	 * (tlsprobe.h), valid until the next run; NULL if none */
+	const struct tlsinfo *tls;
 };
 
 struct srcaddr;
@@ -178,8 +194,9 @@ struct engine_stats {
 	uint64_t late_used; /* of those, delivered to a later attempt */
 	/* --banners */
 	uint64_t exchanges; /* open ports read */
-	uint64_t http_probes; /* HEAD requests sent */
+	uint64_t probes; /* requests sent: HTTP HEAD, Redis INFO, memcached */
 	uint64_t banner_bytes; /* bytes received */
+	uint64_t tls_handshakes; /* TLS handshakes finished */
 };
 
 struct engine_info {

@@ -108,12 +108,6 @@ struct scan_progress {
 };
 
 struct scan_hooks {
-	/*
-	 * --banners: identify one banner - fill rec's fields (strings that
-	 * live until the next call) from rec->raw; NULL = nothing is
-	 * identified, the raw banner alone is kept.
-	 */
-	void (*identify)(void *ctx, uint16_t port, struct banner_rec *rec);
 	/* A probe's final state; called once per probe. */
 	void (*result)(void *ctx, const struct output_result *r);
 	/*

@@ -887,9 +887,10 @@ int main(int argc, char **argv)
 			(unsigned long long)sum.conn.late_used);
 	if (cs.cli.verbose && banners)
 		fprintf(stderr,
-			"ringscan: banners: %llu open ports read, %llu HTTP probes sent, %llu bytes received, %llu banners kept\n",
+			"ringscan: banners: %llu open ports read, %llu requests sent, %llu TLS handshakes, %llu bytes received, %llu banners kept\n",
 			(unsigned long long)sum.conn.exchanges,
-			(unsigned long long)sum.conn.http_probes,
+			(unsigned long long)sum.conn.probes,
+			(unsigned long long)sum.conn.tls_handshakes,
 			(unsigned long long)sum.conn.banner_bytes,
 			(unsigned long long)bannerstore_count(banners));
 	if (banners && bannerstore_dropped(banners))

@@ -37,6 +37,7 @@ static const char *const field_names[BANNER_NFIELDS] = {
 	[BANNER_PRODUCT] = "product",
 	[BANNER_VERSION] = "version",
 	[BANNER_EXTRAINFO] = "extrainfo",
+	[BANNER_HOSTNAME] = "service_hostname",
 	[BANNER_OSTYPE] = "ostype",
 	[BANNER_TLS_VERSION] = "tls_version",
 	[BANNER_TLS_ALPN] = "tls_alpn",

@@ -195,6 +195,56 @@ static const char *closed_reason(const struct output *o, enum rs_proto proto)
 	return proto == RS_UDP ? "port-unreach" : output_closed_reason(o);
 }
 
+static bool has_field(const struct banner_rec *r, enum banner_field f)
+{
+	return r->field[f] && r->field[f][0];
+}
+
+/*
+ * A TLS port's certificate as nmap's ssl-cert script writes it: subject,
+ * alternative names, issuer, expiry, one per line.  Text: each line
+ * starts "| " (the script's name on the first), the last "|_".  XML: the
+ * script's output attribute, lines joined by a newline reference.
+ */
+static void ssl_cert_lines(struct writer *w, const struct banner_rec *br,
+			   bool xml)
+{
+	static const struct {
+		enum banner_field f;
+		const char *label;
+	} lines[] = {
+		{ BANNER_CERT_CN, "Subject: commonName=" },
+		{ BANNER_CERT_SANS, "Subject Alternative Name: " },
+		{ BANNER_CERT_ISSUER, "Issuer: " },
+		{ BANNER_CERT_EXPIRY, "Not valid after:  " },
+	};
+	int last = -1, n = 0;
+
+	for (int i = 0; i < (int)(sizeof(lines) / sizeof(lines[0])); i++)
+		if (has_field(br, lines[i].f))
+			last = i;
+	if (last < 0)
+		return;
+	outwriter_puts(w, xml ? "<script id=\"ssl-cert\" output=\"" : "");
+	for (int i = 0; i <= last; i++) {
+		if (!has_field(br, lines[i].f))
+			continue;
+		if (xml) {
+			outwriter_puts(w, n ? "&#xa;" : "");
+			outwriter_puts(w, lines[i].label);
+			outwriter_xml(w, br->field[lines[i].f]);
+		} else {
+			outwriter_puts(w, i == last ? "|_" : "| ");
+			outwriter_puts(w, n ? "" : "ssl-cert: ");
+			outwriter_puts(w, lines[i].label);
+			outwriter_clean(w, br->field[lines[i].f]);
+			outwriter_putc(w, '\n');
+		}
+		n++;
+	}
+	outwriter_puts(w, xml ? "\"/>" : "");
+}
+
 static void print_row(struct writer *w, const struct output *o,
 		      const struct output_report *rep, uint64_t probe,
 		      uint16_t port, enum rs_proto proto, const char *state,
@@ -243,6 +293,8 @@ static void print_row(struct writer *w, const struct output *o,
 			outwriter_putc(w, '\n');
 		}
 	}
+	if (has_banner)
+		ssl_cert_lines(w, &br, false);
 }
 
 static void table_rows(struct writer *w, const struct output *o,
@@ -704,6 +756,7 @@ static void xml_service(struct writer *w, const struct output *o,
 		xml_attr(w, "product", br->field[BANNER_PRODUCT]);
 		xml_attr(w, "version", br->field[BANNER_VERSION]);
 		xml_attr(w, "extrainfo", br->field[BANNER_EXTRAINFO]);
+		xml_attr(w, "hostname", br->field[BANNER_HOSTNAME]);
 		xml_attr(w, "ostype", br->field[BANNER_OSTYPE]);
 		if (br->field[BANNER_TLS_VERSION] &&
 		    br->field[BANNER_TLS_VERSION][0])
@@ -721,6 +774,8 @@ static void xml_service(struct writer *w, const struct output *o,
 			outwriter_puts(w, "\"/>");
 		}
 	}
+	if (br)
+		ssl_cert_lines(w, br, true);
 }
 
 struct xml_ports_ctx {

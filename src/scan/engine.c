@@ -33,11 +33,12 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "bannerprobe.h"
+#include "bannerid.h"
 #include "clock.h"
 #include "engine.h"
 #include "ringsetup.h"
 #include "srcaddr.h"
+#include "tlsprobe.h"
 
 #define ENGINE_SQ_ENTRIES 4096
 /* fds kept back from RLIMIT_NOFILE for output files, stdio and the ring. */
@@ -63,12 +64,14 @@ enum engine_op {
 enum slot_action {
 	ACT_NONE,
 	ACT_RECV, /* RECV -> LINK_TIMEOUT(xts) */
-	ACT_HTTP, /* SEND request -> RECV -> LINK_TIMEOUT(xts) */
+	ACT_PROBE, /* SEND request -> RECV -> LINK_TIMEOUT(xts) */
+	ACT_TLS_SEND, /* SEND TLS bytes -> LINK_TIMEOUT(xts) */
 	ACT_CLOSE,
 };
 
-/* The HTTP request of one slot (bannerprobe_http). */
-#define ENGINE_REQ_CAP 96
+/* The request of one slot (bannerid_probe): the longest, an HTTP HEAD to
+ * a bracketed IPv6 address with a port, takes 134 bytes and its NUL. */
+#define ENGINE_REQ_CAP 160
 
 #define UD_GEN_BITS 28 /* the op takes the 4 bits above */
 #define UD_GEN_MASK ((1u << UD_GEN_BITS) - 1)
@@ -95,7 +98,9 @@ struct slot {
 	uint8_t state; /* SLOT_* */
 	/* --banners */
 	uint8_t action; /* ACT_*: queued in the action ring */
-	bool sent; /* the HTTP request went out */
+	bool sent; /* the request went out */
+	bool tls; /* the exchange is a TLS handshake (the slot's tlsprobe) */
+	bool tls_ok; /* it finished: the engine's tlsinfo[slot] is valid */
 	uint32_t blen; /* bytes in the slot's banner buffer */
 	uint32_t rlen; /* length of its request */
 	uint64_t xend_ns; /* the exchange's deadline */
@@ -153,6 +158,10 @@ struct engine {
 	char *reqs; /* nslots x ENGINE_REQ_CAP */
 	uint32_t *acts;
 	uint32_t a_head, a_n;
+	/* TLS ports: one reusable handshake per slot, and what it found */
+	struct tlsprobe_ctx *tls_ctx;
+	struct tlsprobe **tls;
+	struct tlsinfo *tlsinfo;
 	bool linger_rst;
 	struct linger linger; /* read by the kernel at issue time */
 	int one; /* IP_BIND_ADDRESS_NO_PORT's value, read at issue time */
@@ -225,6 +234,42 @@ static int engine_trial(struct engine *e)
 	return 0;
 }
 
+/*
+ * --banners: a tlsprobe per slot, made here once so that a handshake
+ * reuses its SSL object and BIOs (what OpenSSL still allocates per
+ * handshake: tlsprobe.h).  Freed by tls_fini, which takes a half-made set.
+ */
+static int tls_init(struct engine *e)
+{
+	int ret = tlsprobe_ctx_new(&e->tls_ctx);
+
+	if (ret)
+		return ret;
+	e->tls = calloc(e->nslots, sizeof(*e->tls));
+	e->tlsinfo = calloc(e->nslots, sizeof(*e->tlsinfo));
+	if (!e->tls || !e->tlsinfo)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < e->nslots; i++) {
+		ret = tlsprobe_new(e->tls_ctx, &e->tls[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void tls_fini(struct engine *e)
+{
+	if (e->tls)
+		for (uint32_t i = 0; i < e->nslots; i++)
+			tlsprobe_free(e->tls[i]);
+	free(e->tls);
+	free(e->tlsinfo);
+	tlsprobe_ctx_free(e->tls_ctx);
+	e->tls = NULL;
+	e->tlsinfo = NULL;
+	e->tls_ctx = NULL;
+}
+
 int engine_new(struct engine **out, const struct engine_config *cfg,
 	       struct engine_info *info)
 {
@@ -278,6 +323,9 @@ int engine_new(struct engine **out, const struct engine_config *cfg,
 			ret = -ENOMEM;
 			goto out_free_tables;
 		}
+		ret = tls_init(e);
+		if (ret)
+			goto out_free_tls;
 	}
 	for (uint32_t i = 0; i < nslots; i++) {
 		e->free_stack[i] = nslots - 1 - i;
@@ -295,7 +343,7 @@ int engine_new(struct engine **out, const struct engine_config *cfg,
 		cq <<= 1;
 	ret = ringsetup_init(&e->ring, ENGINE_SQ_ENTRIES, cq, &setup);
 	if (ret)
-		goto out_free_tables;
+		goto out_free_tls;
 	ret = ringsetup_has_ops(&e->ring, ops_needed,
 				sizeof(ops_needed) / sizeof(ops_needed[0]),
 				bind);
@@ -324,6 +372,8 @@ int engine_new(struct engine **out, const struct engine_config *cfg,
 
 out_exit_ring:
 	io_uring_queue_exit(&e->ring);
+out_free_tls:
+	tls_fini(e);
 out_free_tables:
 	free(e->src[0]);
 	free(e->src[1]);
@@ -349,6 +399,7 @@ static void engine_free(void *handle)
 	/* Exiting the ring cancels whatever is in flight and closes the
 	 * registered sockets. */
 	io_uring_queue_exit(&e->ring);
+	tls_fini(e);
 	free(e->src[0]);
 	free(e->src[1]);
 	free(e->acts);
@@ -577,7 +628,7 @@ static void acts_write(struct engine *e)
 		e->a_head = (e->a_head + 1) % e->nslots;
 		e->a_n--;
 		switch (s->action) {
-		case ACT_HTTP:
+		case ACT_PROBE:
 			sqe = io_uring_get_sqe(&e->ring);
 			io_uring_prep_send(sqe, (int)idx,
 					   e->reqs +
@@ -590,6 +641,18 @@ static void acts_write(struct engine *e)
 		case ACT_RECV:
 			prep_recv(e, idx);
 			break;
+		case ACT_TLS_SEND:
+			sqe = io_uring_get_sqe(&e->ring);
+			io_uring_prep_send(sqe, (int)idx,
+					   e->bufs + (size_t)idx *
+							     ENGINE_BANNER_CAP,
+					   s->rlen, MSG_NOSIGNAL);
+			sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_LINK;
+			sqe->user_data = ud_pack(OP_SEND, s->gen, idx);
+			sqe = io_uring_get_sqe(&e->ring);
+			io_uring_prep_link_timeout(sqe, &s->xts, 0);
+			sqe->user_data = ud_pack(OP_TIMEOUT, s->gen, idx);
+			break;
 		default:
 			sqe = io_uring_get_sqe(&e->ring);
 			io_uring_prep_close_direct(sqe, idx);
@@ -600,49 +663,141 @@ static void acts_write(struct engine *e)
 	}
 }
 
-/* Send the HTTP probe next (unless it does not fit: then close). */
-static void x_http(struct engine *e, uint32_t idx, uint64_t now)
+/* The slot's port, from the address it connected to. */
+static uint16_t slot_port(const struct slot *s)
+{
+	return ntohs(s->addr.sa.sa_family == AF_INET6 ? s->addr.in6.sin6_port :
+							s->addr.in4.sin_port);
+}
+
+/* Send opener op's request next (unless it does not fit: then close). */
+static void x_probe(struct engine *e, uint32_t idx, uint64_t now,
+		    enum bannerid_opener op)
 {
 	struct slot *s = &e->slots[idx];
 	char host[INET6_ADDRSTRLEN];
 	const void *a = s->addr.sa.sa_family == AF_INET6 ?
 				(const void *)&s->addr.in6.sin6_addr :
 				(const void *)&s->addr.in4.sin_addr;
-	uint16_t port = ntohs(s->addr.sa.sa_family == AF_INET6 ?
-				      s->addr.in6.sin6_port :
-				      s->addr.in4.sin_port);
 	int n = -ENOSPC;
 
 	if (inet_ntop(s->addr.sa.sa_family, a, host, sizeof(host)))
-		n = bannerprobe_http(host, port,
-				     e->reqs + (size_t)idx * ENGINE_REQ_CAP,
-				     ENGINE_REQ_CAP);
+		n = bannerid_probe(op, host, slot_port(s),
+				   e->reqs + (size_t)idx * ENGINE_REQ_CAP,
+				   ENGINE_REQ_CAP);
 	if (n <= 0) {
 		act_queue(e, idx, ACT_CLOSE);
 		return;
 	}
 	s->rlen = (uint32_t)n;
 	s->sent = true;
-	e->stats.http_probes++;
+	e->stats.probes++;
 	set_xts(s, x_left(s, now));
-	act_queue(e, idx, ACT_HTTP);
+	act_queue(e, idx, ACT_PROBE);
 }
 
-/* The connect of slot idx succeeded and was reported: start reading. */
+/*
+ * The TLS handshake's next step: send what the slot's tlsprobe has to
+ * say (through the banner buffer, free while nothing is received), or
+ * when it has nothing, receive the server's next flight.  What does not
+ * fit in one send goes in the next, after the first's CQE.
+ */
+static void x_tls_step(struct engine *e, uint32_t idx, uint64_t now)
+{
+	struct slot *s = &e->slots[idx];
+	size_t n = 0;
+
+	if (tlsprobe_pending_out(e->tls[idx],
+				 e->bufs + (size_t)idx * ENGINE_BANNER_CAP,
+				 ENGINE_BANNER_CAP, &n)) {
+		act_queue(e, idx, ACT_CLOSE);
+		return;
+	}
+	s->blen = 0;
+	set_xts(s, x_left(s, now));
+	if (n) {
+		s->rlen = (uint32_t)n;
+		act_queue(e, idx, ACT_TLS_SEND);
+		return;
+	}
+	act_queue(e, idx, ACT_RECV);
+}
+
+/* A SEND of the TLS handshake completed with res. */
+static void x_send_done(struct engine *e, uint32_t idx, int32_t res,
+			uint64_t now)
+{
+	struct slot *s = &e->slots[idx];
+
+	if (!s->tls)
+		return; /* a failed request cancels its RECV: seen there */
+	/* A short send of a few hundred bytes to a fresh socket means it
+	 * is going away: no retry of the rest. */
+	if (res != (int32_t)s->rlen || now >= s->xend_ns) {
+		act_queue(e, idx, ACT_CLOSE);
+		return;
+	}
+	x_tls_step(e, idx, now);
+}
+
+/*
+ * A RECV of the TLS handshake got res bytes: fed to the slot's tlsprobe.
+ * Done: the certificate's fields are kept and the banner is empty (the
+ * bytes were TLS records).  Not TLS after all: what the server said in
+ * that read is its banner (an HTTP server answering on 443, say).
+ */
+static void x_tls_recv(struct engine *e, uint32_t idx, int32_t res,
+		       uint64_t now)
+{
+	struct slot *s = &e->slots[idx];
+	int ret;
+
+	if (res <= 0) {
+		act_queue(e, idx, ACT_CLOSE); /* EOF, reset, deadline, ... */
+		return;
+	}
+	e->stats.banner_bytes += (uint64_t)res;
+	ret = tlsprobe_feed(e->tls[idx],
+			    e->bufs + (size_t)idx * ENGINE_BANNER_CAP,
+			    (size_t)res);
+	if (ret == 0 && now < s->xend_ns) {
+		x_tls_step(e, idx, now);
+		return;
+	}
+	if (ret == 1 && !tlsprobe_info(e->tls[idx], &e->tlsinfo[idx])) {
+		s->tls_ok = true;
+		e->stats.tls_handshakes++;
+	}
+	s->blen = ret < 0 ? (uint32_t)res : 0;
+	act_queue(e, idx, ACT_CLOSE);
+}
+
+/*
+ * The connect of slot idx succeeded and was reported: start the exchange
+ * as bannerid_opener says - the request at once where the server waits
+ * for one (HTTP, Redis, memcached), a TLS handshake on TLS ports,
+ * otherwise a wait for its greeting.
+ */
 static void x_start(struct engine *e, uint32_t idx, uint64_t now)
 {
 	struct slot *s = &e->slots[idx];
-	uint16_t port = ntohs(s->addr.sa.sa_family == AF_INET6 ?
-				      s->addr.in6.sin6_port :
-				      s->addr.in4.sin_port);
+	enum bannerid_opener op = bannerid_opener(slot_port(s));
 
 	s->state = SLOT_EXCHANGE;
 	s->blen = 0;
 	s->sent = false;
+	s->tls = false;
+	s->tls_ok = false;
 	s->xend_ns = now + e->banner_timeout_ns;
 	e->stats.exchanges++;
-	if (bannerprobe_kind(port) == BANNERPROBE_HTTP) {
-		x_http(e, idx, now);
+	if (op == BANNERID_TLS && !tlsprobe_start(e->tls[idx], NULL)) {
+		s->tls = true;
+		x_tls_step(e, idx, now);
+		return;
+	}
+	if (op == BANNERID_HTTP || op == BANNERID_REDIS ||
+	    op == BANNERID_MEMCACHED) {
+		x_probe(e, idx, now, op);
 		return;
 	}
 	set_xts(s, e->banner_timeout_ns < ENGINE_BANNER_WAIT_NS ?
@@ -659,6 +814,10 @@ static void x_recv_done(struct engine *e, uint32_t idx, int32_t res,
 	const uint8_t *buf = e->bufs + (size_t)idx * ENGINE_BANNER_CAP;
 	uint64_t wait;
 
+	if (s->tls) {
+		x_tls_recv(e, idx, res, now);
+		return;
+	}
 	if (res > 0) {
 		s->blen += (uint32_t)res;
 		e->stats.banner_bytes += (uint64_t)res;
@@ -677,7 +836,7 @@ static void x_recv_done(struct engine *e, uint32_t idx, int32_t res,
 	}
 	/* Silent through the first wait: ask, HTTP being the likeliest. */
 	if (res == -ECANCELED && !s->sent && !s->blen && now < s->xend_ns) {
-		x_http(e, idx, now);
+		x_probe(e, idx, now, BANNERID_HTTP);
 		return;
 	}
 	act_queue(e, idx, ACT_CLOSE); /* EOF, reset, deadline, ... */
@@ -945,7 +1104,8 @@ static void reap(struct engine *e, uint64_t now, struct engine_result *res,
 			x_recv_done(e, idx, cqe->res, now);
 			break;
 		case OP_SEND:
-			break; /* a failed send cancels its RECV: seen there */
+			x_send_done(e, idx, cqe->res, now);
+			break;
 		case OP_CLOSE:
 			heap_del(e, idx);
 			if (s->state == SLOT_EXCHANGE) {
@@ -958,6 +1118,8 @@ static void reap(struct engine *e, uint64_t now, struct engine_result *res,
 						e->bufs +
 						(size_t)idx * ENGINE_BANNER_CAP,
 					.banner_len = s->blen,
+					.tls = s->tls_ok ? &e->tlsinfo[idx] :
+							   NULL,
 				};
 			} else if (s->state == SLOT_ACTIVE) {
 				report(e, s, &res[(*nres)++], false);

@@ -24,11 +24,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bannerid.h"
 #include "clock.h"
 #include "localaddr.h"
 #include "permute.h"
 #include "scan.h"
 #include "synengine.h"
+#include "tlsprobe.h"
 #include "udpengine.h"
 
 #define SCAN_MAX_WAIT_NS 100000000ULL /* re-check the stop flag this often */
@@ -381,23 +383,49 @@ static void emit(struct scan_ctx *c, const struct rs_addr *a, uint16_t port,
 
 /*
  * An exchange ended: the open port's row goes out now, with its banner
- * (identified by the hook when there is one) kept in the banner store for
- * the reports.  A banner whose open was not taken (a self-connection, an
+ * and what bannerid_identify makes of it (and, on a TLS port, what the
+ * handshake found), kept in the banner store for
+ * the reports.  Identifying here, once, where the banner is stored, is
+ * what makes every output say the same thing.  A banner whose open was not taken (a self-connection, an
  * answer the store had already) has no row waiting and is dropped.
  */
+/* Every field filled below fits the store whole: the reports show what
+ * the streaming outputs get. */
+_Static_assert(sizeof(((struct tlsinfo *)0)->sans) - 1 <=
+			       BANNERSTORE_FIELD_MAX &&
+		       sizeof(((struct tlsinfo *)0)->issuer) - 1 <=
+			       BANNERSTORE_FIELD_MAX &&
+		       BANNERID_FIELD - 1 <= BANNERSTORE_FIELD_MAX,
+	       "a banner field longer than the banner store keeps");
+
 static void scan_banner(struct scan_ctx *c, const struct engine_result *r,
 			const struct rs_addr *a, uint16_t port)
 {
 	struct scan_await *w = r->slot < c->await_cap ? &c->await[r->slot] :
 							NULL;
 	struct banner_rec rec = { .raw = r->banner, .raw_len = r->banner_len };
+	struct bannerid id;
 
 	if (!w || !w->valid || w->probe != r->probe.probe)
 		return;
 	w->valid = false;
 	c->await_n--;
-	if (c->hooks && c->hooks->identify)
-		c->hooks->identify(c->hooks->ctx, port, &rec);
+	if (!bannerid_identify(r->banner, r->banner_len, port, &id)) {
+		rec.field[BANNER_SERVICE] = id.service;
+		rec.field[BANNER_PRODUCT] = id.product;
+		rec.field[BANNER_VERSION] = id.version;
+		rec.field[BANNER_EXTRAINFO] = id.extrainfo;
+		rec.field[BANNER_HOSTNAME] = id.hostname;
+		rec.field[BANNER_OSTYPE] = id.ostype;
+	}
+	if (r->tls) {
+		rec.field[BANNER_TLS_VERSION] = r->tls->version;
+		rec.field[BANNER_TLS_ALPN] = r->tls->alpn;
+		rec.field[BANNER_CERT_CN] = r->tls->subject_cn;
+		rec.field[BANNER_CERT_SANS] = r->tls->sans;
+		rec.field[BANNER_CERT_ISSUER] = r->tls->issuer;
+		rec.field[BANNER_CERT_EXPIRY] = r->tls->not_after;
+	}
 	if (c->banners)
 		(void)bannerstore_put(c->banners, r->probe.probe, &rec);
 	emit_banner(c, a, port, RS_TCP, OUT_OPEN, "syn-ack", w->rtt_ns, &rec);

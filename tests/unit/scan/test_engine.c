@@ -343,7 +343,7 @@ static void test_banner_exchange(void **state)
 	uint16_t port[3];
 	int fd[3], greet = -1, quiet = -1;
 	struct engine *e = NULL;
-	char req[128], want[128];
+	char req[256], want[256];
 	size_t reqlen = 0;
 	bool opened[3] = { false }, banner[3] = { false };
 	struct engine_stats st;
@@ -368,7 +368,9 @@ static void test_banner_exchange(void **state)
 			0);
 	}
 	snprintf(want, sizeof(want),
-		 "HEAD / HTTP/1.0\r\nHost: 127.0.0.1:%u\r\n\r\n",
+		 "HEAD / HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+		 "User-Agent: ringscan\r\nAccept: */*\r\n"
+		 "Connection: close\r\n\r\n",
 		 (unsigned)port[1]);
 	end = clock_now_ns() + 6000000000ULL;
 	while (!(banner[0] && banner[1] && closed) && clock_now_ns() < end) {
@@ -434,7 +436,7 @@ static void test_banner_exchange(void **state)
 	assert_int_equal(engine_connect_ops.busy(e), 0);
 	engine_get_stats(e, &st);
 	assert_int_equal(st.exchanges, 2);
-	assert_int_equal(st.http_probes, 1);
+	assert_int_equal(st.probes, 1);
 	assert_int_equal(st.banner_bytes, 7 + 19);
 	engine_connect_ops.free(e);
 	close(greet);
