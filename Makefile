@@ -70,7 +70,7 @@ HELPER_BINS := $(TEST_HELPERS:tests/helpers/%.c=$(BUILD)/helpers/%)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
 .PHONY: all tests test unit integration clean format format-check bench \
-	bench-quick bench-grid bench-udp bench-tools fuzz fuzz-run install uninstall FORCE
+	bench-quick bench-grid bench-udp bench-banners bench-tools fuzz fuzz-run install uninstall FORCE
 
 all: $(BUILD)/ringscan
 
@@ -176,6 +176,12 @@ bench: all bench-tools $(HELPER_BINS)
 
 bench-quick: all bench-tools $(HELPER_BINS)
 	$(Q)BUILD=$(BUILD) bench/run.sh quick
+
+# Banner grabbing and -sV against nmap and masscan (bench/banners.sh, ~25
+# min: nmap -sV takes minutes a run); it replaces the Banners section of
+# bench/RESULTS.md.  `make bench` runs it too.
+bench-banners: all
+	$(Q)BUILD=$(BUILD) bench/banners.sh full
 
 # The congestion grid (bench/grid.sh); GRID_MODE=full for every cell.
 bench-grid: all bench-tools $(HELPER_BINS)

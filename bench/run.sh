@@ -42,7 +42,9 @@
 # commands).  Scratch files go to bench/results/tmp/.  Missing tools
 # (nmap, masscan, zmap, gnuplot, nft, ping, time) are installed from Debian.
 # In full mode bench/audit.sh, if it exists and is executable, is run too
-# and its markdown output goes into RESULTS.md.
+# and its markdown output goes into RESULTS.md; so is bench/banners.sh
+# (banners and -sV against nmap -sV and masscan --banners), whose section
+# is carried over from its last run in quick mode.
 
 set -u -o pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
@@ -960,12 +962,27 @@ plots() {
 	fi
 }
 
+# ==== 8: banners =============================================================
+# bench/banners.sh is its own script (make bench-banners) with its own
+# testbed of real servers; here it runs in full mode only (nmap -sV takes
+# minutes a run), or when BENCH_ONLY names it, and its section of
+# RESULTS.md (results/banners.md) is carried over otherwise, as the grid's.
+scen_banners() {
+	if [ "$MODE" != full ] && [[ " ${BENCH_ONLY:-} " != *" banners "* ]]; then
+		return 0
+	fi
+	say "banners: bench/banners.sh $MODE"
+	BUILD=$BUILD BENCH_BANNERS_NO_SPLICE=1 bench/banners.sh "$MODE" \
+		>/dev/null 2>"$TMPD/banners.err" ||
+		say "bench/banners.sh failed: $(tail -3 "$TMPD/banners.err")"
+}
+
 # ==== run ===========================================================================
 # BENCH_ONLY="rate memory" runs only those scenarios (for working on
 # one); the CSVs of the others are then left as they were.
 # UDP takes ~30 min in full mode (nmap -sU at one ICMP error per second)
 # and is left out of the quick run.
-SCENARIOS="loopback wan subnet_veth subnet_wan rate memory"
+SCENARIOS="loopback wan subnet_veth subnet_wan rate memory banners"
 [ "$MODE" = full ] && SCENARIOS+=" udp"
 for sc in ${BENCH_ONLY:-$SCENARIOS}; do
 	"scen_$sc"
@@ -1066,6 +1083,13 @@ TOTAL=$(($(date +%s) - START))
 		echo "## Audit (bench/audit.sh)"
 		echo
 		cat "$AUDIT_MD"
+		echo
+	fi
+	# bench/banners.sh's last section (this run's in full mode).
+	if [ -s "$RES/banners.md" ]; then
+		echo "## 8. Banners and -sV (bench/banners.sh)"
+		echo
+		cat "$RES/banners.md"
 		echo
 	fi
 	# The congestion grid is its own, longer run (bench/grid.sh, make
