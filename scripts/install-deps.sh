@@ -29,6 +29,8 @@ PACKAGES=(
 	nftables			# testbed: filtered ports
 	dnsmasq-base python3		# t_udp: a real DNS server, a UDP responder
 	openssh-server redis-server	# t_banners: real servers to read banners from
+	memcached			# t_banners: a cache that answers "version"
+	python3-libnmap			# t_banners: a library that reads nmap XML
 	unhide net-tools		# audit: t_audit_unhide, netstat captures, bench
 	iproute2			# testbed: ip netns, ss
 	procps util-linux coreutils	# ps, kill, timeout, env
@@ -68,7 +70,7 @@ if [ -z "$(find "$lists" -maxdepth 1 -name '*_Packages*' -mtime -1 \
 	fi
 fi
 
-# Servers installed for the tests (sshd, redis) must not start as
+# Servers installed for the tests (sshd, redis, memcached) must not start as
 # daemons: without a policy of the machine's own, one that refuses every
 # start is in place for the install and removed after it.
 policy=/usr/sbin/policy-rc.d
@@ -94,6 +96,7 @@ if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 		case $pkg in
 		openssh-server) units="ssh.service ssh.socket" ;;
 		redis-server) units="redis-server.service" ;;
+		memcached) units="memcached.service" ;;
 		*) continue ;;
 		esac
 		# shellcheck disable=SC2086 # one unit a word

@@ -425,6 +425,58 @@ xmllint --noout --dtdvalid "$DTD" "$TB_TMP/v.xml" 2>"$TB_TMP/xmllint.err" || {
 }
 tb_log "  ok: -sV XML is valid against nmap.dtd"
 
+# The tools that read nmap's XML read ours.  ndiff: our file against
+# itself, and against nmap's own -sV file with --xml (0: same, 1:
+# differences, 2: its error).  Not in text mode against nmap's: ndiff
+# 7.93's text output fails ("'>' not supported between instances of
+# 'list' and 'int'") on any port whose service line is the same and
+# whose scripts differ - two of nmap's own files, -sV with and without
+# --script banner, do the same - and our ports carry the banner script.
+# python-libnmap must name each identified service as our JSON does.
+if [ -s "$TB_TMP/nmap.xml" ] && command -v ndiff >/dev/null 2>&1; then
+	for pair in "$TB_TMP/v.xml $TB_TMP/v.xml" "--xml $TB_TMP/nmap.xml $TB_TMP/v.xml"; do
+		rc=0
+		# shellcheck disable=SC2086 # the pair is words
+		ndiff $pair >"$TB_TMP/ndiff.out" 2>"$TB_TMP/ndiff.err" || rc=$?
+		{ [ "$rc" -le 1 ] && [ ! -s "$TB_TMP/ndiff.err" ]; } ||
+			tb_fail "ndiff $pair: exit $rc: $(tail -n 3 "$TB_TMP/ndiff.err")"
+	done
+	grep -q '<nmapdiff' "$TB_TMP/ndiff.out" ||
+		tb_fail "ndiff --xml wrote no nmapdiff document"
+	tb_log "  ok: ndiff reads the -sV XML"
+fi
+# (Debian's package is for the system python3, which a PATH may hide.)
+LIBNMAP_PY=
+for py in python3 /usr/bin/python3; do
+	"$py" -c 'import libnmap' 2>/dev/null && { LIBNMAP_PY=$py; break; }
+done
+if [ -n "$LIBNMAP_PY" ]; then
+	"$LIBNMAP_PY" - "$TB_TMP/v.xml" "$TB_TMP/v.json" <<'EOF' || tb_fail "python-libnmap reads the -sV XML otherwise (above)"
+import json, sys
+from libnmap.parser import NmapParser
+rep = NmapParser.parse_fromfile(sys.argv[1])
+want = {}
+for line in open(sys.argv[2]):
+    r = json.loads(line)
+    if r.get("state") == "open" and r.get("product"):
+        want[int(r["port"])] = (r["product"], r.get("version", ""))
+got = {}
+for h in rep.hosts:
+    for s in h.services:
+        if s.state == "open" and s.service_dict.get("product"):
+            got[s.port] = (s.service_dict["product"], s.service_dict.get("version", ""))
+bad = [p for p in want if got.get(p) != want[p]]
+for p in bad:
+    print("FAIL: port %d: JSON %r, libnmap %r" % (p, want[p], got.get(p)))
+if len(want) < 3:
+    print("FAIL: only %d identified ports to compare" % len(want))
+sys.exit(1 if bad or len(want) < 3 else 0)
+EOF
+	tb_log "  ok: python-libnmap reads every identified service as the JSON has it"
+else
+	tb_note "python-libnmap not installed: not checked"
+fi
+
 # Text: the VERSION column; |_banner: lines only for what -sV did not
 # identify (the junk, the trickle), as nmap shows only what it named
 grep -q '^PORT  *STATE SERVICE  *VERSION$' "$TB_TMP/v.nmap" ||
