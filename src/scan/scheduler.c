@@ -696,8 +696,17 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	clean = group_clean &&
 		(!h->cc.answered || (!(p->flags & SCHED_F_DIRTY_HOST) &&
 				     cc_clean(&h->cc, now_ns)));
-	/* Sent before the host's last answer-limit cut: too fast to tell. */
-	if (h->limited && (int32_t)(p->hround - h->lim_seq) < 0)
+	/*
+	 * Sent before the host's last answer-limit cut, or since it while
+	 * the new pace is unproven (a window of SCHED_LIMIT_WINDOW_NS
+	 * without an answered retry has not gone by): too fast to tell.
+	 * A first cut's pace can still be over the limit (the burst's
+	 * answers are in its measure), and silences counted at it ended
+	 * a closed port open|filtered before the next cut.
+	 */
+	if (h->limited &&
+	    ((int32_t)(p->hround - h->lim_seq) < 0 || h->lim_retry > 0 ||
+	     now_ns - h->lim_start_ns < SCHED_LIMIT_WINDOW_NS))
 		clean = false;
 	if (clean)
 		next.clean++;
