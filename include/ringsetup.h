@@ -17,6 +17,10 @@
  *   ringsetup_has_ops     every opcode a chain needs, and the bind op when
  *                         --source-ip asks for it (no fallback: a direct
  *                         socket has no fd for a plain bind());
+ *   ringsetup_trial       one synchronous chain at start (a direct socket,
+ *                         the engine's socket option, close): whether
+ *                         direct sockets work, and the option's link;
+ *   ringsetup_sources     the --source-ip tables the bind SQEs point at;
  *   ringsetup_prep_*      the socket setsockopt uring_cmd and the bind op,
  *                         which liburing 2.3 has no helpers for;
  *   ringsetup_enter_*     one enter that submits and runs every completion
@@ -53,6 +57,24 @@ int ringsetup_init(struct io_uring *ring, uint32_t sq_entries,
 int ringsetup_has_ops(struct io_uring *ring, const int *need, size_t n,
 		      bool bind);
 
+/*
+ * A direct socket of type (SOCK_STREAM, SOCK_DGRAM), setsockopt(level,
+ * optname, val, len) on it through the uring_cmd, close: 0 with *opt_ok
+ * whether the option took, -EOPNOTSUPP when direct sockets do not work,
+ * or the ring's -errno.  Synchronous; the ring must be empty.
+ */
+int ringsetup_trial(struct io_uring *ring, int type, int level, int optname,
+		    const void *val, uint32_t len, bool *opt_ok);
+
+struct srcaddr;
+/*
+ * The sources of each family (tab[0] IPv4, tab[1] IPv6) as sockaddrs, for
+ * the whole scan; NULL and 0 for a family without (and for src NULL).
+ * The caller frees both tables, on failure too.  -ENOMEM.
+ */
+int ringsetup_sources(const struct srcaddr *src,
+		      struct sockaddr_storage *tab[2], uint32_t n[2]);
+
 /* setsockopt(level, optname, val, len) on fixed file fixed_idx; val must
  * stay valid until the SQE is issued. */
 void ringsetup_prep_setsockopt(struct io_uring_sqe *sqe, int fixed_idx,
@@ -71,5 +93,16 @@ int ringsetup_enter_drain(struct io_uring *ring);
 bool ringsetup_enter_failed(int ret);
 
 bool ringsetup_local_shortage(int err);
+
+/*
+ * Whether a chain failed before it reached the target: its SOCKET (or
+ * the BIND to its --source-ip source) failed.  Then *err is that error
+ * and *defer whether a later try can succeed: a shortage of ours (fds,
+ * buffers, a source's ports) defers; a source gone (EADDRNOTAVAIL at the
+ * bind: the connect would go out from the route's source, not our
+ * probe) and anything else is final.
+ */
+bool ringsetup_chain_failed(int socket_res, int bind_res, int *err,
+			    bool *defer);
 
 #endif

@@ -177,63 +177,6 @@ static inline uint64_t ud_pack(enum engine_op op, uint32_t gen, uint32_t idx)
 	       idx;
 }
 
-/* The sources of each family as sockaddrs, which the bind SQEs point at
- * for the whole scan. */
-static int sources_init(struct engine *e, const struct srcaddr *src)
-{
-	int ret;
-
-	if (!src)
-		return 0;
-	ret = srcaddr_sockaddrs(src, AF_INET, &e->src[0], &e->nsrc[0]);
-	if (!ret)
-		ret = srcaddr_sockaddrs(src, AF_INET6, &e->src[1], &e->nsrc[1]);
-	return ret;
-}
-
-/*
- * One synchronous trial chain at start: a direct socket, SO_LINGER through
- * uring_cmd, close.  Tells whether the setsockopt link can be used and
- * whether direct sockets work at all.
- */
-static int engine_trial(struct engine *e)
-{
-	struct io_uring_sqe *sqe;
-	struct io_uring_cqe *cqe;
-	int sock_res = 0, opt_res = -EOPNOTSUPP, ret;
-
-	sqe = io_uring_get_sqe(&e->ring);
-	io_uring_prep_socket_direct(sqe, AF_INET, SOCK_STREAM, 0, 0, 0);
-	sqe->flags |= IOSQE_IO_HARDLINK;
-	sqe->user_data = OP_SOCKET;
-	sqe = io_uring_get_sqe(&e->ring);
-	ringsetup_prep_setsockopt(sqe, 0, SOL_SOCKET, SO_LINGER, &e->linger,
-				  sizeof(e->linger));
-	sqe->flags |= IOSQE_IO_HARDLINK;
-	sqe->user_data = OP_SOCKOPT;
-	sqe = io_uring_get_sqe(&e->ring);
-	io_uring_prep_close_direct(sqe, 0);
-	sqe->user_data = OP_CLOSE;
-
-	ret = io_uring_submit_and_wait(&e->ring, 3);
-	if (ret < 0)
-		return ret;
-	for (int n = 0; n < 3; n++) {
-		ret = io_uring_wait_cqe(&e->ring, &cqe);
-		if (ret < 0)
-			return ret;
-		if (cqe->user_data == OP_SOCKET)
-			sock_res = cqe->res;
-		else if (cqe->user_data == OP_SOCKOPT)
-			opt_res = cqe->res;
-		io_uring_cqe_seen(&e->ring, cqe);
-	}
-	if (sock_res < 0)
-		return sock_res == -EINVAL ? -EOPNOTSUPP : sock_res;
-	e->linger_rst = opt_res == 0;
-	return 0;
-}
-
 /*
  * --banners: a tlsprobe per slot, made here once so that a handshake
  * reuses its SSL object and BIOs (what OpenSSL still allocates per
@@ -308,7 +251,7 @@ int engine_new(struct engine **out, const struct engine_config *cfg,
 		ret = -ENOMEM;
 		goto out_free_tables;
 	}
-	ret = sources_init(e, cfg->src);
+	ret = ringsetup_sources(cfg->src, e->src, e->nsrc);
 	if (ret)
 		goto out_free_tables;
 	if (cfg->banners) {
@@ -352,7 +295,8 @@ int engine_new(struct engine **out, const struct engine_config *cfg,
 	ret = io_uring_register_files_sparse(&e->ring, nslots);
 	if (ret)
 		goto out_exit_ring;
-	ret = engine_trial(e);
+	ret = ringsetup_trial(&e->ring, SOCK_STREAM, SOL_SOCKET, SO_LINGER,
+			      &e->linger, sizeof(e->linger), &e->linger_rst);
 	if (ret)
 		goto out_exit_ring;
 	/* With banners the CLOSE is issued after the exchange. */
@@ -897,6 +841,7 @@ static int engine_prep(void *handle, const struct sched_probe *p,
 static void slot_judge(const struct slot *s, struct engine_result *r)
 {
 	int c = s->connect_res;
+	bool defer;
 
 	r->probe = s->probe;
 	r->rtt_ns = s->rtt_ns;
@@ -907,21 +852,11 @@ static void slot_judge(const struct slot *s, struct engine_result *r)
 	r->slot = 0;
 	r->banner = NULL;
 	r->banner_len = 0;
-	if (s->socket_res < 0) {
-		r->err = s->socket_res;
-		r->outcome = ringsetup_local_shortage(r->err) ? ENGINE_DEFER :
-								ENGINE_ERROR;
-		return;
-	}
-	if (s->bind_res < 0) {
-		/* The connect went out from the route's source (a hard link
-		 * runs on): not our probe.  A vanished source
-		 * (EADDRNOTAVAIL) is final; its ports running out is not. */
-		r->err = s->bind_res;
-		r->outcome = s->bind_res != -EADDRNOTAVAIL &&
-					     ringsetup_local_shortage(r->err) ?
-				     ENGINE_DEFER :
-				     ENGINE_ERROR;
+	/* A failed bind's connect went out from the route's source (a
+	 * hard link runs on): not our probe either. */
+	if (ringsetup_chain_failed(s->socket_res, s->bind_res, &r->err,
+				   &defer)) {
+		r->outcome = defer ? ENGINE_DEFER : ENGINE_ERROR;
 		return;
 	}
 	r->err = c;

@@ -12,6 +12,10 @@
 #include <sys/resource.h>
 
 #include "ringsetup.h"
+#include "srcaddr.h"
+
+/* The trial chain's user_data: which op a CQE is for. */
+enum { TRIAL_SOCKET = 1, TRIAL_SOCKOPT, TRIAL_CLOSE };
 
 int ringsetup_cap_slots(uint32_t want, uint32_t reserve, uint32_t *got)
 {
@@ -91,6 +95,57 @@ int ringsetup_has_ops(struct io_uring *ring, const int *need, size_t n,
 	return ret;
 }
 
+int ringsetup_trial(struct io_uring *ring, int type, int level, int optname,
+		    const void *val, uint32_t len, bool *opt_ok)
+{
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	int sock_res = 0, opt_res = -EOPNOTSUPP, ret;
+
+	sqe = io_uring_get_sqe(ring);
+	io_uring_prep_socket_direct(sqe, AF_INET, type, 0, 0, 0);
+	sqe->flags |= IOSQE_IO_HARDLINK;
+	sqe->user_data = TRIAL_SOCKET;
+	sqe = io_uring_get_sqe(ring);
+	ringsetup_prep_setsockopt(sqe, 0, level, optname, val, len);
+	sqe->flags |= IOSQE_IO_HARDLINK;
+	sqe->user_data = TRIAL_SOCKOPT;
+	sqe = io_uring_get_sqe(ring);
+	io_uring_prep_close_direct(sqe, 0);
+	sqe->user_data = TRIAL_CLOSE;
+
+	ret = io_uring_submit_and_wait(ring, 3);
+	if (ret < 0)
+		return ret;
+	for (int n = 0; n < 3; n++) {
+		ret = io_uring_wait_cqe(ring, &cqe);
+		if (ret < 0)
+			return ret;
+		if (cqe->user_data == TRIAL_SOCKET)
+			sock_res = cqe->res;
+		else if (cqe->user_data == TRIAL_SOCKOPT)
+			opt_res = cqe->res;
+		io_uring_cqe_seen(ring, cqe);
+	}
+	if (sock_res < 0)
+		return sock_res == -EINVAL ? -EOPNOTSUPP : sock_res;
+	*opt_ok = opt_res == 0;
+	return 0;
+}
+
+int ringsetup_sources(const struct srcaddr *src,
+		      struct sockaddr_storage *tab[2], uint32_t n[2])
+{
+	int ret;
+
+	if (!src)
+		return 0;
+	ret = srcaddr_sockaddrs(src, AF_INET, &tab[0], &n[0]);
+	if (!ret)
+		ret = srcaddr_sockaddrs(src, AF_INET6, &tab[1], &n[1]);
+	return ret;
+}
+
 void ringsetup_prep_setsockopt(struct io_uring_sqe *sqe, int fixed_idx,
 			       int level, int optname, const void *val,
 			       uint32_t len)
@@ -126,6 +181,22 @@ bool ringsetup_enter_failed(int ret)
 {
 	return ret < 0 && ret != -ETIME && ret != -EINTR && ret != -EBUSY &&
 	       ret != -EAGAIN;
+}
+
+bool ringsetup_chain_failed(int socket_res, int bind_res, int *err, bool *defer)
+{
+	if (socket_res < 0) {
+		*err = socket_res;
+		*defer = ringsetup_local_shortage(socket_res);
+		return true;
+	}
+	if (bind_res < 0) {
+		*err = bind_res;
+		*defer = bind_res != -EADDRNOTAVAIL &&
+			 ringsetup_local_shortage(bind_res);
+		return true;
+	}
+	return false;
 }
 
 bool ringsetup_local_shortage(int err)

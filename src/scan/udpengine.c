@@ -114,64 +114,6 @@ static inline uint64_t ud_pack(enum udp_op op, uint32_t gen, uint32_t idx)
 	       ((uint64_t)(gen & UD_GEN_MASK) << 32) | idx;
 }
 
-/* The sources of each family as sockaddrs, which the bind SQEs point at
- * for the whole scan. */
-static int sources_init(struct udpengine *e, const struct srcaddr *src)
-{
-	int ret;
-
-	if (!src)
-		return 0;
-	ret = srcaddr_sockaddrs(src, AF_INET, &e->src[0], &e->nsrc[0]);
-	if (!ret)
-		ret = srcaddr_sockaddrs(src, AF_INET6, &e->src[1], &e->nsrc[1]);
-	return ret;
-}
-
-/*
- * One synchronous trial chain at start: a direct UDP socket, IP_RECVERR
- * through uring_cmd, close.  Tells whether the setsockopt link works (it
- * needs SOL_IP through the socket uring_cmd) and whether direct sockets
- * work at all.
- */
-static int udp_trial(struct udpengine *e)
-{
-	struct io_uring_sqe *sqe;
-	struct io_uring_cqe *cqe;
-	int sock_res = 0, opt_res = -EOPNOTSUPP, ret;
-
-	sqe = io_uring_get_sqe(&e->ring);
-	io_uring_prep_socket_direct(sqe, AF_INET, SOCK_DGRAM, 0, 0, 0);
-	sqe->flags |= IOSQE_IO_HARDLINK;
-	sqe->user_data = OP_SOCKET;
-	sqe = io_uring_get_sqe(&e->ring);
-	ringsetup_prep_setsockopt(sqe, 0, SOL_IP, IP_RECVERR, &e->one,
-				  sizeof(e->one));
-	sqe->flags |= IOSQE_IO_HARDLINK;
-	sqe->user_data = OP_SOCKOPT;
-	sqe = io_uring_get_sqe(&e->ring);
-	io_uring_prep_close_direct(sqe, 0);
-	sqe->user_data = OP_CLOSE;
-
-	ret = io_uring_submit_and_wait(&e->ring, 3);
-	if (ret < 0)
-		return ret;
-	for (int n = 0; n < 3; n++) {
-		ret = io_uring_wait_cqe(&e->ring, &cqe);
-		if (ret < 0)
-			return ret;
-		if (cqe->user_data == OP_SOCKET)
-			sock_res = cqe->res;
-		else if (cqe->user_data == OP_SOCKOPT)
-			opt_res = cqe->res;
-		io_uring_cqe_seen(&e->ring, cqe);
-	}
-	if (sock_res < 0)
-		return sock_res == -EINVAL ? -EOPNOTSUPP : sock_res;
-	e->recverr = opt_res == 0;
-	return 0;
-}
-
 static void udpengine_free(void *handle)
 {
 	struct udpengine *e = handle;
@@ -216,7 +158,7 @@ int udpengine_new(struct udpengine **out, const struct udpengine_config *cfg,
 		ret = -ENOMEM;
 		goto out_free_tables;
 	}
-	ret = sources_init(e, cfg->src);
+	ret = ringsetup_sources(cfg->src, e->src, e->nsrc);
 	if (ret)
 		goto out_free_tables;
 	for (uint32_t i = 0; i < nslots; i++)
@@ -239,7 +181,8 @@ int udpengine_new(struct udpengine **out, const struct udpengine_config *cfg,
 	ret = io_uring_register_files_sparse(&e->ring, nslots);
 	if (ret)
 		goto out_exit_ring;
-	ret = udp_trial(e);
+	ret = ringsetup_trial(&e->ring, SOCK_DGRAM, SOL_IP, IP_RECVERR, &e->one,
+			      sizeof(e->one), &e->recverr);
 	if (ret)
 		goto out_exit_ring;
 	e->sqes_per_probe = (e->recverr ? UDPENGINE_SQES_PER_PROBE :
@@ -518,24 +461,15 @@ static void judge_err(const struct uslot *s, int err, struct engine_result *r)
 
 static void slot_judge(const struct uslot *s, struct engine_result *r)
 {
+	bool defer;
+
 	*r = (struct engine_result){
 		.probe = s->probe,
 		.rtt_ns = s->rtt_ns,
 	};
-	if (s->socket_res < 0) {
-		r->err = s->socket_res;
-		r->outcome = ringsetup_local_shortage(r->err) ? ENGINE_DEFER :
-								ENGINE_ERROR;
-		return;
-	}
-	if (s->bind_res < 0) {
-		/* The source is gone (EADDRNOTAVAIL: no retry can help), or
-		 * its ports ran out (EADDRINUSE: later, with fewer in flight). */
-		r->err = s->bind_res;
-		r->outcome = s->bind_res != -EADDRNOTAVAIL &&
-					     ringsetup_local_shortage(r->err) ?
-				     ENGINE_DEFER :
-				     ENGINE_ERROR;
+	if (ringsetup_chain_failed(s->socket_res, s->bind_res, &r->err,
+				   &defer)) {
+		r->outcome = defer ? ENGINE_DEFER : ENGINE_ERROR;
 		return;
 	}
 	if (s->connect_res < 0) {
