@@ -75,6 +75,14 @@ static double burst_of(double rate)
 	return b < CC_BURST_MIN ? CC_BURST_MIN : b;
 }
 
+/* Pace at r: a bucket never holds more than the new pace's burst. */
+static void set_rate(struct cc *c, double r)
+{
+	c->rate = r;
+	if (c->tokens > burst_of(c->rate))
+		c->tokens = burst_of(c->rate);
+}
+
 static struct cc_round *open_round(struct cc *c)
 {
 	return &c->r[c->seq % CC_ROUNDS];
@@ -588,9 +596,7 @@ static void congestion(struct cc *c, uint64_t now_ns, enum cc_reason why,
 	if (est > c->rate)
 		est = c->rate;
 	c->hold = est;
-	c->rate = clamp_rate(c, est * CC_DRAIN_GAIN);
-	if (c->tokens > burst_of(c->rate))
-		c->tokens = burst_of(c->rate);
+	set_rate(c, clamp_rate(c, est * CC_DRAIN_GAIN));
 	set_mode(c, CC_DRAIN);
 }
 
@@ -616,9 +622,7 @@ void cc_cap(struct cc *c, uint64_t now_ns, double rate, double answers_per_s)
 	c->bw_n = 0;
 	c->bw[c->bw_n++ % CC_BW_ROUNDS] = answers_per_s;
 	c->hold = rate;
-	c->rate = rate;
-	if (c->tokens > burst_of(c->rate))
-		c->tokens = burst_of(c->rate);
+	set_rate(c, rate);
 	c->last_event_ns = now_ns;
 	c->last_reason = CC_RETRIES;
 	c->events++;
@@ -698,10 +702,7 @@ static void limit_verdict(struct cc *c, uint64_t now_ns)
 		c->last_reason = CC_LIMIT;
 		c->events++;
 		c->hold = clamp_rate(c, lim);
-		if (c->rate > c->hold)
-			c->rate = c->hold;
-		if (c->tokens > burst_of(c->rate))
-			c->tokens = burst_of(c->rate);
+		set_rate(c, c->rate > c->hold ? c->hold : c->rate);
 	} else if (ed < eb * (1 + 0.2 * (ratio - 1))) {
 		limit_clear(c, rb);
 	}
@@ -982,9 +983,7 @@ static void round_close(struct cc *c, uint64_t now_ns)
 			}
 			break;
 		}
-		c->rate = clamp_rate(c, c->rate);
-		if (c->tokens > burst_of(c->rate))
-			c->tokens = burst_of(c->rate);
+		set_rate(c, clamp_rate(c, c->rate));
 	}
 
 	c->prev_ans = c->t_ans;

@@ -59,8 +59,7 @@ struct sched_host {
 	uint32_t lim_ans; /* every answer */
 	uint32_t lim_first, lim_retry; /* UDP: to first attempts, retries */
 	uint32_t lim_seq; /* attempts of host rounds before it: forgiven */
-	bool limited; /* cut at least once */
-	uint32_t cuts; /* how many times */
+	uint32_t cuts; /* how many times the host was cut */
 	struct cc cc;
 };
 
@@ -479,7 +478,7 @@ static uint32_t sched_next_cc(struct sched *s, uint64_t now_ns,
 		if (cc_allow(&h->cc, now_ns, 1) == 0) {
 			uint64_t due = now_ns + cc_wait_ns(&h->cc, now_ns);
 
-			if (h->limited) {
+			if (h->cuts) {
 				s->held_ns = now_ns;
 				s->held_any = true;
 			}
@@ -571,7 +570,6 @@ static void limit_answer(struct sched *s, struct sched_host *h,
 	rate = ans < pace * SCHED_LIMIT_OVER ? ans : pace * SCHED_LIMIT_STEP;
 	cc_cap(&h->cc, now_ns, rate, ans);
 	h->lim_seq = h->cc.seq + 1;
-	h->limited = true;
 	h->cuts++;
 	h->lim_start_ns = now_ns;
 	h->lim_ans = h->lim_first = h->lim_retry = 0;
@@ -704,7 +702,7 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	 * answers are in its measure), and silences counted at it ended
 	 * a closed port open|filtered before the next cut.
 	 */
-	if (h->limited &&
+	if (h->cuts &&
 	    ((int32_t)(p->hround - h->lim_seq) < 0 || h->lim_retry > 0 ||
 	     now_ns - h->lim_start_ns < SCHED_LIMIT_WINDOW_NS))
 		clean = false;
