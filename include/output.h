@@ -176,6 +176,15 @@ struct output_report {
  */
 const char *output_state_name(enum output_state st, enum rs_proto proto);
 
+/*
+ * nmap's reason for an answer of state st (OUT_OPEN or OUT_CLOSED): an
+ * open port's "syn-ack" ("udp-response" for UDP), a closed one's "reset"
+ * in a SYN scan, else "conn-refused" ("port-unreach" for UDP).  The one
+ * place the scan, the reports and merges take it from.
+ */
+const char *output_answer_reason(enum output_state st, enum rs_proto proto,
+				 bool syn);
+
 /* name, for state parsing in the CLI: "open,closed,filtered" -> mask. */
 int output_parse_states(const char *list, unsigned *mask, struct rs_error *err);
 

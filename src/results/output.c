@@ -40,9 +40,19 @@
 #include "report.h"
 #include "sqlout.h"
 
+const char *output_answer_reason(enum output_state st, enum rs_proto proto,
+				 bool syn)
+{
+	if (st == OUT_OPEN)
+		return proto == RS_UDP ? "udp-response" : "syn-ack";
+	if (proto == RS_UDP)
+		return "port-unreach";
+	return syn ? "reset" : "conn-refused";
+}
+
 const char *output_closed_reason(const struct output *o)
 {
-	return o->syn ? "reset" : "conn-refused";
+	return output_answer_reason(OUT_CLOSED, RS_TCP, o->syn);
 }
 
 /*

@@ -187,12 +187,12 @@ static const char *noresp_state(const struct output *o, enum rs_proto proto)
 
 static const char *open_reason(enum rs_proto proto)
 {
-	return proto == RS_UDP ? "udp-response" : "syn-ack";
+	return output_answer_reason(OUT_OPEN, proto, false);
 }
 
 static const char *closed_reason(const struct output *o, enum rs_proto proto)
 {
-	return proto == RS_UDP ? "port-unreach" : output_closed_reason(o);
+	return output_answer_reason(OUT_CLOSED, proto, o->syn);
 }
 
 static bool has_field(const struct banner_rec *r, enum banner_field f)

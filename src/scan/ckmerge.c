@@ -142,10 +142,10 @@ static const char *reason_of(enum store_state st, enum rs_proto proto,
 	switch (st) {
 	case STORE_OPEN:
 		*os = OUT_OPEN;
-		return proto == RS_UDP ? "udp-response" : "syn-ack";
+		return output_answer_reason(OUT_OPEN, proto, false);
 	case STORE_CLOSED:
 		*os = OUT_CLOSED;
-		return proto == RS_UDP ? "port-unreach" : "conn-refused";
+		return output_answer_reason(OUT_CLOSED, proto, false);
 	case STORE_UNREACH:
 		*os = OUT_UNREACH;
 		return "unreach";

@@ -428,7 +428,9 @@ static void scan_banner(struct scan_ctx *c, const struct engine_result *r,
 	}
 	if (c->banners)
 		(void)bannerstore_put(c->banners, r->probe.probe, &rec);
-	emit_banner(c, a, port, RS_TCP, OUT_OPEN, "syn-ack", w->rtt_ns, &rec);
+	emit_banner(c, a, port, RS_TCP, OUT_OPEN,
+		    output_answer_reason(OUT_OPEN, RS_TCP, false), w->rtt_ns,
+		    &rec);
 }
 
 /* The scan stops with exchanges unfinished: their rows, bannerless. */
@@ -446,7 +448,7 @@ static void scan_await_flush(struct scan_ctx *c)
 		c->await_n--;
 		targets_get(c->targets, w->probe / nports, &a);
 		emit(c, &a, c->ports->port[w->probe % nports], RS_TCP, OUT_OPEN,
-		     "syn-ack", w->rtt_ns);
+		     output_answer_reason(OUT_OPEN, RS_TCP, false), w->rtt_ns);
 	}
 }
 
@@ -500,15 +502,15 @@ static void scan_handle(struct scan_ctx *c, const struct engine_result *r,
 			break;
 		}
 		emit(c, &a, port, proto, OUT_OPEN,
-		     udp ? "udp-response" : "syn-ack", r->rtt_ns);
+		     output_answer_reason(OUT_OPEN, proto, !c->connect),
+		     r->rtt_ns);
 		break;
 	case ENGINE_CLOSED:
 		sched_answered(c->sched, &r->probe, r->rtt_ns, now, r->late);
 		if (store_set(c->store, r->probe.probe, STORE_CLOSED))
 			emit(c, &a, port, proto, OUT_CLOSED,
-			     udp	? "port-unreach" :
-			     c->connect ? "conn-refused" :
-					  "reset",
+			     output_answer_reason(OUT_CLOSED, proto,
+						  !c->connect),
 			     r->rtt_ns);
 		break;
 	case ENGINE_UNREACH:
@@ -851,6 +853,7 @@ int scan_replay(const struct scan_config *cfg, const struct targets *targets,
 	uint64_t n = targets_count(targets) * ports->count;
 	uint32_t count = cfg->shard_count ? cfg->shard_count : 1;
 	struct scan_ctx c = { .hooks = hooks };
+	bool syn = cfg->type == SCAN_SYN;
 	uint64_t *pend;
 	struct permute p;
 
@@ -870,7 +873,6 @@ int scan_replay(const struct scan_config *cfg, const struct targets *targets,
 		uint32_t pi = (uint32_t)(probe % ports->count);
 		uint16_t port = ports->port[pi];
 		enum rs_proto proto = ports_proto(ports, pi);
-		bool udp = proto == RS_UDP;
 		struct rs_addr a;
 
 		if (bsearch(&probe, pend, pos->npending, sizeof(*pend),
@@ -880,14 +882,11 @@ int scan_replay(const struct scan_config *cfg, const struct targets *targets,
 		switch (store_get(store, probe)) {
 		case STORE_OPEN:
 			emit(&c, &a, port, proto, OUT_OPEN,
-			     udp ? "udp-response" : "syn-ack", 0);
+			     output_answer_reason(OUT_OPEN, proto, syn), 0);
 			break;
 		case STORE_CLOSED:
 			emit(&c, &a, port, proto, OUT_CLOSED,
-			     udp		   ? "port-unreach" :
-			     cfg->type == SCAN_SYN ? "reset" :
-						     "conn-refused",
-			     0);
+			     output_answer_reason(OUT_CLOSED, proto, syn), 0);
 			break;
 		case STORE_UNREACH:
 			emit(&c, &a, port, proto, OUT_UNREACH,
