@@ -831,47 +831,42 @@ struct pol_result {
 };
 
 /*
- * A /20-sized scan of 5 ports whose target answers at most `limit` RSTs/s
- * (0: no limit), with port 3 filtered on the first `filt_hosts` hosts.
+ * A target's answers, limited by token buckets (nft's "limit rate", or
+ * Linux's ICMP budget per peer): bucket k refills at refill/s up to
+ * burst; closed ports' answers take a token of the bucket their probe
+ * meets (sends taken in turn over nb buckets, as ringscan takes its
+ * sources), open ports always answer, filtered ones never.  refill 0:
+ * closed ports always answer too.
  */
-static struct pol_result subnet_sim(double limit, uint64_t filt_hosts,
-				    uint64_t seed)
+struct pol_bucket {
+	double tok;
+	uint64_t t;
+};
+
+/*
+ * Run the scheduler s against that target to the end, in simulated time
+ * (RTT 0.2 ms, `slots` engine slots): res gets the wrong answers (a port
+ * reported silent that is not filtered), the time and the events.
+ */
+static void sim_run(struct sched *s, const uint8_t *kind, struct pol_bucket *b,
+		    uint32_t nb, double refill, double burst, uint64_t slots,
+		    struct pol_result *res)
 {
-	const uint64_t hosts = 4096, ports = 5, n = hosts * ports;
-	const uint64_t rtt = 200000, slots = 4096; /* 0.2 ms, engine slots */
-	struct sched_config c = config(n, slots);
+	const uint64_t rtt = 200000;
 	struct pol_heap h = { calloc(1 << 20, sizeof(struct pol_ev)), 0 };
-	uint8_t *kind = calloc(n, 1);
 	struct sched_probe out[256];
-	struct pol_result res = { 0 };
-	uint64_t t = T0, tok_t = T0, closed = 0, steps = 0;
-	double tok = POL_BURST;
+	uint64_t t = T0, steps = 0, sends = 0;
 	struct sched_stats st;
-	struct sched *s;
 
 	assert_non_null(h.v);
-	assert_non_null(kind);
-	for (uint64_t i = 0; i < n; i++) {
-		uint64_t host = i / ports, port = i % ports;
-
-		if (host == 4000 || (port == 3 && host < filt_hosts))
-			kind[i] = POL_FILTERED;
-		else
-			kind[i] = port < 3 ? POL_OPEN : POL_CLOSED;
-		closed += kind[i] == POL_CLOSED;
-	}
-	c.nports = ports;
-	c.seed = seed;
-	c.retries = 3;
-	c.max_retries = 10;
-	c.max_scan_delay_ns = 1000 * MS;
-	c.cc = true;
-	s = new_sched(&c);
+	for (uint32_t i = 0; i < nb; i++)
+		b[i] = (struct pol_bucket){ .tok = burst, .t = T0 };
 	while (!sched_finished(s)) {
 		uint64_t wake, next;
 		uint32_t room, got;
 
-		assert_true(++steps < 50000000);
+		if (++steps >= 50000000)
+			fail_msg("stuck at %.1f s", (double)(t - T0) / 1e9);
 		while (h.n && h.v[0].due <= t) {
 			struct pol_ev e = pol_pop(&h);
 
@@ -880,7 +875,7 @@ static struct pol_result subnet_sim(double limit, uint64_t filt_hosts,
 					       false);
 			else if (!sched_timed_out(s, &e.p, e.due) &&
 				 kind[e.p.probe] != POL_FILTERED)
-				res.wrong++;
+				res->wrong++;
 		}
 		sched_get_stats(s, &st);
 		room = (uint32_t)(slots - st.inflight);
@@ -888,21 +883,22 @@ static struct pol_result subnet_sim(double limit, uint64_t filt_hosts,
 			room = 256;
 		got = room ? sched_next(s, t, out, room) : 0;
 		for (uint32_t i = 0; i < got; i++) {
+			struct pol_bucket *k = &b[sends++ % nb];
 			bool last, ans = kind[out[i].probe] == POL_OPEN ||
 					 (kind[out[i].probe] == POL_CLOSED &&
-					  limit <= 0);
+					  refill <= 0);
 			uint64_t tmo =
 				sched_probe_timeout_ns(s, &out[i], &last);
 
-			if (kind[out[i].probe] == POL_CLOSED && limit > 0) {
+			if (kind[out[i].probe] == POL_CLOSED && refill > 0) {
 				uint64_t at = t + rtt / 2;
 
-				tok += (double)(at - tok_t) / 1e9 * limit;
-				if (tok > POL_BURST)
-					tok = POL_BURST;
-				tok_t = at;
-				if (tok >= 1) {
-					tok -= 1;
+				k->tok += (double)(at - k->t) / 1e9 * refill;
+				if (k->tok > burst)
+					k->tok = burst;
+				k->t = at;
+				if (k->tok >= 1) {
+					k->tok -= 1;
 					ans = true;
 				}
 			}
@@ -925,12 +921,48 @@ static struct pol_result subnet_sim(double limit, uint64_t filt_hosts,
 			t += MS;
 	}
 	sched_get_stats(s, &st);
-	res.events = st.cc_events;
-	res.secs = (double)(t - T0) / 1e9;
+	res->events = st.cc_events;
+	res->secs = (double)(t - T0) / 1e9;
+	free(h.v);
+}
+
+/*
+ * A /20-sized scan of 5 ports whose target answers at most `limit` RSTs/s
+ * (0: no limit), with port 3 filtered on the first `filt_hosts` hosts.
+ */
+static struct pol_result subnet_sim(double limit, uint64_t filt_hosts,
+				    uint64_t seed)
+{
+	const uint64_t hosts = 4096, ports = 5, n = hosts * ports;
+	const uint64_t slots = 4096;
+	struct sched_config c = config(n, slots);
+	uint8_t *kind = calloc(n, 1);
+	struct pol_result res = { 0 };
+	struct pol_bucket b;
+	uint64_t closed = 0;
+	struct sched *s;
+
+	assert_non_null(kind);
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t host = i / ports, port = i % ports;
+
+		if (host == 4000 || (port == 3 && host < filt_hosts))
+			kind[i] = POL_FILTERED;
+		else
+			kind[i] = port < 3 ? POL_OPEN : POL_CLOSED;
+		closed += kind[i] == POL_CLOSED;
+	}
+	c.nports = ports;
+	c.seed = seed;
+	c.retries = 3;
+	c.max_retries = 10;
+	c.max_scan_delay_ns = 1000 * MS;
+	c.cc = true;
+	s = new_sched(&c);
+	sim_run(s, kind, &b, 1, limit, POL_BURST, slots, &res);
 	res.ideal = limit > 0 ? (double)closed / limit : 0;
 	sched_free(s);
 	free(kind);
-	free(h.v);
 	return res;
 }
 
@@ -1000,32 +1032,22 @@ static void test_filtered_share_is_no_drop(void **state)
 static struct pol_result udp_sim(uint64_t ports, uint32_t sources,
 				 uint64_t seed)
 {
-	const uint64_t rtt = 200000, slots = 4096;
+	const uint64_t slots = 4096;
 	const double burst = 6, refill = 1.0;
 	struct sched_config c = config(ports, slots);
-	struct pol_heap h = { calloc(1 << 20, sizeof(struct pol_ev)), 0 };
 	uint8_t *kind = calloc(ports, 1);
-	double *tok = calloc(sources, sizeof(double));
-	uint64_t *tok_t = calloc(sources, sizeof(uint64_t));
-	uint64_t t = T0, closed = 0, steps = 0, sends = 0, x = seed * 7919 + 1;
-	struct sched_probe out[256];
+	struct pol_bucket *b = calloc(sources, sizeof(*b));
+	uint64_t closed = 0, x = seed * 7919 + 1;
 	struct pol_result res = { 0 };
-	struct sched_stats st;
 	struct sched *s;
 
-	assert_non_null(h.v);
 	assert_non_null(kind);
-	assert_non_null(tok);
-	assert_non_null(tok_t);
+	assert_non_null(b);
 	for (uint64_t i = 0; i < ports; i++) {
 		uint64_t r = rnd(&x) % 100;
 
 		kind[i] = r < 3 ? POL_OPEN : r < 6 ? POL_FILTERED : POL_CLOSED;
 		closed += kind[i] == POL_CLOSED;
-	}
-	for (uint32_t i = 0; i < sources; i++) {
-		tok[i] = burst;
-		tok_t[i] = T0;
 	}
 	c.nports = ports;
 	c.nudp = ports;
@@ -1035,76 +1057,14 @@ static struct pol_result udp_sim(uint64_t ports, uint32_t sources,
 	c.max_scan_delay_ns = 1000 * MS;
 	c.cc = true;
 	s = new_sched(&c);
-	while (!sched_finished(s)) {
-		uint64_t wake, next;
-		uint32_t room, got;
-
-		if (++steps >= 50000000)
-			fail_msg("stuck at %.1f s", (double)(t - T0) / 1e9);
-		while (h.n && h.v[0].due <= t) {
-			struct pol_ev e = pol_pop(&h);
-
-			if (e.ans)
-				sched_answered(s, &e.p, e.due - e.sent, e.due,
-					       false);
-			else if (!sched_timed_out(s, &e.p, e.due) &&
-				 kind[e.p.probe] != POL_FILTERED)
-				res.wrong++;
-		}
-		sched_get_stats(s, &st);
-		room = (uint32_t)(slots - st.inflight);
-		if (room > 256)
-			room = 256;
-		got = room ? sched_next(s, t, out, room) : 0;
-		for (uint32_t i = 0; i < got; i++) {
-			uint32_t src = (uint32_t)(sends++ % sources);
-			bool last, ans = kind[out[i].probe] == POL_OPEN;
-			uint64_t tmo =
-				sched_probe_timeout_ns(s, &out[i], &last);
-
-			if (kind[out[i].probe] == POL_CLOSED) {
-				uint64_t at = t + rtt / 2;
-
-				tok[src] += (double)(at - tok_t[src]) / 1e9 *
-					    refill;
-				if (tok[src] > burst)
-					tok[src] = burst;
-				tok_t[src] = at;
-				if (tok[src] >= 1) {
-					tok[src] -= 1;
-					ans = true;
-				}
-			}
-			pol_push(&h, (struct pol_ev){
-					     .due = ans ? t + rtt : t + tmo,
-					     .sent = t,
-					     .p = out[i],
-					     .ans = ans,
-				     });
-		}
-		if (got && got == room)
-			continue;
-		wake = sched_wake_ns(s, t);
-		next = h.n ? h.v[0].due : UINT64_MAX;
-		if (wake != UINT64_MAX && t + wake < next)
-			t += wake ? wake : 1000;
-		else if (next != UINT64_MAX)
-			t = next > t ? next : t + 1000;
-		else
-			t += MS;
-	}
-	sched_get_stats(s, &st);
-	res.events = st.cc_events;
-	res.secs = (double)(t - T0) / 1e9;
+	sim_run(s, kind, b, sources, refill, burst, slots, &res);
 	res.ideal = closed > burst * sources ?
 			    ((double)closed - burst * sources) /
 				    (refill * sources) :
 			    0;
 	sched_free(s);
-	free(tok_t);
-	free(tok);
+	free(b);
 	free(kind);
-	free(h.v);
 	return res;
 }
 
