@@ -228,41 +228,8 @@ target_bg "$TMPD/redis.log" redis-server --port 6379 --bind 0.0.0.0 \
 	--maxclients 10000 --dir "$PWD/$TMPD"
 target_bg "$TMPD/memcached.log" memcached -u nobody -l 0.0.0.0 -p 11211 \
 	-U 0 -c 4096
-target_bg "$TMPD/hostile.log" "$PY" -c '
-import socket, threading, time
-JUNK = (b"\x1b[2J\x1b]0;owned\x07\xff\xfe\xc3\x28\xed\xa0\x80\"<&>,;\r\n\x00"
-        + bytes(range(256)) * 2 + b"tail" * 50)
-def serve(port, fn):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", port))
-    s.listen(4096)
-    while True:
-        c, _ = s.accept()
-        threading.Thread(target=fn, args=(c,), daemon=True).start()
-def junk(c):
-    try:
-        c.sendall(JUNK)
-        time.sleep(30)
-    except OSError:
-        pass
-    c.close()
-def trickle(c):
-    try:
-        for i in range(30):
-            c.send(b"trickle-"[i % 8:i % 8 + 1])
-            time.sleep(1)
-    except OSError:
-        pass
-    c.close()
-def silent(c):
-    time.sleep(30)
-    c.close()
-for p, f in ((2000, junk), (7000, trickle), (9000, silent)):
-    threading.Thread(target=serve, args=(p, f), daemon=True).start()
-while True:
-    time.sleep(3600)
-'
+target_bg "$TMPD/hostile.log" "$PY" tests/helpers/hostile.py --bind 0.0.0.0 \
+	--backlog 4096 --seconds 30 2000=junk 7000=trickle 9000=silent
 n=0
 for _ in $(seq 1 100); do
 	n=$(wan_exec_target ss -Hltn |

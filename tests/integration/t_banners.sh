@@ -106,46 +106,9 @@ else
 	tb_note "memcached not installed: no cache in this run"
 fi
 # the hostile three
-tb_bg tgt python3 -c '
-import socket, threading, time, sys
-JUNK = (b"\x1b[2J\x1b]0;owned\x07\xff\xfe\xc3\x28\xed\xa0\x80\"<&>,;\r\n\x00"
-        + bytes(range(256)) * 2 + b"tail" * 50)
-def serve(port, fn):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", port))
-    s.listen(64)
-    while True:
-        c, _ = s.accept()
-        threading.Thread(target=fn, args=(c,), daemon=True).start()
-def junk(c):
-    try:
-        c.sendall(JUNK)
-        time.sleep(30)
-    except OSError:
-        pass
-def trickle(c):
-    try:
-        for i in range(60):
-            c.send(b"trickle-"[i % 8:i % 8 + 1])
-            time.sleep(1)
-    except OSError:
-        pass
-def silent(c):
-    time.sleep(60)
-def greet(c):
-    try:
-        c.sendall(b"* OK not TLS here\r\n")
-        time.sleep(30)
-    except OSError:
-        pass
-for p, f in ((3333, junk), (4444, trickle), (5555, silent), (993, greet),
-             (995, silent)):
-    threading.Thread(target=serve, args=(p, f), daemon=True).start()
-time.sleep(0.3)
-print("ready", flush=True)
-time.sleep(600)
-' >"$TB_TMP/hostile.out" 2>&1
+tb_bg tgt python3 "$(dirname "$0")/../helpers/hostile.py" --seconds 60 \
+	3333=junk 4444=trickle 5555=silent 993=greet 995=silent \
+	>"$TB_TMP/hostile.out" 2>&1
 for _ in $(seq 1 100); do
 	n=$(tb_run tgt ss -Hltn | grep -cE ':(993|995|2222|3333|4444|5555|7777|8080|8443|6379|11211) ' || true)
 	want=9
