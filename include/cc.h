@@ -168,6 +168,7 @@ struct cc {
 	uint32_t lt_down_sent; /* sent in the half-pace rounds so far */
 	uint64_t lt_base_sent, lt_base_ans, lt_base_ns;
 	uint64_t lt_down_sent_j, lt_down_ans, lt_down_ns; /* judged */
+	uint64_t lt_need; /* judged half-pace attempts the verdict waits for */
 	uint64_t lt_base_first, lt_down_first; /* first attempts among them */
 
 	bool held; /* sends held by a scope beneath it: see cc_held */
@@ -176,6 +177,7 @@ struct cc {
 	bool had_event;
 	bool vouched; /* a round sent since the last event was judged clean */
 	double hold; /* the pace the last event set: no good rate, no lower */
+	double quiet_ref; /* least of every event's answer rate and pace */
 	uint64_t last_event_ns;
 	enum cc_reason last_reason;
 	uint64_t events;
@@ -246,6 +248,18 @@ void cc_tick(struct cc *c, uint64_t now_ns);
  * this scope had no congestion event in the last two RTOs?
  */
 bool cc_clean(const struct cc *c, uint64_t now_ns);
+
+/*
+ * Was round seq - sent after the last event, two RTOs ago or more - sent
+ * far below anything this scope ever had drops at (CC_QUIET_SHARE of the
+ * least answer rate or pace any event measured or set)?  Then a silence
+ * from it is the port's own, even if no round since the event could
+ * vouch for the scope: at the end of a scan only retries of filtered
+ * ports are left, no first attempt to judge by, and their silences
+ * counted as drops used every attempt, each backing off (a policed /20:
+ * 3-5 s of a 7 s scan).
+ */
+bool cc_quiet(const struct cc *c, uint32_t seq, uint64_t now_ns);
 /* Is the scope sending at its rate (so that its pace could cause drops)? */
 bool cc_loaded(const struct cc *c);
 

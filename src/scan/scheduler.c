@@ -689,11 +689,13 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	 * never answered anything (down, or filtering every port we tried),
 	 * so that its own controller knows nothing.
 	 */
-	group_clean = !(p->flags & SCHED_F_DIRTY_GROUP) &&
-		      cc_clean(&s->group, now_ns);
-	clean = group_clean &&
-		(!h->cc.answered || (!(p->flags & SCHED_F_DIRTY_HOST) &&
-				     cc_clean(&h->cc, now_ns)));
+	group_clean = (!(p->flags & SCHED_F_DIRTY_GROUP) &&
+		       cc_clean(&s->group, now_ns)) ||
+		      cc_quiet(&s->group, p->ground, now_ns);
+	clean = group_clean && (!h->cc.answered ||
+				(!(p->flags & SCHED_F_DIRTY_HOST) &&
+				 cc_clean(&h->cc, now_ns)) ||
+				cc_quiet(&h->cc, p->hround, now_ns));
 	/*
 	 * Sent before the host's last answer-limit cut, or since it while
 	 * the new pace is unproven (a window of SCHED_LIMIT_WINDOW_NS

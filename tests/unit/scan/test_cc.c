@@ -67,6 +67,8 @@ struct sim {
 	struct event *retry;
 	uint32_t retry_head, retry_n;
 	uint64_t retried;
+	double send_cap; /* sends a second at most (0: what cc allows) */
+	double cap_tok;
 };
 
 #define SIM_TRIES 4
@@ -199,7 +201,13 @@ static void sim_run(struct sim *s, uint64_t from, uint64_t until)
 				s->n[q]--;
 			}
 		}
-		n = cc_allow(&s->cc, now, 100000);
+		if (s->send_cap > 0) {
+			s->cap_tok += s->send_cap * STEP / SEC;
+			n = cc_allow(&s->cc, now, (uint32_t)s->cap_tok);
+			s->cap_tok -= n;
+		} else {
+			n = cc_allow(&s->cc, now, 100000);
+		}
 		/* Retries first, as scheduler.c's heap hands them out. */
 		if (n)
 			s->round = cc_sent(&s->cc, now, n);
@@ -422,6 +430,42 @@ static void test_delay_rise(void **state)
 	sim_free(&s);
 }
 
+/*
+ * The end of a scan: after an event, rounds that cannot vouch for the
+ * scope (too few first attempts) are still trusted when sent far below
+ * any rate the scope had drops at - and only then.
+ */
+static void test_quiet_tail(void **state)
+{
+	struct path p = {
+		.rtt_ns = 1 * MS,
+		.rto_ns = 100 * MS,
+		.answer_limit = 2000,
+	};
+	struct sim s;
+	uint64_t end;
+
+	(void)state;
+	sim_init(&s, &p, 1000);
+	assert_false(cc_quiet(&s.cc, 0, 0)); /* no event: cc_clean says */
+	sim_run(&s, 0, 2 * SEC);
+	assert_true(s.cc.events > 0);
+	assert_true(s.cc.quiet_ref > 0);
+	/* At the pace: the round just sent is no quiet one. */
+	assert_true(cc_rate(&s.cc) > 2 * 0.25 * s.cc.quiet_ref);
+	assert_false(cc_quiet(&s.cc, s.round, 2 * SEC));
+	/* A trickle of retries, 50/s: quiet once the event is 2 RTOs old. */
+	s.send_cap = 50;
+	sim_run(&s, 2 * SEC, 4 * SEC);
+	end = 4 * SEC;
+	assert_true(end - s.cc.last_event_ns > 2 * cc_rto_ns(&s.cc));
+	assert_true(s.cc.r[s.round % CC_ROUNDS].start_ns > s.cc.last_event_ns);
+	assert_true(cc_quiet(&s.cc, s.round, end));
+	/* A round the ring has forgotten is not. */
+	assert_false(cc_quiet(&s.cc, s.round - CC_ROUNDS, end));
+	sim_free(&s);
+}
+
 /* Limits: min and max rate bound whatever the path says. */
 static void test_rate_bounds(void **state)
 {
@@ -472,6 +516,7 @@ int main(void)
 		cmocka_unit_test(test_filtered_is_not_congestion),
 		cmocka_unit_test(test_silent_host),
 		cmocka_unit_test(test_delay_rise),
+		cmocka_unit_test(test_quiet_tail),
 		cmocka_unit_test(test_rate_bounds),
 		cmocka_unit_test(test_tokens),
 	};

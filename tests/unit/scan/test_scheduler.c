@@ -995,6 +995,36 @@ static void test_policed_subnet(void **state)
 }
 
 /*
+ * At 200 RSTs/s a scan whose rounds are all retries relies on the limit
+ * test, and over 128 attempts at half pace a share of 7 % that doubles
+ * is within the noise.  Each test ended undecided and started over,
+ * fifteen in a row, while the pace stayed at 14 times what the target
+ * answered and closed ports used up their attempts: on these seeds 145
+ * to 1,669 ports came out filtered.  Undecided tests now pool.  (Other
+ * seeds still end with a port or two wrong: the pace cruises a little
+ * over the limit between events and all of a closed port's clean
+ * attempts are dropped - 5 of 120 seeds, against 14 of 120 before.)
+ */
+static void test_limit_test_pools(void **state)
+{
+	static const uint64_t seeds[] = { 16, 36, 52, 80, 96, 104 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		struct pol_result r = subnet_sim(200, 256, seeds[i]);
+
+		if (getenv("SCHED_TEST_DEBUG"))
+			print_message("seed %llu: %.2f s (ideal %.2f), %llu "
+				      "events, %llu wrong\n",
+				      (unsigned long long)seeds[i], r.secs,
+				      r.ideal, (unsigned long long)r.events,
+				      (unsigned long long)r.wrong);
+		assert_int_equal(r.wrong, 0);
+		assert_true(r.secs < 2 * r.ideal + 5);
+	}
+}
+
+/*
  * No limit and no drops, but a tenth of the ports filtered (a /19 with
  * one port dropped on half its hosts): nothing is congested, so there is
  * nothing to slow down for.  Final outcomes counted as they came in, and
@@ -1123,6 +1153,7 @@ int main(void)
 		cmocka_unit_test(test_finished_only_at_end),
 		cmocka_unit_test(test_simulated_scans),
 		cmocka_unit_test(test_policed_subnet),
+		cmocka_unit_test(test_limit_test_pools),
 		cmocka_unit_test(test_filtered_share_is_no_drop),
 		cmocka_unit_test(test_udp_icmp_budget),
 	};
