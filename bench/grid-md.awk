@@ -33,6 +33,8 @@ NR == 1 {
 	wall[k] = wall[k] " " $col["wall_s"]
 	if ($col["wall_over_ideal"] != "")
 		ratio[k] = ratio[k] " " $col["wall_over_ideal"]
+	if (("wall_over_floor" in col) && $col["wall_over_floor"] != "")
+		fratio[k] = fratio[k] " " $col["wall_over_floor"]
 	if (runs[k] == 1 || $col["wrong"] + 0 > worst[k] + 0)
 		worst[k] = $col["wrong"]
 	if ($col["wrong"] + 0 == 0 && $col["exit_code"] == 0)
@@ -42,10 +44,11 @@ NR == 1 {
 		if (!(k in spur) || sp > spur[k])
 			spur[k] = sp
 	}
-	row[NR] = sprintf("| %s | %s | %s | %s | %s | **%s** | %s | %s | %s | %s | %s |",
+	row[NR] = sprintf("| %s | %s | %s | %s | %s | %s | **%s** | %s | %s | %s | %s | %s |",
 		$col["cell"], $col["scanner"], $col["wall_s"],
 		$col["ideal_s"] == "" ? "-" : $col["ideal_s"],
 		$col["wall_over_ideal"] == "" ? "-" : $col["wall_over_ideal"],
+		!("wall_over_floor" in col) || $col["wall_over_floor"] == "" ? "-" : $col["wall_over_floor"],
 		$col["wrong"], $col["attempts"] == "" ? "-" : $col["attempts"],
 		$col["retries"] == "" ? "-" : $col["retries"],
 		$col["wanem_tail_drops"] == "" ? "-" : $col["wanem_tail_drops"],
@@ -54,19 +57,19 @@ NR == 1 {
 	last = NR
 }
 END {
-	print "| cell (bed/capacity fps/queue/RTT ms/loss %/answer limit/target) | scanner | runs | median wall s | median × ideal | wrong (worst run) | exact runs | spurious retries, % of probes (worst run) |"
-	print "|---|---|---|---|---|---|---|---|"
+	print "| cell (bed/capacity fps/queue/RTT ms/loss %/answer limit/target) | scanner | runs | median wall s | median × ideal | median × frame floor | wrong (worst run) | exact runs | spurious retries, % of probes (worst run) |"
+	print "|---|---|---|---|---|---|---|---|---|"
 	for (i = 1; i <= nk; i++) {
 		k = order[i]
-		printf "| %s | %d | %s | %s | **%s** | %d of %d | %s |\n", k, runs[k],
-			median(wall[k]), median(ratio[k]), worst[k], exact[k], runs[k],
+		printf "| %s | %d | %s | %s | %s | **%s** | %d of %d | %s |\n", k, runs[k],
+			median(wall[k]), median(ratio[k]), median(fratio[k]), worst[k], exact[k], runs[k],
 			k in spur ? sprintf("%.2f", spur[k]) : "-"
 	}
 	print ""
 	print "Every run:"
 	print ""
-	print "| cell (bed/capacity fps/queue/RTT ms/loss %/answer limit/target) | scanner | wall s | ideal s | × ideal | wrong answers | attempts | retries | tail drops | spurious retries | kernel drops (-sS) |"
-	print "|---|---|---|---|---|---|---|---|---|---|---|"
+	print "| cell (bed/capacity fps/queue/RTT ms/loss %/answer limit/target) | scanner | wall s | ideal s | × ideal | × frame floor | wrong answers | attempts | retries | tail drops | spurious retries | kernel drops (-sS) |"
+	print "|---|---|---|---|---|---|---|---|---|---|---|---|"
 	for (i = 2; i <= last; i++)
 		if (i in row)
 			print row[i]

@@ -319,7 +319,7 @@ HEADER+="ports,probes,scanner,exit_code,wall_s,ideal_s,wall_over_ideal,wrong,"
 HEADER+="wrong_pct,open_found,open_missed,false_open,filtered_right,"
 HEADER+="filtered_missed,false_filtered,attempts,retries,wanem_tail_drops,"
 HEADER+="wanem_overrun,wanem_lag_max_us,wanem_fifo,spurious,kernel_drops,"
-HEADER+="version,command"
+HEADER+="floor_s,wall_over_floor,version,command"
 echo "$HEADER" >"$CSV.partial"
 
 # run_one PLAN_LINE INDEX
@@ -329,7 +329,7 @@ run_one() {
 	local spec kind ver cmd out id truth probes oponly=0 zport='' rc
 	local wall acc of om fo fr fm ff wrong wpct ideal ratio
 	local att='' ret='' w0 w1 tdrop='' over='' lag='' hosts ports cell closed
-	local spur='' kdrop=''
+	local spur='' kdrop='' floor fratio per_open
 
 	bed_up "$bed" "$cap" "$queue" "$rtt" "$loss" "$limit" ||
 		{ say "testbed for '$1' failed"; wan_down; BED_KEY=; return 1; }
@@ -391,6 +391,22 @@ run_one() {
 		if (t < 0) { print ""; exit }
 		printf "%.2f", t + 3 * r / 1000 }')
 	ratio=$(awk -v w="$wall" -v i="$ideal" 'BEGIN { if (i > 0) printf "%.2f", w / i }')
+	# The ideal counts one frame per probe; an open port costs more.
+	# The frame floor counts the frames the scan cannot avoid on the
+	# busier direction of the bottleneck: every SYN, and per open port a
+	# SYN scan's RST, or a connect's ACK, the RST of its close and the RST
+	# that answers the listener's FIN (it accepts and closes at once, and
+	# its FIN crosses our RST: measured, two RSTs per open port); back,
+	# an answer per answered probe and a connect's FIN.
+	case $scanner in ringscan-sT | nmap-*) per_open=3 ;; *) per_open=1 ;; esac
+	floor=$(awk -v n="$probes" -v o="$(grep -c ',open$' "$truth")" \
+		-v f="$(grep -c ',filtered$' "$truth")" -v p="$per_open" \
+		-v c="$cap" -v r="$rtt" 'BEGIN {
+		if (c == "-") { print ""; exit }
+		up = n + p * o
+		down = n - f + (p == 3 ? o : 0)
+		printf "%.2f", (up > down ? up : down) / c + 3 * r / 1000 }')
+	fratio=$(awk -v w="$wall" -v i="$floor" 'BEGIN { if (i > 0) printf "%.2f", w / i }')
 	if [ "$kind" = ringscan ]; then
 		local sum
 		sum=$(grep -m1 '^ringscan: [0-9]* probes, ' "$TMPD/$id.stderr")
@@ -404,18 +420,18 @@ run_one() {
 			"$TMPD/$id.stderr" | head -n 1 | awk '{ print $1 + $2 }')
 	fi
 	[ "$rc" -eq 0 ] || say "$id exited $rc ($(tail -c 200 "$TMPD/$id.stderr" | tr '\r\n' '  '))"
-	printf '  %-44s %-13s %7.2f s (ideal %6s, x%5s)  wrong %6s (%s%%)  retries %-6s tail_drops %-6s overrun %s%s\n' \
-		"$cell" "$scanner" "$wall" "${ideal:--}" "${ratio:--}" "$wrong" \
+	printf '  %-44s %-13s %7.2f s (ideal %6s, x%5s; floor x%5s)  wrong %6s (%s%%)  retries %-6s tail_drops %-6s overrun %s%s\n' \
+		"$cell" "$scanner" "$wall" "${ideal:--}" "${ratio:--}" "${fratio:--}" "$wrong" \
 		"$wpct" "${ret:--}" "${tdrop:--}" "${over:--}" \
 		"$([ "$rc" -eq 0 ] || echo "  exit $rc")" >&2
 	{
-		printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,' \
+		printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,' \
 			"$cell" "$bed" "${cap#-}" "${queue#-}" "$rtt" "$loss" \
 			"$limit" "$target" "$hosts" "${ports//,/ }" "$probes" \
 			"$scanner" "$rc" "$wall" "$ideal" "$ratio" "$wrong" "$wpct" \
 			"$of" "$om" "$fo" "${fr#-}" "${fm#-}" "${ff#-}" "$att" "$ret" \
 			"$tdrop" "$over" "$lag" "$([ "$bed" = wan ] && echo "${WAN_FIFO:-0}")" \
-			"$spur" "$kdrop"
+			"$spur" "$kdrop" "$floor" "$fratio"
 		echo "$(csv_quote "$ver"),$(csv_quote "$cmd")"
 	} >>"$CSV.partial"
 	# Let the queues, the delay line and the target's sockets drain.
