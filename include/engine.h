@@ -128,15 +128,6 @@
 /* --banners: bytes captured per port, the wait for a greeting before the
  * HTTP probe goes out, and the quiet that ends a banner ending in a
  * newline (a greeting is sent whole; what trickles keeps being read). */
-/*
- * Linux retransmits a connect's SYN one second (TCP_TIMEOUT_INIT) after it.
- * A connect kept listening past that sends a SYN the scheduler did not
- * pace: on a bottleneck, thousands of them crowd out the scan's own
- * probes (a /20 through 2,000 frames/s: 5,000 of them, a third of the
- * frames the link dropped).  So -sT attempts that could end before it
- * stop listening 100 ms short of it; a retry, which is paced, asks again.
- */
-#define ENGINE_LISTEN_MAX_NS 900000000ULL
 #define ENGINE_BANNER_CAP 512
 #define ENGINE_BANNER_WAIT_NS 1000000000ULL
 #define ENGINE_BANNER_IDLE_NS 250000000ULL
@@ -253,12 +244,6 @@ struct engine_ops {
 		   uint32_t max);
 	/* Free everything; NULL is a no-op. */
 	void (*free)(void *e);
-	/*
-	 * An attempt whose timeout ends before this stops listening by then
-	 * (0: no bound): past it the kernel would send a second probe of its
-	 * own, unpaced (see ENGINE_LISTEN_MAX_NS).
-	 */
-	uint64_t listen_max_ns;
 };
 
 struct engine;

@@ -1192,5 +1192,4 @@ const struct engine_ops engine_connect_ops = {
 	.prep = engine_prep,
 	.run = engine_run,
 	.free = engine_free,
-	.listen_max_ns = ENGINE_LISTEN_MAX_NS,
 };

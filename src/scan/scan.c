@@ -736,24 +736,13 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 			 * gets goes to the probe's next attempt.  The last
 			 * attempt has none after it: it waits for itself,
 			 * and long enough to outlast its predecessor's
-			 * listening.  Neither listens past the engine's
-			 * listen_max_ns unless its timeout already does.
+			 * listening.
 			 */
 			if (!cfg->timeout_ns) {
-				uint64_t lmax = se->ops->listen_max_ns;
-
 				if (last)
 					tmo *= 2;
 				else
 					linger = 2 * tmo;
-				if (lmax && tmo + linger > lmax) {
-					uint64_t base = last ? tmo / 2 : tmo;
-
-					tmo = last && base < lmax ? lmax : base;
-					linger = last || base >= lmax ?
-							 0 :
-							 lmax - base;
-				}
 			}
 
 			targets_get(targets, host, &a);
