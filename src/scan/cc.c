@@ -85,6 +85,13 @@ static void set_rate(struct cc *c, double r)
 		c->tokens = burst_of(c->rate);
 }
 
+/* An event measured or set rate r: the least such is cc_quiet's reference. */
+static void quiet_note(struct cc *c, double r)
+{
+	if (r > 0 && (!c->quiet_ref || r < c->quiet_ref))
+		c->quiet_ref = r;
+}
+
 static struct cc_round *open_round(struct cc *c)
 {
 	return &c->r[c->seq % CC_ROUNDS];
@@ -599,11 +606,9 @@ static void congestion(struct cc *c, uint64_t now_ns, enum cc_reason why,
 	if (est > c->rate)
 		est = c->rate;
 	c->hold = est;
-	if (bw > 0 && bw < est)
-		est = bw;
-	if (!c->quiet_ref || est < c->quiet_ref)
-		c->quiet_ref = est;
-	set_rate(c, clamp_rate(c, c->hold * CC_DRAIN_GAIN));
+	quiet_note(c, est);
+	quiet_note(c, bw);
+	set_rate(c, clamp_rate(c, est * CC_DRAIN_GAIN));
 	set_mode(c, CC_DRAIN);
 }
 
@@ -629,10 +634,8 @@ void cc_cap(struct cc *c, uint64_t now_ns, double rate, double answers_per_s)
 	c->bw_n = 0;
 	c->bw[c->bw_n++ % CC_BW_ROUNDS] = answers_per_s;
 	c->hold = rate;
-	if (!c->quiet_ref || rate < c->quiet_ref)
-		c->quiet_ref = rate;
-	if (answers_per_s > 0 && answers_per_s < c->quiet_ref)
-		c->quiet_ref = answers_per_s;
+	quiet_note(c, rate);
+	quiet_note(c, answers_per_s);
 	set_rate(c, rate);
 	c->last_event_ns = now_ns;
 	c->last_reason = CC_RETRIES;
@@ -1043,6 +1046,12 @@ void cc_tick(struct cc *c, uint64_t now_ns)
 		round_close(c, now_ns);
 }
 
+/* Silences now are of probes sent after the last event's drops. */
+static bool event_old(const struct cc *c, uint64_t now_ns)
+{
+	return now_ns - c->last_event_ns > 2 * cc_rto_ns(c) + CC_ROUND_MIN_NS;
+}
+
 bool cc_clean(const struct cc *c, uint64_t now_ns)
 {
 	/*
@@ -1053,9 +1062,7 @@ bool cc_clean(const struct cc *c, uint64_t now_ns)
 	 * scope that stays over its path's limit has events every few
 	 * hundred ms, and the gaps between them are no evidence at all.
 	 */
-	return !c->had_event ||
-	       (c->vouched &&
-		now_ns - c->last_event_ns > 2 * cc_rto_ns(c) + CC_ROUND_MIN_NS);
+	return !c->had_event || (c->vouched && event_old(c, now_ns));
 }
 
 bool cc_quiet(const struct cc *c, uint32_t seq, uint64_t now_ns)
@@ -1064,8 +1071,7 @@ bool cc_quiet(const struct cc *c, uint32_t seq, uint64_t now_ns)
 	uint64_t dur;
 
 	if (!c->had_event || c->quiet_ref <= 0 || r->seq != seq ||
-	    r->start_ns <= c->last_event_ns ||
-	    now_ns - c->last_event_ns <= 2 * cc_rto_ns(c) + CC_ROUND_MIN_NS)
+	    r->start_ns <= c->last_event_ns || !event_old(c, now_ns))
 		return false;
 	dur = (r->end_ns ? r->end_ns : now_ns) - r->start_ns;
 	if (dur < CC_ROUND_MIN_NS)

@@ -926,6 +926,19 @@ static void sim_run(struct sched *s, const uint8_t *kind, struct pol_bucket *b,
 	free(h.v);
 }
 
+/* The simulations' scheduler: nmap's default retries, adaptive. */
+static struct sched *sim_sched(struct sched_config *c, uint64_t nports,
+			       uint64_t seed)
+{
+	c->nports = nports;
+	c->seed = seed;
+	c->retries = 3;
+	c->max_retries = 10;
+	c->max_scan_delay_ns = 1000 * MS;
+	c->cc = true;
+	return new_sched(c);
+}
+
 /*
  * A /20-sized scan of 5 ports whose target answers at most `limit` RSTs/s
  * (0: no limit), with port 3 filtered on the first `filt_hosts` hosts.
@@ -952,13 +965,7 @@ static struct pol_result subnet_sim(double limit, uint64_t filt_hosts,
 			kind[i] = port < 3 ? POL_OPEN : POL_CLOSED;
 		closed += kind[i] == POL_CLOSED;
 	}
-	c.nports = ports;
-	c.seed = seed;
-	c.retries = 3;
-	c.max_retries = 10;
-	c.max_scan_delay_ns = 1000 * MS;
-	c.cc = true;
-	s = new_sched(&c);
+	s = sim_sched(&c, ports, seed);
 	sim_run(s, kind, &b, 1, limit, POL_BURST, slots, &res);
 	res.ideal = limit > 0 ? (double)closed / limit : 0;
 	sched_free(s);
@@ -1079,14 +1086,8 @@ static struct pol_result udp_sim(uint64_t ports, uint32_t sources,
 		kind[i] = r < 3 ? POL_OPEN : r < 6 ? POL_FILTERED : POL_CLOSED;
 		closed += kind[i] == POL_CLOSED;
 	}
-	c.nports = ports;
 	c.nudp = ports;
-	c.seed = seed;
-	c.retries = 3;
-	c.max_retries = 10;
-	c.max_scan_delay_ns = 1000 * MS;
-	c.cc = true;
-	s = new_sched(&c);
+	s = sim_sched(&c, ports, seed);
 	sim_run(s, kind, b, sources, refill, burst, slots, &res);
 	res.ideal = closed > burst * sources ?
 			    ((double)closed - burst * sources) /
