@@ -73,9 +73,6 @@ struct output {
 	char *command_line;
 };
 
-/* What a closed port answered: a refused connect, or a RST to our SYN. */
-const char *output_closed_reason(const struct output *o);
-
 /* The state word of a silent port: "filtered" (TCP), "open|filtered"
  * (UDP), or "closed|filtered" (UDP with --defeat-icmp-ratelimit). */
 const char *output_noresp_name(const struct output *o, enum rs_proto proto);

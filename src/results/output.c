@@ -50,11 +50,6 @@ const char *output_answer_reason(enum output_state st, enum rs_proto proto,
 	return syn ? "reset" : "conn-refused";
 }
 
-const char *output_closed_reason(const struct output *o)
-{
-	return output_answer_reason(OUT_CLOSED, RS_TCP, o->syn);
-}
-
 /*
  * How much of buf[off..len) one write(2) should take.  On a SIGKILL the
  * kernel may stop a write to a file between two pages of it, having

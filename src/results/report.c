@@ -417,11 +417,9 @@ static const char *report_name(const struct output_report *rep, uint64_t host)
 static const char *host_reason(const struct output *o,
 			       const struct host_summary *h)
 {
-	if (h->open_p[RS_TCP])
-		return "syn-ack";
-	if (h->open_p[RS_UDP])
-		return "udp-response";
-	return h->closed_p[RS_TCP] ? output_closed_reason(o) : "port-unreach";
+	if (h->open_p[RS_TCP] || h->open_p[RS_UDP])
+		return open_reason(h->open_p[RS_TCP] ? RS_TCP : RS_UDP);
+	return closed_reason(o, h->closed_p[RS_TCP] ? RS_TCP : RS_UDP);
 }
 
 static void print_host(struct writer *w, const struct output *o,
