@@ -198,6 +198,13 @@ void cc_init(struct cc *c, const struct cc_params *p, uint64_t now_ns);
 uint32_t cc_allow(struct cc *c, uint64_t now_ns, uint32_t want);
 /* n probes were sent: take their tokens; returns their round. */
 uint32_t cc_sent(struct cc *c, uint64_t now_ns, uint32_t n);
+/*
+ * One of the n was never sent after all (a retry withdrawn because an
+ * earlier attempt's answer came first): its round and the scope's counts
+ * forget it and its token comes back, so that the rates and shares the
+ * controller measures are of probes that went out.
+ */
+void cc_unsent(struct cc *c, uint32_t round);
 /* Nanoseconds until one token is there (0 = now). */
 uint64_t cc_wait_ns(const struct cc *c, uint64_t now_ns);
 
@@ -211,6 +218,8 @@ uint64_t cc_wait_ns(const struct cc *c, uint64_t now_ns);
  */
 void cc_answered(struct cc *c, uint64_t now_ns, uint32_t round, uint64_t rtt_ns,
 		 bool share);
+/* cc_answered's round for an answer that no round sent (see cc_unsent). */
+#define CC_NO_ROUND UINT32_MAX
 /*
  * An attempt timed out with no answer.  suspect: it counts in the share
  * as a silence that may be a drop (else it only lowers the answered share

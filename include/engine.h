@@ -125,6 +125,8 @@
  * syscall per 12 probes.
  */
 #define ENGINE_SUBMIT_NS 200000ULL
+/* Linux's TCP_TIMEOUT_INIT: when a connect's SYN goes out again. */
+#define ENGINE_KERNEL_SYN_RTO_NS 1000000000ULL
 /* --banners: bytes captured per port, the wait for a greeting before the
  * HTTP probe goes out, and the quiet that ends a banner ending in a
  * newline (a greeting is sent whole; what trickles keeps being read). */
@@ -165,8 +167,11 @@ struct engine_result {
 	 * "port-unreach", ...); NULL to derive it from err.  Static storage.
 	 */
 	const char *reason;
-	uint64_t rtt_ns; /* SYN sent to answer reaped (see top); 0 if none */
+	/* SYN sent to answer reaped (see top); 0 if none.  late: the RTT of
+	 * the attempt that was answered, never this one's */
+	uint64_t rtt_ns;
 	bool late; /* the answer belongs to an earlier attempt */
+	bool withdrawn; /* late, and this attempt was never sent */
 	/* ENGINE_OPEN: an ENGINE_BANNER for this slot follows */
 	bool banner_follows;
 	uint32_t slot; /* with banner_follows and ENGINE_BANNER */

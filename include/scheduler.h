@@ -146,7 +146,10 @@ struct sched_stats {
 	uint64_t retries; /* attempts with attempt > 0 */
 	uint64_t deferred; /* local failures put back */
 	uint64_t finished; /* probes with a final result */
-	uint64_t spurious; /* retries whose predecessor was answered late */
+	uint64_t spurious; /* retries sent whose predecessor was answered late */
+	/* retries not sent: the predecessor's answer came first (not in
+	 * attempts or retries) */
+	uint64_t withdrawn;
 	uint64_t cc_events; /* congestion events, all scopes */
 	uint32_t inflight;
 	uint32_t queued; /* waiting in the retry heap */
@@ -172,6 +175,14 @@ uint32_t sched_next(struct sched *s, uint64_t now_ns, struct sched_probe *out,
  */
 void sched_answered(struct sched *s, const struct sched_probe *p,
 		    uint64_t rtt_ns, uint64_t now_ns, bool late);
+/*
+ * p, a retry handed out by sched_next, was never sent: an earlier
+ * attempt's answer came first (rtt_ns: that attempt's, 0 if unknown).
+ * The hand-out is undone - no attempt, no retry, its pacing tokens back -
+ * and the answer is taken as a late one.
+ */
+void sched_withdrawn(struct sched *s, const struct sched_probe *p,
+		     uint64_t rtt_ns, uint64_t now_ns);
 
 /* Take the oldest pending pacing event; false if none. */
 bool sched_event_pop(struct sched *s, struct sched_event *ev);

@@ -867,10 +867,11 @@ int main(int argc, char **argv)
 			(double)sum.elapsed_ns / 1e9);
 	if (cs.cli.verbose)
 		fprintf(stderr,
-			"ringscan: pacing: %s, %llu congestion events, %llu spurious retries (late answers to an earlier attempt), last rate %.0f/s\n",
+			"ringscan: pacing: %s, %llu congestion events, %llu spurious retries (sent, then an earlier attempt's answer came), %llu retries withdrawn (the earlier answer came first: not sent, not counted as attempts), last rate %.0f/s\n",
 			cs.cli.scan.cc ? "adaptive" : "fixed (--no-cc)",
 			(unsigned long long)sum.sched.cc_events,
-			(unsigned long long)sum.sched.spurious, sum.sched.rate);
+			(unsigned long long)sum.sched.spurious,
+			(unsigned long long)sum.sched.withdrawn, sum.sched.rate);
 	if (cs.cli.verbose >= 2)
 		fprintf(stderr,
 			"ringscan: results: %llu open, %llu closed, %llu filtered (%llu of them unreachable)\n",

@@ -160,6 +160,31 @@ uint32_t cc_sent(struct cc *c, uint64_t now_ns, uint32_t n)
 	return seq;
 }
 
+/* The round an attempt was sent in, unless it has been recycled. */
+static struct cc_round *round_of(struct cc *c, uint32_t seq)
+{
+	struct cc_round *r = &c->r[seq % CC_ROUNDS];
+
+	if (seq == CC_NO_ROUND)
+		return NULL;
+	return r->seq == seq && seq - c->judge_seq < CC_ROUNDS ? r : NULL;
+}
+
+void cc_unsent(struct cc *c, uint32_t round)
+{
+	struct cc_round *r = round_of(c, round);
+
+	if (r && r->sent > r->ans + r->silent)
+		r->sent--;
+	if (c->sent)
+		c->sent--;
+	if (round == c->seq && c->mode == CC_PROBE_DOWN && c->lt_down_sent)
+		c->lt_down_sent--;
+	c->tokens += 1.0;
+	if (c->tokens > burst_of(c->rate))
+		c->tokens = burst_of(c->rate);
+}
+
 uint64_t cc_wait_ns(const struct cc *c, uint64_t now_ns)
 {
 	double have = c->tokens, need;
@@ -238,13 +263,7 @@ static void rtt_sample(struct cc *c, uint64_t now_ns, uint64_t rtt_ns)
 	c->srtt_ns = c->srtt_ns - c->srtt_ns / 8 + rtt_ns / 8;
 }
 
-/* The round an attempt was sent in, unless it has been recycled. */
-static struct cc_round *round_of(struct cc *c, uint32_t seq)
-{
-	struct cc_round *r = &c->r[seq % CC_ROUNDS];
-
-	return r->seq == seq && seq - c->judge_seq < CC_ROUNDS ? r : NULL;
-}
+static void round_close(struct cc *c, uint64_t now_ns);
 
 void cc_answered(struct cc *c, uint64_t now_ns, uint32_t round, uint64_t rtt_ns,
 		 bool share)

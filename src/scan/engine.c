@@ -119,6 +119,7 @@ enum slot_state {
 /* A late answer waiting for the next attempt of its probe. */
 struct late_rec {
 	uint64_t probe;
+	uint64_t rtt_ns; /* of the attempt answered */
 	int32_t err;
 	uint8_t outcome;
 	bool valid;
@@ -809,7 +810,9 @@ static int engine_prep(void *handle, const struct sched_probe *p,
 			.probe = *p,
 			.outcome = (enum engine_outcome)l->outcome,
 			.err = l->err,
+			.rtt_ns = l->rtt_ns,
 			.late = true,
+			.withdrawn = true,
 		};
 		l->valid = false;
 		e->stats.late_used++;
@@ -848,6 +851,7 @@ static void slot_judge(const struct slot *s, struct engine_result *r)
 	r->err = 0;
 	r->reason = NULL;
 	r->late = false;
+	r->withdrawn = false;
 	r->banner_follows = false;
 	r->slot = 0;
 	r->banner = NULL;
@@ -914,7 +918,7 @@ static void report(struct engine *e, const struct slot *s,
 	if (have_late && r->outcome == ENGINE_TIMEOUT) {
 		r->outcome = (enum engine_outcome)l->outcome;
 		r->err = l->err;
-		r->rtt_ns = 0;
+		r->rtt_ns = l->rtt_ns;
 		r->late = true;
 		e->stats.late_used++;
 	}
@@ -932,9 +936,18 @@ static void linger_done(struct engine *e, const struct slot *s)
 	if (!outcome_is_answer(r.outcome))
 		return;
 	e->stats.late++;
+	/*
+	 * Linux sends the SYN again after its initial RTO (1 s): an answer
+	 * later than that may be to the kernel's copy, and timed from the
+	 * first it would read a second too long (Karn's ambiguity), so it
+	 * gives no sample.  Earlier ones are the queue's own measure.
+	 */
+	if (r.rtt_ns >= ENGINE_KERNEL_SYN_RTO_NS)
+		r.rtt_ns = 0;
 	l = late_of(e, s->probe.probe);
 	*l = (struct late_rec){
 		.probe = s->probe.probe,
+		.rtt_ns = r.rtt_ns,
 		.err = r.err,
 		.outcome = (uint8_t)r.outcome,
 		.valid = true,

@@ -452,6 +452,16 @@ static void scan_await_flush(struct scan_ctx *c)
 	}
 }
 
+/* An answer for the scheduler: a withdrawn retry's is not an attempt. */
+static void scan_answered(struct scan_ctx *c, const struct engine_result *r,
+			  uint64_t now)
+{
+	if (r->withdrawn)
+		sched_withdrawn(c->sched, &r->probe, r->rtt_ns, now);
+	else
+		sched_answered(c->sched, &r->probe, r->rtt_ns, now, r->late);
+}
+
 static void scan_handle(struct scan_ctx *c, const struct engine_result *r,
 			uint64_t now)
 {
@@ -488,7 +498,7 @@ static void scan_handle(struct scan_ctx *c, const struct engine_result *r,
 		scan_banner(c, r, &a, port);
 		break;
 	case ENGINE_OPEN:
-		sched_answered(c->sched, &r->probe, r->rtt_ns, now, r->late);
+		scan_answered(c, r, now);
 		if (!store_set(c->store, r->probe.probe, STORE_OPEN))
 			break;
 		if (r->banner_follows && r->slot < c->await_cap) {
@@ -506,7 +516,7 @@ static void scan_handle(struct scan_ctx *c, const struct engine_result *r,
 		     r->rtt_ns);
 		break;
 	case ENGINE_CLOSED:
-		sched_answered(c->sched, &r->probe, r->rtt_ns, now, r->late);
+		scan_answered(c, r, now);
 		if (store_set(c->store, r->probe.probe, STORE_CLOSED))
 			emit(c, &a, port, proto, OUT_CLOSED,
 			     output_answer_reason(OUT_CLOSED, proto,
@@ -514,7 +524,7 @@ static void scan_handle(struct scan_ctx *c, const struct engine_result *r,
 			     r->rtt_ns);
 		break;
 	case ENGINE_UNREACH:
-		sched_answered(c->sched, &r->probe, r->rtt_ns, now, r->late);
+		scan_answered(c, r, now);
 		if (store_set(c->store, r->probe.probe, STORE_UNREACH)) {
 			const char *why = r->reason ? r->reason :
 						      unreach_reason(r->err);

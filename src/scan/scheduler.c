@@ -90,6 +90,7 @@ struct sched {
 	struct sched_host *hosts; /* SCHED_HOSTS, linear probing */
 	uint32_t nhosts;
 	uint64_t spurious;
+	uint64_t withdrawn;
 	uint32_t max_ans_clean; /* the same, over every host */
 	uint64_t group_events_seen;
 	uint64_t held_ns; /* a probe of a cut host last waited for it */
@@ -575,40 +576,70 @@ static void limit_answer(struct sched *s, struct sched_host *h,
 	h->lim_ans = h->lim_first = h->lim_retry = 0;
 }
 
-void sched_answered(struct sched *s, const struct sched_probe *p,
-		    uint64_t rtt_ns, uint64_t now_ns, bool late)
+/*
+ * An answer to p (late: to an earlier attempt of it).  hround/ground: the
+ * rounds it counts in - p's own, or CC_NO_ROUND for a withdrawn retry.
+ * The engines give a late answer the RTT of the attempt it answered (or
+ * none), so every answer's RTT is a sample: when a queue builds, the
+ * answers that come after their attempts' timeouts are the very ones
+ * that show it.
+ */
+static void answer(struct sched *s, const struct sched_probe *p,
+		   uint64_t rtt_ns, uint64_t now_ns, bool late, uint32_t hround,
+		   uint32_t ground)
 {
+	struct sched_host *h;
+
 	assert(s->inflight > 0);
 	s->inflight--;
 	s->finished++;
 	if (s->window < s->cfg.max_inflight)
 		s->window++;
-	if (late && p->attempt > 0)
-		s->spurious++;
 	if (!s->cfg.cc) {
 		/* Only the round trip estimate of the group is used. */
-		if (rtt_ns && !late)
+		if (rtt_ns)
 			cc_answered(&s->group, now_ns, 0, rtt_ns, false);
-	} else {
+		return;
+	}
+	h = host_find(s, p->probe / s->cfg.nports);
+	assert(h);
+	cc_answered(&h->cc, now_ns, hround, rtt_ns, p->attempt == 0);
+	cc_answered(&s->group, now_ns, ground, rtt_ns, p->attempt == 0);
+	cc_final(&h->cc, false, p->attempt > 0 || late);
+	cc_final(&s->group, false, p->attempt > 0 || late);
+	if (p->clean > h->max_ans_clean)
+		h->max_ans_clean = p->clean;
+	if (p->clean > s->max_ans_clean)
+		s->max_ans_clean = p->clean;
+	h->answered = true;
+	limit_answer(s, h, p, now_ns, late);
+	events_check(s, h);
+	host_put(s, h);
+}
+
+void sched_answered(struct sched *s, const struct sched_probe *p,
+		    uint64_t rtt_ns, uint64_t now_ns, bool late)
+{
+	if (late && p->attempt > 0)
+		s->spurious++;
+	answer(s, p, rtt_ns, now_ns, late, p->hround, p->ground);
+}
+
+void sched_withdrawn(struct sched *s, const struct sched_probe *p,
+		     uint64_t rtt_ns, uint64_t now_ns)
+{
+	s->withdrawn++;
+	s->attempts--;
+	if (p->attempt > 0)
+		s->retries--;
+	if (s->cfg.cc) {
 		struct sched_host *h = host_find(s, p->probe / s->cfg.nports);
 
 		assert(h);
-		/* A late answer's RTT is not this attempt's: no sample. */
-		cc_answered(&h->cc, now_ns, p->hround, late ? 0 : rtt_ns,
-			    p->attempt == 0);
-		cc_answered(&s->group, now_ns, p->ground, late ? 0 : rtt_ns,
-			    p->attempt == 0);
-		cc_final(&h->cc, false, p->attempt > 0 || late);
-		cc_final(&s->group, false, p->attempt > 0 || late);
-		if (p->clean > h->max_ans_clean)
-			h->max_ans_clean = p->clean;
-		if (p->clean > s->max_ans_clean)
-			s->max_ans_clean = p->clean;
-		h->answered = true;
-		limit_answer(s, h, p, now_ns, late);
-		events_check(s, h);
-		host_put(s, h);
+		cc_unsent(&h->cc, p->hround);
+		cc_unsent(&s->group, p->ground);
 	}
+	answer(s, p, rtt_ns, now_ns, true, CC_NO_ROUND, CC_NO_ROUND);
 }
 
 static uint64_t backoff_ns(uint32_t attempt)
@@ -882,6 +913,7 @@ void sched_get_stats(const struct sched *s, struct sched_stats *st)
 		.deferred = s->deferred,
 		.finished = s->finished,
 		.spurious = s->spurious,
+		.withdrawn = s->withdrawn,
 		.cc_events = s->group.events,
 		.inflight = s->inflight,
 		.queued = s->heap_len,

@@ -92,6 +92,10 @@ struct slot {
 	uint8_t state;
 	uint8_t outcome;
 	bool late; /* completed by an earlier attempt's answer */
+	bool withdrawn; /* and before it was sent */
+	/* the attempt before, when its linger record gave way to this one */
+	uint16_t prev_sport;
+	uint64_t prev_sent_ns; /* 0: none */
 	const char *reason; /* ENGINE_UNREACH from ICMP: nmap's word */
 	uint8_t mac[6];
 	uint8_t nexthop[16];
@@ -99,6 +103,9 @@ struct slot {
 
 struct late_rec {
 	struct rkey key;
+	uint64_t sent_ns; /* the attempt's */
+	uint64_t rtt_ns; /* L_ANSWERED: its answer's */
+	uint16_t sport; /* the attempt's */
 	uint8_t state;
 	uint8_t outcome;
 	const char *reason; /* as in struct slot */
@@ -346,6 +353,8 @@ static void slot_timeout(struct synengine *e, uint32_t idx)
 	if (l->state != L_EMPTY)
 		ht_remove(e, &l->key); /* recycle the oldest */
 	l->key = s->key;
+	l->sent_ns = s->sent_ns;
+	l->sport = s->sport;
 	l->state = L_WAIT;
 	b = ht_bucket(e, &s->key);
 	if (b != ID_NONE)
@@ -793,6 +802,8 @@ static int synengine_prep(void *handle, const struct sched_probe *p,
 	s->rtt_ns = 0;
 	s->err = 0;
 	s->late = false;
+	s->withdrawn = false;
+	s->prev_sent_ns = 0;
 	s->reason = NULL;
 	s->state = S_QUEUED; /* until decided below; not yet anywhere */
 
@@ -804,11 +815,15 @@ static int synengine_prep(void *handle, const struct sched_probe *p,
 
 		ht_remove(e, &k);
 		l->state = L_EMPTY;
+		s->prev_sport = l->sport;
+		s->prev_sent_ns = l->sent_ns;
 		if (answered) {
 			e->stats.late_delivered++;
 			s->late = true;
+			s->withdrawn = true;
 			s->reason = l->reason;
-			slot_done(e, idx, (enum engine_outcome)oc, 0, 0);
+			slot_done(e, idx, (enum engine_outcome)oc, 0,
+				  l->rtt_ns);
 			return 0;
 		}
 	}
@@ -1125,6 +1140,10 @@ static void rx_frame(struct synengine *e, const struct pkt_frame *f)
 
 		if (l->state == L_WAIT) {
 			l->state = L_ANSWERED;
+			/* 1 ns at least: 0 means no sample */
+			l->rtt_ns = f->rx_ns > l->sent_ns ?
+					    f->rx_ns - l->sent_ns :
+					    1;
 			l->outcome = (uint8_t)oc;
 			l->reason = reason;
 			e->stats.rx_late++;
@@ -1133,12 +1152,25 @@ static void rx_frame(struct synengine *e, const struct pkt_frame *f)
 		}
 	} else {
 		struct slot *s = &e->slots[id];
-		/* An answer to an earlier attempt gives no RTT sample; 1 ns
-		 * at least for this one (0 means none). */
-		uint64_t rtt = 0;
+		/*
+		 * An answer to an earlier attempt (its linger record gave way
+		 * to this one) makes this attempt a spurious retry - or a
+		 * withdrawn one if it is not sent yet - and is timed from
+		 * that attempt's SYN when it is the one before (older ones
+		 * give no sample); 1 ns at least (0 means none).
+		 */
+		uint64_t rtt = 0, from = 0;
 
-		if (s->state == S_SENT && sport == s->sport)
-			rtt = f->rx_ns > s->sent_ns ? f->rx_ns - s->sent_ns : 1;
+		if (s->state == S_SENT && sport == s->sport) {
+			from = s->sent_ns;
+		} else if (s->probe.attempt > 0) {
+			s->late = true;
+			s->withdrawn = s->state != S_SENT;
+			if (s->prev_sent_ns && sport == s->prev_sport)
+				from = s->prev_sent_ns;
+		}
+		if (from)
+			rtt = f->rx_ns > from ? f->rx_ns - from : 1;
 
 		e->stats.rx_answers++;
 		s->reason = reason;
@@ -1267,6 +1299,7 @@ static int synengine_run(void *handle, uint64_t wait_ns,
 		r->err = s->err;
 		r->rtt_ns = s->rtt_ns;
 		r->late = s->late;
+		r->withdrawn = s->withdrawn;
 		r->reason = s->reason;
 		r->banner_follows = false;
 		r->slot = 0;

@@ -282,6 +282,10 @@ static void test_late_answer(void **state)
 	assert_int_equal(engine_connect_ops.run(e, 0, &res, 1), 1);
 	assert_int_equal(res.outcome, ENGINE_OPEN);
 	assert_true(res.late);
+	assert_true(res.withdrawn); /* the retry never went out */
+	/* Answered after the kernel sent the SYN again (1 s): which copy
+	 * was answered is unknown, so no RTT sample. */
+	assert_int_equal(res.rtt_ns, 0);
 	assert_int_equal(res.probe.attempt, 1);
 	assert_int_equal(engine_connect_ops.busy(e), 0);
 	engine_get_stats(e, &st);

@@ -556,6 +556,45 @@ static void test_adaptive_timeout(void **state)
 	sched_free(s);
 }
 
+/*
+ * A retry that an earlier attempt's answer beat to the wire (the engine
+ * never sent it) is no attempt: sched_withdrawn takes the hand-out back.
+ * One that went out first is a spurious retry.
+ */
+static void test_withdrawn_retry(void **state)
+{
+	struct sched_config c = config(2, 16);
+	struct sched_probe out[4], r;
+	struct sched_stats st;
+	struct sched *s;
+
+	(void)state;
+	c.cc = true;
+	c.retries = 2;
+	s = new_sched(&c);
+	assert_int_equal(sched_next(s, T0, out, 4), 2);
+	assert_true(sched_timed_out(s, &out[0], T0 + 100 * MS));
+	assert_true(sched_timed_out(s, &out[1], T0 + 100 * MS));
+	assert_int_equal(sched_next(s, T0 + 700 * MS, out, 4), 2);
+	assert_int_equal(out[0].attempt, 1);
+	assert_int_equal(out[1].attempt, 1);
+	st = stats(s);
+	assert_int_equal(st.attempts, 4);
+	assert_int_equal(st.retries, 2);
+	r = out[0];
+	sched_withdrawn(s, &r, 120 * MS, T0 + 701 * MS);
+	sched_answered(s, &out[1], 0, T0 + 702 * MS, true);
+	st = stats(s);
+	assert_int_equal(st.attempts, 3);
+	assert_int_equal(st.retries, 1);
+	assert_int_equal(st.withdrawn, 1);
+	assert_int_equal(st.spurious, 1);
+	assert_int_equal(st.finished, 2);
+	assert_int_equal(st.inflight, 0);
+	assert_true(sched_finished(s));
+	sched_free(s);
+}
+
 static void test_finished_only_at_end(void **state)
 {
 	struct sched_config c = config(5, 2);
@@ -1151,6 +1190,7 @@ int main(void)
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_rate_limit_counts_retries),
 		cmocka_unit_test(test_adaptive_timeout),
+		cmocka_unit_test(test_withdrawn_retry),
 		cmocka_unit_test(test_finished_only_at_end),
 		cmocka_unit_test(test_simulated_scans),
 		cmocka_unit_test(test_policed_subnet),

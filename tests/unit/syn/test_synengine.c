@@ -419,8 +419,8 @@ static void test_late_answer(void **state)
 	struct engine_result r[2];
 	struct synengine_stats st;
 	struct synengine *e;
-	uint16_t sport;
-	uint32_t seq;
+	uint16_t sport, sport2;
+	uint32_t seq, seq2;
 	uint64_t end;
 
 	(void)state;
@@ -449,10 +449,38 @@ static void test_late_answer(void **state)
 	assert_int_equal(collect(e, r, 1, 1000), 1);
 	assert_int_equal(r[0].outcome, ENGINE_OPEN);
 	assert_int_equal(r[0].probe.attempt, 1);
-	assert_int_equal(r[0].rtt_ns, 0); /* no RTT sample from it */
+	assert_true(r[0].late);
+	assert_true(r[0].withdrawn);
+	/* The RTT of the attempt answered: its SYN to the reply. */
+	assert_true(r[0].rtt_ns > 0 && r[0].rtt_ns < 4000000000ULL);
 	synengine_get_stats(e, &st);
 	assert_int_equal(st.late_delivered, 1);
 	assert_int_equal(st.tx_syn, 1); /* the retry was never sent */
+
+	/*
+	 * The retry goes out before the first attempt's answer comes: a
+	 * spurious retry, answered (late) but sent.
+	 */
+	assert_int_equal(prep(e, 44, 0, "198.18.0.2", 9, 50000000ULL), 0);
+	assert_int_equal(collect(e, r, 1, 2000), 1);
+	assert_int_equal(r[0].outcome, ENGINE_TIMEOUT);
+	assert_true(capture_syn(9, &sport, &seq, 1000));
+	assert_int_equal(prep(e, 44, 1, "198.18.0.2", 9, 2000000000ULL), 0);
+	assert_int_equal(synengine_ops.run(e, 0, r, 2), 0);
+	assert_true(capture_syn(9, &sport2, &seq2, 1000));
+	assert_int_not_equal(sport2, sport);
+	send_reply(9, sport, seq + 1, PKT_TCP_RST | PKT_TCP_ACK);
+	assert_int_equal(collect(e, r, 1, 2000), 1);
+	assert_int_equal(r[0].outcome, ENGINE_CLOSED);
+	assert_int_equal(r[0].probe.attempt, 1);
+	assert_true(r[0].late);
+	assert_false(r[0].withdrawn);
+	/* Timed from the first attempt's SYN, the one answered: at least
+	 * its 50 ms timeout ago (the retry's SYN left after it). */
+	assert_true(r[0].rtt_ns >= 50000000ULL &&
+		    r[0].rtt_ns < 4000000000ULL);
+	synengine_get_stats(e, &st);
+	assert_int_equal(st.tx_syn, 3);
 
 	/* The final attempt: times out, a late RST is counted, no result. */
 	assert_int_equal(prep(e, 43, 2, "198.18.0.2", 9, 50000000ULL), 0);
