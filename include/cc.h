@@ -35,7 +35,12 @@
  *
  * The delay signal needs no wait: a round (by time) whose smallest RTT is
  * above CC_DELAY_FACTOR times the path's minimum plus CC_DELAY_SLACK_NS
- * shows a queue building, before anything is dropped.
+ * shows a queue building, before anything is dropped.  Where a round is
+ * too slow - STARTUP, whose rounds grow with the queue it fills, and a
+ * DRAIN whose cut was too short, seen by probes sent since the cut -
+ * CC_DELAY_RUN samples in a row over the line end the round at once.  A
+ * DRAIN after a delay event lasts while those probes see the queue
+ * shrink; it is no new event each round.
  *
  * Drops or delay make a congestion event: good rates at or above the
  * failing round's are struck, the answer rate measured at that moment (as
@@ -88,6 +93,7 @@
 #define CC_STARTUP_CAP 2.0
 #define CC_DELAY_FACTOR 1.5
 #define CC_DELAY_SLACK_NS 5000000ULL
+#define CC_DELAY_RUN 8 /* startup: samples in a row that show a queue */
 #define CC_MINRTT_WINDOW_NS 10000000000ULL /* min_rtt forgets after 10 s */
 
 enum cc_mode {
@@ -161,6 +167,14 @@ struct cc {
 	uint64_t srtt_ns, rttvar_ns;
 	uint64_t min_rtt_ns, min_rtt_stamp_ns;
 	uint64_t min_rtt_next_ns; /* candidate for the next window */
+	/* samples in a row above the delay line (STARTUP) or above the
+	 * drain's mark (DRAIN after CC_DELAY), since when */
+	uint32_t hi_run;
+	uint64_t hi_since_ns;
+	uint64_t drain_mark_ns; /* the first RTT of a probe sent since */
+	/* DRAIN after CC_DELAY: the least RTT of probes sent since the
+	 * event, in the open round and in the rounds before it */
+	uint64_t t_post_min_ns, drain_rtt_ns;
 
 	/* the limit test: cruise rounds against half-pace ones */
 	bool retry_heavy; /* the last judged round was mostly retries */

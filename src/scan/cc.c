@@ -224,14 +224,25 @@ bool cc_have_rtt(const struct cc *c)
 	return c->have_rtt;
 }
 
+/* RTTs above this show a queue on the path (see cc.h). */
+static double delay_line(const struct cc *c)
+{
+	return (double)c->min_rtt_ns * CC_DELAY_FACTOR +
+	       (double)CC_DELAY_SLACK_NS;
+}
+
 static void rtt_sample(struct cc *c, uint64_t now_ns, uint64_t rtt_ns)
 {
 	uint64_t diff;
+	double line = 0;
 
 	if (rtt_ns > CC_RTT_SAMPLE_MAX)
 		rtt_ns = CC_RTT_SAMPLE_MAX;
 	if (!c->t_rtt_min_ns || rtt_ns < c->t_rtt_min_ns)
 		c->t_rtt_min_ns = rtt_ns;
+	if (c->had_event && now_ns - rtt_ns >= c->last_event_ns &&
+	    (!c->t_post_min_ns || rtt_ns < c->t_post_min_ns))
+		c->t_post_min_ns = rtt_ns;
 	/*
 	 * A windowed minimum: the path's propagation delay can grow (a
 	 * route change), so the minimum is the smallest of the last
@@ -250,6 +261,34 @@ static void rtt_sample(struct cc *c, uint64_t now_ns, uint64_t rtt_ns)
 			c->min_rtt_stamp_ns = now_ns;
 			c->min_rtt_next_ns = 0;
 		}
+	}
+	/*
+	 * The delay signal sample by sample, where a round is too slow.  In
+	 * startup: a round lasts an srtt, which grows with the very queue
+	 * startup is filling, and its smallest RTT is its first, from before
+	 * the queue - a scan starting at 10,000/s into a 2,000 frames/s link
+	 * with a second of buffer doubled once more on such a round and
+	 * filled the whole buffer.  Draining after a delay event: the probes
+	 * sent since the cut must see the queue shrink, and if it still
+	 * grows past the first of them the cut was short (its floor is half
+	 * the failed pace) - a round, as long as the queue, is too late to
+	 * tell.  Samples in a row over the line, over more than one reap (a
+	 * scanner that stalls reaps a batch of high ones at once), end the
+	 * round with the delay signal.
+	 */
+	if (c->mode == CC_STARTUP && c->min_rtt_ns) {
+		line = delay_line(c);
+	} else if (c->mode == CC_DRAIN && c->last_reason == CC_DELAY &&
+		   now_ns - rtt_ns >= c->last_event_ns) {
+		if (!c->drain_mark_ns)
+			c->drain_mark_ns = rtt_ns;
+		line = (double)(c->drain_mark_ns + CC_DELAY_SLACK_NS);
+	}
+	if (line > 0 && (double)rtt_ns > line) {
+		if (!c->hi_run++)
+			c->hi_since_ns = now_ns;
+	} else {
+		c->hi_run = 0;
 	}
 	if (!c->have_rtt) {
 		c->srtt_ns = rtt_ns;
@@ -281,6 +320,10 @@ void cc_answered(struct cc *c, uint64_t now_ns, uint32_t round, uint64_t rtt_ns,
 		c->later_ans++;
 	if (rtt_ns)
 		rtt_sample(c, now_ns, rtt_ns);
+	if (c->hi_run >= CC_DELAY_RUN &&
+	    now_ns - c->hi_since_ns >= CC_ROUND_MIN_NS &&
+	    now_ns > open_round(c)->start_ns && open_round(c)->sent)
+		round_close(c, now_ns);
 	cc_tick(c, now_ns);
 }
 
@@ -578,6 +621,7 @@ static void congestion(struct cc *c, uint64_t now_ns, enum cc_reason why,
 	c->last_event_ns = now_ns;
 	c->last_reason = why;
 	c->events++;
+	c->drain_mark_ns = 0;
 	if (bw > 0) {
 		/* The old maximum described a path now known narrower. */
 		c->bw_n = 0;
@@ -895,10 +939,37 @@ static void judge_due(struct cc *c, uint64_t now_ns, bool force_oldest)
 
 static bool delay_high(const struct cc *c)
 {
-	return c->min_rtt_ns && c->t_rtt_min_ns &&
-	       (double)c->t_rtt_min_ns >
-		       (double)c->min_rtt_ns * CC_DELAY_FACTOR +
-			       (double)CC_DELAY_SLACK_NS;
+	return c->min_rtt_ns &&
+	       ((c->t_rtt_min_ns && (double)c->t_rtt_min_ns > delay_line(c)) ||
+		c->hi_run >= CC_DELAY_RUN);
+}
+
+/*
+ * A queue that a delay event is draining: the rounds that still see it
+ * are no new event until probes sent since the cut have come back (an
+ * RTT - the queued one - after it), and then while each round sees them
+ * lower than the rounds before (the first such round sets the mark: the
+ * queue the cut began from, which grew after the event's own samples
+ * left).  A second of queue takes seconds to drain at 3/4 of the path;
+ * cut again for every round of it, a scan fell from 10,000/s to 97/s on
+ * a 2,000 frames/s link and took minutes to climb back.  A queue that
+ * still grows after the cut ends it sooner, sample by sample (see
+ * rtt_sample).
+ */
+static bool draining(struct cc *c)
+{
+	uint64_t d = c->t_post_min_ns;
+
+	if (c->mode != CC_DRAIN || c->last_reason != CC_DELAY ||
+	    c->hi_run >= CC_DELAY_RUN)
+		return false;
+	if (!d)
+		return true;
+	if (!c->drain_rtt_ns || d < c->drain_rtt_ns) {
+		c->drain_rtt_ns = d;
+		return true;
+	}
+	return false;
 }
 
 static uint64_t round_len_ns(const struct cc *c)
@@ -966,13 +1037,17 @@ static void round_close(struct cc *c, uint64_t now_ns)
 	if (full || bw > cc_bw(c))
 		c->bw[c->bw_n++ % CC_BW_ROUNDS] = bw;
 
-	if (delay && full) {
+	if (delay && full && draining(c)) {
+		/* DRAIN goes on at the pace the event set */
+	} else if (delay && full) {
+		c->drain_rtt_ns = 0;
 		congestion(c, now_ns, CC_DELAY, sent_rate);
 	} else {
 		switch (c->mode) {
 		case CC_STARTUP:
-			/* Held: answers cannot grow, so no plateau either. */
-			if (!startup_may_grow(c, now_ns))
+			/* Held: answers cannot grow, so no plateau either;
+			 * nor while a queue shows (a round sent short). */
+			if (delay || !startup_may_grow(c, now_ns))
 				break;
 			if (cc_bw(c) >= c->full_bw * CC_PLATEAU_GROWTH) {
 				c->full_bw = cc_bw(c);
@@ -1037,6 +1112,8 @@ static void round_close(struct cc *c, uint64_t now_ns)
 	c->prev_dur_ns = dur;
 	c->t_ans = 0;
 	c->t_rtt_min_ns = 0;
+	c->t_post_min_ns = 0;
+	c->hi_run = 0;
 	c->seq++;
 	/* The slot about to be reused still holds a round not judged. */
 	if (c->seq - c->judge_seq >= CC_ROUNDS)

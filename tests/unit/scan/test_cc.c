@@ -431,6 +431,47 @@ static void test_delay_rise(void **state)
 }
 
 /*
+ * A second of buffer: 2,000 frames/s through a 2,000-frame queue, 40 ms,
+ * the scan starting at 10,000/s.  Startup must stop on the first samples
+ * that show the queue (its round, an srtt long, grows with the queue and
+ * its least RTT is from before it), and the drain that follows must not
+ * cut again for every round that still sees the queue shrinking.  Before
+ * both, the queue overflowed (tail drops) and the pace fell to a twentieth
+ * of the path, then took seconds to climb back.
+ */
+static void test_deep_buffer(void **state)
+{
+	struct path p = {
+		.rtt_ns = 40 * MS,
+		.rto_ns = 3 * SEC,
+		.capacity = 2000,
+		.queue = 2000,
+	};
+	double least = 1e12;
+	struct sim s;
+
+	(void)state;
+	sim_init(&s, &p, 10000);
+	for (uint64_t t = 0; t < 10 * SEC; t += 10 * MS) {
+		sim_run(&s, t, t + 10 * MS);
+		if (s.cc.events && cc_rate(&s.cc) < least)
+			least = cc_rate(&s.cc);
+	}
+	if (getenv("CC_TEST_DEBUG"))
+		print_message(
+			"deep buffer: sent %llu dropped %llu events %llu least rate %.0f\n",
+			(unsigned long long)s.sent,
+			(unsigned long long)s.dropped,
+			(unsigned long long)s.cc.events, least);
+	assert_true(s.cc.events > 0);
+	assert_int_equal(s.dropped, 0);
+	assert_true(least > 2000 / 4);
+	/* The path was kept busy: 10 s of it, less startup and drains. */
+	assert_true(s.sent > 10 * 2000 * 85 / 100);
+	sim_free(&s);
+}
+
+/*
  * The end of a scan: after an event, rounds that cannot vouch for the
  * scope (too few first attempts) are still trusted when sent far below
  * any rate the scope had drops at - and only then.
@@ -516,6 +557,7 @@ int main(void)
 		cmocka_unit_test(test_filtered_is_not_congestion),
 		cmocka_unit_test(test_silent_host),
 		cmocka_unit_test(test_delay_rise),
+		cmocka_unit_test(test_deep_buffer),
 		cmocka_unit_test(test_quiet_tail),
 		cmocka_unit_test(test_rate_bounds),
 		cmocka_unit_test(test_tokens),
