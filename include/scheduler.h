@@ -128,6 +128,9 @@ struct sched_probe {
 	uint8_t flags; /* SCHED_F_* of this attempt */
 	uint8_t backoff; /* silences while the whole scan was congested */
 	uint32_t ground, hround; /* cc rounds it was sent in (group, host) */
+	/* sched_probe_timeout_ns when it was sent, in us (0 = unknown):
+	 * the caller that sends it stamps it */
+	uint32_t tmo_us;
 };
 
 /* A pacing change worth telling the user about (-v). */

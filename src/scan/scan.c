@@ -739,6 +739,10 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 				c.sched, &probes[i], &last);
 			uint64_t linger = 0;
 
+			probes[i].tmo_us = tmo / 1000 > UINT32_MAX ?
+						   UINT32_MAX :
+						   (uint32_t)(tmo / 1000);
+
 			/*
 			 * Late answers count: with adaptive timeouts an
 			 * attempt's connect keeps listening two timeouts

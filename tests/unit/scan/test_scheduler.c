@@ -595,6 +595,61 @@ static void test_withdrawn_retry(void **state)
 	sched_free(s);
 }
 
+/*
+ * The path's round trip grows while an attempt is out (a queue filling):
+ * when the timeout it would get now is well above the one it was sent
+ * with, its retry waits the difference - the answer may be on the way -
+ * where one sent with today's timeout is retried at once.
+ */
+static void test_timeout_rise_waits(void **state)
+{
+	struct sched_config c = config(40, 64);
+	struct sched_probe out[64], p, q;
+	uint64_t was, now, t;
+	bool last;
+
+	(void)state;
+	c.cc = true;
+	c.retries = 2;
+	for (int stamped = 0; stamped < 2; stamped++) {
+		struct sched *s = new_sched(&c);
+
+		assert_int_equal(sched_next(s, T0, out, 64), 40);
+		for (int i = 0; i < 20; i++)
+			sched_answered(s, &out[i], 40 * MS, T0 + 40 * MS,
+				       false);
+		p = out[39];
+		was = sched_probe_timeout_ns(s, &p, &last);
+		if (stamped)
+			p.tmo_us = (uint32_t)(was / 1000);
+		for (int i = 20; i < 39; i++)
+			sched_answered(s, &out[i], 400 * MS, T0 + 400 * MS,
+				       false);
+		now = sched_probe_timeout_ns(s, &p, &last);
+		assert_true(now > was + was / 4);
+		t = T0 + 450 * MS;
+		assert_true(sched_timed_out(s, &p, t));
+		/* The ordinary wait after a silence in a busy scan. */
+		assert_int_equal(sched_next(s, t + 25 * MS, out, 4),
+				 stamped ? 0 : 1);
+		if (stamped) {
+			assert_int_equal(sched_next(s, t + (now - was) - MS,
+						    out, 4),
+					 0);
+			assert_int_equal(sched_next(s, t + (now - was) + MS,
+						    out, 4),
+					 1);
+		}
+		q = out[0];
+		assert_int_equal(q.probe, p.probe);
+		assert_int_equal(q.attempt, 1);
+		/* Nor did its silence count towards filtered. */
+		if (stamped)
+			assert_int_equal(q.clean, 0);
+		sched_free(s);
+	}
+}
+
 static void test_finished_only_at_end(void **state)
 {
 	struct sched_config c = config(5, 2);
@@ -1191,6 +1246,7 @@ int main(void)
 		cmocka_unit_test(test_rate_limit_counts_retries),
 		cmocka_unit_test(test_adaptive_timeout),
 		cmocka_unit_test(test_withdrawn_retry),
+		cmocka_unit_test(test_timeout_rise_waits),
 		cmocka_unit_test(test_finished_only_at_end),
 		cmocka_unit_test(test_simulated_scans),
 		cmocka_unit_test(test_policed_subnet),
