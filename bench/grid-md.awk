@@ -44,7 +44,7 @@ NR == 1 {
 		if (!(k in spur) || sp > spur[k])
 			spur[k] = sp
 	}
-	row[NR] = sprintf("| %s | %s | %s | %s | %s | %s | **%s** | %s | %s | %s | %s | %s |",
+	row[NR] = sprintf("| %s | %s | %s | %s | %s | %s | **%s** | %s | %s | %s | %s | %s | %s |",
 		$col["cell"], $col["scanner"], $col["wall_s"],
 		$col["ideal_s"] == "" ? "-" : $col["ideal_s"],
 		$col["wall_over_ideal"] == "" ? "-" : $col["wall_over_ideal"],
@@ -53,6 +53,7 @@ NR == 1 {
 		$col["retries"] == "" ? "-" : $col["retries"],
 		$col["wanem_tail_drops"] == "" ? "-" : $col["wanem_tail_drops"],
 		!("spurious" in col) || $col["spurious"] == "" ? "-" : $col["spurious"],
+		!("withdrawn" in col) || $col["withdrawn"] == "" ? "-" : $col["withdrawn"],
 		!("kernel_drops" in col) || $col["kernel_drops"] == "" ? "-" : $col["kernel_drops"])
 	last = NR
 }
@@ -68,8 +69,8 @@ END {
 	print ""
 	print "Every run:"
 	print ""
-	print "| cell (bed/capacity fps/queue/RTT ms/loss %/answer limit/target) | scanner | wall s | ideal s | × ideal | × frame floor | wrong answers | attempts | retries | tail drops | spurious retries | kernel drops (-sS) |"
-	print "|---|---|---|---|---|---|---|---|---|---|---|---|"
+	print "| cell (bed/capacity fps/queue/RTT ms/loss %/answer limit/target) | scanner | wall s | ideal s | × ideal | × frame floor | wrong answers | attempts | retries | tail drops | spurious retries | withdrawn retries | kernel drops (-sS) |"
+	print "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 	for (i = 2; i <= last; i++)
 		if (i in row)
 			print row[i]

@@ -39,7 +39,8 @@
 # report open ports only, so for them: open or not), the six accuracy
 # counts of bench/run.sh (open found / missed / false, filtered right /
 # missed / false),
-# ringscan's attempts, retries, spurious retries (-v summary lines) and,
+# ringscan's attempts, retries, spurious retries and withdrawn retries
+# (never sent: the earlier answer came first; -v summary lines) and,
 # for -sS, the kernel's receive drops plus send refusals (-v), and wanem's tail drops
 # (the bottleneck doing its job), overruns (wanem out of room or socket
 # buffer: should be 0) and lag_max_us (how late wanem ran at worst so far
@@ -319,7 +320,7 @@ HEADER+="ports,probes,scanner,exit_code,wall_s,ideal_s,wall_over_ideal,wrong,"
 HEADER+="wrong_pct,open_found,open_missed,false_open,filtered_right,"
 HEADER+="filtered_missed,false_filtered,attempts,retries,wanem_tail_drops,"
 HEADER+="wanem_overrun,wanem_lag_max_us,wanem_fifo,spurious,kernel_drops,"
-HEADER+="floor_s,wall_over_floor,version,command"
+HEADER+="floor_s,wall_over_floor,withdrawn,version,command"
 echo "$HEADER" >"$CSV.partial"
 
 # run_one PLAN_LINE INDEX
@@ -329,7 +330,7 @@ run_one() {
 	local spec kind ver cmd out id truth probes oponly=0 zport='' rc
 	local wall acc of om fo fr fm ff wrong wpct ideal ratio
 	local att='' ret='' w0 w1 tdrop='' over='' lag='' hosts ports cell closed
-	local spur='' kdrop='' floor fratio per_open
+	local spur='' wdrawn='' kdrop='' floor fratio per_open
 
 	bed_up "$bed" "$cap" "$queue" "$rtt" "$loss" "$limit" ||
 		{ say "testbed for '$1' failed"; wan_down; BED_KEY=; return 1; }
@@ -416,6 +417,9 @@ run_one() {
 		# the kernel dropped or refused under a -sS scan (-v lines).
 		spur=$(sed -n 's/^ringscan: pacing: .* \([0-9]*\) spurious retries.*/\1/p' \
 			"$TMPD/$id.stderr" | head -n 1)
+		# Retries the earlier answer beat to the wire: never sent.
+		wdrawn=$(sed -n 's/^ringscan: pacing: .* \([0-9]*\) retries withdrawn.*/\1/p' \
+			"$TMPD/$id.stderr" | head -n 1)
 		kdrop=$(sed -n 's/.*kernel: \([0-9]*\) receive drops, \([0-9]*\) send refusals.*/\1 \2/p' \
 			"$TMPD/$id.stderr" | head -n 1 | awk '{ print $1 + $2 }')
 	fi
@@ -425,13 +429,13 @@ run_one() {
 		"$wpct" "${ret:--}" "${tdrop:--}" "${over:--}" \
 		"$([ "$rc" -eq 0 ] || echo "  exit $rc")" >&2
 	{
-		printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,' \
+		printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,' \
 			"$cell" "$bed" "${cap#-}" "${queue#-}" "$rtt" "$loss" \
 			"$limit" "$target" "$hosts" "${ports//,/ }" "$probes" \
 			"$scanner" "$rc" "$wall" "$ideal" "$ratio" "$wrong" "$wpct" \
 			"$of" "$om" "$fo" "${fr#-}" "${fm#-}" "${ff#-}" "$att" "$ret" \
 			"$tdrop" "$over" "$lag" "$([ "$bed" = wan ] && echo "${WAN_FIFO:-0}")" \
-			"$spur" "$kdrop" "$floor" "$fratio"
+			"$spur" "$kdrop" "$floor" "$fratio" "$wdrawn"
 		echo "$(csv_quote "$ver"),$(csv_quote "$cmd")"
 	} >>"$CSV.partial"
 	# Let the queues, the delay line and the target's sockets drain.
