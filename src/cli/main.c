@@ -871,7 +871,8 @@ int main(int argc, char **argv)
 			cs.cli.scan.cc ? "adaptive" : "fixed (--no-cc)",
 			(unsigned long long)sum.sched.cc_events,
 			(unsigned long long)sum.sched.spurious,
-			(unsigned long long)sum.sched.withdrawn, sum.sched.rate);
+			(unsigned long long)sum.sched.withdrawn,
+			sum.sched.rate);
 	if (cs.cli.verbose >= 2)
 		fprintf(stderr,
 			"ringscan: results: %llu open, %llu closed, %llu filtered (%llu of them unreachable)\n",

@@ -633,12 +633,10 @@ static void test_timeout_rise_waits(void **state)
 		assert_int_equal(sched_next(s, t + 25 * MS, out, 4),
 				 stamped ? 0 : 1);
 		if (stamped) {
-			assert_int_equal(sched_next(s, t + (now - was) - MS,
-						    out, 4),
-					 0);
-			assert_int_equal(sched_next(s, t + (now - was) + MS,
-						    out, 4),
-					 1);
+			assert_int_equal(
+				sched_next(s, t + (now - was) - MS, out, 4), 0);
+			assert_int_equal(
+				sched_next(s, t + (now - was) + MS, out, 4), 1);
 		}
 		q = out[0];
 		assert_int_equal(q.probe, p.probe);

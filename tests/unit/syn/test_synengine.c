@@ -477,8 +477,7 @@ static void test_late_answer(void **state)
 	assert_false(r[0].withdrawn);
 	/* Timed from the first attempt's SYN, the one answered: at least
 	 * its 50 ms timeout ago (the retry's SYN left after it). */
-	assert_true(r[0].rtt_ns >= 50000000ULL &&
-		    r[0].rtt_ns < 4000000000ULL);
+	assert_true(r[0].rtt_ns >= 50000000ULL && r[0].rtt_ns < 4000000000ULL);
 	synengine_get_stats(e, &st);
 	assert_int_equal(st.tx_syn, 3);
 
