@@ -1065,6 +1065,65 @@ static struct pol_result subnet_sim(double limit, uint64_t filt_hosts,
 	return res;
 }
 
+/*
+ * One host, `ports` ports, all closed but three open ones and three
+ * filtered, whose RSTs are policed at `limit`/s (FreeBSD's default is
+ * 200): the scan starts at 50 times that, and from its first round one
+ * attempt in fifty is answered.
+ */
+static struct pol_result host_sim(double limit, uint64_t ports, uint64_t seed)
+{
+	const uint64_t slots = 4096;
+	struct sched_config c = config(ports, slots);
+	uint8_t *kind = calloc(ports, 1);
+	struct pol_result res = { 0 };
+	struct pol_bucket b;
+	uint64_t closed = 0;
+	struct sched *s;
+
+	assert_non_null(kind);
+	for (uint64_t i = 0; i < ports; i++) {
+		kind[i] = i == 21 || i == 79 || i == 442  ? POL_OPEN :
+			  i == 22 || i == 134 || i == 444 ? POL_FILTERED :
+							    POL_CLOSED;
+		closed += kind[i] == POL_CLOSED;
+	}
+	s = sim_sched(&c, ports, seed);
+	sim_run(s, kind, &b, 1, limit, POL_BURST, slots, &res);
+	res.ideal = (double)closed / limit;
+	sched_free(s);
+	free(kind);
+	return res;
+}
+
+/*
+ * No round of such a scan is clean to compare the others with.  On the
+ * real testbed (veth, 1-65535, nft policing RSTs at 200/s) 3,473 of
+ * 65,527 closed ports ended filtered: the -sT scan paced at 40,000/s
+ * and sent 13,000-17,000/s (its slots held it), 1 % of it answered, no
+ * event in its first 1.2 s, and the limit test - which then needed one
+ * attempt in 20 answered - never ran.
+ * This simulation does not reproduce that (its scheduler is never held
+ * by slots: the recovered share shows the drops and an event follows
+ * within 0.4 s); it holds the exact result of the case in place.
+ */
+static void test_policed_host(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		struct pol_result r = host_sim(200, 10000, seed);
+
+		if (getenv("SCHED_TEST_DEBUG"))
+			print_message("host 200/s seed %llu: %.2f s (ideal "
+				      "%.2f), %llu events, %llu wrong\n",
+				      (unsigned long long)seed, r.secs, r.ideal,
+				      (unsigned long long)r.events,
+				      (unsigned long long)r.wrong);
+		assert_int_equal(r.wrong, 0);
+		assert_true(r.secs < 2 * r.ideal + 5);
+	}
+}
+
 static void test_policed_subnet(void **state)
 {
 	static const double limits[] = { 200, 500, 2000 };
@@ -1248,6 +1307,7 @@ int main(void)
 		cmocka_unit_test(test_finished_only_at_end),
 		cmocka_unit_test(test_simulated_scans),
 		cmocka_unit_test(test_policed_subnet),
+		cmocka_unit_test(test_policed_host),
 		cmocka_unit_test(test_limit_test_pools),
 		cmocka_unit_test(test_filtered_share_is_no_drop),
 		cmocka_unit_test(test_udp_icmp_budget),
