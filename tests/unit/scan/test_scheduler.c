@@ -1032,6 +1032,31 @@ static struct sched *sim_sched(struct sched_config *c, uint64_t nports,
 }
 
 /*
+ * Run the scheduler against a target whose RSTs are policed at `limit`/s
+ * (0: no limit): kind[] holds each of the n probes' truth, nports probes
+ * per host.  Frees kind.
+ */
+static struct pol_result policed_sim(uint8_t *kind, uint64_t n, uint64_t nports,
+				     double limit, uint64_t seed)
+{
+	const uint64_t slots = 4096;
+	struct sched_config c = config(n, slots);
+	struct pol_result res = { 0 };
+	struct pol_bucket b;
+	uint64_t closed = 0;
+	struct sched *s;
+
+	for (uint64_t i = 0; i < n; i++)
+		closed += kind[i] == POL_CLOSED;
+	s = sim_sched(&c, nports, seed);
+	sim_run(s, kind, &b, 1, limit, POL_BURST, slots, &res);
+	res.ideal = limit > 0 ? (double)closed / limit : 0;
+	sched_free(s);
+	free(kind);
+	return res;
+}
+
+/*
  * A /20-sized scan of 5 ports whose target answers at most `limit` RSTs/s
  * (0: no limit), with port 3 filtered on the first `filt_hosts` hosts.
  */
@@ -1039,13 +1064,7 @@ static struct pol_result subnet_sim(double limit, uint64_t filt_hosts,
 				    uint64_t seed)
 {
 	const uint64_t hosts = 4096, ports = 5, n = hosts * ports;
-	const uint64_t slots = 4096;
-	struct sched_config c = config(n, slots);
 	uint8_t *kind = calloc(n, 1);
-	struct pol_result res = { 0 };
-	struct pol_bucket b;
-	uint64_t closed = 0;
-	struct sched *s;
 
 	assert_non_null(kind);
 	for (uint64_t i = 0; i < n; i++) {
@@ -1055,14 +1074,8 @@ static struct pol_result subnet_sim(double limit, uint64_t filt_hosts,
 			kind[i] = POL_FILTERED;
 		else
 			kind[i] = port < 3 ? POL_OPEN : POL_CLOSED;
-		closed += kind[i] == POL_CLOSED;
 	}
-	s = sim_sched(&c, ports, seed);
-	sim_run(s, kind, &b, 1, limit, POL_BURST, slots, &res);
-	res.ideal = limit > 0 ? (double)closed / limit : 0;
-	sched_free(s);
-	free(kind);
-	return res;
+	return policed_sim(kind, n, ports, limit, seed);
 }
 
 /*
@@ -1073,27 +1086,14 @@ static struct pol_result subnet_sim(double limit, uint64_t filt_hosts,
  */
 static struct pol_result host_sim(double limit, uint64_t ports, uint64_t seed)
 {
-	const uint64_t slots = 4096;
-	struct sched_config c = config(ports, slots);
 	uint8_t *kind = calloc(ports, 1);
-	struct pol_result res = { 0 };
-	struct pol_bucket b;
-	uint64_t closed = 0;
-	struct sched *s;
 
 	assert_non_null(kind);
-	for (uint64_t i = 0; i < ports; i++) {
+	for (uint64_t i = 0; i < ports; i++)
 		kind[i] = i == 21 || i == 79 || i == 442  ? POL_OPEN :
 			  i == 22 || i == 134 || i == 444 ? POL_FILTERED :
 							    POL_CLOSED;
-		closed += kind[i] == POL_CLOSED;
-	}
-	s = sim_sched(&c, ports, seed);
-	sim_run(s, kind, &b, 1, limit, POL_BURST, slots, &res);
-	res.ideal = (double)closed / limit;
-	sched_free(s);
-	free(kind);
-	return res;
+	return policed_sim(kind, ports, ports, limit, seed);
 }
 
 /*
