@@ -114,6 +114,17 @@ static int handshake(struct tlsprobe *p, int fd, const char *sni)
 			return -1;
 		}
 		n = recv(fd, buf, sizeof(buf), 0);
+		/*
+		 * A peer that closes at once resets the connection when our
+		 * ClientHello reached it first, else ends it: either way the
+		 * handshake failed, and which one is a race.
+		 */
+		if (n < 0 && errno == ECONNRESET) {
+			fprintf(stderr,
+				"tlsget: handshake failed (%s): the peer reset the connection\n",
+				strerror(errno));
+			return -1;
+		}
 		if (n < 0) {
 			fprintf(stderr, "tlsget: recv: %s\n", strerror(errno));
 			return -1;
