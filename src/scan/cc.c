@@ -753,12 +753,6 @@ static void limit_clear(struct cc *c, double rb)
 	good_add(c, rb * CC_LT_GROW);
 }
 
-/* What the limit test's full-pace side sent a second (lt_base_ns > 0). */
-static double base_rate(const struct cc *c)
-{
-	return (double)c->lt_base_sent * NS_PER_SEC / (double)c->lt_base_ns;
-}
-
 static void limit_verdict(struct cc *c, uint64_t now_ns)
 {
 	double eb, ed, rb, rd, var, ratio, mix;
@@ -768,7 +762,7 @@ static void limit_verdict(struct cc *c, uint64_t now_ns)
 		goto reset;
 	eb = (double)c->lt_base_ans / (double)c->lt_base_sent;
 	ed = (double)c->lt_down_ans / (double)c->lt_down_sent_j;
-	rb = base_rate(c);
+	rb = (double)c->lt_base_sent * NS_PER_SEC / (double)c->lt_base_ns;
 	rd = (double)c->lt_down_sent_j * NS_PER_SEC / (double)c->lt_down_ns;
 	ratio = rb / rd;
 	/* The two paces must differ enough for the shares to tell. */
@@ -853,8 +847,9 @@ static double limit_down_rate(const struct cc *c, double sent_rate)
 
 	if (sent_rate < r)
 		r = sent_rate;
-	if (c->lt_base_ns && base_rate(c) < r)
-		r = base_rate(c);
+	if (c->lt_base_ns && c->lt_base_sent * NS_PER_SEC / c->lt_base_ns < r)
+		r = (double)c->lt_base_sent * NS_PER_SEC /
+		    (double)c->lt_base_ns;
 	return r;
 }
 

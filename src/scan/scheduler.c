@@ -253,16 +253,14 @@ static struct sched_host *host_get(struct sched *s, uint64_t host,
 static void host_put(struct sched *s, struct sched_host *h)
 {
 	uint32_t mask = SCHED_HOSTS - 1;
-	struct sched_host *kept;
 	uint32_t i, j;
 
 	assert(h->refs > 0);
 	if (--h->refs)
 		return;
 	s->nhosts--;
-	kept = host_kept(s, h->host);
-	*kept = *h;
-	kept->refs = 1;
+	*host_kept(s, h->host) = *h;
+	host_kept(s, h->host)->refs = 1;
 	i = (uint32_t)(h - s->hosts);
 	for (j = (i + 1) & mask; s->hosts[j].refs; j = (j + 1) & mask) {
 		uint32_t home = host_hash(s->hosts[j].host) & mask;
@@ -827,9 +825,9 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	 * unproven: then it backs off, doubling with each such silence.
 	 * Retried every RTO into an overload, closed ports of a policed /20
 	 * used their ten attempts in the scan's first 1.5 s, before the pace
-	 * had come down, and ended filtered.  (A host's own startup makes
-	 * its silences unclean too, and on a subnet scanned a few ports a
-	 * host that is always; that alone is no reason to wait.)
+	 * had come down, and ended filtered.  (A host's own startup makes its silences unclean too,
+	 * and on a subnet scanned a few ports a host that is always; that
+	 * alone is no reason to wait.)
 	 */
 	if ((!group_clean || unproven) && next.backoff < UINT8_MAX)
 		next.backoff++;
