@@ -86,9 +86,6 @@
 
 #define CC_ROUND_MIN_NS 5000000ULL /* a round lasts at least 5 ms */
 #define CC_ROUND_MAX_NS 500000000ULL /* and at most 500 ms */
-/* - or, paced under 64/s, until it has sent half of CC_ROUND_PROBES (what
- * a round needs to vet a rate or count in the limit test), up to 2 s */
-#define CC_ROUND_LONG_NS 2000000000ULL
 #define CC_ROUND_PROBES 64 /* and covers at least this many sends */
 #define CC_ROUNDS 32 /* rounds kept for judging (a power of two) */
 #define CC_BW_ROUNDS 8

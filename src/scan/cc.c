@@ -1190,11 +1190,10 @@ void cc_tick(struct cc *c, uint64_t now_ns)
 		return;
 	age = now_ns - r->start_ns;
 	if (age >= CC_ROUND_MAX_NS) {
-		if (!r->sent && !c->t_ans)
-			r->start_ns = now_ns; /* idle: nothing to learn */
-		else if (r->sent >= CC_ROUND_PROBES / 2 ||
-			 c->last_reason != CC_LIMIT || age >= CC_ROUND_LONG_NS)
+		if (r->sent || c->t_ans)
 			round_close(c, now_ns);
+		else
+			r->start_ns = now_ns; /* idle: nothing to learn */
 		return;
 	}
 	if (age >= round_len_ns(c) && r->sent >= CC_ROUND_PROBES)

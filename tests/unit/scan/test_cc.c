@@ -447,41 +447,6 @@ static void test_unproven(void **state)
 	sim_free(&s);
 }
 
-/*
- * Paced below 64/s a round of CC_ROUND_MAX_NS holds too few sends to vet
- * a rate, and a scope cut that low by a limit never rose again: in
- * simulation a /20 whose limit was misread at 23/s (its target answered
- * 200/s) stayed there 590 s.  Here the limit is 25/s for 20 s, then
- * 200/s: the scope must find the room.
- */
-static void test_low_pace_recovers(void **state)
-{
-	struct path p = {
-		.rtt_ns = 1 * MS,
-		.rto_ns = 100 * MS,
-		.answer_limit = 25,
-	};
-	struct sim s;
-
-	(void)state;
-	sim_init(&s, &p, 1000);
-	s.finals = true;
-	sim_run(&s, 0, 20 * SEC);
-	if (getenv("CC_TEST_DEBUG"))
-		print_message("low pace: rate %.0f reason %d events %llu\n",
-			      cc_rate(&s.cc), (int)s.cc.last_reason,
-			      (unsigned long long)s.cc.events);
-	assert_true(cc_rate(&s.cc) < 64);
-	s.p.answer_limit = 200;
-	sim_run(&s, 20 * SEC, 80 * SEC);
-	if (getenv("CC_TEST_DEBUG"))
-		print_message("then: rate %.0f reason %d events %llu\n",
-			      cc_rate(&s.cc), (int)s.cc.last_reason,
-			      (unsigned long long)s.cc.events);
-	assert_true(cc_rate(&s.cc) > 100);
-	sim_free(&s);
-}
-
 /* A host that answers nothing: its silences are never called drops. */
 static void test_silent_host(void **state)
 {
@@ -654,7 +619,6 @@ int main(void)
 		cmocka_unit_test(test_filtered_is_not_congestion),
 		cmocka_unit_test(test_silent_host),
 		cmocka_unit_test(test_unproven),
-		cmocka_unit_test(test_low_pace_recovers),
 		cmocka_unit_test(test_delay_rise),
 		cmocka_unit_test(test_deep_buffer),
 		cmocka_unit_test(test_quiet_tail),
