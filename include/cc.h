@@ -188,7 +188,6 @@ struct cc {
 	uint64_t lt_need; /* judged half-pace attempts the verdict waits for */
 	uint64_t lt_base_first, lt_down_first; /* first attempts among them */
 
-	bool lt_read; /* a limit test reached a verdict */
 	bool held; /* sends held by a scope beneath it: see cc_held */
 
 	/* congestion history */
@@ -275,21 +274,6 @@ void cc_tick(struct cc *c, uint64_t now_ns);
  * this scope had no congestion event in the last two RTOs?
  */
 bool cc_clean(const struct cc *c, uint64_t now_ns);
-
-/*
- * Does this scope answer so few of its first attempts - one in
- * CC_LT_MIN_EFF or fewer, with CC_LT_MANY_ANS answers or more - while
- * its retries are answered all the same (a quarter of its answers or
- * more, CC_LT_MIN_ANS at least), and has no limit test reached a verdict
- * yet?  A host that answers 200 RSTs a second, scanned from 10,000
- * probes a second up, is over its limit from the first round: its share
- * is as steady as that of a host whose ports are nearly all filtered, no
- * round can show drops, and a silence says nothing until a test has
- * read the scope.  The answered retries tell the two apart: a filtered
- * port's retry is as silent as its first attempt, a dropped RST's is
- * answered (and when the answers have dried up no test could run).
- */
-bool cc_unproven(const struct cc *c);
 
 /*
  * Was round seq - sent after the last event, two RTOs ago or more - sent

@@ -60,8 +60,6 @@
 #define CC_LT_MANY_ANS 64 /* or this many answers, whatever their share */
 #define CC_LT_DOWN_ANS 8 /* half-pace attempts: this many answers' worth */
 #define CC_LT_GROW 1.25 /* the step up after a test found no limit */
-/* cc_unproven: at least one answer in this many came to a retry */
-#define CC_UNPROVEN_RECOVERED 4
 
 static double clamp_rate(const struct cc *c, double r)
 {
@@ -749,7 +747,6 @@ static uint64_t lt_down_need(const struct cc *c)
 static void limit_clear(struct cc *c, double rb)
 {
 	c->vouched = true;
-	c->lt_read = true;
 	good_add(c, rb * CC_LT_GROW);
 }
 
@@ -804,7 +801,6 @@ static void limit_verdict(struct cc *c, uint64_t now_ns)
 		strike(c, lim * 1.01);
 		c->had_event = true;
 		c->vouched = false;
-		c->lt_read = true;
 		c->last_event_ns = now_ns;
 		c->last_reason = CC_LIMIT;
 		c->events++;
@@ -1217,16 +1213,6 @@ bool cc_clean(const struct cc *c, uint64_t now_ns)
 	 * hundred ms, and the gaps between them are no evidence at all.
 	 */
 	return !c->had_event || (c->vouched && event_old(c, now_ns));
-}
-
-bool cc_unproven(const struct cc *c)
-{
-	uint64_t first = c->first_ans + c->first_silent;
-
-	return !c->lt_read && c->answered >= CC_LT_MANY_ANS &&
-	       c->first_ans * CC_LT_MIN_EFF < first &&
-	       c->recovered >= CC_LT_MIN_ANS &&
-	       c->recovered * CC_UNPROVEN_RECOVERED >= c->answered;
 }
 
 bool cc_quiet(const struct cc *c, uint32_t seq, uint64_t now_ns)

@@ -731,7 +731,7 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 {
 	struct sched_probe next = *p;
 	struct sched_host *h;
-	bool clean, group_clean, unproven;
+	bool clean, group_clean;
 	uint64_t due, rise;
 
 	assert(s->inflight > 0);
@@ -789,19 +789,6 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	    ((int32_t)(p->hround - h->lim_seq) < 0 || h->lim_retry > 0 ||
 	     now_ns - h->lim_start_ns < SCHED_LIMIT_WINDOW_NS))
 		clean = false;
-	/*
-	 * Nor while a scope's silences say nothing until a limit test has
-	 * read it (cc_unproven; UDP has its own answer-limit rule): a -sT
-	 * of one host answering 200 RSTs/s paced at 40,000/s with no event
-	 * for its first 1.9 s, every silence clean, and by 1.2 s 4,968
-	 * closed ports had three clean silences of the four that would
-	 * have made them filtered.
-	 */
-	unproven = !probe_udp(s, p->probe) &&
-		   (cc_unproven(&s->group) ||
-		    (h->cc.answered && cc_unproven(&h->cc)));
-	if (unproven)
-		clean = false;
 	rise = timeout_rise_ns(s, p);
 	if (rise)
 		clean = false;
@@ -821,18 +808,17 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 				       (h->cuts & 15) << SCHED_F_CUT_SHIFT);
 	/*
 	 * The pace follows the path, so a silence is retried at once -
-	 * unless the whole scan was congested around it, or a scope was
-	 * unproven: then it backs off, doubling with each such silence.
-	 * Retried every RTO into an overload, closed ports of a policed /20
-	 * used their ten attempts in the scan's first 1.5 s, before the pace
-	 * had come down, and ended filtered.  (A host's own startup makes its silences unclean too,
+	 * unless the whole scan was congested around it: then it backs off,
+	 * doubling with each such silence.  Retried every RTO into an
+	 * overload, closed ports of a policed /20 used their ten attempts in
+	 * the scan's first 1.5 s, before the pace had come down, and ended
+	 * filtered.  (A host's own startup makes its silences unclean too,
 	 * and on a subnet scanned a few ports a host that is always; that
 	 * alone is no reason to wait.)
 	 */
-	if ((!group_clean || unproven) && next.backoff < UINT8_MAX)
+	if (!group_clean && next.backoff < UINT8_MAX)
 		next.backoff++;
-	due = group_clean && !unproven ? SCHED_BACKOFF_BASE_NS :
-					 backoff_ns(next.backoff);
+	due = group_clean ? SCHED_BACKOFF_BASE_NS : backoff_ns(next.backoff);
 	if (due < rise)
 		due = rise;
 	if (probe_udp(s, p->probe) && due < SCHED_UDP_RETRY_NS)

@@ -68,7 +68,6 @@ struct sim {
 	uint32_t retry_head, retry_n;
 	uint64_t retried;
 	double send_cap; /* sends a second at most (0: what cc allows) */
-	bool finals; /* report probes' ends as the scheduler does */
 	double cap_tok;
 };
 
@@ -185,19 +184,11 @@ static void sim_run(struct sim *s, uint64_t from, uint64_t until)
 					s->answered += e->attempt == 0;
 					cc_answered(&s->cc, now, e->round,
 						    e->rtt, e->attempt == 0);
-					if (s->finals)
-						cc_final(&s->cc, false,
-							 e->attempt > 0);
 				} else {
 					s->silent += e->attempt == 0;
 					cc_silent(&s->cc, now, e->round,
 						  !s->p.host_silent &&
 							  e->attempt == 0);
-					if (s->finals && e->attempt == 0)
-						cc_first_timeout(&s->cc);
-					if (s->finals &&
-					    e->attempt + 1 >= SIM_TRIES)
-						cc_final(&s->cc, true, true);
 					if (e->attempt + 1 < SIM_TRIES) {
 						assert_true(s->retry_n <
 							    SIM_MAX);
@@ -394,59 +385,6 @@ static void test_filtered_is_not_congestion(void **state)
 	sim_free(&s);
 }
 
-/*
- * cc_unproven.  A host that answers 200 RSTs/s to a scan held at 12,000
- * sends a second by its slots (a -sT's): one first attempt in 60 is
- * answered from the first round, and its retries are answered too - the
- * scope is unproven until a limit test reads it, then paced near the
- * limit.  A host whose ports are 99 % filtered answers as few first
- * attempts, but its retries never: its silences are its own from the
- * start.
- */
-static void test_unproven(void **state)
-{
-	struct path lim = {
-		.rtt_ns = 1 * MS,
-		.rto_ns = 100 * MS,
-		.answer_limit = 200,
-	};
-	struct path sparse = {
-		.rtt_ns = 1 * MS,
-		.rto_ns = 100 * MS,
-		.filtered = 0.99,
-	};
-	bool seen = false;
-	struct sim s;
-
-	(void)state;
-	sim_init(&s, &lim, 10000);
-	s.send_cap = 12000;
-	s.finals = true;
-	for (uint64_t t = 0; t < 5 * SEC && !s.cc.lt_read; t += 50 * MS) {
-		sim_run(&s, t, t + 50 * MS);
-		seen |= cc_unproven(&s.cc);
-		/* Unproven until read: before it, no silence is the port's. */
-		if (cc_unproven(&s.cc))
-			assert_false(s.cc.lt_read);
-	}
-	assert_true(seen);
-	assert_true(s.cc.lt_read);
-	assert_false(cc_unproven(&s.cc));
-	assert_int_equal(s.cc.last_reason, CC_LIMIT);
-	assert_true(cc_rate(&s.cc) < 2 * 200);
-	sim_free(&s);
-
-	sim_init(&s, &sparse, 10000);
-	s.send_cap = 12000;
-	s.finals = true;
-	for (uint64_t t = 0; t < 3 * SEC; t += 50 * MS) {
-		sim_run(&s, t, t + 50 * MS);
-		assert_false(cc_unproven(&s.cc));
-	}
-	assert_true(s.answered >= 64);
-	sim_free(&s);
-}
-
 /* A host that answers nothing: its silences are never called drops. */
 static void test_silent_host(void **state)
 {
@@ -618,7 +556,6 @@ int main(void)
 		cmocka_unit_test(test_bottleneck),
 		cmocka_unit_test(test_filtered_is_not_congestion),
 		cmocka_unit_test(test_silent_host),
-		cmocka_unit_test(test_unproven),
 		cmocka_unit_test(test_delay_rise),
 		cmocka_unit_test(test_deep_buffer),
 		cmocka_unit_test(test_quiet_tail),
