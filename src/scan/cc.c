@@ -752,7 +752,7 @@ static void limit_clear(struct cc *c, double rb)
 
 static void limit_verdict(struct cc *c, uint64_t now_ns)
 {
-	double eb, ed, rb, rd, var, ratio, mix;
+	double eb, ed, rb, rd, var, ratio;
 
 	if (c->held || c->lt_base_sent < CC_LT_MIN_SENT || !c->lt_base_ns ||
 	    !c->lt_down_ns || c->lt_down_ans + c->lt_base_ans < CC_LT_MIN_ANS)
@@ -766,25 +766,18 @@ static void limit_verdict(struct cc *c, uint64_t now_ns)
 	if (ratio < 1.5)
 		goto reset;
 	/*
-	 * Nor may the mix differ the way that makes the verdict: a scan
-	 * turning from retries to first attempts raises the share by
-	 * itself, and read as a limit once held a scan at 36/s for
-	 * minutes; turning the other way it lowers it, and would clear a
-	 * scope over its limit.  The other way round the mix only makes
-	 * the verdict harder to reach, and is no reason to throw a test
-	 * away: a half-pace round hands out due retries first, so that in
-	 * the first pass of a scan over a limit its side is nearly all
-	 * retries beside a base with first attempts in it.
+	 * Nor may the mix differ: a scan turning from retries to first
+	 * attempts raises the share by itself, and read as a limit once
+	 * held a scan at 36/s for minutes.
 	 */
-	mix = (double)c->lt_down_first / (double)c->lt_down_sent_j -
-	      (double)c->lt_base_first / (double)c->lt_base_sent;
+	if (fabs((double)c->lt_base_first / (double)c->lt_base_sent -
+		 (double)c->lt_down_first / (double)c->lt_down_sent_j) > 0.2)
+		goto reset;
 	var = eb * (1 - eb) *
 	      (1.0 / (double)c->lt_base_sent + 1.0 / (double)c->lt_down_sent_j);
 	if (var < 1e-6)
 		var = 1e-6;
 	if (ed > eb * (1 + 0.4 * (ratio - 1)) && ed - eb > 3 * sqrt(var)) {
-		if (mix > 0.2)
-			goto reset;
 		/*
 		 * Over a limit the answers' rate at full pace is the limit:
 		 * pace at it (as if every attempt below it were answered -
@@ -807,8 +800,6 @@ static void limit_verdict(struct cc *c, uint64_t now_ns)
 		c->hold = clamp_rate(c, lim);
 		set_rate(c, c->rate > c->hold ? c->hold : c->rate);
 	} else if (ed < eb * (1 + 0.2 * (ratio - 1))) {
-		if (mix < -0.2)
-			goto reset;
 		limit_clear(c, rb);
 	} else if (c->lt_down_sent_j <
 		   CC_LT_POOL_MAX / CC_LT_MIN_SENT * lt_down_need(c)) {
@@ -827,26 +818,6 @@ static void limit_verdict(struct cc *c, uint64_t now_ns)
 	}
 reset:
 	limit_reset(c);
-}
-
-/*
- * The pace the half-pace side halves: what was sent, in the base the
- * verdict compares with as well as in the last round.  A scan held by
- * its slots sends unevenly, and half of one busy round's rate was often
- * more than 2/3 of the base's: the verdict needs the paces 1.5 times
- * apart and threw the test away (a -sT of a host answering 200 RSTs/s:
- * no verdict in its first 7 s).
- */
-static double limit_down_rate(const struct cc *c, double sent_rate)
-{
-	double r = estimate(c);
-
-	if (sent_rate < r)
-		r = sent_rate;
-	if (c->lt_base_ns && c->lt_base_sent * NS_PER_SEC / c->lt_base_ns < r)
-		r = (double)c->lt_base_sent * NS_PER_SEC /
-		    (double)c->lt_base_ns;
-	return r;
 }
 
 /*
@@ -1142,7 +1113,9 @@ static void round_close(struct cc *c, uint64_t now_ns)
 				set_mode(c, CC_PROBE_DOWN);
 				c->lt_pending = true;
 				c->lt_down_sent = 0;
-				c->rate = limit_down_rate(c, sent_rate) *
+				c->rate = (sent_rate < estimate(c) ?
+						   sent_rate :
+						   estimate(c)) *
 					  CC_LT_GAIN;
 			} else if (c->mode_rounds >= CC_PROBE_EVERY) {
 				set_mode(c, CC_PROBE);
