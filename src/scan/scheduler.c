@@ -65,18 +65,6 @@ struct sched_host {
 
 #define SCHED_EVENTS 64
 
-/*
- * A host's entry goes with its last probe in flight or queued, and what
- * its controller learnt went with it: paced at a few hundred probes a
- * second, a host that answers within the millisecond has none out most
- * of the time, and a one-host scan of a target answering 200 RSTs/s
- * started it over from STARTUP (10,000/s, no event, silences clean) two
- * or three times in 350 s.  The last hosts let go are kept here, direct-
- * mapped by hash after the table's SCHED_HOSTS entries, and taken back
- * when their next probe comes.
- */
-#define SCHED_HOSTS_KEPT 64
-
 struct sched {
 	struct sched_config cfg;
 	struct permute perm;
@@ -99,7 +87,7 @@ struct sched {
 	/* congestion control */
 	struct cc group;
 	struct cc_params host_params;
-	struct sched_host *hosts; /* SCHED_HOSTS, linear probing, then the kept */
+	struct sched_host *hosts; /* SCHED_HOSTS, linear probing */
 	uint32_t nhosts;
 	uint64_t spurious;
 	uint64_t withdrawn;
@@ -203,13 +191,6 @@ static struct sched_host *host_find(struct sched *s, uint64_t host)
 	}
 }
 
-/* Where a host's entry is kept once let go (refs 1 there: in use). */
-static struct sched_host *host_kept(struct sched *s, uint64_t host)
-{
-	return &s->hosts[SCHED_HOSTS +
-			 (host_hash(host) & (SCHED_HOSTS_KEPT - 1))];
-}
-
 /*
  * The host's entry, made if needed, with one more reference taken; NULL
  * when the table is at its load limit (half full keeps probe sequences
@@ -228,21 +209,14 @@ static struct sched_host *host_get(struct sched *s, uint64_t host,
 			return h;
 		}
 		if (!h->refs) {
-			struct sched_host *kept = host_kept(s, host);
-
 			if (s->nhosts >= SCHED_HOSTS / 2)
 				return NULL;
-			s->nhosts++;
-			if (kept->refs && kept->host == host) {
-				*h = *kept;
-				kept->refs = 0;
-				return h;
-			}
 			memset(h, 0, sizeof(*h));
 			h->host = host;
 			h->refs = 1;
 			h->lim_start_ns = now_ns;
 			cc_init(&h->cc, &s->host_params, now_ns);
+			s->nhosts++;
 			return h;
 		}
 	}
@@ -259,8 +233,6 @@ static void host_put(struct sched *s, struct sched_host *h)
 	if (--h->refs)
 		return;
 	s->nhosts--;
-	*host_kept(s, h->host) = *h;
-	host_kept(s, h->host)->refs = 1;
 	i = (uint32_t)(h - s->hosts);
 	for (j = (i + 1) & mask; s->hosts[j].refs; j = (j + 1) & mask) {
 		uint32_t home = host_hash(s->hosts[j].host) & mask;
@@ -347,8 +319,7 @@ int sched_new(struct sched **out, const struct sched_config *cfg)
 	if (s->cfg.cc) {
 		if (!s->cfg.nports)
 			s->cfg.nports = 1;
-		s->hosts = calloc(SCHED_HOSTS + SCHED_HOSTS_KEPT,
-				  sizeof(*s->hosts));
+		s->hosts = calloc(SCHED_HOSTS, sizeof(*s->hosts));
 		if (!s->hosts)
 			goto out_free_heap;
 	}

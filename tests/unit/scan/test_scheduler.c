@@ -596,47 +596,6 @@ static void test_withdrawn_retry(void **state)
 }
 
 /*
- * A host's controller outlives the moments it has no probe out.  Two
- * hosts, one 50 ms away and one 1 ms away, every probe answered at once:
- * each host's entry is let go after every answer.  The near host's next
- * probe must still time out on its own round trip, not on the whole
- * scan's (which the far host's samples hold near 50 ms): before, a host
- * without a probe out lost its controller, and a one-host scan of a
- * target answering 200 RSTs/s restarted it from STARTUP mid-scan.
- */
-static void test_host_state_kept(void **state)
-{
-	struct sched_config c = config(2 * 1000, 64);
-	struct sched_probe p;
-	uint64_t t = T0;
-	bool last;
-	struct sched *s;
-
-	(void)state;
-	c.nports = 1000;
-	c.retries = 3;
-	c.max_retries = 10;
-	c.rto_min_ns = MS / 2;
-	c.cc = true;
-	s = new_sched(&c);
-	for (int i = 0; i < 200; i++, t += 10 * MS) {
-		while (sched_next(s, t, &p, 1) != 1)
-			t += MS; /* the pace follows what is sent */
-		sched_answered(s, &p, p.probe / 1000 ? MS : 50 * MS, t, false);
-		assert_int_equal(stats(s).hosts, 0);
-	}
-	do {
-		while (sched_next(s, t, &p, 1) != 1)
-			t += MS;
-		if (p.probe / 1000 == 0)
-			sched_answered(s, &p, 50 * MS, t, false);
-		t += 10 * MS;
-	} while (p.probe / 1000 == 0);
-	assert_true(sched_probe_timeout_ns(s, &p, &last) < 5 * MS);
-	sched_free(s);
-}
-
-/*
  * The path's round trip grows while an attempt is out (a queue filling):
  * when the timeout it would get now is well above the one it was sent
  * with, its retry waits the difference - the answer may be on the way -
@@ -1344,7 +1303,6 @@ int main(void)
 		cmocka_unit_test(test_rate_limit_counts_retries),
 		cmocka_unit_test(test_adaptive_timeout),
 		cmocka_unit_test(test_withdrawn_retry),
-		cmocka_unit_test(test_host_state_kept),
 		cmocka_unit_test(test_timeout_rise_waits),
 		cmocka_unit_test(test_finished_only_at_end),
 		cmocka_unit_test(test_simulated_scans),
