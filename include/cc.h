@@ -13,8 +13,7 @@
  * of BBR.
  *
  * Time is cut into rounds, each about one smoothed RTT (at least
- * CC_ROUND_MIN_NS and CC_ROUND_PROBES sends, at most CC_ROUND_MAX_NS, or
- * CC_ROUND_LONG_NS paced under 64/s after a limit).
+ * CC_ROUND_MIN_NS and CC_ROUND_PROBES sends, at most CC_ROUND_MAX_NS).
  * Every attempt is stamped with the round it was sent in (cc_sent returns
  * it) and its outcome is tallied there, so a round's answered share is
  * that of its own probes whatever the rate did since - silences come back
@@ -63,9 +62,7 @@
  * actual rate (PROBE_DOWN) and compares the answered share of all
  * attempts: level below a limit, doubled above one.  A limit is an event
  * (CC_LIMIT) that paces at the answers' rate; no limit vouches for the
- * scope and lets it go 25 % faster.  A scope over a limit from its first
- * round has no clean round to compare with: until a test has read it, it
- * is unproven (cc_unproven) and the scheduler counts none of its silences.
+ * scope and lets it go 25 % faster.
  *
  * Events also say when silence can be trusted: a probe silent while its
  * scope had an event in the last two RTOs, or before a round sent after
