@@ -60,7 +60,9 @@
  * the first judgement.  Rounds made mostly of retries cannot be judged by
  * the first attempts' share; for them the limit test sends at half the
  * actual rate (PROBE_DOWN) and compares the answered share of all
- * attempts: level below a limit, doubled above one.  A limit is an event
+ * attempts with what its own mix of first attempts and retries would
+ * draw at the full-pace rounds' shares: level below a limit, doubled
+ * above one.  A limit is an event
  * (CC_LIMIT) that paces at the answers' rate; no limit vouches for the
  * scope and lets it go 25 % faster.
  *
@@ -184,6 +186,7 @@ struct cc {
 	uint64_t lt_down_sent_j, lt_down_ans, lt_down_ns; /* judged */
 	uint64_t lt_need; /* judged half-pace attempts the verdict waits for */
 	uint64_t lt_base_first, lt_down_first; /* first attempts among them */
+	uint64_t lt_base_ans_first, lt_down_ans_first; /* and answered */
 
 	bool held; /* sends held by a scope beneath it: see cc_held */
 
