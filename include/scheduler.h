@@ -87,6 +87,7 @@
 #define SCHED_LIMIT_STEP 0.85 /* else the cut is a step */
 #define SCHED_UDP_RETRY_NS 1000000000ULL
 #define SCHED_HOSTS 16384 /* host table entries (a power of two) */
+#define SCHED_ANSWERED 65536 /* hosts remembered as having answered */
 #define SCHED_PARK_MAX 16 /* probes parked per sched_next call */
 
 struct sched_config {
