@@ -54,6 +54,7 @@
 #define SCHED_DROP_WRONG 0.001
 #define SCHED_DROP_AGAIN_MIN 16.0
 #define SCHED_DROP_AGAIN_WINDOW 8192.0
+#define SCHED_DROP_SHORT 256.0
 
 /*
  * Clean attempts of probes answered in the end, and the silent ones among
@@ -65,6 +66,7 @@
 struct sched_drops {
 	double n, sil;
 	double again_n, again_sil;
+	double short_n, short_sil;
 };
 
 struct sched_entry {
@@ -488,6 +490,18 @@ static bool scope_dirty(const struct cc *c, uint64_t now_ns)
 }
 
 /*
+ * The same for a host, whose startup counts only once it has sent a
+ * round's worth of probes: a host scanned on a few ports is in startup
+ * all through the scan, and its filtered ports used every attempt.
+ */
+static bool host_dirty(const struct cc *c, uint64_t now_ns)
+{
+	if (c->mode == CC_STARTUP && c->sent < CC_ROUND_PROBES)
+		return c->answered && !cc_clean(c, now_ns);
+	return scope_dirty(c, now_ns);
+}
+
+/*
  * With cc: every hand-out needs a token of the group and of the probe's
  * host.  A probe whose host has none is parked in the heap until that
  * host's next token (at most SCHED_PARK_MAX per call, and new probes only
@@ -552,7 +566,7 @@ static uint32_t sched_next_cc(struct sched *s, uint64_t now_ns,
 		}
 		p.flags &= SCHED_F_KEEP;
 		p.tmo_us = 0;
-		if (scope_dirty(&h->cc, now_ns))
+		if (host_dirty(&h->cc, now_ns))
 			p.flags |= SCHED_F_DIRTY_HOST;
 		if (scope_dirty(&s->group, now_ns))
 			p.flags |= SCHED_F_DIRTY_GROUP;
@@ -632,7 +646,12 @@ static void limit_answer(struct sched *s, struct sched_host *h,
  * port goes unanswered, and UDP has its own answer limit (limit_answer)
  * and retries a second apart; the drop chance asked every silent UDP
  * port for ten attempts, and the top 1,000 ports from 32 sources took
- * 52 s instead of 34.
+ * 52 s (46 s before it, 30 s with UDP left out).  And only while new
+ * probes go out: once they are all out, the answers still to come are
+ * those of probes retried, and the chance they show is the tail's, not
+ * the path's - 22 % over the last 256 answers of a scan of one host
+ * across a path losing 2 %, whose filtered ports then took six clean
+ * silences where four would do (0.4 s of a 2-s scan).
  */
 static void drop_count(struct sched_drops *d, uint32_t clean)
 {
@@ -641,6 +660,8 @@ static void drop_count(struct sched_drops *d, uint32_t clean)
 
 	d->n = d->n * keep + clean + 1;
 	d->sil = d->sil * keep + clean;
+	d->short_n = d->short_n * (1.0 - 1.0 / SCHED_DROP_SHORT) + clean + 1;
+	d->short_sil = d->short_sil * (1.0 - 1.0 / SCHED_DROP_SHORT) + clean;
 	d->again_n *= keep_again;
 	d->again_sil *= keep_again;
 	if (clean) {
@@ -656,6 +677,8 @@ static double drop_chance(const struct sched_drops *d)
 
 	if (d->n >= SCHED_DROP_MIN)
 		p = d->sil / d->n;
+	if (d->short_n >= SCHED_DROP_MIN && d->short_sil / d->short_n > p)
+		p = d->short_sil / d->short_n;
 	if (d->again_n >= SCHED_DROP_AGAIN_MIN && d->again_sil / d->again_n > p)
 		p = d->again_sil / d->again_n;
 	return p;
@@ -696,7 +719,7 @@ static void answer(struct sched *s, const struct sched_probe *p,
 		h->max_ans_clean = p->clean;
 	if (p->clean > s->max_ans_clean)
 		s->max_ans_clean = p->clean;
-	if (!probe_udp(s, p->probe)) {
+	if (!probe_udp(s, p->probe) && s->issued < s->total) {
 		drop_count(&h->drops, p->clean);
 		drop_count(&s->drops, p->clean);
 	}

@@ -918,7 +918,7 @@ enum { POL_FILTERED, POL_CLOSED, POL_OPEN };
 #define POL_BURST 5
 
 struct pol_result {
-	uint64_t wrong, events;
+	uint64_t wrong, events, retries;
 	double secs, ideal;
 };
 
@@ -1014,6 +1014,7 @@ static void sim_run(struct sched *s, const uint8_t *kind, struct pol_bucket *b,
 	}
 	sched_get_stats(s, &st);
 	res->events = st.cc_events;
+	res->retries = st.retries;
 	res->secs = (double)(t - T0) / 1e9;
 	free(h.v);
 }
@@ -1193,7 +1194,9 @@ static void test_limit_test_pools(void **state)
  */
 static void test_retry_limit_follows_drops(void **state)
 {
-	static const uint64_t seeds[] = { 7, 49, 71, 94, 99, 125, 165 };
+	/* 136: a spell of drops the long windows were slow to see, with
+	 * the host's startup no longer unclean (test_sparse_host_startup) */
+	static const uint64_t seeds[] = { 7, 49, 71, 94, 99, 125, 136, 165 };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
@@ -1235,6 +1238,35 @@ static void test_limit_test_mix(void **state)
 				      (unsigned long long)r.wrong);
 		assert_int_equal(r.wrong, 0);
 		assert_true(r.secs < 2 * r.ideal + 5);
+	}
+}
+
+/*
+ * A host scanned on five ports is in its own startup all through the
+ * scan, and that alone made every silence of its filtered ports unclean:
+ * each used all eleven attempts.  A host's startup now counts once it has
+ * sent a round's worth of probes.  A /20 with port 3 filtered on half its
+ * hosts, no limit, on the seeds whose scan leaves its own startup: 2,053
+ * filtered probes took 17,800-18,400 retries (2.6-2.8 s), now under six
+ * attempts each.  (Seeds whose scan stays in startup to its end still
+ * retry every filtered port ten times: not solved.)
+ */
+static void test_sparse_host_startup(void **state)
+{
+	static const uint64_t seeds[] = { 3, 4 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		struct pol_result r = subnet_sim(0, 2048, seeds[i]);
+
+		if (getenv("SCHED_TEST_DEBUG"))
+			print_message("seed %llu: %.2f s, %llu retries, %llu "
+				      "wrong\n",
+				      (unsigned long long)seeds[i], r.secs,
+				      (unsigned long long)r.retries,
+				      (unsigned long long)r.wrong);
+		assert_int_equal(r.wrong, 0);
+		assert_true(r.retries < 6 * 2053);
 	}
 }
 
@@ -1367,6 +1399,7 @@ int main(void)
 		cmocka_unit_test(test_limit_test_pools),
 		cmocka_unit_test(test_retry_limit_follows_drops),
 		cmocka_unit_test(test_limit_test_mix),
+		cmocka_unit_test(test_sparse_host_startup),
 		cmocka_unit_test(test_filtered_share_is_no_drop),
 		cmocka_unit_test(test_udp_icmp_budget),
 	};
