@@ -56,8 +56,14 @@
  * both scopes were clean (no congestion event, not probing for capacity):
  * the probe is filtered after retries + 1 clean silent attempts, or once
  * its host has shown that late tries get answered, after one more clean
- * try than the latest attempt that got an answer (nmap's rule), and never
- * after more than max_retries + 1 attempts in all.  With cc = false the
+ * try than the latest attempt that got an answer (nmap's rule), or, for
+ * a TCP probe of a host that answered, after as many clean silences as
+ * make the probes left expect under 0.001 wrong answers at
+ * the drop chance its answers show - and never after more than
+ * max_retries + 1 attempts in all (twice that when the drop chance asks
+ * more clean silences than the probe had).  Which hosts answered is
+ * remembered for SCHED_ANSWERED host numbers, direct-mapped, past their
+ * table entries.  With cc = false the
  * scan runs at the fixed --rate with exactly retries + 1 attempts, as
  * masscan and zmap do.
  */
