@@ -56,17 +56,20 @@
 #define SCHED_DROP_AGAIN_WINDOW 8192.0
 #define SCHED_DROP_SHORT 256.0
 
+/* Attempts and the silent ones among them, decayed per answer. */
+struct sched_share {
+	double n, sil;
+};
+
 /*
  * Clean attempts of probes answered in the end, and the silent ones among
- * them; and the same counted from each such probe's first clean silence
- * on - the chance that a silence is followed by another, which the ports
- * that are never dropped (open ones past an RST limit) do not dilute.
- * Decayed (see clean_needed).
+ * them (over two windows); and the same counted from each such probe's
+ * first clean silence on - the chance that a silence is followed by
+ * another, which the ports that are never dropped (open ones past an RST
+ * limit) do not dilute.  See clean_needed.
  */
 struct sched_drops {
-	double n, sil;
-	double again_n, again_sil;
-	double short_n, short_sil;
+	struct sched_share all, recent, again;
 };
 
 struct sched_entry {
@@ -653,35 +656,36 @@ static void limit_answer(struct sched *s, struct sched_host *h,
  * across a path losing 2 %, whose filtered ports then took six clean
  * silences where four would do (0.4 s of a 2-s scan).
  */
+static void share_add(struct sched_share *sh, double window, double n,
+		      double sil)
+{
+	const double keep = 1.0 - 1.0 / window;
+
+	sh->n = sh->n * keep + n;
+	sh->sil = sh->sil * keep + sil;
+}
+
 static void drop_count(struct sched_drops *d, uint32_t clean)
 {
-	const double keep = 1.0 - 1.0 / SCHED_DROP_WINDOW;
-	const double keep_again = 1.0 - 1.0 / SCHED_DROP_AGAIN_WINDOW;
+	share_add(&d->all, SCHED_DROP_WINDOW, clean + 1, clean);
+	share_add(&d->recent, SCHED_DROP_SHORT, clean + 1, clean);
+	share_add(&d->again, SCHED_DROP_AGAIN_WINDOW, clean,
+		  clean ? clean - 1 : 0);
+}
 
-	d->n = d->n * keep + clean + 1;
-	d->sil = d->sil * keep + clean;
-	d->short_n = d->short_n * (1.0 - 1.0 / SCHED_DROP_SHORT) + clean + 1;
-	d->short_sil = d->short_sil * (1.0 - 1.0 / SCHED_DROP_SHORT) + clean;
-	d->again_n *= keep_again;
-	d->again_sil *= keep_again;
-	if (clean) {
-		d->again_n += clean;
-		d->again_sil += clean - 1;
-	}
+/* sh's silent share, if it is above p and counts min attempts or more. */
+static double share_max(const struct sched_share *sh, double min, double p)
+{
+	return sh->n >= min && sh->sil / sh->n > p ? sh->sil / sh->n : p;
 }
 
 /* The drop chance d counts: 0 without enough evidence. */
 static double drop_chance(const struct sched_drops *d)
 {
-	double p = 0;
+	double p = share_max(&d->all, SCHED_DROP_MIN, 0);
 
-	if (d->n >= SCHED_DROP_MIN)
-		p = d->sil / d->n;
-	if (d->short_n >= SCHED_DROP_MIN && d->short_sil / d->short_n > p)
-		p = d->short_sil / d->short_n;
-	if (d->again_n >= SCHED_DROP_AGAIN_MIN && d->again_sil / d->again_n > p)
-		p = d->again_sil / d->again_n;
-	return p;
+	p = share_max(&d->recent, SCHED_DROP_MIN, p);
+	return share_max(&d->again, SCHED_DROP_AGAIN_MIN, p);
 }
 
 /*
@@ -778,13 +782,18 @@ static uint64_t backoff_ns(uint32_t attempt)
  * share "again" - silences that follow a silence - is counted apart:
  * open ports past an RST limit are never dropped and dilute the first
  * share, and drops that come in spells make a second silence likelier
- * than a first.  0: no evidence yet.
+ * than a first.  0: no evidence yet, or not such a probe.
  */
-static uint32_t drop_need(const struct sched *s, const struct sched_host *h)
+static uint32_t drop_need(const struct sched *s, const struct sched_host *h,
+			  uint64_t probe)
 {
-	double d = drop_chance(&s->drops), hd = drop_chance(&h->drops);
-	double left = (double)(s->total - s->finished), k;
+	double d, hd, left = (double)(s->total - s->finished), k;
 
+	/* Only for TCP probes of hosts that answered: see drop_count. */
+	if (!h || !h->answered || probe_udp(s, probe))
+		return 0;
+	d = drop_chance(&s->drops);
+	hd = drop_chance(&h->drops);
 	if (hd > d)
 		d = hd;
 	if (d <= 0)
@@ -807,9 +816,9 @@ static uint32_t drop_need(const struct sched *s, const struct sched_host *h)
  * firewall or RST limit that made its silences lie is usually shared.
  */
 static uint32_t clean_needed(const struct sched *s, const struct sched_host *h,
-			     uint64_t probe)
+			     uint32_t drop)
 {
-	uint32_t need = s->cfg.retries + 1, seen, drop;
+	uint32_t need = s->cfg.retries + 1, seen;
 
 	if (!h->answered)
 		return need;
@@ -817,10 +826,6 @@ static uint32_t clean_needed(const struct sched *s, const struct sched_host *h,
 						     s->max_ans_clean;
 	if (seen + 2 > need)
 		need = seen + 2;
-	/* Not for UDP: see drop_count. */
-	if (probe_udp(s, probe))
-		return need;
-	drop = drop_need(s, h);
 	return drop > need ? drop : need;
 }
 
@@ -833,7 +838,7 @@ static uint32_t max_attempt(const struct sched *s)
 /*
  * The last attempt of a probe with `clean` clean silences: max_attempt,
  * or twice as many when the drop chance asks more clean silences of it
- * than it had.  Those are probes whose attempts were mostly lost to
+ * (drop, from drop_need) than it had.  Those are probes whose attempts were mostly lost to
  * congestion: a scan that starts at 12,000/s into a host answering 200
  * RSTs/s is congested for its first seconds, and its first probes had
  * seven unclean silences and four "clean" ones by their eleventh
@@ -844,14 +849,12 @@ static uint32_t max_attempt(const struct sched *s)
  * are all retries) loses nothing, and doubling its filtered ports'
  * attempts took seconds.
  */
-static uint32_t attempt_cap(const struct sched *s, const struct sched_host *h,
-			    uint64_t probe, uint32_t clean)
+static uint32_t attempt_cap(const struct sched *s, uint32_t drop,
+			    uint32_t clean)
 {
 	uint32_t m = max_attempt(s);
 
-	if (h && h->answered && !probe_udp(s, probe) && drop_need(s, h) > clean)
-		return 2 * m + 1;
-	return m;
+	return drop > clean ? 2 * m + 1 : m;
 }
 
 /*
@@ -881,6 +884,7 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	struct sched_host *h;
 	bool clean, group_clean;
 	uint64_t due, rise;
+	uint32_t drop;
 
 	assert(s->inflight > 0);
 	s->inflight--;
@@ -942,8 +946,9 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 		clean = false;
 	if (clean)
 		next.clean++;
-	if (next.clean >= clean_needed(s, h, p->probe) ||
-	    p->attempt >= attempt_cap(s, h, p->probe, next.clean)) {
+	drop = drop_need(s, h, p->probe);
+	if (next.clean >= clean_needed(s, h, drop) ||
+	    p->attempt >= attempt_cap(s, drop, next.clean)) {
 		s->finished++;
 		cc_final(&h->cc, true, true);
 		cc_final(&s->group, true, true);
@@ -1024,18 +1029,19 @@ uint64_t sched_probe_timeout_ns(const struct sched *s,
 {
 	const struct sched_host *h;
 	uint64_t t;
+	uint32_t drop;
 
 	if (!s->cfg.cc) {
 		*last = p->attempt >= s->cfg.retries;
 		return sched_attempt_timeout_ns(s, p->attempt);
 	}
 	h = host_find((struct sched *)s, p->probe / s->cfg.nports);
-	*last = p->attempt >= attempt_cap(s, h, p->probe, p->clean);
+	drop = drop_need(s, h, p->probe);
+	*last = p->attempt >= attempt_cap(s, drop, p->clean);
 	if (s->cfg.timeout_ns)
 		return sched_attempt_timeout_ns(s, p->attempt);
 	if (h && !*last)
-		*last = (uint32_t)p->clean + 1 >=
-				clean_needed(s, h, p->probe) &&
+		*last = (uint32_t)p->clean + 1 >= clean_needed(s, h, drop) &&
 			!(p->flags &
 			  (SCHED_F_DIRTY_HOST | SCHED_F_DIRTY_GROUP));
 	if (h && cc_have_rtt(&h->cc))
