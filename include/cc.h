@@ -193,6 +193,7 @@ struct cc {
 	/* congestion history */
 	bool had_event;
 	bool vouched; /* a round sent since the last event was judged clean */
+	bool cruised; /* has been in CC_CRUISE */
 	double hold; /* the pace the last event set: no good rate, no lower */
 	double quiet_ref; /* least of every event's answer rate and pace */
 	uint64_t last_event_ns;
@@ -291,6 +292,11 @@ bool cc_loaded(const struct cc *c);
 
 /* RFC 6298 timeout from this scope's samples, clamped; init if none. */
 uint64_t cc_rto_ns(const struct cc *c);
+/* The same before the clamp: what the samples alone ask (0 if none). */
+uint64_t cc_rto_path_ns(const struct cc *c);
+/* Has it ever cruised - left startup and drained the queue startup made,
+ * at a pace its answers confirmed?  Its RTT samples describe the path. */
+bool cc_cruised(const struct cc *c);
 bool cc_have_rtt(const struct cc *c);
 
 /* Current estimates (for -v, the progress line and tests). */

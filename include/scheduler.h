@@ -229,6 +229,19 @@ uint64_t sched_probe_timeout_ns(const struct sched *s,
 				const struct sched_probe *p, bool *last);
 
 /*
+ * How long an attempt of p sent with timeout tmo_ns (from the call above)
+ * should keep listening once it is reported silent, for a late answer:
+ * twice the path's own timeout (cc_rto_path_ns, the samples before the
+ * floor), at least the floor, at most 2 x tmo_ns.  The last attempt waits
+ * the longer of its timeout and this instead, which outlasts its
+ * predecessor's listening.  Two timeouts, as before, for UDP probes and
+ * until the scan and the probe's host have cruised (cc_cruised).  0 with
+ * a fixed --timeout (no linger).
+ */
+uint64_t sched_probe_linger_ns(const struct sched *s,
+			       const struct sched_probe *p, uint64_t tmo_ns);
+
+/*
  * Nanoseconds until sched_next could hand something out (0 = now);
  * UINT64_MAX when only in-flight completions can make progress.
  */

@@ -199,12 +199,10 @@ uint64_t cc_wait_ns(const struct cc *c, uint64_t now_ns)
 	return (uint64_t)ceil(need);
 }
 
-uint64_t cc_rto_ns(const struct cc *c)
+uint64_t cc_rto_path_ns(const struct cc *c)
 {
-	uint64_t rto;
-
 	if (!c->have_rtt)
-		return c->p.rto_init_ns;
+		return 0;
 	/*
 	 * rttvar is floored at an eighth of srtt: on a long, steady path it
 	 * falls to almost nothing, and then every few ms of queueing or of
@@ -212,13 +210,28 @@ uint64_t cc_rto_ns(const struct cc *c)
 	 * were about to be answered (measured at 200 ms RTT: one probe in
 	 * seven).  So the timeout is at least 1.5 x srtt.
 	 */
-	rto = c->srtt_ns + 4 * (c->rttvar_ns > c->srtt_ns / 8 ? c->rttvar_ns :
-								c->srtt_ns / 8);
+	return c->srtt_ns + 4 * (c->rttvar_ns > c->srtt_ns / 8 ?
+					 c->rttvar_ns :
+					 c->srtt_ns / 8);
+}
+
+uint64_t cc_rto_ns(const struct cc *c)
+{
+	uint64_t rto;
+
+	if (!c->have_rtt)
+		return c->p.rto_init_ns;
+	rto = cc_rto_path_ns(c);
 	if (rto < c->p.rto_min_ns)
 		rto = c->p.rto_min_ns;
 	if (c->p.rto_max_ns && rto > c->p.rto_max_ns)
 		rto = c->p.rto_max_ns;
 	return rto;
+}
+
+bool cc_cruised(const struct cc *c)
+{
+	return c->cruised;
 }
 
 bool cc_have_rtt(const struct cc *c)
@@ -576,6 +589,8 @@ static bool excess_silence(const struct cc *c, uint32_t ans, uint32_t sil)
 
 static void set_mode(struct cc *c, enum cc_mode m)
 {
+	if (m == CC_CRUISE)
+		c->cruised = true;
 	c->mode = m;
 	c->mode_rounds = 0;
 }

@@ -745,18 +745,21 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 
 			/*
 			 * Late answers count: with adaptive timeouts an
-			 * attempt's connect keeps listening two timeouts
-			 * after it is reported silent, and the answer it
-			 * gets goes to the probe's next attempt.  The last
-			 * attempt has none after it: it waits for itself,
-			 * and long enough to outlast its predecessor's
-			 * listening.
+			 * attempt's connect keeps listening after it is
+			 * reported silent (sched_probe_linger_ns), and the
+			 * answer it gets goes to the probe's next attempt.
+			 * The last attempt has none after it: it waits for
+			 * itself, and long enough to outlast its
+			 * predecessor's listening.
 			 */
 			if (!cfg->timeout_ns) {
+				uint64_t l = sched_probe_linger_ns(
+					c.sched, &probes[i], tmo);
+
 				if (last)
-					tmo *= 2;
+					tmo = l > tmo ? l : tmo;
 				else
-					linger = 2 * tmo;
+					linger = l;
 			}
 
 			targets_get(targets, host, &a);

@@ -680,6 +680,86 @@ static void test_finished_only_at_end(void **state)
 	sched_free(s);
 }
 
+/*
+ * How long a silent attempt keeps listening for a late answer: two
+ * timeouts until the scan has found its pace (a first burst into a deep
+ * buffer is answered later than any sample shows), then twice the path's
+ * own timeout - the samples, not the floor: 40 ms steady asks 60 ms, so
+ * 120 ms rather than two floored timeouts of 100 ms - and where the
+ * samples exceed the floor, two timeouts again.  A fixed --timeout: none.
+ */
+static struct sched *sim_sched(struct sched_config *c, uint64_t nports,
+			       uint64_t seed);
+
+static void test_linger_follows_path(void **state)
+{
+	struct sched_config c = config(60000, 512);
+	static struct sched_probe fl[512];
+	static uint64_t due[512];
+	struct sched_probe out[64], p;
+	uint32_t head = 0, n = 0;
+	uint64_t t = T0, tmo, rtt = 40 * MS;
+	bool last, checked_startup = false;
+	struct sched *s;
+
+	(void)state;
+	s = sim_sched(&c, 60000, 7);
+	assert_int_equal(sched_next(s, t, out, 1), 1);
+	tmo = sched_probe_timeout_ns(s, &out[0], &last);
+	assert_int_equal(sched_probe_linger_ns(s, &out[0], tmo), 2 * tmo);
+	fl[0] = out[0];
+	due[0] = t + rtt;
+	n = 1;
+	/* A steady 40 ms path, 512 in flight: ~12,800/s, a plateau. */
+	for (; t < T0 + 3000 * MS; t += MS) {
+		uint32_t got;
+
+		while (n && due[head] <= t) {
+			sched_answered(s, &fl[head], rtt, t, false);
+			head = (head + 1) % 512;
+			n--;
+		}
+		if (!checked_startup && t >= T0 + 2 * rtt) {
+			/* Samples, but still starting: two timeouts. */
+			assert_int_equal(sched_next(s, t, &p, 1), 1);
+			tmo = sched_probe_timeout_ns(s, &p, &last);
+			assert_int_equal(tmo, SCHED_MIN_TIMEOUT_NS);
+			assert_int_equal(sched_probe_linger_ns(s, &p, tmo),
+					 2 * tmo);
+			fl[(head + n) % 512] = p;
+			due[(head + n++) % 512] = t + rtt;
+			checked_startup = true;
+		}
+		got = sched_next(s, t, out, 512 - n < 64 ? 512 - n : 64);
+		for (uint32_t i = 0; i < got; i++) {
+			fl[(head + n) % 512] = out[i];
+			due[(head + n++) % 512] = t + rtt;
+		}
+	}
+	assert_int_equal(stats(s).cc_events, 0);
+	assert_int_equal(n, 512);
+	/* Cruising: srtt 40 ms, rttvar at its floor of 5 ms. */
+	p = fl[head];
+	tmo = sched_probe_timeout_ns(s, &p, &last);
+	assert_int_equal(tmo, SCHED_MIN_TIMEOUT_NS);
+	assert_true(sched_probe_linger_ns(s, &p, tmo) >= 119 * MS);
+	assert_true(sched_probe_linger_ns(s, &p, tmo) <= 121 * MS);
+	/* A path slower than the floor: its timeout is the samples'. */
+	for (uint32_t i = 0; i < 200; i++)
+		sched_answered(s, &fl[(head + 1 + i) % 512], 400 * MS, t,
+			       false);
+	tmo = sched_probe_timeout_ns(s, &p, &last);
+	assert_true(tmo > 500 * MS);
+	assert_int_equal(sched_probe_linger_ns(s, &p, tmo), 2 * tmo);
+	sched_free(s);
+
+	c.timeout_ns = 250 * MS;
+	s = sim_sched(&c, 60000, 7);
+	assert_int_equal(sched_next(s, T0, out, 1), 1);
+	assert_int_equal(sched_probe_linger_ns(s, &out[0], 250 * MS), 0);
+	sched_free(s);
+}
+
 /* ---- whole-scan simulation ---- */
 
 enum outcome { ANSWER, TIMEOUT, DEFER };
@@ -1407,6 +1487,7 @@ int main(void)
 		cmocka_unit_test(test_withdrawn_retry),
 		cmocka_unit_test(test_timeout_rise_waits),
 		cmocka_unit_test(test_finished_only_at_end),
+		cmocka_unit_test(test_linger_follows_path),
 		cmocka_unit_test(test_simulated_scans),
 		cmocka_unit_test(test_policed_subnet),
 		cmocka_unit_test(test_policed_host),
