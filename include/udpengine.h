@@ -117,12 +117,9 @@ int udpengine_new(struct udpengine **out, const struct udpengine_config *cfg,
  * The UDP engine's table (engine.h).  Outcomes: ENGINE_OPEN for any
  * datagram back, ENGINE_CLOSED for ICMP port unreachable, ENGINE_UNREACH
  * (reason: nmap's word from the ICMP code, or NULL to derive it from err)
- * for every other unreachable, ENGINE_TIMEOUT for silence.
+ * for every other unreachable (icmpreason.h), ENGINE_TIMEOUT for silence
+ * and for an ICMP that is no verdict (fragmentation needed).
  */
 extern const struct engine_ops udpengine_ops;
-
-/* nmap's reason word for an ICMP (family AF_INET) or ICMPv6 destination
- * unreachable code; "port-unreach" for the port's own refusal. */
-const char *udpengine_icmp_reason(int family, uint8_t code);
 
 #endif

@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 
 #include "clock.h"
+#include "icmpreason.h"
 #include "mix.h"
 #include "ringsetup.h"
 #include "srcaddr.h"
@@ -348,46 +349,6 @@ static void chain_write(struct udpengine *e, uint32_t idx)
 	sqe->user_data = ud_pack(OP_CLOSE, s->gen, idx);
 }
 
-const char *udpengine_icmp_reason(int family, uint8_t code)
-{
-	if (family == AF_INET) {
-		switch (code) {
-		case 0:
-			return "net-unreach";
-		case 1:
-			return "host-unreach";
-		case 2:
-			return "proto-unreach";
-		case 3:
-			return "port-unreach";
-		case 9:
-			return "net-prohibited";
-		case 10:
-			return "host-prohibited";
-		case 13:
-			return "admin-prohibited";
-		default:
-			return "dest-unreach";
-		}
-	}
-	switch (code) {
-	case 0:
-		return "no-route";
-	case 1: /* communication administratively prohibited */
-	case 5: /* source address failed ingress/egress policy */
-	case 6: /* reject route to destination */
-		return "admin-prohibited";
-	case 2:
-		return "beyond-scope";
-	case 3:
-		return "host-unreach";
-	case 4:
-		return "port-unreach";
-	default:
-		return "dest-unreach";
-	}
-}
-
 /*
  * The ICMP destination unreachable the error queue gave, if any: its code
  * in *code.  Only an ICMP (or ICMPv6) type 3 (1) from the network counts;
@@ -428,8 +389,11 @@ static void judge_err(const struct uslot *s, int err, struct engine_result *r)
 		bool port = s->addr.sa.sa_family == AF_INET ? code == 3 :
 							      code == 4;
 
-		r->outcome = port ? ENGINE_CLOSED : ENGINE_UNREACH;
-		r->reason = udpengine_icmp_reason(s->addr.sa.sa_family, code);
+		r->reason = icmp_unreach_reason(s->addr.sa.sa_family, code);
+		/* No verdict (fragmentation needed): as if silent. */
+		r->outcome = !r->reason ? ENGINE_TIMEOUT :
+			     port	? ENGINE_CLOSED :
+					  ENGINE_UNREACH;
 		return;
 	}
 	switch (-err) {

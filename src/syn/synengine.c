@@ -56,6 +56,7 @@
 #include "afxdp.h"
 #include "clock.h"
 #include "cookie.h"
+#include "icmpreason.h"
 #include "link.h"
 #include "mix.h"
 #include "nexthop.h"
@@ -986,55 +987,6 @@ static void rst_queue(struct synengine *e, const struct pkt_reply *r)
 }
 
 /*
- * nmap's reason for an ICMP destination unreachable code (its
- * icmp_to_reason), or NULL for the one code that is no verdict:
- * fragmentation needed asks for smaller datagrams and says nothing of the
- * port (our SYNs are 60 bytes at most, so it is stray or forged anyway).
- */
-static const char *icmp_reason(uint8_t family, uint8_t code)
-{
-	if (family == AF_INET) {
-		switch (code) {
-		case 0:
-			return "net-unreach";
-		case 1:
-			return "host-unreach";
-		case 2:
-			return "proto-unreach";
-		case 3:
-			return "port-unreach";
-		case 4:
-			return NULL;
-		case 9:
-			return "net-prohibited";
-		case 10:
-			return "host-prohibited";
-		case 13:
-			return "admin-prohibited";
-		default:
-			return "dest-unreach";
-		}
-	}
-	switch (code) {
-	case 0:
-		return "no-route";
-	case 1: /* communication administratively prohibited */
-	case 5: /* source address failed ingress/egress policy */
-		return "admin-prohibited";
-	case 2:
-		return "beyond-scope";
-	case 3:
-		return "host-unreach";
-	case 4:
-		return "port-unreach";
-	case 6:
-		return "reject-route";
-	default:
-		return "dest-unreach";
-	}
-}
-
-/*
  * A SYN-ACK or RST: to our address and ports, acknowledging the cookie of
  * the SYN it answers (ack - 1).  false if it is not one of ours (counted).
  */
@@ -1080,7 +1032,7 @@ static bool rx_icmp(struct synengine *e, const struct pkt_reply *r,
 	const struct rs_addr *src = src_of(e, r->family);
 	size_t n = alen(r->family);
 
-	*reason = icmp_reason(r->family, r->icmp_code);
+	*reason = icmp_unreach_reason(r->family, r->icmp_code);
 	if (!(r->family == AF_INET ? e->has_src4 : e->has_src6) ||
 	    memcmp(r->icmp_to, src->bytes, n) ||
 	    memcmp(r->saddr, src->bytes, n) || r->sport < e->port_lo ||
