@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1002,6 +1003,19 @@ struct pol_result {
 	double secs, ideal;
 };
 
+/* One simulated run's numbers, with SCHED_TEST_DEBUG set (for widening
+ * a test's seeds by hand). */
+static void sim_say(const char *what, uint64_t seed, const struct pol_result *r)
+{
+	if (getenv("SCHED_TEST_DEBUG"))
+		print_message("%sseed %llu: %.2f s (ideal %.2f), %llu events, "
+			      "%llu retries, %llu wrong\n",
+			      what, (unsigned long long)seed, r->secs, r->ideal,
+			      (unsigned long long)r->events,
+			      (unsigned long long)r->retries,
+			      (unsigned long long)r->wrong);
+}
+
 /*
  * A target's answers, limited by token buckets (nft's "limit rate", or
  * Linux's ICMP budget per peer): bucket k refills at refill/s up to
@@ -1194,12 +1208,7 @@ static void test_policed_host(void **state)
 	for (uint64_t seed = 1; seed <= 3; seed++) {
 		struct pol_result r = host_sim(200, 10000, seed);
 
-		if (getenv("SCHED_TEST_DEBUG"))
-			print_message("host 200/s seed %llu: %.2f s (ideal "
-				      "%.2f), %llu events, %llu wrong\n",
-				      (unsigned long long)seed, r.secs, r.ideal,
-				      (unsigned long long)r.events,
-				      (unsigned long long)r.wrong);
+		sim_say("host 200/s ", seed, &r);
 		assert_int_equal(r.wrong, 0);
 		assert_true(r.secs < 2 * r.ideal + 5);
 	}
@@ -1222,11 +1231,7 @@ static void test_startup_losses(void **state)
 	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
 		struct pol_result r = host_sim(200, 10000, seeds[i]);
 
-		if (getenv("SCHED_TEST_DEBUG"))
-			print_message("seed %llu: %.2f s (ideal %.2f), %llu "
-				      "wrong\n",
-				      (unsigned long long)seeds[i], r.secs,
-				      r.ideal, (unsigned long long)r.wrong);
+		sim_say("", seeds[i], &r);
 		assert_int_equal(r.wrong, 0);
 		assert_true(r.secs < 2 * r.ideal + 5);
 	}
@@ -1240,16 +1245,10 @@ static void test_policed_subnet(void **state)
 	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
 		for (uint64_t seed = 1; seed <= 6; seed++) {
 			struct pol_result r = subnet_sim(limits[i], 256, seed);
+			char what[32];
 
-			if (getenv("SCHED_TEST_DEBUG"))
-				print_message("limit %.0f seed %llu: %.2f s "
-					      "(ideal %.2f), %llu events, "
-					      "%llu wrong\n",
-					      limits[i],
-					      (unsigned long long)seed, r.secs,
-					      r.ideal,
-					      (unsigned long long)r.events,
-					      (unsigned long long)r.wrong);
+			snprintf(what, sizeof(what), "limit %.0f ", limits[i]);
+			sim_say(what, seed, &r);
 			assert_int_equal(r.wrong, 0);
 			/*
 			 * Not a crawl either (simulated time, not wall): a
@@ -1269,12 +1268,7 @@ static void subnet_seeds_exact(const uint64_t *seeds, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		struct pol_result r = subnet_sim(200, 256, seeds[i]);
 
-		if (getenv("SCHED_TEST_DEBUG"))
-			print_message("seed %llu: %.2f s (ideal %.2f), %llu "
-				      "events, %llu wrong\n",
-				      (unsigned long long)seeds[i], r.secs,
-				      r.ideal, (unsigned long long)r.events,
-				      (unsigned long long)r.wrong);
+		sim_say("", seeds[i], &r);
 		assert_int_equal(r.wrong, 0);
 		assert_true(r.secs < 2 * r.ideal + 5);
 	}
@@ -1353,12 +1347,7 @@ static void test_sparse_host_startup(void **state)
 	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
 		struct pol_result r = subnet_sim(0, 2048, seeds[i]);
 
-		if (getenv("SCHED_TEST_DEBUG"))
-			print_message("seed %llu: %.2f s, %llu retries, %llu "
-				      "wrong\n",
-				      (unsigned long long)seeds[i], r.secs,
-				      (unsigned long long)r.retries,
-				      (unsigned long long)r.wrong);
+		sim_say("", seeds[i], &r);
 		assert_int_equal(r.wrong, 0);
 		assert_true(r.retries < 6 * 2053);
 	}
@@ -1378,12 +1367,7 @@ static void test_filtered_share_is_no_drop(void **state)
 	for (uint64_t seed = 1; seed <= 6; seed++) {
 		struct pol_result r = subnet_sim(0, 2048, seed);
 
-		if (getenv("SCHED_TEST_DEBUG"))
-			print_message("seed %llu: %.2f s, %llu events, %llu "
-				      "wrong\n",
-				      (unsigned long long)seed, r.secs,
-				      (unsigned long long)r.events,
-				      (unsigned long long)r.wrong);
+		sim_say("", seed, &r);
 		assert_int_equal(r.wrong, 0);
 		assert_true(r.events <= 1);
 	}
@@ -1444,16 +1428,12 @@ static void test_udp_icmp_budget(void **state)
 		for (uint64_t seed = 1; seed <= 3; seed++) {
 			struct pol_result r =
 				udp_sim(runs[i].ports, runs[i].sources, seed);
+			char what[48];
 
-			if (getenv("SCHED_TEST_DEBUG"))
-				print_message("%llu ports, %u sources, seed "
-					      "%llu: %.2f s (ideal %.2f), "
-					      "%llu wrong\n",
-					      (unsigned long long)runs[i].ports,
-					      runs[i].sources,
-					      (unsigned long long)seed, r.secs,
-					      r.ideal,
-					      (unsigned long long)r.wrong);
+			snprintf(what, sizeof(what), "%llu ports, %u sources, ",
+				 (unsigned long long)runs[i].ports,
+				 runs[i].sources);
+			sim_say(what, seed, &r);
 			assert_int_equal(r.wrong, 0);
 			/*
 			 * Simulated time, and a guard against a crawl, not
