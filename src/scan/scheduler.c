@@ -838,12 +838,13 @@ static uint32_t max_attempt(const struct sched *s)
 /*
  * The last attempt of a probe with `clean` clean silences: max_attempt,
  * or twice as many when the drop chance asks more clean silences of it
- * (drop, from drop_need) than it had.  Those are probes whose attempts were mostly lost to
- * congestion: a scan that starts at 12,000/s into a host answering 200
- * RSTs/s is congested for its first seconds, and its first probes had
- * seven unclean silences and four "clean" ones by their eleventh
- * attempt, while the answers showed over half of all attempts lost
- * (44 closed ports filtered in one run of 1-65535, 3,564 in another).
+ * (drop, from drop_need) than it had.  Those are probes whose attempts
+ * were mostly lost to congestion: a scan that starts at 12,000/s into a
+ * host answering 200 RSTs/s is congested for its first seconds, and its
+ * first probes had seven unclean silences and four "clean" ones by their
+ * eleventh attempt, while the answers showed over half of all attempts
+ * lost (44 closed ports filtered in one run of 1-65535, 3,564 in
+ * another).
  * Only on that evidence: a scan whose silences are never clean (a
  * loopback scan with a filtered host, whose rounds after the first pass
  * are all retries) loses nothing, and doubling its filtered ports'
@@ -1024,9 +1025,20 @@ uint64_t sched_attempt_timeout_ns(const struct sched *s, uint32_t attempt)
 	return backed_off(s, t, attempt);
 }
 
+/* Whose RTT samples time a probe of host h: its own, else the whole
+ * scan's; NULL before any sample. */
+static const struct cc *rtt_scope(const struct sched *s,
+				  const struct sched_host *h)
+{
+	if (h && cc_have_rtt(&h->cc))
+		return &h->cc;
+	return cc_have_rtt(&s->group) ? &s->group : NULL;
+}
+
 uint64_t sched_probe_timeout_ns(const struct sched *s,
 				const struct sched_probe *p, bool *last)
 {
+	const struct cc *scope;
 	const struct sched_host *h;
 	uint64_t t;
 	uint32_t drop;
@@ -1044,12 +1056,10 @@ uint64_t sched_probe_timeout_ns(const struct sched *s,
 		*last = (uint32_t)p->clean + 1 >= clean_needed(s, h, drop) &&
 			!(p->flags &
 			  (SCHED_F_DIRTY_HOST | SCHED_F_DIRTY_GROUP));
-	if (h && cc_have_rtt(&h->cc))
-		t = cc_rto_ns(&h->cc);
-	else if (cc_have_rtt(&s->group))
-		t = cc_rto_ns(&s->group);
-	else
+	scope = rtt_scope(s, h);
+	if (!scope)
 		return rto_init(&s->cfg);
+	t = cc_rto_ns(scope);
 	/*
 	 * The RTO already follows the path; a retry waits a quarter longer
 	 * (at most twice) only against a path that stalls for a moment.
@@ -1078,7 +1088,8 @@ uint64_t sched_probe_linger_ns(const struct sched *s,
 			       const struct sched_probe *p, uint64_t tmo_ns)
 {
 	const struct sched_host *h;
-	uint64_t path, l;
+	const struct cc *scope;
+	uint64_t l;
 
 	if (s->cfg.timeout_ns)
 		return 0;
@@ -1088,13 +1099,10 @@ uint64_t sched_probe_linger_ns(const struct sched *s,
 	h = host_find((struct sched *)s, p->probe / s->cfg.nports);
 	if (h && !cc_cruised(&h->cc))
 		return 2 * tmo_ns;
-	if (h && cc_have_rtt(&h->cc))
-		path = cc_rto_path_ns(&h->cc);
-	else if (cc_have_rtt(&s->group))
-		path = cc_rto_path_ns(&s->group);
-	else
+	scope = rtt_scope(s, h);
+	if (!scope)
 		return 2 * tmo_ns;
-	l = 2 * path;
+	l = 2 * cc_rto_path_ns(scope);
 	if (l < rto_min(&s->cfg))
 		l = rto_min(&s->cfg);
 	return l < 2 * tmo_ns ? l : 2 * tmo_ns;
