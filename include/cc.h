@@ -33,9 +33,10 @@
  *            rate is a rate the path carried.  The largest of the last
  *            CC_GOOD_ROUNDS good rates is the estimate the scan cruises at.
  *
- * The delay signal needs no wait: a round (by time) whose smallest RTT is
- * above CC_DELAY_FACTOR times the path's minimum plus CC_DELAY_SLACK_NS
- * shows a queue building, before anything is dropped.  Where a round is
+ * The delay signal needs no wait: a round (by time) whose smallest RTT,
+ * over at least CC_DELAY_SAMPLES samples, is above CC_DELAY_FACTOR times
+ * the path's minimum plus CC_DELAY_SLACK_NS shows a queue building, before
+ * anything is dropped.  Where a round is
  * too slow - STARTUP, whose rounds grow with the queue it fills, and a
  * DRAIN whose cut was too short, seen by probes sent since the cut -
  * CC_DELAY_RUN samples in a row over the line end the round at once.  A
@@ -96,6 +97,7 @@
 #define CC_DELAY_FACTOR 1.5
 #define CC_DELAY_SLACK_NS 5000000ULL
 #define CC_DELAY_RUN 8 /* startup: samples in a row that show a queue */
+#define CC_DELAY_SAMPLES 8 /* a round's minimum RTT needs this many */
 #define CC_MINRTT_WINDOW_NS 10000000000ULL /* min_rtt forgets after 10 s */
 
 enum cc_mode {
@@ -149,6 +151,7 @@ struct cc {
 	uint32_t seq, judge_seq;
 	uint32_t t_ans; /* answers arrived during the open round */
 	uint64_t t_rtt_min_ns; /* smallest RTT arrived during it */
+	uint32_t t_rtt_n; /* and how many RTT samples did */
 	uint32_t prev_ans; /* answers arrived during the one before */
 	uint64_t prev_dur_ns;
 	uint32_t mode_rounds;

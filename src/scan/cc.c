@@ -239,6 +239,7 @@ bool cc_have_rtt(const struct cc *c)
 	return c->have_rtt;
 }
 
+
 /* RTTs above this show a queue on the path (see cc.h). */
 static double delay_line(const struct cc *c)
 {
@@ -255,6 +256,7 @@ static void rtt_sample(struct cc *c, uint64_t now_ns, uint64_t rtt_ns)
 		rtt_ns = CC_RTT_SAMPLE_MAX;
 	if (!c->t_rtt_min_ns || rtt_ns < c->t_rtt_min_ns)
 		c->t_rtt_min_ns = rtt_ns;
+	c->t_rtt_n++;
 	if (c->had_event && now_ns - rtt_ns >= c->last_event_ns &&
 	    (!c->t_post_min_ns || rtt_ns < c->t_post_min_ns))
 		c->t_post_min_ns = rtt_ns;
@@ -1010,10 +1012,20 @@ static void judge_due(struct cc *c, uint64_t now_ns, bool force_oldest)
 	}
 }
 
+/*
+ * The smallest of one or two samples is no round's minimum: on a /20
+ * scanned five ports per host through a queue that rose and fell, hosts
+ * whose filtered port was retried saw one late answer over their own first
+ * one and were paced at 1-2 probes/s (their answers' rate), and those
+ * retries made a 3.4-s scan take 8.5-10 s.  The whole scan's rounds see the
+ * shared queue with samples enough; a host's rounds see it only when they
+ * carry as many.
+ */
 static bool delay_high(const struct cc *c)
 {
 	return c->min_rtt_ns &&
-	       ((c->t_rtt_min_ns && (double)c->t_rtt_min_ns > delay_line(c)) ||
+	       ((c->t_rtt_n >= CC_DELAY_SAMPLES && c->t_rtt_min_ns &&
+		 (double)c->t_rtt_min_ns > delay_line(c)) ||
 		c->hi_run >= CC_DELAY_RUN);
 }
 
@@ -1185,6 +1197,7 @@ static void round_close(struct cc *c, uint64_t now_ns)
 	c->prev_dur_ns = dur;
 	c->t_ans = 0;
 	c->t_rtt_min_ns = 0;
+	c->t_rtt_n = 0;
 	c->t_post_min_ns = 0;
 	c->hi_run = 0;
 	c->seq++;

@@ -532,6 +532,49 @@ static void test_rate_bounds(void **state)
 	sim_free(&s);
 }
 
+/*
+ * One host of a subnet scanned on a few ports: its first answers come back
+ * in 40 ms, then the shared path's queue fills and its last probes (a
+ * filtered port's retries, a dropped answer's retry) go out one every 100
+ * ms, one in four answered, in 150 ms.  That is the whole scan's queue,
+ * for the scan's controller to see with samples enough (test_delay_rise):
+ * the host's own must not call a delay event on a sample or two - it
+ * paced such hosts at 1-2 probes/s, and their retries made the last
+ * seconds of a /20 through a 10,000 frames/s link (three events here
+ * before CC_DELAY_SAMPLES).
+ */
+static void test_sparse_host_delay(void **state)
+{
+	struct cc_params cp = {
+		.init_rate = 10000,
+		.rto_init_ns = SEC,
+		.rto_min_ns = 100 * MS,
+		.rto_max_ns = SEC,
+	};
+	struct cc c;
+	uint32_t r, n = 0;
+
+	(void)state;
+	cc_init(&c, &cp, 0);
+	r = cc_sent(&c, 0, 5);
+	for (int i = 0; i < 4; i++)
+		cc_answered(&c, 40 * MS, r, 40 * MS, true);
+	cc_silent(&c, 140 * MS, r, true);
+	for (uint64_t t = 100 * MS; t < 5 * SEC; t += 100 * MS) {
+		cc_tick(&c, t);
+		if (cc_allow(&c, t, 1) == 0)
+			continue;
+		r = cc_sent(&c, t, 1);
+		if (n++ % 4 == 0)
+			cc_answered(&c, t + 150 * MS, r, 150 * MS, false);
+		else
+			cc_silent(&c, t + 100 * MS, r, false);
+		cc_tick(&c, t + 150 * MS);
+	}
+	assert_true(n > 40); /* it kept sending: nothing held it */
+	assert_int_equal(c.events, 0);
+}
+
 /* The token bucket: an idle scope does not bank more than a burst. */
 static void test_tokens(void **state)
 {
@@ -558,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_silent_host),
 		cmocka_unit_test(test_delay_rise),
 		cmocka_unit_test(test_deep_buffer),
+		cmocka_unit_test(test_sparse_host_delay),
 		cmocka_unit_test(test_quiet_tail),
 		cmocka_unit_test(test_rate_bounds),
 		cmocka_unit_test(test_tokens),
