@@ -169,6 +169,7 @@ struct cc {
 
 	/* round trip */
 	bool have_rtt;
+	uint32_t rtt_n; /* samples taken (saturates) */
 	uint64_t srtt_ns, rttvar_ns;
 	uint64_t min_rtt_ns, min_rtt_stamp_ns;
 	uint64_t min_rtt_next_ns; /* candidate for the next window */
@@ -301,6 +302,7 @@ uint64_t cc_rto_path_ns(const struct cc *c);
  * at a pace its answers confirmed?  Its RTT samples describe the path. */
 bool cc_cruised(const struct cc *c);
 bool cc_have_rtt(const struct cc *c);
+uint32_t cc_rtt_samples(const struct cc *c);
 
 /* Current estimates (for -v, the progress line and tests). */
 double cc_rate(const struct cc *c);

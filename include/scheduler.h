@@ -44,6 +44,7 @@
 #define SCHED_BACKOFF_MAX_NS 500000000ULL
 #define SCHED_DEFER_NS 20000000ULL /* retry delay after a local failure */
 #define SCHED_MIN_WINDOW 16 /* in-flight window never shrinks below */
+#define SCHED_HOST_RTT_SAMPLES 8 /* a host's own RTO from this many samples */
 
 /*
  * Congestion control (cc = true; see cc.h): a controller for the whole
@@ -221,7 +222,8 @@ uint64_t sched_attempt_timeout_ns(const struct sched *s, uint32_t attempt);
 
 /*
  * The same for a probe about to be sent: with cc, from its host's own RTT
- * samples when it has some.  *last: no later attempt will follow a
+ * samples once it has SCHED_HOST_RTT_SAMPLES of them, else the whole
+ * scan's.  *last: no later attempt will follow a
  * silence of this one as things stand (its engine may then wait longer
  * for a late answer before calling it silent).
  */
@@ -235,8 +237,8 @@ uint64_t sched_probe_timeout_ns(const struct sched *s,
  * floor), at least the floor, at most 2 x tmo_ns.  The last attempt waits
  * the longer of its timeout and this instead, which outlasts its
  * predecessor's listening.  Two timeouts, as before, for UDP probes and
- * until the scan and the probe's host have cruised (cc_cruised).  0 with
- * a fixed --timeout (no linger).
+ * until the scan, and the host if its own samples time the probe, have
+ * cruised (cc_cruised).  0 with a fixed --timeout (no linger).
  */
 uint64_t sched_probe_linger_ns(const struct sched *s,
 			       const struct sched_probe *p, uint64_t tmo_ns);

@@ -239,6 +239,10 @@ bool cc_have_rtt(const struct cc *c)
 	return c->have_rtt;
 }
 
+uint32_t cc_rtt_samples(const struct cc *c)
+{
+	return c->rtt_n;
+}
 
 /* RTTs above this show a queue on the path (see cc.h). */
 static double delay_line(const struct cc *c)
@@ -307,6 +311,8 @@ static void rtt_sample(struct cc *c, uint64_t now_ns, uint64_t rtt_ns)
 	} else {
 		c->hi_run = 0;
 	}
+	if (c->rtt_n < UINT32_MAX)
+		c->rtt_n++;
 	if (!c->have_rtt) {
 		c->srtt_ns = rtt_ns;
 		c->rttvar_ns = rtt_ns / 2;

@@ -1025,14 +1025,23 @@ uint64_t sched_attempt_timeout_ns(const struct sched *s, uint32_t attempt)
 	return backed_off(s, t, attempt);
 }
 
-/* Whose RTT samples time a probe of host h: its own, else the whole
- * scan's; NULL before any sample. */
+/*
+ * Whose RTT samples time a probe of host h: its own once it has
+ * SCHED_HOST_RTT_SAMPLES of them, else the whole scan's (which has every
+ * host's); NULL before any sample.  A host's first sample sets its rttvar
+ * to half the RTT (RFC 6298), and a few more hardly lower it: on a /20
+ * scanned five ports per host, hosts answered in a queue of 100 ms asked
+ * 300-600 ms of their filtered port's retries long after the queue had
+ * drained, where the scan's thousands of samples asked the 100-ms floor.
+ */
 static const struct cc *rtt_scope(const struct sched *s,
 				  const struct sched_host *h)
 {
-	if (h && cc_have_rtt(&h->cc))
+	if (h && cc_rtt_samples(&h->cc) >= SCHED_HOST_RTT_SAMPLES)
 		return &h->cc;
-	return cc_have_rtt(&s->group) ? &s->group : NULL;
+	if (cc_have_rtt(&s->group))
+		return &s->group;
+	return h && cc_have_rtt(&h->cc) ? &h->cc : NULL;
 }
 
 uint64_t sched_probe_timeout_ns(const struct sched *s,
@@ -1075,11 +1084,12 @@ uint64_t sched_probe_timeout_ns(const struct sched *s,
  * jitter asks ~60 ms, the floor makes it 100-156, and a filtered port's
  * last attempt, waiting twice that to outlast its predecessor, ended
  * one-host WAN scans 0.3 s after their last answer.  Once the pace has been
- * one the answers confirm (cc_cruised, the whole scan's and the host's), an
- * answer later than the report plus twice what the samples ask is a
- * queue they would have shown; the floor still bounds it from below (a
- * veth's 0.1 ms says nothing of a starved scheduler).  Until then, two
- * full timeouts: a scan's first burst into a second of buffer is
+ * one the answers confirm (cc_cruised: the whole scan's, and the host's if
+ * its own samples time the probe - a host scanned on five ports never
+ * leaves startup), an answer later than the report plus twice what the
+ * samples ask is a queue they would have shown; the floor still bounds it
+ * from below (a veth's 0.1 ms says nothing of a starved scheduler).  Until
+ * then, two full timeouts: a scan's first burst into a second of buffer is
  * answered long after anything its samples yet show, and listening less
  * lost those answers, cut the pace to a quarter and made the scan 7 %
  * slower.
@@ -1097,10 +1107,8 @@ uint64_t sched_probe_linger_ns(const struct sched *s,
 	if (!s->cfg.cc || probe_udp(s, p->probe) || !cc_cruised(&s->group))
 		return 2 * tmo_ns;
 	h = host_find((struct sched *)s, p->probe / s->cfg.nports);
-	if (h && !cc_cruised(&h->cc))
-		return 2 * tmo_ns;
 	scope = rtt_scope(s, h);
-	if (!scope)
+	if (!scope || !cc_cruised(scope))
 		return 2 * tmo_ns;
 	l = 2 * cc_rto_path_ns(scope);
 	if (l < rto_min(&s->cfg))

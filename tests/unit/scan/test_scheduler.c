@@ -761,6 +761,58 @@ static void test_linger_follows_path(void **state)
 	sched_free(s);
 }
 
+/*
+ * A host with one RTT sample of its own is timed by the whole scan's: RFC
+ * 6298 sets a first sample's rttvar to half of it, so one answer that came
+ * through a 300-ms queue asked 900 ms of that host's other probes where
+ * the scan's 300 samples ask the 100-ms floor.  (A /20 scanned on five
+ * ports: filtered ports' retries waited 300-600 ms long after the queue
+ * had drained.)  With SCHED_HOST_RTT_SAMPLES of its own, a host's are its.
+ */
+static void test_rtt_scope_sparse_host(void **state)
+{
+	struct sched_config c = config(20 * 16, 4096);
+	struct sched_probe fl[20 * 16], x[16];
+	uint32_t n = 0, nx = 0;
+	uint64_t t = T0, hx, tmo;
+	bool last;
+	struct sched *s;
+
+	(void)state;
+	s = sim_sched(&c, 16, 5);
+	while (n < 20 * 16 && t < T0 + 100 * MS) {
+		n += sched_next(s, t, fl + n, 20 * 16 - n);
+		t += MS;
+	}
+	assert_int_equal(n, 20 * 16);
+	hx = fl[0].probe / 16;
+	t += 300 * MS;
+	for (uint32_t i = 0; i < n; i++) {
+		if (fl[i].probe / 16 != hx)
+			continue;
+		if (!nx)
+			sched_answered(s, &fl[i], 300 * MS, t, false);
+		x[nx++] = fl[i];
+	}
+	for (uint32_t i = 0; i < n / 2; i++)
+		if (fl[i].probe / 16 != hx)
+			sched_answered(s, &fl[i], 40 * MS, t, false);
+	tmo = sched_probe_timeout_ns(s, &x[1], &last);
+	assert_int_equal(tmo, SCHED_MIN_TIMEOUT_NS);
+	/*
+	 * Eight of its own, all slow, and the scan's back at 40 ms: the
+	 * host's own samples now time it.
+	 */
+	for (uint32_t i = 1; i < SCHED_HOST_RTT_SAMPLES; i++)
+		sched_answered(s, &x[i], 300 * MS, t, false);
+	for (uint32_t i = n / 2; i < n; i++)
+		if (fl[i].probe / 16 != hx)
+			sched_answered(s, &fl[i], 40 * MS, t, false);
+	tmo = sched_probe_timeout_ns(s, &x[SCHED_HOST_RTT_SAMPLES], &last);
+	assert_true(tmo > 300 * MS);
+	sched_free(s);
+}
+
 /* ---- whole-scan simulation ---- */
 
 enum outcome { ANSWER, TIMEOUT, DEFER };
@@ -1468,6 +1520,7 @@ int main(void)
 		cmocka_unit_test(test_timeout_rise_waits),
 		cmocka_unit_test(test_finished_only_at_end),
 		cmocka_unit_test(test_linger_follows_path),
+		cmocka_unit_test(test_rtt_scope_sparse_host),
 		cmocka_unit_test(test_simulated_scans),
 		cmocka_unit_test(test_policed_subnet),
 		cmocka_unit_test(test_policed_host),
