@@ -504,6 +504,8 @@ static bool host_dirty(const struct cc *c, uint64_t now_ns)
 	return scope_dirty(c, now_ns);
 }
 
+static bool probe_udp(const struct sched *s, uint64_t probe);
+
 /*
  * With cc: every hand-out needs a token of the group and of the probe's
  * host.  A probe whose host has none is parked in the heap until that
@@ -539,7 +541,20 @@ static uint32_t sched_next_cc(struct sched *s, uint64_t now_ns,
 			if (!h)
 				break; /* too many hosts at once: wait */
 		}
-		if (cc_allow(&h->cc, now_ns, 1) == 0) {
+		/*
+		 * A host's last probe, retried over TCP, does not wait for
+		 * the host's pace: alone it goes out once a timeout at most,
+		 * which no host's limit notices, and a host scanned on a few
+		 * ports paces at about twice its answers (startup's cap) - a
+		 * probe a second on a /20 of five ports each, so that its
+		 * filtered port's retries went out 0.6 s apart and made the
+		 * last second of a policed scan.  (UDP waits: a host's ICMP
+		 * budget is about one a second, and its pace is that.  So
+		 * does a --scan-delay, which is the user's.)
+		 */
+		if (!(retry && p.attempt > 0 && h->refs == 1 &&
+		      !s->cfg.scan_delay_ns && !probe_udp(s, p.probe)) &&
+		    cc_allow(&h->cc, now_ns, 1) == 0) {
 			uint64_t due = now_ns + cc_wait_ns(&h->cc, now_ns);
 
 			if (h->cuts) {
