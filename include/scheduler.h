@@ -117,6 +117,10 @@ struct sched_config {
 	uint32_t shard_index; /* 0-based */
 	uint32_t shard_count; /* >= 1 */
 	bool cc; /* congestion control on */
+	/* TCP probes are connects (-sT), whose kernel sends a SYN again after
+	 * a second: listening longer is a second chance (see
+	 * sched_probe_linger_ns) */
+	bool tcp_connect;
 };
 
 /* Sent while the host's (or the whole scan's) controller was starting,
@@ -238,7 +242,9 @@ uint64_t sched_probe_timeout_ns(const struct sched *s,
  * the longer of its timeout and this instead, which outlasts its
  * predecessor's listening.  Two timeouts, as before, for UDP probes and
  * until the scan, and the host if its own samples time the probe, have
- * cruised (cc_cruised).  0 with a fixed --timeout (no linger).
+ * cruised (cc_cruised); for connects (tcp_connect) of a host that has not
+ * cruised, two of the timeouts its own samples ask, if longer.  0 with a
+ * fixed --timeout (no linger).
  */
 uint64_t sched_probe_linger_ns(const struct sched *s,
 			       const struct sched_probe *p, uint64_t tmo_ns);

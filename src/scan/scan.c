@@ -680,6 +680,7 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 		.scan_delay_ns = cfg->scan_delay_ns,
 		.max_scan_delay_ns = cfg->max_scan_delay_ns,
 		.cc = cfg->cc,
+		.tcp_connect = cfg->type != SCAN_SYN,
 		.shard_index = cfg->shard_index,
 		.shard_count = cfg->shard_count ? cfg->shard_count : 1,
 	};

@@ -813,6 +813,79 @@ static void test_rtt_scope_sparse_host(void **state)
 	sched_free(s);
 }
 
+/*
+ * A connect to a host with one RTT sample of its own, once the scan has
+ * cruised: timed by the scan's samples, it still listens two of the
+ * timeouts its host's own sample asks (the answer to the SYN the kernel
+ * sends again after a second); a -sS attempt listens twice what the
+ * scan's samples ask, as a cruised host's would.
+ */
+static uint64_t sparse_linger(bool tcp_connect, uint64_t *tmo)
+{
+	struct sched_config c = config(60000, 512);
+	static struct sched_probe fl[512];
+	static uint64_t due[512];
+	struct sched_probe out[64], x = { 0 }, first = { 0 };
+	uint32_t head = 0, n = 0;
+	uint64_t t, hx = UINT64_MAX, l;
+	bool last, have_x = false;
+	struct sched *s;
+
+	c.tcp_connect = tcp_connect;
+	s = sim_sched(&c, 16, 7);
+	/* A steady 40 ms path, 512 in flight, as test_linger_follows_path;
+	 * the first host's first probe is answered once its second is out,
+	 * after 300 ms, and its others are kept out (never answered). */
+	for (t = T0; t < T0 + 3000 * MS; t += MS) {
+		uint32_t got, room;
+
+		while (n && due[head] <= t) {
+			sched_answered(s, &fl[head], 40 * MS, t, false);
+			head = (head + 1) % 512;
+			n--;
+		}
+		room = 512 - n < 64 ? 512 - n : 64;
+		got = sched_next(s, t, out, room);
+		for (uint32_t i = 0; i < got; i++) {
+			if (hx == UINT64_MAX) {
+				hx = out[i].probe / 16;
+				first = out[i];
+				continue;
+			}
+			if (out[i].probe / 16 == hx && !have_x) {
+				/* two out: the host's entry stays */
+				sched_answered(s, &first, 300 * MS, t, false);
+				x = out[i];
+				have_x = true;
+				continue;
+			}
+			if (out[i].probe / 16 == hx)
+				continue;
+			fl[(head + n) % 512] = out[i];
+			due[(head + n++) % 512] = t + 40 * MS;
+		}
+	}
+	assert_true(have_x);
+	*tmo = sched_probe_timeout_ns(s, &x, &last);
+	l = sched_probe_linger_ns(s, &x, *tmo);
+	sched_free(s);
+	return l;
+}
+
+static void test_connect_listens_long(void **state)
+{
+	uint64_t tmo, l;
+
+	(void)state;
+	l = sparse_linger(true, &tmo);
+	assert_int_equal(tmo, SCHED_MIN_TIMEOUT_NS);
+	assert_int_equal(l, 2 * 900 * MS);
+	l = sparse_linger(false, &tmo);
+	assert_int_equal(tmo, SCHED_MIN_TIMEOUT_NS);
+	assert_true(l >= SCHED_MIN_TIMEOUT_NS);
+	assert_true(l <= 2 * tmo);
+}
+
 /* ---- whole-scan simulation ---- */
 
 enum outcome { ANSWER, TIMEOUT, DEFER };
@@ -1571,6 +1644,7 @@ int main(void)
 		cmocka_unit_test(test_finished_only_at_end),
 		cmocka_unit_test(test_linger_follows_path),
 		cmocka_unit_test(test_rtt_scope_sparse_host),
+		cmocka_unit_test(test_connect_listens_long),
 		cmocka_unit_test(test_simulated_scans),
 		cmocka_unit_test(test_policed_subnet),
 		cmocka_unit_test(test_policed_host),
