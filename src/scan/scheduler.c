@@ -1146,7 +1146,7 @@ uint64_t sched_probe_linger_ns(const struct sched *s,
 		return 2 * (l > tmo_ns ? l : tmo_ns);
 	}
 	scope = rtt_scope(s, h);
-	if (!scope)
+	if (!scope || !cc_cruised(scope))
 		return 2 * tmo_ns;
 	l = 2 * cc_rto_path_ns(scope);
 	if (l < rto_min(&s->cfg))

@@ -818,24 +818,34 @@ static void test_rtt_scope_sparse_host(void **state)
  * cruised: timed by the scan's samples, it still listens two of the
  * timeouts its host's own sample asks (the answer to the SYN the kernel
  * sends again after a second); a -sS attempt listens twice what the
- * scan's samples ask, as a cruised host's would.
+ * scan's samples ask, as a cruised host's would.  And a -sS attempt to a
+ * host whose own samples time it but that has not cruised listens two
+ * timeouts, as before any of this.
  */
-static uint64_t sparse_linger(bool tcp_connect, uint64_t *tmo)
+static void answer_all(struct sched *s, const struct sched_probe *p, uint32_t n,
+		       uint64_t rtt, uint64_t now)
+{
+	for (uint32_t i = 0; i < n; i++)
+		sched_answered(s, &p[i], rtt, now, false);
+}
+
+static uint64_t sparse_linger(bool tcp_connect, uint32_t nans, uint64_t rtt,
+			      uint64_t *tmo)
 {
 	struct sched_config c = config(60000, 512);
 	static struct sched_probe fl[512];
 	static uint64_t due[512];
-	struct sched_probe out[64], x = { 0 }, first = { 0 };
-	uint32_t head = 0, n = 0;
+	struct sched_probe out[64], hxp[16];
+	uint32_t head = 0, n = 0, k = 0;
 	uint64_t t, hx = UINT64_MAX, l;
-	bool last, have_x = false;
+	bool last;
 	struct sched *s;
 
 	c.tcp_connect = tcp_connect;
 	s = sim_sched(&c, 16, 7);
 	/* A steady 40 ms path, 512 in flight, as test_linger_follows_path;
-	 * the first host's first probe is answered once its second is out,
-	 * after 300 ms, and its others are kept out (never answered). */
+	 * the first host's first nans probes are answered (after rtt) once
+	 * one more is out, and its others are kept out (never answered). */
 	for (t = T0; t < T0 + 3000 * MS; t += MS) {
 		uint32_t got, room;
 
@@ -847,27 +857,22 @@ static uint64_t sparse_linger(bool tcp_connect, uint64_t *tmo)
 		room = 512 - n < 64 ? 512 - n : 64;
 		got = sched_next(s, t, out, room);
 		for (uint32_t i = 0; i < got; i++) {
-			if (hx == UINT64_MAX) {
+			if (hx == UINT64_MAX)
 				hx = out[i].probe / 16;
-				first = out[i];
+			if (out[i].probe / 16 == hx) {
+				hxp[k++] = out[i];
+				/* answered with one more out: the entry stays */
+				if (k == nans + 1)
+					answer_all(s, hxp, nans, rtt, t);
 				continue;
 			}
-			if (out[i].probe / 16 == hx && !have_x) {
-				/* two out: the host's entry stays */
-				sched_answered(s, &first, 300 * MS, t, false);
-				x = out[i];
-				have_x = true;
-				continue;
-			}
-			if (out[i].probe / 16 == hx)
-				continue;
 			fl[(head + n) % 512] = out[i];
 			due[(head + n++) % 512] = t + 40 * MS;
 		}
 	}
-	assert_true(have_x);
-	*tmo = sched_probe_timeout_ns(s, &x, &last);
-	l = sched_probe_linger_ns(s, &x, *tmo);
+	assert_true(k > nans);
+	*tmo = sched_probe_timeout_ns(s, &hxp[nans], &last);
+	l = sched_probe_linger_ns(s, &hxp[nans], *tmo);
 	sched_free(s);
 	return l;
 }
@@ -877,13 +882,17 @@ static void test_connect_listens_long(void **state)
 	uint64_t tmo, l;
 
 	(void)state;
-	l = sparse_linger(true, &tmo);
+	l = sparse_linger(true, 1, 300 * MS, &tmo);
 	assert_int_equal(tmo, SCHED_MIN_TIMEOUT_NS);
 	assert_int_equal(l, 2 * 900 * MS);
-	l = sparse_linger(false, &tmo);
+	l = sparse_linger(false, 1, 300 * MS, &tmo);
 	assert_int_equal(tmo, SCHED_MIN_TIMEOUT_NS);
 	assert_true(l >= SCHED_MIN_TIMEOUT_NS);
 	assert_true(l <= 2 * tmo);
+	/* Eight of its own at 10 ms: the floor's timeout, listened twice. */
+	l = sparse_linger(false, SCHED_HOST_RTT_SAMPLES, 10 * MS, &tmo);
+	assert_int_equal(tmo, SCHED_MIN_TIMEOUT_NS);
+	assert_int_equal(l, 2 * tmo);
 }
 
 /* ---- whole-scan simulation ---- */
