@@ -36,10 +36,10 @@
  * The delay signal needs no wait: a round (by time) whose smallest RTT,
  * over at least CC_DELAY_SAMPLES samples, is above CC_DELAY_FACTOR times
  * the path's minimum plus CC_DELAY_SLACK_NS shows a queue building, before
- * anything is dropped.  Where a round is
- * too slow - STARTUP, whose rounds grow with the queue it fills, and a
- * DRAIN whose cut was too short, seen by probes sent since the cut -
- * CC_DELAY_RUN samples in a row over the line end the round at once.  A
+ * anything is dropped.  Where a round is too slow - STARTUP, whose rounds
+ * grow with the queue it fills, and a DRAIN whose cut was too short, seen
+ * by probes sent since the cut - CC_DELAY_RUN samples in a row over the
+ * line end the round at once.  A
  * DRAIN after a delay event lasts while those probes see the queue
  * shrink; it is no new event each round.
  *
@@ -168,8 +168,7 @@ struct cc {
 	uint32_t full_bw_rounds;
 
 	/* round trip */
-	bool have_rtt;
-	uint32_t rtt_n; /* samples taken (saturates) */
+	uint32_t rtt_n; /* samples taken (saturates; 0: none yet) */
 	uint64_t srtt_ns, rttvar_ns;
 	uint64_t min_rtt_ns, min_rtt_stamp_ns;
 	uint64_t min_rtt_next_ns; /* candidate for the next window */

@@ -201,7 +201,7 @@ uint64_t cc_wait_ns(const struct cc *c, uint64_t now_ns)
 
 uint64_t cc_rto_path_ns(const struct cc *c)
 {
-	if (!c->have_rtt)
+	if (!c->rtt_n)
 		return 0;
 	/*
 	 * rttvar is floored at an eighth of srtt: on a long, steady path it
@@ -219,7 +219,7 @@ uint64_t cc_rto_ns(const struct cc *c)
 {
 	uint64_t rto;
 
-	if (!c->have_rtt)
+	if (!c->rtt_n)
 		return c->p.rto_init_ns;
 	rto = cc_rto_path_ns(c);
 	if (rto < c->p.rto_min_ns)
@@ -236,7 +236,7 @@ bool cc_cruised(const struct cc *c)
 
 bool cc_have_rtt(const struct cc *c)
 {
-	return c->have_rtt;
+	return c->rtt_n > 0;
 }
 
 uint32_t cc_rtt_samples(const struct cc *c)
@@ -313,10 +313,9 @@ static void rtt_sample(struct cc *c, uint64_t now_ns, uint64_t rtt_ns)
 	}
 	if (c->rtt_n < UINT32_MAX)
 		c->rtt_n++;
-	if (!c->have_rtt) {
+	if (c->rtt_n == 1) {
 		c->srtt_ns = rtt_ns;
 		c->rttvar_ns = rtt_ns / 2;
-		c->have_rtt = true;
 		return;
 	}
 	/* RFC 6298 2.3: rttvar uses the old srtt, so it goes first. */
@@ -1065,7 +1064,7 @@ static bool draining(struct cc *c)
 
 static uint64_t round_len_ns(const struct cc *c)
 {
-	uint64_t len = c->have_rtt ? c->srtt_ns : CC_ROUND_MIN_NS;
+	uint64_t len = c->rtt_n ? c->srtt_ns : CC_ROUND_MIN_NS;
 
 	if (len < CC_ROUND_MIN_NS)
 		len = CC_ROUND_MIN_NS;
@@ -1143,7 +1142,7 @@ static void round_close(struct cc *c, uint64_t now_ns)
 			if (cc_bw(c) >= c->full_bw * CC_PLATEAU_GROWTH) {
 				c->full_bw = cc_bw(c);
 				c->full_bw_rounds = 0;
-			} else if (c->have_rtt &&
+			} else if (c->rtt_n &&
 				   ++c->full_bw_rounds >= CC_PLATEAU_ROUNDS) {
 				c->last_reason = CC_PLATEAU;
 				set_mode(c, CC_CRUISE);
@@ -1159,7 +1158,7 @@ static void round_close(struct cc *c, uint64_t now_ns)
 			 * rounds on: the cap keeps the overshoot to
 			 * CC_STARTUP_CAP times what the answers carry.
 			 */
-			if (full && (c->have_rtt || c->silent))
+			if (full && (c->rtt_n || c->silent))
 				c->rate *= CC_STARTUP_GAIN;
 			if (settled && cc_bw(c) > 0 &&
 			    c->rate > CC_STARTUP_CAP * bw_estimate(c, cc_bw(c)))

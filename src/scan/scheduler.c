@@ -1042,8 +1042,9 @@ uint64_t sched_attempt_timeout_ns(const struct sched *s, uint32_t attempt)
 
 /*
  * Whose RTT samples time a probe of host h: its own once it has
- * SCHED_HOST_RTT_SAMPLES of them, else the whole scan's (which has every
- * host's); NULL before any sample.  A host's first sample sets its rttvar
+ * SCHED_HOST_RTT_SAMPLES of them, else the whole scan's (answer() gives
+ * it every host's, so a host never has a sample the scan lacks); NULL
+ * before any sample.  A host's first sample sets its rttvar
  * to half the RTT (RFC 6298), and a few more hardly lower it: on a /20
  * scanned five ports per host, hosts answered in a queue of 100 ms asked
  * 300-600 ms of their filtered port's retries long after the queue had
@@ -1054,9 +1055,7 @@ static const struct cc *rtt_scope(const struct sched *s,
 {
 	if (h && cc_rtt_samples(&h->cc) >= SCHED_HOST_RTT_SAMPLES)
 		return &h->cc;
-	if (cc_have_rtt(&s->group))
-		return &s->group;
-	return h && cc_have_rtt(&h->cc) ? &h->cc : NULL;
+	return cc_have_rtt(&s->group) ? &s->group : NULL;
 }
 
 /*
