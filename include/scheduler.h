@@ -62,7 +62,9 @@
  * make the probes left expect under 0.001 wrong answers at
  * the drop chance its answers show - and never after more than
  * max_retries + 1 attempts in all (twice that when the drop chance asks
- * more clean silences than the probe had).  Which hosts answered is
+ * more clean silences than the probe had; for TCP, at least one more than
+ * the latest attempt any probe was answered at, up to the same twice).
+ * Which hosts answered is
  * remembered for SCHED_ANSWERED host numbers, direct-mapped, past their
  * table entries.  With cc = false the
  * scan runs at the fixed --rate with exactly retries + 1 attempts, as

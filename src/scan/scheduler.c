@@ -125,6 +125,7 @@ struct sched {
 	uint64_t spurious;
 	uint64_t withdrawn;
 	uint32_t max_ans_clean; /* the same, over every host */
+	uint32_t max_ans_attempt; /* TCP: the latest attempt answered in time */
 	struct sched_drops drops; /* the same, over every host */
 	uint64_t group_events_seen;
 	uint64_t held_ns; /* a probe of a cut host last waited for it */
@@ -738,6 +739,8 @@ static void answer(struct sched *s, const struct sched_probe *p,
 		h->max_ans_clean = p->clean;
 	if (p->clean > s->max_ans_clean)
 		s->max_ans_clean = p->clean;
+	if (!late && !probe_udp(s, p->probe) && p->attempt > s->max_ans_attempt)
+		s->max_ans_attempt = p->attempt;
 	if (!probe_udp(s, p->probe) && s->issued < s->total) {
 		drop_count(&h->drops, p->clean);
 		drop_count(&s->drops, p->clean);
@@ -851,26 +854,39 @@ static uint32_t max_attempt(const struct sched *s)
 }
 
 /*
- * The last attempt of a probe with `clean` clean silences: max_attempt,
- * or twice as many when the drop chance asks more clean silences of it
- * (drop, from drop_need) than it had.  Those are probes whose attempts
- * were mostly lost to congestion: a scan that starts at 12,000/s into a
- * host answering 200 RSTs/s is congested for its first seconds, and its
- * first probes had seven unclean silences and four "clean" ones by their
- * eleventh attempt, while the answers showed over half of all attempts
- * lost (44 closed ports filtered in one run of 1-65535, 3,564 in
- * another).
+ * The last attempt of TCP or UDP probe `probe` with `clean` clean
+ * silences: max_attempt, or twice as many when the drop chance asks more
+ * clean silences of it (drop, from drop_need) than it had.  Those are
+ * probes whose attempts were mostly lost to congestion: a scan that
+ * starts at 12,000/s into a host answering 200 RSTs/s is congested for
+ * its first seconds, and its first probes had seven unclean silences and
+ * four "clean" ones by their eleventh attempt, while the answers showed
+ * over half of all attempts lost (44 closed ports filtered in one run of
+ * 1-65535, 3,564 in another).
  * Only on that evidence: a scan whose silences are never clean (a
  * loopback scan with a filtered host, whose rounds after the first pass
  * are all retries) loses nothing, and doubling its filtered ports'
  * attempts took seconds.
+ *
+ * And, for TCP, one attempt past the latest that any port of the scan
+ * had answered in time (nmap's rule, on every attempt, up to the same
+ * twice): a scan congested all through - a /20 through 2,000 frames/s and
+ * a 50-frame queue - counts few silences clean, the drop chance then has
+ * little to show, and a port can be silent through every one of its
+ * attempts while others are answered at their tenth.  (Not UDP: ICMP's
+ * budget answers retries for a reason of its own, and its ports wait a
+ * second an attempt.)
  */
-static uint32_t attempt_cap(const struct sched *s, uint32_t drop,
-			    uint32_t clean)
+static uint32_t attempt_cap(const struct sched *s, uint64_t probe,
+			    uint32_t drop, uint32_t clean)
 {
-	uint32_t m = max_attempt(s);
+	uint32_t m = max_attempt(s), cap = drop > clean ? 2 * m + 1 : m;
 
-	return drop > clean ? 2 * m + 1 : m;
+	if (!probe_udp(s, probe) && s->max_ans_attempt + 1 > cap)
+		cap = s->max_ans_attempt + 1 < 2 * m + 1 ?
+			      s->max_ans_attempt + 1 :
+			      2 * m + 1;
+	return cap;
 }
 
 /*
@@ -964,7 +980,7 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 		next.clean++;
 	drop = drop_need(s, h, p->probe);
 	if (next.clean >= clean_needed(s, h, drop) ||
-	    p->attempt >= attempt_cap(s, drop, next.clean)) {
+	    p->attempt >= attempt_cap(s, p->probe, drop, next.clean)) {
 		s->finished++;
 		cc_final(&h->cc, true, true);
 		cc_final(&s->group, true, true);
@@ -1085,7 +1101,7 @@ uint64_t sched_probe_timeout_ns(const struct sched *s,
 	}
 	h = host_find((struct sched *)s, p->probe / s->cfg.nports);
 	drop = drop_need(s, h, p->probe);
-	*last = p->attempt >= attempt_cap(s, drop, p->clean);
+	*last = p->attempt >= attempt_cap(s, p->probe, drop, p->clean);
 	if (s->cfg.timeout_ns)
 		return sched_attempt_timeout_ns(s, p->attempt);
 	if (h && !*last)

@@ -895,6 +895,64 @@ static void test_connect_listens_long(void **state)
 	assert_int_equal(l, 2 * tmo);
 }
 
+/*
+ * One attempt past the latest that any TCP port was answered at (nmap's
+ * rule on every attempt, scheduler.c attempt_cap): one host, three ports,
+ * one probe out at a time, answers with no RTT sample, so that the scan
+ * never leaves startup and no silence is clean - a scan congested all
+ * through.  The first port answers at once; the second at its eleventh
+ * attempt (answer_at 10), the last --max-retries 10 allows; the third
+ * never.  The cap ends the third: at its twelfth attempt once the second
+ * was answered at its eleventh, else at its eleventh.
+ */
+static uint32_t attempts_of_silent(uint32_t answer_at)
+{
+	struct sched_config c = config(3, 1);
+	uint64_t t = T0, order[3], seen = 0;
+	uint32_t silent_attempts = 0;
+	struct sched_probe p;
+	struct sched *s;
+
+	s = sim_sched(&c, 3, 7);
+	while (!sched_finished(s)) {
+		uint64_t w;
+		bool last;
+
+		assert_true(t < T0 + 600000 * MS);
+		if (sched_next(s, t, &p, 1) == 0) {
+			w = sched_wake_ns(s, t);
+			assert_true(w != UINT64_MAX);
+			t = w > t ? w : t + MS;
+			continue;
+		}
+		if (p.attempt == 0)
+			order[seen++] = p.probe;
+		if (p.probe == order[0] ||
+		    (p.probe == order[1] && p.attempt == answer_at)) {
+			t += MS;
+			sched_answered(s, &p, 0, t, false);
+			continue;
+		}
+		if (p.probe == order[2]) {
+			assert_int_equal(p.clean, 0);
+			silent_attempts++;
+		}
+		t += sched_probe_timeout_ns(s, &p, &last);
+		sched_timed_out(s, &p, t);
+	}
+	assert_int_equal(seen, 3);
+	sched_free(s);
+	return silent_attempts;
+}
+
+static void test_cap_follows_answers(void **state)
+{
+	(void)state;
+	assert_int_equal(attempts_of_silent(10), 12);
+	assert_int_equal(attempts_of_silent(9), 11);
+	assert_int_equal(attempts_of_silent(UINT32_MAX), 11);
+}
+
 /* ---- whole-scan simulation ---- */
 
 enum outcome { ANSWER, TIMEOUT, DEFER };
@@ -1654,6 +1712,7 @@ int main(void)
 		cmocka_unit_test(test_linger_follows_path),
 		cmocka_unit_test(test_rtt_scope_sparse_host),
 		cmocka_unit_test(test_connect_listens_long),
+		cmocka_unit_test(test_cap_follows_answers),
 		cmocka_unit_test(test_simulated_scans),
 		cmocka_unit_test(test_policed_subnet),
 		cmocka_unit_test(test_policed_host),
