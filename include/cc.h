@@ -95,6 +95,7 @@
 #define CC_PROBE_GAIN 1.15
 #define CC_STARTUP_CAP 2.0
 #define CC_DELAY_FACTOR 1.5
+#define CC_ENDING_GAIN 0.9
 #define CC_DELAY_SLACK_NS 5000000ULL
 #define CC_DELAY_RUN 8 /* startup: samples in a row that show a queue */
 #define CC_DELAY_SAMPLES 8 /* a round's minimum RTT needs this many */
@@ -192,6 +193,7 @@ struct cc {
 	uint64_t lt_base_ans_first, lt_down_ans_first; /* and answered */
 
 	bool held; /* sends held by a scope beneath it: see cc_held */
+	double end_rate; /* the pace to end at, 0 before: see cc_ending */
 
 	/* congestion history */
 	bool had_event;
@@ -270,6 +272,19 @@ void cc_cap(struct cc *c, uint64_t now_ns, double rate, double answers_per_s);
  * limit test starts, and one under way ends without a verdict.
  */
 void cc_held(struct cc *c, bool held);
+/*
+ * Whether what is left of the work is less than a second of answers (the
+ * caller knows; the scan's scope only).  From the first call that says so
+ * the scope paces at most CC_ENDING_GAIN times its estimate then, and
+ * neither probes for capacity nor starts a limit test (one under way ends
+ * without a verdict) until a call says otherwise.  A scan cruising a few
+ * per cent over its targets' limit drops that share of every attempt with
+ * no event to say so; an event at the end makes the silences of the tail
+ * unclean, and a half-pace round at the tail's trickle holds its retries
+ * (at 1 probe/s for six simulated seconds once): both made the last
+ * seconds of a /20 whose RSTs are policed.
+ */
+void cc_ending(struct cc *c, bool ending);
 /* Close the round and judge rounds if due (the callbacks do it too). */
 void cc_tick(struct cc *c, uint64_t now_ns);
 

@@ -44,6 +44,7 @@
 #define SCHED_BACKOFF_MAX_NS 500000000ULL
 #define SCHED_DEFER_NS 20000000ULL /* retry delay after a local failure */
 #define SCHED_MIN_WINDOW 16 /* in-flight window never shrinks below */
+#define SCHED_ENDING_NS 1000000000ULL /* the scan's last second: cc_ending */
 #define SCHED_HOST_RTT_SAMPLES 8 /* a host's own RTO from this many samples */
 
 /*

@@ -700,6 +700,25 @@ static void congestion(struct cc *c, uint64_t now_ns, enum cc_reason why,
 	set_mode(c, CC_DRAIN);
 }
 
+void cc_ending(struct cc *c, bool ending)
+{
+	if (!ending) {
+		c->end_rate = 0;
+		return;
+	}
+	if (c->end_rate)
+		return;
+	c->end_rate = estimate(c) * CC_ENDING_GAIN;
+	/* A half-pace round under way: back to the pace, no verdict. */
+	if (c->mode == CC_PROBE_DOWN) {
+		limit_reset(c);
+		set_mode(c, CC_CRUISE);
+		set_rate(c, clamp_rate(c, c->end_rate));
+	} else if (c->rate > c->end_rate) {
+		set_rate(c, clamp_rate(c, c->end_rate));
+	}
+}
+
 void cc_held(struct cc *c, bool held)
 {
 	c->held = held;
@@ -770,7 +789,7 @@ static uint64_t lt_down_need(const struct cc *c)
 static void limit_clear(struct cc *c, double rb)
 {
 	c->vouched = true;
-	good_add(c, rb * CC_LT_GROW);
+	good_add(c, c->end_rate ? rb : rb * CC_LT_GROW);
 }
 
 /*
@@ -1171,7 +1190,7 @@ static void round_close(struct cc *c, uint64_t now_ns)
 			c->rate = estimate(c);
 			break;
 		case CC_CRUISE:
-			if (c->mode_rounds >= CC_LT_EVERY &&
+			if (c->mode_rounds >= CC_LT_EVERY && !c->end_rate &&
 			    limit_testable(c)) {
 				set_mode(c, CC_PROBE_DOWN);
 				c->lt_pending = true;
@@ -1180,7 +1199,8 @@ static void round_close(struct cc *c, uint64_t now_ns)
 						   sent_rate :
 						   estimate(c)) *
 					  CC_LT_GAIN;
-			} else if (c->mode_rounds >= CC_PROBE_EVERY) {
+			} else if (c->mode_rounds >= CC_PROBE_EVERY &&
+				   !c->end_rate) {
 				set_mode(c, CC_PROBE);
 				c->rate = estimate(c) * CC_PROBE_GAIN;
 			} else {
@@ -1195,6 +1215,9 @@ static void round_close(struct cc *c, uint64_t now_ns)
 			}
 			break;
 		}
+		/* The scan's last second: under the estimate, never up. */
+		if (c->end_rate && c->rate > c->end_rate)
+			c->rate = c->end_rate;
 		set_rate(c, clamp_rate(c, c->rate));
 	}
 

@@ -521,6 +521,12 @@ static uint32_t sched_next_cc(struct sched *s, uint64_t now_ns,
 
 	cc_held(&s->group,
 		s->held_any && now_ns - s->held_ns < SCHED_LIMIT_WINDOW_NS);
+	/* Less than a second of answers left (the probes not yet final):
+	 * the scan ends at a pace that passes. */
+	cc_ending(&s->group,
+		  cc_cruised(&s->group) &&
+			  (double)(s->total - s->finished) <
+				  cc_bw(&s->group) * SCHED_ENDING_NS / 1e9);
 	while (n < max && s->inflight < s->window) {
 		bool retry = s->heap_len > 0 && s->heap[0].due_ns <= now_ns;
 		struct sched_probe p;

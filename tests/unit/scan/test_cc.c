@@ -507,6 +507,70 @@ static void test_quiet_tail(void **state)
 	sim_free(&s);
 }
 
+/* Run [from, until) in 5-ms steps; which modes were seen, as bits. */
+static uint32_t sim_modes(struct sim *s, uint64_t from, uint64_t until)
+{
+	uint32_t seen = 0;
+
+	for (uint64_t t = from; t < until; t += 5 * MS) {
+		sim_run(s, t, t + 5 * MS);
+		seen |= 1u << s->cc.mode;
+	}
+	return seen;
+}
+
+/*
+ * The scan's last second of work (cc_ending, which scheduler.c calls when
+ * what is left is less than a second of answers): no more probing for
+ * capacity, no limit test, and the pace 10 % under the estimate.  A scan
+ * cruising just over a limit drops a share of every attempt with no event
+ * to say so; a probe round at the end, or the limit test's half pace
+ * while a tail of retries has nothing to send at it (1 probe/s for six
+ * seconds of a simulated /20 at 2,000 RSTs/s), made the last seconds.
+ * The same path and controller as test_answer_limit; first without it.
+ * Then a limit test under way (retries of filtered ports make the rounds
+ * retry-heavy): it ends at once.
+ */
+static void test_ending(void **state)
+{
+	const uint32_t testing = 1u << CC_PROBE | 1u << CC_PROBE_DOWN;
+	struct path p = {
+		.rtt_ns = 1 * MS,
+		.rto_ns = 100 * MS,
+		.answer_limit = 2000,
+	};
+	struct sim s;
+	uint64_t t;
+	double cap;
+
+	(void)state;
+	sim_init(&s, &p, 1000);
+	sim_run(&s, 0, 3 * SEC);
+	assert_true(cc_cruised(&s.cc));
+	assert_true(sim_modes(&s, 3 * SEC, 6 * SEC) & testing);
+	cc_ending(&s.cc, true);
+	assert_true(s.cc.end_rate > 0);
+	cap = s.cc.end_rate;
+	assert_int_equal(sim_modes(&s, 6 * SEC, 9 * SEC) & testing, 0);
+	assert_true(cc_rate(&s.cc) <= cap);
+	/* More work after all: back to probing. */
+	cc_ending(&s.cc, false);
+	assert_true(s.cc.end_rate == 0);
+	assert_true(sim_modes(&s, 9 * SEC, 12 * SEC) & testing);
+	sim_free(&s);
+
+	p.filtered = 0.6;
+	sim_init(&s, &p, 1000);
+	sim_run(&s, 0, 3 * SEC);
+	for (t = 3 * SEC; t < 9 * SEC && s.cc.mode != CC_PROBE_DOWN; t += MS)
+		sim_run(&s, t, t + MS);
+	assert_int_equal(s.cc.mode, CC_PROBE_DOWN);
+	cc_ending(&s.cc, true);
+	assert_int_equal(s.cc.mode, CC_CRUISE);
+	assert_true(cc_rate(&s.cc) <= s.cc.end_rate);
+	sim_free(&s);
+}
+
 /* Limits: min and max rate bound whatever the path says. */
 static void test_rate_bounds(void **state)
 {
@@ -603,6 +667,7 @@ int main(void)
 		cmocka_unit_test(test_deep_buffer),
 		cmocka_unit_test(test_sparse_host_delay),
 		cmocka_unit_test(test_quiet_tail),
+		cmocka_unit_test(test_ending),
 		cmocka_unit_test(test_rate_bounds),
 		cmocka_unit_test(test_tokens),
 	};
