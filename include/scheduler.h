@@ -253,6 +253,18 @@ uint64_t sched_probe_linger_ns(const struct sched *s,
 			       const struct sched_probe *p, uint64_t tmo_ns);
 
 /*
+ * Both for a probe about to be sent, with one look-up of its host (the
+ * scan's send loop): *tmo_ns, how long the engine waits before reporting
+ * it silent, and *linger_ns, how long it keeps listening after that for
+ * a late answer, which goes to the probe's next attempt.  The last attempt
+ * has none after it: it waits for itself, the longer of its timeout and
+ * the linger (so that it outlasts its predecessor's listening), and
+ * lingers 0.  Records the timeout in p->tmo_us (timeout_rise_ns).
+ */
+void sched_probe_waits(const struct sched *s, struct sched_probe *p,
+		       uint64_t *tmo_ns, uint64_t *linger_ns);
+
+/*
  * Nanoseconds until sched_next could hand something out (0 = now);
  * UINT64_MAX when only in-flight completions can make progress.
  */

@@ -734,35 +734,15 @@ int scan_run(const struct scan_config *cfg, const struct targets *targets,
 			struct sockaddr_storage ss;
 			struct rs_addr a;
 			socklen_t len;
-
-			bool last;
-			uint64_t tmo = sched_probe_timeout_ns(
-				c.sched, &probes[i], &last);
-			uint64_t linger = 0;
-
-			probes[i].tmo_us = tmo / 1000 > UINT32_MAX ?
-						   UINT32_MAX :
-						   (uint32_t)(tmo / 1000);
+			uint64_t tmo, linger;
 
 			/*
 			 * Late answers count: with adaptive timeouts an
 			 * attempt's connect keeps listening after it is
-			 * reported silent (sched_probe_linger_ns), and the
-			 * answer it gets goes to the probe's next attempt.
-			 * The last attempt has none after it: it waits for
-			 * itself, and long enough to outlast its
-			 * predecessor's listening.
+			 * reported silent, and the answer it gets goes to
+			 * the probe's next attempt.
 			 */
-			if (!cfg->timeout_ns) {
-				uint64_t l = sched_probe_linger_ns(
-					c.sched, &probes[i], tmo);
-
-				if (last)
-					tmo = l > tmo ? l : tmo;
-				else
-					linger = l;
-			}
-
+			sched_probe_waits(c.sched, &probes[i], &tmo, &linger);
 			targets_get(targets, host, &a);
 			len = addr_to_sockaddr(&a, port, &ss);
 			if (se->ops->prep(se->e, &probes[i],

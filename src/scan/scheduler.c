@@ -1094,18 +1094,25 @@ static uint64_t scope_timeout(const struct cc *scope, uint32_t attempt)
 	return t;
 }
 
-uint64_t sched_probe_timeout_ns(const struct sched *s,
-				const struct sched_probe *p, bool *last)
+static const struct sched_host *probe_host(const struct sched *s,
+					   const struct sched_probe *p)
+{
+	if (!s->cfg.cc)
+		return NULL;
+	return host_find((struct sched *)s, p->probe / s->cfg.nports);
+}
+
+/* sched_probe_timeout_ns for p of host h (probe_host). */
+static uint64_t probe_timeout(const struct sched *s, const struct sched_host *h,
+			      const struct sched_probe *p, bool *last)
 {
 	const struct cc *scope;
-	const struct sched_host *h;
 	uint32_t drop;
 
 	if (!s->cfg.cc) {
 		*last = p->attempt >= s->cfg.retries;
 		return sched_attempt_timeout_ns(s, p->attempt);
 	}
-	h = host_find((struct sched *)s, p->probe / s->cfg.nports);
 	drop = drop_need(s, h, p->probe);
 	*last = p->attempt >= attempt_cap(s, p->probe, drop, p->clean);
 	if (s->cfg.timeout_ns)
@@ -1118,6 +1125,12 @@ uint64_t sched_probe_timeout_ns(const struct sched *s,
 	if (!scope)
 		return rto_init(&s->cfg);
 	return scope_timeout(scope, p->attempt);
+}
+
+uint64_t sched_probe_timeout_ns(const struct sched *s,
+				const struct sched_probe *p, bool *last)
+{
+	return probe_timeout(s, probe_host(s, p), p, last);
 }
 
 /*
@@ -1136,10 +1149,10 @@ uint64_t sched_probe_timeout_ns(const struct sched *s,
  * lost those answers, cut the pace to a quarter and made the scan 7 %
  * slower.
  */
-uint64_t sched_probe_linger_ns(const struct sched *s,
-			       const struct sched_probe *p, uint64_t tmo_ns)
+/* sched_probe_linger_ns for p of host h (probe_host). */
+static uint64_t probe_linger(const struct sched *s, const struct sched_host *h,
+			     const struct sched_probe *p, uint64_t tmo_ns)
 {
-	const struct sched_host *h;
 	const struct cc *scope;
 	uint64_t l;
 
@@ -1148,7 +1161,6 @@ uint64_t sched_probe_linger_ns(const struct sched *s,
 	/* UDP (no linger; its last attempt's wait is for itself): as before. */
 	if (!s->cfg.cc || probe_udp(s, p->probe) || !cc_cruised(&s->group))
 		return 2 * tmo_ns;
-	h = host_find((struct sched *)s, p->probe / s->cfg.nports);
 	/*
 	 * A connect to a host that has not cruised listens two of the
 	 * timeouts the host's own samples ask, however few: the scan's
@@ -1173,6 +1185,31 @@ uint64_t sched_probe_linger_ns(const struct sched *s,
 	if (l < rto_min(&s->cfg))
 		l = rto_min(&s->cfg);
 	return l < 2 * tmo_ns ? l : 2 * tmo_ns;
+}
+
+uint64_t sched_probe_linger_ns(const struct sched *s,
+			       const struct sched_probe *p, uint64_t tmo_ns)
+{
+	return probe_linger(s, probe_host(s, p), p, tmo_ns);
+}
+
+void sched_probe_waits(const struct sched *s, struct sched_probe *p,
+		       uint64_t *tmo_ns, uint64_t *linger_ns)
+{
+	const struct sched_host *h = probe_host(s, p);
+	uint64_t tmo, l;
+	bool last;
+
+	tmo = probe_timeout(s, h, p, &last);
+	p->tmo_us = tmo / 1000 > UINT32_MAX ? UINT32_MAX :
+					      (uint32_t)(tmo / 1000);
+	l = probe_linger(s, h, p, tmo);
+	*linger_ns = 0;
+	if (last)
+		tmo = l > tmo ? l : tmo;
+	else
+		*linger_ns = l;
+	*tmo_ns = tmo;
 }
 
 static uint64_t cc_wake_ns(const struct sched *s, uint64_t now_ns)

@@ -745,6 +745,24 @@ static void test_linger_follows_path(void **state)
 	assert_int_equal(tmo, SCHED_MIN_TIMEOUT_NS);
 	assert_true(sched_probe_linger_ns(s, &p, tmo) >= 119 * MS);
 	assert_true(sched_probe_linger_ns(s, &p, tmo) <= 121 * MS);
+	/* Both at once, as the send loop asks: a last attempt waits for
+	 * itself as long as it would have listened, and lingers 0. */
+	{
+		struct sched_probe q = p;
+		uint64_t w, l, tq, lq;
+
+		sched_probe_waits(s, &q, &w, &l);
+		assert_int_equal(w, tmo);
+		assert_int_equal(l, sched_probe_linger_ns(s, &p, tmo));
+		assert_int_equal(q.tmo_us, tmo / 1000);
+		q.attempt = 2 * 10 + 1;
+		tq = sched_probe_timeout_ns(s, &q, &last);
+		assert_true(last);
+		lq = sched_probe_linger_ns(s, &q, tq);
+		sched_probe_waits(s, &q, &w, &l);
+		assert_int_equal(w, lq > tq ? lq : tq);
+		assert_int_equal(l, 0);
+	}
 	/* A path slower than the floor: its timeout is the samples'. */
 	for (uint32_t i = 0; i < 200; i++)
 		sched_answered(s, &fl[(head + 1 + i) % 512], 400 * MS, t,
