@@ -249,17 +249,20 @@ static void test_clean_path_grows(void **state)
 	sim_free(&s);
 }
 
+/* A host 1 ms away that answers at most 2000 probes a second. */
+static const struct path limited_2000 = {
+	.rtt_ns = 1 * MS,
+	.rto_ns = 100 * MS,
+	.answer_limit = 2000,
+};
+
 /*
  * A host that answers at most 2000/s (RST limiting): the pace converges
  * to its answer rate, and most probes are answered at the first try.
  */
 static void test_answer_limit(void **state)
 {
-	struct path p = {
-		.rtt_ns = 1 * MS,
-		.rto_ns = 100 * MS,
-		.answer_limit = 2000,
-	};
+	struct path p = limited_2000;
 	uint64_t sent0, ans0;
 	struct sim s;
 
@@ -478,11 +481,7 @@ static void test_deep_buffer(void **state)
  */
 static void test_quiet_tail(void **state)
 {
-	struct path p = {
-		.rtt_ns = 1 * MS,
-		.rto_ns = 100 * MS,
-		.answer_limit = 2000,
-	};
+	struct path p = limited_2000;
 	struct sim s;
 	uint64_t end;
 
@@ -534,11 +533,7 @@ static uint32_t sim_modes(struct sim *s, uint64_t from, uint64_t until)
 static void test_ending(void **state)
 {
 	const uint32_t testing = 1u << CC_PROBE | 1u << CC_PROBE_DOWN;
-	struct path p = {
-		.rtt_ns = 1 * MS,
-		.rto_ns = 100 * MS,
-		.answer_limit = 2000,
-	};
+	struct path p = limited_2000;
 	struct sim s;
 	uint64_t t;
 	double cap;
