@@ -692,34 +692,55 @@ static void test_finished_only_at_end(void **state)
 static struct sched *sim_sched(struct sched_config *c, uint64_t nports,
 			       uint64_t seed);
 
+/*
+ * A steady path for the linger tests: every probe handed to it is
+ * answered, with an RTT of 40 ms, 40 ms after it left; 512 out at most.
+ */
+#define STEADY_SLOTS 512
+struct steady {
+	struct sched_probe fl[STEADY_SLOTS];
+	uint64_t due[STEADY_SLOTS];
+	uint32_t head, n;
+};
+
+static void steady_push(struct steady *st, const struct sched_probe *p,
+			uint64_t t)
+{
+	st->fl[(st->head + st->n) % STEADY_SLOTS] = *p;
+	st->due[(st->head + st->n++) % STEADY_SLOTS] = t + 40 * MS;
+}
+
+/* Answer what is due at t; how many sched_next may hand out now. */
+static uint32_t steady_step(struct steady *st, struct sched *s, uint64_t t)
+{
+	while (st->n && st->due[st->head] <= t) {
+		sched_answered(s, &st->fl[st->head], 40 * MS, t, false);
+		st->head = (st->head + 1) % STEADY_SLOTS;
+		st->n--;
+	}
+	return STEADY_SLOTS - st->n < 64 ? STEADY_SLOTS - st->n : 64;
+}
+
 static void test_linger_follows_path(void **state)
 {
-	struct sched_config c = config(60000, 512);
-	static struct sched_probe fl[512];
-	static uint64_t due[512];
+	struct sched_config c = config(60000, STEADY_SLOTS);
+	static struct steady st;
 	struct sched_probe out[64], p;
-	uint32_t head = 0, n = 0;
 	uint64_t t = T0, tmo, rtt = 40 * MS;
 	bool last, checked_startup = false;
 	struct sched *s;
 
 	(void)state;
+	memset(&st, 0, sizeof(st));
 	s = sim_sched(&c, 60000, 7);
 	assert_int_equal(sched_next(s, t, out, 1), 1);
 	tmo = sched_probe_timeout_ns(s, &out[0], &last);
 	assert_int_equal(sched_probe_linger_ns(s, &out[0], tmo), 2 * tmo);
-	fl[0] = out[0];
-	due[0] = t + rtt;
-	n = 1;
+	steady_push(&st, &out[0], t);
 	/* A steady 40 ms path, 512 in flight: ~12,800/s, a plateau. */
 	for (; t < T0 + 3000 * MS; t += MS) {
-		uint32_t got;
+		uint32_t room = steady_step(&st, s, t), got;
 
-		while (n && due[head] <= t) {
-			sched_answered(s, &fl[head], rtt, t, false);
-			head = (head + 1) % 512;
-			n--;
-		}
 		if (!checked_startup && t >= T0 + 2 * rtt) {
 			/* Samples, but still starting: two timeouts. */
 			assert_int_equal(sched_next(s, t, &p, 1), 1);
@@ -727,20 +748,18 @@ static void test_linger_follows_path(void **state)
 			assert_int_equal(tmo, SCHED_MIN_TIMEOUT_NS);
 			assert_int_equal(sched_probe_linger_ns(s, &p, tmo),
 					 2 * tmo);
-			fl[(head + n) % 512] = p;
-			due[(head + n++) % 512] = t + rtt;
+			steady_push(&st, &p, t);
+			room = steady_step(&st, s, t);
 			checked_startup = true;
 		}
-		got = sched_next(s, t, out, 512 - n < 64 ? 512 - n : 64);
-		for (uint32_t i = 0; i < got; i++) {
-			fl[(head + n) % 512] = out[i];
-			due[(head + n++) % 512] = t + rtt;
-		}
+		got = sched_next(s, t, out, room);
+		for (uint32_t i = 0; i < got; i++)
+			steady_push(&st, &out[i], t);
 	}
 	assert_int_equal(stats(s).cc_events, 0);
-	assert_int_equal(n, 512);
+	assert_int_equal(st.n, STEADY_SLOTS);
 	/* Cruising: srtt 40 ms, rttvar at its floor of 5 ms. */
-	p = fl[head];
+	p = st.fl[st.head];
 	tmo = sched_probe_timeout_ns(s, &p, &last);
 	assert_int_equal(tmo, SCHED_MIN_TIMEOUT_NS);
 	assert_true(sched_probe_linger_ns(s, &p, tmo) >= 119 * MS);
@@ -765,8 +784,8 @@ static void test_linger_follows_path(void **state)
 	}
 	/* A path slower than the floor: its timeout is the samples'. */
 	for (uint32_t i = 0; i < 200; i++)
-		sched_answered(s, &fl[(head + 1 + i) % 512], 400 * MS, t,
-			       false);
+		sched_answered(s, &st.fl[(st.head + 1 + i) % STEADY_SLOTS],
+			       400 * MS, t, false);
 	tmo = sched_probe_timeout_ns(s, &p, &last);
 	assert_true(tmo > 500 * MS);
 	assert_int_equal(sched_probe_linger_ns(s, &p, tmo), 2 * tmo);
@@ -850,30 +869,23 @@ static void answer_all(struct sched *s, const struct sched_probe *p, uint32_t n,
 static uint64_t sparse_linger(bool tcp_connect, uint32_t nans, uint64_t rtt,
 			      uint64_t *tmo)
 {
-	struct sched_config c = config(60000, 512);
-	static struct sched_probe fl[512];
-	static uint64_t due[512];
+	struct sched_config c = config(60000, STEADY_SLOTS);
+	static struct steady st;
 	struct sched_probe out[64], hxp[16];
-	uint32_t head = 0, n = 0, k = 0;
+	uint32_t k = 0;
 	uint64_t t, hx = UINT64_MAX, l;
 	bool last;
 	struct sched *s;
 
+	memset(&st, 0, sizeof(st));
 	c.tcp_connect = tcp_connect;
 	s = sim_sched(&c, 16, 7);
 	/* A steady 40 ms path, 512 in flight, as test_linger_follows_path;
 	 * the first host's first nans probes are answered (after rtt) once
 	 * one more is out, and its others are kept out (never answered). */
 	for (t = T0; t < T0 + 3000 * MS; t += MS) {
-		uint32_t got, room;
+		uint32_t got = sched_next(s, t, out, steady_step(&st, s, t));
 
-		while (n && due[head] <= t) {
-			sched_answered(s, &fl[head], 40 * MS, t, false);
-			head = (head + 1) % 512;
-			n--;
-		}
-		room = 512 - n < 64 ? 512 - n : 64;
-		got = sched_next(s, t, out, room);
 		for (uint32_t i = 0; i < got; i++) {
 			if (hx == UINT64_MAX)
 				hx = out[i].probe / 16;
@@ -884,8 +896,7 @@ static uint64_t sparse_linger(bool tcp_connect, uint32_t nans, uint64_t rtt,
 					answer_all(s, hxp, nans, rtt, t);
 				continue;
 			}
-			fl[(head + n) % 512] = out[i];
-			due[(head + n++) % 512] = t + 40 * MS;
+			steady_push(&st, &out[i], t);
 		}
 	}
 	assert_true(k > nans);
