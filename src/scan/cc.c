@@ -700,6 +700,13 @@ static void congestion(struct cc *c, uint64_t now_ns, enum cc_reason why,
 	set_mode(c, CC_DRAIN);
 }
 
+/* A half-pace round under way ends without a verdict, back in CRUISE. */
+static void limit_abandon(struct cc *c)
+{
+	limit_reset(c);
+	set_mode(c, CC_CRUISE);
+}
+
 void cc_ending(struct cc *c, bool ending)
 {
 	if (!ending) {
@@ -709,10 +716,9 @@ void cc_ending(struct cc *c, bool ending)
 	if (c->end_rate)
 		return;
 	c->end_rate = estimate(c) * CC_ENDING_GAIN;
-	/* A half-pace round under way: back to the pace, no verdict. */
+	/* A half-pace round comes back up to it; any pace comes down. */
 	if (c->mode == CC_PROBE_DOWN) {
-		limit_reset(c);
-		set_mode(c, CC_CRUISE);
+		limit_abandon(c);
 		set_rate(c, clamp_rate(c, c->end_rate));
 	} else if (c->rate > c->end_rate) {
 		set_rate(c, clamp_rate(c, c->end_rate));
@@ -722,10 +728,8 @@ void cc_ending(struct cc *c, bool ending)
 void cc_held(struct cc *c, bool held)
 {
 	c->held = held;
-	/* A half-pace round under way: back to the pace, no verdict. */
 	if (held && c->mode == CC_PROBE_DOWN) {
-		limit_reset(c);
-		set_mode(c, CC_CRUISE);
+		limit_abandon(c);
 		c->rate = clamp_rate(c, estimate(c));
 	}
 }

@@ -745,11 +745,13 @@ static void answer(struct sched *s, const struct sched_probe *p,
 		h->max_ans_clean = p->clean;
 	if (p->clean > s->max_ans_clean)
 		s->max_ans_clean = p->clean;
-	if (!late && !probe_udp(s, p->probe) && p->attempt > s->max_ans_attempt)
-		s->max_ans_attempt = p->attempt;
-	if (!probe_udp(s, p->probe) && s->issued < s->total) {
-		drop_count(&h->drops, p->clean);
-		drop_count(&s->drops, p->clean);
+	if (!probe_udp(s, p->probe)) {
+		if (!late && p->attempt > s->max_ans_attempt)
+			s->max_ans_attempt = p->attempt;
+		if (s->issued < s->total) {
+			drop_count(&h->drops, p->clean);
+			drop_count(&s->drops, p->clean);
+		}
 	}
 	h->answered = true;
 	s->answered[h->host % SCHED_ANSWERED] = h->host + 1;
@@ -1149,7 +1151,6 @@ uint64_t sched_probe_timeout_ns(const struct sched *s,
  * lost those answers, cut the pace to a quarter and made the scan 7 %
  * slower.
  */
-/* sched_probe_linger_ns for p of host h (probe_host). */
 static uint64_t probe_linger(const struct sched *s, const struct sched_host *h,
 			     const struct sched_probe *p, uint64_t tmo_ns)
 {

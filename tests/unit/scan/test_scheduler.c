@@ -850,15 +850,6 @@ static void test_rtt_scope_sparse_host(void **state)
 	sched_free(s);
 }
 
-/*
- * A connect to a host with one RTT sample of its own, once the scan has
- * cruised: timed by the scan's samples, it still listens two of the
- * timeouts its host's own sample asks (the answer to the SYN the kernel
- * sends again after a second); a -sS attempt listens twice what the
- * scan's samples ask, as a cruised host's would.  And a -sS attempt to a
- * host whose own samples time it but that has not cruised listens two
- * timeouts, as before any of this.
- */
 static void answer_all(struct sched *s, const struct sched_probe *p, uint32_t n,
 		       uint64_t rtt, uint64_t now)
 {
@@ -906,6 +897,15 @@ static uint64_t sparse_linger(bool tcp_connect, uint32_t nans, uint64_t rtt,
 	return l;
 }
 
+/*
+ * A connect to a host with one RTT sample of its own, once the scan has
+ * cruised: timed by the scan's samples, it still listens two of the
+ * timeouts its host's own sample asks (the answer to the SYN the kernel
+ * sends again after a second); a -sS attempt listens twice what the
+ * scan's samples ask, as a cruised host's would.  And a -sS attempt to a
+ * host whose own samples time it but that has not cruised listens two
+ * timeouts, as before any of this.
+ */
 static void test_connect_listens_long(void **state)
 {
 	uint64_t tmo, l;
