@@ -77,6 +77,7 @@ struct scan_config {
 	uint64_t rate; /* ceiling, probes/s; 0 = unlimited */
 	uint64_t min_rate; /* floor with cc; 0 = none */
 	uint32_t retries;
+	bool retries_auto; /* cc: fewer once the answers show no drops */
 	uint32_t max_retries; /* cc: attempts in all at most, minus one */
 	uint64_t timeout_ns; /* 0 = adaptive */
 	uint64_t rto_init_ns, rto_min_ns, rto_max_ns; /* 0 = defaults */

@@ -56,7 +56,9 @@
  * so a slow host never holds up the others.  A silent attempt counts
  * against the probe's retry limit only if it was sent and timed out while
  * both scopes were clean (no congestion event, not probing for capacity):
- * the probe is filtered after retries + 1 clean silent attempts, or once
+ * the probe is filtered after retries + 1 clean silent attempts (for TCP,
+ * when retries was not asked for, as few as 2 once the scan's answers
+ * show its drops: scheduler.c, evidence_base), or once
  * its host has shown that late tries get answered, after one more clean
  * try than the latest attempt that got an answer (nmap's rule), or, for
  * a TCP probe of a host that answered, after as many clean silences as
@@ -110,6 +112,9 @@ struct sched_config {
 	uint64_t min_rate; /* cc: never paced below (0 = none) */
 	uint32_t max_inflight; /* engine slots */
 	uint32_t retries; /* extra attempts after the first */
+	/* cc, TCP: retries is only the base until the scan's answers show
+	 * its drops (--retries not given; scheduler.c, evidence_base) */
+	bool retries_auto;
 	uint32_t max_retries; /* cc: extra attempts in all, at most */
 	uint64_t timeout_ns; /* per attempt; 0 = adaptive */
 	uint64_t rto_init_ns; /* adaptive: before any sample (0 = default) */

@@ -100,7 +100,9 @@ void cli_usage(FILE *f)
 		"  --initial-rtt-timeout, --min-rtt-timeout, --max-rtt-timeout TIME\n"
 		"                       adaptive timeout: start and bounds\n"
 		"                       (default 1s, 100ms, 1s)\n"
-		"  --retries N          silent attempts before filtered (default %u)\n"
+		"  --retries N          silent attempts before filtered (default %u;\n"
+		"                       unasked, as few as 1 once a TCP scan's answers\n"
+		"                       show no drops)\n"
 		"  --max-retries N      attempts in all at most, minus one (default %u):\n"
 		"                       silences during congestion do not count\n"
 		"  --scan-delay TIME    at least TIME between probes to one host\n"
@@ -895,6 +897,8 @@ static void parse_args(struct cli *cli, struct targets *t, int argc,
 		cli->scan.concurrency = CLI_DEFAULT_SYN_CONCURRENCY;
 	if (cli->scan.type == SCAN_SYN && !cli->rate_set)
 		cli->scan.rate = CLI_DEFAULT_SYN_RATE;
+	/* An unasked base is the scheduler's to lower on evidence. */
+	cli->scan.retries_auto = !cli->retries_set;
 	/* --max-retries caps every attempt count: the base too, unless the
 	 * base was asked for, which then raises the cap. */
 	if (cli->scan.retries > cli->scan.max_retries) {

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "mix.h"
 #include "scheduler.h"
 
 #define MS 1000000ULL
@@ -1214,7 +1215,9 @@ static struct pol_ev pol_pop(struct pol_heap *h)
 	return top;
 }
 
-enum { POL_FILTERED, POL_CLOSED, POL_OPEN };
+/* POL_LOSSY: an open or closed port whose path loses 5 % of attempts
+ * (a hash of probe and attempt, so runs repeat) */
+enum { POL_FILTERED, POL_CLOSED, POL_OPEN, POL_LOSSY };
 
 /* nft's default burst for "limit rate", as the grid's policer has it. */
 #define POL_BURST 5
@@ -1226,6 +1229,8 @@ struct pol_result {
 	 * ms on), when its host had nothing else left; and those that went
 	 * out more than 100 ms after the silence */
 	uint64_t last_retries, last_slow;
+	/* the fewest and the most attempts a filtered port ended with */
+	uint32_t filt_min, filt_max;
 };
 
 /* One simulated run's numbers, with SCHED_TEST_DEBUG set (for widening
@@ -1301,8 +1306,14 @@ static void sim_run(struct sched *s, const uint8_t *kind, uint64_t nports,
 					       false);
 				left[e.p.probe / nports]--;
 			} else if (!sched_timed_out(s, &e.p, e.due)) {
+				uint32_t n = e.p.attempt + 1u;
+
 				res->wrong += kind[e.p.probe] != POL_FILTERED;
 				left[e.p.probe / nports]--;
+				if (!res->filt_min || n < res->filt_min)
+					res->filt_min = n;
+				if (n > res->filt_max)
+					res->filt_max = n;
 			} else {
 				silent_at[e.p.probe] = e.due;
 			}
@@ -1317,6 +1328,11 @@ static void sim_run(struct sched *s, const uint8_t *kind, uint64_t nports,
 			bool last, ans = kind[out[i].probe] == POL_OPEN ||
 					 (kind[out[i].probe] == POL_CLOSED &&
 					  refill <= 0);
+			if (kind[out[i].probe] == POL_LOSSY)
+				ans = mix64(out[i].probe * 64 +
+					    out[i].attempt) %
+					      1000 >=
+				      50;
 			uint64_t tmo =
 				sched_probe_timeout_ns(s, &out[i], &last);
 			uint64_t pr = out[i].probe;
@@ -1370,13 +1386,14 @@ static void sim_run(struct sched *s, const uint8_t *kind, uint64_t nports,
 	free(h.v);
 }
 
-/* The simulations' scheduler: nmap's default retries, adaptive. */
+/* The simulations' scheduler: the CLI's defaults, adaptive. */
 static struct sched *sim_sched(struct sched_config *c, uint64_t nports,
 			       uint64_t seed)
 {
 	c->nports = nports;
 	c->seed = seed;
 	c->retries = 3;
+	c->retries_auto = true;
 	c->max_retries = 10;
 	c->max_scan_delay_ns = 1000 * MS;
 	c->cc = true;
@@ -1446,6 +1463,65 @@ static struct pol_result host_sim(double limit, uint64_t ports, uint64_t seed)
 			  i == 22 || i == 134 || i == 444 ? POL_FILTERED :
 							    POL_CLOSED;
 	return policed_sim(kind, ports, ports, limit, seed);
+}
+
+/*
+ * One host, 4,000 ports all open or closed (`other`) but four filtered,
+ * at the CLI's defaults; auto_retries false as if --retries 3 were given.
+ */
+static struct pol_result evidence_sim(uint8_t other, bool auto_retries)
+{
+	const uint64_t n = 4000, slots = 4096;
+	struct sched_config c = config(n, slots);
+	struct pol_result res = { 0 };
+	uint8_t *kind = calloc(n, 1);
+	struct pol_bucket b;
+	struct sched *s;
+
+	assert_non_null(kind);
+	for (uint64_t i = 0; i < n; i++)
+		kind[i] = i % 1000 == 500 ? POL_FILTERED : other;
+	c.nports = n;
+	c.seed = 5;
+	c.retries = 3;
+	c.retries_auto = auto_retries;
+	c.max_retries = 10;
+	c.max_scan_delay_ns = 1000 * MS;
+	c.cc = true;
+	c.rate = 2000;
+	s = new_sched(&c);
+	sim_run(s, kind, n, &b, 1, 0, POL_BURST, slots, &res);
+	sched_free(s);
+	free(kind);
+	return res;
+}
+
+/*
+ * The base of the retry limit follows the evidence when --retries was not
+ * given (scheduler.c, evidence_base).  Given, a filtered port ends after
+ * retries + 1 = 4 clean silences at the least (more where a silence did
+ * not count: after the last first attempt nothing vouches for one).
+ * Unasked, once a clean path's answers show no drop, after two (as
+ * nmap's, one retransmission), and never after more than given; across a
+ * path that loses 5 % of attempts, after three at the least, and no open
+ * or closed port ends filtered.  The scan is held at 2,000/s so that its
+ * first pass outlasts the filtered ports' timeouts.
+ */
+static void test_retries_follow_evidence(void **state)
+{
+	struct pol_result given, r;
+
+	(void)state;
+	given = evidence_sim(POL_CLOSED, false);
+	assert_int_equal(given.wrong, 0);
+	assert_int_equal(given.filt_min, 4);
+	r = evidence_sim(POL_CLOSED, true);
+	assert_int_equal(r.wrong, 0);
+	assert_int_equal(r.filt_min, 2);
+	assert_true(r.filt_max <= given.filt_max);
+	r = evidence_sim(POL_LOSSY, true);
+	assert_int_equal(r.wrong, 0);
+	assert_true(r.filt_min >= 3);
 }
 
 /*
@@ -1742,6 +1818,7 @@ int main(void)
 		cmocka_unit_test(test_rtt_scope_sparse_host),
 		cmocka_unit_test(test_connect_listens_long),
 		cmocka_unit_test(test_cap_follows_answers),
+		cmocka_unit_test(test_retries_follow_evidence),
 		cmocka_unit_test(test_simulated_scans),
 		cmocka_unit_test(test_policed_subnet),
 		cmocka_unit_test(test_policed_host),
