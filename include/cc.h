@@ -94,7 +94,7 @@
 #define CC_PROBE_EVERY 6
 #define CC_PROBE_GAIN 1.15
 #define CC_STARTUP_CAP 2.0
-#define CC_DELAY_FACTOR 1.5
+#define CC_DELAY_FACTOR 1.25
 #define CC_ENDING_GAIN 0.9
 #define CC_DELAY_SLACK_NS 5000000ULL
 #define CC_DELAY_RUN 8 /* startup: samples in a row that show a queue */
