@@ -811,10 +811,21 @@ static uint64_t backoff_ns(uint32_t attempt)
  * share, and drops that come in spells make a second silence likelier
  * than a first.  0: no evidence yet, or not such a probe.
  */
+/* Silences in a row k that the probes left expect d^k times, under
+ * SCHED_DROP_WRONG in all (0 < d < 0.5). */
+static double silences_for(const struct sched *s, double d)
+{
+	double left = (double)(s->total - s->finished);
+
+	if (left < 1)
+		left = 1;
+	return ceil(log(SCHED_DROP_WRONG / left) / log(d));
+}
+
 static uint32_t drop_need(const struct sched *s, const struct sched_host *h,
 			  uint64_t probe)
 {
-	double d, hd, left = (double)(s->total - s->finished), k;
+	double d, hd, k;
 
 	/* Only for TCP probes of hosts that answered: see drop_count. */
 	if (!h || !h->answered || probe_udp(s, probe))
@@ -825,11 +836,9 @@ static uint32_t drop_need(const struct sched *s, const struct sched_host *h,
 		d = hd;
 	if (d <= 0)
 		return 0;
-	if (left < 1)
-		left = 1;
 	if (d >= 0.5)
 		return UINT16_MAX;
-	k = ceil(log(SCHED_DROP_WRONG / left) / log(d));
+	k = silences_for(s, d);
 	return k < UINT16_MAX ? (uint32_t)k : UINT16_MAX;
 }
 
@@ -851,17 +860,15 @@ static uint32_t evidence_base(const struct sched *s, uint64_t probe,
 			      uint32_t need)
 {
 	const struct sched_share *all = &s->drops.all;
-	double left = (double)(s->total - s->finished), d, k;
+	double d, k;
 
 	if (!s->cfg.retries_auto || probe_udp(s, probe) ||
 	    all->n < SCHED_DROP_MIN || need <= SCHED_BASE_MIN)
 		return need;
-	if (left < 1)
-		left = 1;
 	d = (all->sil + 1) / (all->n + 1);
 	if (d >= 0.5)
 		return need;
-	k = ceil(log(SCHED_DROP_WRONG / left) / log(d));
+	k = silences_for(s, d);
 	if (k < SCHED_BASE_MIN)
 		k = SCHED_BASE_MIN;
 	return k < need ? (uint32_t)k : need;

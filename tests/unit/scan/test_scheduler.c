@@ -1328,14 +1328,13 @@ static void sim_run(struct sched *s, const uint8_t *kind, uint64_t nports,
 			bool last, ans = kind[out[i].probe] == POL_OPEN ||
 					 (kind[out[i].probe] == POL_CLOSED &&
 					  refill <= 0);
-			if (kind[out[i].probe] == POL_LOSSY)
-				ans = mix64(out[i].probe * 64 +
-					    out[i].attempt) %
-					      1000 >=
-				      50;
 			uint64_t tmo =
 				sched_probe_timeout_ns(s, &out[i], &last);
 			uint64_t pr = out[i].probe;
+
+			if (kind[pr] == POL_LOSSY)
+				ans = mix64(pr * 64 + out[i].attempt) % 1000 >=
+				      50;
 
 			/* Its backoff did not grow: the silence counted. */
 			if (kind[pr] == POL_FILTERED && out[i].attempt > 0 &&
@@ -1386,9 +1385,8 @@ static void sim_run(struct sched *s, const uint8_t *kind, uint64_t nports,
 	free(h.v);
 }
 
-/* The simulations' scheduler: the CLI's defaults, adaptive. */
-static struct sched *sim_sched(struct sched_config *c, uint64_t nports,
-			       uint64_t seed)
+/* The simulations' configuration: the CLI's defaults, adaptive. */
+static void sim_config(struct sched_config *c, uint64_t nports, uint64_t seed)
 {
 	c->nports = nports;
 	c->seed = seed;
@@ -1397,6 +1395,13 @@ static struct sched *sim_sched(struct sched_config *c, uint64_t nports,
 	c->max_retries = 10;
 	c->max_scan_delay_ns = 1000 * MS;
 	c->cc = true;
+}
+
+/* The simulations' scheduler. */
+static struct sched *sim_sched(struct sched_config *c, uint64_t nports,
+			       uint64_t seed)
+{
+	sim_config(c, nports, seed);
 	return new_sched(c);
 }
 
@@ -1481,13 +1486,8 @@ static struct pol_result evidence_sim(uint8_t other, bool auto_retries)
 	assert_non_null(kind);
 	for (uint64_t i = 0; i < n; i++)
 		kind[i] = i % 1000 == 500 ? POL_FILTERED : other;
-	c.nports = n;
-	c.seed = 5;
-	c.retries = 3;
+	sim_config(&c, n, 5);
 	c.retries_auto = auto_retries;
-	c.max_retries = 10;
-	c.max_scan_delay_ns = 1000 * MS;
-	c.cc = true;
 	c.rate = 2000;
 	s = new_sched(&c);
 	sim_run(s, kind, n, &b, 1, 0, POL_BURST, slots, &res);
