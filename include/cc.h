@@ -50,8 +50,7 @@
  * at 3/4 of the estimate empties what queue was built.  Rounds sent before
  * the event that are judged after it strike their rates but cause no new
  * cut.  Modes: STARTUP doubles the rate once per RTT (at most
- * CC_STARTUP_CAP times the answer-rate estimate, but never below one probe
- * per RTO) until an event or until
+ * CC_STARTUP_CAP times the answer-rate estimate) until an event or until
  * answers stop growing (3 rounds without +25 %); CRUISE paces at the
  * estimate, with one PROBE round at CC_PROBE_GAIN every CC_PROBE_EVERY
  * rounds to find capacity.

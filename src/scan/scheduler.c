@@ -1128,21 +1128,15 @@ static const struct cc *rtt_scope(const struct sched *s,
 /*
  * An attempt's timeout from scope's samples.  The RTO already follows the
  * path; a retry waits a quarter longer (at most twice) only against a path
- * that stalls for a moment - longer than the path asks, not than the
- * floor: on a 0.1 ms veth the floor is already a thousand round trips, and
- * growing it made each filtered port's last clean silences 125 and 156 ms.
+ * that stalls for a moment.
  */
 static uint64_t scope_timeout(const struct cc *scope, uint32_t attempt)
 {
-	uint64_t t = cc_rto_ns(scope), grown = t, path = cc_rto_path_ns(scope);
+	uint64_t t = cc_rto_ns(scope);
 
-	for (uint32_t a = 0, cap = 2; a < attempt && a < cap; a++) {
-		grown += grown / 4;
-		path += path / 4;
-	}
-	if (grown > path)
-		grown = path;
-	return grown > t ? grown : t;
+	for (uint32_t a = 0, cap = 2; a < attempt && a < cap; a++)
+		t += t / 4;
+	return t;
 }
 
 static const struct sched_host *probe_host(const struct sched *s,

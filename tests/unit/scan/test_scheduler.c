@@ -782,32 +782,14 @@ static void test_linger_follows_path(void **state)
 		sched_probe_waits(s, &q, &w, &l);
 		assert_int_equal(w, lq > tq ? lq : tq);
 		assert_int_equal(l, 0);
-		/*
-		 * A retry waits a quarter longer than the path asks, not
-		 * than the floor: 60 ms x 1.25 x 1.25 is still under it.
-		 * (Grown from the floor, each filtered port's third
-		 * attempt waited 156 ms on a 0.1 ms veth, and the last
-		 * clean silences were most of a policed /20's tail.)
-		 */
-		q.attempt = 2;
-		assert_int_equal(sched_probe_timeout_ns(s, &q, &last),
-				 SCHED_MIN_TIMEOUT_NS);
 	}
-	/* A path slower than the floor: its timeout is the samples', and a
-	 * retry's grows from it. */
+	/* A path slower than the floor: its timeout is the samples'. */
 	for (uint32_t i = 0; i < 200; i++)
 		sched_answered(s, &st.fl[(st.head + 1 + i) % STEADY_SLOTS],
 			       400 * MS, t, false);
 	tmo = sched_probe_timeout_ns(s, &p, &last);
 	assert_true(tmo > 500 * MS);
 	assert_int_equal(sched_probe_linger_ns(s, &p, tmo), 2 * tmo);
-	{
-		struct sched_probe q = p;
-
-		q.attempt = 2;
-		assert_int_equal(sched_probe_timeout_ns(s, &q, &last),
-				 tmo + tmo / 4 + (tmo + tmo / 4) / 4);
-	}
 	sched_free(s);
 
 	c.timeout_ns = 250 * MS;
