@@ -794,6 +794,17 @@ static uint64_t backoff_ns(uint32_t attempt)
 	return SCHED_BACKOFF_BASE_NS << attempt;
 }
 
+/* Silences in a row k that the probes left expect d^k times, under
+ * SCHED_DROP_WRONG in all (0 < d < 0.5). */
+static double silences_for(const struct sched *s, double d)
+{
+	double left = (double)(s->total - s->finished);
+
+	if (left < 1)
+		left = 1;
+	return ceil(log(SCHED_DROP_WRONG / left) / log(d));
+}
+
 /*
  * The clean silences that make a port of host h filtered beyond doubt at
  * the drop chance its answers show: d, the share of clean attempts that
@@ -811,17 +822,6 @@ static uint64_t backoff_ns(uint32_t attempt)
  * share, and drops that come in spells make a second silence likelier
  * than a first.  0: no evidence yet, or not such a probe.
  */
-/* Silences in a row k that the probes left expect d^k times, under
- * SCHED_DROP_WRONG in all (0 < d < 0.5). */
-static double silences_for(const struct sched *s, double d)
-{
-	double left = (double)(s->total - s->finished);
-
-	if (left < 1)
-		left = 1;
-	return ceil(log(SCHED_DROP_WRONG / left) / log(d));
-}
-
 static uint32_t drop_need(const struct sched *s, const struct sched_host *h,
 			  uint64_t probe)
 {
