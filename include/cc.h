@@ -50,7 +50,8 @@
  * at 3/4 of the estimate empties what queue was built.  Rounds sent before
  * the event that are judged after it strike their rates but cause no new
  * cut.  Modes: STARTUP doubles the rate once per RTT (at most
- * CC_STARTUP_CAP times the answer-rate estimate) until an event or until
+ * CC_STARTUP_CAP times the answer-rate estimate, but never below one probe
+ * per RTO) until an event or until
  * answers stop growing (3 rounds without +25 %); CRUISE paces at the
  * estimate, with one PROBE round at CC_PROBE_GAIN every CC_PROBE_EVERY
  * rounds to find capacity.
@@ -189,6 +190,8 @@ struct cc {
 	uint64_t lt_base_sent, lt_base_ans, lt_base_ns;
 	uint64_t lt_down_sent_j, lt_down_ans, lt_down_ns; /* judged */
 	uint64_t lt_need; /* judged half-pace attempts the verdict waits for */
+	uint32_t lt_down_end; /* the test's last half-pace round, once ended */
+	bool lt_down_done; /* its half-pace rounds have all been sent */
 	uint64_t lt_base_first, lt_down_first; /* first attempts among them */
 	uint64_t lt_base_ans_first, lt_down_ans_first; /* and answered */
 
