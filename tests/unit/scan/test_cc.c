@@ -636,6 +636,18 @@ static void test_rate_bounds(void **state)
 	sim_free(&s);
 }
 
+/* A host's scope for these tests: startup at 10,000/s as scheduler.c's,
+ * timeouts between 100 ms and 1 s. */
+static struct cc_params host_params(void)
+{
+	return (struct cc_params){
+		.init_rate = 10000,
+		.rto_init_ns = SEC,
+		.rto_min_ns = 100 * MS,
+		.rto_max_ns = SEC,
+	};
+}
+
 /*
  * One host of a subnet scanned on a few ports: its first answers come back
  * in 40 ms, then the shared path's queue fills and its last probes (a
@@ -649,12 +661,7 @@ static void test_rate_bounds(void **state)
  */
 static void test_sparse_host_delay(void **state)
 {
-	struct cc_params cp = {
-		.init_rate = 10000,
-		.rto_init_ns = SEC,
-		.rto_min_ns = 100 * MS,
-		.rto_max_ns = SEC,
-	};
+	struct cc_params cp = host_params();
 	struct cc c;
 	uint32_t r, n = 0;
 
@@ -692,12 +699,7 @@ static void test_sparse_host_delay(void **state)
  */
 static void test_sparse_host_retry(void **state)
 {
-	struct cc_params cp = {
-		.init_rate = 10000,
-		.rto_init_ns = SEC,
-		.rto_min_ns = 100 * MS,
-		.rto_max_ns = SEC,
-	};
+	struct cc_params cp = host_params();
 	uint64_t t, due = 0, wait_max = 0, sent_at = 0;
 	uint32_t r, retries = 0, firsts = 0;
 	bool out = true;
