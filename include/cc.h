@@ -51,10 +51,9 @@
  * the event that are judged after it strike their rates but cause no new
  * cut.  Modes: STARTUP doubles the rate once per RTT (at most
  * CC_STARTUP_CAP times the answer-rate estimate, but never below one probe
- * per RTO) until an event or until
- * answers stop growing (3 rounds without +25 %); CRUISE paces at the
- * estimate, with one PROBE round at CC_PROBE_GAIN every CC_PROBE_EVERY
- * rounds to find capacity.
+ * per RTO) until an event or until answers stop growing (3 rounds without
+ * +25 %); CRUISE paces at the estimate, with one PROBE round at
+ * CC_PROBE_GAIN every CC_PROBE_EVERY rounds to find capacity.
  *
  * Startup doubles only while rounds two RTTs old, counting what is still
  * out as silent, show no excess silence: silences are judged an RTO late,
@@ -64,9 +63,10 @@
  * actual rate (PROBE_DOWN) and compares the answered share of all
  * attempts with what its own mix of first attempts and retries would
  * draw at the full-pace rounds' shares: level below a limit, doubled
- * above one.  A limit is an event
- * (CC_LIMIT) that paces at the answers' rate; no limit vouches for the
- * scope and lets it go 25 % faster.
+ * above one.  A limit is an event (CC_LIMIT) that paces at the answers'
+ * rate; no limit vouches for the scope and lets it go 25 % faster.  A
+ * test that has too few half-pace attempts when its last half-pace round
+ * is judged says neither, and the next one pools with it.
  *
  * Events also say when silence can be trusted: a probe silent while its
  * scope had an event in the last two RTOs, or before a round sent after
