@@ -190,8 +190,9 @@ struct cc {
 	uint64_t lt_base_sent, lt_base_ans, lt_base_ns;
 	uint64_t lt_down_sent_j, lt_down_ans, lt_down_ns; /* judged */
 	uint64_t lt_need; /* judged half-pace attempts the verdict waits for */
-	uint32_t lt_down_end; /* the test's last half-pace round, once ended */
-	bool lt_down_done; /* its half-pace rounds have all been sent */
+	/* the pending test's last half-pace round, once the half pace ended
+	 * (lt_pending outside CC_PROBE_DOWN) */
+	uint32_t lt_down_end;
 	uint64_t lt_base_first, lt_down_first; /* first attempts among them */
 	uint64_t lt_base_ans_first, lt_down_ans_first; /* and answered */
 

@@ -616,7 +616,6 @@ static void limit_reset(struct cc *c)
 	c->lt_base_first = c->lt_down_first = 0;
 	c->lt_base_ans_first = c->lt_down_ans_first = 0;
 	c->lt_need = 0;
-	c->lt_down_done = false;
 }
 
 /*
@@ -889,7 +888,6 @@ static void limit_verdict(struct cc *c, uint64_t now_ns)
 		 */
 		c->lt_pending = false;
 		c->lt_need = c->lt_down_sent_j + lt_down_need(c);
-		c->lt_down_done = false;
 		return;
 	}
 reset:
@@ -957,7 +955,7 @@ static void limit_count(struct cc *c, const struct cc_round *r, uint64_t now_ns)
 		 */
 		if ((c->lt_down_sent_j >= lt_down_need(c) &&
 		     c->lt_down_sent_j >= c->lt_need) ||
-		    (c->lt_down_done &&
+		    (c->mode != CC_PROBE_DOWN &&
 		     (int32_t)(r->seq - c->lt_down_end) >= 0))
 			limit_verdict(c, now_ns);
 	}
@@ -1233,7 +1231,6 @@ static void round_close(struct cc *c, uint64_t now_ns)
 				set_mode(c, CC_PROBE_DOWN);
 				c->lt_pending = true;
 				c->lt_down_sent = 0;
-				c->lt_down_done = false;
 				c->rate = (sent_rate < estimate(c) ?
 						   sent_rate :
 						   estimate(c)) *
@@ -1250,7 +1247,6 @@ static void round_close(struct cc *c, uint64_t now_ns)
 			/* Long enough to count answers at a low rate. */
 			if (c->lt_down_sent >= lt_down_need(c)) {
 				c->lt_down_end = c->seq;
-				c->lt_down_done = true;
 				set_mode(c, CC_CRUISE);
 				c->rate = estimate(c);
 			}
