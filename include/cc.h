@@ -50,10 +50,10 @@
  * at 3/4 of the estimate empties what queue was built.  Rounds sent before
  * the event that are judged after it strike their rates but cause no new
  * cut.  Modes: STARTUP doubles the rate once per RTT (at most
- * CC_STARTUP_CAP times the answer-rate estimate) until an event or until
- * answers stop growing (3 rounds without +25 %); CRUISE paces at the
- * estimate, with one PROBE round at CC_PROBE_GAIN every CC_PROBE_EVERY
- * rounds to find capacity.
+ * CC_STARTUP_CAP times the answer-rate estimate, but never below one probe
+ * per RTO) until an event or until answers stop growing (3 rounds without
+ * +25 %); CRUISE paces at the estimate, with one PROBE round at
+ * CC_PROBE_GAIN every CC_PROBE_EVERY rounds to find capacity.
  *
  * Startup doubles only while rounds two RTTs old, counting what is still
  * out as silent, show no excess silence: silences are judged an RTO late,
@@ -63,9 +63,10 @@
  * actual rate (PROBE_DOWN) and compares the answered share of all
  * attempts with what its own mix of first attempts and retries would
  * draw at the full-pace rounds' shares: level below a limit, doubled
- * above one.  A limit is an event
- * (CC_LIMIT) that paces at the answers' rate; no limit vouches for the
- * scope and lets it go 25 % faster.
+ * above one.  A limit is an event (CC_LIMIT) that paces at the answers'
+ * rate; no limit vouches for the scope and lets it go 25 % faster.  A
+ * test that has too few half-pace attempts when its last half-pace round
+ * is judged says neither, and the next one pools with it.
  *
  * Events also say when silence can be trusted: a probe silent while its
  * scope had an event in the last two RTOs, or before a round sent after
@@ -189,6 +190,9 @@ struct cc {
 	uint64_t lt_base_sent, lt_base_ans, lt_base_ns;
 	uint64_t lt_down_sent_j, lt_down_ans, lt_down_ns; /* judged */
 	uint64_t lt_need; /* judged half-pace attempts the verdict waits for */
+	/* the pending test's last half-pace round, once the half pace ended
+	 * (lt_pending outside CC_PROBE_DOWN) */
+	uint32_t lt_down_end;
 	uint64_t lt_base_first, lt_down_first; /* first attempts among them */
 	uint64_t lt_base_ans_first, lt_down_ans_first; /* and answered */
 

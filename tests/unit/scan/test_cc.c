@@ -636,6 +636,18 @@ static void test_rate_bounds(void **state)
 	sim_free(&s);
 }
 
+/* A host's scope for these tests: startup at 10,000/s as scheduler.c's,
+ * timeouts between 100 ms and 1 s. */
+static struct cc_params host_params(void)
+{
+	return (struct cc_params){
+		.init_rate = 10000,
+		.rto_init_ns = SEC,
+		.rto_min_ns = 100 * MS,
+		.rto_max_ns = SEC,
+	};
+}
+
 /*
  * One host of a subnet scanned on a few ports: its first answers come back
  * in 40 ms, then the shared path's queue fills and its last probes (a
@@ -649,12 +661,7 @@ static void test_rate_bounds(void **state)
  */
 static void test_sparse_host_delay(void **state)
 {
-	struct cc_params cp = {
-		.init_rate = 10000,
-		.rto_init_ns = SEC,
-		.rto_min_ns = 100 * MS,
-		.rto_max_ns = SEC,
-	};
+	struct cc_params cp = host_params();
 	struct cc c;
 	uint32_t r, n = 0;
 
@@ -676,6 +683,57 @@ static void test_sparse_host_delay(void **state)
 		cc_tick(&c, t + 150 * MS);
 	}
 	assert_true(n > 40); /* it kept sending: nothing held it */
+	assert_int_equal(c.events, 0);
+}
+
+/*
+ * One host of a subnet scanned on five ports across a fast path, its
+ * ports spread over the scan as a permuted /20 spreads them: one a second,
+ * answered at once, and one filtered, retried after each timeout (100
+ * ms).  Its answers' rate is a probe or two a second because that is all
+ * it is sent, not because anything limits it; capped at twice that, its
+ * pace fell to 1-3 probes/s and its filtered port's retries waited up to
+ * 0.7 s each for a token - the last second of a /20 whose RSTs were
+ * policed at 2,000/s.  One probe per timeout is no overload: each retry
+ * must find its token when it is due.
+ */
+static void test_sparse_host_retry(void **state)
+{
+	struct cc_params cp = host_params();
+	uint64_t t, due = 0, wait_max = 0, sent_at = 0;
+	uint32_t r, retries = 0, firsts = 0;
+	bool out = true;
+	struct cc c;
+
+	(void)state;
+	cc_init(&c, &cp, 0);
+	r = cc_sent(&c, 0, 1);
+	for (t = MS; t < 6 * SEC; t += MS) {
+		cc_tick(&c, t);
+		/* the other four ports: one a second, answered at once */
+		if (t % SEC == 0 && firsts < 4 && cc_allow(&c, t, 1)) {
+			uint32_t a = cc_sent(&c, t, 1);
+
+			cc_answered(&c, t + MS / 10, a, MS / 10, true);
+			firsts++;
+		}
+		if (out && t >= sent_at + 100 * MS) {
+			cc_silent(&c, t, r, retries == 0);
+			out = false;
+			due = t + 10 * MS;
+		}
+		if (out || t < due || cc_allow(&c, t, 1) == 0)
+			continue;
+		if (t - due > wait_max)
+			wait_max = t - due;
+		r = cc_sent(&c, t, 1);
+		sent_at = t;
+		out = true;
+		retries++;
+	}
+	assert_int_equal(firsts, 4);
+	assert_true(retries > 40);
+	assert_true(wait_max <= 2 * MS);
 	assert_int_equal(c.events, 0);
 }
 
@@ -707,6 +765,7 @@ int main(void)
 		cmocka_unit_test(test_deep_buffer),
 		cmocka_unit_test(test_half_rtt_queue),
 		cmocka_unit_test(test_sparse_host_delay),
+		cmocka_unit_test(test_sparse_host_retry),
 		cmocka_unit_test(test_quiet_tail),
 		cmocka_unit_test(test_ending),
 		cmocka_unit_test(test_rate_bounds),
