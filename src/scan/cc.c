@@ -1137,18 +1137,27 @@ static bool startup_may_grow(const struct cc *c, uint64_t now_ns)
 
 /*
  * Startup's cap: CC_STARTUP_CAP times what the answers carry, but never
- * below one probe per timeout (nor above the pace it caps).  A host of a
- * permuted subnet is sent a probe or two a second, so that is all it
- * answers; capped at twice that, a host with a filtered port paced its
- * retries at 1-3/s, and they waited up to 0.7 s each for a token in the
- * last second of a /20 whose RSTs were policed at 2,000/s.  A probe per
- * timeout overloads nothing: one is out at a time.
+ * below one probe per timeout, nor below what a full round (one sent at
+ * its pace) was sent at, nor above the pace it caps.  A host of a permuted subnet is
+ * sent a probe or two a second, so that is all it answers; capped at
+ * twice that, a host with a filtered port paced its retries at 1-3/s, and
+ * they waited up to 0.7 s each for a token in the last second of a /20
+ * whose RSTs were policed at 2,000/s.  A probe per timeout overloads
+ * nothing: one is out at a time.  And what the answers carry falls
+ * whenever the probes left cannot be answered: a resumed scan whose
+ * answering hosts were nearly done, left with a filtered host's probes,
+ * was cut from the 10,000/s it sent at to 500-1,900/s (twice the answers
+ * of a moment, over the answered share of rounds sent before), held there
+ * by its silent rounds, and took a minute instead of 8 s.  The cap stops
+ * growth; cutting a pace that was sent is for events to do.
  */
-static void startup_cap(struct cc *c)
+static void startup_cap(struct cc *c, double sent_rate)
 {
 	double cap = CC_STARTUP_CAP * bw_estimate(c, cc_bw(c));
 	double floor = NS_PER_SEC / (double)cc_rto_ns(c);
 
+	if (cap < sent_rate)
+		cap = sent_rate;
 	if (c->rate <= cap)
 		return;
 	if (cap < floor)
@@ -1211,14 +1220,14 @@ static void round_close(struct cc *c, uint64_t now_ns)
 			 * path kept up (a scope whose probes time out
 			 * without any answer has nothing to protect: it
 			 * doubles too).  Drops are known one RTO late, some
-			 * rounds on: the cap keeps the overshoot to
+			 * rounds on: the cap keeps the growth to
 			 * CC_STARTUP_CAP times what the answers carry
 			 * (startup_cap).
 			 */
 			if (full && (c->rtt_n || c->silent))
 				c->rate *= CC_STARTUP_GAIN;
 			if (settled && cc_bw(c) > 0)
-				startup_cap(c);
+				startup_cap(c, full ? sent_rate : 0);
 			break;
 		case CC_DRAIN:
 		case CC_PROBE:

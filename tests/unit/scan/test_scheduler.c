@@ -874,8 +874,11 @@ static uint64_t sparse_linger(bool tcp_connect, uint32_t nans, uint64_t rtt,
 	s = sim_sched(&c, 16, 7);
 	/* A steady 40 ms path, 512 in flight, as test_linger_follows_path;
 	 * the first host's first nans probes are answered (after rtt) once
-	 * one more is out, and its others are kept out (never answered). */
-	for (t = T0; t < T0 + 3000 * MS; t += MS) {
+	 * one more is out, and its others are kept out (never answered).
+	 * 2.5 s: the scan cruises within 0.3 s; the host, sent a probe or
+	 * two a second, ends its startup after three flat rounds of ~0.7 s,
+	 * near 3 s. */
+	for (t = T0; t < T0 + 2500 * MS; t += MS) {
 		uint32_t got = sched_next(s, t, out, steady_step(&st, s, t));
 
 		for (uint32_t i = 0; i < got; i++) {
