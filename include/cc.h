@@ -75,6 +75,23 @@
  * limit (cc_clean), because its silence may be a drop and not a filter.
  * An event never raises the pace.
  *
+ * Kind limits.  Targets rate-limit their refusals (RSTs: FreeBSD answers
+ * 200 a second, firewalls police them), not their other answers, and a
+ * scan's mix of attempts changes what one refusal costs: nearly every
+ * retry of a scan's first congested seconds is a closed port's, about
+ * two in five first attempts of a /20 scanned five ports a host are.  A
+ * pace measured on the one is then wrong for the other - the retries'
+ * 2,000/s held a /20 whose RSTs were policed at 2,000/s for a second
+ * below the 5,000/s its first attempts could go at, while probe rounds
+ * found it again.  So the caller says which answers are refusals
+ * (cc_refused) and which sends first attempts (cc_sent_first).  When the
+ * probes answered only after a silent attempt are all refusals - a
+ * bottleneck or random loss would have dropped the other answers in
+ * their share too - the scope is kind-limited: each event notes the
+ * refusals' arrival rate (kept: the mean of the last CC_LREF_EVENTS),
+ * and the scope cruises at no less than CC_KIND_GAIN of it over
+ * the refusals one attempt of the current mix draws (cruise_rate).
+ *
  * Each scope keeps its RTT estimate (RFC 6298) for the probe timeout and
  * the minimum RTT for the delay signal.  Fixed-size, no allocation, no
  * syscalls, no output; time is passed in, so the unit tests drive it with
@@ -101,6 +118,8 @@
 #define CC_DELAY_SLACK_NS 5000000ULL
 #define CC_DELAY_RUN 8 /* startup: samples in a row that show a queue */
 #define CC_DELAY_SAMPLES 8 /* a round's minimum RTT needs this many */
+#define CC_LREF_EVENTS 4 /* refusals' rates kept (kind limits) */
+#define CC_KIND_GAIN 0.9 /* of the refusals' rate a kind limit passed */
 #define CC_MINRTT_WINDOW_NS 10000000000ULL /* min_rtt forgets after 10 s */
 
 enum cc_mode {
@@ -136,6 +155,8 @@ struct cc_round {
 	uint32_t seq;
 	uint32_t sent, ans, silent;
 	uint32_t ans_s, suspect; /* what the share counts (see cc_answered) */
+	uint32_t ref; /* refusals among ans (cc_refused) */
+	uint32_t sent_first; /* first attempts among sent (cc_sent_first) */
 	float rate; /* pacing rate while it was sent */
 	uint8_t mode; /* enum cc_mode when it began */
 	bool delay; /* its time saw the delay signal */
@@ -165,6 +186,11 @@ struct cc {
 	double eff[CC_SHARE_ROUNDS]; /* answered / (answered + silent) */
 	uint32_t bw_n, share_n, eff_n; /* entries written (ring positions) */
 	uint32_t pool_ans, pool_n; /* first attempts toward the next share */
+	double ref_rate; /* refusals arriving per second, two rounds */
+	uint32_t t_ref, prev_ref; /* refusals arrived this round, the last */
+	double l_ref[CC_LREF_EVENTS]; /* refusals/s events measured */
+	uint32_t l_ref_n;
+	double first_share; /* first attempts / sent, the last full round */
 	double good[CC_GOOD_ROUNDS];
 	uint32_t good_n, good_next;
 	double full_bw; /* startup plateau detection */
@@ -195,6 +221,7 @@ struct cc {
 	 * (lt_pending outside CC_PROBE_DOWN) */
 	uint32_t lt_down_end;
 	uint64_t lt_base_first, lt_down_first; /* first attempts among them */
+	uint64_t lt_base_ref; /* refusals among the cruise rounds' answers */
 	uint64_t lt_base_ans_first, lt_down_ans_first; /* and answered */
 
 	bool held; /* sends held by a scope beneath it: see cc_held */
@@ -218,6 +245,8 @@ struct cc {
 	uint64_t finals, finals_silent; /* probes ended, and ended filtered */
 	/* probes whose first attempt timed out, and those of them answered */
 	uint64_t first_timeouts, recovered;
+	/* probes ended with a refusal, and those of them retried first */
+	uint64_t finals_ref, recovered_ref;
 };
 
 void cc_init(struct cc *c, const struct cc_params *p, uint64_t now_ns);
@@ -226,6 +255,8 @@ void cc_init(struct cc *c, const struct cc_params *p, uint64_t now_ns);
 uint32_t cc_allow(struct cc *c, uint64_t now_ns, uint32_t want);
 /* n probes were sent: take their tokens; returns their round. */
 uint32_t cc_sent(struct cc *c, uint64_t now_ns, uint32_t n);
+/* Of what cc_sent just counted, n were first attempts (not retries). */
+void cc_sent_first(struct cc *c, uint32_t n);
 /*
  * One of the n was never sent after all (a retry withdrawn because an
  * earlier attempt's answer came first): its round and the scope's counts
@@ -254,6 +285,12 @@ void cc_answered(struct cc *c, uint64_t now_ns, uint32_t round, uint64_t rtt_ns,
  * of all probes).
  */
 void cc_silent(struct cc *c, uint64_t now_ns, uint32_t round, bool suspect);
+/*
+ * The answer just passed to cc_answered was a refusal (a TCP RST): the
+ * kind of answer targets rate-limit (see kind limits above).  retried:
+ * the probe had a silent attempt before (its cc_final says so too).
+ */
+void cc_refused(struct cc *c, uint32_t round, bool retried);
 /* A probe's first attempt timed out (whether or not it is retried). */
 void cc_first_timeout(struct cc *c);
 /*

@@ -199,6 +199,12 @@ uint32_t sched_next(struct sched *s, uint64_t now_ns, struct sched_probe *out,
 void sched_answered(struct sched *s, const struct sched_probe *p,
 		    uint64_t rtt_ns, uint64_t now_ns, bool late);
 /*
+ * The same for an answer that refuses - a TCP RST: the kind targets
+ * rate-limit, which cc paces by apart (cc_refused).
+ */
+void sched_refused(struct sched *s, const struct sched_probe *p,
+		   uint64_t rtt_ns, uint64_t now_ns, bool late);
+/*
  * p, a retry handed out by sched_next, was never sent: an earlier
  * attempt's answer came first (rtt_ns: that attempt's, 0 if unknown).
  * The hand-out is undone - no attempt, no retry, its pacing tokens back -

@@ -60,6 +60,13 @@
 #define CC_LT_MANY_ANS 64 /* or this many answers, whatever their share */
 #define CC_LT_DOWN_ANS 8 /* half-pace attempts: this many answers' worth */
 #define CC_LT_GROW 1.25 /* the step up after a test found no limit */
+#define CC_KIND_MIN 32 /* refusals answered after a drop, to tell */
+/* Over this share of probes refused, a scope has nothing else to tell
+ * by, and its mix no cost to weigh. */
+#define CC_KIND_SHARE_MAX 0.95
+
+static double cruise_rate(const struct cc *c);
+static double kind_rate(const struct cc *c);
 
 static double clamp_rate(const struct cc *c, double r)
 {
@@ -92,6 +99,30 @@ static void quiet_note(struct cc *c, double r)
 {
 	if (r > 0 && (!c->quiet_ref || r < c->quiet_ref))
 		c->quiet_ref = r;
+}
+
+/*
+ * An event measured refusals arriving at r a second: past a limiter, its
+ * rate.  kind_rate takes the mean of the last few: one spans two rounds,
+ * a few dozen refusals at 200/s, and the largest of four such read 15 %
+ * high there - a pace over the limit by that much, whose drops no round
+ * showed, and a closed port silent four times running (2 runs of 1,000
+ * simulated).
+ */
+static void lref_note(struct cc *c, double r)
+{
+	if (r > 0)
+		c->l_ref[c->l_ref_n++ % CC_LREF_EVENTS] = r;
+}
+
+static double lref_mean(const struct cc *c)
+{
+	uint32_t n = c->l_ref_n < CC_LREF_EVENTS ? c->l_ref_n : CC_LREF_EVENTS;
+	double sum = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		sum += c->l_ref[i];
+	return n ? sum / n : 0;
 }
 
 static struct cc_round *open_round(struct cc *c)
@@ -145,6 +176,11 @@ uint32_t cc_allow(struct cc *c, uint64_t now_ns, uint32_t want)
 	if (t <= 0)
 		return 0;
 	return t < want ? (uint32_t)t : want;
+}
+
+void cc_sent_first(struct cc *c, uint32_t n)
+{
+	open_round(c)->sent_first += n;
 }
 
 uint32_t cc_sent(struct cc *c, uint64_t now_ns, uint32_t n)
@@ -347,6 +383,18 @@ void cc_answered(struct cc *c, uint64_t now_ns, uint32_t round, uint64_t rtt_ns,
 	    now_ns > open_round(c)->start_ns && open_round(c)->sent)
 		round_close(c, now_ns);
 	cc_tick(c, now_ns);
+}
+
+void cc_refused(struct cc *c, uint32_t round, bool retried)
+{
+	struct cc_round *r = round_of(c, round);
+
+	c->t_ref++;
+	c->finals_ref++;
+	if (retried)
+		c->recovered_ref++;
+	if (r)
+		r->ref++;
 }
 
 void cc_silent(struct cc *c, uint64_t now_ns, uint32_t round, bool suspect)
@@ -614,6 +662,7 @@ static void limit_reset(struct cc *c)
 	c->lt_base_sent = c->lt_base_ans = c->lt_base_ns = 0;
 	c->lt_down_sent_j = c->lt_down_ans = c->lt_down_ns = 0;
 	c->lt_base_first = c->lt_down_first = 0;
+	c->lt_base_ref = 0;
 	c->lt_base_ans_first = c->lt_down_ans_first = 0;
 	c->lt_need = 0;
 }
@@ -639,6 +688,7 @@ static void congestion(struct cc *c, uint64_t now_ns, enum cc_reason why,
 		     failed <= c->hold * CC_AGAIN_SLACK;
 
 	strike(c, failed);
+	lref_note(c, c->ref_rate);
 	/* Rounds sent before it are no base for the limit test. */
 	limit_reset(c);
 	c->had_event = true;
@@ -716,6 +766,9 @@ void cc_ending(struct cc *c, bool ending)
 	if (c->end_rate)
 		return;
 	c->end_rate = estimate(c) * CC_ENDING_GAIN;
+	/* A kind limit's pace is measured and under it already. */
+	if (kind_rate(c) > c->end_rate)
+		c->end_rate = kind_rate(c);
 	/* A half-pace round comes back up to it; any pace comes down. */
 	if (c->mode == CC_PROBE_DOWN) {
 		limit_abandon(c);
@@ -866,6 +919,8 @@ static void limit_verdict(struct cc *c, uint64_t now_ns)
 		if (lim > rb)
 			lim = rb;
 		strike(c, lim * 1.01);
+		lref_note(c, (double)c->lt_base_ref * NS_PER_SEC /
+				     (double)c->lt_base_ns);
 		c->had_event = true;
 		c->vouched = false;
 		c->last_event_ns = now_ns;
@@ -936,6 +991,7 @@ static void limit_count(struct cc *c, const struct cc_round *r, uint64_t now_ns)
 		c->lt_base_first += r->ans_s + r->suspect;
 		c->lt_base_ans_first += r->ans_s;
 		c->lt_base_ans += r->ans;
+		c->lt_base_ref += r->ref;
 		c->lt_base_ns += dur;
 	} else if (r->mode == CC_PROBE_DOWN && c->lt_pending) {
 		c->lt_down_sent_j += r->sent;
@@ -959,6 +1015,89 @@ static void limit_count(struct cc *c, const struct cc_round *r, uint64_t now_ns)
 		     (int32_t)(r->seq - c->lt_down_end) >= 0))
 			limit_verdict(c, now_ns);
 	}
+}
+
+/*
+ * The share of probes that end in a refusal: of those ended, counting the
+ * ones still out after a silent first attempt as refusals (the drops a
+ * refusal limit makes end last; a filtered port among them only lowers
+ * the pace).  0 with too few ended.
+ */
+static double refused_share(const struct cc *c)
+{
+	uint64_t ended = c->recovered + c->finals_silent;
+	uint64_t out = c->first_timeouts > ended ? c->first_timeouts - ended :
+						   0;
+
+	if (c->finals < CC_RECOVERED_MIN || c->finals_ref > c->finals)
+		return 0;
+	return (double)(c->finals_ref + out) / (double)(c->finals + out);
+}
+
+/*
+ * The same for the probes retried: those answered after a silence with a
+ * refusal, the ones still out counted as refusals, against those ended
+ * filtered too.  Their attempts are most of what a scan sends late, and
+ * the filtered ports among them draw no refusal at any pace.  1 with too
+ * few to tell.
+ */
+static double retried_refused_share(const struct cc *c)
+{
+	uint64_t ended = c->recovered + c->finals_silent;
+	uint64_t out = c->first_timeouts > ended ? c->first_timeouts - ended :
+						   0;
+	uint64_t n = ended + out;
+
+	if (n < CC_RECOVERED_MIN || c->recovered_ref > c->recovered)
+		return 1.0;
+	return (double)(c->recovered_ref + out) / (double)n;
+}
+
+/*
+ * Is what the scope loses its refusals alone?  Probes answered only after
+ * a silent attempt were dropped once: a bottleneck or random loss drops
+ * every kind alike, and those probes are refusals in the share all probes
+ * are; a target that rate-limits its refusals drops only those.
+ */
+static bool kind_limited(const struct cc *c)
+{
+	double q = refused_share(c);
+	uint64_t rec_acc;
+
+	if (q <= 0 || q > CC_KIND_SHARE_MAX || c->recovered_ref < CC_KIND_MIN ||
+	    c->recovered_ref > c->recovered)
+		return false;
+	rec_acc = c->recovered - c->recovered_ref;
+	return (double)rec_acc < 0.25 * (1 - q) * (double)c->recovered;
+}
+
+/*
+ * The pace that keeps refusals at the rate a kind-limited target last
+ * passed (l_ref), for the mix of first attempts and retries the scope
+ * sends now: first attempts draw a refusal in the share all probes end
+ * in one, retries in the share retried probes do (and never less than
+ * first attempts).  0 unless kind_limited.
+ */
+static double kind_rate(const struct cc *c)
+{
+	double l = lref_mean(c);
+	double qr, q, f = c->first_share;
+
+	if (l <= 0 || !kind_limited(c))
+		return 0;
+	qr = refused_share(c);
+	q = f * qr + (1 - f) * retried_refused_share(c);
+	if (q < qr)
+		q = qr;
+	return CC_KIND_GAIN * l / q;
+}
+
+/* The rate to cruise at: the estimate, or the kind-limited pace. */
+static double cruise_rate(const struct cc *c)
+{
+	double e = estimate(c), k = kind_rate(c);
+
+	return k > e ? k : e;
 }
 
 /* A round with every probe resolved (or given up on): what did it show? */
@@ -1181,6 +1320,10 @@ static void round_close(struct cc *c, uint64_t now_ns)
 	bool settled = now_ns - c->start_ns >= cc_rto_ns(c);
 	bool delay = delay_high(c);
 
+	c->ref_rate = (double)(c->t_ref + c->prev_ref) * NS_PER_SEC /
+		      (double)(dur + c->prev_dur_ns);
+	if (r->sent >= CC_ROUND_PROBES / 2)
+		c->first_share = (double)r->sent_first / r->sent;
 	r->end_ns = now_ns;
 	r->delay = delay;
 	c->mode_rounds++;
@@ -1232,7 +1375,7 @@ static void round_close(struct cc *c, uint64_t now_ns)
 		case CC_DRAIN:
 		case CC_PROBE:
 			set_mode(c, CC_CRUISE);
-			c->rate = estimate(c);
+			c->rate = cruise_rate(c);
 			break;
 		case CC_CRUISE:
 			if (c->mode_rounds >= CC_LT_EVERY && !c->end_rate &&
@@ -1247,9 +1390,9 @@ static void round_close(struct cc *c, uint64_t now_ns)
 			} else if (c->mode_rounds >= CC_PROBE_EVERY &&
 				   !c->end_rate) {
 				set_mode(c, CC_PROBE);
-				c->rate = estimate(c) * CC_PROBE_GAIN;
+				c->rate = cruise_rate(c) * CC_PROBE_GAIN;
 			} else {
-				c->rate = estimate(c);
+				c->rate = cruise_rate(c);
 			}
 			break;
 		case CC_PROBE_DOWN:
@@ -1257,7 +1400,7 @@ static void round_close(struct cc *c, uint64_t now_ns)
 			if (c->lt_down_sent >= lt_down_need(c)) {
 				c->lt_down_end = c->seq;
 				set_mode(c, CC_CRUISE);
-				c->rate = estimate(c);
+				c->rate = cruise_rate(c);
 			}
 			break;
 		}
@@ -1268,8 +1411,10 @@ static void round_close(struct cc *c, uint64_t now_ns)
 	}
 
 	c->prev_ans = c->t_ans;
+	c->prev_ref = c->t_ref;
 	c->prev_dur_ns = dur;
 	c->t_ans = 0;
+	c->t_ref = 0;
 	c->t_rtt_min_ns = 0;
 	c->t_rtt_n = 0;
 	c->t_post_min_ns = 0;

@@ -458,6 +458,10 @@ static void scan_answered(struct scan_ctx *c, const struct engine_result *r,
 {
 	if (r->withdrawn)
 		sched_withdrawn(c->sched, &r->probe, r->rtt_ns, now);
+	else if (r->outcome == ENGINE_CLOSED &&
+		 ports_proto(c->ports, (uint32_t)(r->probe.probe %
+						  c->ports->count)) == RS_TCP)
+		sched_refused(c->sched, &r->probe, r->rtt_ns, now, r->late);
 	else
 		sched_answered(c->sched, &r->probe, r->rtt_ns, now, r->late);
 }

@@ -598,6 +598,10 @@ static uint32_t sched_next_cc(struct sched *s, uint64_t now_ns,
 			p.flags |= SCHED_F_DIRTY_GROUP;
 		p.hround = cc_sent(&h->cc, now_ns, 1);
 		p.ground = cc_sent(&s->group, now_ns, 1);
+		if (p.attempt == 0) {
+			cc_sent_first(&h->cc, 1);
+			cc_sent_first(&s->group, 1);
+		}
 		out[n++] = p;
 		s->attempts++;
 		s->inflight++;
@@ -721,7 +725,7 @@ static double drop_chance(const struct sched_drops *d)
  */
 static void answer(struct sched *s, const struct sched_probe *p,
 		   uint64_t rtt_ns, uint64_t now_ns, bool late, uint32_t hround,
-		   uint32_t ground)
+		   uint32_t ground, bool refused)
 {
 	struct sched_host *h;
 
@@ -740,6 +744,10 @@ static void answer(struct sched *s, const struct sched_probe *p,
 	assert(h);
 	cc_answered(&h->cc, now_ns, hround, rtt_ns, p->attempt == 0);
 	cc_answered(&s->group, now_ns, ground, rtt_ns, p->attempt == 0);
+	if (refused) {
+		cc_refused(&h->cc, hround, p->attempt > 0 || late);
+		cc_refused(&s->group, ground, p->attempt > 0 || late);
+	}
 	cc_final(&h->cc, false, p->attempt > 0 || late);
 	cc_final(&s->group, false, p->attempt > 0 || late);
 	if (p->clean > h->max_ans_clean)
@@ -766,7 +774,15 @@ void sched_answered(struct sched *s, const struct sched_probe *p,
 {
 	if (late && p->attempt > 0)
 		s->spurious++;
-	answer(s, p, rtt_ns, now_ns, late, p->hround, p->ground);
+	answer(s, p, rtt_ns, now_ns, late, p->hround, p->ground, false);
+}
+
+void sched_refused(struct sched *s, const struct sched_probe *p,
+		   uint64_t rtt_ns, uint64_t now_ns, bool late)
+{
+	if (late && p->attempt > 0)
+		s->spurious++;
+	answer(s, p, rtt_ns, now_ns, late, p->hround, p->ground, true);
 }
 
 void sched_withdrawn(struct sched *s, const struct sched_probe *p,
@@ -783,7 +799,7 @@ void sched_withdrawn(struct sched *s, const struct sched_probe *p,
 		cc_unsent(&h->cc, p->hround);
 		cc_unsent(&s->group, p->ground);
 	}
-	answer(s, p, rtt_ns, now_ns, true, CC_NO_ROUND, CC_NO_ROUND);
+	answer(s, p, rtt_ns, now_ns, true, CC_NO_ROUND, CC_NO_ROUND, false);
 }
 
 static uint64_t backoff_ns(uint32_t attempt)

@@ -1268,11 +1268,14 @@ struct pol_bucket {
 /*
  * Run the scheduler s against that target to the end, in simulated time
  * (RTT 0.2 ms, `slots` engine slots): res gets the wrong answers (a port
- * reported silent that is not filtered), the time and the events.
+ * reported silent that is not filtered), the time and the events.  told:
+ * closed ports' answers go in as refusals (sched_refused, as scan.c
+ * reports RSTs), else as answers like any other.
  */
 static void sim_run(struct sched *s, const uint8_t *kind, uint64_t nports,
 		    struct pol_bucket *b, uint32_t nb, double refill,
-		    double burst, uint64_t slots, struct pol_result *res)
+		    double burst, uint64_t slots, bool told,
+		    struct pol_result *res)
 {
 	const uint64_t rtt = 200000;
 	struct pol_heap h = { calloc(1 << 20, sizeof(struct pol_ev)), 0 };
@@ -1305,8 +1308,12 @@ static void sim_run(struct sched *s, const uint8_t *kind, uint64_t nports,
 			struct pol_ev e = pol_pop(&h);
 
 			if (e.ans) {
-				sched_answered(s, &e.p, e.due - e.sent, e.due,
-					       false);
+				if (kind[e.p.probe] == POL_CLOSED && told)
+					sched_refused(s, &e.p, e.due - e.sent,
+						      e.due, false);
+				else
+					sched_answered(s, &e.p, e.due - e.sent,
+						       e.due, false);
 				left[e.p.probe / nports]--;
 			} else if (!sched_timed_out(s, &e.p, e.due)) {
 				uint32_t n = e.p.attempt + 1u;
@@ -1411,10 +1418,11 @@ static struct sched *sim_sched(struct sched_config *c, uint64_t nports,
 /*
  * Run the scheduler against a target whose RSTs are policed at `limit`/s
  * (0: no limit): kind[] holds each of the n probes' truth, nports probes
- * per host.  Frees kind.
+ * per host; told: closed ports' answers are reported as refusals
+ * (sched_refused, as scan.c does).  Frees kind.
  */
 static struct pol_result policed_sim(uint8_t *kind, uint64_t n, uint64_t nports,
-				     double limit, uint64_t seed)
+				     double limit, uint64_t seed, bool told)
 {
 	const uint64_t slots = 4096;
 	struct sched_config c = config(n, slots);
@@ -1426,7 +1434,7 @@ static struct pol_result policed_sim(uint8_t *kind, uint64_t n, uint64_t nports,
 	for (uint64_t i = 0; i < n; i++)
 		closed += kind[i] == POL_CLOSED;
 	s = sim_sched(&c, nports, seed);
-	sim_run(s, kind, nports, &b, 1, limit, POL_BURST, slots, &res);
+	sim_run(s, kind, nports, &b, 1, limit, POL_BURST, slots, told, &res);
 	res.ideal = limit > 0 ? (double)closed / limit : 0;
 	sched_free(s);
 	free(kind);
@@ -1437,8 +1445,8 @@ static struct pol_result policed_sim(uint8_t *kind, uint64_t n, uint64_t nports,
  * A /20-sized scan of 5 ports whose target answers at most `limit` RSTs/s
  * (0: no limit), with port 3 filtered on the first `filt_hosts` hosts.
  */
-static struct pol_result subnet_sim(double limit, uint64_t filt_hosts,
-				    uint64_t seed)
+static struct pol_result subnet_sim_kinds(double limit, uint64_t filt_hosts,
+					  uint64_t seed, bool told)
 {
 	const uint64_t hosts = 4096, ports = 5, n = hosts * ports;
 	uint8_t *kind = calloc(n, 1);
@@ -1452,7 +1460,14 @@ static struct pol_result subnet_sim(double limit, uint64_t filt_hosts,
 		else
 			kind[i] = port < 3 ? POL_OPEN : POL_CLOSED;
 	}
-	return policed_sim(kind, n, ports, limit, seed);
+	return policed_sim(kind, n, ports, limit, seed, told);
+}
+
+/* The same, the scheduler told which answers are refusals (scan.c does). */
+static struct pol_result subnet_sim(double limit, uint64_t filt_hosts,
+				    uint64_t seed)
+{
+	return subnet_sim_kinds(limit, filt_hosts, seed, true);
 }
 
 /*
@@ -1470,7 +1485,7 @@ static struct pol_result host_sim(double limit, uint64_t ports, uint64_t seed)
 		kind[i] = i == 21 || i == 79 || i == 442  ? POL_OPEN :
 			  i == 22 || i == 134 || i == 444 ? POL_FILTERED :
 							    POL_CLOSED;
-	return policed_sim(kind, ports, ports, limit, seed);
+	return policed_sim(kind, ports, ports, limit, seed, true);
 }
 
 /*
@@ -1493,7 +1508,7 @@ static struct pol_result evidence_sim(uint8_t other, bool auto_retries)
 	c.retries_auto = auto_retries;
 	c.rate = 2000;
 	s = new_sched(&c);
-	sim_run(s, kind, n, &b, 1, 0, POL_BURST, slots, &res);
+	sim_run(s, kind, n, &b, 1, 0, POL_BURST, slots, true, &res);
 	sched_free(s);
 	free(kind);
 	return res;
@@ -1643,6 +1658,38 @@ static void test_limit_test_pools(void **state)
 }
 
 /*
+ * The /20 whose RSTs are policed at 2,000/s, the scheduler told which
+ * answers are refusals (as scan.c tells it) or not.  The limit is the
+ * refusals' alone - the probes answered after a drop are all refusals -
+ * so a pace measured on the retries of the first second's drops (all
+ * closed ports: ~2,000/s) is two fifths of what first attempts can go
+ * at, and cc follows the mix (cc.c, kind_rate) instead of creeping up to
+ * it by probe rounds.  Over 100 seeds: faster on average (5.43 s against
+ * 5.70 s; 3.97 s is the ideal), every port right.
+ */
+static void test_refusals_pace(void **state)
+{
+	double told = 0, blind = 0;
+
+	(void)state;
+	for (uint64_t seed = 1; seed <= 100; seed++) {
+		struct pol_result t = subnet_sim_kinds(2000, 256, seed, true);
+		struct pol_result b = subnet_sim_kinds(2000, 256, seed, false);
+
+		sim_say("told ", seed, &t);
+		sim_say("blind ", seed, &b);
+		assert_int_equal(t.wrong, 0);
+		assert_int_equal(b.wrong, 0);
+		told += t.secs;
+		blind += b.secs;
+	}
+	if (getenv("SCHED_TEST_DEBUG"))
+		print_message("told %.3f s, blind %.3f s (means)\n", told / 100,
+			      blind / 100);
+	assert_true(told < 0.98 * blind);
+}
+
+/*
  * A limit test waits for as many half-pace attempts as would draw eight
  * answers at the share its full-pace rounds drew; those rounds go on
  * being counted after the half pace ends, and where their share fell a
@@ -1773,7 +1820,7 @@ static struct pol_result udp_sim(uint64_t ports, uint32_t sources,
 	}
 	c.nudp = ports;
 	s = sim_sched(&c, ports, seed);
-	sim_run(s, kind, ports, b, sources, refill, burst, slots, &res);
+	sim_run(s, kind, ports, b, sources, refill, burst, slots, true, &res);
 	res.ideal = closed > burst * sources ?
 			    ((double)closed - burst * sources) /
 				    (refill * sources) :
@@ -1846,6 +1893,7 @@ int main(void)
 		cmocka_unit_test(test_startup_losses),
 		cmocka_unit_test(test_limit_test_pools),
 		cmocka_unit_test(test_limit_test_ends),
+		cmocka_unit_test(test_refusals_pace),
 		cmocka_unit_test(test_retry_limit_follows_drops),
 		cmocka_unit_test(test_limit_test_mix),
 		cmocka_unit_test(test_sparse_host_startup),
