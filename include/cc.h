@@ -51,10 +51,10 @@
  * the event that are judged after it strike their rates but cause no new
  * cut.  Modes: STARTUP doubles the rate once per RTT (at most
  * CC_STARTUP_CAP times the answer-rate estimate, but never below one probe
- * per RTO nor below a full round's send rate: the cap stops growth, only
- * events cut) until an event or until answers stop growing (3 rounds
- * without +25 %); CRUISE paces at the estimate, with one PROBE round at
- * CC_PROBE_GAIN every CC_PROBE_EVERY rounds to find capacity.
+ * per RTO nor below the best good rate) until an event or until answers
+ * stop growing (3 rounds without +25 %); CRUISE paces at the estimate,
+ * with one PROBE round at CC_PROBE_GAIN every CC_PROBE_EVERY rounds to
+ * find capacity.
  *
  * Startup doubles only while rounds two RTTs old, counting what is still
  * out as silent, show no excess silence: silences are judged an RTO late,

@@ -1276,27 +1276,27 @@ static bool startup_may_grow(const struct cc *c, uint64_t now_ns)
 
 /*
  * Startup's cap: CC_STARTUP_CAP times what the answers carry, but never
- * below one probe per timeout, nor below what a full round (one sent at
- * its pace) was sent at, nor above the pace it caps.  A host of a permuted subnet is
- * sent a probe or two a second, so that is all it answers; capped at
- * twice that, a host with a filtered port paced its retries at 1-3/s, and
- * they waited up to 0.7 s each for a token in the last second of a /20
- * whose RSTs were policed at 2,000/s.  A probe per timeout overloads
- * nothing: one is out at a time.  And what the answers carry falls
- * whenever the probes left cannot be answered: a resumed scan whose
- * answering hosts were nearly done, left with a filtered host's probes,
- * was cut from the 10,000/s it sent at to 500-1,900/s (twice the answers
- * of a moment, over the answered share of rounds sent before), held there
- * by its silent rounds, and took a minute instead of 8 s.  The cap stops
- * growth; cutting a pace that was sent is for events to do.
+ * below one probe per timeout, nor below the best good rate (a pace a
+ * round carried with no drops), nor above the pace it caps.  A host of a
+ * permuted subnet is sent a probe or two a second, so that is all it
+ * answers; capped at twice that, a host with a filtered port paced its
+ * retries at 1-3/s, and they waited up to 0.7 s each for a token in the
+ * last second of a /20 whose RSTs were policed at 2,000/s.  A probe per
+ * timeout overloads nothing: one is out at a time.  And what the answers
+ * carry falls whenever the probes left cannot be answered: a resumed scan
+ * whose answering hosts were nearly done, left with a filtered host's
+ * probes, was cut from 10,000/s to 500-1,900/s (twice the answers of a
+ * moment, over the answered share of rounds sent before) while its
+ * rounds at 10,000/s were being vetted, held there by its silent rounds,
+ * and took a minute instead of 8 s.
  */
-static void startup_cap(struct cc *c, double sent_rate)
+static void startup_cap(struct cc *c)
 {
 	double cap = CC_STARTUP_CAP * bw_estimate(c, cc_bw(c));
 	double floor = NS_PER_SEC / (double)cc_rto_ns(c);
 
-	if (cap < sent_rate)
-		cap = sent_rate;
+	if (cap < cc_good(c))
+		cap = cc_good(c);
 	if (c->rate <= cap)
 		return;
 	if (cap < floor)
@@ -1343,6 +1343,10 @@ static void round_close(struct cc *c, uint64_t now_ns)
 	} else {
 		switch (c->mode) {
 		case CC_STARTUP:
+			/* A good rate was carried: no cap keeps startup below
+			 * it, held or not (startup_cap). */
+			if (!delay && c->rate < cc_good(c))
+				c->rate = clamp_rate(c, cc_good(c));
 			/* Held: answers cannot grow, so no plateau either;
 			 * nor while a queue shows (a round sent short). */
 			if (delay || !startup_may_grow(c, now_ns))
@@ -1363,14 +1367,14 @@ static void round_close(struct cc *c, uint64_t now_ns)
 			 * path kept up (a scope whose probes time out
 			 * without any answer has nothing to protect: it
 			 * doubles too).  Drops are known one RTO late, some
-			 * rounds on: the cap keeps the growth to
+			 * rounds on: the cap keeps the overshoot to
 			 * CC_STARTUP_CAP times what the answers carry
 			 * (startup_cap).
 			 */
 			if (full && (c->rtt_n || c->silent))
 				c->rate *= CC_STARTUP_GAIN;
 			if (settled && cc_bw(c) > 0)
-				startup_cap(c, full ? sent_rate : 0);
+				startup_cap(c);
 			break;
 		case CC_DRAIN:
 		case CC_PROBE:

@@ -878,7 +878,7 @@ static uint64_t sparse_linger(bool tcp_connect, uint32_t nans, uint64_t rtt,
 	 * 2.5 s: the scan cruises within 0.3 s; the host, sent a probe or
 	 * two a second, ends its startup after three flat rounds of ~0.7 s,
 	 * near 3 s. */
-	for (t = T0; t < T0 + 2500 * MS; t += MS) {
+	for (t = T0; t < T0 + 3000 * MS; t += MS) {
 		uint32_t got = sched_next(s, t, out, steady_step(&st, s, t));
 
 		for (uint32_t i = 0; i < got; i++) {
