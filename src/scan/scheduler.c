@@ -821,6 +821,19 @@ static double silences_for(const struct sched *s, double d)
 	return ceil(log(SCHED_DROP_WRONG / left) / log(d));
 }
 
+/* Silences in a row for drop chance d (drop_need); 0 for no chance. */
+static uint32_t drop_need_at(const struct sched *s, double d)
+{
+	double k;
+
+	if (d <= 0)
+		return 0;
+	if (d >= 0.5)
+		return UINT16_MAX;
+	k = silences_for(s, d);
+	return k < UINT16_MAX ? (uint32_t)k : UINT16_MAX;
+}
+
 /*
  * The clean silences that make a port of host h filtered beyond doubt at
  * the drop chance its answers show: d, the share of clean attempts that
@@ -838,18 +851,6 @@ static double silences_for(const struct sched *s, double d)
  * share, and drops that come in spells make a second silence likelier
  * than a first.  0: no evidence yet, or not such a probe.
  */
-static uint32_t drop_need_at(const struct sched *s, double d)
-{
-	double k;
-
-	if (d <= 0)
-		return 0;
-	if (d >= 0.5)
-		return UINT16_MAX;
-	k = silences_for(s, d);
-	return k < UINT16_MAX ? (uint32_t)k : UINT16_MAX;
-}
-
 static uint32_t drop_need(const struct sched *s, const struct sched_host *h,
 			  uint64_t probe)
 {
