@@ -1343,14 +1343,16 @@ static void round_close(struct cc *c, uint64_t now_ns)
 	} else {
 		switch (c->mode) {
 		case CC_STARTUP:
-			/* A good rate was carried: no cap keeps startup below
-			 * it, held or not (startup_cap). */
-			if (!delay && c->rate < cc_good(c))
-				c->rate = clamp_rate(c, cc_good(c));
 			/* Held: answers cannot grow, so no plateau either;
-			 * nor while a queue shows (a round sent short). */
-			if (delay || !startup_may_grow(c, now_ns))
+			 * nor while a queue shows (a round sent short).  Held
+			 * below a good rate (startup_cap), it goes back to it:
+			 * lifted on every round, the lift compounded with the
+			 * doubling and a startup past a bottleneck overshot. */
+			if (delay || !startup_may_grow(c, now_ns)) {
+				if (!delay && c->rate < cc_good(c))
+					c->rate = clamp_rate(c, cc_good(c));
 				break;
+			}
 			if (cc_bw(c) >= c->full_bw * CC_PLATEAU_GROWTH) {
 				c->full_bw = cc_bw(c);
 				c->full_bw_rounds = 0;
