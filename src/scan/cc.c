@@ -442,6 +442,14 @@ double cc_good(const struct cc *c)
 	return m;
 }
 
+/* Probes whose first attempt timed out that have not ended yet. */
+static uint64_t silent_out(const struct cc *c)
+{
+	uint64_t ended = c->recovered + c->finals_silent;
+
+	return c->first_timeouts > ended ? c->first_timeouts - ended : 0;
+}
+
 /*
  * Rounds can all be congested - a scan that starts into a full bottleneck,
  * or hosts that answer far below the first rate - and then their best
@@ -480,10 +488,7 @@ static double recovered_floor(const struct cc *c)
 	 * probes, and the share of them among ends still leans low.)
 	 */
 	if (c->finals >= CC_RECOVERED_MIN) {
-		uint64_t ended = c->recovered + c->finals_silent;
-		uint64_t out = c->first_timeouts > ended ?
-				       c->first_timeouts - ended :
-				       0;
+		uint64_t out = silent_out(c);
 		double back =
 			(double)c->recovered / (double)(c->finals_silent + 1);
 
@@ -759,6 +764,8 @@ static void limit_abandon(struct cc *c)
 
 void cc_ending(struct cc *c, bool ending)
 {
+	double kind;
+
 	if (!ending) {
 		c->end_rate = 0;
 		return;
@@ -767,8 +774,9 @@ void cc_ending(struct cc *c, bool ending)
 		return;
 	c->end_rate = estimate(c) * CC_ENDING_GAIN;
 	/* A kind limit's pace is measured and under it already. */
-	if (kind_rate(c) > c->end_rate)
-		c->end_rate = kind_rate(c);
+	kind = kind_rate(c);
+	if (kind > c->end_rate)
+		c->end_rate = kind;
 	/* A half-pace round comes back up to it; any pace comes down. */
 	if (c->mode == CC_PROBE_DOWN) {
 		limit_abandon(c);
@@ -1025,9 +1033,7 @@ static void limit_count(struct cc *c, const struct cc_round *r, uint64_t now_ns)
  */
 static double refused_share(const struct cc *c)
 {
-	uint64_t ended = c->recovered + c->finals_silent;
-	uint64_t out = c->first_timeouts > ended ? c->first_timeouts - ended :
-						   0;
+	uint64_t out = silent_out(c);
 
 	if (c->finals < CC_RECOVERED_MIN || c->finals_ref > c->finals)
 		return 0;
@@ -1043,10 +1049,8 @@ static double refused_share(const struct cc *c)
  */
 static double retried_refused_share(const struct cc *c)
 {
-	uint64_t ended = c->recovered + c->finals_silent;
-	uint64_t out = c->first_timeouts > ended ? c->first_timeouts - ended :
-						   0;
-	uint64_t n = ended + out;
+	uint64_t out = silent_out(c);
+	uint64_t n = c->recovered + c->finals_silent + out;
 
 	if (n < CC_RECOVERED_MIN || c->recovered_ref > c->recovered)
 		return 1.0;
@@ -1057,11 +1061,11 @@ static double retried_refused_share(const struct cc *c)
  * Is what the scope loses its refusals alone?  Probes answered only after
  * a silent attempt were dropped once: a bottleneck or random loss drops
  * every kind alike, and those probes are refusals in the share all probes
- * are; a target that rate-limits its refusals drops only those.
+ * are; a target that rate-limits its refusals drops only those.  q is
+ * refused_share.
  */
-static bool kind_limited(const struct cc *c)
+static bool kind_limited(const struct cc *c, double q)
 {
-	double q = refused_share(c);
 	uint64_t rec_acc;
 
 	if (q <= 0 || q > CC_KIND_SHARE_MAX || c->recovered_ref < CC_KIND_MIN ||
@@ -1080,12 +1084,11 @@ static bool kind_limited(const struct cc *c)
  */
 static double kind_rate(const struct cc *c)
 {
-	double l = lref_mean(c);
-	double qr, q, f = c->first_share;
+	double l = lref_mean(c), qr = refused_share(c);
+	double q, f = c->first_share;
 
-	if (l <= 0 || !kind_limited(c))
+	if (l <= 0 || !kind_limited(c, qr))
 		return 0;
-	qr = refused_share(c);
 	q = f * qr + (1 - f) * retried_refused_share(c);
 	if (q < qr)
 		q = qr;
