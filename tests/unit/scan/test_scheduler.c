@@ -722,6 +722,53 @@ static uint32_t steady_step(struct steady *st, struct sched *s, uint64_t t)
 	return STEADY_SLOTS - st->n < 64 ? STEADY_SLOTS - st->n : 64;
 }
 
+/*
+ * A retry waits a quarter longer per attempt (at most twice) than the
+ * path's own RTO - not than the floor.  On a path far under the floor
+ * (veth: 0.2 ms) every attempt waits the floor: growing that made a
+ * filtered port's silences 100, 125 and 156 ms, and the last port of a
+ * policed /20 ended 0.1-0.2 s after the last first attempt for nothing.
+ * Over the floor (300 ms samples) the quarters still apply.
+ */
+static void test_retry_timeout_floor(void **state)
+{
+	struct sched_config c = config(100000, 4096);
+	struct sched_probe out[64], p;
+	uint64_t t = T0, base;
+	bool last;
+	struct sched *s;
+
+	(void)state;
+	s = sim_sched(&c, 1, 7);
+	assert_int_equal(sched_next(s, t, out, 32), 32);
+	for (int i = 0; i < 31; i++)
+		sched_answered(s, &out[i], 200 * 1000, t, false);
+	p = out[31];
+	for (uint8_t a = 0; a < 4; a++) {
+		p.attempt = a;
+		assert_int_equal(sched_probe_timeout_ns(s, &p, &last),
+				 SCHED_MIN_TIMEOUT_NS);
+	}
+	/* A slow path: 300 ms samples, RTO 1.5 x 300 ms, then +25 %. */
+	for (int k = 0; k < 20; k++) {
+		uint32_t got;
+
+		t += 100 * MS;
+		got = sched_next(s, t, out, 32);
+		for (uint32_t i = 0; i < got; i++)
+			sched_answered(s, &out[i], 300 * MS, t, false);
+	}
+	p.attempt = 0;
+	base = sched_probe_timeout_ns(s, &p, &last);
+	assert_true(base >= 440 * MS && base <= 460 * MS);
+	p.attempt = 1;
+	assert_int_equal(sched_probe_timeout_ns(s, &p, &last), base + base / 4);
+	p.attempt = 3;
+	assert_int_equal(sched_probe_timeout_ns(s, &p, &last),
+			 base + base / 4 + (base + base / 4) / 4);
+	sched_free(s);
+}
+
 static void test_linger_follows_path(void **state)
 {
 	struct sched_config c = config(60000, STEADY_SLOTS);
@@ -1898,6 +1945,7 @@ int main(void)
 		cmocka_unit_test(test_withdrawn_retry),
 		cmocka_unit_test(test_timeout_rise_waits),
 		cmocka_unit_test(test_finished_only_at_end),
+		cmocka_unit_test(test_retry_timeout_floor),
 		cmocka_unit_test(test_linger_follows_path),
 		cmocka_unit_test(test_rtt_scope_sparse_host),
 		cmocka_unit_test(test_connect_listens_long),
