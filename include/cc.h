@@ -90,7 +90,11 @@
  * their share too - the scope is kind-limited: each event notes the
  * refusals' arrival rate (kept: the mean of the last CC_LREF_EVENTS),
  * and the scope cruises at no less than CC_KIND_GAIN of it over
- * the refusals one attempt of the current mix draws (cruise_rate).
+ * the refusals one attempt of the current mix draws (cruise_rate).  A
+ * kind limit that a limit test has found is not tested again: the
+ * refusals' rate is measured at every event, and the test's half pace
+ * and its verdict (the retries' rate of the moment) only held first
+ * attempts under it.
  *
  * Each scope keeps its RTT estimate (RFC 6298) for the probe timeout and
  * the minimum RTT for the delay signal.  Fixed-size, no allocation, no
@@ -190,6 +194,7 @@ struct cc {
 	uint32_t t_ref, prev_ref; /* refusals arrived this round, the last */
 	double l_ref[CC_LREF_EVENTS]; /* refusals/s events measured */
 	uint32_t l_ref_n;
+	uint32_t lt_limits; /* limit tests that found a limit */
 	double first_share; /* first attempts / sent, the last full round */
 	double good[CC_GOOD_ROUNDS];
 	uint32_t good_n, good_next;
