@@ -160,6 +160,7 @@ struct cc_round {
 	uint32_t sent, ans, silent;
 	uint32_t ans_s, suspect; /* what the share counts (see cc_answered) */
 	uint32_t ref; /* refusals among ans (cc_refused) */
+	uint32_t ref_in; /* refusals that arrived while it was open */
 	uint32_t sent_first; /* first attempts among sent (cc_sent_first) */
 	float rate; /* pacing rate while it was sent */
 	uint8_t mode; /* enum cc_mode when it began */
@@ -349,7 +350,8 @@ bool cc_clean(const struct cc *c, uint64_t now_ns);
  * vouch for the scope: at the end of a scan only retries of filtered
  * ports are left, no first attempt to judge by, and their silences
  * counted as drops used every attempt, each backing off (a policed /20:
- * 3-5 s of a 7 s scan).
+ * 3-5 s of a 7 s scan).  Or, kind-limited, did the refusals arriving
+ * around it come at under half the limit (the limiter was idle)?
  */
 bool cc_quiet(const struct cc *c, uint32_t seq, uint64_t now_ns);
 /* Is the scope sending at its rate (so that its pace could cause drops)? */

@@ -1793,6 +1793,29 @@ static void test_kind_limit_found_once(void **state)
 }
 
 /*
+ * Seeds whose scan had an event just as its first attempts ran out, at
+ * 2,000 RSTs/s: no round of first attempts was left to vouch for the
+ * scan, the retries of filtered ports went out too fast to be quiet by
+ * their send rate, and none of their silences counted - 7.6 and 12.8 s
+ * (simulated) where ~5.5 would do.  A kind-limited scope's silences count
+ * when the refusals arriving around them came at under half its limit
+ * (cc.c, kind_quiet).
+ */
+static void test_kind_quiet_tail(void **state)
+{
+	static const uint64_t seeds[] = { 762, 949 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		struct pol_result r = subnet_sim(2000, 256, seeds[i]);
+
+		sim_say("", seeds[i], &r);
+		assert_int_equal(r.wrong, 0);
+		assert_true(r.secs < 1.6 * r.ideal);
+	}
+}
+
+/*
  * A limit test waits for as many half-pace attempts as would draw eight
  * answers at the share its full-pace rounds drew; those rounds go on
  * being counted after the half pace ends, and where their share fell a
@@ -1999,6 +2022,7 @@ int main(void)
 		cmocka_unit_test(test_limit_test_ends),
 		cmocka_unit_test(test_refusals_pace),
 		cmocka_unit_test(test_kind_limit_found_once),
+		cmocka_unit_test(test_kind_quiet_tail),
 		cmocka_unit_test(test_first_probe_of_host),
 		cmocka_unit_test(test_retry_limit_follows_drops),
 		cmocka_unit_test(test_limit_test_mix),
