@@ -359,6 +359,9 @@ bool cc_loaded(const struct cc *c);
 
 /* RFC 6298 timeout from this scope's samples, clamped; init if none. */
 uint64_t cc_rto_ns(const struct cc *c);
+/* The same grown by a quarter `quarters` times before the clamp (a
+ * retry's: against a path that stalls for a moment). */
+uint64_t cc_rto_grown_ns(const struct cc *c, uint32_t quarters);
 /* The same before the clamp: what the samples alone ask (0 if none). */
 uint64_t cc_rto_path_ns(const struct cc *c);
 /* Has it ever cruised - left startup and drained the queue startup made,

@@ -1183,24 +1183,12 @@ static const struct cc *rtt_scope(const struct sched *s,
 /*
  * An attempt's timeout from scope's samples.  The RTO already follows the
  * path; a retry waits a quarter longer (at most twice) only against a path
- * that stalls for a moment.  The quarter is of the path's own RTO, before
- * the floor: where the floor is far above it (a LAN, veth: 0.2 ms against
- * 100 ms) the floor is that margin already, and growing it made each of
- * a filtered port's clean silences 125 and 156 ms instead of 100 - the
- * last port of a /20 whose RSTs are policed at 2,000/s, sent as first
- * attempts ran out, ended 0.1-0.2 s after them for nothing.
+ * that stalls for a moment (cc_rto_grown_ns: a quarter of the path's own
+ * RTO, not of the floor).
  */
 static uint64_t scope_timeout(const struct cc *scope, uint32_t attempt)
 {
-	uint64_t t = cc_rto_path_ns(scope);
-
-	for (uint32_t a = 0, cap = 2; a < attempt && a < cap; a++)
-		t += t / 4;
-	if (t < scope->p.rto_min_ns)
-		t = scope->p.rto_min_ns;
-	if (scope->p.rto_max_ns && t > scope->p.rto_max_ns)
-		t = scope->p.rto_max_ns;
-	return t;
+	return cc_rto_grown_ns(scope, attempt < 2 ? attempt : 2);
 }
 
 static const struct sched_host *probe_host(const struct sched *s,
