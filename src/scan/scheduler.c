@@ -694,12 +694,25 @@ static void share_add(struct sched_share *sh, double window, double n,
 	sh->sil = sh->sil * keep + sil;
 }
 
-static void drop_count(struct sched_drops *d, uint32_t clean)
+/*
+ * refused: the answer was a refusal.  A target that polices its RSTs
+ * drops closed ports' answers alone, and a pace 8 % over its limit (no
+ * event: the share of all first attempts falls 3 %) drops 8 % of them -
+ * a chance that the open ports, never dropped, diluted to under 1 % in
+ * the shares of all answers, so that three clean silences in a row ended
+ * a closed port filtered (simulated /20 at 2,000 RSTs/s once a found
+ * limit is not tested again, cc.c's limit_testable: one seed of 300).
+ * These are the ports a wrong "filtered" would be of: their share counts
+ * apart.
+ */
+static void drop_count(struct sched_drops *d, uint32_t clean, bool refused)
 {
 	share_add(&d->all, SCHED_DROP_WINDOW, clean + 1, clean);
 	share_add(&d->recent, SCHED_DROP_SHORT, clean + 1, clean);
 	share_add(&d->again, SCHED_DROP_AGAIN_WINDOW, clean,
 		  clean ? clean - 1 : 0);
+	if (refused)
+		share_add(&d->refused, SCHED_DROP_SHORT, clean + 1, clean);
 }
 
 /* sh's silent share, if it is above p and counts min attempts or more. */
@@ -761,25 +774,8 @@ static void answer(struct sched *s, const struct sched_probe *p,
 		if (!late && p->attempt > s->max_ans_attempt)
 			s->max_ans_attempt = p->attempt;
 		if (s->issued < s->total) {
-			drop_count(&h->drops, p->clean);
-			drop_count(&s->drops, p->clean);
-		}
-		/*
-		 * A target that polices its RSTs drops closed ports' answers
-		 * alone, and a pace 8 % over its limit (no event: the share
-		 * of all first attempts falls 3 %) drops 8 % of them - a
-		 * chance that the open ports, never dropped, diluted to under
-		 * 1 % in the shares above, so that three clean silences in a
-		 * row ended a closed port filtered (simulated /20 at 2,000
-		 * RSTs/s once a found limit is not tested again, cc.c's
-		 * limit_testable: one seed of 300).  These are the ports a
-		 * wrong "filtered" would be of.
-		 */
-		if (refused && s->issued < s->total) {
-			share_add(&h->drops.refused, SCHED_DROP_SHORT,
-				  p->clean + 1, p->clean);
-			share_add(&s->drops.refused, SCHED_DROP_SHORT,
-				  p->clean + 1, p->clean);
+			drop_count(&h->drops, p->clean, refused);
+			drop_count(&s->drops, p->clean, refused);
 		}
 	}
 	h->answered = true;
