@@ -132,11 +132,6 @@ static double lref_mean(const struct cc *c)
 	return n ? sum / n : 0;
 }
 
-static const struct cc_round *open_round_c(const struct cc *c)
-{
-	return &c->r[c->seq % CC_ROUNDS];
-}
-
 static struct cc_round *open_round(struct cc *c)
 {
 	return &c->r[c->seq % CC_ROUNDS];
@@ -1534,7 +1529,7 @@ static bool kind_quiet(const struct cc *c, uint32_t seq, uint64_t now_ns)
 {
 	const struct cc_round *r = &c->r[seq % CC_ROUNDS];
 	double lim = CC_QUIET_KIND_SHARE * lref_mean(c);
-	uint64_t from, since = open_round_c(c)->start_ns;
+	uint64_t from, since = c->r[c->seq % CC_ROUNDS].start_ns; /* open */
 	uint32_t n = c->t_ref;
 
 	if (lim <= 0 || r->seq != seq || !kind_limited(c, refused_share(c)))
