@@ -209,8 +209,11 @@ static void sim_run(struct sim *s, uint64_t from, uint64_t until)
 			n = cc_allow(&s->cc, now, 100000);
 		}
 		/* Retries first, as scheduler.c's heap hands them out. */
-		if (n)
+		if (n) {
 			s->round = cc_sent(&s->cc, now, n);
+			if (n > s->retry_n)
+				cc_sent_first(&s->cc, n - s->retry_n);
+		}
 		for (uint32_t i = 0; i < n; i++) {
 			if (s->retry_n) {
 				struct event e = s->retry[s->retry_head];
