@@ -138,6 +138,8 @@ struct sched_config {
 /* The previous attempt was sent after the host's answer-limit cut number
  * SCHED_F_CUT (mod 16) and before the next: kept across the retry. */
 #define SCHED_F_PREV_PACED 4
+/* Sent before the whole scan had any answer (see sched_timed_out). */
+#define SCHED_F_BLIND 8
 #define SCHED_F_CUT_SHIFT 4
 #define SCHED_F_KEEP 0xf4 /* what a retry's send keeps */
 

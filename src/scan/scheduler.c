@@ -598,6 +598,8 @@ static uint32_t sched_next_cc(struct sched *s, uint64_t now_ns,
 			p.flags |= SCHED_F_DIRTY_HOST;
 		if (scope_dirty(&s->group, now_ns))
 			p.flags |= SCHED_F_DIRTY_GROUP;
+		if (!s->group.answered)
+			p.flags |= SCHED_F_BLIND;
 		p.hround = cc_sent(&h->cc, now_ns, 1);
 		p.ground = cc_sent(&s->group, now_ns, 1);
 		if (p.attempt == 0) {
@@ -1016,7 +1018,7 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 {
 	struct sched_probe next = *p;
 	struct sched_host *h;
-	bool clean, group_clean;
+	bool clean, group_clean, blind;
 	uint64_t due, rise;
 	uint32_t drop;
 
@@ -1056,9 +1058,21 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	 * never answered anything (down, or filtering every port we tried),
 	 * so that its own controller knows nothing.
 	 */
-	group_clean = (!(p->flags & SCHED_F_DIRTY_GROUP) &&
-		       cc_clean(&s->group, now_ns)) ||
-		      cc_quiet(&s->group, p->ground, now_ns);
+	/*
+	 * An attempt sent before the scan had any answer was sent blind:
+	 * startup's first burst (50 probes at 10,000/s) goes out before the
+	 * first RST can say that the target polices them.  scope_dirty could
+	 * not flag it (a scope that never answered says nothing), but once
+	 * the scan has answers its silence is no evidence: behind a host
+	 * that answers 1,000 RSTs/s, 45 closed ports of that burst went
+	 * silent, each counted it, and one in a few runs of t_cc_ratelimit
+	 * ended one of them filtered after three more silences at a pace
+	 * still a quarter over the limit.
+	 */
+	blind = (p->flags & SCHED_F_BLIND) && s->group.answered;
+	group_clean = !blind && ((!(p->flags & SCHED_F_DIRTY_GROUP) &&
+				  cc_clean(&s->group, now_ns)) ||
+				 cc_quiet(&s->group, p->ground, now_ns));
 	clean = group_clean && (!h->cc.answered ||
 				(!(p->flags & SCHED_F_DIRTY_HOST) &&
 				 cc_clean(&h->cc, now_ns)) ||
