@@ -1064,10 +1064,10 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	 * first RST can say that the target polices them.  scope_dirty could
 	 * not flag it (a scope that never answered says nothing), but once
 	 * the scan has answers its silence is no evidence: behind a host
-	 * that answers 1,000 RSTs/s, 45 closed ports of that burst went
-	 * silent, each counted it, and one in a few runs of t_cc_ratelimit
-	 * ended one of them filtered after three more silences at a pace
-	 * still a quarter over the limit.
+	 * that answers 1,000 RSTs/s (burst 5) most closed ports of that
+	 * burst went silent, each counted it, and in one traced run of
+	 * t_cc_ratelimit one of them ended filtered after three more
+	 * silences at a pace a third over the limit.
 	 */
 	blind = (p->flags & SCHED_F_BLIND) && s->group.answered;
 	group_clean = !blind && ((!(p->flags & SCHED_F_DIRTY_GROUP) &&
