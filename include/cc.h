@@ -354,6 +354,14 @@ bool cc_clean(const struct cc *c, uint64_t now_ns);
  * around it come at under half the limit (the limiter was idle)?
  */
 bool cc_quiet(const struct cc *c, uint32_t seq, uint64_t now_ns);
+/*
+ * Was round seq sent faster than this scope's answers come back, when
+ * nearly all of them are refusals (one host's closed ports)?  A target
+ * that limits its RSTs answers at its limit however fast it is asked:
+ * a round over that rate had some of its refusals dropped, whatever the
+ * share test or the limit test said, and its silences prove nothing.
+ */
+bool cc_over_answers(const struct cc *c, uint32_t seq);
 /* Is the scope sending at its rate (so that its pace could cause drops)? */
 bool cc_loaded(const struct cc *c);
 

@@ -1598,6 +1598,20 @@ bool cc_quiet(const struct cc *c, uint32_t seq, uint64_t now_ns)
 	return kind_quiet(c, seq, now_ns);
 }
 
+/* Over this much above the answers' rate, a round outran them. */
+#define CC_OVER_ANSWERS 1.1
+
+bool cc_over_answers(const struct cc *c, uint32_t seq)
+{
+	const struct cc_round *r = &c->r[seq % CC_ROUNDS];
+	double bw = cc_bw(c);
+
+	if (r->seq != seq || !r->end_ns || bw <= 0 ||
+	    refused_share(c) < CC_KIND_SHARE_MAX)
+		return false;
+	return round_send_rate(r) > CC_OVER_ANSWERS * bw;
+}
+
 bool cc_loaded(const struct cc *c)
 {
 	const struct cc_round *prev = &c->r[(c->seq - 1) % CC_ROUNDS];
