@@ -437,6 +437,42 @@ static void test_delay_rise(void **state)
 }
 
 /*
+ * Run the simulation to `until` in 10 ms steps and return the least (or,
+ * most: the largest) value f takes at the end of a step; f < 0 means no
+ * value at that step.  0 if it never had one.
+ */
+static double sim_extreme(struct sim *s, uint64_t until,
+			  double (*f)(const struct sim *), bool most)
+{
+	double best = 0;
+	bool any = false;
+
+	for (uint64_t t = 0; t < until; t += 10 * MS) {
+		double v;
+
+		sim_run(s, t, t + 10 * MS);
+		v = f(s);
+		if (v < 0)
+			continue;
+		if (!any || (most ? v > best : v < best))
+			best = v;
+		any = true;
+	}
+	return best;
+}
+
+/* The pace once an event has been called. */
+static double rate_after_event(const struct sim *s)
+{
+	return s->cc.events ? cc_rate(&s->cc) : -1;
+}
+
+static double good_rate(const struct sim *s)
+{
+	return cc_good(&s->cc);
+}
+
+/*
  * A second of buffer: 2,000 frames/s through a 2,000-frame queue, 40 ms,
  * the scan starting at 10,000/s.  Startup must stop on the first samples
  * that show the queue (its round, an srtt long, grows with the queue and
@@ -453,16 +489,12 @@ static void test_deep_buffer(void **state)
 		.capacity = 2000,
 		.queue = 2000,
 	};
-	double least = 1e12;
+	double least;
 	struct sim s;
 
 	(void)state;
 	sim_init(&s, &p, 10000);
-	for (uint64_t t = 0; t < 10 * SEC; t += 10 * MS) {
-		sim_run(&s, t, t + 10 * MS);
-		if (s.cc.events && cc_rate(&s.cc) < least)
-			least = cc_rate(&s.cc);
-	}
+	least = sim_extreme(&s, 10 * SEC, rate_after_event, false);
 	if (getenv("CC_TEST_DEBUG"))
 		print_message(
 			"deep buffer: sent %llu dropped %llu events %llu least rate %.0f\n",
@@ -543,16 +575,12 @@ static void test_long_path_startup(void **state)
 		.capacity = 2000,
 		.queue = 50,
 	};
-	double good = 0;
+	double good;
 	struct sim s;
 
 	(void)state;
 	sim_init(&s, &p, 10000);
-	for (uint64_t t = 0; t < 2 * SEC; t += 10 * MS) {
-		sim_run(&s, t, t + 10 * MS);
-		if (cc_good(&s.cc) > good)
-			good = cc_good(&s.cc);
-	}
+	good = sim_extreme(&s, 2 * SEC, good_rate, true);
 	if (getenv("CC_TEST_DEBUG"))
 		print_message("long path: sent %llu dropped %llu events %llu "
 			      "best good rate %.0f, rate now %.0f\n",
