@@ -36,6 +36,7 @@ struct path {
 	double limited; /* share of ports the limit applies to; 0 = all */
 	double filtered; /* share of ports that never answer */
 	bool host_silent; /* the host answers nothing at all */
+	bool refusals; /* every answer is a refusal (cc_refused too) */
 	uint64_t rtt_ns; /* base round trip */
 	uint64_t rtt_growth_ns_per_s; /* round trip added per second */
 	uint64_t rto_ns; /* when a silence is reported */
@@ -184,11 +185,21 @@ static void sim_run(struct sim *s, uint64_t from, uint64_t until)
 					s->answered += e->attempt == 0;
 					cc_answered(&s->cc, now, e->round,
 						    e->rtt, e->attempt == 0);
+					if (s->p.refusals)
+						cc_refused(&s->cc, e->round,
+							   e->attempt > 0);
+					if (s->p.refusals)
+						cc_final(&s->cc, false,
+							 e->attempt > 0);
 				} else {
 					s->silent += e->attempt == 0;
 					cc_silent(&s->cc, now, e->round,
 						  !s->p.host_silent &&
 							  e->attempt == 0);
+					if (s->p.refusals &&
+					    e->attempt + 1 >= SIM_TRIES)
+						cc_final(&s->cc, true,
+							 e->attempt > 0);
 					if (e->attempt + 1 < SIM_TRIES) {
 						assert_true(s->retry_n <
 							    SIM_MAX);
@@ -593,6 +604,48 @@ static void test_long_path_startup(void **state)
 }
 
 /*
+ * One host's closed ports, its RSTs limited to 1,000/s: every answer a
+ * refusal.  A round sent over the answers' rate outran the limit, and its
+ * silences prove nothing (cc_over_answers): startup's rounds at
+ * 10,000/s are such rounds; rounds held at 600/s are not; nor are any
+ * when the answers are not refusals (a bottleneck's, say).
+ */
+static uint32_t last_closed(const struct sim *s)
+{
+	return s->cc.seq - 1;
+}
+
+static void test_over_answers(void **state)
+{
+	struct path p = {
+		.rtt_ns = MS,
+		.rto_ns = 100 * MS,
+		.answer_limit = 1000,
+		.refusals = true,
+	};
+	struct sim s;
+
+	(void)state;
+	sim_init(&s, &p, 10000);
+	sim_run(&s, 0, 100 * MS);
+	assert_true(cc_bw(&s.cc) > 0);
+	assert_true(cc_over_answers(&s.cc, last_closed(&s)));
+	sim_free(&s);
+
+	sim_init(&s, &p, 10000);
+	s.send_cap = 600;
+	sim_run(&s, 0, 3 * SEC);
+	assert_false(cc_over_answers(&s.cc, last_closed(&s)));
+	sim_free(&s);
+
+	p.refusals = false;
+	sim_init(&s, &p, 10000);
+	sim_run(&s, 0, 100 * MS);
+	assert_false(cc_over_answers(&s.cc, last_closed(&s)));
+	sim_free(&s);
+}
+
+/*
  * The end of a scan: after an event, rounds that cannot vouch for the
  * scope (too few first attempts) are still trusted when sent far below
  * any rate the scope had drops at - and only then.
@@ -838,6 +891,7 @@ int main(void)
 		cmocka_unit_test(test_deep_buffer),
 		cmocka_unit_test(test_half_rtt_queue),
 		cmocka_unit_test(test_long_path_startup),
+		cmocka_unit_test(test_over_answers),
 		cmocka_unit_test(test_sparse_host_delay),
 		cmocka_unit_test(test_sparse_host_retry),
 		cmocka_unit_test(test_quiet_tail),
