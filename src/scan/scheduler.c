@@ -1069,7 +1069,6 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	 * t_cc_ratelimit one of them ended filtered after three more
 	 * silences at a pace a third over the limit.
 	 */
-	unproven = (p->flags & SCHED_F_BLIND) && s->group.answered;
 	/*
 	 * Nor a silence from a round that outran the answers of a scan
 	 * answered nearly all in refusals: traced, a host answering 1,000
@@ -1079,8 +1078,8 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	 * and one run in ten of t_cc_ratelimit ended a closed port
 	 * filtered after four of them.
 	 */
-	if (cc_over_answers(&s->group, p->ground))
-		unproven = true;
+	unproven = ((p->flags & SCHED_F_BLIND) && s->group.answered) ||
+		   cc_over_answers(&s->group, p->ground);
 	group_clean = !unproven && ((!(p->flags & SCHED_F_DIRTY_GROUP) &&
 				     cc_clean(&s->group, now_ns)) ||
 				    cc_quiet(&s->group, p->ground, now_ns));
