@@ -6,9 +6,9 @@
  * The streams are written row by row as results become final, into each
  * writer's own buffer, which goes to the file with write(2) only at the end
  * of a row, every OUTPUT_FLUSH_ROWS rows (or OUTPUT_STREAM_BYTES): a scan
- * killed at any moment leaves only whole, parseable rows behind (stdio's
- * flush-when-full cut them anywhere), while a fast scan does not pay a
- * write(2) per result.  Every field that comes from outside the program
+ * killed at any moment leaves whole, parseable rows behind, but for at most
+ * one last row cut at a page boundary (w_chunk; stdio's flush-when-full cut
+ * them anywhere), while a fast scan does not pay a write(2) per result.  Every field that comes from outside the program
  * (service names from /etc/services, reasons) goes through the format's own
  * escaping - RFC 4180 quoting for CSV, RFC 8259 escapes for JSON, with bytes
  * that are not valid UTF-8 replaced by U+FFFD so that every line stays valid
@@ -56,8 +56,12 @@ const char *output_answer_reason(enum output_state st, enum rs_proto proto,
  * written the first: a write that stays inside one page of the file is
  * whole or not there at all.  So a stream's write ends at the last row
  * that fits before the file's next page boundary, and a row that straddles
- * one goes alone - the only write that a kill can still cut, and then only
- * in its nanoseconds between the two pages.
+ * one goes alone - the only write that a kill can still cut, at that
+ * boundary.  Its window is the write's first page (microseconds, longer
+ * when the kernel throttles dirty pages), once per 4 KiB written: rare,
+ * not impossible (t_killed has met it), which is why
+ * `ringscan merge` drops a cut last line with a warning instead of
+ * refusing the file.
  */
 static size_t w_chunk(const struct writer *w, size_t off)
 {
