@@ -343,6 +343,15 @@ void cc_tick(struct cc *c, uint64_t now_ns);
 bool cc_clean(const struct cc *c, uint64_t now_ns);
 
 /*
+ * When the last event stops making silences unclean (cc_clean's two RTOs
+ * after it); 0 without an event.
+ */
+uint64_t cc_event_clears_ns(const struct cc *c);
+
+/* Does this scope lose its refusals alone (a target that limits its RSTs)? */
+bool cc_kind(const struct cc *c);
+
+/*
  * Was round seq - sent after the last event, two RTOs ago or more - sent
  * far below anything this scope ever had drops at (CC_QUIET_SHARE of the
  * least answer rate or pace any event measured or set)?  Then a silence

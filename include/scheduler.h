@@ -42,6 +42,9 @@
 #define SCHED_MAX_TIMEOUT_NS 1000000000ULL /* ceiling for adaptive ones */
 #define SCHED_BACKOFF_BASE_NS 10000000ULL /* first retry waits 20 ms */
 #define SCHED_BACKOFF_MAX_NS 500000000ULL
+/* how long after the event that made its silence unclean a retry waits in
+ * a kind-limited scan's last second (sched_timed_out) */
+#define SCHED_CLEARS_SLACK_NS 1000000ULL
 #define SCHED_DEFER_NS 20000000ULL /* retry delay after a local failure */
 #define SCHED_MIN_WINDOW 16 /* in-flight window never shrinks below */
 #define SCHED_ENDING_NS 1000000000ULL /* the scan's last second: cc_ending */

@@ -1525,6 +1525,18 @@ static bool event_old(const struct cc *c, uint64_t now_ns)
 	return now_ns - c->last_event_ns > 2 * cc_rto_ns(c) + CC_ROUND_MIN_NS;
 }
 
+uint64_t cc_event_clears_ns(const struct cc *c)
+{
+	if (!c->had_event)
+		return 0;
+	return c->last_event_ns + 2 * cc_rto_ns(c) + CC_ROUND_MIN_NS;
+}
+
+bool cc_kind(const struct cc *c)
+{
+	return kind_limited(c, refused_share(c));
+}
+
 bool cc_clean(const struct cc *c, uint64_t now_ns)
 {
 	/*

@@ -1131,6 +1131,28 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	if (!group_clean && next.backoff < UINT8_MAX)
 		next.backoff++;
 	due = group_clean ? SCHED_BACKOFF_BASE_NS : backoff_ns(next.backoff);
+	/*
+	 * But not in the last second of a scan whose target limits its
+	 * RSTs: the pace is under the estimate there and nothing new comes
+	 * to overload it, so a silence that an event made unclean is tried
+	 * again as soon as that event stops counting (a moment after: an
+	 * attempt sent while it counts is dirty).  Traced on a /20 policed
+	 * at 2,000 RSTs/s, a filtered port whose silences from 2.0 to 4.5 s
+	 * all fell near an event had backed off to half a second, and an
+	 * event judged on the last first attempts cost its last clean
+	 * silences that much each: the scan's tail after its last first
+	 * attempt took 0.9-1.0 s instead of 0.3-0.4 in half the runs.
+	 */
+	if (!group_clean && s->group.end_rate > 0 && cc_kind(&s->group)) {
+		uint64_t at =
+			cc_event_clears_ns(&s->group) + SCHED_CLEARS_SLACK_NS;
+		uint64_t wait = SCHED_BACKOFF_BASE_NS;
+
+		if (at > now_ns + wait)
+			wait = at - now_ns;
+		if (wait < due)
+			due = wait;
+	}
 	if (due < rise)
 		due = rise;
 	if (probe_udp(s, p->probe) && due < SCHED_UDP_RETRY_NS)

@@ -1859,6 +1859,24 @@ static void test_kind_quiet_tail(void **state)
 }
 
 /*
+ * Seeds whose scan had an event judged on its last first attempts, at
+ * 2,000 RSTs/s: every silence after it was unclean until two RTOs had
+ * passed, and filtered ports that had backed off to half a second over
+ * the scan waited that long for each of their last clean silences - 5.52
+ * and 5.56 s (1.39 and 1.40 times the ideal, simulated) where the scan
+ * with no late event ends in about 5.  In a kind-limited scan's last
+ * second such a retry goes once the event stops counting
+ * (sched_timed_out).
+ */
+static void test_ending_retry(void **state)
+{
+	static const uint64_t seeds[] = { 81, 346 };
+
+	(void)state;
+	subnet_seeds_within(2000, seeds, sizeof(seeds) / sizeof(seeds[0]), 1.3);
+}
+
+/*
  * A limit test waits for as many half-pace attempts as would draw eight
  * answers at the share its full-pace rounds drew; those rounds go on
  * being counted after the half pace ends, and where their share fell a
@@ -2067,6 +2085,7 @@ int main(void)
 		cmocka_unit_test(test_refusals_pace),
 		cmocka_unit_test(test_kind_limit_found_once),
 		cmocka_unit_test(test_kind_quiet_tail),
+		cmocka_unit_test(test_ending_retry),
 		cmocka_unit_test(test_first_probe_of_host),
 		cmocka_unit_test(test_retry_limit_follows_drops),
 		cmocka_unit_test(test_limit_test_mix),
