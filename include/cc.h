@@ -361,8 +361,11 @@ bool cc_kind(const struct cc *c);
  * counted as drops used every attempt, each backing off (a policed /20:
  * 3-5 s of a 7 s scan).  Or, kind-limited, did the refusals arriving
  * around it come at under half the limit (the limiter was idle)?
+ * sent_ns: when the attempt went out (0: unknown); one sent after the last
+ * event counts from then, even if its round began before it.
  */
-bool cc_quiet(const struct cc *c, uint32_t seq, uint64_t now_ns);
+bool cc_quiet(const struct cc *c, uint32_t seq, uint64_t now_ns,
+	      uint64_t sent_ns);
 /*
  * Was round seq sent faster than this scope's answers come back, when
  * nearly all of them are refusals (one host's closed ports)?  A target

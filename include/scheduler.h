@@ -156,6 +156,9 @@ struct sched_probe {
 	/* sched_probe_timeout_ns when it was sent, in us (0 = unknown):
 	 * the caller that sends it stamps it */
 	uint32_t tmo_us;
+	/* when it was handed out, in us of the scheduler's clock mod 2^32
+	 * (read only while the attempt is out: seconds, not an hour) */
+	uint32_t sent_us;
 };
 
 /* A pacing change worth telling the user about (-v). */

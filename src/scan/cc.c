@@ -1593,13 +1593,23 @@ static bool kind_quiet(const struct cc *c, uint32_t seq, uint64_t now_ns)
 	return (double)n * NS_PER_SEC / (double)(now_ns - since) <= lim;
 }
 
-bool cc_quiet(const struct cc *c, uint32_t seq, uint64_t now_ns)
+bool cc_quiet(const struct cc *c, uint32_t seq, uint64_t now_ns,
+	      uint64_t sent_ns)
 {
 	const struct cc_round *r = &c->r[seq % CC_ROUNDS];
+	/*
+	 * The attempt's own send time where known, not its round's start:
+	 * a scan's last rounds run long (64 sends at a few hundred a
+	 * second), and when an event fell inside one, the filtered ports'
+	 * retries sent after it at a tenth of the pace counted no silence
+	 * until the next round began (a policed /20 on the testbed: 0.5 s
+	 * of a 1-s tail).
+	 */
+	uint64_t from = sent_ns > r->start_ns ? sent_ns : r->start_ns;
 	uint64_t dur;
 
 	if (!c->had_event || c->quiet_ref <= 0 || r->seq != seq ||
-	    r->start_ns <= c->last_event_ns || !event_old(c, now_ns))
+	    from <= c->last_event_ns || !event_old(c, now_ns))
 		return false;
 	dur = (r->end_ns ? r->end_ns : now_ns) - r->start_ns;
 	if (dur < CC_ROUND_MIN_NS)

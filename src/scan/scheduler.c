@@ -594,6 +594,7 @@ static uint32_t sched_next_cc(struct sched *s, uint64_t now_ns,
 		}
 		p.flags &= SCHED_F_KEEP;
 		p.tmo_us = 0;
+		p.sent_us = (uint32_t)(now_ns / 1000);
 		if (host_dirty(&h->cc, now_ns))
 			p.flags |= SCHED_F_DIRTY_HOST;
 		if (scope_dirty(&s->group, now_ns))
@@ -1019,7 +1020,7 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	struct sched_probe next = *p;
 	struct sched_host *h;
 	bool clean, group_clean, unproven;
-	uint64_t due, rise;
+	uint64_t due, rise, sent_ns;
 	uint32_t drop;
 
 	assert(s->inflight > 0);
@@ -1078,15 +1079,18 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	 * and one run in ten of t_cc_ratelimit ended a closed port
 	 * filtered after four of them.
 	 */
+	sent_ns = now_ns -
+		  (uint64_t)((uint32_t)(now_ns / 1000) - p->sent_us) * 1000;
 	unproven = ((p->flags & SCHED_F_BLIND) && s->group.answered) ||
 		   cc_over_answers(&s->group, p->ground);
-	group_clean = !unproven && ((!(p->flags & SCHED_F_DIRTY_GROUP) &&
-				     cc_clean(&s->group, now_ns)) ||
-				    cc_quiet(&s->group, p->ground, now_ns));
+	group_clean = !unproven &&
+		      ((!(p->flags & SCHED_F_DIRTY_GROUP) &&
+			cc_clean(&s->group, now_ns)) ||
+		       cc_quiet(&s->group, p->ground, now_ns, sent_ns));
 	clean = group_clean && (!h->cc.answered ||
 				(!(p->flags & SCHED_F_DIRTY_HOST) &&
 				 cc_clean(&h->cc, now_ns)) ||
-				cc_quiet(&h->cc, p->hround, now_ns));
+				cc_quiet(&h->cc, p->hround, now_ns, sent_ns));
 	/*
 	 * Sent before the host's last answer-limit cut, or since it while
 	 * the new pace is unproven (a window of SCHED_LIMIT_WINDOW_NS

@@ -658,22 +658,59 @@ static void test_quiet_tail(void **state)
 
 	(void)state;
 	sim_init(&s, &p, 1000);
-	assert_false(cc_quiet(&s.cc, 0, 0)); /* no event: cc_clean says */
+	assert_false(cc_quiet(&s.cc, 0, 0, 0)); /* no event: cc_clean says */
 	sim_run(&s, 0, 2 * SEC);
 	assert_true(s.cc.events > 0);
 	assert_true(s.cc.quiet_ref > 0);
 	/* At the pace: the round just sent is no quiet one. */
 	assert_true(cc_rate(&s.cc) > 2 * 0.25 * s.cc.quiet_ref);
-	assert_false(cc_quiet(&s.cc, s.round, 2 * SEC));
+	assert_false(cc_quiet(&s.cc, s.round, 2 * SEC, 0));
 	/* A trickle of retries, 50/s: quiet once the event is 2 RTOs old. */
 	s.send_cap = 50;
 	sim_run(&s, 2 * SEC, 4 * SEC);
 	end = 4 * SEC;
 	assert_true(end - s.cc.last_event_ns > 2 * cc_rto_ns(&s.cc));
 	assert_true(s.cc.r[s.round % CC_ROUNDS].start_ns > s.cc.last_event_ns);
-	assert_true(cc_quiet(&s.cc, s.round, end));
+	assert_true(cc_quiet(&s.cc, s.round, end, 0));
 	/* A round the ring has forgotten is not. */
-	assert_false(cc_quiet(&s.cc, s.round - CC_ROUNDS, end));
+	assert_false(cc_quiet(&s.cc, s.round - CC_ROUNDS, end, 0));
+	sim_free(&s);
+}
+
+/*
+ * The same tail when the event falls inside a round: a scan's last rounds
+ * run long at a trickle, and an attempt sent after the event in one that
+ * began before it is quiet from its own send time (cc_quiet's sent_ns);
+ * one sent before the event is not, nor one whose send time is unknown.
+ */
+static void test_quiet_sent_after_event(void **state)
+{
+	struct path p = limited_2000;
+	uint64_t now = SEC, ev, e, t;
+	struct sim s;
+	uint32_t seq;
+
+	(void)state;
+	sim_init(&s, &p, 1000);
+	sim_run(&s, 0, now);
+	ev = s.cc.events;
+	while (s.cc.events == ev && now < 10 * SEC) {
+		sim_run(&s, now, now + STEP);
+		now += STEP;
+	}
+	assert_true(s.cc.events > ev);
+	e = s.cc.last_event_ns;
+	seq = s.cc.seq;
+	assert_true(s.cc.r[seq % CC_ROUNDS].start_ns <= e);
+	/* From the event on, a trickle: the open round stays open. */
+	s.send_cap = 50;
+	t = e + 2 * cc_rto_ns(&s.cc) + 20 * MS;
+	sim_run(&s, now, t);
+	assert_int_equal(s.cc.seq, seq);
+	assert_true(s.cc.last_event_ns == e);
+	assert_true(cc_quiet(&s.cc, seq, t, e + 10 * MS));
+	assert_false(cc_quiet(&s.cc, seq, t, e - MS));
+	assert_false(cc_quiet(&s.cc, seq, t, 0));
 	sim_free(&s);
 }
 
@@ -895,6 +932,7 @@ int main(void)
 		cmocka_unit_test(test_sparse_host_delay),
 		cmocka_unit_test(test_sparse_host_retry),
 		cmocka_unit_test(test_quiet_tail),
+		cmocka_unit_test(test_quiet_sent_after_event),
 		cmocka_unit_test(test_ending),
 		cmocka_unit_test(test_rate_bounds),
 		cmocka_unit_test(test_tokens),
