@@ -1130,43 +1130,11 @@ static double kind_rate(const struct cc *c)
 	return CC_KIND_GAIN * l / q;
 }
 
-/*
- * The pace whose refusals would fill CC_KIND_FILL of a kind limit, at the
- * refusals per probe the last two rounds drew: 0 unless kind_limited, or
- * with too few refusals to tell.  kind_rate works from the shares of
- * probes that end refused, counting every probe still out after a silence
- * as one; late in a policed /20 most of those are filtered ports, whose
- * retries were a fifth of all sends and drew a refusal in 2-7 % of cases,
- * so it read 3,000-3,600/s where the target passed its limit's worth at
- * 5,000, and the pace, left to the good rates that every event cut, had
- * the limiter pass 70-85 % of its rate (traced on the testbed).  The
- * refusals that arrive say it directly: under the limit this is the pace
- * scaled up to meet it, and over it - the refusals then arrive at the
- * limit - CC_KIND_FILL of the pace.
- */
-static double kind_fill(const struct cc *c, uint32_t sent, uint32_t refs)
-{
-	double l = lref_mean(c);
-
-	if (l <= 0 || refs < CC_KIND_MIN || !kind_limited(c, refused_share(c)))
-		return 0;
-	return CC_KIND_FILL * l * (double)sent / (double)refs;
-}
-
-/*
- * The rate to cruise at: the estimate, or the kind-limited pace - the
- * filling one no more than a probe's step above the pace of the moment,
- * so that it climbs to a limit it has read wrong a round at a time, with
- * the silence events to stop it.
- */
+/* The rate to cruise at: the estimate, or the kind-limited pace. */
 static double cruise_rate(const struct cc *c)
 {
-	double e = estimate(c), k = kind_rate(c), f = c->fill;
+	double e = estimate(c), k = kind_rate(c);
 
-	if (f > c->rate * CC_PROBE_GAIN)
-		f = c->rate * CC_PROBE_GAIN;
-	if (f > k)
-		k = f;
 	return k > e ? k : e;
 }
 
@@ -1419,7 +1387,6 @@ static void round_close(struct cc *c, uint64_t now_ns)
 
 	c->ref_rate = (double)(c->t_ref + c->prev_ref) * NS_PER_SEC /
 		      (double)(dur + c->prev_dur_ns);
-	c->fill = kind_fill(c, r->sent + c->prev_sent, c->t_ref + c->prev_ref);
 	if (r->sent >= CC_ROUND_PROBES / 2)
 		c->first_share = (double)r->sent_first / r->sent;
 	r->end_ns = now_ns;
@@ -1517,7 +1484,6 @@ static void round_close(struct cc *c, uint64_t now_ns)
 
 	c->prev_ans = c->t_ans;
 	c->prev_ref = c->t_ref;
-	c->prev_sent = r->sent;
 	c->prev_dur_ns = dur;
 	c->t_ans = 0;
 	c->t_ref = 0;
