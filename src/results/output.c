@@ -8,8 +8,9 @@
  * of a row, every OUTPUT_FLUSH_ROWS rows (or OUTPUT_STREAM_BYTES): a scan
  * killed at any moment leaves whole, parseable rows behind, but for at most
  * one last row cut at a page boundary (w_chunk; stdio's flush-when-full cut
- * them anywhere), while a fast scan does not pay a write(2) per result.  Every field that comes from outside the program
- * (service names from /etc/services, reasons) goes through the format's own
+ * them anywhere), while a fast scan does not pay a write(2) per result.
+ * Every field that comes from outside the program (service names from
+ * /etc/services, reasons) goes through the format's own
  * escaping - RFC 4180 quoting for CSV, RFC 8259 escapes for JSON, with bytes
  * that are not valid UTF-8 replaced by U+FFFD so that every line stays valid
  * JSON - because a hostile services file must not be able to forge columns

@@ -1519,17 +1519,18 @@ void cc_tick(struct cc *c, uint64_t now_ns)
 		round_close(c, now_ns);
 }
 
-/* Silences now are of probes sent after the last event's drops. */
-static bool event_old(const struct cc *c, uint64_t now_ns)
-{
-	return now_ns - c->last_event_ns > 2 * cc_rto_ns(c) + CC_ROUND_MIN_NS;
-}
-
 uint64_t cc_event_clears_ns(const struct cc *c)
 {
 	if (!c->had_event)
 		return 0;
 	return c->last_event_ns + 2 * cc_rto_ns(c) + CC_ROUND_MIN_NS;
+}
+
+/* Silences now are of probes sent after the last event's drops.  (Its
+ * callers ask had_event first.) */
+static bool event_old(const struct cc *c, uint64_t now_ns)
+{
+	return now_ns > cc_event_clears_ns(c);
 }
 
 bool cc_kind(const struct cc *c)

@@ -185,12 +185,12 @@ static void sim_run(struct sim *s, uint64_t from, uint64_t until)
 					s->answered += e->attempt == 0;
 					cc_answered(&s->cc, now, e->round,
 						    e->rtt, e->attempt == 0);
-					if (s->p.refusals)
+					if (s->p.refusals) {
 						cc_refused(&s->cc, e->round,
 							   e->attempt > 0);
-					if (s->p.refusals)
 						cc_final(&s->cc, false,
 							 e->attempt > 0);
+					}
 				} else {
 					s->silent += e->attempt == 0;
 					cc_silent(&s->cc, now, e->round,
