@@ -124,6 +124,7 @@
 #define CC_DELAY_SAMPLES 8 /* a round's minimum RTT needs this many */
 #define CC_LREF_EVENTS 4 /* refusals' rates kept (kind limits) */
 #define CC_KIND_GAIN 0.9 /* of the refusals' rate a kind limit passed */
+#define CC_KIND_FILL 0.95 /* of it, what the refusals of a kind pace fill */
 #define CC_MINRTT_WINDOW_NS 10000000000ULL /* min_rtt forgets after 10 s */
 
 enum cc_mode {
@@ -193,6 +194,8 @@ struct cc {
 	uint32_t pool_ans, pool_n; /* first attempts toward the next share */
 	double ref_rate; /* refusals arriving per second, two rounds */
 	uint32_t t_ref, prev_ref; /* refusals arrived this round, the last */
+	uint32_t prev_sent; /* sends of the last round */
+	double fill; /* the pace that fills a kind limit (cc.c, kind_fill) */
 	double l_ref[CC_LREF_EVENTS]; /* refusals/s events measured */
 	uint32_t l_ref_n;
 	uint32_t lt_limits; /* limit tests that found a limit */

@@ -1808,17 +1808,20 @@ static void test_refusals_pace(void **state)
  * first attempts came back - a second of a /20 at half what its target
  * passed.  The simulated /20 at 2,000 and at 200 RSTs/s, every port
  * right, faster on average than 1.31 and 1.26 times the ideal (before:
- * 1.34 and 1.31; simulated time).  Seed 309 at 2,000/s cruised 8 % over
- * the limit with no event and ended a closed port filtered after three
- * clean silences until the drop chance counted refusals apart
- * (scheduler.c, drop_chance).
+ * 1.34 and 1.31; simulated time) - and since the pace fills the limit
+ * from below by the refusals that arrive (cc.c, kind_fill), than 1.27
+ * and 1.19 (seeds 1-40 and 1-10: 1.282 and 1.201 before, 1.261 and
+ * 1.160 with it).  Seed 309 at 2,000/s cruised 8 % over the limit with
+ * no event and ended a closed port filtered after three clean silences
+ * until the drop chance counted refusals apart (scheduler.c,
+ * drop_chance).
  */
 static void test_kind_limit_found_once(void **state)
 {
 	static const struct {
 		double limit, max_ratio;
 		uint64_t seeds;
-	} runs[] = { { 2000, 1.31, 40 }, { 200, 1.26, 10 } };
+	} runs[] = { { 2000, 1.27, 40 }, { 200, 1.19, 10 } };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
