@@ -363,9 +363,10 @@ bool cc_kind(const struct cc *c);
  * ports are left, no first attempt to judge by, and their silences
  * counted as drops used every attempt, each backing off (a policed /20:
  * 3-5 s of a 7 s scan).  Or, kind-limited, did the refusals arriving
- * around it come at under half the limit (the limiter was idle)?
- * sent_ns: when the attempt went out (0: unknown); one sent after the last
- * event counts from then, even if its round began before it.
+ * around it come at under half the limit (the limiter was idle)?  That
+ * alone answers, whenever round seq went out and however recent the
+ * event.  sent_ns: when the attempt went out (0: unknown); one sent after
+ * the last event counts from then, even if its round began before it.
  */
 bool cc_quiet(const struct cc *c, uint32_t seq, uint64_t now_ns,
 	      uint64_t sent_ns);
