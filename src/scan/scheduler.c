@@ -1029,7 +1029,7 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	struct sched_probe next = *p;
 	struct sched_host *h;
 	bool clean, group_clean, unproven;
-	uint64_t due, rise, sent_ns;
+	uint64_t due, rise, sent_ns, clears;
 	uint32_t drop;
 
 	assert(s->inflight > 0);
@@ -1154,11 +1154,17 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	 * all fell near an event had backed off to half a second, and an
 	 * event judged on the last first attempts cost its last clean
 	 * silences that much each: the scan's tail after its last first
-	 * attempt took 0.9-1.0 s instead of 0.3-0.4 in half the runs.
+	 * attempt took 0.9-1.0 s instead of 0.3-0.4 in half the runs.  Only
+	 * after an event (the scan's silences then stay unclean until a
+	 * round vouches for it, which the last second may not have): in a
+	 * scan that has had none, a silence unclean for another reason (sent
+	 * blind or while the scan was dirty, or in a round that outran the
+	 * answers) keeps its backoff.
 	 */
-	if (!group_clean && s->group.end_rate > 0 && cc_kind(&s->group)) {
-		uint64_t at =
-			cc_event_clears_ns(&s->group) + SCHED_CLEARS_SLACK_NS;
+	clears = cc_event_clears_ns(&s->group);
+	if (!group_clean && clears && s->group.end_rate > 0 &&
+	    cc_kind(&s->group)) {
+		uint64_t at = clears + SCHED_CLEARS_SLACK_NS;
 		uint64_t wait = SCHED_BACKOFF_BASE_NS;
 
 		if (at > now_ns + wait)
