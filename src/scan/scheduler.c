@@ -946,11 +946,13 @@ static uint32_t clean_needed(const struct sched *s, const struct sched_host *h,
 	 * with the fill, 0.2 %.
 	 */
 	if (!h->answered) {
+		uint32_t scan_need;
+
 		if (probe_udp(s, probe))
 			return need;
-		drop = drop_need_at(s, drop_chance(&s->drops));
-		if (drop > need)
-			need = cc_kind(&s->group) ? drop : need + 1;
+		scan_need = drop_need_at(s, drop_chance(&s->drops));
+		if (scan_need > need)
+			need = cc_kind(&s->group) ? scan_need : need + 1;
 		return need;
 	}
 	need = evidence_base(s, probe, need);
@@ -1029,7 +1031,7 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	struct sched_probe next = *p;
 	struct sched_host *h;
 	bool clean, group_clean, unproven;
-	uint64_t due, rise, sent_ns, clears;
+	uint64_t due, rise, sent_ns;
 	uint32_t drop;
 
 	assert(s->inflight > 0);
@@ -1161,10 +1163,10 @@ bool sched_timed_out(struct sched *s, const struct sched_probe *p,
 	 * blind or while the scan was dirty, or in a round that outran the
 	 * answers) keeps its backoff.
 	 */
-	clears = cc_event_clears_ns(&s->group);
-	if (!group_clean && clears && s->group.end_rate > 0 &&
+	if (!group_clean && s->group.had_event && s->group.end_rate > 0 &&
 	    cc_kind(&s->group)) {
-		uint64_t at = clears + SCHED_CLEARS_SLACK_NS;
+		uint64_t at =
+			cc_event_clears_ns(&s->group) + SCHED_CLEARS_SLACK_NS;
 		uint64_t wait = SCHED_BACKOFF_BASE_NS;
 
 		if (at > now_ns + wait)
