@@ -170,6 +170,12 @@ struct engine_result {
 	/* SYN sent to answer reaped (see top); 0 if none.  late: the RTT of
 	 * the attempt that was answered, never this one's */
 	uint64_t rtt_ns;
+	/* when the attempt answered was sent, on clock_now_ns's clock (the
+	 * earliest it may have been, where the kernel sent its SYN again;
+	 * 0 if unknown): a late answer is reported when this attempt ends
+	 * or is prepared, long after it came, so only this places it in the
+	 * order of sends (sched_answer_sent) */
+	uint64_t sent_ns;
 	bool late; /* the answer belongs to an earlier attempt */
 	bool withdrawn; /* late, and this attempt was never sent */
 	/* ENGINE_OPEN: an ENGINE_BANNER for this slot follows */

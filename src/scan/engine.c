@@ -120,6 +120,7 @@ enum slot_state {
 struct late_rec {
 	uint64_t probe;
 	uint64_t rtt_ns; /* of the attempt answered */
+	uint64_t sent_ns; /* and when it was sent (with rtt_ns) */
 	int32_t err;
 	uint8_t outcome;
 	bool valid;
@@ -811,6 +812,7 @@ static int engine_prep(void *handle, const struct sched_probe *p,
 			.outcome = (enum engine_outcome)l->outcome,
 			.err = l->err,
 			.rtt_ns = l->rtt_ns,
+			.sent_ns = l->sent_ns,
 			.late = true,
 			.withdrawn = true,
 		};
@@ -848,6 +850,7 @@ static void slot_judge(const struct slot *s, struct engine_result *r)
 
 	r->probe = s->probe;
 	r->rtt_ns = s->rtt_ns;
+	r->sent_ns = s->rtt_ns ? s->sent_ns : 0;
 	r->err = 0;
 	r->reason = NULL;
 	r->late = false;
@@ -919,6 +922,7 @@ static void report(struct engine *e, const struct slot *s,
 		r->outcome = (enum engine_outcome)l->outcome;
 		r->err = l->err;
 		r->rtt_ns = l->rtt_ns;
+		r->sent_ns = l->sent_ns;
 		r->late = true;
 		e->stats.late_used++;
 	}
@@ -940,7 +944,9 @@ static void linger_done(struct engine *e, const struct slot *s)
 	 * Linux sends the SYN again after its initial RTO (1 s): an answer
 	 * later than that may be to the kernel's copy, and timed from the
 	 * first it would read a second too long (Karn's ambiguity), so it
-	 * gives no sample.  Earlier ones are the queue's own measure.
+	 * gives no sample.  Earlier ones are the queue's own measure.  Its
+	 * send time stays: the first SYN's is the earliest the answer can
+	 * be to, which is what the answers' frontier may safely claim.
 	 */
 	if (r.rtt_ns >= ENGINE_KERNEL_SYN_RTO_NS)
 		r.rtt_ns = 0;
@@ -948,6 +954,7 @@ static void linger_done(struct engine *e, const struct slot *s)
 	*l = (struct late_rec){
 		.probe = s->probe.probe,
 		.rtt_ns = r.rtt_ns,
+		.sent_ns = r.sent_ns,
 		.err = r.err,
 		.outcome = (uint8_t)r.outcome,
 		.valid = true,
@@ -1061,6 +1068,7 @@ static void reap(struct engine *e, uint64_t now, struct engine_result *res,
 					.probe = s->probe,
 					.outcome = ENGINE_BANNER,
 					.rtt_ns = s->rtt_ns,
+					.sent_ns = s->rtt_ns ? s->sent_ns : 0,
 					.slot = idx,
 					.banner =
 						e->bufs +

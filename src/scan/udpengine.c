@@ -430,6 +430,7 @@ static void slot_judge(const struct uslot *s, struct engine_result *r)
 	*r = (struct engine_result){
 		.probe = s->probe,
 		.rtt_ns = s->rtt_ns,
+		.sent_ns = s->rtt_ns ? s->sent_ns : 0,
 	};
 	if (ringsetup_chain_failed(s->socket_res, s->bind_res, &r->err,
 				   &defer)) {
@@ -450,8 +451,10 @@ static void slot_judge(const struct uslot *s, struct engine_result *r)
 	}
 	judge_err(s, s->recv_res, r);
 	if (r->outcome != ENGINE_OPEN && r->outcome != ENGINE_CLOSED &&
-	    r->outcome != ENGINE_UNREACH)
+	    r->outcome != ENGINE_UNREACH) {
 		r->rtt_ns = 0;
+		r->sent_ns = 0;
+	}
 }
 
 static void reap(struct udpengine *e, uint64_t now, struct engine_result *res,

@@ -97,6 +97,7 @@ struct slot {
 	/* the attempt before, when its linger record gave way to this one */
 	uint16_t prev_sport;
 	uint64_t prev_sent_ns; /* 0: none */
+	uint64_t ans_sent_ns; /* when the attempt answered was sent, 0: ? */
 	const char *reason; /* ENGINE_UNREACH from ICMP: nmap's word */
 	uint8_t mac[6];
 	uint8_t nexthop[16];
@@ -805,6 +806,7 @@ static int synengine_prep(void *handle, const struct sched_probe *p,
 	s->late = false;
 	s->withdrawn = false;
 	s->prev_sent_ns = 0;
+	s->ans_sent_ns = 0;
 	s->reason = NULL;
 	s->state = S_QUEUED; /* until decided below; not yet anywhere */
 
@@ -823,6 +825,7 @@ static int synengine_prep(void *handle, const struct sched_probe *p,
 			s->late = true;
 			s->withdrawn = true;
 			s->reason = l->reason;
+			s->ans_sent_ns = l->sent_ns;
 			slot_done(e, idx, (enum engine_outcome)oc, 0,
 				  l->rtt_ns);
 			return 0;
@@ -1123,6 +1126,7 @@ static void rx_frame(struct synengine *e, const struct pkt_frame *f)
 		}
 		if (from)
 			rtt = f->rx_ns > from ? f->rx_ns - from : 1;
+		s->ans_sent_ns = from;
 
 		e->stats.rx_answers++;
 		s->reason = reason;
@@ -1250,6 +1254,7 @@ static int synengine_run(void *handle, uint64_t wait_ns,
 		r->outcome = (enum engine_outcome)s->outcome;
 		r->err = s->err;
 		r->rtt_ns = s->rtt_ns;
+		r->sent_ns = s->ans_sent_ns;
 		r->late = s->late;
 		r->withdrawn = s->withdrawn;
 		r->reason = s->reason;

@@ -286,6 +286,9 @@ static void test_late_answer(void **state)
 	/* Answered after the kernel sent the SYN again (1 s): which copy
 	 * was answered is unknown, so no RTT sample. */
 	assert_int_equal(res.rtt_ns, 0);
+	/* But the first SYN's send time stays, the earliest the answer can
+	 * be to: the answers' frontier takes that (sched_answer_sent). */
+	assert_true(res.sent_ns >= t0 && res.sent_ns < t0 + 900000000ULL);
 	assert_int_equal(res.probe.attempt, 1);
 	assert_int_equal(engine_connect_ops.busy(e), 0);
 	engine_get_stats(e, &st);

@@ -421,7 +421,7 @@ static void test_late_answer(void **state)
 	struct synengine *e;
 	uint16_t sport, sport2;
 	uint32_t seq, seq2;
-	uint64_t end;
+	uint64_t end, t0, t1;
 
 	(void)state;
 	NEED_BED();
@@ -430,6 +430,7 @@ static void test_late_answer(void **state)
 	assert_int_equal(new_engine(&e, SYNENGINE_PACKET, NULL), 0);
 	while (capture_syn(9, &sport, &seq, 0))
 		; /* forget older captures */
+	t0 = clock_now_ns();
 	assert_int_equal(prep(e, 42, 0, "198.18.0.2", 9, 50000000ULL), 0);
 	assert_int_equal(collect(e, r, 1, 2000), 1);
 	assert_int_equal(r[0].outcome, ENGINE_TIMEOUT);
@@ -453,6 +454,10 @@ static void test_late_answer(void **state)
 	assert_true(r[0].withdrawn);
 	/* The RTT of the attempt answered: its SYN to the reply. */
 	assert_true(r[0].rtt_ns > 0 && r[0].rtt_ns < 4000000000ULL);
+	/* And when that SYN left, for the answers' frontier: the answer
+	 * came an RTT after it, before now. */
+	assert_true(r[0].sent_ns >= t0);
+	assert_true(r[0].sent_ns + r[0].rtt_ns <= clock_now_ns());
 	synengine_get_stats(e, &st);
 	assert_int_equal(st.late_delivered, 1);
 	assert_int_equal(st.tx_syn, 1); /* the retry was never sent */
@@ -461,10 +466,12 @@ static void test_late_answer(void **state)
 	 * The retry goes out before the first attempt's answer comes: a
 	 * spurious retry, answered (late) but sent.
 	 */
+	t0 = clock_now_ns();
 	assert_int_equal(prep(e, 44, 0, "198.18.0.2", 9, 50000000ULL), 0);
 	assert_int_equal(collect(e, r, 1, 2000), 1);
 	assert_int_equal(r[0].outcome, ENGINE_TIMEOUT);
 	assert_true(capture_syn(9, &sport, &seq, 1000));
+	t1 = clock_now_ns();
 	assert_int_equal(prep(e, 44, 1, "198.18.0.2", 9, 2000000000ULL), 0);
 	assert_int_equal(synengine_ops.run(e, 0, r, 2), 0);
 	assert_true(capture_syn(9, &sport2, &seq2, 1000));
@@ -478,6 +485,8 @@ static void test_late_answer(void **state)
 	/* Timed from the first attempt's SYN, the one answered: at least
 	 * its 50 ms timeout ago (the retry's SYN left after it). */
 	assert_true(r[0].rtt_ns >= 50000000ULL && r[0].rtt_ns < 4000000000ULL);
+	/* The first attempt's send, not the retry's (after t1). */
+	assert_true(r[0].sent_ns >= t0 && r[0].sent_ns < t1);
 	synengine_get_stats(e, &st);
 	assert_int_equal(st.tx_syn, 3);
 
