@@ -49,6 +49,12 @@
 #define SCHED_MIN_WINDOW 16 /* in-flight window never shrinks below */
 #define SCHED_ENDING_NS 1000000000ULL /* the scan's last second: cc_ending */
 #define SCHED_HOST_RTT_SAMPLES 8 /* a host's own RTO from this many samples */
+/* the answers' frontier (sched_answer_sent): how far past an attempt's
+ * hand-out it must be before that attempt's silence is one, how recent its
+ * last answer, and how long after its hand-out the frontier holds a retry */
+#define SCHED_FRONT_SLACK_NS 10000000ULL
+#define SCHED_FRONT_FRESH_NS 100000000ULL
+#define SCHED_FRONT_MAX_NS 4000000000ULL
 
 /*
  * Congestion control (cc = true; see cc.h): a controller for the whole
@@ -198,6 +204,16 @@ void sched_free(struct sched *s);
 /* Hand out up to max probes that may be sent now; returns the count. */
 uint32_t sched_next(struct sched *s, uint64_t now_ns, struct sched_probe *out,
 		    uint32_t max);
+
+/*
+ * An answer came, now_ns or before, to an attempt sent at sent_ns (its
+ * engine_result.sent_ns; 0: unknown, ignored).  The latest such send is
+ * the answers' frontier: with cc, a retry waits until an attempt sent
+ * after its predecessor has been answered (sched_timed_out).  Call it
+ * with every answer, before the sched_answered, sched_refused or
+ * sched_withdrawn of that answer.
+ */
+void sched_answer_sent(struct sched *s, uint64_t sent_ns, uint64_t now_ns);
 
 /*
  * A final answer (open, closed, unreachable); rtt_ns 0 if unknown.  late:

@@ -456,6 +456,7 @@ static void scan_await_flush(struct scan_ctx *c)
 static void scan_answered(struct scan_ctx *c, const struct engine_result *r,
 			  uint64_t now)
 {
+	sched_answer_sent(c->sched, r->sent_ns, now);
 	if (r->withdrawn)
 		sched_withdrawn(c->sched, &r->probe, r->rtt_ns, now);
 	else if (r->outcome == ENGINE_CLOSED &&

@@ -650,6 +650,77 @@ static void test_timeout_rise_waits(void **state)
 	}
 }
 
+/*
+ * The answers' frontier (sched_answer_sent): while answers keep coming to
+ * attempts sent no later than a silent one, a queue is still delivering
+ * what went out before it, and the silent one's retry waits - until an
+ * attempt sent after it is answered.  Without send times (no frontier) the
+ * same silence is retried at the ordinary wait; and a frontier whose
+ * answers stopped coming holds nothing.
+ */
+static void test_front_holds_retry(void **state)
+{
+	struct sched_config c = config(40, 64);
+	struct sched_probe a[20], b[20], out[4];
+	uint64_t t, now;
+	uint32_t n, got;
+
+	(void)state;
+	c.cc = true;
+	c.retries = 2;
+	for (int mode = 0; mode < 3; mode++) {
+		/* 0: no send times, 1: answers keep coming, 2: they stop */
+		struct sched *s = new_sched(&c);
+
+		assert_int_equal(sched_next(s, T0, a, 20), 20);
+		assert_int_equal(sched_next(s, T0 + 50 * MS, b, 20), 20);
+		for (int i = 0; i < 10; i++) {
+			now = T0 + 300 * MS + (uint64_t)i * MS;
+			if (mode)
+				sched_answer_sent(s, T0, now);
+			sched_answered(s, &a[i], 300 * MS, now, false);
+		}
+		t = T0 + 310 * MS;
+		assert_true(sched_timed_out(s, &a[19], t));
+		got = 0;
+		for (int k = 1; k <= 14; k++) {
+			now = t + (uint64_t)k * 10 * MS;
+			if (mode == 1 && k <= 9) {
+				sched_answer_sent(s, T0, now);
+				sched_answered(s, &a[9 + k], now - T0, now,
+					       false);
+			}
+			n = sched_next(s, now, out, 4);
+			assert_true(n <= 1);
+			if (n) {
+				assert_int_equal(out[0].probe, a[19].probe);
+				assert_int_equal(out[0].attempt, 1);
+				if (!got)
+					got = (uint32_t)(now - t);
+			}
+		}
+		if (mode == 0) {
+			/* Retried at the ordinary wait. */
+			assert_true(got > 0 && got <= 40 * MS);
+		} else if (mode == 2) {
+			/* Once the last answer is SCHED_FRONT_FRESH_NS old. */
+			assert_true(got >= 90 * MS && got <= 110 * MS);
+		} else {
+			/* Held all through; its silence was no silence. */
+			assert_int_equal(got, 0);
+			now = t + 145 * MS;
+			sched_answer_sent(s, T0 + 50 * MS, now);
+			sched_answered(s, &b[0], now - T0 - 50 * MS, now,
+				       false);
+			assert_int_equal(sched_next(s, now + 20 * MS, out, 4),
+					 1);
+			assert_int_equal(out[0].probe, a[19].probe);
+			assert_int_equal(out[0].clean, 0);
+		}
+		sched_free(s);
+	}
+}
+
 static void test_finished_only_at_end(void **state)
 {
 	struct sched_config c = config(5, 2);
@@ -2071,6 +2142,7 @@ int main(void)
 		cmocka_unit_test(test_adaptive_timeout),
 		cmocka_unit_test(test_withdrawn_retry),
 		cmocka_unit_test(test_timeout_rise_waits),
+		cmocka_unit_test(test_front_holds_retry),
 		cmocka_unit_test(test_finished_only_at_end),
 		cmocka_unit_test(test_retry_timeout_floor),
 		cmocka_unit_test(test_blind_burst_silence),
