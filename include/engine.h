@@ -178,6 +178,14 @@ struct engine_result {
 	uint64_t sent_ns;
 	bool late; /* the answer belongs to an earlier attempt */
 	bool withdrawn; /* late, and this attempt was never sent */
+	/*
+	 * late, to an attempt that had timed out, and reported as it came:
+	 * for sched_early to take back the retry the scheduler holds, if it
+	 * holds one.  The engine keeps the answer for the probe's next
+	 * attempt all the same (withdrawn or spurious as before), should
+	 * that one be out or go out first.
+	 */
+	bool early;
 	/* ENGINE_OPEN: an ENGINE_BANNER for this slot follows */
 	bool banner_follows;
 	uint32_t slot; /* with banner_follows and ENGINE_BANNER */

@@ -216,6 +216,19 @@ uint32_t sched_next(struct sched *s, uint64_t now_ns, struct sched_probe *out,
 void sched_answer_sent(struct sched *s, uint64_t sent_ns, uint64_t now_ns);
 
 /*
+ * A late answer came (engine_result.early) to an attempt of p->probe that
+ * had timed out.  If its retry is waiting here - not handed out - the
+ * probe is finished by it now: the retry is taken back (counted
+ * withdrawn), the answer counted as sched_refused (refused) or
+ * sched_answered would, and true returned: the caller reports the
+ * answer.  Else false, and nothing changes: the probe had ended (its last
+ * attempt), or its next attempt is out and the engine will report the
+ * answer with it.  sent_ns as for sched_answer_sent.
+ */
+bool sched_early(struct sched *s, const struct sched_probe *p, uint64_t rtt_ns,
+		 uint64_t sent_ns, uint64_t now_ns, bool refused);
+
+/*
  * A final answer (open, closed, unreachable); rtt_ns 0 if unknown.  late:
  * the answer came for an earlier attempt of this probe (counted as a
  * spurious retry when p is a retry).

@@ -855,6 +855,7 @@ static void slot_judge(const struct slot *s, struct engine_result *r)
 	r->reason = NULL;
 	r->late = false;
 	r->withdrawn = false;
+	r->early = false;
 	r->banner_follows = false;
 	r->slot = 0;
 	r->banner = NULL;
@@ -930,15 +931,20 @@ static void report(struct engine *e, const struct slot *s,
 		l->valid = false; /* the probe has its answer now */
 }
 
-/* A lingering connect finished: keep its answer for the next attempt. */
-static void linger_done(struct engine *e, const struct slot *s)
+/*
+ * A lingering connect finished: keep its answer for the next attempt, and
+ * report it now as early (engine_result.early) - true if *early was
+ * filled.
+ */
+static bool linger_done(struct engine *e, const struct slot *s,
+			struct engine_result *early)
 {
 	struct engine_result r;
 	struct late_rec *l;
 
 	slot_judge(s, &r);
 	if (!outcome_is_answer(r.outcome))
-		return;
+		return false;
 	e->stats.late++;
 	/*
 	 * Linux sends the SYN again after its initial RTO (1 s): an answer
@@ -959,6 +965,10 @@ static void linger_done(struct engine *e, const struct slot *s)
 		.outcome = (uint8_t)r.outcome,
 		.valid = true,
 	};
+	*early = r;
+	early->late = true;
+	early->early = true;
+	return true;
 }
 
 /* Chains per submit that should take about ENGINE_SUBMIT_NS. */
@@ -1079,8 +1089,8 @@ static void reap(struct engine *e, uint64_t now, struct engine_result *res,
 				};
 			} else if (s->state == SLOT_ACTIVE) {
 				report(e, s, &res[(*nres)++], false);
-			} else {
-				linger_done(e, s);
+			} else if (linger_done(e, s, &res[*nres])) {
+				(*nres)++;
 			}
 			s->state = SLOT_FREE;
 			e->free_stack[e->nfree++] = idx;

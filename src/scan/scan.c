@@ -456,6 +456,8 @@ static void scan_await_flush(struct scan_ctx *c)
 static void scan_answered(struct scan_ctx *c, const struct engine_result *r,
 			  uint64_t now)
 {
+	if (r->early)
+		return; /* sched_early counted it (scan_handle) */
 	sched_answer_sent(c->sched, r->sent_ns, now);
 	if (r->withdrawn)
 		sched_withdrawn(c->sched, &r->probe, r->rtt_ns, now);
@@ -492,11 +494,18 @@ static void scan_handle(struct scan_ctx *c, const struct engine_result *r,
 			c->sum->self_connects++;
 			oc = ENGINE_CLOSED;
 		} else if (v < 0) {
-			/* Could not check now (e.g. EMFILE): ask again later. */
-			sched_deferred(c->sched, &r->probe, now);
+			/* Could not check now (e.g. EMFILE): ask again later -
+			 * an early answer with the retry it stands for. */
+			if (!r->early)
+				sched_deferred(c->sched, &r->probe, now);
 			return;
 		}
 	}
+	/* An early answer is the probe's only if its retry was waiting. */
+	if (r->early &&
+	    !sched_early(c->sched, &r->probe, r->rtt_ns, r->sent_ns, now,
+			 oc == ENGINE_CLOSED && proto == RS_TCP))
+		return;
 
 	switch (oc) {
 	case ENGINE_BANNER:

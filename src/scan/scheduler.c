@@ -798,14 +798,12 @@ static double drop_chance(const struct sched_drops *d)
  * answers that come after their attempts' timeouts are the very ones
  * that show it.
  */
-static void answer(struct sched *s, const struct sched_probe *p,
-		   uint64_t rtt_ns, uint64_t now_ns, bool late, uint32_t hround,
-		   uint32_t ground, bool refused)
+static void answer_final(struct sched *s, const struct sched_probe *p,
+			 uint64_t rtt_ns, uint64_t now_ns, bool late,
+			 uint32_t hround, uint32_t ground, bool refused)
 {
 	struct sched_host *h;
 
-	assert(s->inflight > 0);
-	s->inflight--;
 	s->finished++;
 	if (s->window < s->cfg.max_inflight)
 		s->window++;
@@ -851,6 +849,55 @@ void sched_answer_sent(struct sched *s, uint64_t sent_ns, uint64_t now_ns)
 	if (sent_ns > s->front_ns)
 		s->front_ns = sent_ns;
 	s->front_at_ns = now_ns;
+}
+
+/* An answer to an attempt that was out. */
+static void answer(struct sched *s, const struct sched_probe *p,
+		   uint64_t rtt_ns, uint64_t now_ns, bool late, uint32_t hround,
+		   uint32_t ground, bool refused)
+{
+	assert(s->inflight > 0);
+	s->inflight--;
+	answer_final(s, p, rtt_ns, now_ns, late, hround, ground, refused);
+}
+
+/* Take entry i out of the heap (it rises to the top first). */
+static struct sched_entry heap_take(struct sched *s, uint32_t i)
+{
+	while (i > 0) {
+		uint32_t parent = (i - 1) / 2;
+		struct sched_entry t = s->heap[parent];
+
+		s->heap[parent] = s->heap[i];
+		s->heap[i] = t;
+		i = parent;
+	}
+	return heap_pop(s);
+}
+
+/*
+ * The heap is searched from end to end: early answers come only to
+ * attempts that timed out and were answered after all, a few thousand in
+ * a scan behind a deep queue, and the heap holds at most twice the
+ * in-flight window.
+ */
+bool sched_early(struct sched *s, const struct sched_probe *p, uint64_t rtt_ns,
+		 uint64_t sent_ns, uint64_t now_ns, bool refused)
+{
+	struct sched_entry e;
+	uint32_t i;
+
+	for (i = 0; i < s->heap_len; i++)
+		if (s->heap[i].p.probe == p->probe)
+			break;
+	if (i == s->heap_len)
+		return false;
+	e = heap_take(s, i);
+	sched_answer_sent(s, sent_ns, now_ns);
+	s->withdrawn++;
+	answer_final(s, &e.p, rtt_ns, now_ns, true, CC_NO_ROUND, CC_NO_ROUND,
+		     refused);
+	return true;
 }
 
 void sched_answered(struct sched *s, const struct sched_probe *p,

@@ -105,6 +105,7 @@ struct slot {
 
 struct late_rec {
 	struct rkey key;
+	struct sched_probe probe; /* the attempt's (for early results) */
 	uint64_t sent_ns; /* the attempt's */
 	uint64_t rtt_ns; /* L_ANSWERED: its answer's */
 	uint16_t sport; /* the attempt's */
@@ -146,6 +147,9 @@ struct synengine {
 	uint32_t nfree;
 	struct late_rec *linger; /* nslots records, recycled FIFO */
 	uint32_t linger_next;
+	/* linger records answered, to report early (ring of nslots) */
+	uint32_t *early;
+	uint32_t early_head, early_n;
 	uint32_t *ht;
 	uint32_t ht_mask;
 	uint32_t *heap;
@@ -355,6 +359,7 @@ static void slot_timeout(struct synengine *e, uint32_t idx)
 	if (l->state != L_EMPTY)
 		ht_remove(e, &l->key); /* recycle the oldest */
 	l->key = s->key;
+	l->probe = s->probe;
 	l->sent_ns = s->sent_ns;
 	l->sport = s->sport;
 	l->state = L_WAIT;
@@ -472,11 +477,12 @@ static int tables_alloc(struct synengine *e, uint32_t n)
 	e->ht = malloc(cap * sizeof(*e->ht));
 	e->heap = calloc(n, sizeof(*e->heap));
 	e->done = calloc(n, sizeof(*e->done));
+	e->early = calloc(n, sizeof(*e->early));
 	e->txq = calloc(n, sizeof(*e->txq));
 	e->unsent = calloc(n, sizeof(*e->unsent));
 	e->rstq = calloc(SYNENGINE_RST_QUEUE, sizeof(*e->rstq));
 	if (!e->slots || !e->free_stack || !e->linger || !e->ht || !e->heap ||
-	    !e->done || !e->txq || !e->unsent || !e->rstq)
+	    !e->done || !e->early || !e->txq || !e->unsent || !e->rstq)
 		return -ENOMEM;
 	memset(e->ht, 0xff, cap * sizeof(*e->ht));
 	e->ht_mask = (uint32_t)(cap - 1);
@@ -496,6 +502,7 @@ static void tables_free(struct synengine *e)
 	free(e->ht);
 	free(e->heap);
 	free(e->done);
+	free(e->early);
 	free(e->txq);
 	free(e->unsent);
 	free(e->rstq);
@@ -1102,6 +1109,9 @@ static void rx_frame(struct synengine *e, const struct pkt_frame *f)
 			l->outcome = (uint8_t)oc;
 			l->reason = reason;
 			e->stats.rx_late++;
+			if (e->early_n < e->nslots)
+				e->early[(e->early_head + e->early_n++) %
+					 e->nslots] = id - e->nslots;
 		} else {
 			e->stats.rx_unmatched++;
 		}
@@ -1257,6 +1267,7 @@ static int synengine_run(void *handle, uint64_t wait_ns,
 		r->sent_ns = s->ans_sent_ns;
 		r->late = s->late;
 		r->withdrawn = s->withdrawn;
+		r->early = false;
 		r->reason = s->reason;
 		r->banner_follows = false;
 		r->slot = 0;
@@ -1264,6 +1275,30 @@ static int synengine_run(void *handle, uint64_t wait_ns,
 		r->banner_len = 0;
 		s->state = S_FREE;
 		e->free_stack[e->nfree++] = idx;
+	}
+	/*
+	 * Late answers to attempts with none out after them, as they come
+	 * (engine_result.early).  A record recycled or taken by the next
+	 * attempt's prep since is skipped; one recycled and answered again
+	 * reports its new probe, and twice - the scheduler takes the first.
+	 */
+	while (e->early_n && nres < max) {
+		struct late_rec *l = &e->linger[e->early[e->early_head]];
+
+		e->early_head = (e->early_head + 1) % e->nslots;
+		e->early_n--;
+		if (l->state != L_ANSWERED)
+			continue;
+		res[nres++] = (struct engine_result){
+			.probe = l->probe,
+			.outcome = (enum engine_outcome)l->outcome,
+			.err = l->outcome == ENGINE_UNREACH ? -EHOSTUNREACH : 0,
+			.reason = l->reason,
+			.rtt_ns = l->rtt_ns,
+			.sent_ns = l->sent_ns,
+			.late = true,
+			.early = true,
+		};
 	}
 	return (int)nres;
 }

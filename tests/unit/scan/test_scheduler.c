@@ -721,6 +721,52 @@ static void test_front_holds_retry(void **state)
 	}
 }
 
+/*
+ * An early answer (engine_result.early) finishes a probe whose retry is
+ * waiting - taken back, counted withdrawn, never handed out - and does
+ * nothing to one whose retry is out, or whose last attempt had ended it.
+ */
+static void test_early_answer(void **state)
+{
+	struct sched_config c = config(3, 16);
+	struct sched_probe out[4], q;
+	struct sched_stats st;
+	struct sched *s;
+
+	(void)state;
+	c.cc = true;
+	c.retries = 1;
+	s = new_sched(&c);
+	assert_int_equal(sched_next(s, T0, out, 4), 3);
+	assert_true(sched_timed_out(s, &out[0], T0 + 300 * MS));
+	assert_true(sched_timed_out(s, &out[1], T0 + 300 * MS));
+	/* out[0]'s retry waits: the answer takes it back. */
+	assert_true(
+		sched_early(s, &out[0], 310 * MS, T0, T0 + 310 * MS, false));
+	assert_false(
+		sched_early(s, &out[0], 310 * MS, T0, T0 + 311 * MS, false));
+	/* out[1]'s retry goes out before its answer comes. */
+	assert_int_equal(sched_next(s, T0 + 2000 * MS, out + 3, 1), 1);
+	q = out[3];
+	assert_int_equal(q.probe, out[1].probe);
+	assert_int_equal(q.attempt, 1);
+	assert_false(
+		sched_early(s, &out[1], 310 * MS, T0, T0 + 2001 * MS, true));
+	sched_answered(s, &q, 0, T0 + 2002 * MS, true);
+	/* out[2] is answered in time. */
+	sched_answered(s, &out[2], 40 * MS, T0 + 2003 * MS, false);
+	st = stats(s);
+	assert_int_equal(st.finished, 3);
+	assert_int_equal(st.withdrawn, 1);
+	assert_int_equal(st.spurious, 1);
+	assert_int_equal(st.attempts, 4);
+	assert_int_equal(st.retries, 1);
+	assert_int_equal(st.inflight, 0);
+	assert_int_equal(st.queued, 0);
+	assert_true(sched_finished(s));
+	sched_free(s);
+}
+
 static void test_finished_only_at_end(void **state)
 {
 	struct sched_config c = config(5, 2);
@@ -1167,8 +1213,10 @@ static void simulate(const struct sim_params *sp)
 	struct sched_config c = config(sp->n, sp->max_inflight);
 	struct flight *fl = calloc(sp->max_inflight, sizeof(*fl));
 	uint8_t *first = calloc(sp->n, 1), *final = calloc(sp->n, 1);
-	uint8_t *redo = calloc(sp->n, 1);
+	uint8_t *redo = calloc(sp->n, 1), *queued = calloc(sp->n, 1);
 	uint32_t *next_attempt = calloc(sp->n, sizeof(*next_attempt));
+	/* an early answer due (sched_early), 0 if none */
+	uint64_t *early = calloc(sp->n, sizeof(*early));
 	struct sched_probe out[32];
 	uint64_t t = T0, x = sp->n * 31 + sp->shard_index, nfinal = 0;
 	uint64_t steps = 0, total, nfirst;
@@ -1176,7 +1224,8 @@ static void simulate(const struct sim_params *sp)
 	struct sched *s;
 	bool woke = false;
 
-	assert_true(fl && first && final && redo && next_attempt);
+	assert_true(fl && first && final && redo && queued && next_attempt &&
+		    early);
 	c.retries = sp->retries;
 	c.rate = sp->rate;
 	c.timeout_ns = sp->timeout_ns;
@@ -1191,6 +1240,28 @@ static void simulate(const struct sim_params *sp)
 		uint32_t got;
 
 		assert_true(++steps < 10000000);
+		/*
+		 * Early answers (to an attempt that timed out) finish the
+		 * probe exactly when its retry is still waiting.
+		 */
+		for (i = 0; i < sp->n; i++) {
+			struct sched_probe ep = { .probe = i };
+			bool took;
+
+			if (!early[i] || early[i] > t)
+				continue;
+			early[i] = 0;
+			took = sched_early(s, &ep, 2 * MS, t - 2 * MS, t,
+					   rnd(&x) % 2);
+			assert_int_equal(took, queued[i]);
+			if (took) {
+				assert_int_equal(final[i], 0);
+				final[i]++;
+				nfinal++;
+				queued[i] = 0;
+				redo[i] = 0;
+			}
+		}
 		/* Completions due now, in any order. */
 		for (i = 0; i < nfl;) {
 			struct flight *f = &fl[i];
@@ -1209,9 +1280,14 @@ static void simulate(const struct sim_params *sp)
 			} else if (f->what == DEFER) {
 				sched_deferred(s, &f->p, t);
 				redo[f->p.probe] = 1;
+				queued[f->p.probe] = 1;
 			} else if (sched_timed_out(s, &f->p, t)) {
 				assert_true(f->p.attempt < sp->retries);
 				next_attempt[f->p.probe] = f->p.attempt + 1;
+				queued[f->p.probe] = 1;
+				if (rnd(&x) % 100 < 30)
+					early[f->p.probe] =
+						t + 1 + rnd(&x) % (40 * MS);
 			} else {
 				assert_int_equal(f->p.attempt, sp->retries);
 				assert_int_equal(final[f->p.probe], 0);
@@ -1233,6 +1309,7 @@ static void simulate(const struct sim_params *sp)
 			assert_int_equal(out[i].attempt,
 					 next_attempt[out[i].probe]);
 			assert_int_equal(final[out[i].probe], 0);
+			queued[out[i].probe] = 0;
 			if (redo[out[i].probe]) {
 				/* A deferred attempt, back with its number. */
 				redo[out[i].probe] = 0;
@@ -1275,6 +1352,9 @@ static void simulate(const struct sim_params *sp)
 		for (i = 0; i < nfl; i++)
 			if (fl[i].done_ns < next_done)
 				next_done = fl[i].done_ns;
+		for (i = 0; i < sp->n; i++)
+			if (early[i] && early[i] < next_done)
+				next_done = early[i];
 		woke = wake != UINT64_MAX && t + wake < next_done;
 		if (woke)
 			t += wake;
@@ -1293,6 +1373,8 @@ static void simulate(const struct sim_params *sp)
 	free(first);
 	free(final);
 	free(redo);
+	free(queued);
+	free(early);
 	free(next_attempt);
 }
 
@@ -2143,6 +2225,7 @@ int main(void)
 		cmocka_unit_test(test_withdrawn_retry),
 		cmocka_unit_test(test_timeout_rise_waits),
 		cmocka_unit_test(test_front_holds_retry),
+		cmocka_unit_test(test_early_answer),
 		cmocka_unit_test(test_finished_only_at_end),
 		cmocka_unit_test(test_retry_timeout_floor),
 		cmocka_unit_test(test_blind_burst_silence),

@@ -187,7 +187,11 @@ static uint32_t collect(struct synengine *e, struct engine_result *out,
 	uint32_t got = 0;
 
 	while (got < want && clock_now_ns() < end) {
-		int n = synengine_ops.run(e, 20000000ULL, res, SLOTS);
+		int n;
+
+		/* Poisoned (every bool true): a field left unset shows. */
+		memset(res, 0x01, sizeof(res));
+		n = synengine_ops.run(e, 20000000ULL, res, SLOTS);
 
 		assert_true(n >= 0);
 		for (int i = 0; i < n && got < want; i++)
@@ -410,9 +414,11 @@ static void test_states_xdp(void **state)
 }
 
 /*
- * Attempt 0 times out; its answer arrives afterwards and is kept; the
- * retry completes at once with it, without sending.  A second late answer
- * to the final attempt is only counted.
+ * Attempt 0 times out; its answer arrives afterwards, is reported at once
+ * (early, for the scheduler to take back a retry it holds) and kept; the
+ * retry completes at once with it, without sending.  A late answer to
+ * the final attempt is reported early too: only the scheduler knows the
+ * attempt was the last.
  */
 static void test_late_answer(void **state)
 {
@@ -422,6 +428,7 @@ static void test_late_answer(void **state)
 	uint16_t sport, sport2;
 	uint32_t seq, seq2;
 	uint64_t end, t0, t1;
+	int n;
 
 	(void)state;
 	NEED_BED();
@@ -440,10 +447,18 @@ static void test_late_answer(void **state)
 	send_reply(9, sport, seq + 1, PKT_TCP_SYN | PKT_TCP_ACK);
 	end = clock_now_ns() + 2000000000ULL;
 	do {
-		assert_int_equal(synengine_ops.run(e, 10000000ULL, r, 2), 0);
+		n = synengine_ops.run(e, 10000000ULL, r, 2);
 		synengine_get_stats(e, &st);
-	} while (!st.rx_late && clock_now_ns() < end);
+	} while (!n && !st.rx_late && clock_now_ns() < end);
 	assert_int_equal(st.rx_late, 1);
+	assert_int_equal(n, 1);
+	assert_true(r[0].early);
+	assert_true(r[0].late);
+	assert_false(r[0].withdrawn);
+	assert_int_equal(r[0].outcome, ENGINE_OPEN);
+	assert_int_equal(r[0].probe.probe, 42);
+	assert_int_equal(r[0].probe.attempt, 0);
+	assert_true(r[0].sent_ns >= t0 && r[0].rtt_ns > 0);
 	assert_int_equal(st.tx_rst, 1); /* the half-open connection reset */
 
 	assert_int_equal(prep(e, 42, 1, "198.18.0.2", 9, 50000000ULL), 0);
@@ -452,6 +467,8 @@ static void test_late_answer(void **state)
 	assert_int_equal(r[0].probe.attempt, 1);
 	assert_true(r[0].late);
 	assert_true(r[0].withdrawn);
+	/* In the slot the early result had: each result says it anew. */
+	assert_false(r[0].early);
 	/* The RTT of the attempt answered: its SYN to the reply. */
 	assert_true(r[0].rtt_ns > 0 && r[0].rtt_ns < 4000000000ULL);
 	/* And when that SYN left, for the answers' frontier: the answer
@@ -498,10 +515,15 @@ static void test_late_answer(void **state)
 	send_reply(9, sport, seq + 1, PKT_TCP_RST | PKT_TCP_ACK);
 	end = clock_now_ns() + 2000000000ULL;
 	do {
-		assert_int_equal(synengine_ops.run(e, 10000000ULL, r, 2), 0);
+		n = synengine_ops.run(e, 10000000ULL, r, 2);
 		synengine_get_stats(e, &st);
-	} while (st.rx_late < 2 && clock_now_ns() < end);
+	} while (!n && st.rx_late < 2 && clock_now_ns() < end);
 	assert_int_equal(st.rx_late, 2);
+	assert_int_equal(n, 1);
+	assert_true(r[0].early);
+	assert_int_equal(r[0].outcome, ENGINE_CLOSED);
+	assert_int_equal(r[0].probe.probe, 43);
+	assert_int_equal(r[0].probe.attempt, 2);
 	assert_int_equal(st.late_delivered, 1);
 	synengine_ops.free(e);
 }
