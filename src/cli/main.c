@@ -883,7 +883,7 @@ int main(int argc, char **argv)
 			(unsigned long long)rc.count[OUT_UNREACH]);
 	if (cs.cli.verbose && !sum.has_syn && cs.ports->count > cs.ports->nudp)
 		fprintf(stderr,
-			"ringscan: -sT: %llu attempts kept listening after their timeout, %llu answered late (%llu used)\n",
+			"ringscan: -sT: %llu attempts kept listening after their timeout, %llu answered late (%llu used by a later attempt)\n",
 			(unsigned long long)sum.conn.lingered,
 			(unsigned long long)sum.conn.late,
 			(unsigned long long)sum.conn.late_used);
@@ -902,7 +902,7 @@ int main(int argc, char **argv)
 			BANNERSTORE_DEFAULT_MAX >> 20);
 	if (cs.cli.verbose && sum.has_syn)
 		fprintf(stderr,
-			"ringscan: -sS: sent %llu SYNs and %llu RSTs; received %llu frames: %llu answers, %llu late (%llu used), %llu duplicates, %llu bad cookies, %llu foreign, %llu malformed, %llu ICMP unreachable, %llu forged ICMP; %llu neighbour lookups, %llu unresolved (%llu timed out); kernel: %llu receive drops, %llu send refusals\n",
+			"ringscan: -sS: sent %llu SYNs and %llu RSTs; received %llu frames: %llu answers, %llu late (%llu used by a later attempt), %llu duplicates, %llu bad cookies, %llu foreign, %llu malformed, %llu ICMP unreachable, %llu forged ICMP; %llu neighbour lookups, %llu unresolved (%llu timed out); kernel: %llu receive drops, %llu send refusals\n",
 			(unsigned long long)sum.syn.tx_syn,
 			(unsigned long long)sum.syn.tx_rst,
 			(unsigned long long)sum.syn.rx_frames,

@@ -108,10 +108,10 @@ syn_run()
 }
 
 # syn_stat OUT KEY: a counter from the "ringscan: -sS: sent N SYNs and N
-# RSTs; received N frames: N answers, N late (N used), N duplicates, N bad
-# cookies, N foreign, N malformed, N ICMP unreachable, N forged ICMP; N
-# neighbour lookups, N unresolved (N timed out); kernel: N receive drops, N
-# send refusals" line of OUT.err.  KEY is the word after the number: SYNs,
+# RSTs; received N frames: N answers, N late (N used by a later attempt),
+# N duplicates, N bad cookies, N foreign, N malformed, N ICMP unreachable,
+# N forged ICMP; N neighbour lookups, N unresolved (N timed out); kernel:
+# N receive drops, N send refusals" line of OUT.err.  KEY is the word after the number: SYNs,
 # RSTs, frames, answers, late, used, duplicates, bad, foreign, malformed,
 # ICMP, forged, neighbour, unresolved, timed, receive, send.  Prints
 # nothing if the line or the key is missing.
