@@ -133,7 +133,7 @@ struct sched {
 	uint64_t group_events_seen;
 	uint64_t held_ns; /* a probe of a cut host last waited for it */
 	uint64_t front_ns; /* the latest send answered (sched_answer_sent) */
-	uint64_t front_at_ns; /* when an answer last moved or met it */
+	uint64_t front_at_ns; /* when the last answer with a send time came */
 	bool held_any;
 	struct sched_event events[SCHED_EVENTS];
 	uint32_t ev_head, ev_len;
