@@ -843,6 +843,13 @@ static int engine_prep(void *handle, const struct sched_probe *p,
 	return 0;
 }
 
+/* A send time goes only with an answer (rtt_ns set): it is what the
+ * scheduler's answers' frontier is made of (sched_answer_sent). */
+static uint64_t slot_answer_sent(const struct slot *s)
+{
+	return s->rtt_ns ? s->sent_ns : 0;
+}
+
 static void slot_judge(const struct slot *s, struct engine_result *r)
 {
 	int c = s->connect_res;
@@ -850,7 +857,7 @@ static void slot_judge(const struct slot *s, struct engine_result *r)
 
 	r->probe = s->probe;
 	r->rtt_ns = s->rtt_ns;
-	r->sent_ns = s->rtt_ns ? s->sent_ns : 0;
+	r->sent_ns = slot_answer_sent(s);
 	r->err = 0;
 	r->reason = NULL;
 	r->late = false;
@@ -1078,7 +1085,7 @@ static void reap(struct engine *e, uint64_t now, struct engine_result *res,
 					.probe = s->probe,
 					.outcome = ENGINE_BANNER,
 					.rtt_ns = s->rtt_ns,
-					.sent_ns = s->rtt_ns ? s->sent_ns : 0,
+					.sent_ns = slot_answer_sent(s),
 					.slot = idx,
 					.banner =
 						e->bufs +

@@ -43,6 +43,17 @@ static struct sched_config config(uint64_t nprobes, uint32_t max_inflight)
 	return c;
 }
 
+/* The same with congestion control on and retries extra attempts. */
+static struct sched_config cc_config(uint64_t nprobes, uint32_t max_inflight,
+				     uint32_t retries)
+{
+	struct sched_config c = config(nprobes, max_inflight);
+
+	c.cc = true;
+	c.retries = retries;
+	return c;
+}
+
 static struct sched *new_sched(const struct sched_config *c)
 {
 	struct sched *s = NULL;
@@ -565,14 +576,12 @@ static void test_adaptive_timeout(void **state)
  */
 static void test_withdrawn_retry(void **state)
 {
-	struct sched_config c = config(2, 16);
+	struct sched_config c = cc_config(2, 16, 2);
 	struct sched_probe out[4], r;
 	struct sched_stats st;
 	struct sched *s;
 
 	(void)state;
-	c.cc = true;
-	c.retries = 2;
 	s = new_sched(&c);
 	assert_int_equal(sched_next(s, T0, out, 4), 2);
 	assert_true(sched_timed_out(s, &out[0], T0 + 100 * MS));
@@ -605,14 +614,12 @@ static void test_withdrawn_retry(void **state)
  */
 static void test_timeout_rise_waits(void **state)
 {
-	struct sched_config c = config(40, 64);
+	struct sched_config c = cc_config(40, 64, 2);
 	struct sched_probe out[64], p, q;
 	uint64_t was, now, t;
 	bool last;
 
 	(void)state;
-	c.cc = true;
-	c.retries = 2;
 	for (int stamped = 0; stamped < 2; stamped++) {
 		struct sched *s = new_sched(&c);
 
@@ -660,14 +667,12 @@ static void test_timeout_rise_waits(void **state)
  */
 static void test_front_holds_retry(void **state)
 {
-	struct sched_config c = config(40, 64);
+	struct sched_config c = cc_config(40, 64, 2);
 	struct sched_probe a[20], b[20], out[4];
 	uint64_t t, now;
 	uint32_t n, got;
 
 	(void)state;
-	c.cc = true;
-	c.retries = 2;
 	for (int mode = 0; mode < 3; mode++) {
 		/* 0: no send times, 1: answers keep coming, 2: they stop */
 		struct sched *s = new_sched(&c);
@@ -728,14 +733,12 @@ static void test_front_holds_retry(void **state)
  */
 static void test_early_answer(void **state)
 {
-	struct sched_config c = config(3, 16);
+	struct sched_config c = cc_config(3, 16, 1);
 	struct sched_probe out[4], q;
 	struct sched_stats st;
 	struct sched *s;
 
 	(void)state;
-	c.cc = true;
-	c.retries = 1;
 	s = new_sched(&c);
 	assert_int_equal(sched_next(s, T0, out, 4), 3);
 	assert_true(sched_timed_out(s, &out[0], T0 + 300 * MS));
