@@ -55,6 +55,9 @@
 #define SCHED_FRONT_SLACK_NS 10000000ULL
 #define SCHED_FRONT_FRESH_NS 100000000ULL
 #define SCHED_FRONT_MAX_NS 4000000000ULL
+/* -sT: when a connect's kernel sends its SYN again (Linux's initial RTO),
+ * the hand-out a retry's frontier test is taken from once it has gone */
+#define SCHED_CONNECT_RESEND_NS 1000000000ULL
 
 /*
  * Congestion control (cc = true; see cc.h): a controller for the whole

@@ -663,7 +663,8 @@ static void test_timeout_rise_waits(void **state)
  * what went out before it, and the silent one's retry waits - until an
  * attempt sent after it is answered.  Without send times (no frontier) the
  * same silence is retried at the ordinary wait; and a frontier whose
- * answers stopped coming holds nothing.
+ * answers stopped coming (for as long as its last one took) holds it no
+ * longer.
  */
 static void test_front_holds_retry(void **state)
 {
@@ -688,7 +689,7 @@ static void test_front_holds_retry(void **state)
 		t = T0 + 310 * MS;
 		assert_true(sched_timed_out(s, &a[19], t));
 		got = 0;
-		for (int k = 1; k <= 14; k++) {
+		for (int k = 1; k <= (mode == 2 ? 40 : 14); k++) {
 			now = t + (uint64_t)k * 10 * MS;
 			if (mode == 1 && k <= 9) {
 				sched_answer_sent(s, T0, now);
@@ -708,8 +709,10 @@ static void test_front_holds_retry(void **state)
 			/* Retried at the ordinary wait. */
 			assert_true(got > 0 && got <= 40 * MS);
 		} else if (mode == 2) {
-			/* Once the last answer is SCHED_FRONT_FRESH_NS old. */
-			assert_true(got >= 90 * MS && got <= 110 * MS);
+			/* Once no answer came for as long as the frontier's
+			 * last one took (309 ms: sent at T0, came at T0 + 309
+			 * ms), the path's present delay. */
+			assert_true(got >= 300 * MS && got <= 320 * MS);
 		} else {
 			/* Held all through; its silence was no silence. */
 			assert_int_equal(got, 0);
@@ -722,6 +725,80 @@ static void test_front_holds_retry(void **state)
 			assert_int_equal(out[0].probe, a[19].probe);
 			assert_int_equal(out[0].clean, 0);
 		}
+		sched_free(s);
+	}
+}
+
+/*
+ * -sT: a silent connect lingers, and its kernel sent the SYN again a
+ * second after the first (SCHED_CONNECT_RESEND_NS).  A retry due after
+ * that second waits until an attempt sent after the kernel's copy is
+ * answered - the frontier passing the first SYN is not enough.  Without
+ * tcp_connect (-sS: no copy) the same retry goes at the ordinary wait.
+ */
+static void test_connect_resend_holds_retry(void **state)
+{
+	struct sched_config c = cc_config(60, 64, 2);
+	struct sched_probe a[20], b[20], d[20], out[4];
+	uint64_t t, now;
+	uint32_t n, got;
+
+	(void)state;
+	for (int connect = 0; connect < 2; connect++) {
+		struct sched *s;
+
+		c.tcp_connect = connect;
+		s = new_sched(&c);
+		assert_int_equal(sched_next(s, T0, a, 20), 20);
+		assert_int_equal(sched_next(s, T0 + 500 * MS, b, 20), 20);
+		assert_int_equal(sched_next(s, T0 + 1050 * MS, d, 20), 20);
+		/* A deep queue: the first SYNs answered after 1.1 s, then
+		 * those of half a second later - past a[19]'s hand-out. */
+		for (int i = 0; i < 10; i++) {
+			now = T0 + 1100 * MS + (uint64_t)i * MS;
+			sched_answer_sent(s, T0, now);
+			sched_answered(s, &a[i], now - T0, now, false);
+		}
+		for (int i = 0; i < 10; i++) {
+			now = T0 + 1150 * MS + (uint64_t)i * MS;
+			sched_answer_sent(s, T0 + 500 * MS, now);
+			sched_answered(s, &b[i], now - T0 - 500 * MS, now,
+				       false);
+		}
+		t = T0 + 1200 * MS;
+		assert_true(sched_timed_out(s, &a[19], t));
+		got = 0;
+		for (int k = 1; k <= 40; k++) {
+			now = t + (uint64_t)k * 10 * MS;
+			if (k <= 9) {
+				/* Answers to sends before the kernel's copy. */
+				sched_answer_sent(s, T0 + 500 * MS, now);
+				sched_answered(s, &b[9 + k],
+					       now - T0 - 500 * MS, now, false);
+			} else if (k < 30) {
+				/* Then to sends after it. */
+				sched_answer_sent(s, T0 + 1050 * MS, now);
+				sched_answered(s, &d[k - 10],
+					       now - T0 - 1050 * MS, now,
+					       false);
+			}
+			n = sched_next(s, now, out, 4);
+			assert_true(n <= 1);
+			if (n && !got) {
+				assert_int_equal(out[0].probe, a[19].probe);
+				assert_int_equal(out[0].attempt, 1);
+				got = (uint32_t)(now - t);
+			}
+		}
+		/*
+		 * Held while answers came to sends before the copy; then
+		 * within the frontier's next look (half the distance it had
+		 * to go, 255 ms, from the last look before).
+		 */
+		if (!connect)
+			assert_true(got > 0 && got <= 40 * MS);
+		else
+			assert_true(got >= 100 * MS && got <= 360 * MS);
 		sched_free(s);
 	}
 }
@@ -2228,6 +2305,7 @@ int main(void)
 		cmocka_unit_test(test_withdrawn_retry),
 		cmocka_unit_test(test_timeout_rise_waits),
 		cmocka_unit_test(test_front_holds_retry),
+		cmocka_unit_test(test_connect_resend_holds_retry),
 		cmocka_unit_test(test_early_answer),
 		cmocka_unit_test(test_finished_only_at_end),
 		cmocka_unit_test(test_retry_timeout_floor),
