@@ -286,6 +286,19 @@ uint64_t cc_wait_ns(const struct cc *c, uint64_t now_ns);
  */
 void cc_answered(struct cc *c, uint64_t now_ns, uint32_t round, uint64_t rtt_ns,
 		 bool share);
+/*
+ * A delay sample only: an answer whose round trip is ambiguous (Karn), so
+ * that it is no RTT sample for the timeout, but the time from the first
+ * send to it still says the path held the probe - or lost it - that long.
+ * -sT: an answer over the kernel's SYN RTO may be to its second SYN; no
+ * sample at all made the delay signal blind to a queue of over a second
+ * (engine_result.delay_ns).  Counts in the delay signal's minimums (a
+ * round's smallest round trip, the least since an event that a drain
+ * watches), never in srtt or the path's minimum, nor in the runs of
+ * samples over the line (a lost SYN and its copy answered reads a second
+ * over the queue).
+ */
+void cc_delay(struct cc *c, uint64_t now_ns, uint64_t rtt_ns);
 /* cc_answered's round for an answer that no round sent (see cc_unsent). */
 #define CC_NO_ROUND UINT32_MAX
 /*

@@ -176,6 +176,14 @@ struct engine_result {
 	 * or is prepared, long after it came, so only this places it in the
 	 * order of sends (sched_answer_sent) */
 	uint64_t sent_ns;
+	/*
+	 * An answer whose round trip is ambiguous has rtt_ns 0 (Karn) and
+	 * this instead, the time from the first send to it: a delay sample
+	 * only (sched_delay, cc_delay).  -sT: an answer over
+	 * ENGINE_KERNEL_SYN_RTO_NS may be to the kernel's second SYN.  Given
+	 * once, with the answer as it came (early, or the attempt's own).
+	 */
+	uint64_t delay_ns;
 	bool late; /* the answer belongs to an earlier attempt */
 	bool withdrawn; /* late, and this attempt was never sent */
 	/*

@@ -219,6 +219,15 @@ uint32_t sched_next(struct sched *s, uint64_t now_ns, struct sched_probe *out,
 void sched_answer_sent(struct sched *s, uint64_t sent_ns, uint64_t now_ns);
 
 /*
+ * An answer to p->probe came delay_ns after its first send, with no RTT
+ * sample (engine_result.delay_ns: it may be to a later copy of the
+ * send): with cc, a sample for the delay signal of p's host and of the
+ * scan (cc_delay), whatever becomes of the answer.
+ */
+void sched_delay(struct sched *s, const struct sched_probe *p,
+		 uint64_t delay_ns, uint64_t now_ns);
+
+/*
  * A late answer came (engine_result.early) to an attempt of p->probe that
  * had timed out.  If its retry is waiting here - not handed out - the
  * probe is finished by it now: the retry is taken back (counted

@@ -308,38 +308,27 @@ static double delay_line(const struct cc *c)
 	       (double)CC_DELAY_SLACK_NS;
 }
 
-static void rtt_sample(struct cc *c, uint64_t now_ns, uint64_t rtt_ns)
+/*
+ * What the delay signal takes of a sample (see rtt_sample, cc_delay).  An
+ * ambiguous one (cc_delay) counts only in the minimums: it may be a lost
+ * SYN and the kernel's copy answered, a second over the queue - a burst
+ * of tail drops made runs of them, read sample by sample as a queue
+ * still growing, and a -sT /20 behind a second of buffer at 40 ms was
+ * cut to 120/s in two runs of five.
+ */
+static void delay_sample(struct cc *c, uint64_t now_ns, uint64_t rtt_ns,
+			 bool ambiguous)
 {
-	uint64_t diff;
 	double line = 0;
 
-	if (rtt_ns > CC_RTT_SAMPLE_MAX)
-		rtt_ns = CC_RTT_SAMPLE_MAX;
 	if (!c->t_rtt_min_ns || rtt_ns < c->t_rtt_min_ns)
 		c->t_rtt_min_ns = rtt_ns;
 	c->t_rtt_n++;
 	if (c->had_event && now_ns - rtt_ns >= c->last_event_ns &&
 	    (!c->t_post_min_ns || rtt_ns < c->t_post_min_ns))
 		c->t_post_min_ns = rtt_ns;
-	/*
-	 * A windowed minimum: the path's propagation delay can grow (a
-	 * route change), so the minimum is the smallest of the last
-	 * CC_MINRTT_WINDOW_NS, kept as the current value and a candidate
-	 * for the next window.
-	 */
-	if (!c->min_rtt_ns || rtt_ns <= c->min_rtt_ns) {
-		c->min_rtt_ns = rtt_ns;
-		c->min_rtt_stamp_ns = now_ns;
-		c->min_rtt_next_ns = 0;
-	} else {
-		if (!c->min_rtt_next_ns || rtt_ns < c->min_rtt_next_ns)
-			c->min_rtt_next_ns = rtt_ns;
-		if (now_ns - c->min_rtt_stamp_ns > CC_MINRTT_WINDOW_NS) {
-			c->min_rtt_ns = c->min_rtt_next_ns;
-			c->min_rtt_stamp_ns = now_ns;
-			c->min_rtt_next_ns = 0;
-		}
-	}
+	if (ambiguous)
+		return;
 	/*
 	 * The delay signal sample by sample, where a round is too slow.  In
 	 * startup: a round lasts an srtt, which grows with the very queue
@@ -368,6 +357,35 @@ static void rtt_sample(struct cc *c, uint64_t now_ns, uint64_t rtt_ns)
 	} else {
 		c->hi_run = 0;
 	}
+}
+
+static void rtt_sample(struct cc *c, uint64_t now_ns, uint64_t rtt_ns)
+{
+	uint64_t diff;
+
+	if (rtt_ns > CC_RTT_SAMPLE_MAX)
+		rtt_ns = CC_RTT_SAMPLE_MAX;
+	/* A new minimum is under any line, so the order does not matter. */
+	delay_sample(c, now_ns, rtt_ns, false);
+	/*
+	 * A windowed minimum: the path's propagation delay can grow (a
+	 * route change), so the minimum is the smallest of the last
+	 * CC_MINRTT_WINDOW_NS, kept as the current value and a candidate
+	 * for the next window.
+	 */
+	if (!c->min_rtt_ns || rtt_ns <= c->min_rtt_ns) {
+		c->min_rtt_ns = rtt_ns;
+		c->min_rtt_stamp_ns = now_ns;
+		c->min_rtt_next_ns = 0;
+	} else {
+		if (!c->min_rtt_next_ns || rtt_ns < c->min_rtt_next_ns)
+			c->min_rtt_next_ns = rtt_ns;
+		if (now_ns - c->min_rtt_stamp_ns > CC_MINRTT_WINDOW_NS) {
+			c->min_rtt_ns = c->min_rtt_next_ns;
+			c->min_rtt_stamp_ns = now_ns;
+			c->min_rtt_next_ns = 0;
+		}
+	}
 	if (c->rtt_n < UINT32_MAX)
 		c->rtt_n++;
 	if (c->rtt_n == 1) {
@@ -382,6 +400,15 @@ static void rtt_sample(struct cc *c, uint64_t now_ns, uint64_t rtt_ns)
 }
 
 static void round_close(struct cc *c, uint64_t now_ns);
+
+/* Samples in a row over the line end the round (delay_sample). */
+static void delay_check(struct cc *c, uint64_t now_ns)
+{
+	if (c->hi_run >= CC_DELAY_RUN &&
+	    now_ns - c->hi_since_ns >= CC_ROUND_MIN_NS &&
+	    now_ns > open_round(c)->start_ns && open_round(c)->sent)
+		round_close(c, now_ns);
+}
 
 void cc_answered(struct cc *c, uint64_t now_ns, uint32_t round, uint64_t rtt_ns,
 		 bool share)
@@ -399,10 +426,17 @@ void cc_answered(struct cc *c, uint64_t now_ns, uint32_t round, uint64_t rtt_ns,
 		c->later_ans++;
 	if (rtt_ns)
 		rtt_sample(c, now_ns, rtt_ns);
-	if (c->hi_run >= CC_DELAY_RUN &&
-	    now_ns - c->hi_since_ns >= CC_ROUND_MIN_NS &&
-	    now_ns > open_round(c)->start_ns && open_round(c)->sent)
-		round_close(c, now_ns);
+	delay_check(c, now_ns);
+	cc_tick(c, now_ns);
+}
+
+void cc_delay(struct cc *c, uint64_t now_ns, uint64_t rtt_ns)
+{
+	if (!rtt_ns)
+		return;
+	if (rtt_ns > CC_RTT_SAMPLE_MAX)
+		rtt_ns = CC_RTT_SAMPLE_MAX;
+	delay_sample(c, now_ns, rtt_ns, true);
 	cc_tick(c, now_ns);
 }
 

@@ -858,6 +858,7 @@ static void slot_judge(const struct slot *s, struct engine_result *r)
 	r->probe = s->probe;
 	r->rtt_ns = s->rtt_ns;
 	r->sent_ns = slot_answer_sent(s);
+	r->delay_ns = 0;
 	r->err = 0;
 	r->reason = NULL;
 	r->late = false;
@@ -957,12 +958,17 @@ static bool linger_done(struct engine *e, const struct slot *s,
 	 * Linux sends the SYN again after its initial RTO (1 s): an answer
 	 * later than that may be to the kernel's copy, and timed from the
 	 * first it would read a second too long (Karn's ambiguity), so it
-	 * gives no sample.  Earlier ones are the queue's own measure.  Its
+	 * gives no RTT sample - only a delay one (delay_ns): an answer that
+	 * late says the queue held it, or lost it, for a second, and
+	 * without it the delay signal was blind to a queue that deep.
+	 * Earlier ones are the queue's own measure.  Its
 	 * send time stays: the first SYN's is the earliest the answer can
 	 * be to, which is what the answers' frontier may safely claim.
 	 */
-	if (r.rtt_ns >= ENGINE_KERNEL_SYN_RTO_NS)
+	if (r.rtt_ns >= ENGINE_KERNEL_SYN_RTO_NS) {
+		r.delay_ns = r.rtt_ns;
 		r.rtt_ns = 0;
+	}
 	l = late_of(e, s->probe.probe);
 	*l = (struct late_rec){
 		.probe = s->probe.probe,

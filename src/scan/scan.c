@@ -501,6 +501,8 @@ static void scan_handle(struct scan_ctx *c, const struct engine_result *r,
 			return;
 		}
 	}
+	if (r->delay_ns)
+		sched_delay(c->sched, &r->probe, r->delay_ns, now);
 	/* An early answer is the probe's only if its retry was waiting. */
 	if (r->early &&
 	    !sched_early(c->sched, &r->probe, r->rtt_ns, r->sent_ns, now,

@@ -891,6 +891,19 @@ static void answer(struct sched *s, const struct sched_probe *p,
 	answer_final(s, p, rtt_ns, now_ns, late, hround, ground, refused);
 }
 
+void sched_delay(struct sched *s, const struct sched_probe *p,
+		 uint64_t delay_ns, uint64_t now_ns)
+{
+	struct sched_host *h;
+
+	if (!s->cfg.cc)
+		return;
+	h = host_find(s, p->probe / s->cfg.nports);
+	if (h)
+		cc_delay(&h->cc, now_ns, delay_ns);
+	cc_delay(&s->group, now_ns, delay_ns);
+}
+
 /* Take entry i out of the heap (it rises to the top first). */
 static struct sched_entry heap_take(struct sched *s, uint32_t i)
 {

@@ -1265,6 +1265,7 @@ static int synengine_run(void *handle, uint64_t wait_ns,
 		r->err = s->err;
 		r->rtt_ns = s->rtt_ns;
 		r->sent_ns = s->ans_sent_ns;
+		r->delay_ns = 0;
 		r->late = s->late;
 		r->withdrawn = s->withdrawn;
 		r->early = false;

@@ -4,13 +4,14 @@
  * Each test builds a small path model in simulated time - a bottleneck
  * that serves C frames a second from a queue of Q with tail drop, a host
  * that answers at most L probes a second, ports that never answer, a
- * round trip that grows - and drives one struct cc through it the way
- * scheduler.c does: cc_allow/cc_sent to send, cc_answered when an answer
- * arrives, cc_silent one timeout after a probe that got none.  The
- * assertions are about decisions: the rate it settles at against the
- * model's capacity, whether it calls a congestion event, and whether it
- * lets silence count.  Nothing here sleeps; a simulated minute runs in
- * milliseconds.
+ * round trip that grows, a connect scan's own frames (the ACK and RST of
+ * an open port, the kernel's second SYN) - and drives one struct cc
+ * through it the way scheduler.c does: cc_allow/cc_sent to send,
+ * cc_answered when an answer arrives, cc_silent one timeout after a probe
+ * that got none.  The assertions are about decisions: the rate it settles
+ * at against the model's capacity, whether it calls a congestion event,
+ * and whether it lets silence count.  Nothing here sleeps; a simulated
+ * minute runs in milliseconds.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -40,6 +41,17 @@ struct path {
 	uint64_t rtt_ns; /* base round trip */
 	uint64_t rtt_growth_ns_per_s; /* round trip added per second */
 	uint64_t rto_ns; /* when a silence is reported */
+	/* -sT's Karn rule: an answer this late gives no RTT sample (0 =
+	 * none), and with delay_only a cc_delay one instead */
+	uint64_t karn_ns;
+	bool delay_only;
+	/* -sT's other frames: an answer to an open port (open_share of the
+	 * answers) puts extra_frames more through the bottleneck when it
+	 * comes (the ACK and our RST), and a SYN not answered resend_ns
+	 * after it left is sent again by the kernel (one frame more) */
+	uint32_t extra_frames;
+	double open_share;
+	uint64_t resend_ns;
 };
 
 struct event {
@@ -62,6 +74,10 @@ struct sim {
 	double lim_tokens; /* answer limiter */
 	uint64_t lim_ns;
 	uint64_t sent, answered, dropped, silent;
+	uint64_t karn; /* answers at karn_ns or later */
+	uint64_t extra, resent; /* frames of extra_frames and resend_ns */
+	uint64_t *rs; /* when the kernel resends (a FIFO: sends are in order) */
+	uint32_t rs_head, rs_n;
 	uint32_t rng;
 	uint32_t round; /* the controller's round of the sends under way */
 	/* silent probes waiting to be tried again (up to SIM_TRIES in all) */
@@ -113,11 +129,30 @@ static void sim_init(struct sim *s, const struct path *p, double init_rate)
 	s->ev[0] = calloc(SIM_MAX, sizeof(*s->ev[0]));
 	s->ev[1] = calloc(SIM_MAX, sizeof(*s->ev[1]));
 	s->retry = calloc(SIM_MAX, sizeof(*s->retry));
+	s->rs = calloc(SIM_MAX, sizeof(*s->rs));
+	assert_non_null(s->rs);
 	assert_non_null(s->ev[0]);
 	assert_non_null(s->ev[1]);
 	assert_non_null(s->retry);
 	s->rng = 2463534242u;
 	cc_init(&s->cc, &cp, 0);
+}
+
+/* One frame more into the bottleneck at now: false if tail-dropped. */
+static bool sim_frame(struct sim *s, uint64_t now)
+{
+	double backlog = (s->link_free_ns - (double)now) * s->p.capacity / 1e9;
+
+	if (s->p.capacity <= 0)
+		return true;
+	if (backlog >= s->p.queue) {
+		s->dropped++;
+		return false;
+	}
+	if (s->link_free_ns < (double)now)
+		s->link_free_ns = (double)now;
+	s->link_free_ns += 1e9 / s->p.capacity;
+	return true;
 }
 
 /* Send one attempt; a retry knows whether its port is a filtered one. */
@@ -140,6 +175,11 @@ static void sim_send(struct sim *s, uint64_t now, const struct event *again)
 		if (backlog >= s->p.queue) {
 			s->dropped++;
 			push(s, now + s->p.rto_ns, 0, false, filt, attempt);
+			if (s->p.resend_ns) {
+				assert_true(s->rs_n < SIM_MAX);
+				s->rs[(s->rs_head + s->rs_n++) % SIM_MAX] =
+					now + s->p.resend_ns;
+			}
 			return;
 		}
 		if (s->link_free_ns < depart)
@@ -169,6 +209,12 @@ static void sim_send(struct sim *s, uint64_t now, const struct event *again)
 		     true, filt, attempt);
 	else
 		push(s, now + s->p.rto_ns, 0, false, filt, attempt);
+	if (s->p.resend_ns &&
+	    (!answer || (uint64_t)depart + rtt > now + s->p.resend_ns)) {
+		assert_true(s->rs_n < SIM_MAX);
+		s->rs[(s->rs_head + s->rs_n++) % SIM_MAX] =
+			now + s->p.resend_ns;
+	}
 }
 
 /* Run until `until`, sending whatever the controller allows. */
@@ -182,9 +228,26 @@ static void sim_run(struct sim *s, uint64_t from, uint64_t until)
 				struct event *e = &s->ev[q][s->head[q]];
 
 				if (e->answered) {
+					uint64_t rtt = e->rtt;
+
 					s->answered += e->attempt == 0;
-					cc_answered(&s->cc, now, e->round,
-						    e->rtt, e->attempt == 0);
+					if (s->p.karn_ns &&
+					    rtt >= s->p.karn_ns) {
+						s->karn++;
+						if (s->p.delay_only)
+							cc_delay(&s->cc, now,
+								 rtt);
+						rtt = 0;
+					}
+					cc_answered(&s->cc, now, e->round, rtt,
+						    e->attempt == 0);
+					if (s->p.extra_frames &&
+					    (double)(rnd(s) % 10000) <
+						    s->p.open_share * 10000)
+						for (uint32_t k = 0;
+						     k < s->p.extra_frames; k++)
+							s->extra += sim_frame(
+								s, now);
 					if (s->p.refusals) {
 						cc_refused(&s->cc, e->round,
 							   e->attempt > 0);
@@ -211,6 +274,11 @@ static void sim_run(struct sim *s, uint64_t from, uint64_t until)
 				s->head[q] = (s->head[q] + 1) % SIM_MAX;
 				s->n[q]--;
 			}
+		}
+		while (s->rs_n && s->rs[s->rs_head] <= now) {
+			s->resent += sim_frame(s, now);
+			s->rs_head = (s->rs_head + 1) % SIM_MAX;
+			s->rs_n--;
 		}
 		if (s->send_cap > 0) {
 			s->cap_tok += s->send_cap * STEP / SEC;
@@ -246,6 +314,7 @@ static void sim_free(struct sim *s)
 	free(s->ev[0]);
 	free(s->ev[1]);
 	free(s->retry);
+	free(s->rs);
 }
 
 /* A clean, wide path: startup keeps doubling, nothing is an event. */
@@ -518,6 +587,63 @@ static void test_deep_buffer(void **state)
 	/* The path was kept busy: 10 s of it, less startup and drains. */
 	assert_true(s.sent > 10 * 2000 * 85 / 100);
 	sim_free(&s);
+}
+
+/*
+ * A second of buffer behind 200 ms, as -sT sees it: an answer 1 s or more
+ * after its SYN may be to the kernel's second SYN, so it is no RTT sample
+ * (Karn).  Dropped altogether, such answers left the delay signal blind
+ * to the queue past that second: the drain after startup waits for the
+ * samples that show the queue shrink, none came, and the queue stood at
+ * a second - where every SYN's kernel copy doubles the load on the
+ * testbed.  As delay samples only (cc_delay) they end the drain and cut
+ * again until the queue is under the line.
+ */
+static void test_karn_delay(void **state)
+{
+	struct path p = {
+		.rtt_ns = 200 * MS,
+		.rto_ns = SEC,
+		.capacity = 2000,
+		.queue = 2000,
+		.karn_ns = SEC,
+		.extra_frames = 2,
+		.open_share = 0.6,
+		.resend_ns = SEC,
+	};
+	uint64_t karn[2], late_karn[2], dropped[2];
+
+	(void)state;
+	for (int d = 0; d < 2; d++) {
+		struct sim s;
+
+		p.delay_only = d;
+		sim_init(&s, &p, 10000);
+		sim_run(&s, 0, 5 * SEC);
+		karn[d] = s.karn;
+		sim_run(&s, 5 * SEC, 15 * SEC);
+		late_karn[d] = s.karn - karn[d];
+		dropped[d] = s.dropped;
+		if (getenv("CC_TEST_DEBUG"))
+			print_message(
+				"karn delay %d: sent %llu answered %llu dropped %llu extra %llu resent %llu events %llu karn %llu then %llu rate %.0f\n",
+				d, (unsigned long long)s.sent,
+				(unsigned long long)s.answered,
+				(unsigned long long)s.dropped,
+				(unsigned long long)s.extra,
+				(unsigned long long)s.resent,
+				(unsigned long long)s.cc.events,
+				(unsigned long long)karn[d],
+				(unsigned long long)late_karn[d],
+				cc_rate(&s.cc));
+		sim_free(&s);
+	}
+	/* Blind, the queue stood past the second after startup's drain;
+	 * with the delay samples it is seldom there, and the kernel's
+	 * copies and the tail drops they cause are fewer. */
+	assert_true(late_karn[0] > 2000);
+	assert_true(late_karn[1] * 3 < late_karn[0]);
+	assert_true(dropped[1] < dropped[0]);
 }
 
 /*
@@ -926,6 +1052,7 @@ int main(void)
 		cmocka_unit_test(test_silent_host),
 		cmocka_unit_test(test_delay_rise),
 		cmocka_unit_test(test_deep_buffer),
+		cmocka_unit_test(test_karn_delay),
 		cmocka_unit_test(test_half_rtt_queue),
 		cmocka_unit_test(test_long_path_startup),
 		cmocka_unit_test(test_over_answers),

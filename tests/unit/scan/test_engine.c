@@ -218,7 +218,8 @@ static void test_recycle(void **state)
  * retransmission (1 s) is answered.  The next attempt of the same probe
  * then completes at once with that answer, marked late, and sends
  * nothing.  The answer is also reported as it comes, marked early, for
- * the scheduler to take back a retry it holds.
+ * the scheduler to take back a retry it holds, with its delay (no RTT:
+ * it came after the kernel's second SYN).
  */
 static void test_late_answer(void **state)
 {
@@ -282,6 +283,11 @@ static void test_late_answer(void **state)
 		assert_int_equal(res.probe.attempt, 0);
 		assert_true(res.sent_ns >= t0 &&
 			    res.sent_ns < t0 + 900000000ULL);
+		/* Over the kernel's SYN RTO: no RTT sample, a delay one
+		 * (from the first SYN, so at least that second). */
+		assert_int_equal(res.rtt_ns, 0);
+		assert_true(res.delay_ns >= ENGINE_KERNEL_SYN_RTO_NS &&
+			    res.delay_ns <= clock_now_ns() - t0);
 	}
 	assert_int_equal(nearly, 1);
 	assert_int_equal(engine_connect_ops.busy(e), 0);
@@ -301,6 +307,8 @@ static void test_late_answer(void **state)
 	/* Answered after the kernel sent the SYN again (1 s): which copy
 	 * was answered is unknown, so no RTT sample. */
 	assert_int_equal(res.rtt_ns, 0);
+	/* The delay sample went with the early report, once. */
+	assert_int_equal(res.delay_ns, 0);
 	/* But the first SYN's send time stays, the earliest the answer can
 	 * be to: the answers' frontier takes that (sched_answer_sent). */
 	assert_true(res.sent_ns >= t0 && res.sent_ns < t0 + 900000000ULL);
