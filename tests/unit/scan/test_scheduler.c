@@ -663,8 +663,8 @@ static void test_timeout_rise_waits(void **state)
  * what went out before it, and the silent one's retry waits - until an
  * attempt sent after it is answered.  Without send times (no frontier) the
  * same silence is retried at the ordinary wait; and a frontier whose
- * answers stopped coming (for as long as its last one took) holds it no
- * longer.
+ * answers stopped coming (SCHED_FRONT_FRESH_NS; with -sT, for as long as
+ * its last one took, if longer) holds it no longer.
  */
 static void test_front_holds_retry(void **state)
 {
@@ -674,9 +674,13 @@ static void test_front_holds_retry(void **state)
 	uint32_t n, got;
 
 	(void)state;
-	for (int mode = 0; mode < 3; mode++) {
-		/* 0: no send times, 1: answers keep coming, 2: they stop */
-		struct sched *s = new_sched(&c);
+	for (int mode = 0; mode < 4; mode++) {
+		/* 0: no send times, 1: answers keep coming, 2: they stop,
+		 * 3: they stop in a -sT scan */
+		struct sched *s;
+
+		c.tcp_connect = mode == 3;
+		s = new_sched(&c);
 
 		assert_int_equal(sched_next(s, T0, a, 20), 20);
 		assert_int_equal(sched_next(s, T0 + 50 * MS, b, 20), 20);
@@ -689,7 +693,7 @@ static void test_front_holds_retry(void **state)
 		t = T0 + 310 * MS;
 		assert_true(sched_timed_out(s, &a[19], t));
 		got = 0;
-		for (int k = 1; k <= (mode == 2 ? 40 : 14); k++) {
+		for (int k = 1; k <= (mode == 3 ? 40 : 14); k++) {
 			now = t + (uint64_t)k * 10 * MS;
 			if (mode == 1 && k <= 9) {
 				sched_answer_sent(s, T0, now);
@@ -709,6 +713,9 @@ static void test_front_holds_retry(void **state)
 			/* Retried at the ordinary wait. */
 			assert_true(got > 0 && got <= 40 * MS);
 		} else if (mode == 2) {
+			/* Once the last answer is SCHED_FRONT_FRESH_NS old. */
+			assert_true(got >= 90 * MS && got <= 110 * MS);
+		} else if (mode == 3) {
 			/* Once no answer came for as long as the frontier's
 			 * last one took (309 ms: sent at T0, came at T0 + 309
 			 * ms), the path's present delay. */
