@@ -596,8 +596,9 @@ static void test_deep_buffer(void **state)
  * to the queue past that second: the drain after startup waits for the
  * samples that show the queue shrink, none came, and the queue stood at
  * a second - where every SYN's kernel copy doubles the load on the
- * testbed.  As delay samples only (cc_delay) they end the drain and cut
- * again until the queue is under the line.
+ * testbed.  As delay samples (cc_delay) they keep a round's least round
+ * trip over the line while the queue stands, so the drain ends and the
+ * pace is cut again.
  */
 static void test_karn_delay(void **state)
 {
