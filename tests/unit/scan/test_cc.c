@@ -155,6 +155,15 @@ static bool sim_frame(struct sim *s, uint64_t now)
 	return true;
 }
 
+/* A SYN sent at now and not answered resend_ns later is sent again. */
+static void sim_resend(struct sim *s, uint64_t now)
+{
+	if (!s->p.resend_ns)
+		return;
+	assert_true(s->rs_n < SIM_MAX);
+	s->rs[(s->rs_head + s->rs_n++) % SIM_MAX] = now + s->p.resend_ns;
+}
+
 /* Send one attempt; a retry knows whether its port is a filtered one. */
 static void sim_send(struct sim *s, uint64_t now, const struct event *again)
 {
@@ -175,11 +184,7 @@ static void sim_send(struct sim *s, uint64_t now, const struct event *again)
 		if (backlog >= s->p.queue) {
 			s->dropped++;
 			push(s, now + s->p.rto_ns, 0, false, filt, attempt);
-			if (s->p.resend_ns) {
-				assert_true(s->rs_n < SIM_MAX);
-				s->rs[(s->rs_head + s->rs_n++) % SIM_MAX] =
-					now + s->p.resend_ns;
-			}
+			sim_resend(s, now);
 			return;
 		}
 		if (s->link_free_ns < depart)
@@ -209,12 +214,8 @@ static void sim_send(struct sim *s, uint64_t now, const struct event *again)
 		     true, filt, attempt);
 	else
 		push(s, now + s->p.rto_ns, 0, false, filt, attempt);
-	if (s->p.resend_ns &&
-	    (!answer || (uint64_t)depart + rtt > now + s->p.resend_ns)) {
-		assert_true(s->rs_n < SIM_MAX);
-		s->rs[(s->rs_head + s->rs_n++) % SIM_MAX] =
-			now + s->p.resend_ns;
-	}
+	if (!answer || (uint64_t)depart + rtt > now + s->p.resend_ns)
+		sim_resend(s, now);
 }
 
 /* Run until `until`, sending whatever the controller allows. */
