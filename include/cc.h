@@ -44,10 +44,14 @@
  * shrink; it is no new event each round.
  *
  * Drops or delay make a congestion event: good rates at or above the
- * failing round's are struck, the answer rate measured at that moment (as
- * a send rate: answers per second over the clean answered share of all
- * probes) becomes an estimate if it is the best left, and one DRAIN round
- * at 3/4 of the estimate empties what queue was built.  Rounds sent before
+ * failing round's are struck (for delay, the round whose answers showed
+ * the queue if the one open when they came went faster, as startup's
+ * doubling does, or at the limit test's half pace), the answer rate measured
+ * at that moment (as a send rate: answers per second over the clean
+ * answered share of all probes, less the frames the scan adds for its
+ * answers - cc_extra) becomes an estimate if it is the best left, and one
+ * DRAIN round at 3/4 of the estimate empties what queue was built.
+ * Rounds sent before
  * the event that are judged after it strike their rates but cause no new
  * cut.  Modes: STARTUP doubles the rate once per RTT (at most
  * CC_STARTUP_CAP times the answer-rate estimate, but never below one probe
@@ -166,6 +170,7 @@ struct cc_round {
 	float rate; /* pacing rate while it was sent */
 	uint8_t mode; /* enum cc_mode when it began */
 	bool delay; /* its time saw the delay signal */
+	uint32_t extra; /* frames the scan added while it was open (cc_extra) */
 };
 
 struct cc {
@@ -218,6 +223,17 @@ struct cc {
 	/* DRAIN after CC_DELAY: the least RTT of probes sent since the
 	 * event, in the open round and in the rounds before it */
 	uint64_t t_post_min_ns, drain_rtt_ns;
+	/* the send rounds whose answers (with an RTT sample) came during
+	 * the open round, oldest and newest, and during the one before; at
+	 * a round's close, those of the answer-rate sample just taken */
+	uint32_t t_seen_lo, t_seen_hi, prev_seen_lo, prev_seen_hi;
+	uint32_t seen_lo, seen_hi;
+	bool t_seen, prev_seen, seen;
+	/* frames the scan added (cc_extra) during the last closed round,
+	 * and per answer over it and the one before (the answer-rate
+	 * sample's window) */
+	uint32_t prev_extra;
+	double extra_per_ans;
 
 	/* the limit test: cruise rounds against half-pace ones */
 	bool retry_heavy; /* the last judged round was mostly retries */
@@ -286,6 +302,14 @@ uint64_t cc_wait_ns(const struct cc *c, uint64_t now_ns);
  */
 void cc_answered(struct cc *c, uint64_t now_ns, uint32_t round, uint64_t rtt_ns,
 		 bool share);
+/*
+ * For the answer just given, the scan put `frames` more onto the path:
+ * -sS an RST to an open port's SYN-ACK, -sT the kernel's ACK, the RST of
+ * our close and the one that answers the listener's FIN.  They share a
+ * bottleneck with the probes, but an RTT after them: see frames_adjust
+ * in cc.c.
+ */
+void cc_extra(struct cc *c, uint32_t frames);
 /*
  * A delay sample only: an answer whose round trip is ambiguous (Karn), so
  * that it is no RTT sample for the timeout, but the time from the first

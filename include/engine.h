@@ -127,6 +127,10 @@
 #define ENGINE_SUBMIT_NS 200000ULL
 /* Linux's TCP_TIMEOUT_INIT: when a connect's SYN goes out again. */
 #define ENGINE_KERNEL_SYN_RTO_NS 1000000000ULL
+/* Frames an open port's answer makes us send: the kernel's ACK, the RST
+ * of our close (SO_LINGER 0) and the one that answers the listener's FIN
+ * (it accepts and closes at once; measured on the testbed). */
+#define ENGINE_OPEN_FRAMES 3
 /* --banners: bytes captured per port, the wait for a greeting before the
  * HTTP probe goes out, and the quiet that ends a banner ending in a
  * newline (a greeting is sent whole; what trickles keeps being read). */

@@ -228,6 +228,13 @@ void sched_delay(struct sched *s, const struct sched_probe *p,
 		 uint64_t delay_ns, uint64_t now_ns);
 
 /*
+ * An answer to p->probe made the scan send `frames` more on the path it
+ * came by (an open port's RST, or -sT's ACK and RSTs): with cc, counted
+ * for p's host and the scan (cc_extra), whatever becomes of the answer.
+ */
+void sched_extra(struct sched *s, const struct sched_probe *p, uint32_t frames);
+
+/*
  * A late answer came (engine_result.early) to an attempt of p->probe that
  * had timed out.  If its retry is waiting here - not handed out - the
  * probe is finished by it now: the retry is taken back (counted

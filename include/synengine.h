@@ -73,6 +73,8 @@
 #define SYNENGINE_NEIGH_POLL_NS 250000000ULL
 /* RSTs waiting for a TX frame; beyond, the target's SYN-ACK retry gets one. */
 #define SYNENGINE_RST_QUEUE 1024
+/* Frames an open port's SYN-ACK makes us send: its RST. */
+#define SYNENGINE_OPEN_FRAMES 1
 /* Frames read per run before returning results. */
 #define SYNENGINE_RX_BUDGET 4096
 

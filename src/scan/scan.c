@@ -503,6 +503,10 @@ static void scan_handle(struct scan_ctx *c, const struct engine_result *r,
 	}
 	if (r->delay_ns)
 		sched_delay(c->sched, &r->probe, r->delay_ns, now);
+	if (oc == ENGINE_OPEN && !udp)
+		sched_extra(c->sched, &r->probe,
+			    c->connect ? ENGINE_OPEN_FRAMES :
+					 SYNENGINE_OPEN_FRAMES);
 	/* An early answer is the probe's only if its retry was waiting. */
 	if (r->early &&
 	    !sched_early(c->sched, &r->probe, r->rtt_ns, r->sent_ns, now,

@@ -906,6 +906,18 @@ void sched_delay(struct sched *s, const struct sched_probe *p,
 	cc_delay(&s->group, now_ns, delay_ns);
 }
 
+void sched_extra(struct sched *s, const struct sched_probe *p, uint32_t frames)
+{
+	struct sched_host *h;
+
+	if (!s->cfg.cc)
+		return;
+	h = host_find(s, p->probe / s->cfg.nports);
+	if (h)
+		cc_extra(&h->cc, frames);
+	cc_extra(&s->group, frames);
+}
+
 /* Take entry i out of the heap (it rises to the top first). */
 static struct sched_entry heap_take(struct sched *s, uint32_t i)
 {
