@@ -50,8 +50,9 @@
  * at that moment (as a send rate: answers per second over the clean
  * answered share of all probes, less the frames the scan adds for its
  * answers - cc_extra) becomes an estimate if it is the best left, and one
- * DRAIN round at 3/4 of the estimate empties what queue was built.
- * Rounds sent before
+ * DRAIN round at 3/4 of the estimate empties what queue was built.  A
+ * pace lowered for a moment (DRAIN, the limit test's half pace) is no
+ * ceiling for the next event's estimate.  Rounds sent before
  * the event that are judged after it strike their rates but cause no new
  * cut.  Modes: STARTUP doubles the rate once per RTT (at most
  * CC_STARTUP_CAP times the answer-rate estimate, but never below one probe

@@ -654,6 +654,39 @@ static void test_extra_frames(void **state)
 	assert_true(answered[1] > answered[0] * 105 / 100);
 }
 
+/* The pace outside the limit test's half-pace rounds, once an event came. */
+static double rate_not_halved(const struct sim *s)
+{
+	return s->cc.events && s->cc.mode != CC_PROBE_DOWN ? cc_rate(&s->cc) :
+							     -1;
+}
+
+/*
+ * The same path with the extra frames not told: the estimate stays over
+ * the path, the queue builds again while cruising, and its delay shows
+ * in whatever round is out then - a drain's, or the limit test's at half
+ * pace.  Capped at that lowered pace, the event cut from the cut (the
+ * drain at 2,500/s, a third of the path); the pace in force before them
+ * is the ceiling.
+ */
+static void test_event_pace(void **state)
+{
+	double cap = 10000 / (1 + 0.6 * 0.88), least;
+	struct sim s;
+
+	(void)state;
+	sim_init(&s, &extra_path, 10000);
+	least = sim_extreme(&s, 6 * SEC, rate_not_halved, false);
+	if (getenv("CC_TEST_DEBUG"))
+		print_message("event pace: least %.0f/s (path %.0f/s) events "
+			      "%llu answered %llu\n",
+			      least, cap, (unsigned long long)s.cc.events,
+			      (unsigned long long)s.answered);
+	assert_true(s.cc.events >= 2);
+	assert_true(least > 0.55 * cap);
+	sim_free(&s);
+}
+
 /*
  * A second of buffer behind 200 ms, as -sT sees it: an answer 1 s or more
  * after its SYN may be to the kernel's second SYN, so it is no RTT sample
@@ -1129,6 +1162,7 @@ int main(void)
 		cmocka_unit_test(test_deep_buffer),
 		cmocka_unit_test(test_karn_delay),
 		cmocka_unit_test(test_extra_frames),
+		cmocka_unit_test(test_event_pace),
 		cmocka_unit_test(test_half_rtt_queue),
 		cmocka_unit_test(test_long_path_startup),
 		cmocka_unit_test(test_over_answers),
