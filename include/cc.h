@@ -171,6 +171,7 @@ struct cc_round {
 	float rate; /* pacing rate while it was sent */
 	uint8_t mode; /* enum cc_mode when it began */
 	bool delay; /* its time saw the delay signal */
+	bool queued; /* sent in a DRAIN after a delay event (see judge) */
 	uint32_t extra; /* frames the scan added while it was open (cc_extra) */
 };
 
