@@ -1714,9 +1714,11 @@ static void round_close(struct cc *c, uint64_t now_ns)
 		judge_due(c, now_ns, true);
 	round_begin(open_round(c), c->seq, now_ns, c->rate);
 	open_round(c)->mode = (uint8_t)c->mode;
-	/* (a drain above what the answers carry has drops of its own) */
+	/* (startup's overshoot only, and a drain above what the answers
+	 * carry has drops of its own) */
 	open_round(c)->queued =
 		c->mode == CC_DRAIN && c->last_reason == CC_DELAY &&
+		!c->cruised &&
 		c->rate <= frames_adjust(c, bw_estimate(c, cc_bw(c)));
 }
 
