@@ -58,6 +58,8 @@
 /* -sT: when a connect's kernel sends its SYN again (Linux's initial RTO),
  * the hand-out a retry's frontier test is taken from once it has gone */
 #define SCHED_CONNECT_RESEND_NS 1000000000ULL
+/* a target's TCP sends its SYN-ACK again after this (answer_rtt) */
+#define SCHED_ANSWER_RESEND_NS 1000000000ULL
 
 /*
  * Congestion control (cc = true; see cc.h): a controller for the whole

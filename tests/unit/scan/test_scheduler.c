@@ -737,6 +737,49 @@ static void test_front_holds_retry(void **state)
 }
 
 /*
+ * An answer a second and more after its send, behind the answers'
+ * frontier by over half of that, may be to the target's second SYN-ACK
+ * (its own initial RTO): no RTT sample.  The same answer in order - a
+ * queue that deep - is one.  Twenty answers at 200 ms set the timeout to
+ * 300 ms (1.5 x srtt); one 1.22-s sample takes it to the 1-s ceiling.
+ */
+static void test_resent_answer_no_sample(void **state)
+{
+	struct sched_config c = cc_config(60, 64, 2);
+	struct sched_probe a[20], b[20];
+	uint64_t now;
+	uint32_t nb;
+
+	(void)state;
+	for (int in_order = 0; in_order < 2; in_order++) {
+		struct sched *s = new_sched(&c);
+
+		assert_int_equal(sched_next(s, T0, a, 20), 20);
+		for (int i = 0; i < 10; i++) {
+			now = T0 + 200 * MS + (uint64_t)i * MS / 100;
+			sched_answer_sent(s, T0, now);
+			sched_answered(s, &a[i], 200 * MS, now, false);
+		}
+		nb = sched_next(s, T0 + 1000 * MS, b, 20);
+		assert_true(nb >= 2);
+		now = T0 + 1200 * MS;
+		for (uint32_t i = 0; i < nb && !in_order; i++) {
+			sched_answer_sent(s, T0 + 1000 * MS, now);
+			sched_answered(s, &b[i], 200 * MS, now, false);
+		}
+		assert_true(sched_timeout_ns(s) <= 300 * MS);
+		now = T0 + 1220 * MS;
+		sched_answer_sent(s, T0, now);
+		sched_answered(s, &a[10], 1220 * MS, now, false);
+		if (in_order)
+			assert_true(sched_timeout_ns(s) >= 900 * MS);
+		else
+			assert_true(sched_timeout_ns(s) <= 300 * MS);
+		sched_free(s);
+	}
+}
+
+/*
  * -sT: a silent connect lingers, and its kernel sent the SYN again a
  * second after the first (SCHED_CONNECT_RESEND_NS).  A retry due after
  * that second waits until an attempt sent after the kernel's copy is
@@ -2317,6 +2360,7 @@ int main(void)
 		cmocka_unit_test(test_timeout_rise_waits),
 		cmocka_unit_test(test_front_holds_retry),
 		cmocka_unit_test(test_connect_resend_holds_retry),
+		cmocka_unit_test(test_resent_answer_no_sample),
 		cmocka_unit_test(test_early_answer),
 		cmocka_unit_test(test_finished_only_at_end),
 		cmocka_unit_test(test_retry_timeout_floor),
