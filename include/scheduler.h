@@ -115,6 +115,7 @@
 #define SCHED_HOSTS 16384 /* host table entries (a power of two) */
 #define SCHED_ANSWERED 65536 /* hosts remembered as having answered */
 #define SCHED_PARK_MAX 16 /* probes parked per sched_next call */
+#define SCHED_HOST_FEW 4 /* a host's last TCP retries skip its pace */
 
 struct sched_config {
 	uint64_t nprobes; /* size of the whole (host, port) space */

@@ -640,17 +640,21 @@ static uint32_t sched_next_cc(struct sched *s, uint64_t now_ns,
 				break; /* too many hosts at once: wait */
 		}
 		/*
-		 * A host's last probe, retried over TCP, does not wait for
-		 * the host's pace: alone it goes out once a timeout at most,
-		 * which no host's limit notices, and a host scanned on a few
-		 * ports paces at about twice its answers (startup's cap) - a
-		 * probe a second on a /20 of five ports each, so that its
-		 * filtered port's retries went out 0.6 s apart and made the
-		 * last second of a policed scan.  (UDP waits: a host's ICMP
-		 * budget is about one a second, and its pace is that.  So
-		 * does a --scan-delay, which is the user's.)
+		 * A host's last few probes, retried over TCP, do not wait for
+		 * the host's pace: SCHED_HOST_FEW of them go out once a
+		 * timeout each at most, which no host's limit notices, and a
+		 * host scanned on a few ports paces at about twice its
+		 * answers (startup's cap) - a probe a second on a /20 of five
+		 * ports each, so that its filtered port's retries went out
+		 * 0.6 s apart and made the last second of a policed scan.
+		 * Not the last one alone: a host with two or three filtered
+		 * ports of five, retried after a congested start, held each
+		 * retry 0.2-0.7 s (-sS /20 through 10,000 frames/s, 200 ms).
+		 * (UDP waits: a host's ICMP budget is about one a second, and
+		 * its pace is that.  So does a --scan-delay, which is the
+		 * user's.)
 		 */
-		if (!(retry && p.attempt > 0 && h->refs == 1 &&
+		if (!(retry && p.attempt > 0 && h->refs <= SCHED_HOST_FEW &&
 		      !s->cfg.scan_delay_ns && !probe_udp(s, p.probe)) &&
 		    cc_allow(&h->cc, now_ns, 1) == 0) {
 			uint64_t due = now_ns + cc_wait_ns(&h->cc, now_ns);
