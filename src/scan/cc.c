@@ -286,6 +286,11 @@ uint64_t cc_rto_ns(const struct cc *c)
 	return cc_rto_grown_ns(c, 0);
 }
 
+bool cc_rtt_steady(const struct cc *c)
+{
+	return c->rtt_n && c->rttvar_ns <= c->srtt_ns / 8;
+}
+
 bool cc_cruised(const struct cc *c)
 {
 	return c->cruised;

@@ -975,7 +975,9 @@ static uint32_t steady_step(struct steady *st, struct sched *s, uint64_t t)
  * (veth: 0.2 ms) every attempt waits the floor: growing that made a
  * filtered port's silences 100, 125 and 156 ms, and the last port of a
  * policed /20 ended 0.1-0.2 s after the last first attempt for nothing.
- * Over the floor (300 ms samples) the quarters still apply.
+ * Nor on a steady path over the floor (300 ms samples: the RTO is 1.5 x
+ * srtt, the margin rttvar's floor gives it already).  Over the floor
+ * with samples that vary (250 and 350 ms in turn) the quarters apply.
  */
 static void test_retry_timeout_floor(void **state)
 {
@@ -996,7 +998,7 @@ static void test_retry_timeout_floor(void **state)
 		assert_int_equal(sched_probe_timeout_ns(s, &p, &last),
 				 SCHED_MIN_TIMEOUT_NS);
 	}
-	/* A slow path: 300 ms samples, RTO 1.5 x 300 ms, then +25 %. */
+	/* A slow steady path: 300 ms samples, RTO 1.5 x 300 ms. */
 	for (int k = 0; k < 20; k++) {
 		uint32_t got;
 
@@ -1008,6 +1010,21 @@ static void test_retry_timeout_floor(void **state)
 	p.attempt = 0;
 	base = sched_probe_timeout_ns(s, &p, &last);
 	assert_true(base >= 440 * MS && base <= 460 * MS);
+	p.attempt = 3;
+	assert_int_equal(sched_probe_timeout_ns(s, &p, &last), base);
+	/* The same path with 100 ms of jitter: +25 % per attempt. */
+	for (int k = 0; k < 20; k++) {
+		uint32_t got;
+
+		t += 100 * MS;
+		got = sched_next(s, t, out, 32);
+		for (uint32_t i = 0; i < got; i++)
+			sched_answered(s, &out[i], (i % 2 ? 250 : 350) * MS, t,
+				       false);
+	}
+	p.attempt = 0;
+	base = sched_probe_timeout_ns(s, &p, &last);
+	assert_true(base > 460 * MS);
 	p.attempt = 1;
 	assert_int_equal(sched_probe_timeout_ns(s, &p, &last), base + base / 4);
 	p.attempt = 3;
