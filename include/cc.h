@@ -423,12 +423,11 @@ bool cc_loaded(const struct cc *c);
 /* RFC 6298 timeout from this scope's samples, clamped; init if none. */
 uint64_t cc_rto_ns(const struct cc *c);
 /* The same grown by a quarter `quarters` times before the clamp (a
- * retry's: against a path that stalls for a moment). */
+ * retry's: against a path that stalls for a moment), but not where the
+ * samples agree (rttvar at its floor). */
 uint64_t cc_rto_grown_ns(const struct cc *c, uint32_t quarters);
 /* The same before the clamp: what the samples alone ask (0 if none). */
 uint64_t cc_rto_path_ns(const struct cc *c);
-/* Do its samples agree (rttvar at the floor cc_rto_path_ns gives it)? */
-bool cc_rtt_steady(const struct cc *c);
 /* Has it ever cruised - left startup and drained the queue startup made,
  * at a pace its answers confirmed?  Its RTT samples describe the path. */
 bool cc_cruised(const struct cc *c);

@@ -836,16 +836,15 @@ static double drop_chance(const struct sched_drops *d)
  * deep delivers in order, while a resent SYN-ACK comes after the answers
  * to sends long after its own.  So one at least SCHED_ANSWER_RESEND_NS
  * after its send that is behind the frontier by more than half of it is
- * a delay sample only (cc_delay).  Traced on a /20 -sS through 10,000
- * frames/s and 2,000 frames at 200 ms, 1 % loss: samples of 1.2 s, 0.8 s
- * behind the frontier, took the scan's srtt from 200 to 296 ms near its
- * end, every timeout after them to the 1-s ceiling, and the scan from
- * 5.4 to 8.6 s.
+ * a delay sample only (sched_delay, as the engines' delay_ns).  Traced
+ * on a /20 -sS through 10,000 frames/s and 2,000 frames at 200 ms, 1 %
+ * loss: samples of 1.2 s, 0.8 s behind the frontier, took the scan's
+ * srtt from 200 to 296 ms near its end, every timeout after them to the
+ * 1-s ceiling, and the scan from 5.4 to 8.6 s.
  */
 static uint64_t answer_rtt(struct sched *s, const struct sched_probe *p,
 			   uint64_t rtt_ns, uint64_t now_ns)
 {
-	struct sched_host *h;
 	uint64_t sent_ns;
 
 	if (rtt_ns < SCHED_ANSWER_RESEND_NS || rtt_ns > now_ns)
@@ -853,12 +852,7 @@ static uint64_t answer_rtt(struct sched *s, const struct sched_probe *p,
 	sent_ns = now_ns - rtt_ns;
 	if (s->front_ns <= sent_ns + rtt_ns / 2)
 		return rtt_ns;
-	if (s->cfg.cc) {
-		h = host_find(s, p->probe / s->cfg.nports);
-		if (h)
-			cc_delay(&h->cc, now_ns, rtt_ns);
-		cc_delay(&s->group, now_ns, rtt_ns);
-	}
+	sched_delay(s, p, rtt_ns, now_ns);
 	return 0;
 }
 
@@ -1460,19 +1454,10 @@ static const struct cc *rtt_scope(const struct sched *s,
  * An attempt's timeout from scope's samples.  The RTO already follows the
  * path; a retry waits a quarter longer (at most twice) only against a path
  * that stalls for a moment (cc_rto_grown_ns: a quarter of the path's own
- * RTO, not of the floor) - and not where the samples agree
- * (cc_rtt_steady): there the RTO is 1.5 x srtt, rttvar's floor, and a
- * late answer still counts (a linger record keeps each attempt, and the
- * last one listens twice the RTO).  Grown, the four clean silences a
- * filtered port needed on a lossy 200-ms path took 300, 375, 469 and
- * 469 ms, and they were the tail of a -sS /20 through 10,000 frames/s
- * (medians of six runs: -sS 5.95 -> 5.50 s, -sT 8.22 -> 7.53 s with
- * answer_rtt and SCHED_HOST_FEW).
+ * RTO, not of the floor, and none where the samples agree).
  */
 static uint64_t scope_timeout(const struct cc *scope, uint32_t attempt)
 {
-	if (cc_rtt_steady(scope))
-		return cc_rto_ns(scope);
 	return cc_rto_grown_ns(scope, attempt < 2 ? attempt : 2);
 }
 
